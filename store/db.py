@@ -1,0 +1,528 @@
+"""The SQLite record of papers (through sqlite-utils): schema, all-or-nothing loads, reads.
+
+Only this module writes the database. Everything else (the search index) is derived from it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import sqlite_utils
+
+from store.errors import PaperNotFound, PapersBotError, StoreBusy
+from store.paper import Paper, Source, merge, normalise_arxiv_id, normalise_title
+from store.parse import Listing
+
+SCHEMA_VERSION = 1
+BATCH = 1000
+
+PAPER_COLUMNS = {
+    "id": str,
+    "title": str,
+    "display_title": str,
+    "authors": str,  # JSON array of names
+    "authors_truncated": int,
+    "affiliation": str,
+    "abstract": str,
+    "comment": str,
+    "category": str,
+    "categories": str,  # JSON array
+    "year": int,
+    "date": str,
+    "date_text": str,
+    "updated": str,
+    "arxiv_id": str,
+    "source_id": str,
+    "doi": str,
+    "journal_ref": str,
+    "url": str,
+    "pdf_url": str,
+    "code_url": str,
+    "has_code": int,
+    "has_code_flag": int,
+    "links": str,  # JSON array
+    "title_key": str,
+    "content_hash": str,
+}
+
+
+class ChangeSink(Protocol):
+    """Receives every paper a load writes or removes, in order (the search index implements it)."""
+
+    def upsert(self, row: dict[str, Any], *, replaces: Sequence[str]) -> None: ...
+
+    def delete(self, paper_id: str) -> None: ...
+
+
+@dataclass
+class LoadSummary:
+    files: list[tuple[str, str, int]] = field(default_factory=list)  # (file, format, papers read)
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    warnings: list[str] = field(default_factory=list)
+    generation: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) the papers database, in WAL mode with a busy timeout."""
+    db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=30, check_same_thread=False))
+    if db.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        db.conn.execute("PRAGMA journal_mode=wal")
+    db.conn.execute("PRAGMA synchronous=normal")
+    ensure_schema(db)
+    return db
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    if "meta" in db.table_names():
+        version = _meta(db, "schema_version")
+        if version != str(SCHEMA_VERSION):
+            raise PapersBotError(
+                f"{db.conn.execute('PRAGMA database_list').fetchone()[2]}: database schema version {version}, "
+                f"this papers-bot needs {SCHEMA_VERSION}; load your listings into a new database"
+            )
+        return
+    with db.atomic():
+        db["papers"].create(PAPER_COLUMNS, pk="id", not_null={"title", "abstract", "content_hash"})
+        db["papers"].create_index(["arxiv_id"])
+        db["papers"].create_index(["title_key"])
+        db["paper_authors"].create(
+            {"paper_id": str, "position": int, "name": str},
+            pk=("paper_id", "position"),
+            foreign_keys=[("paper_id", "papers", "id")],
+        )
+        db.execute("CREATE INDEX idx_paper_authors_name ON paper_authors(name COLLATE NOCASE)")
+        db["sources"].create(
+            {"paper_id": str, "file": str, "line": int, "format": str},
+            pk=("paper_id", "file", "line"),
+            foreign_keys=[("paper_id", "papers", "id")],
+        )
+        db["authors"].create(
+            {
+                "name": str,
+                "category": str,
+                "h_index": int,
+                "paper_count": int,
+                "citations": int,
+                "scores": str,  # JSON object of the profile's other figures
+                "source": str,
+            },
+            pk="name",
+        )
+        db["meta"].create({"key": str, "value": str}, pk="key")
+        db["meta"].insert_all(
+            [{"key": "schema_version", "value": str(SCHEMA_VERSION)}, {"key": "generation", "value": "0"}]
+        )
+
+
+def _meta(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def generation(db: sqlite_utils.Database) -> int:
+    """A number that grows with every load that changed something; the index records the one it matches."""
+    return int(_meta(db, "generation") or 0)
+
+
+# -- writing -------------------------------------------------------------------------------------------
+
+
+def paper_row(p: Paper) -> dict[str, Any]:
+    row = {
+        "id": p.id,
+        "title": p.title,
+        "display_title": p.display_title,
+        "authors": json.dumps(p.authors, ensure_ascii=False),
+        "authors_truncated": int(p.authors_truncated),
+        "affiliation": p.affiliation,
+        "abstract": p.abstract,
+        "comment": p.comment,
+        "category": p.category,
+        "categories": json.dumps(p.categories or ([p.category] if p.category else [])),
+        "year": p.year,
+        "date": p.date,
+        "date_text": p.date_text,
+        "updated": p.updated,
+        "arxiv_id": p.arxiv_id,
+        "source_id": p.source_id,
+        "doi": p.doi,
+        "journal_ref": p.journal_ref,
+        "url": p.url,
+        "pdf_url": p.pdf_url,
+        "code_url": p.code_url,
+        "has_code": int(p.has_code),
+        "has_code_flag": int(p.has_code_flag),
+        "links": json.dumps(p.links),
+        "title_key": p.title_key,
+    }
+    sources = sorted((s.file, s.line, s.format) for s in p.sources)
+    digest = hashlib.blake2b(json.dumps([row, sources], sort_keys=True).encode(), digest_size=8)
+    row["content_hash"] = digest.hexdigest()
+    return row
+
+
+def paper_from_row(row: dict[str, Any], sources: Iterable[Source] = ()) -> Paper:
+    names = {f.name for f in dataclasses.fields(Paper)}
+    values = {k: v for k, v in row.items() if k in names}
+    values["authors"] = json.loads(row["authors"] or "[]")
+    values["categories"] = json.loads(row["categories"] or "[]")
+    values["authors_truncated"] = bool(row["authors_truncated"])
+    values["has_code_flag"] = bool(row["has_code_flag"])
+    values["sources"] = list(sources)
+    return Paper(**values)
+
+
+class _Loader:
+    """One load's state: the content hash of every id it touched, before and after, and its renames."""
+
+    def __init__(self, db: sqlite_utils.Database, *, replace: bool, sink: ChangeSink | None) -> None:
+        self.db = db
+        self.replace = replace
+        self.sink = sink
+        self.before: dict[str, str | None] = {}  # id -> content hash before this load (None: not stored)
+        self.after: dict[str, str] = {}  # id -> content hash now
+        self.renamed_from: dict[str, str] = {}  # new id -> old id (a title-only paper found its arXiv id)
+
+    def load_batch(self, batch: list[Paper]) -> None:
+        existing = self._existing(batch)
+        pending: dict[str, tuple[Paper, dict]] = {}
+        for p in batch:
+            base, old_id, old_hash = self._match(p, existing) or (None, None, None)
+            if old_id is not None:
+                self.before.setdefault(old_id, old_hash)
+                # With --replace the old data does not count: a paper's first listing starts it afresh.
+                if self.replace and old_id not in self.after:
+                    base = None
+            merged = merge(base, p) if base else p
+            row = paper_row(merged)
+            new_id = row["id"]
+            current = old_hash if old_id == new_id else self._hash_in_db(new_id)
+            self.before.setdefault(new_id, current)
+            self.after[new_id] = row["content_hash"]
+            existing[new_id] = (merged, row)
+            # Ids the index may hold a document for already; the sink deletes those before adding.
+            replaces = [new_id] if current is not None else []
+            if old_id is not None and old_id != new_id:
+                replaces.append(old_id)
+                self.renamed_from.setdefault(new_id, old_id)
+                self.after.pop(old_id, None)
+                pending.pop(old_id, None)
+                existing.pop(old_id, None)
+                self._delete([old_id])
+            elif row["content_hash"] == current:
+                continue
+            pending[new_id] = (merged, row)
+            if self.sink is not None:
+                self.sink.upsert(row, replaces=replaces)
+        self._write(pending.values())
+
+    def _hash_in_db(self, paper_id: str) -> str | None:
+        row = self.db.conn.execute("SELECT content_hash FROM papers WHERE id = ?", [paper_id]).fetchone()
+        return row[0] if row else None
+
+    def _existing(self, batch: list[Paper]) -> dict[str, tuple[Paper, dict]]:
+        """The stored papers a batch could be the same as: by id, arXiv id or normalised title."""
+        found: dict[str, dict] = {}
+        for column, values in (
+            ("id", {p.id for p in batch}),
+            ("arxiv_id", {p.arxiv_id for p in batch if p.arxiv_id}),
+            ("title_key", {p.title_key for p in batch if p.title_key}),
+        ):
+            for chunk in _chunks(list(values), 500):
+                sql = f"SELECT * FROM papers WHERE {column} IN ({', '.join('?' * len(chunk))})"
+                for row in self.db.query(sql, chunk):
+                    found[row["id"]] = row
+        sources = _sources_for(self.db, list(found))
+        return {pid: (paper_from_row(row, sources.get(pid, [])), row) for pid, row in found.items()}
+
+    @staticmethod
+    def _match(p: Paper, existing: dict[str, tuple[Paper, dict]]) -> tuple[Paper, str, str] | None:
+        """The stored paper `p` is another listing of: same id, same arXiv id, or same normalised title."""
+        if p.id in existing:
+            paper, row = existing[p.id]
+            return paper, row["id"], row["content_hash"]
+        for paper, row in existing.values():
+            if p.arxiv_id and paper.arxiv_id == p.arxiv_id:
+                return paper, row["id"], row["content_hash"]
+        for paper, row in existing.values():
+            if not p.title_key or paper.title_key != p.title_key:
+                continue
+            # Two listings with different explicit ids are two papers that share a title.
+            mine, theirs = p.arxiv_id or p.source_id, paper.arxiv_id or paper.source_id
+            if mine and theirs and mine != theirs:
+                continue
+            return paper, row["id"], row["content_hash"]
+        return None
+
+    def _write(self, pending: Iterable[tuple[Paper, dict]]) -> None:
+        pending = list(pending)
+        if not pending:
+            return
+        self._delete([row["id"] for _, row in pending], papers=False)
+        self.db["papers"].insert_all((row for _, row in pending), replace=True, batch_size=BATCH)
+        self.db["paper_authors"].insert_all(
+            (
+                {"paper_id": row["id"], "position": i, "name": name}
+                for paper, row in pending
+                for i, name in enumerate(paper.authors)
+            ),
+            batch_size=BATCH,
+        )
+        self.db["sources"].insert_all(
+            (
+                {"paper_id": row["id"], "file": s.file, "line": s.line, "format": s.format}
+                for paper, row in pending
+                for s in paper.sources
+            ),
+            batch_size=BATCH,
+            ignore=True,
+        )
+
+    def _delete(self, ids: Sequence[str], *, papers: bool = True) -> None:
+        for chunk in _chunks(list(ids), 500):
+            marks = ", ".join("?" * len(chunk))
+            self.db.execute(f"DELETE FROM paper_authors WHERE paper_id IN ({marks})", chunk)
+            self.db.execute(f"DELETE FROM sources WHERE paper_id IN ({marks})", chunk)
+            if papers:
+                self.db.execute(f"DELETE FROM papers WHERE id IN ({marks})", chunk)
+
+    def remove_unlisted(self) -> int:
+        """With --replace: drop every paper this load did not list."""
+        stale = [pid for (pid,) in self.db.conn.execute("SELECT id FROM papers") if pid not in self.after]
+        self._delete(stale)
+        if self.sink is not None:
+            for pid in stale:
+                self.sink.delete(pid)
+        return len(stale)
+
+    def tally(self, summary: LoadSummary) -> None:
+        for pid, now in self.after.items():
+            was = self.before.get(pid)
+            if was is None and pid in self.renamed_from:
+                was = self.before.get(self.renamed_from[pid])
+            if was is None:
+                summary.added += 1
+            elif was == now:
+                summary.unchanged += 1
+            else:
+                summary.updated += 1
+
+
+def load_listings(
+    db: sqlite_utils.Database,
+    listings: Iterable[Listing],
+    *,
+    replace: bool = False,
+    sink: ChangeSink | None = None,
+    on_batch: Callable[[Listing, int], None] | None = None,
+) -> LoadSummary:
+    """Write the papers of `listings` in one transaction: all of them, or (on any error) none.
+
+    Without `replace` the papers are added to what is stored (a paper listed again is updated, its sources
+    remembered); with `replace` the database ends up holding exactly these listings' papers.
+    """
+    summary = LoadSummary()
+    loader = _Loader(db, replace=replace, sink=sink)
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as e:
+        raise StoreBusy(f"the database is busy ({e}); another load is running, try again when it ends") from e
+    try:
+        profiles: list[dict] = []
+        for listing in listings:
+            count = 0
+            for batch in _batches(listing.papers, BATCH):
+                loader.load_batch(batch)
+                count += len(batch)
+                if on_batch is not None:
+                    on_batch(listing, len(batch))
+            summary.files.append((listing.file, listing.format, count))
+            summary.warnings.extend(listing.warnings)
+            if listing.profile and listing.profile.get("name"):
+                profiles.append({**listing.profile, "source": listing.file})
+        profiles_changed = _write_profiles(db, profiles, replace=replace)
+        if replace:
+            summary.removed = loader.remove_unlisted()
+        loader.tally(summary)
+        if summary.changed or profiles_changed:
+            db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        summary.generation = generation(db)
+        db.conn.execute("COMMIT")
+    except BaseException:
+        db.conn.execute("ROLLBACK") if db.conn.in_transaction else None
+        raise
+    return summary
+
+
+def _write_profiles(db: sqlite_utils.Database, profiles: list[dict], *, replace: bool) -> bool:
+    rows = [
+        {
+            "name": p["name"],
+            "category": p.get("category"),
+            "h_index": p.get("h_index"),
+            "paper_count": p.get("paper_count"),
+            "citations": p.get("citations"),
+            "scores": json.dumps(p.get("scores") or {}, ensure_ascii=False),
+            "source": p["source"],
+        }
+        for p in profiles
+    ]
+    before = list(db.query("SELECT * FROM authors ORDER BY name"))
+    if replace:
+        db.execute("DELETE FROM authors")
+    if rows:
+        db["authors"].insert_all(rows, replace=True)
+    return before != list(db.query("SELECT * FROM authors ORDER BY name"))
+
+
+def _batches(items: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
+    batch: list[Paper] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _sources_for(db: sqlite_utils.Database, ids: list[str]) -> dict[str, list[Source]]:
+    out: dict[str, list[Source]] = {}
+    for chunk in _chunks(ids, 500):
+        sql = f"SELECT * FROM sources WHERE paper_id IN ({', '.join('?' * len(chunk))}) ORDER BY file, line"
+        for row in db.query(sql, chunk):
+            out.setdefault(row["paper_id"], []).append(Source(row["file"], row["line"], row["format"]))
+    return out
+
+
+# -- reading -------------------------------------------------------------------------------------------
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    """A papers row as the answer code uses it: JSON columns decoded, flags as bools."""
+    row = dict(row)
+    for column in ("authors", "categories", "links"):
+        row[column] = json.loads(row[column] or "[]")
+    row["authors_truncated"] = bool(row["authors_truncated"])
+    row["has_code"] = bool(row["has_code"])
+    return row
+
+
+def get_papers(db: sqlite_utils.Database, ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The papers with these ids, in the order given (ids not stored are left out)."""
+    found: dict[str, dict] = {}
+    for chunk in _chunks(list(ids), 500):
+        sql = f"SELECT * FROM papers WHERE id IN ({', '.join('?' * len(chunk))})"
+        found.update((row["id"], _decode(row)) for row in db.query(sql, chunk))
+    return [found[i] for i in ids if i in found]
+
+
+def get_paper(db: sqlite_utils.Database, paper_id: str) -> dict[str, Any]:
+    """One paper in full, with its sources; looked up by id or arXiv id (`arXiv:2310.05873v2` works)."""
+    paper_id = paper_id.strip()
+    candidates = [paper_id, normalise_arxiv_id(paper_id)]
+    for candidate in filter(None, candidates):
+        row = db.conn.execute(
+            "SELECT id FROM papers WHERE id = ? OR arxiv_id = ? LIMIT 1", [candidate, candidate]
+        ).fetchone()
+        if row:
+            paper = get_papers(db, [row[0]])[0]
+            paper["sources"] = [
+                dataclasses.asdict(s) for s in _sources_for(db, [paper["id"]]).get(paper["id"], [])
+            ]
+            return paper
+    raise PaperNotFound(f"no paper has the id {paper_id!r}; search for it first, ids are shown with each result")
+
+
+def iter_papers(db: sqlite_utils.Database, *, batch: int = BATCH) -> Iterator[dict[str, Any]]:
+    """Every stored paper, streamed in id order (for rebuilding the index)."""
+    last = ""
+    while True:
+        rows = list(db.query("SELECT * FROM papers WHERE id > ? ORDER BY id LIMIT ?", [last, batch]))
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1]["id"]
+
+
+def find_author(db: sqlite_utils.Database, name: str, *, limit: int = 50) -> dict[str, Any]:
+    """An author's papers (newest first) and profile, by exact name ignoring case, else by part of it."""
+    name = " ".join(name.split())
+    rows = db.conn.execute(
+        "SELECT DISTINCT name FROM paper_authors WHERE name = ? COLLATE NOCASE", [name]
+    ).fetchall()
+    if not rows and name:
+        like = "%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = db.conn.execute(
+            "SELECT name, COUNT(*) AS n FROM paper_authors WHERE name LIKE ? ESCAPE '\\' "
+            "GROUP BY name ORDER BY n DESC, name LIMIT 10",
+            [like],
+        ).fetchall()
+    names = [r[0] for r in rows]
+    if not names:
+        raise PaperNotFound(f"no author called {name!r}; try part of the name, e.g. a surname")
+    if len(names) > 1 and names[0].casefold() != name.casefold():
+        return {"name": None, "candidates": names, "papers": [], "profile": None}
+    chosen = names[0]
+    ids = [
+        r[0]
+        for r in db.conn.execute(
+            "SELECT p.id FROM paper_authors a JOIN papers p ON p.id = a.paper_id "
+            "WHERE a.name = ? COLLATE NOCASE ORDER BY p.date IS NULL, p.date DESC, p.id LIMIT ?",
+            [chosen, limit],
+        )
+    ]
+    total = db.conn.execute(
+        "SELECT COUNT(DISTINCT paper_id) FROM paper_authors WHERE name = ? COLLATE NOCASE", [chosen]
+    ).fetchone()[0]
+    profile = db.conn.execute("SELECT * FROM authors WHERE name = ? COLLATE NOCASE", [chosen]).fetchone()
+    if profile is not None:
+        profile = dict(zip([c[0] for c in db.conn.execute("SELECT * FROM authors LIMIT 0").description], profile))
+        profile["scores"] = json.loads(profile["scores"] or "{}")
+    return {"name": chosen, "candidates": [], "papers": get_papers(db, ids), "total": total, "profile": profile}
+
+
+def stats(db: sqlite_utils.Database) -> dict[str, Any]:
+    one = lambda sql: db.conn.execute(sql).fetchone()  # noqa: E731
+    papers, first, last, unknown_year, with_code = one(
+        "SELECT COUNT(*), MIN(year), MAX(year), SUM(year IS NULL), SUM(has_code) FROM papers"
+    )
+    return {
+        "papers": papers,
+        "authors": one("SELECT COUNT(DISTINCT name) FROM paper_authors")[0],
+        "author_profiles": one("SELECT COUNT(*) FROM authors")[0],
+        "sources": [
+            {"file": f, "format": fmt, "papers": n}
+            for f, fmt, n in db.conn.execute(
+                "SELECT file, format, COUNT(DISTINCT paper_id) FROM sources GROUP BY file, format ORDER BY file"
+            )
+        ],
+        "years": {"first": first, "last": last, "unknown": unknown_year or 0},
+        "with_code": with_code or 0,
+        "categories": {
+            c or "unknown": n
+            for c, n in db.conn.execute(
+                "SELECT category, COUNT(*) AS n FROM papers GROUP BY category ORDER BY n DESC, category"
+            )
+        },
+        "generation": generation(db),
+    }

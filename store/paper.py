@@ -1,0 +1,195 @@
+"""The Paper record that parsers produce and the store keeps."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from urllib.parse import quote_plus
+
+# New-style (2310.05873, 0704.0001v2) and old-style (math/0406594, hep-th/9901001v3) arXiv ids.
+ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
+_VERSION = re.compile(r"v\d+$")
+_URL = re.compile(r"https?://[^\s<>\"'\]}]+")
+_CODE_HOSTS = ("github.com/", "gitlab.com/")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a paper was read: file (as the user named it), 1-based line and format."""
+
+    file: str
+    line: int
+    format: str
+
+
+@dataclass
+class Paper:
+    """One paper as read from a listing; everything the store keeps about it."""
+
+    title: str = ""
+    authors: list[str] = field(default_factory=list)
+    authors_truncated: bool = False
+    affiliation: str | None = None
+    abstract: str = ""
+    comment: str | None = None
+    category: str | None = None
+    categories: list[str] = field(default_factory=list)
+    year: int | None = None
+    date: str | None = None  # ISO date when the year is known
+    date_text: str | None = None  # the date as the listing wrote it
+    updated: str | None = None
+    arxiv_id: str | None = None
+    source_id: str | None = None  # an id the listing gave (arXiv metadata `id`), opaque
+    doi: str | None = None
+    journal_ref: str | None = None
+    has_code_flag: bool = False
+    sources: list[Source] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        """The paper's primary key: its arXiv id, else the listing's id, else one made from its title."""
+        if self.arxiv_id:
+            return self.arxiv_id
+        if self.source_id:
+            return self.source_id
+        return title_id(self.title)
+
+    @property
+    def title_key(self) -> str | None:
+        return normalise_title(self.title) or None
+
+    @property
+    def links(self) -> list[str]:
+        """Every URL in the abstract and comment, in order, without duplicates."""
+        found = find_urls(self.abstract) + find_urls(self.comment or "")
+        return list(dict.fromkeys(found))
+
+    @property
+    def code_url(self) -> str | None:
+        return next((u for u in self.links if any(h in u for h in _CODE_HOSTS)), None)
+
+    @property
+    def has_code(self) -> bool:
+        return self.has_code_flag or self.code_url is not None
+
+    @property
+    def url(self) -> str | None:
+        """The best link for the paper; never an invented one."""
+        if self.arxiv_id:
+            return f"https://arxiv.org/abs/{self.arxiv_id}"
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        if self.title:
+            return f"https://arxiv.org/search/?query={quote_plus(self.title)}&searchtype=title"
+        return None
+
+    @property
+    def pdf_url(self) -> str | None:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else None
+
+    @property
+    def display_title(self) -> str:
+        return self.title or display_name(self.abstract) or (self.arxiv_id or self.id)
+
+
+def merge(old: Paper, new: Paper) -> Paper:
+    """One paper from two listings of it: `new`'s values win, `old` fills what `new` lacks."""
+    values = {}
+    for f in dataclasses.fields(Paper):
+        a, b = getattr(old, f.name), getattr(new, f.name)
+        values[f.name] = b if b not in (None, "", [], False) else a
+    # A complete author list beats a truncated one, whichever came last.
+    if new.authors_truncated and old.authors and not old.authors_truncated:
+        values["authors"], values["authors_truncated"] = old.authors, False
+    elif new.authors and old.authors and new.authors_truncated == old.authors_truncated:
+        values["authors"] = max(new.authors, old.authors, key=len)
+    values["has_code_flag"] = old.has_code_flag or new.has_code_flag
+    values["sources"] = list(dict.fromkeys(old.sources + new.sources))
+    return Paper(**values)
+
+
+def normalise_title(title: str) -> str:
+    """The form two listings of one paper's title share: case, accents, punctuation and spacing folded."""
+    folded = unicodedata.normalize("NFKD", title.casefold())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return " ".join(_NOT_WORD.sub(" ", folded).split())
+
+
+def title_id(title: str) -> str:
+    """A stable, typeable id for a paper that has no arXiv id: slug of its title plus a short hash."""
+    import hashlib
+
+    key = normalise_title(title)
+    slug = "-".join(key.split()[:3])[:32].strip("-") or "paper"
+    return f"{slug}-{hashlib.sha1(key.encode()).hexdigest()[:6]}"
+
+
+def normalise_arxiv_id(text: str) -> str | None:
+    """`2310.05873v2` -> `2310.05873`; None when the text is not an arXiv id."""
+    text = text.strip()
+    if text.lower().startswith("arxiv:"):
+        text = text[6:]
+    if not ARXIV_ID.fullmatch(text):
+        return None
+    return _VERSION.sub("", text)
+
+
+def find_urls(text: str) -> list[str]:
+    """URLs in running text, without the punctuation that ends a sentence around them."""
+    urls = []
+    for match in _URL.finditer(text):
+        url = match.group(0).rstrip(".,;:)}")
+        if url.count("(") > url.count(")"):
+            url += ")"
+        urls.append(url)
+    return urls
+
+
+_GREEK = {
+    name: chr(code)
+    for name, code in [
+        ("alpha", 0x3B1), ("beta", 0x3B2), ("gamma", 0x3B3), ("delta", 0x3B4), ("epsilon", 0x3B5),
+        ("zeta", 0x3B6), ("eta", 0x3B7), ("theta", 0x3B8), ("kappa", 0x3BA), ("lambda", 0x3BB),
+        ("mu", 0x3BC), ("pi", 0x3C0), ("rho", 0x3C1), ("sigma", 0x3C3), ("tau", 0x3C4),
+        ("phi", 0x3C6), ("chi", 0x3C7), ("psi", 0x3C8), ("omega", 0x3C9),
+    ]
+}
+_LATEX_CMD = re.compile(r"\\([A-Za-z]+)\s*(?:\{([^{}]*)\})?")
+
+
+def latex_to_text(text: str) -> str:
+    """Light LaTeX clean-up for display: `PIXART-$\\alpha$` -> `PIXART-α`, `\\url{x}` -> `x`."""
+
+    def command(m: re.Match[str]) -> str:
+        name, arg = m.group(1), m.group(2)
+        if name in _GREEK:
+            return _GREEK[name] + (arg or "")
+        if name == "L":
+            return "Ł"
+        return arg if arg is not None else name
+
+    return _LATEX_CMD.sub(command, text).replace("$", "").replace("{", "").replace("}", "")
+
+
+# "we introduce Geom-Erasing, a ...", "This paper introduces PIXART-$\alpha$, ...", "called AntNet".
+_INTRODUCES = re.compile(
+    r"\b(?:introduces?|proposed?|proposes|presents?|develops?|called|named|dubbed|termed)\s+"
+    r"(?:a\s+|an\s+|the\s+)?([A-Z][\w$\\{}\-.]*[\w$}])"
+)
+
+
+def display_name(abstract: str, *, limit: int = 80) -> str:
+    """A readable name for an untitled paper: the method the abstract introduces, else its opening words."""
+    for match in _INTRODUCES.finditer(abstract):
+        name = match.group(1)
+        # A method name looks like one: GrowCLIP, EPIC, Geom-Erasing, PIXART-$\alpha$ -- not "Two".
+        if sum(c.isupper() for c in name) >= 2 or any(c.isdigit() or c in "-$" for c in name):
+            return latex_to_text(name)
+    first = re.split(r"(?<=[.!?])\s+", abstract.strip(), maxsplit=1)[0]
+    first = latex_to_text(first).rstrip(".")
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"

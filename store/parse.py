@@ -1,0 +1,450 @@
+"""Listing files -> Paper records. Pure: reads text, writes nothing.
+
+Four formats, detected per file: the paper feed, arXiv abstracts, an author's profile page, and arXiv
+metadata JSON lines (streamed). A malformed entry inside a good file is skipped with a warning that names
+file and line; a file that cannot be read or is in no known format raises a ParseError naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from store.errors import ParseError, UnknownFormatError
+from store.paper import Paper, Source, normalise_arxiv_id
+
+MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+# `CVJan 30, 2025Code`: category, date (year optional), code flag, run together.
+HEADER = re.compile(
+    r"(?P<category>[A-Z][A-Za-z\-.]*?)"
+    r"(?P<date>(?P<month>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (?P<day>\d{1,2})(?:, (?P<year>\d{4}))?)"
+    r"(?P<code>Code)?"
+)
+ET_AL = re.compile(r",?\s+et al\.?$")
+ARXIV_LINE = re.compile(r"arXiv:\s*(\S+)")
+CREATED_LINE = re.compile(r"Created:\s*(\d{4}-\d{2}-\d{2})(?:\s+Updated:\s*(\d{4}-\d{2}-\d{2}))?")
+PROFILE_COUNT = re.compile(r"\d[\d,]*\s*Papers")
+# One name in an author list: capitalised words, initials, particles (van, de, bin), hyphens, apostrophes.
+_NAME_WORD = r"(?:[A-Z\u00C0-\u024F][\w'\u2019.\-]*|(?:van|von|der|den|de|da|di|del|la|le|bin|al)(?=\s))"
+AUTHOR_NAME = re.compile(rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,5}}")
+_NAME_PREFIX = re.compile(r"(?:^|[\s,])(?:Mc|Mac|De|Di|Da|La|Le|Van|Von)$")
+MAX_LINE = 1 << 20  # a JSON line longer than this is malformed, not a paper
+
+
+@dataclass
+class Listing:
+    """What one file held: its format, its papers, warnings for skipped entries, and profile data."""
+
+    file: str
+    format: str
+    papers: Iterator[Paper]
+    warnings: list[str] = field(default_factory=list)
+    profile: dict | None = None
+    size: int = 0  # bytes in the file
+    position: int = 0  # bytes read so far (for progress bars)
+
+
+def read_listing(path: str | Path, *, name: str | None = None) -> Listing:
+    """Open a listing file, detect its format and return its papers (streamed for JSON lines)."""
+    path = Path(path)
+    name = name or str(path)
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError as e:
+        raise ParseError(f"cannot read file ({e.strerror or e})", file=name) from e
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        listing = Listing(name, "arxiv-jsonl", iter(()), size=path.stat().st_size)
+        listing.papers = _stream_jsonl(path, listing)
+        return listing
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raw = path.read_bytes()
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise ParseError("not UTF-8 text (byte 0x%02x)" % raw[e.start], file=name, line=line) from e
+    except OSError as e:
+        raise ParseError(f"cannot read file ({e.strerror or e})", file=name) from e
+    listing = parse_text(text, name=name)
+    listing.size = listing.position = len(text)
+    return listing
+
+
+def parse_text(text: str, *, name: str = "<text>") -> Listing:
+    """Detect which text format `text` is in and parse it."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    fmt = detect_format(lines)
+    if fmt is None:
+        raise UnknownFormatError(
+            "not a known listing format (expected a paper feed, arXiv abstracts, an author profile "
+            "or arXiv metadata JSON lines; see README 'Data formats')",
+            file=name,
+        )
+    listing = Listing(name, fmt, iter(()))
+    parser: Callable[[list[str], Listing], list[Paper]] = _PARSERS[fmt]
+    listing.papers = iter(parser(lines, listing))
+    return listing
+
+
+def detect_format(lines: list[str]) -> str | None:
+    nonblank = [(i, s.strip()) for i, s in enumerate(lines) if s.strip()]
+    if not nonblank:
+        return None
+    if any(ARXIV_LINE.fullmatch(s) for _, s in nonblank) and any(CREATED_LINE.fullmatch(s) for _, s in nonblank):
+        return "arxiv-abstracts"
+    first_header = next((i for i, s in nonblank if HEADER.fullmatch(s)), None)
+    if first_header is None:
+        return None
+    if any(PROFILE_COUNT.fullmatch(s) or s.startswith("h-index") for i, s in nonblank if i < first_header):
+        return "profile"
+    if first_header == nonblank[0][0]:
+        return "feed"
+    return None
+
+
+def split_title_authors(line: str) -> tuple[str, list[str], bool] | None:
+    """Split a feed line where the title runs into the author list: `...Style NormsAhmed Elgammal, ...`.
+
+    Returns (title, authors, truncated) or None when no split leaves a valid author list. The split is the
+    last place where a capitalised name starts right after a title character (no space between) and the rest
+    of the line is a comma-separated list of names; taking the last such place keeps camel-case inside
+    titles (MoMA, GrowCLIP) and names like McDonald out of harm's way.
+    """
+    line = line.strip()
+    rest_ok = ET_AL.sub("", line)
+    truncated = rest_ok != line
+    for i in range(len(rest_ok) - 1, 0, -1):
+        if not (rest_ok[i].isupper() and rest_ok[i - 1] not in " \t'\u2019-" and rest_ok[i + 1 : i + 2].islower()):
+            continue
+        if _NAME_PREFIX.search(rest_ok[:i]):
+            continue  # inside McDonald, MacKay, DeVries, LeCun
+        authors = [a.strip() for a in rest_ok[i:].split(",")]
+        if all(AUTHOR_NAME.fullmatch(a) for a in authors):
+            title = rest_ok[:i].strip()
+            if title:
+                return title, authors, truncated
+    return None
+
+
+def split_authors(line: str) -> tuple[list[str], bool, str | None]:
+    """`A, B et al. · mit` -> (["A", "B"], truncated=True, affiliation="mit")."""
+    affiliation = None
+    if "·" in line:
+        line, affiliation = (part.strip() for part in line.rsplit("·", 1))
+    cleaned = ET_AL.sub("", line.strip())
+    truncated = cleaned != line.strip()
+    authors = [a.strip() for a in cleaned.split(",") if a.strip()]
+    return authors, truncated, affiliation or None
+
+
+def parse_header(s: str) -> dict | None:
+    m = HEADER.fullmatch(s.strip())
+    if not m:
+        return None
+    year = int(m["year"]) if m["year"] else None
+    date = f"{year:04d}-{MONTHS[m['month']]:02d}-{int(m['day']):02d}" if year else None
+    return {
+        "category": m["category"],
+        "year": year,
+        "date": date,
+        "date_text": m["date"],
+        "has_code_flag": bool(m["code"]),
+    }
+
+
+def _entries(lines: list[str]) -> Iterator[tuple[int, list[tuple[int, str]]]]:
+    """Group lines into entries that each start at a header line; yields (header index, [(index, text)])."""
+    start = None
+    block: list[tuple[int, str]] = []
+    for i, raw in enumerate(lines):
+        s = raw.strip()
+        if HEADER.fullmatch(s):
+            if start is not None:
+                yield start, block
+            start, block = i, []
+        elif start is not None and s:
+            block.append((i, s))
+    if start is not None:
+        yield start, block
+
+
+def _parse_feed(lines: list[str], listing: Listing) -> list[Paper]:
+    papers = []
+    for start, body in _entries(lines):
+        where = f"{listing.file}:{start + 1}"
+        if len(body) < 2:
+            listing.warnings.append(f"{where}: entry has no title/author line or no abstract; skipped")
+            continue
+        split = split_title_authors(body[0][1])
+        if split is None:
+            listing.warnings.append(f"{listing.file}:{body[0][0] + 1}: cannot tell the title from the authors; skipped")
+            continue
+        title, authors, truncated = split
+        papers.append(
+            Paper(
+                title=title,
+                authors=authors,
+                authors_truncated=truncated,
+                abstract=" ".join(s for _, s in body[1:]),
+                sources=[Source(listing.file, start + 1, listing.format)],
+                **parse_header(lines[start]),
+            )
+        )
+    return papers
+
+
+def _parse_profile(lines: list[str], listing: Listing) -> list[Paper]:
+    listing.profile = _profile_header(lines)
+    papers = []
+    for start, body in _entries(lines):
+        where = f"{listing.file}:{start + 1}"
+        if len(body) < 3:
+            listing.warnings.append(f"{where}: entry needs a title, an author line and an abstract; skipped")
+            continue
+        authors, truncated, affiliation = split_authors(body[1][1])
+        if not all(a for a in authors):
+            listing.warnings.append(f"{listing.file}:{body[1][0] + 1}: unreadable author line; skipped")
+            continue
+        papers.append(
+            Paper(
+                title=body[0][1],
+                authors=authors,
+                authors_truncated=truncated,
+                affiliation=affiliation,
+                abstract=" ".join(s for _, s in body[2:]),
+                sources=[Source(listing.file, start + 1, listing.format)],
+                **parse_header(lines[start]),
+            )
+        )
+    return papers
+
+
+_PROFILE_FIGURES = [
+    ("h_index", re.compile(r"h-index\s*([\d,]+)")),
+    ("paper_count", re.compile(r"([\d,]+)\s*papers")),
+    ("citations", re.compile(r"([\d,]+)\s*citations")),
+]
+
+
+def _profile_header(lines: list[str]) -> dict:
+    """The profile page's header: the author's name, main category and figures (h-index, papers, ...)."""
+    head = []
+    for raw in lines:
+        s = raw.strip()
+        if HEADER.fullmatch(s) or PROFILE_COUNT.fullmatch(s):
+            break
+        if s:
+            head.append(s)
+    profile: dict = {"name": head[0] if head else None, "category": None, "scores": {}}
+    for s in head[1:]:
+        for key, pattern in _PROFILE_FIGURES:
+            m = pattern.fullmatch(s)
+            if m:
+                profile[key] = int(m.group(1).replace(",", ""))
+                break
+        else:
+            m = re.fullmatch(r"(.*?[A-Za-z%])\s*([\d.,]+%?)", s)
+            if m:
+                profile["scores"][m.group(1).strip()] = m.group(2)
+            elif profile["category"] is None and re.fullmatch(r"[A-Z]{2,}", s):
+                profile["category"] = s
+    return profile
+
+
+def _parse_arxiv_abstracts(lines: list[str], listing: Listing) -> list[Paper]:
+    papers = []
+    block: list[tuple[int, str]] = []
+    for i, raw in enumerate(lines):
+        s = raw.strip()
+        m = ARXIV_LINE.fullmatch(s)
+        if not m:
+            if s and not CREATED_LINE.fullmatch(s):
+                block.append((i, s))
+            elif s and papers and not block:
+                # `Created:` belongs to the entry just closed by its arXiv line.
+                c = CREATED_LINE.fullmatch(s)
+                papers[-1].date, papers[-1].updated = c.group(1), c.group(2)
+                papers[-1].year = int(c.group(1)[:4])
+            continue
+        arxiv_id = normalise_arxiv_id(m.group(1))
+        if not block or arxiv_id is None:
+            what = "no abstract before it" if not block else f"{m.group(1)!r} is not an arXiv id"
+            listing.warnings.append(f"{listing.file}:{i + 1}: {what}; skipped")
+            block = []
+            continue
+        # The abstract is the first paragraph; a short last paragraph after it is the comment.
+        paragraphs = _paragraphs(block, lines)
+        abstract = paragraphs[0]
+        comment = " ".join(paragraphs[1:]) or None
+        papers.append(
+            Paper(
+                abstract=abstract,
+                comment=comment,
+                arxiv_id=arxiv_id,
+                sources=[Source(listing.file, block[0][0] + 1, listing.format)],
+            )
+        )
+        block = []
+    if block:
+        listing.warnings.append(f"{listing.file}:{block[0][0] + 1}: entry has no arXiv id line; skipped")
+    return papers
+
+
+def _paragraphs(block: list[tuple[int, str]], lines: list[str]) -> list[str]:
+    """Join consecutive non-blank lines of a block into paragraphs."""
+    paragraphs: list[list[str]] = []
+    previous = None
+    for i, s in block:
+        if previous is None or any(not lines[j].strip() for j in range(previous + 1, i)):
+            paragraphs.append([])
+        paragraphs[-1].append(s)
+        previous = i
+    return [" ".join(p) for p in paragraphs]
+
+
+def _clean(value: object) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def paper_from_arxiv_json(obj: dict, source: Source) -> Paper:
+    """One object of the arXiv metadata snapshot -> Paper (the id is kept as given, an opaque string)."""
+    raw_id = _clean(obj.get("id"))
+    if not raw_id:
+        raise ValueError("no `id`")
+    if not isinstance(obj.get("title", ""), str) or not isinstance(obj.get("abstract", ""), str):
+        raise ValueError("`title` and `abstract` must be strings")
+    arxiv_id = normalise_arxiv_id(raw_id)
+    authors = _authors_from_json(obj)
+    categories = _clean(obj.get("categories")).split()
+    versions = obj.get("versions") or []
+    created = _version_date(versions[0]) if versions and isinstance(versions, list) else None
+    updated = _clean(obj.get("update_date")) or None
+    date = created or updated
+    return Paper(
+        title=_clean(obj.get("title")),
+        authors=authors,
+        abstract=_clean(obj.get("abstract")),
+        comment=_clean(obj.get("comments")) or None,
+        category=categories[0] if categories else None,
+        categories=categories,
+        year=int(date[:4]) if date else None,
+        date=date,
+        updated=updated,
+        arxiv_id=arxiv_id,
+        source_id=None if arxiv_id else raw_id,
+        doi=_clean(obj.get("doi")) or None,
+        journal_ref=_clean(obj.get("journal-ref")) or None,
+        sources=[source],
+    )
+
+
+def _authors_from_json(obj: dict) -> list[str]:
+    parsed = obj.get("authors_parsed")
+    if isinstance(parsed, list) and parsed:
+        names = []
+        for part in parsed:
+            if isinstance(part, list) and part:
+                last, first = _clean(part[0]), _clean(part[1]) if len(part) > 1 else ""
+                suffix = _clean(part[2]) if len(part) > 2 else ""
+                names.append(" ".join(x for x in (first, last, suffix) if x))
+        return [n for n in names if n]
+    text = _clean(obj.get("authors"))
+    return [a.strip() for a in re.split(r",\s*|\s+and\s+", text) if a.strip()]
+
+
+_MONTH_NAMES = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+
+
+def _version_date(version: object) -> str | None:
+    """`{"created": "Mon, 2 Apr 2007 19:18:42 GMT"}` -> `2007-04-02`."""
+    created = version.get("created") if isinstance(version, dict) else None
+    m = re.search(r"(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})", created or "")
+    if not m or m.group(2) not in _MONTH_NAMES:
+        return None
+    return f"{m.group(3)}-{_MONTH_NAMES[m.group(2)]:02d}-{int(m.group(1)):02d}"
+
+
+def _stream_jsonl(path: Path, listing: Listing) -> Iterator[Paper]:
+    """Yield papers from arXiv metadata JSON lines one line at a time; bad lines become warnings."""
+    try:
+        f: IO[bytes] = path.open("rb")
+    except OSError as e:
+        raise ParseError(f"cannot read file ({e.strerror or e})", file=listing.file) from e
+    with f:
+        for number, raw in enumerate(_bounded_lines(f), 1):
+            listing.position = f.tell()
+            where = f"{listing.file}:{number}"
+            if raw is None:
+                listing.warnings.append(f"{where}: line longer than {MAX_LINE} bytes; skipped")
+                continue
+            if not raw.strip():
+                continue
+            try:
+                obj = json.loads(raw.decode("utf-8-sig") if number == 1 else raw.decode("utf-8"))
+                if not isinstance(obj, dict):
+                    raise ValueError("not a JSON object")
+                yield paper_from_arxiv_json(obj, Source(listing.file, number, listing.format))
+            except UnicodeDecodeError:
+                listing.warnings.append(f"{where}: not UTF-8 text; skipped")
+            except (ValueError, TypeError) as e:
+                listing.warnings.append(f"{where}: not an arXiv metadata record ({_short(e)}); skipped")
+
+
+def _bounded_lines(f: IO[bytes]) -> Iterator[bytes | None]:
+    """Lines of a binary file; None for a line over MAX_LINE bytes (read through without keeping it)."""
+    while True:
+        line = f.readline(MAX_LINE + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE and not line.endswith(b"\n"):
+            while (more := f.readline(MAX_LINE)) and not more.endswith(b"\n"):
+                pass
+            yield None
+            continue
+        yield line
+
+
+def _short(e: Exception) -> str:
+    text = str(e)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+_PARSERS: dict[str, Callable[[list[str], Listing], list[Paper]]] = {
+    "feed": _parse_feed,
+    "profile": _parse_profile,
+    "arxiv-abstracts": _parse_arxiv_abstracts,
+}
+
+
+LISTING_SUFFIXES = {".txt", ".json", ".jsonl", ".ndjson", ""}
+
+
+def listing_files(paths: list[str | Path]) -> list[Path]:
+    """The files to load for `paths`: named files as they are; in folders, every non-hidden listing file
+    (.txt, .json, .jsonl, .ndjson or no suffix; READMEs and other documents are passed over), sorted."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(
+                f
+                for f in p.rglob("*")
+                if f.is_file()
+                and f.suffix.lower() in LISTING_SUFFIXES
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                and not f.name.upper().startswith("README")
+            )
+            files.extend(found)
+        elif p.exists():
+            files.append(p)
+        else:
+            raise ParseError("no such file or folder", file=str(p))
+    return files
+
+
+def sample_folder() -> Path:
+    """The bundled sample corpus (the three listings the bot was specified from)."""
+    return Path(__file__).parent / "sample"

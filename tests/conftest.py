@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from retrieval.library import Library
+from store.parse import sample_folder
+
+FEED, ABSTRACTS, PROFILE = sorted(sample_folder().glob("*.txt"))
+
+
+@pytest.fixture
+def sample_dir() -> Path:
+    return sample_folder()
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Library:
+    """A real SQLite file and index in tmp_path, holding the bundled sample papers."""
+    lib = Library(tmp_path / "papers.db")
+    yield lib
+    lib.close()
+
+
+@pytest.fixture
+def empty_library(tmp_path: Path) -> Library:
+    lib = Library(tmp_path / "empty.db", sample_if_new=False)
+    yield lib
+    lib.close()
+
+
+def arxiv_record(**fields) -> dict:
+    """One record of the arXiv metadata snapshot, with realistic defaults."""
+    record = {
+        "id": "2401.00001",
+        "submitter": "A. Person",
+        "authors": "Ada Lovelace and Charles Babbage",
+        "title": "Analytical Engines for  Everyone",
+        "comments": "12 pages",
+        "journal-ref": None,
+        "doi": None,
+        "report-no": None,
+        "categories": "cs.LG cs.AI",
+        "license": None,
+        "abstract": "  We study engines.\nThey compute.  ",
+        "versions": [{"version": "v1", "created": "Tue, 2 Jan 2024 10:00:00 GMT"}],
+        "update_date": "2024-01-05",
+        "authors_parsed": [["Lovelace", "Ada", ""], ["Babbage", "Charles", ""]],
+    }
+    record.update(fields)
+    return record
+
+
+def write_jsonl(path: Path, records: list[dict | str]) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records))
+    return path

@@ -1,0 +1,258 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from store.errors import ParseError, UnknownFormatError
+from store.parse import listing_files, parse_text, read_listing, split_title_authors
+from tests.conftest import ABSTRACTS, FEED, PROFILE, arxiv_record, write_jsonl
+
+
+def papers_of(path: Path) -> dict[str, object]:
+    return {p.title or p.arxiv_id: p for p in read_listing(path).papers}
+
+
+def test_sample_listings_are_detected_and_complete():
+    counts = {}
+    for path in (FEED, ABSTRACTS, PROFILE):
+        listing = read_listing(path)
+        counts[listing.format] = len(list(listing.papers))
+        assert listing.warnings == []
+    assert counts == {"feed": 22, "arxiv-abstracts": 10, "profile": 30}
+
+
+def test_feed_title_with_commas_quotes_and_colon_splits_from_authors():
+    p = papers_of(FEED)[
+        'CAN: Creative Adversarial Networks, Generating "Art" by Learning About Styles and Deviating from Style Norms'
+    ]
+    assert p.authors == ["Ahmed Elgammal", "Bingchen Liu", "Mohamed Elhoseiny"]
+    assert p.authors_truncated is True
+    assert (p.category, p.year, p.date, p.date_text) == ("AI", 2017, "2017-06-21", "Jun 21, 2017")
+    assert p.has_code is False
+
+
+def test_feed_title_with_digits_and_code_flag():
+    p = papers_of(FEED)[
+        "SANA 1.5: Efficient Scaling of Training-Time and Inference-Time Compute in Linear Diffusion Transformer"
+    ]
+    assert p.authors == ["Enze Xie", "Junsong Chen", "Yuyang Zhao"]
+    assert (p.category, p.year, p.date, p.has_code_flag, p.has_code) == ("CV", 2025, "2025-01-30", True, True)
+    assert p.code_url is None  # the feed says code exists but gives no link: none is invented
+    assert p.url == (
+        "https://arxiv.org/search/?query=SANA+1.5%3A+Efficient+Scaling+of+Training-Time+and+Inference-Time+"
+        "Compute+in+Linear+Diffusion+Transformer&searchtype=title"
+    )
+
+
+def test_feed_header_without_year_keeps_year_unknown():
+    p = papers_of(FEED)[
+        "Dynamic Interaction-Aware and Causality-Disentangled Framework for Multimodal Sentiment Analysis"
+    ]
+    assert (p.category, p.year, p.date, p.date_text) == ("MM", None, None, "May 29")
+    assert p.authors == ["Guangyuan Dong", "Ziwei Hong", "Shenghao Liu"]
+
+
+@pytest.mark.parametrize(
+    "title, authors, truncated",
+    [
+        ("MoMA: Multimodal LLM Adapter for Fast Personalized Image Generation",
+         ["Kunpeng Song", "Yizhe Zhu", "Bingchen Liu"], True),
+        ("Federated Knowledge Graph Unlearning via Diffusion Model", ["Bingchen Liu", "Yuanyuan Fang"], False),
+        ("Sketch-to-Art: Synthesizing Stylized Art Images From Sketches",
+         ["Bingchen Liu", "Kunpeng Song", "Ahmed Elgammal"], False),
+        ("Playground v3: Improving Text-to-Image Alignment with Deep-Fusion Large Language Models",
+         ["Bingchen Liu", "Ehsan Akhgari", "Alexander Visheratin"], True),
+        ("TIME: Text and Image Mutual-Translation Adversarial Networks",
+         ["Bingchen Liu", "Kunpeng Song", "Yizhe Zhu"], True),
+    ],
+)
+def test_feed_entries_split_exactly(title, authors, truncated):
+    p = papers_of(FEED)[title]
+    assert (p.authors, p.authors_truncated) == (authors, truncated)
+    assert "et al" not in " ".join(p.authors)
+
+
+def test_every_feed_author_is_a_plain_name():
+    for p in read_listing(FEED).papers:
+        assert p.title and p.authors
+        for name in p.authors:
+            assert name[0].isupper() and "," not in name and name == name.strip(), (p.title, name)
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("Deep GANSpace for McDonald DataRyan McDonald, Wei Li", ("Deep GANSpace for McDonald Data", ["Ryan McDonald", "Wei Li"])),
+        ("Learning with LLMsAda Lovelace", ("Learning with LLMs", ["Ada Lovelace"])),
+        ("Models Made SimpleYann LeCun, Ada MacKay", ("Models Made Simple", ["Yann LeCun", "Ada MacKay"])),
+        ("A Study of 3D ShapesJean-Luc van der Berg, O'Neil Smith et al.", ("A Study of 3D Shapes", ["Jean-Luc van der Berg", "O'Neil Smith"])),
+        ("no authors at all here", None),
+    ],
+)
+def test_split_title_authors(line, expected):
+    got = split_title_authors(line)
+    assert (got[:2] if got else None) == expected
+
+
+def test_feed_code_urls_lose_trailing_punctuation():
+    papers = papers_of(FEED)
+    fastgan = papers["Towards Faster and Stabilized GAN Training for High-fidelity Few-shot Image Synthesis"]
+    assert fastgan.code_url == "https://github.com/odegeasslbc/FastGAN-pytorch"
+    sketch = papers["Self-Supervised Sketch-to-Image Synthesis"]
+    assert sketch.code_url == "https://github.com/odegeasslbc/Self-Supervised-Sketch-to-Image-Synthesis-PyTorch"
+    assert sketch.links == [sketch.code_url, "https://create.playform.io/my-projects?mode=sketch"]
+
+
+def test_arxiv_abstracts_fields():
+    papers = papers_of(ABSTRACTS)
+    geom = papers["2310.05873"]
+    assert geom.title == ""
+    assert geom.display_title == "Geom-Erasing"
+    assert (geom.date, geom.updated, geom.year, geom.comment) == ("2023-10-09", "2023-10-10", 2023, None)
+    assert geom.url == "https://arxiv.org/abs/2310.05873"
+    assert geom.pdf_url == "https://arxiv.org/pdf/2310.05873"
+    pixart = papers["2310.00426"]
+    assert pixart.display_title == "PIXART-α"
+    assert pixart.comment == "Project Page: https://pixart-alpha.github.io"
+    assert pixart.links == ["https://pixart-alpha.github.io"] and pixart.code_url is None
+    assert (pixart.date, pixart.updated) == ("2023-09-30", None)
+    assert papers["2306.05043"].comment == "Accepted by ICML 2023 (Poster)"
+    assert papers["2306.03007"].comment == "ICML 2023 (20 pages, 10 figures)"
+    assert papers["2205.03059"].comment == "Accepted to JMLR in 2022"
+    assert papers["2211.15398"].comment is None
+
+
+@pytest.mark.parametrize(
+    "arxiv_id, name",
+    [
+        ("2308.11331", "GrowCLIP"),
+        ("2306.05043", "TimeDiff"),
+        ("2211.15398", "EPIC"),
+        ("1912.00398", "AntNet"),
+        # No method is introduced by name: the start of the first sentence.
+        ("2306.03007", "In this paper, we consider the problem of Iterative Machine Teaching (IMT)…"),
+        ("2205.03059", "Nonconvex regularization has been popularly used in low-rank matrix learning"),
+    ],
+)
+def test_untitled_papers_get_readable_names(arxiv_id, name):
+    assert papers_of(ABSTRACTS)[arxiv_id].display_title == name
+
+
+def test_profile_header_is_kept_as_author_data():
+    listing = read_listing(PROFILE)
+    list(listing.papers)
+    assert listing.profile == {
+        "name": "Jinwen Ma",
+        "category": "CV",
+        "h_index": 11,
+        "paper_count": 30,
+        "citations": 2072,
+        "scores": {"Novelty": "54%", "AI Score": "38"},
+    }
+
+
+def test_profile_entries_affiliation_and_code():
+    papers = papers_of(PROFILE)
+    first = papers[
+        "Towards a Unified Theoretical Understanding of Non-contrastive Learning via Rank Differential Mechanism"
+    ]
+    assert first.authors == ["Zhijian Zhuo", "Yifei Wang", "Jinwen Ma"]
+    assert (first.authors_truncated, first.affiliation, first.category, first.date) == (True, "mit", "LG", "2023-03-04")
+    assert first.code_url == "https://github.com/PKU-ML/Rank-Differential-Mechanism"
+    poly = papers["Polynomial Composition Activations: Unleashing the Dynamics of Large Language Models"]
+    assert poly.affiliation == "bytedance" and poly.code_url == "https://github.com/BryceZhuo/PolyCom"
+    sam = papers["Seismic Fault SAM: Adapting SAM with Lightweight Modules and 2.5D Strategy for Fault Detection"]
+    assert sam.authors == ["Ran Chen", "Zeren Zhang", "Jinwen Ma"] and not sam.authors_truncated
+    assert sam.affiliation is None and sam.has_code and sam.code_url is None
+    swaptalk = papers["SwapTalk: Audio-Driven Talking Face Generation with One-Shot Customization in Latent Space"]
+    assert "http://swaptalk.cc" in swaptalk.links
+
+
+def test_arxiv_jsonl_fields(tmp_path):
+    path = write_jsonl(tmp_path / "meta.jsonl", [arxiv_record()])
+    listing = read_listing(path)
+    [p] = list(listing.papers)
+    assert listing.format == "arxiv-jsonl"
+    assert p.title == "Analytical Engines for Everyone"
+    assert p.abstract == "We study engines. They compute."
+    assert p.authors == ["Ada Lovelace", "Charles Babbage"]
+    assert (p.arxiv_id, p.category, p.categories) == ("2401.00001", "cs.LG", ["cs.LG", "cs.AI"])
+    assert (p.date, p.updated, p.year, p.comment) == ("2024-01-02", "2024-01-05", 2024, "12 pages")
+    assert p.sources[0].line == 1
+
+
+def test_arxiv_jsonl_opaque_id_is_kept_and_gets_no_arxiv_link(tmp_path):
+    record = arxiv_record(id="synthetic-000042", doi="10.1000/xyz", versions=[])
+    [p] = list(read_listing(write_jsonl(tmp_path / "m.jsonl", [record])).papers)
+    assert (p.id, p.arxiv_id, p.url) == ("synthetic-000042", None, "https://doi.org/10.1000/xyz")
+    assert p.year == 2024  # from update_date when there are no versions
+
+
+def test_arxiv_jsonl_bad_lines_are_skipped_with_file_and_line(tmp_path):
+    path = write_jsonl(
+        tmp_path / "m.jsonl",
+        [arxiv_record(), "{not json", "[1, 2]", arxiv_record(id=""), arxiv_record(id="2401.00002", title=7)],
+    )
+    listing = read_listing(path)
+    assert [p.id for p in listing.papers] == ["2401.00001"]
+    assert [w.split(": ")[0] for w in listing.warnings] == [f"{path}:2", f"{path}:3", f"{path}:4", f"{path}:5"]
+
+
+def test_arxiv_jsonl_streams(tmp_path):
+    """The file is read as the papers are consumed, not all at once."""
+    path = write_jsonl(tmp_path / "m.jsonl", [arxiv_record(id=f"2401.{i:05d}") for i in range(1, 2001)])
+    listing = read_listing(path)
+    first = next(listing.papers)
+    assert first.id == "2401.00001"
+    assert 0 < listing.position < listing.size
+
+
+def test_unknown_format_names_the_file(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("Just some notes\nabout nothing in particular.\n")
+    with pytest.raises(UnknownFormatError, match=r"notes\.txt: not a known listing format"):
+        read_listing(path)
+
+
+def test_invalid_utf8_names_file_and_line(tmp_path):
+    path = tmp_path / "feed.txt"
+    path.write_bytes(FEED.read_bytes().replace(b"Diffusion Guided", b"Diffusion \xff Guided", 1))
+    with pytest.raises(ParseError) as info:
+        read_listing(path)
+    assert (info.value.file, info.value.line) == (str(path), 5)
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "CVDec 8, 2022\n"])
+def test_empty_or_headless_text_is_not_a_listing_or_yields_warnings(text):
+    try:
+        listing = parse_text(text, name="x.txt")
+    except UnknownFormatError:
+        return
+    assert list(listing.papers) == [] and listing.warnings
+
+
+def test_malformed_feed_entry_is_skipped_with_a_warning():
+    text = FEED.read_text().replace(
+        "Diffusion Guided Domain Adaptation of Image GeneratorsKunpeng Song, Ligong Han, Bingchen Liu et al.",
+        "diffusion guided domain adaptation, no authors",
+    )
+    listing = parse_text(text, name="feed.txt")
+    assert len(list(listing.papers)) == 21
+    assert listing.warnings == ["feed.txt:5: cannot tell the title from the authors; skipped"]
+
+
+def test_crlf_listing_parses_like_lf():
+    listing = parse_text(PROFILE.read_text().replace("\n", "\r\n"), name="p.txt")
+    assert len(list(listing.papers)) == 30
+
+
+def test_listing_files_in_a_folder_skip_readmes_and_hidden(tmp_path):
+    (tmp_path / "README.md").write_text("# about")
+    (tmp_path / ".hidden.txt").write_text("x")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.jsonl").write_text("{}")
+    (tmp_path / "a.txt").write_text("x")
+    assert [p.name for p in listing_files([tmp_path])] == ["a.txt", "b.jsonl"]
+    with pytest.raises(ParseError, match="no such file"):
+        listing_files([tmp_path / "missing"])
