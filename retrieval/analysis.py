@@ -1,0 +1,79 @@
+"""Text analysis shared by the index, queries and passage ranking: one analyser, so they always agree.
+
+The analysers run inside tantivy (Rust): Unicode-aware tokens (letters and digits of any script), lowercase,
+ASCII folding (café = cafe), English stop words and the Snowball English stemmer for text; names are only
+tokenised, lowercased and folded.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import tantivy
+
+TEXT = "papers_en"
+NAMES = "papers_names"
+
+# Words a question is phrased with rather than what it asks about ("which papers ..."); they are dropped
+# from questions before ranking. Stemmed with the same analyser before use.
+QUESTION_WORDS = """
+which what who whom whose where when why how
+paper papers article articles work works study studies publication publications research
+find show list give tell get search look looking want need know recommend suggest any some
+me my i we you us our your please can could would should do does did is are was were be been has have
+about regarding related relating there here any anything something way ways
+""".split()
+
+
+@functools.cache
+def text_analyzer() -> tantivy.TextAnalyzer:
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.stopword("english"))
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
+@functools.cache
+def name_analyzer() -> tantivy.TextAnalyzer:
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .build()
+    )
+
+
+def analyze(text: str) -> list[str]:
+    """Text -> index terms (what `text` contributes to the title/abstract fields)."""
+    return text_analyzer().analyze(text)
+
+
+@functools.cache
+def _question_terms() -> frozenset[str]:
+    return frozenset(t for w in QUESTION_WORDS for t in analyze(w))
+
+
+def question_terms(text: str) -> list[str]:
+    """The terms a question asks about: analysed, question words dropped (kept if nothing else is left)."""
+    terms = analyze(text)
+    content = [t for t in terms if t not in _question_terms()]
+    return content or terms
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def term_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Character spans of the words in `text` whose analysed form is one of `terms` (for highlighting)."""
+    spans = []
+    for m in _WORD.finditer(text):
+        if any(t in terms for t in analyze(m.group(0))):
+            spans.append(m.span())
+    return spans

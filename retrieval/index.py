@@ -1,0 +1,164 @@
+"""The tantivy index: derived from the store, rebuildable from it, never out of step with it.
+
+The index holds one meta document recording the store generation it matches. A load updates the index in
+the same pass that writes the store and commits it right after the store commits; if that second commit
+never happens (a crash), the generations differ and `PaperIndex.open_for` rebuilds the index from the store.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from retrieval.analysis import NAMES, TEXT, name_analyzer, text_analyzer
+from store.errors import StoreBusy
+
+log = logging.getLogger(__name__)
+
+INDEX_VERSION = 1
+META_ID = "\x00meta"
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw")
+    sb.add_text_field("title", tokenizer_name=TEXT)
+    sb.add_text_field("abstract", tokenizer_name=TEXT)
+    sb.add_text_field("authors", tokenizer_name=NAMES)
+    sb.add_text_field("category", tokenizer_name="raw")
+    sb.add_integer_field("year", indexed=True, fast=True)
+    sb.add_integer_field("date", indexed=True, fast=True)  # yyyymmdd, for newest-first
+    sb.add_unsigned_field("has_code", indexed=True)
+    sb.add_text_field("meta", stored=True, tokenizer_name="raw")
+    return sb.build()
+
+
+def category_terms(categories: Iterable[str]) -> list[str]:
+    """`cs.CV` -> `cs.cv`, `cv`, `cs`; `CV` -> `cv`: so `cat:CV` finds feed and arXiv papers alike."""
+    terms: list[str] = []
+    for c in categories:
+        c = c.strip().lower()
+        if c:
+            terms += [c, *c.split(".")] if "." in c else [c]
+    return list(dict.fromkeys(terms))
+
+
+def paper_document(row: dict[str, Any]) -> tantivy.Document:
+    doc = tantivy.Document()
+    doc.add_text("id", row["id"])
+    doc.add_text("title", row["title"] or "")
+    doc.add_text("abstract", row["abstract"] or "")
+    authors = row["authors"]
+    for name in json.loads(authors) if isinstance(authors, str) else authors:
+        doc.add_text("authors", name)
+    categories = row["categories"]
+    for term in category_terms(json.loads(categories) if isinstance(categories, str) else categories):
+        doc.add_text("category", term)
+    if row["year"] is not None:
+        doc.add_integer("year", int(row["year"]))
+    if row["date"]:
+        doc.add_integer("date", int(row["date"].replace("-", "")))
+    doc.add_unsigned("has_code", int(bool(row["has_code"])))
+    return doc
+
+
+class PaperIndex:
+    """An on-disk tantivy index of the papers in one store."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.schema = _schema()
+        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self._index = tantivy.Index(self.schema, str(self.path), reuse=True)
+        except ValueError:
+            # Written by another version of papers-bot: it is derived data, so start it afresh.
+            log.warning("index at %s has another schema; rebuilding it", self.path)
+            shutil.rmtree(self.path)
+            self.path.mkdir(parents=True)
+            self._index = tantivy.Index(self.schema, str(self.path), reuse=False)
+        self._index.register_tokenizer(TEXT, text_analyzer())
+        self._index.register_tokenizer(NAMES, name_analyzer())
+        self._index.config_reader("manual")
+
+    def meta(self) -> dict[str, Any]:
+        searcher = self._index.searcher()
+        hits = searcher.search(tantivy.Query.term_query(self.schema, "id", META_ID), 1).hits
+        if not hits:
+            return {}
+        return json.loads(searcher.doc(hits[0][1]).get_first("meta"))
+
+    @property
+    def generation(self) -> int | None:
+        meta = self.meta()
+        return meta.get("generation") if meta.get("version") == INDEX_VERSION else None
+
+    def searcher(self) -> tantivy.Searcher:
+        return self._index.searcher()
+
+    def reload(self) -> None:
+        self._index.reload()
+
+    def update(self) -> IndexUpdate:
+        """Start a change to the index (one writer at a time, across processes)."""
+        try:
+            writer = self._index.writer(heap_size=128_000_000)
+        except ValueError as e:
+            raise StoreBusy(f"the index is being written by another load ({e}); try again when it ends") from e
+        return IndexUpdate(self, writer)
+
+    def rebuild(self, rows: Iterable[dict[str, Any]], generation: int) -> int:
+        """Replace the whole index with `rows` (all stored papers), committed as one step."""
+        update = self.update()
+        try:
+            update.writer.delete_all_documents()
+            count = 0
+            for row in rows:
+                update.writer.add_document(paper_document(row))
+                count += 1
+            update.commit(generation)
+        except BaseException:
+            update.rollback()
+            raise
+        return count
+
+    def parse(self, text: str, fields: list[str]) -> tantivy.Query:
+        return self._index.parse_query(text, fields)
+
+
+class IndexUpdate:
+    """Index changes made while a load writes the store (implements store.db.ChangeSink)."""
+
+    def __init__(self, index: PaperIndex, writer: tantivy.IndexWriter) -> None:
+        self.index = index
+        self.writer = writer
+
+    def upsert(self, row: dict[str, Any], *, replaces: Sequence[str]) -> None:
+        for stale in replaces:
+            self.writer.delete_documents_by_term("id", stale)
+        self.writer.add_document(paper_document(row))
+
+    def delete(self, paper_id: str) -> None:
+        self.writer.delete_documents_by_term("id", paper_id)
+
+    def commit(self, generation: int) -> None:
+        self.writer.delete_documents_by_term("id", META_ID)
+        meta = tantivy.Document()
+        meta.add_text("id", META_ID)
+        meta.add_text("meta", json.dumps({"version": INDEX_VERSION, "generation": generation}))
+        self.writer.add_document(meta)
+        self.writer.commit()
+        self.writer.wait_merging_threads()
+        self.index.reload()
+
+    def rollback(self) -> None:
+        try:
+            self.writer.rollback()
+        finally:
+            del self.writer

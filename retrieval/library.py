@@ -1,0 +1,107 @@
+"""The papers library: the store and its index together, as every front end (CLI, console, bot) uses it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from retrieval.answer import Answer, ask
+from retrieval.index import PaperIndex
+from retrieval.search import SearchResult, search
+from store import db as store
+from store.errors import StoreBusy
+from store.parse import Listing, listing_files, read_listing, sample_folder
+
+log = logging.getLogger(__name__)
+
+
+def source_name(path: Path) -> str:
+    """How a file is remembered as a paper's source: the same file has the same name from any folder."""
+    path = path.resolve()
+    if path.parent == sample_folder().resolve():
+        return f"sample/{path.name}"
+    return str(path)
+
+
+def index_path(db_path: str | Path) -> Path:
+    """The index lives beside its database: `papers.db` -> `papers.db.index/`."""
+    return Path(f"{db_path}.index")
+
+
+class Library:
+    """Papers in a SQLite store with a tantivy index derived from it."""
+
+    def __init__(self, db_path: str | Path, *, sample_if_new: bool = True) -> None:
+        self.db_path = Path(db_path)
+        is_new = not self.db_path.exists()
+        self.db = store.open_db(self.db_path)
+        self.index = PaperIndex(index_path(self.db_path))
+        self._load_lock = threading.Lock()
+        if is_new and sample_if_new:
+            log.info("new database %s: loading the bundled sample papers", self.db_path)
+            self.load([sample_folder()])
+        self.check_index()
+
+    def check_index(self) -> bool:
+        """Rebuild the index from the store if it does not match it (a load stopped half-way). True if rebuilt."""
+        wanted = store.generation(self.db)
+        if self.index.generation == wanted:
+            return False
+        log.warning("index generation %s != store generation %s: rebuilding the index", self.index.generation, wanted)
+        try:
+            count = self.index.rebuild(store.iter_papers(self.db), wanted)
+        except StoreBusy:
+            log.warning("another process is writing the index; using it as it is")
+            return False
+        log.info("index rebuilt: %d papers", count)
+        return True
+
+    def load(
+        self,
+        paths: list[str | Path],
+        *,
+        replace: bool = False,
+        names: Callable[[Path], str] | None = None,
+        on_batch: Callable[[Listing, int], None] | None = None,
+    ) -> store.LoadSummary:
+        """Load listing files into the store and the index, all or nothing."""
+        files = listing_files(paths)
+        # Read every file's format (and every text file whole) before writing anything.
+        listings = [read_listing(f, name=(names or source_name)(f)) for f in files]
+        if not self._load_lock.acquire(blocking=False):
+            raise StoreBusy("a reload is already running; try again when it has finished")
+        try:
+            update = self.index.update()
+            try:
+                summary = store.load_listings(self.db, listings, replace=replace, sink=update, on_batch=on_batch)
+            except BaseException:
+                update.rollback()
+                raise
+            if summary.changed or self.index.generation != summary.generation:
+                update.commit(summary.generation)
+            else:
+                update.rollback()
+            return summary
+        finally:
+            self._load_lock.release()
+
+    def search(self, query: str, *, k: int = 10) -> SearchResult:
+        return search(self.db, self.index, query, k=k)
+
+    def ask(self, question: str, *, k: int = 3) -> Answer:
+        return ask(self.db, self.index, question, k=k)
+
+    def paper(self, paper_id: str) -> dict[str, Any]:
+        return store.get_paper(self.db, paper_id)
+
+    def author(self, name: str) -> dict[str, Any]:
+        return store.find_author(self.db, name)
+
+    def stats(self) -> dict[str, Any]:
+        return store.stats(self.db)
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import pytest
+
+from retrieval.library import Library, index_path
+from store import db as store
+from store.errors import StoreBusy, UnknownFormatError
+from store.parse import read_listing
+from tests.conftest import arxiv_record, write_jsonl
+
+
+def ids_for(library: Library, query: str) -> list[str]:
+    return [h.paper["id"] for h in library.search(query, k=100).hits]
+
+
+def test_new_database_holds_the_sample_and_a_matching_index(library):
+    assert library.stats()["papers"] == 62
+    assert library.index.generation == store.generation(library.db) == 1
+    assert library.index.searcher().num_docs == 62 + 1  # the papers and the meta document
+    assert index_path(library.db_path).is_dir()
+
+
+def test_load_updates_the_index_with_the_store(library, tmp_path):
+    path = write_jsonl(tmp_path / "m.jsonl", [arxiv_record(title="Seismic inversion with transformers")])
+    summary = library.load([path])
+    assert summary.added == 1
+    assert "2401.00001" in ids_for(library, "seismic")
+    assert library.index.generation == summary.generation == 2
+
+
+def test_replace_removes_papers_from_the_index(library, sample_dir):
+    library.load([sample_dir / "001_c0ce64b68d182523.txt"], replace=True)
+    assert library.stats()["papers"] == 10
+    assert ids_for(library, "seismic") == []
+    assert library.index.searcher().num_docs == 10 + 1
+
+
+def test_bad_file_changes_nothing_and_names_the_file(library, tmp_path, sample_dir):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello\nworld\n")
+    before = (library.stats(), ids_for(library, "diffusion"))
+    with pytest.raises(UnknownFormatError, match="notes.txt"):
+        library.load([sample_dir, tmp_path], replace=True)
+    assert (library.stats(), ids_for(library, "diffusion")) == before
+
+
+def test_index_behind_the_store_is_rebuilt_on_open(tmp_path):
+    """A load that committed the store but died before committing the index is repaired at start-up."""
+    db_path = tmp_path / "papers.db"
+    Library(db_path).close()
+    db = store.open_db(db_path)
+    path = write_jsonl(tmp_path / "m.jsonl", [arxiv_record(title="Quasar lensing surveys")])
+    store.load_listings(db, [read_listing(path)])  # the store moves on; the index is not told
+    db.close()
+    library = Library(db_path)
+    try:
+        assert library.index.generation == store.generation(library.db) == 2
+        assert ids_for(library, "quasar lensing") == ["2401.00001"]
+    finally:
+        library.close()
+
+
+def test_a_deleted_index_is_rebuilt(tmp_path):
+    import shutil
+
+    db_path = tmp_path / "papers.db"
+    Library(db_path).close()
+    shutil.rmtree(index_path(db_path))
+    library = Library(db_path)
+    try:
+        assert len(ids_for(library, "diffusion")) > 5
+    finally:
+        library.close()
+
+
+def test_two_loads_at_once_are_refused(library, sample_dir):
+    update = library.index.update()  # another load holds the index writer
+    try:
+        with pytest.raises(StoreBusy, match="another load"):
+            library.load([sample_dir])
+    finally:
+        update.rollback()
+    assert library.load([sample_dir]).unchanged == 62
