@@ -1,0 +1,188 @@
+"""The `papers-bot` command: a thin shell over the library. Each command parses its flags, makes one call,
+prints the answer (text or --json), and turns library errors into a clean message and exit status 1."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot import format as fmt
+from retrieval.library import Library
+from store.errors import PapersBotError
+
+log = logging.getLogger("papers_bot")
+
+
+def hit_json(paper: dict[str, Any], score: float) -> dict[str, Any]:
+    keys = ("id", "title", "display_title", "authors", "year", "category", "url", "code_url")
+    return {**{k: paper[k] for k in keys}, "score": round(score, 4)}
+
+
+class LibraryContext:
+    """Opens the library on first use, so `--help` and bad flags never touch the database."""
+
+    def __init__(self, db_path: str) -> None:
+        self.db_path = db_path
+        self._library: Library | None = None
+
+    @property
+    def library(self) -> Library:
+        if self._library is None:
+            self._library = Library(self.db_path)
+        return self._library
+
+
+def _fail(e: PapersBotError) -> None:
+    raise click.ClickException(str(e)) from e
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db_path",
+    envvar="PAPERS_BOT_DB",
+    default="papers.db",
+    show_default=True,
+    help="SQLite database (env PAPERS_BOT_DB). Created with the bundled sample papers if missing.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log what is happening to stderr.")
+@click.version_option(package_name="papers-bot")
+@click.pass_context
+def cli(ctx: click.Context, db_path: str, verbose: bool) -> None:
+    """Answer questions about a collection of research papers."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    context = LibraryContext(db_path)
+    ctx.obj = context
+    ctx.call_on_close(lambda: context._library and context._library.close())
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--replace", is_flag=True, help="Make the database exactly these files' papers (others are removed).")
+@click.pass_obj
+def load(obj: LibraryContext, paths: tuple[Path, ...], replace: bool) -> None:
+    """Load listing files or folders (feed, arXiv abstracts, author profile, arXiv metadata JSON lines)."""
+    try:
+        library = obj.library
+        if sys.stderr.isatty():
+            with click.progressbar(length=100, label="Loading", file=sys.stderr) as bar:
+                done = {}
+
+                def progress(listing: Any, _count: int) -> None:
+                    done[listing.file] = (listing.position, listing.size or 1)
+                    total = sum(size for _, size in done.values())
+                    bar.update(int(100 * sum(pos for pos, _ in done.values()) / total) - bar.pos)
+
+                summary = library.load(list(paths), replace=replace, on_batch=progress)
+        else:
+            summary = library.load(list(paths), replace=replace)
+    except PapersBotError as e:
+        _fail(e)
+    click.echo(fmt.format_load(summary))
+
+
+@cli.command()
+@click.argument("query")
+@click.option("-k", "k", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many papers.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def search(obj: LibraryContext, query: str, k: int, as_json: bool) -> None:
+    """Rank papers for QUERY. QUERY `-` reads one query per line from stdin and prints JSON lines."""
+    try:
+        library = obj.library
+        if query == "-":
+            for line in sys.stdin:
+                result = library.search(line.rstrip("\n"), k=k)
+                record = {
+                    "query": result.query,
+                    "took_ms": round(result.took_ms, 3),
+                    "results": [hit_json(h.paper, h.score) for h in result.hits],
+                }
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+            return
+        result = library.search(query, k=k)
+    except PapersBotError as e:
+        _fail(e)
+    if as_json:
+        click.echo(json.dumps([hit_json(h.paper, h.score) for h in result.hits], indent=2, ensure_ascii=False))
+    else:
+        click.echo(fmt.format_hits(result))
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def ask(obj: LibraryContext, question: str, as_json: bool) -> None:
+    """Answer a QUESTION with the best passages from the best-matching papers."""
+    try:
+        answer = obj.library.ask(question)
+    except PapersBotError as e:
+        _fail(e)
+    if not as_json:
+        click.echo(fmt.format_answer(answer))
+        return
+    record = {
+        "question": answer.question,
+        "found": answer.found,
+        "passages": [
+            {**hit_json(p.paper, p.score), "passage": p.text, "coverage": round(p.coverage, 3)} for p in answer.passages
+        ],
+        "nearest": [hit_json(h.paper, h.score) for h in answer.nearest],
+    }
+    click.echo(json.dumps(record, indent=2, ensure_ascii=False))
+
+
+@cli.command()
+@click.argument("paper_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def paper(obj: LibraryContext, paper_id: str, as_json: bool) -> None:
+    """Show one paper in full (by id or arXiv id)."""
+    try:
+        found = obj.library.paper(paper_id)
+    except PapersBotError as e:
+        _fail(e)
+    click.echo(json.dumps(found, indent=2, ensure_ascii=False) if as_json else fmt.format_paper(found))
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def author(obj: LibraryContext, name: str, as_json: bool) -> None:
+    """Show an author's papers and profile figures."""
+    try:
+        found = obj.library.author(name)
+    except PapersBotError as e:
+        _fail(e)
+    click.echo(json.dumps(found, indent=2, ensure_ascii=False) if as_json else fmt.format_author(found))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def stats(obj: LibraryContext, as_json: bool) -> None:
+    """Papers, authors, sources, year span and categories in the database."""
+    try:
+        found = obj.library.stats()
+    except PapersBotError as e:
+        _fail(e)
+    click.echo(json.dumps(found, indent=2, ensure_ascii=False) if as_json else fmt.format_stats(found))
+
+
+def main() -> None:
+    cli(prog_name="papers-bot")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""Answers -> text: search hits, chat answers, papers, authors, stats. Pure; no Discord import.
+
+One layout, two styles: `DISCORD` (markdown, escaped, mention-safe) for the bot and the console chat that
+shows what the bot would post, `PLAIN` for a terminal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from retrieval.analysis import term_spans
+from retrieval.answer import Answer
+from retrieval.search import SearchResult
+
+_MARKDOWN = re.compile(r"([\\*_`~|>\[\]()#-])")
+_MENTION = re.compile(r"@(everyone|here|[!&]?\d+)|<(@[!&]?|#)(\d+)>", re.IGNORECASE)
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+ZWSP = "\u200b"
+
+
+@dataclass(frozen=True)
+class Style:
+    markdown: bool
+
+    def text(self, s: str | None) -> str:
+        """Untrusted text (titles, abstracts, names, queries) made inert: no formatting, no mentions."""
+        s = _INVISIBLE.sub("", s or "")
+        if not self.markdown:
+            return s
+        s = _MARKDOWN.sub(r"\\\1", s)
+        return _MENTION.sub(lambda m: m.group(0).replace("@", "@" + ZWSP).replace("<#", "<#" + ZWSP), s)
+
+    def bold(self, s: str) -> str:
+        return f"**{s}**" if self.markdown else s
+
+    def link(self, label: str, url: str | None) -> str:
+        if not url:
+            return label
+        return f"[{label}](<{url}>)" if self.markdown else f"{label}: {url}"
+
+    def code(self, s: str) -> str:
+        return f"`{s.replace('`', '')}`" if self.markdown else s
+
+    def highlight(self, s: str, terms: Iterable[str]) -> str:
+        """`s` made inert, with the words matching `terms` in bold."""
+        terms = set(terms)
+        if not self.markdown or not terms:
+            return self.text(s)
+        out, last = [], 0
+        for start, end in term_spans(s, terms):
+            out += [self.text(s[last:start]), self.bold(self.text(s[start:end]))]
+            last = end
+        out.append(self.text(s[last:]))
+        return "".join(out)
+
+
+DISCORD = Style(markdown=True)
+PLAIN = Style(markdown=False)
+
+
+def authors_line(paper: dict[str, Any], style: Style, *, limit: int = 4) -> str:
+    names = paper["authors"]
+    shown = ", ".join(style.text(n) for n in names[:limit])
+    if len(names) > limit or paper["authors_truncated"]:
+        shown += " et al."
+    return shown or "authors unknown"
+
+
+def paper_line(paper: dict[str, Any], style: Style) -> str:
+    """`Authors · 2024 · CV · code · id`"""
+    bits = [authors_line(paper, style)]
+    bits.append(str(paper["year"]) if paper["year"] else "year unknown")
+    if paper["category"]:
+        bits.append(style.text(paper["category"]))
+    if paper["code_url"]:
+        bits.append(style.link("code", paper["code_url"]))
+    elif paper["has_code"]:
+        bits.append("code released")
+    bits.append(style.code(paper["id"]))
+    return " · ".join(bits)
+
+
+def title_link(paper: dict[str, Any], style: Style, *, indent: str = "   ") -> str:
+    """The linked title; in plain text the link goes on the next line, where a terminal can open it."""
+    if style.markdown or not paper["url"]:
+        return style.bold(style.link(style.text(paper["display_title"]), paper["url"]))
+    return f"{style.text(paper['display_title'])}\n{indent}{paper['url']}"
+
+
+def format_hits(result: SearchResult, style: Style = PLAIN, *, start: int = 1) -> str:
+    if not result.hits:
+        return f"No papers match {style.bold(style.text(result.query))}. Try fewer or different words."
+    lines = []
+    for n, hit in enumerate(result.hits, start):
+        lines.append(f"{n}. {title_link(hit.paper, style)}")
+        lines.append(f"   {paper_line(hit.paper, style)}")
+    return "\n".join(lines)
+
+
+def format_answer(answer: Answer, style: Style = PLAIN) -> str:
+    if not answer.found:
+        if not answer.nearest:
+            return "No paper in the library matches that question. Try other words, or `search` for a topic."
+        lines = ["No paper answers that well. The nearest ones:"]
+        lines += [f"- {title_link(h.paper, style, indent='  ')}\n  {paper_line(h.paper, style)}" for h in answer.nearest]
+        return "\n".join(lines)
+    blocks = []
+    for p in answer.passages:
+        blocks.append(
+            f"{title_link(p.paper, style, indent='')}\n{paper_line(p.paper, style)}\n> {style.highlight(p.text, answer.terms)}"
+        )
+    return "\n\n".join(blocks)
+
+
+def format_paper(paper: dict[str, Any], style: Style = PLAIN) -> str:
+    lines = [title_link(paper, style)]
+    if paper["title"] == "" and paper["arxiv_id"]:
+        lines.append(f"arXiv:{paper['arxiv_id']} (the listing gives no title; named from its abstract)")
+    names = ", ".join(style.text(n) for n in paper["authors"]) or "authors unknown"
+    if paper["authors_truncated"]:
+        names += " et al. (list truncated in the source)"
+    if paper.get("affiliation"):
+        names += f" · {style.text(paper['affiliation'])}"
+    lines.append(names)
+    when = paper["date"] or (f"{paper['date_text']} (year unknown)" if paper["date_text"] else "date unknown")
+    if paper["updated"] and paper["updated"] != paper["date"]:
+        when += f", updated {paper['updated']}"
+    lines.append(" · ".join(filter(None, [when, style.text(paper["category"]), style.code(paper["id"])])))
+    if paper["comment"]:
+        lines.append(f"Comment: {style.text(paper['comment'])}")
+    if paper["journal_ref"]:
+        lines.append(f"Journal: {style.text(paper['journal_ref'])}")
+    lines.append("")
+    lines.append(style.text(paper["abstract"]))
+    lines.append("")
+    links = [style.link("paper", paper["url"])]
+    if paper["pdf_url"]:
+        links.append(style.link("PDF", paper["pdf_url"]))
+    if paper["code_url"]:
+        links.append(style.link("code", paper["code_url"]))
+    elif paper["has_code"]:
+        links.append("code released (no link in the listing)")
+    links += [style.link("link", u) for u in paper["links"] if u != paper["code_url"]]
+    lines.append("Links: " + " · ".join(links))
+    if paper.get("sources"):
+        lines.append("Sources: " + ", ".join(style.text(f"{s['file']}:{s['line']}") for s in paper["sources"]))
+    return "\n".join(lines)
+
+
+def format_author(found: dict[str, Any], style: Style = PLAIN) -> str:
+    if found["name"] is None:
+        names = ", ".join(style.bold(style.text(n)) for n in found["candidates"])
+        return f"Several authors match: {names}. Ask again with the full name."
+    lines = [style.bold(style.text(found["name"]))]
+    profile = found.get("profile")
+    if profile:
+        figures = [
+            f"{label} {profile[key]:,}"
+            for key, label in (("h_index", "h-index"), ("paper_count", "papers"), ("citations", "citations"))
+            if profile.get(key) is not None
+        ]
+        figures += [f"{style.text(k)} {style.text(str(v))}" for k, v in profile["scores"].items()]
+        if profile.get("category"):
+            figures.insert(0, style.text(profile["category"]))
+        lines.append("Profile: " + " · ".join(figures))
+    shown = len(found["papers"])
+    lines.append(f"{found['total']} paper{'s' * (found['total'] != 1)} in the library" + (f", newest {shown}:" if shown < found["total"] else ":"))
+    for paper in found["papers"]:
+        lines.append(f"- {title_link(paper, style, indent='  ')} ({paper['year'] or 'year unknown'}, {style.code(paper['id'])})")
+    return "\n".join(lines)
+
+
+def format_stats(stats: dict[str, Any], style: Style = PLAIN) -> str:
+    years = stats["years"]
+    span = f"{years['first']}–{years['last']}" if years["first"] else "no dates"
+    if years["unknown"]:
+        span += f" ({years['unknown']} with no year)"
+    cats = ", ".join(f"{style.text(c)} {n}" for c, n in list(stats["categories"].items())[:10])
+    lines = [
+        f"{stats['papers']:,} papers by {stats['authors']:,} authors ({stats['author_profiles']} with a profile), "
+        f"{stats['with_code']:,} with code",
+        f"Years: {span}",
+        f"Categories: {cats or 'none'}",
+        f"Sources: {len(stats['sources'])} file{'s' * (len(stats['sources']) != 1)}",
+    ]
+    lines += [f"- {style.text(s['file'])} ({s['format']}, {s['papers']:,} papers)" for s in stats["sources"]]
+    return "\n".join(lines)
+
+
+def format_load(summary: Any, style: Style = PLAIN) -> str:
+    lines = [
+        f"Loaded {len(summary.files)} file{'s' * (len(summary.files) != 1)}: {summary.added} added, "
+        f"{summary.updated} updated, {summary.removed} removed, {summary.unchanged} unchanged"
+    ]
+    lines += [f"- {style.text(f)} ({fmt}, {n:,} papers)" for f, fmt, n in summary.files]
+    if summary.warnings:
+        lines.append(f"{len(summary.warnings)} warning{'s' * (len(summary.warnings) != 1)}:")
+        lines += [f"- {style.text(w)}" for w in summary.warnings]
+    return "\n".join(lines)

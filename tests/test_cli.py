@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+from tests.conftest import arxiv_record, write_jsonl
+
+
+@pytest.fixture
+def run(tmp_path):
+    db = str(tmp_path / "papers.db")
+
+    def invoke(*args, input=None):
+        return CliRunner().invoke(cli, ["--db", db, *args], input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def test_search_json_fields(run):
+    result = run("search", "seismic", "-k", "2", "--json")
+    assert result.exit_code == 0
+    hits = json.loads(result.output)
+    assert len(hits) == 2
+    assert set(hits[0]) == {"id", "title", "display_title", "authors", "year", "category", "url", "code_url", "score"}
+    assert hits[0]["title"].startswith("Seismic Fault SAM") and hits[0]["year"] == 2024
+    assert hits[0]["score"] > hits[1]["score"] > 0
+
+
+def test_search_batch_from_stdin(run):
+    result = run("search", "--json", "-", "-k", "3", input="seismic\n\nstyle transfer\n")
+    assert result.exit_code == 0
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["query"] for r in lines] == ["seismic", "", "style transfer"]
+    assert lines[1]["results"] == [] and len(lines[2]["results"]) == 3
+    assert all(r["took_ms"] >= 0 for r in lines)
+
+
+def test_ask_text_and_json(run):
+    text = run("ask", "which papers adapt SAM to seismic data?").output
+    assert text.startswith("Seismic Fault SAM: Adapting SAM") and "\n> " in text
+    record = json.loads(run("ask", "which papers adapt SAM to seismic data?", "--json").output)
+    assert record["found"] is True and record["passages"][0]["passage"]
+    none = json.loads(run("ask", "quantum gravity", "--json").output)
+    assert none["found"] is False and none["passages"] == []
+
+
+def test_stats_paper_author(run):
+    stats = json.loads(run("stats", "--json").output)
+    assert stats["papers"] == 62 and stats["author_profiles"] == 1
+    assert "Geom-Erasing" in run("paper", "arXiv:2310.05873").output
+    missing = run("paper", "nope")
+    assert missing.exit_code == 1 and "no paper has the id 'nope'" in missing.output
+    assert "h-index 11" in run("author", "jinwen ma").output
+
+
+def test_load_prints_a_summary_and_warnings(run, tmp_path):
+    path = write_jsonl(tmp_path / "m.jsonl", [arxiv_record(), "{broken"])
+    result = run("load", str(path))
+    assert result.exit_code == 0
+    assert "Loaded 1 file: 1 added, 0 updated, 0 removed, 0 unchanged" in result.output
+    assert f"{path}:2: not an arXiv metadata record" in result.output
+
+
+def test_load_bad_file_exits_non_zero_naming_it(run, tmp_path):
+    run("stats")
+    bad = tmp_path / "bad.txt"
+    bad.write_text("not a listing\n")
+    result = run("load", "--replace", str(bad))
+    assert result.exit_code == 1
+    assert f"Error: {bad}: not a known listing format" in result.output
+    assert json.loads(run("stats", "--json").output)["papers"] == 62
+
+
+def test_database_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPERS_BOT_DB", str(tmp_path / "env.db"))
+    result = CliRunner().invoke(cli, ["stats", "--json"])
+    assert json.loads(result.output)["papers"] == 62
+    assert (tmp_path / "env.db").exists()
+
+
+def test_installed_command_works_in_an_empty_folder(tmp_path):
+    """The newcomer's first command: a fresh folder, no database yet."""
+    exe = shutil.which("papers-bot") or os.path.join(os.path.dirname(sys.executable), "papers-bot")
+    env = {k: v for k, v in os.environ.items() if k != "PAPERS_BOT_DB"}
+    done = subprocess.run(
+        [exe, "ask", "which papers adapt SAM to seismic data?"], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Seismic Fault SAM")
+    assert (tmp_path / "papers.db").exists() and (tmp_path / "papers.db.index").is_dir()
