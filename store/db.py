@@ -186,6 +186,45 @@ def paper_from_row(row: dict[str, Any], sources: Iterable[Source] = ()) -> Paper
     return Paper(**values)
 
 
+class _Known:
+    """Papers a batch may be another listing of, looked up by id, arXiv id and normalised title."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, tuple[Paper, dict]] = {}
+        self.by_arxiv: dict[str, str] = {}
+        self.by_title: dict[str, set[str]] = {}
+
+    def add(self, paper: Paper, row: dict) -> None:
+        self.by_id[row["id"]] = (paper, row)
+        if paper.arxiv_id:
+            self.by_arxiv[paper.arxiv_id] = row["id"]
+        if row["title_key"]:
+            self.by_title.setdefault(row["title_key"], set()).add(row["id"])
+
+    def remove(self, paper_id: str) -> None:
+        paper, row = self.by_id.pop(paper_id)
+        if self.by_arxiv.get(paper.arxiv_id or "") == paper_id:
+            del self.by_arxiv[paper.arxiv_id]
+        self.by_title.get(row["title_key"] or "", set()).discard(paper_id)
+
+    def match(self, p: Paper) -> tuple[Paper, str, str] | None:
+        """The known paper `p` is another listing of: same id, same arXiv id, or same normalised title."""
+        pid = p.id if p.id in self.by_id else self.by_arxiv.get(p.arxiv_id or "")
+        if pid is None and p.title_key:
+            mine = p.arxiv_id or p.source_id
+            for candidate in sorted(self.by_title.get(p.title_key, ())):
+                paper = self.by_id[candidate][0]
+                theirs = paper.arxiv_id or paper.source_id
+                # Two listings with different explicit ids are two papers that share a title.
+                if not (mine and theirs and mine != theirs):
+                    pid = candidate
+                    break
+        if pid is None:
+            return None
+        paper, row = self.by_id[pid]
+        return paper, pid, row["content_hash"]
+
+
 class _Loader:
     """One load's state: the content hash of every id it touched, before and after, and its renames."""
 
@@ -198,10 +237,10 @@ class _Loader:
         self.renamed_from: dict[str, str] = {}  # new id -> old id (a title-only paper found its arXiv id)
 
     def load_batch(self, batch: list[Paper]) -> None:
-        existing = self._existing(batch)
+        known = self._existing(batch)
         pending: dict[str, tuple[Paper, dict]] = {}
         for p in batch:
-            base, old_id, old_hash = self._match(p, existing) or (None, None, None)
+            base, old_id, old_hash = known.match(p) or (None, None, None)
             if old_id is not None:
                 self.before.setdefault(old_id, old_hash)
                 # With --replace the old data does not count: a paper's first listing starts it afresh.
@@ -213,7 +252,6 @@ class _Loader:
             current = old_hash if old_id == new_id else self._hash_in_db(new_id)
             self.before.setdefault(new_id, current)
             self.after[new_id] = row["content_hash"]
-            existing[new_id] = (merged, row)
             # Ids the index may hold a document for already; the sink deletes those before adding.
             replaces = [new_id] if current is not None else []
             if old_id is not None and old_id != new_id:
@@ -221,10 +259,11 @@ class _Loader:
                 self.renamed_from.setdefault(new_id, old_id)
                 self.after.pop(old_id, None)
                 pending.pop(old_id, None)
-                existing.pop(old_id, None)
+                known.remove(old_id)
                 self._delete([old_id])
             elif row["content_hash"] == current:
                 continue
+            known.add(merged, row)
             pending[new_id] = (merged, row)
             if self.sink is not None:
                 self.sink.upsert(row, replaces=replaces)
@@ -234,7 +273,7 @@ class _Loader:
         row = self.db.conn.execute("SELECT content_hash FROM papers WHERE id = ?", [paper_id]).fetchone()
         return row[0] if row else None
 
-    def _existing(self, batch: list[Paper]) -> dict[str, tuple[Paper, dict]]:
+    def _existing(self, batch: list[Paper]) -> _Known:
         """The stored papers a batch could be the same as: by id, arXiv id or normalised title."""
         found: dict[str, dict] = {}
         for column, values in (
@@ -247,26 +286,10 @@ class _Loader:
                 for row in self.db.query(sql, chunk):
                     found[row["id"]] = row
         sources = _sources_for(self.db, list(found))
-        return {pid: (paper_from_row(row, sources.get(pid, [])), row) for pid, row in found.items()}
-
-    @staticmethod
-    def _match(p: Paper, existing: dict[str, tuple[Paper, dict]]) -> tuple[Paper, str, str] | None:
-        """The stored paper `p` is another listing of: same id, same arXiv id, or same normalised title."""
-        if p.id in existing:
-            paper, row = existing[p.id]
-            return paper, row["id"], row["content_hash"]
-        for paper, row in existing.values():
-            if p.arxiv_id and paper.arxiv_id == p.arxiv_id:
-                return paper, row["id"], row["content_hash"]
-        for paper, row in existing.values():
-            if not p.title_key or paper.title_key != p.title_key:
-                continue
-            # Two listings with different explicit ids are two papers that share a title.
-            mine, theirs = p.arxiv_id or p.source_id, paper.arxiv_id or paper.source_id
-            if mine and theirs and mine != theirs:
-                continue
-            return paper, row["id"], row["content_hash"]
-        return None
+        known = _Known()
+        for pid, row in found.items():
+            known.add(paper_from_row(row, sources.get(pid, [])), row)
+        return known
 
     def _write(self, pending: Iterable[tuple[Paper, dict]]) -> None:
         pending = list(pending)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -57,7 +58,7 @@ class Paper:
             return self.source_id
         return title_id(self.title)
 
-    @property
+    @functools.cached_property
     def title_key(self) -> str | None:
         return normalise_title(self.title) or None
 
