@@ -142,17 +142,21 @@ def ask(obj: LibraryContext, question: str, as_json: bool) -> None:
     click.echo(json.dumps(record, indent=2, ensure_ascii=False))
 
 
+def _show(call: Any, formatter: Any, as_json: bool) -> None:
+    try:
+        found = call()
+    except PapersBotError as e:
+        _fail(e)
+    click.echo(json.dumps(found, indent=2, ensure_ascii=False) if as_json else formatter(found))
+
+
 @cli.command()
 @click.argument("paper_id")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def paper(obj: LibraryContext, paper_id: str, as_json: bool) -> None:
     """Show one paper in full (by id or arXiv id)."""
-    try:
-        found = obj.library.paper(paper_id)
-    except PapersBotError as e:
-        _fail(e)
-    click.echo(json.dumps(found, indent=2, ensure_ascii=False) if as_json else fmt.format_paper(found))
+    _show(lambda: obj.library.paper(paper_id), fmt.format_paper, as_json)
 
 
 @cli.command()
@@ -161,11 +165,7 @@ def paper(obj: LibraryContext, paper_id: str, as_json: bool) -> None:
 @click.pass_obj
 def author(obj: LibraryContext, name: str, as_json: bool) -> None:
     """Show an author's papers and profile figures."""
-    try:
-        found = obj.library.author(name)
-    except PapersBotError as e:
-        _fail(e)
-    click.echo(json.dumps(found, indent=2, ensure_ascii=False) if as_json else fmt.format_author(found))
+    _show(lambda: obj.library.author(name), fmt.format_author, as_json)
 
 
 @cli.command()
@@ -173,11 +173,7 @@ def author(obj: LibraryContext, name: str, as_json: bool) -> None:
 @click.pass_obj
 def stats(obj: LibraryContext, as_json: bool) -> None:
     """Papers, authors, sources, year span and categories in the database."""
-    try:
-        found = obj.library.stats()
-    except PapersBotError as e:
-        _fail(e)
-    click.echo(json.dumps(found, indent=2, ensure_ascii=False) if as_json else fmt.format_stats(found))
+    _show(obj.library.stats, fmt.format_stats, as_json)
 
 
 def main() -> None:

@@ -172,55 +172,53 @@ def _entries(lines: list[str]) -> Iterator[tuple[int, list[tuple[int, str]]]]:
         yield start, block
 
 
-def _parse_feed(lines: list[str], listing: Listing) -> list[Paper]:
+def _feed_entry(body: list[tuple[int, str]]) -> tuple[dict, int] | str:
+    """A feed entry's body: the title run into the authors on one line, then the abstract."""
+    split = split_title_authors(body[0][1])
+    if split is None:
+        return "cannot tell the title from the authors"
+    title, authors, truncated = split
+    return {"title": title, "authors": authors, "authors_truncated": truncated}, 1
+
+
+def _profile_entry(body: list[tuple[int, str]]) -> tuple[dict, int] | str:
+    """A profile entry's body: title, author line (maybe `· affiliation`), then the abstract."""
+    authors, truncated, affiliation = split_authors(body[1][1])
+    if not authors:
+        return "unreadable author line"
+    return {"title": body[0][1], "authors": authors, "authors_truncated": truncated, "affiliation": affiliation}, 2
+
+
+def _parse_entries(lines: list[str], listing: Listing, read_body: Callable) -> list[Paper]:
+    """Papers of a feed or profile: each entry is a header line and a body that `read_body` splits."""
     papers = []
     for start, body in _entries(lines):
-        where = f"{listing.file}:{start + 1}"
-        if len(body) < 2:
-            listing.warnings.append(f"{where}: entry has no title/author line or no abstract; skipped")
+        fields = read_body(body) if len(body) >= 2 else "entry has no title, authors or abstract"
+        if isinstance(fields, tuple) and len(body) <= fields[1]:
+            fields = "entry has no abstract"
+        if isinstance(fields, str):
+            line = body[0][0] + 1 if body else start + 1
+            listing.warnings.append(f"{listing.file}:{line}: {fields}; skipped")
             continue
-        split = split_title_authors(body[0][1])
-        if split is None:
-            listing.warnings.append(f"{listing.file}:{body[0][0] + 1}: cannot tell the title from the authors; skipped")
-            continue
-        title, authors, truncated = split
+        values, abstract_at = fields
         papers.append(
             Paper(
-                title=title,
-                authors=authors,
-                authors_truncated=truncated,
-                abstract=" ".join(s for _, s in body[1:]),
+                **values,
+                abstract=" ".join(s for _, s in body[abstract_at:]),
                 sources=[Source(listing.file, start + 1, listing.format)],
                 **parse_header(lines[start]),
             )
         )
     return papers
+
+
+def _parse_feed(lines: list[str], listing: Listing) -> list[Paper]:
+    return _parse_entries(lines, listing, _feed_entry)
 
 
 def _parse_profile(lines: list[str], listing: Listing) -> list[Paper]:
     listing.profile = _profile_header(lines)
-    papers = []
-    for start, body in _entries(lines):
-        where = f"{listing.file}:{start + 1}"
-        if len(body) < 3:
-            listing.warnings.append(f"{where}: entry needs a title, an author line and an abstract; skipped")
-            continue
-        authors, truncated, affiliation = split_authors(body[1][1])
-        if not all(a for a in authors):
-            listing.warnings.append(f"{listing.file}:{body[1][0] + 1}: unreadable author line; skipped")
-            continue
-        papers.append(
-            Paper(
-                title=body[0][1],
-                authors=authors,
-                authors_truncated=truncated,
-                affiliation=affiliation,
-                abstract=" ".join(s for _, s in body[2:]),
-                sources=[Source(listing.file, start + 1, listing.format)],
-                **parse_header(lines[start]),
-            )
-        )
-    return papers
+    return _parse_entries(lines, listing, _profile_entry)
 
 
 _PROFILE_FIGURES = [

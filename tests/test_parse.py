@@ -256,3 +256,12 @@ def test_listing_files_in_a_folder_skip_readmes_and_hidden(tmp_path):
     assert [p.name for p in listing_files([tmp_path])] == ["a.txt", "b.jsonl"]
     with pytest.raises(ParseError, match="no such file"):
         listing_files([tmp_path / "missing"])
+
+
+def test_profile_entry_without_abstract_is_skipped_with_its_line():
+    text = "Ada Lovelace\n\nCV\nh-index3\n2papers\n\nCVDec 8, 2022\nEngines\n\nAda Lovelace\n\nCVDec 9, 2022\nLooms\n\nAda Lovelace · analytical\n\nWe weave.\n"
+    listing = parse_text(text, name="p.txt")
+    papers = list(listing.papers)
+    assert [(p.title, p.affiliation, p.abstract) for p in papers] == [("Looms", "analytical", "We weave.")]
+    assert listing.warnings == ["p.txt:8: entry has no abstract; skipped"]
+    assert listing.profile["h_index"] == 3 and listing.profile["paper_count"] == 2
