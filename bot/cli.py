@@ -3,6 +3,7 @@ prints the answer (text or --json), and turns library errors into a clean messag
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
@@ -174,6 +175,40 @@ def author(obj: LibraryContext, name: str, as_json: bool) -> None:
 def stats(obj: LibraryContext, as_json: bool) -> None:
     """Papers, authors, sources, year span and categories in the database."""
     _show(obj.library.stats, fmt.format_stats, as_json)
+
+
+@cli.command()
+@click.pass_obj
+def run(obj: LibraryContext) -> None:
+    """Run the Discord bot (needs DISCORD_TOKEN; see README 'Discord bot')."""
+    import asyncio
+
+    from bot.client import run as run_bot
+    from bot.config import Config
+
+    logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger("discord").setLevel(logging.INFO)
+    try:
+        config = Config.load()
+        config = dataclasses.replace(config, db=obj.db_path)
+        status = asyncio.run(run_bot(config))
+    except PapersBotError as e:
+        _fail(e)
+    sys.exit(status)
+
+
+@cli.command()
+@click.pass_obj
+def chat(obj: LibraryContext) -> None:
+    """Chat with the bot in the terminal: the same commands and answers, no Discord account needed."""
+    from bot.config import Config
+    from bot.console import chat as run_chat
+
+    try:
+        config = Config.load()
+        run_chat(obj.library, config, sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
+    except PapersBotError as e:
+        _fail(e)
 
 
 def main() -> None:

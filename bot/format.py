@@ -15,10 +15,18 @@ from retrieval.analysis import term_spans
 from retrieval.answer import Answer
 from retrieval.search import SearchResult
 
-_MARKDOWN = re.compile(r"([\\*_`~|>\[\]()#-])")
+# What Discord's markdown parses: emphasis, code, spoilers, links; quotes, headers and lists at a line start.
+_MARKDOWN = re.compile(r"([\\*_`~|\[\]])|^(\s*)([>#-]|\d+\.)", re.MULTILINE)
 _MENTION = re.compile(r"@(everyone|here|[!&]?\d+)|<(@[!&]?|#)(\d+)>", re.IGNORECASE)
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 ZWSP = "\u200b"
+
+
+def _escape(m: re.Match[str]) -> str:
+    if m.group(1):
+        return "\\" + m.group(1)
+    mark = m.group(3)
+    return m.group(2) + (mark[:-1] + "\\." if mark.endswith(".") else "\\" + mark)
 
 
 @dataclass(frozen=True)
@@ -30,7 +38,7 @@ class Style:
         s = _INVISIBLE.sub("", s or "")
         if not self.markdown:
             return s
-        s = _MARKDOWN.sub(r"\\\1", s)
+        s = _MARKDOWN.sub(_escape, s)
         return _MENTION.sub(lambda m: m.group(0).replace("@", "@" + ZWSP).replace("<#", "<#" + ZWSP), s)
 
     def bold(self, s: str) -> str:
@@ -115,38 +123,50 @@ def format_answer(answer: Answer, style: Style = PLAIN) -> str:
     return "\n\n".join(blocks)
 
 
-def format_paper(paper: dict[str, Any], style: Style = PLAIN) -> str:
-    lines = [title_link(paper, style)]
-    if paper["title"] == "" and paper["arxiv_id"]:
-        lines.append(f"arXiv:{paper['arxiv_id']} (the listing gives no title; named from its abstract)")
+def paper_when(paper: dict[str, Any]) -> str:
+    when = paper["date"] or (f"{paper['date_text']} (year unknown)" if paper["date_text"] else "date unknown")
+    if paper["updated"] and paper["updated"] != paper["date"]:
+        when += f", updated {paper['updated']}"
+    return when
+
+
+def paper_authors(paper: dict[str, Any], style: Style) -> str:
     names = ", ".join(style.text(n) for n in paper["authors"]) or "authors unknown"
     if paper["authors_truncated"]:
         names += " et al. (list truncated in the source)"
     if paper.get("affiliation"):
         names += f" · {style.text(paper['affiliation'])}"
-    lines.append(names)
-    when = paper["date"] or (f"{paper['date_text']} (year unknown)" if paper["date_text"] else "date unknown")
-    if paper["updated"] and paper["updated"] != paper["date"]:
-        when += f", updated {paper['updated']}"
-    lines.append(" · ".join(filter(None, [when, style.text(paper["category"]), style.code(paper["id"])])))
-    if paper["comment"]:
-        lines.append(f"Comment: {style.text(paper['comment'])}")
-    if paper["journal_ref"]:
-        lines.append(f"Journal: {style.text(paper['journal_ref'])}")
-    lines.append("")
-    lines.append(style.text(paper["abstract"]))
-    lines.append("")
-    links = [style.link("paper", paper["url"])]
+    return names
+
+
+def paper_links(paper: dict[str, Any], style: Style) -> list[str]:
+    links = [style.link("paper", paper["url"])] if paper["url"] else []
     if paper["pdf_url"]:
         links.append(style.link("PDF", paper["pdf_url"]))
     if paper["code_url"]:
         links.append(style.link("code", paper["code_url"]))
     elif paper["has_code"]:
         links.append("code released (no link in the listing)")
-    links += [style.link("link", u) for u in paper["links"] if u != paper["code_url"]]
-    lines.append("Links: " + " · ".join(links))
+    return links + [style.link("link", u) for u in paper["links"] if u != paper["code_url"]]
+
+
+def paper_sources(paper: dict[str, Any], style: Style) -> str:
+    return ", ".join(style.text(f"{s['file']}:{s['line']}") for s in paper.get("sources", []))
+
+
+def format_paper(paper: dict[str, Any], style: Style = PLAIN) -> str:
+    lines = [title_link(paper, style)]
+    if paper["title"] == "" and paper["arxiv_id"]:
+        lines.append(f"arXiv:{paper['arxiv_id']} (the listing gives no title; named from its abstract)")
+    lines.append(paper_authors(paper, style))
+    lines.append(" · ".join(filter(None, [paper_when(paper), style.text(paper["category"]), style.code(paper["id"])])))
+    if paper["comment"]:
+        lines.append(f"Comment: {style.text(paper['comment'])}")
+    if paper["journal_ref"]:
+        lines.append(f"Journal: {style.text(paper['journal_ref'])}")
+    lines += ["", style.text(paper["abstract"]), "", "Links: " + " · ".join(paper_links(paper, style))]
     if paper.get("sources"):
-        lines.append("Sources: " + ", ".join(style.text(f"{s['file']}:{s['line']}") for s in paper["sources"]))
+        lines.append("Sources: " + paper_sources(paper, style))
     return "\n".join(lines)
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+import sqlite_utils
 
 from retrieval.answer import Answer, ask
 from retrieval.index import PaperIndex
 from retrieval.search import SearchResult, search
 from store import db as store
 from store.errors import StoreBusy
-from store.parse import Listing, listing_files, read_listing, sample_folder
+from store.parse import Listing, listing_files, read_listing, read_listing_bytes, sample_folder
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +39,27 @@ class Library:
     def __init__(self, db_path: str | Path, *, sample_if_new: bool = True) -> None:
         self.db_path = Path(db_path)
         is_new = not self.db_path.exists()
-        self.db = store.open_db(self.db_path)
+        self._local = threading.local()
+        self._connections: list[sqlite_utils.Database] = []
+        self._connections_lock = threading.Lock()
+        self.db  # creates the database and its schema
         self.index = PaperIndex(index_path(self.db_path))
         self._load_lock = threading.Lock()
         if is_new and sample_if_new:
             log.info("new database %s: loading the bundled sample papers", self.db_path)
             self.load([sample_folder()])
         self.check_index()
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """This thread's connection: searches in worker threads read the last committed data while a load
+        writes through its own connection."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = store.open_db(self.db_path)
+            with self._connections_lock:
+                self._connections.append(db)
+        return db
 
     def check_index(self) -> bool:
         """Rebuild the index from the store if it does not match it (a load stopped half-way). True if rebuilt."""
@@ -64,19 +80,22 @@ class Library:
         paths: list[str | Path],
         *,
         replace: bool = False,
+        attached: Sequence[tuple[str, bytes]] = (),
         names: Callable[[Path], str] | None = None,
         on_batch: Callable[[Listing, int], None] | None = None,
     ) -> store.LoadSummary:
-        """Load listing files into the store and the index, all or nothing."""
-        files = listing_files(paths)
-        # Read every file's format (and every text file whole) before writing anything.
-        listings = [read_listing(f, name=(names or source_name)(f)) for f in files]
+        """Load listing files (and `attached` (name, bytes) listings) into the store and index, all or nothing."""
         if not self._load_lock.acquire(blocking=False):
             raise StoreBusy("a reload is already running; try again when it has finished")
+        writer = None
         try:
+            # Read every file's format (and every text file whole) before writing anything.
+            listings = [read_listing(f, name=(names or source_name)(f)) for f in listing_files(paths)]
+            listings += [read_listing_bytes(data, name=name) for name, data in attached]
             update = self.index.update()
+            writer = store.open_db(self.db_path)
             try:
-                summary = store.load_listings(self.db, listings, replace=replace, sink=update, on_batch=on_batch)
+                summary = store.load_listings(writer, listings, replace=replace, sink=update, on_batch=on_batch)
             except BaseException:
                 update.rollback()
                 raise
@@ -86,6 +105,8 @@ class Library:
                 update.rollback()
             return summary
         finally:
+            if writer is not None:
+                writer.close()
             self._load_lock.release()
 
     def search(self, query: str, *, k: int = 10) -> SearchResult:
@@ -104,4 +125,8 @@ class Library:
         return store.stats(self.db)
 
     def close(self) -> None:
-        self.db.close()
+        with self._connections_lock:
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
+        self._local = threading.local()

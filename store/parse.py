@@ -7,6 +7,7 @@ file and line; a file that cannot be read or is in no known format raises a Pars
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -55,22 +56,33 @@ def read_listing(path: str | Path, *, name: str | None = None) -> Listing:
     try:
         with path.open("rb") as f:
             head = f.read(4096)
+        size = path.stat().st_size
     except OSError as e:
         raise ParseError(f"cannot read file ({e.strerror or e})", file=name) from e
+    return _read(head, size, lambda: path.open("rb"), name)
+
+
+def read_listing_bytes(data: bytes, *, name: str) -> Listing:
+    """A listing held in memory (a file attached to a Discord message): parsed without touching disk."""
+    return _read(data[:4096], len(data), lambda: io.BytesIO(data), name)
+
+
+def _read(head: bytes, size: int, open_binary: Callable[[], IO[bytes]], name: str) -> Listing:
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        listing = Listing(name, "arxiv-jsonl", iter(()), size=path.stat().st_size)
-        listing.papers = _stream_jsonl(path, listing)
+        listing = Listing(name, "arxiv-jsonl", iter(()), size=size)
+        listing.papers = _stream_jsonl(open_binary, listing)
         return listing
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        with open_binary() as f:
+            raw = f.read()
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raw = path.read_bytes()
         line = raw.count(b"\n", 0, e.start) + 1
         raise ParseError("not UTF-8 text (byte 0x%02x)" % raw[e.start], file=name, line=line) from e
     except OSError as e:
         raise ParseError(f"cannot read file ({e.strerror or e})", file=name) from e
     listing = parse_text(text, name=name)
-    listing.size = listing.position = len(text)
+    listing.size = listing.position = len(raw)
     return listing
 
 
@@ -366,10 +378,10 @@ def _version_date(version: object) -> str | None:
     return f"{m.group(3)}-{_MONTH_NAMES[m.group(2)]:02d}-{int(m.group(1)):02d}"
 
 
-def _stream_jsonl(path: Path, listing: Listing) -> Iterator[Paper]:
+def _stream_jsonl(open_binary: Callable[[], IO[bytes]], listing: Listing) -> Iterator[Paper]:
     """Yield papers from arXiv metadata JSON lines one line at a time; bad lines become warnings."""
     try:
-        f: IO[bytes] = path.open("rb")
+        f = open_binary()
     except OSError as e:
         raise ParseError(f"cannot read file ({e.strerror or e})", file=listing.file) from e
     with f:

@@ -1,0 +1,146 @@
+"""The Discord bot: a commands.Bot that takes its library and configuration in its constructor."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import discord
+import yarl
+from discord.ext import commands
+
+from bot.config import Config, ConfigError
+from retrieval.library import Library
+from store.errors import PapersBotError
+
+log = logging.getLogger("papers_bot.bot")
+
+COGS = ("bot.cogs.papers", "bot.cogs.questions", "bot.cogs.admin")
+
+
+class PapersBot(commands.Bot):
+    def __init__(self, library: Library, config: Config, **options) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True  # to read questions asked in channels (a privileged intent)
+        super().__init__(
+            command_prefix=commands.when_mentioned_or(config.prefix),
+            intents=intents,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),  # nothing the bot posts can ping anyone
+            owner_ids=set(config.owner_ids) or None,
+            **options,
+        )
+        self.library = library
+        self.config = config
+
+    async def setup_hook(self) -> None:
+        for cog in COGS:
+            await self.load_extension(cog)
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+        flags = self.application_flags
+        if not (flags.gateway_message_content or flags.gateway_message_content_limited):
+            log.warning(
+                "The Message Content intent is not enabled for this bot: questions asked in channels arrive "
+                "empty and only commands and mentions work. Enable it in the Developer Portal: Applications > "
+                "your bot > Bot > Privileged Gateway Intents > Message Content Intent."
+            )
+
+    async def on_command_error(self, ctx: commands.Context, error: commands.CommandError) -> None:
+        await reply_to_error(ctx, error)
+
+    async def close(self) -> None:
+        await super().close()
+        self.library.close()
+
+
+def user_message(error: Exception, prefix: str) -> str | None:
+    """The short reply for a mistake a user can fix, or None for an unexpected error."""
+    if isinstance(error, (commands.HybridCommandError, commands.CommandInvokeError)):
+        error = error.original
+    if isinstance(error, discord.app_commands.CommandInvokeError):
+        error = error.original
+    if isinstance(error, commands.MissingRequiredArgument):
+        return f"Missing `{error.param.name}`. Try `{prefix}help`."
+    if isinstance(error, commands.CommandOnCooldown):
+        return f"Slow down a little: try again in {max(1, round(error.retry_after))} s."
+    if isinstance(error, (commands.CheckFailure, discord.app_commands.CheckFailure)):
+        return str(error) or "You can't use that command here."
+    if isinstance(error, (commands.BadArgument, commands.TooManyArguments)):
+        return f"{error} Try `{prefix}help`."
+    if isinstance(error, PapersBotError):
+        return str(error)
+    return None
+
+
+async def reply_to_error(ctx: commands.Context, error: commands.CommandError) -> None:
+    if isinstance(error, commands.CommandNotFound):
+        return
+    message = user_message(error, ctx.bot.config.prefix)
+    if message is None:
+        log.error("command %r failed", ctx.command and ctx.command.qualified_name, exc_info=error)
+        message = "Something went wrong on my side; it has been logged. Please try again later."
+    try:
+        await ctx.send(message, ephemeral=True)
+    except discord.HTTPException:
+        log.exception("could not tell the user about an error")
+
+
+class RedactToken(logging.Filter):
+    """Keeps the bot token out of every log line, even inside an exception's text."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token:
+            message = record.getMessage()
+            if self.token in message:
+                record.msg, record.args = message.replace(self.token, "[token]"), None
+            if record.exc_info and record.exc_info[1] and self.token in str(record.exc_info[1]):
+                record.exc_text = logging.Formatter().formatException(record.exc_info).replace(self.token, "[token]")
+        return True
+
+
+def point_at(config: Config) -> None:
+    """Send REST calls and the gateway to another base (an HTTP proxy, or a test server) when configured."""
+    if config.api_base:
+        discord.http.Route.BASE = config.api_base.rstrip("/")
+    if config.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
+
+
+async def run(config: Config) -> int:
+    """Run the bot until SIGINT/SIGTERM or a fatal error; returns the exit status."""
+    if not config.token:
+        raise ConfigError(
+            "DISCORD_TOKEN is not set. Create a bot in the Discord Developer Portal and export its token, "
+            "or try the bot without Discord: papers-bot chat"
+        )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactToken(config.token))
+    point_at(config)
+    library = await asyncio.to_thread(Library, config.db)
+    bot = PapersBot(library, config)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda s=sig: (log.info("%s: shutting down", s.name), asyncio.ensure_future(bot.close())))
+    try:
+        async with bot:
+            await bot.start(config.token)
+    except discord.PrivilegedIntentsRequired:
+        log.error(
+            "Discord refused the Message Content intent. Enable it in the Developer Portal: Applications > "
+            "your bot > Bot > Privileged Gateway Intents > Message Content Intent, then start again."
+        )
+        return 1
+    except discord.LoginFailure:
+        log.error("Discord rejected the token in DISCORD_TOKEN; copy it again from the Developer Portal.")
+        return 1
+    finally:
+        library.close()
+    log.info("stopped")
+    return 0

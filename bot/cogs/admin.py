@@ -1,0 +1,67 @@
+"""Admin commands: !reload (Manage Server, the configured admin role, or the bot owner) and !sync (owner)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import discord
+from discord.ext import commands
+
+from bot import replies
+from bot.pages import send_texts
+from store.parse import sample_folder
+
+
+class NotAdmin(commands.CheckFailure):
+    """Only server admins (Manage Server), the configured admin role or the bot owner can reload the papers."""
+
+    def __init__(self) -> None:
+        super().__init__(self.__doc__)
+
+
+async def is_admin(ctx: commands.Context) -> bool:
+    """Checked on every call, for prefix and slash alike (slash default permissions are only a hint)."""
+    if await ctx.bot.is_owner(ctx.author):
+        return True
+    if ctx.guild is None or not isinstance(ctx.author, discord.Member):
+        return False
+    if ctx.author.guild_permissions.manage_guild:
+        return True
+    role = ctx.bot.config.admin_role
+    return role is not None and any(role in (str(r.id), r.name) for r in ctx.author.roles)
+
+
+class Admin(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @commands.hybrid_command(name="reload")
+    async def reload(self, ctx: commands.Context, file: discord.Attachment | None = None) -> None:
+        """Re-read the data folder (and attached listing files) and swap the new papers in."""
+        if not await is_admin(ctx):
+            raise NotAdmin()
+        attachments = list(ctx.message.attachments) if ctx.interaction is None else [file] if file else []
+        limit = self.bot.config.max_attachment_bytes  # type: ignore[attr-defined]
+        for a in attachments:
+            if a.size > limit:
+                raise commands.BadArgument(f"{a.filename} is {a.size:,} bytes; attached listings can be at most {limit:,}.")
+        await ctx.defer()
+        attached = [(f"attachment/{a.filename}", await a.read()) for a in attachments]
+        folder = self.bot.config.data_dir or sample_folder()  # type: ignore[attr-defined]
+        summary = await asyncio.to_thread(self.bot.library.load, [folder], replace=True, attached=attached)  # type: ignore[attr-defined]
+        await send_texts(ctx, replies.load_messages(summary))
+
+    @commands.command(name="sync")
+    @commands.is_owner()
+    async def sync(self, ctx: commands.Context, scope: str = "global") -> None:
+        """Register the slash commands with Discord: `!sync` everywhere (takes up to an hour), `!sync here` now."""
+        if scope == "here" and ctx.guild is not None:
+            self.bot.tree.copy_global_to(guild=ctx.guild)
+            synced = await self.bot.tree.sync(guild=ctx.guild)
+        else:
+            synced = await self.bot.tree.sync()
+        await ctx.send(f"Registered {len(synced)} slash commands ({'this server' if scope == 'here' else 'globally'}).")
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Admin(bot))

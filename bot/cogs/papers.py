@@ -1,0 +1,62 @@
+"""Searching: !papers, !paper, !author, !stats, !help (each also a slash command)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import discord
+from discord.ext import commands
+
+from bot import replies
+from bot.pages import embed, send_pages, send_texts
+
+
+def user_cooldown(message: discord.Message) -> commands.Cooldown:
+    """Per-user rate, from the bot's configuration."""
+    config = message._state._get_client().config  # type: ignore[attr-defined]
+    return commands.Cooldown(config.cooldown_uses, config.cooldown_seconds)
+
+
+class Papers(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @property
+    def library(self):
+        return self.bot.library  # type: ignore[attr-defined]
+
+    @commands.hybrid_command(name="papers", aliases=["search"])
+    @commands.dynamic_cooldown(user_cooldown, commands.BucketType.user)
+    async def papers(self, ctx: commands.Context, *, query: str) -> None:
+        """Find the papers that best match some words."""
+        await ctx.defer()
+        pages = await asyncio.to_thread(replies.search_pages, self.library, query)
+        await send_pages(ctx, pages)
+
+    @commands.hybrid_command(name="paper")
+    async def paper(self, ctx: commands.Context, paper_id: str) -> None:
+        """Show one paper in full, by the id shown with search results or its arXiv id."""
+        await ctx.defer()
+        reply = await asyncio.to_thread(replies.paper_reply, self.library, paper_id)
+        await ctx.send(embeds=[embed(c) for c in reply.cards])
+
+    @commands.hybrid_command(name="author")
+    async def author(self, ctx: commands.Context, *, name: str) -> None:
+        """An author's papers and profile."""
+        await ctx.defer()
+        await send_texts(ctx, await asyncio.to_thread(replies.author_messages, self.library, name))
+
+    @commands.hybrid_command(name="stats")
+    async def stats(self, ctx: commands.Context) -> None:
+        """What is in the library."""
+        await ctx.defer()
+        await ctx.send(await asyncio.to_thread(replies.stats_reply, self.library))
+
+    @commands.hybrid_command(name="help")
+    async def help(self, ctx: commands.Context) -> None:
+        """How to use papers-bot."""
+        await ctx.send(replies.help_text(self.bot.config.prefix))  # type: ignore[attr-defined]
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Papers(bot))

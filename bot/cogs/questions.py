@@ -1,0 +1,105 @@
+"""Plain questions in channels: answered in the configured channels, on a mention, and in the answer's thread."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import OrderedDict
+
+import discord
+from discord.ext import commands
+
+from bot import replies
+from bot.client import user_message
+
+log = logging.getLogger("papers_bot.questions")
+
+_ASKS = re.compile(
+    r"^(which|what|who|where|when|why|how|is there|are there|does|do|did|can|could|has|have|any|anything|find|"
+    r"show|list|recommend|suggest|papers? (on|about|by|for|that|with))\b",
+    re.IGNORECASE,
+)
+MAX_THREADS = 1000  # threads whose question the bot remembers for follow-ups
+MAX_CONTEXT = 500  # characters of earlier questions carried into a follow-up
+
+
+def looks_like_question(text: str) -> bool:
+    text = text.strip()
+    return text.endswith("?") or bool(_ASKS.match(text))
+
+
+class Questions(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        config = bot.config  # type: ignore[attr-defined]
+        self.cooldowns = commands.CooldownMapping.from_cooldown(
+            config.cooldown_uses, config.cooldown_seconds, commands.BucketType.user
+        )
+        self.threads: OrderedDict[int, str] = OrderedDict()  # thread id -> the questions asked in it so far
+
+    def _in_answer_channel(self, channel: discord.abc.Messageable) -> bool:
+        wanted = self.bot.config.answer_channels  # type: ignore[attr-defined]
+        return str(getattr(channel, "id", "")) in wanted or getattr(channel, "name", None) in wanted
+
+    def question_in(self, message: discord.Message) -> str | None:
+        """The question a message asks the bot, or None when it is not for the bot."""
+        if message.author.bot or not message.content.strip():
+            return None
+        me = self.bot.user
+        mentioned = me is not None and me in message.mentions
+        text = re.sub(rf"<@!?{me.id}>", " ", message.content).strip() if me else message.content.strip()
+        if not text:
+            return None
+        if mentioned or message.guild is None or message.channel.id in self.threads:
+            return text
+        if self._in_answer_channel(message.channel) and looks_like_question(text):
+            return text
+        return None
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        question = self.question_in(message)
+        if question is None:
+            return
+        if (await self.bot.get_context(message)).valid:
+            return  # a command (e.g. "@bot papers x"): the command handles it
+        retry = self.cooldowns.get_bucket(message).update_rate_limit()
+        if retry:
+            await message.reply(f"Slow down a little: try again in {max(1, round(retry))} s.")
+            return
+        context = self.threads.get(message.channel.id, "")
+        try:
+            texts = await asyncio.to_thread(replies.answer_messages, self.bot.library, question, context=context)  # type: ignore[attr-defined]
+            first = await message.reply(texts[0])
+            for text in texts[1:]:
+                await message.channel.send(text)
+        except Exception as error:  # a listener's errors would otherwise be silent for the asker
+            text = user_message(error, self.bot.config.prefix)  # type: ignore[attr-defined]
+            if text is None:
+                log.exception("answering %r failed", question)
+                text = "Something went wrong on my side; it has been logged. Please try again later."
+            await message.reply(text)
+            return
+        await self._remember(message, first, question, context)
+
+    async def _remember(self, message: discord.Message, answer: discord.Message, question: str, context: str) -> None:
+        """Keep the question as context: in the thread it was asked in, or in a new thread on the answer."""
+        if message.channel.id in self.threads:
+            self.threads[message.channel.id] = f"{question} {context}"[:MAX_CONTEXT]
+            self.threads.move_to_end(message.channel.id)
+            return
+        if message.guild is None or isinstance(message.channel, discord.Thread):
+            return
+        try:
+            thread = await answer.create_thread(name=replies.clip(question, 100))
+        except discord.HTTPException as e:
+            log.info("no follow-up thread for a question (%s)", e)
+            return
+        self.threads[thread.id] = question[:MAX_CONTEXT]
+        while len(self.threads) > MAX_THREADS:
+            self.threads.popitem(last=False)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Questions(bot))

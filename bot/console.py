@@ -1,0 +1,81 @@
+"""`papers-bot chat`: the bot in a terminal. Same commands, same reply functions, printed as the bot posts them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TextIO
+
+from bot import replies
+from bot.config import Config
+from retrieval.library import Library
+from store.errors import PapersBotError
+from store.parse import sample_folder
+
+PAGE_HINT = "[Previous] [Next] — type `next` or `prev` to turn the page"
+
+
+class Console:
+    """One person chatting with the bot: `handle` takes a line and returns what the bot would post."""
+
+    def __init__(self, library: Library, config: Config) -> None:
+        self.library = library
+        self.config = config
+        self.pages: list[replies.Reply] = []
+        self.page = 0
+        p = config.prefix
+        self.commands: dict[str, Callable[[str], list[str]]] = {
+            f"{p}papers": self._search,
+            f"{p}search": self._search,
+            f"{p}paper": lambda arg: [replies.paper_reply(self.library, arg).text()],
+            f"{p}author": lambda arg: replies.author_messages(self.library, arg),
+            f"{p}stats": lambda _arg: [replies.stats_reply(self.library)],
+            f"{p}help": lambda _arg: [replies.help_text(p)],
+            f"{p}reload": self._reload,
+        }
+
+    def handle(self, line: str) -> list[str]:
+        line = line.strip()
+        if not line:
+            return []
+        if line in ("next", "prev") and self.pages:
+            self.page = max(0, min(len(self.pages) - 1, self.page + (1 if line == "next" else -1)))
+            return [self._page()]
+        name, _, arg = line.partition(" ")
+        try:
+            if name in self.commands:
+                if not arg.strip() and name.endswith(("papers", "search", "paper", "author")):
+                    return [f"Missing an argument: `{name} <...>`. Try `{self.config.prefix}help`."]
+                return self.commands[name](arg.strip())
+            if name.startswith(self.config.prefix):
+                return [f"No command `{name}`. Try `{self.config.prefix}help`."]
+            return replies.answer_messages(self.library, line)
+        except PapersBotError as e:
+            return [str(e)]
+
+    def _search(self, query: str) -> list[str]:
+        self.pages, self.page = replies.search_pages(self.library, query), 0
+        return [self._page()]
+
+    def _page(self) -> str:
+        text = self.pages[self.page].text()
+        return f"{text}\n{PAGE_HINT}" if len(self.pages) > 1 else text
+
+    def _reload(self, _arg: str) -> list[str]:
+        summary = self.library.load([self.config.data_dir or sample_folder()], replace=True)
+        return replies.load_messages(summary)
+
+
+def chat(library: Library, config: Config, stdin: TextIO, stdout: TextIO, *, prompt: bool) -> None:
+    console = Console(library, config)
+    if prompt:
+        stdout.write(f"papers-bot chat: ask a question, or `{config.prefix}help`. Ctrl-D to leave.\n")
+    while True:
+        if prompt:
+            stdout.write("> ")
+            stdout.flush()
+        line = stdin.readline()
+        if not line or line.strip() in ("quit", "exit"):
+            return
+        for message in console.handle(line):
+            stdout.write(message + "\n\n")
+        stdout.flush()

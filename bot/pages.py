@@ -1,0 +1,84 @@
+"""Sending replies: cards become embeds, long text is split, several pages get Previous/Next buttons."""
+
+from __future__ import annotations
+
+import discord
+from discord.ext import commands
+
+from bot.replies import Card, Reply
+
+TIMEOUT = 300.0
+
+
+def embed(card: Card) -> discord.Embed:
+    e = discord.Embed(title=card.title, url=card.url, description=card.description or None, colour=0x5865F2)
+    for name, value in card.fields:
+        e.add_field(name=name, value=value, inline=False)
+    if card.footer:
+        e.set_footer(text=card.footer)
+    return e
+
+
+class Pages(discord.ui.View):
+    """Previous/Next through a search's pages; only the person who asked can turn them."""
+
+    def __init__(self, pages: list[Reply], *, owner_id: int, timeout: float = TIMEOUT) -> None:
+        super().__init__(timeout=timeout)
+        self.pages = pages
+        self.owner_id = owner_id
+        self.index = 0
+        self.message: discord.Message | None = None
+        self._sync()
+
+    def _sync(self) -> None:
+        self.previous.disabled = self.index == 0
+        self.next.disabled = self.index == len(self.pages) - 1
+
+    def current(self) -> dict:
+        page = self.pages[self.index]
+        return {"content": page.content or None, "embeds": [embed(c) for c in page.cards]}
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(
+            "Only the person who searched can turn these pages; run the search yourself to browse.", ephemeral=True
+        )
+        return False
+
+    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
+        self.index = max(0, min(len(self.pages) - 1, self.index + step))
+        self._sync()
+        await interaction.response.edit_message(**self.current(), view=self)
+
+    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        await self._turn(interaction, -1)
+
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.primary)
+    async def next(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        await self._turn(interaction, +1)
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            item.disabled = True  # type: ignore[attr-defined]
+        if self.message is not None:
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException:
+                pass  # the message is gone or not ours to edit any more
+
+
+async def send_pages(ctx: commands.Context, pages: list[Reply]) -> discord.Message:
+    """Send the first page; with more than one, attach the Previous/Next view."""
+    if len(pages) == 1:
+        page = pages[0]
+        return await ctx.send(content=page.content or None, embeds=[embed(c) for c in page.cards])
+    view = Pages(pages, owner_id=ctx.author.id)
+    view.message = await ctx.send(**view.current(), view=view)
+    return view.message
+
+
+async def send_texts(ctx: commands.Context | discord.abc.Messageable, texts: list[str]) -> list[discord.Message]:
+    """Send a long answer as several messages, each within the 2,000-character limit."""
+    return [await ctx.send(text) for text in texts]

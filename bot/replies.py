@@ -1,0 +1,207 @@
+"""What the bot says, as data: pages of cards and text messages already inside Discord's limits.
+
+Pure (no Discord import): the cogs turn a `Reply` into a message with embeds, the console chat prints it.
+Both front ends call these same functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.format import (
+    DISCORD,
+    Style,
+    format_answer,
+    format_author,
+    format_load,
+    format_stats,
+    paper_authors,
+    paper_line,
+    paper_links,
+    paper_sources,
+    paper_when,
+)
+from retrieval.answer import best_passages
+from retrieval.library import Library
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+MESSAGE = 2000
+EMBED_TITLE = 256
+EMBED_DESCRIPTION = 4096
+FIELD_NAME = 256
+FIELD_VALUE = 1024
+EMBED_FIELDS = 25
+EMBED_FOOTER = 2048
+EMBEDS_TOTAL = 6000
+EMBEDS_PER_MESSAGE = 10
+
+PER_PAGE = 5
+SEARCH_RESULTS = 20
+
+
+@dataclass
+class Card:
+    """One embed's worth: a linked title, a description, fields and a footer."""
+
+    title: str
+    url: str | None = None
+    description: str = ""
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    footer: str = ""
+
+    def size(self) -> int:
+        return len(self.title) + len(self.description) + len(self.footer) + sum(len(a) + len(b) for a, b in self.fields)
+
+
+@dataclass
+class Reply:
+    """One message: text, and cards that become embeds."""
+
+    content: str = ""
+    cards: list[Card] = field(default_factory=list)
+
+    def text(self) -> str:
+        """The reply as plain text, for the console."""
+        parts = [self.content] if self.content else []
+        for card in self.cards:
+            lines = [card.title + (f" <{card.url}>" if card.url else "")]
+            lines += [card.description] if card.description else []
+            lines += [f"{name}: {value}" for name, value in card.fields]
+            lines += [card.footer] if card.footer else []
+            parts.append("\n".join(lines))
+        return "\n\n".join(parts)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters at a word boundary where one is near, marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.8:
+        cut = cut[:space]
+    # Never leave half of a markdown pair or escape behind.
+    cut = cut.rstrip("\\")
+    if cut.count("**") % 2:
+        cut = cut[: cut.rfind("**")]
+    return cut + "…"
+
+
+def pagify(text: str, limit: int = MESSAGE) -> list[str]:
+    """Split text into messages of at most `limit` characters, at paragraph, then line, then word breaks."""
+    pages: list[str] = []
+    while len(text) > limit:
+        window = text[:limit]
+        cut = max(window.rfind("\n\n"), -1)
+        if cut < limit // 2:
+            cut = window.rfind("\n")
+        if cut < limit // 2:
+            cut = window.rfind(" ")
+        if cut <= 0:
+            cut = limit
+        pages.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text.strip() or not pages:
+        pages.append(text)
+    return pages
+
+
+def fit(cards: list[Card]) -> list[Card]:
+    """Cards clipped to the embed limits, and no more of them than fit in one message's 6,000 characters."""
+    fitted: list[Card] = []
+    total = 0
+    for card in cards[:EMBEDS_PER_MESSAGE]:
+        card = Card(
+            title=clip(card.title, EMBED_TITLE),
+            url=card.url,
+            description=clip(card.description, EMBED_DESCRIPTION),
+            fields=[(clip(n, FIELD_NAME), clip(v, FIELD_VALUE)) for n, v in card.fields[:EMBED_FIELDS]],
+            footer=clip(card.footer, EMBED_FOOTER),
+        )
+        room = EMBEDS_TOTAL - total
+        if card.size() > room:
+            card.description = clip(card.description, max(room - card.size() + len(card.description), 0))
+            if card.size() > room or not card.description:
+                break
+        fitted.append(card)
+        total += card.size()
+    return fitted
+
+
+def search_pages(library: Library, query: str, *, style: Style = DISCORD) -> list[Reply]:
+    """`!papers QUERY`: the top papers, PER_PAGE a page, each with its best passage, query words in bold."""
+    result = library.search(query, k=SEARCH_RESULTS)
+    if not result.hits:
+        return [Reply(f"No papers match {style.bold(style.text(clip(query, 200)))}. Try fewer or different words.")]
+    passages = best_passages(result.hits, result.terms)
+    cards = [
+        Card(
+            title=f"{n}. {style.text(hit.paper['display_title'])}",
+            url=hit.paper["url"],
+            description=f"{paper_line(hit.paper, style)}\n> {style.highlight(passage, result.terms)}",
+        )
+        for n, (hit, passage) in enumerate(zip(result.hits, passages), 1)
+    ]
+    pages = [cards[i : i + PER_PAGE] for i in range(0, len(cards), PER_PAGE)]
+    return [
+        Reply(
+            f"Papers for {style.bold(style.text(clip(query, 200)))}" + (f" (page {n} of {len(pages)})" if len(pages) > 1 else ""),
+            fit(page),
+        )
+        for n, page in enumerate(pages, 1)
+    ]
+
+
+def answer_messages(library: Library, question: str, *, context: str = "", style: Style = DISCORD) -> list[str]:
+    """A chat-style answer to a question (with the earlier question of a thread as context), in messages."""
+    answer = library.ask(f"{question} {context}".strip())
+    return pagify(format_answer(answer, style))
+
+
+def paper_reply(library: Library, paper_id: str, *, style: Style = DISCORD) -> Reply:
+    """`!paper ID`: one paper in full."""
+    paper = library.paper(paper_id)
+    fields = [("Authors", paper_authors(paper, style)), ("Published", paper_when(paper))]
+    if paper["category"]:
+        fields.append(("Category", style.text(paper["category"])))
+    if paper["comment"]:
+        fields.append(("Comment", style.text(paper["comment"])))
+    fields.append(("Links", " · ".join(paper_links(paper, style)) or "none"))
+    fields.append(("Sources", paper_sources(paper, style)))
+    untitled = "" if paper["title"] else " · untitled in the listing; named from its abstract"
+    card = Card(
+        title=style.text(paper["display_title"]),
+        url=paper["url"],
+        description=style.text(paper["abstract"]),
+        fields=fields,
+        footer=f"id {paper['id']}{untitled}",
+    )
+    return Reply(cards=fit([card]))
+
+
+def author_messages(library: Library, name: str, *, style: Style = DISCORD) -> list[str]:
+    return pagify(format_author(library.author(name), style))
+
+
+def stats_reply(library: Library, *, style: Style = DISCORD) -> str:
+    return clip(format_stats(library.stats(), style), MESSAGE)
+
+
+def load_messages(summary: Any, *, style: Style = DISCORD) -> list[str]:
+    return pagify(format_load(summary, style))
+
+
+def help_text(prefix: str) -> str:
+    return "\n".join(
+        [
+            "**papers-bot** answers questions about the papers in its library.",
+            f"`{prefix}papers <words>` (or `/papers`): the best-matching papers, with passages and links",
+            f"`{prefix}paper <id>` (or `/paper`): one paper in full; ids are shown with every result",
+            f"`{prefix}author <name>` (or `/author`): an author's papers and profile",
+            f"`{prefix}stats` (or `/stats`): what is in the library",
+            f"`{prefix}reload` (or `/reload`, admins): re-read the data folder and any attached listing files",
+            "Ask a question in an answer channel, or mention me anywhere, and I answer with passages; "
+            "ask follow-ups in the thread I start.",
+        ]
+    )
