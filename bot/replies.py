@@ -120,10 +120,12 @@ def fit(cards: list[Card]) -> list[Card]:
             footer=clip(card.footer, EMBED_FOOTER),
         )
         room = EMBEDS_TOTAL - total
+        while card.size() > room and card.fields:
+            card.fields.pop()
         if card.size() > room:
             card.description = clip(card.description, max(room - card.size() + len(card.description), 0))
-            if card.size() > room or not card.description:
-                break
+        if card.size() > room or not (card.description or card.fields):
+            break
         fitted.append(card)
         total += card.size()
     return fitted

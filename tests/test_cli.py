@@ -96,3 +96,20 @@ def test_installed_command_works_in_an_empty_folder(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Seismic Fault SAM")
     assert (tmp_path / "papers.db").exists() and (tmp_path / "papers.db.index").is_dir()
+
+
+def test_chat_takes_commands_and_questions(run):
+    lines = "!papers diffusion\nnext\n!paper 2310.00426\nwhich papers adapt SAM to seismic data?\n!nope\n!author\n"
+    out = run("chat", input=lines).output
+    assert "Papers for **diffusion** (page 1 of 3)" in out and "Papers for **diffusion** (page 2 of 3)" in out
+    assert "[Previous] [Next]" in out
+    assert "1. " in out and "6. " in out  # the second page, after `next`
+    assert "PIXART" in out and "id 2310.00426" in out
+    assert "**seismic**" in out
+    assert "No command `!nope`" in out and "Missing an argument: `!author <...>`" in out
+
+
+def test_run_without_a_token_points_to_chat(run, monkeypatch):
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    result = run("run")
+    assert result.exit_code == 1 and "DISCORD_TOKEN is not set" in result.output and "papers-bot chat" in result.output

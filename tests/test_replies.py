@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+
+from bot import replies
+from bot.replies import EMBED_DESCRIPTION, EMBED_TITLE, EMBEDS_TOTAL, MESSAGE, Card, clip, fit, pagify
+
+
+def test_pagify_keeps_every_character_within_the_limit():
+    text = "\n\n".join(f"Paragraph {i}: " + "word " * 150 for i in range(12))
+    pages = pagify(text)
+    assert all(len(p) <= MESSAGE for p in pages) and len(pages) > 1
+    assert " ".join(" ".join(pages).split()) == " ".join(text.split())
+
+
+def test_pagify_splits_a_single_unbroken_run():
+    assert [len(p) for p in pagify("x" * 4500)] == [2000, 2000, 500]
+
+
+def test_clip_never_leaves_half_a_bold_pair_or_escape():
+    out = clip("**" + "a" * 300 + "** tail", 100)
+    assert len(out) <= 100 and out.count("**") % 2 == 0
+    assert not clip("a\\" * 100, 51).rstrip("…").endswith("\\")
+
+
+def test_fit_respects_every_embed_limit():
+    cards = [Card(title="t" * 400, description="d" * 5000, fields=[("n" * 300, "v" * 2000)] * 30) for _ in range(12)]
+    fitted = fit(cards)
+    assert 1 <= len(fitted) <= 10
+    assert sum(c.size() for c in fitted) <= EMBEDS_TOTAL
+    for c in fitted:
+        assert len(c.title) <= EMBED_TITLE and len(c.description) <= EMBED_DESCRIPTION and len(c.fields) <= 25
+        assert all(len(n) <= 256 and len(v) <= 1024 for n, v in c.fields)
+
+
+def test_search_pages_have_linked_titles_passages_and_bold_terms(library):
+    pages = replies.search_pages(library, "diffusion")
+    assert [len(p.cards) for p in pages] == [5, 5, 3]  # 13 papers mention diffusion
+    assert pages[0].content == "Papers for **diffusion** (page 1 of 3)"
+    first = pages[0].cards[0]
+    assert first.title.startswith("1. ") and first.url.startswith("https://arxiv.org/")
+    assert "**diffusion**" in first.description.lower() and "\n> " in first.description
+
+
+def test_search_pages_for_nothing(library):
+    [page] = replies.search_pages(library, "zzzqqq @everyone")
+    assert page.cards == [] and "@everyone" not in page.content
+
+
+def test_paper_reply_fields(library):
+    [card] = replies.paper_reply(library, "2310.00426").cards
+    assert card.title == "PIXART\\-α" or card.title == "PIXART-α"
+    assert dict(card.fields)["Links"].startswith("[paper](<https://arxiv.org/abs/2310.00426>)")
+    assert card.footer == "id 2310.00426 · untitled in the listing; named from its abstract"
+
+
+@pytest.mark.parametrize("prefix", ["!", "?"])
+def test_help_names_the_prefix(prefix):
+    assert f"`{prefix}papers <words>`" in replies.help_text(prefix)
