@@ -64,8 +64,9 @@ class Library:
     def check_index(self) -> bool:
         """Rebuild the index from the store if it does not match it (a load stopped half-way). True if rebuilt."""
         wanted = store.generation(self.db)
-        if self.index.generation == wanted:
-            return False
+        have = self.index.generation
+        if have == wanted or (have is None and wanted == 0):
+            return False  # in step, or both new and empty
         log.warning("index generation %s != store generation %s: rebuilding the index", self.index.generation, wanted)
         try:
             count = self.index.rebuild(store.iter_papers(self.db), wanted)

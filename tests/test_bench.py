@@ -1,0 +1,40 @@
+"""The quality benchmark's metrics and readers, on numbers checkable by hand (the full run is bench/quality.py)."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import quality  # noqa: E402
+
+
+def test_ndcg_average_precision_recall_by_hand():
+    gains = {"a": 4, "b": 1}
+    ranked = ["b", "x", "a"]
+    dcg = 1 / math.log2(2) + 4 / math.log2(4)
+    ideal = 4 / math.log2(2) + 1 / math.log2(3)
+    assert quality.ndcg(ranked, gains) == pytest.approx(dcg / ideal)
+    assert quality.average_precision(ranked, gains) == pytest.approx((1 / 1 + 2 / 3) / 2)
+    assert quality.recall(ranked[:1], gains) == 0.5
+    assert quality.ndcg([], {}) == 0.0
+
+
+def test_smart_and_qrels_readers(tmp_path):
+    (tmp_path / "docs").write_text(".I 1\n.T\nwing flow .\n.A\nsmith,j.\n.W\nwing flow\nin tunnels .\n.I 2\n.W\nheat .\n")
+    (tmp_path / "qrels").write_text("1 1 2\n1 2 -1\n2 2 4\n")
+    docs = quality.read_smart(tmp_path / "docs")
+    assert docs == [{"I": "1", "T": "wing flow .", "A": "smith,j.", "W": "wing flow in tunnels ."}, {"I": "2", "W": "heat ."}]
+    assert quality.read_qrels(tmp_path / "qrels") == {1: {"1": 3}, 2: {"2": 1}}
+
+
+def test_ours_runs_through_the_real_loader(tmp_path):
+    docs = [{"I": "1", "T": "wing flow", "A": "smith", "W": "wing flow in tunnels"}, {"I": "2", "T": "heat", "W": "heat transfer in slabs"}]
+    library = quality.load_into_library(docs, tmp_path)
+    try:
+        assert [h.paper["id"] for h in library.search("heat slabs", k=5).hits] == ["cran-2"]
+    finally:
+        library.close()
