@@ -22,8 +22,8 @@ def embed(card: Card) -> discord.Embed:
 class Pages(discord.ui.View):
     """Previous/Next through a search's pages; only the person who asked can turn them."""
 
-    def __init__(self, pages: list[Reply], *, owner_id: int, timeout: float = TIMEOUT) -> None:
-        super().__init__(timeout=timeout)
+    def __init__(self, pages: list[Reply], *, owner_id: int, timeout: float | None = None) -> None:
+        super().__init__(timeout=TIMEOUT if timeout is None else timeout)
         self.pages = pages
         self.owner_id = owner_id
         self.index = 0

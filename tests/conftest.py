@@ -7,6 +7,7 @@ import pytest
 
 from retrieval.library import Library
 from store.parse import sample_folder
+from tests.fakediscord import fake_discord  # noqa: F401  (a fixture: the fake Discord server)
 
 FEED, ABSTRACTS, PROFILE = sorted(sample_folder().glob("*.txt"))
 

@@ -1,0 +1,290 @@
+"""The bot end to end: the real discord.py client against the fake Discord server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+
+import pytest
+
+import bot.pages
+from bot.client import PapersBot
+from bot.config import Config
+from tests.conftest import arxiv_record
+from tests.fakediscord import FakeDiscord, point_discord_py_at, run_client
+
+MESSAGE_LIMIT = 2000
+
+
+@contextlib.asynccontextmanager
+async def running(fake: FakeDiscord, library, **settings):
+    config = Config.from_values({"answer_channels": ["papers"], "cooldown": "100/60", **settings})
+    papers_bot = PapersBot(library, config, guild_ready_timeout=0.1)
+    async with run_client(papers_bot, fake):
+        yield papers_bot
+
+
+@pytest.fixture(autouse=True)
+def nothing_unexpected(request, caplog):
+    """Every bot test: no errors logged (unless the test expects one), no request the fake does not know."""
+    caplog.set_level(logging.INFO)
+    fake = request.getfixturevalue("fake_discord") if "fake_discord" in request.fixturenames else None
+    yield
+    if fake is not None:
+        assert fake.unknown_requests == [] and fake.server_errors == [] and fake.rejected == []
+    if "expect_error_log" not in request.keywords:
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def buttons(post: dict) -> dict[str, dict]:
+    return {b["label"]: b for row in post["components"] for b in row["components"]}
+
+
+async def say(fake: FakeDiscord, text: str, *, user="member", channel="general", n=1, **kw) -> list[dict]:
+    before = len(fake.posted)
+    await fake.send_message(channel, user, text, **kw)
+    posts = await fake.wait_for_posts(before + n)
+    return posts[before:]
+
+
+async def test_papers_prefix_command_answers_with_embeds(fake_discord, library):
+    async with running(fake_discord, library):
+        [post] = await say(fake_discord, "!papers seismic")
+    assert post["content"] == "Papers for **seismic**"
+    first = post["embeds"][0]
+    assert first["title"] == "1. Seismic Fault SAM: Adapting SAM with Lightweight Modules and 2.5D Strategy for Fault Detection"
+    assert first["url"].startswith("https://arxiv.org/search/?query=Seismic+Fault+SAM")
+    assert "Ran Chen, Zeren Zhang, Jinwen Ma · 2024 · CV · code released" in first["description"]
+    assert "**Seismic**" in first["description"] or "**seismic**" in first["description"]
+    assert post["components"] == []  # one page: no buttons
+    assert post["allowed_mentions"]["parse"] == []
+
+
+async def test_search_alias_and_mention_prefix(fake_discord, library):
+    async with running(fake_discord, library):
+        [alias] = await say(fake_discord, "!search style transfer")
+        [mention] = await say(fake_discord, "papers style transfer", mention_bot=True)
+    assert alias["embeds"][0]["title"] == mention["embeds"][0]["title"]
+
+
+async def test_pages_turn_by_button_only_for_the_asker_and_disable_on_timeout(fake_discord, library, monkeypatch):
+    monkeypatch.setattr(bot.pages, "TIMEOUT", 1.0)
+    async with running(fake_discord, library):
+        [post] = await say(fake_discord, "!papers diffusion")
+        assert post["content"] == "Papers for **diffusion** (page 1 of 3)"
+        assert buttons(post)["Previous"]["disabled"] is True
+        await fake_discord.click(post["id"], buttons(post)["Next"]["custom_id"], user="member")
+        edit = (await fake_discord.wait_for_posts(2))[1]
+        assert edit["kind"] == "edit" and edit["id"] == post["id"]
+        assert edit["content"] == "Papers for **diffusion** (page 2 of 3)"
+        assert edit["embeds"][0]["title"].startswith("6. ")
+        await fake_discord.click(post["id"], buttons(post)["Next"]["custom_id"], user="other")
+        refusal = (await fake_discord.wait_for_posts(3))[2]
+        assert refusal["ephemeral"] and "Only the person who searched" in refusal["content"]
+        assert fake_discord.messages[post["id"]]["content"].endswith("(page 2 of 3)")
+        timed_out = (await fake_discord.wait_for_posts(4, timeout=5))[3]
+    assert timed_out["kind"] == "edit" and all(b["disabled"] for b in buttons(timed_out).values())
+
+
+async def test_slash_papers_defers_then_answers(fake_discord, library):
+    async with running(fake_discord, library):
+        await fake_discord.slash("papers", {"query": "seismic"})
+        post = (await fake_discord.wait_for_posts(1))[-1]
+    assert [r["type"] for r in fake_discord.responses] == [5]  # deferred first (3-second rule), then followup
+    assert post["kind"] == "followup" and post["embeds"][0]["title"].startswith("1. Seismic Fault SAM")
+
+
+async def test_question_in_answer_channel_gets_an_answer_and_a_thread(fake_discord, library):
+    async with running(fake_discord, library):
+        [answer] = await say(fake_discord, "which papers adapt SAM to seismic data?", channel="papers")
+        assert answer["message_reference"] is not None
+        assert answer["content"].startswith("**[Seismic Fault SAM: Adapting SAM")
+        assert "\n> " in answer["content"] and "**seismic**" in answer["content"]
+        for _ in range(100):  # the thread is started right after the answer is posted
+            if fake_discord.threads:
+                break
+            await asyncio.sleep(0.05)
+        [thread_id] = fake_discord.threads
+        # A follow-up that alone would match nothing well is answered in the context of the first question.
+        [follow] = await say(fake_discord, "and with lightweight adapters?", channel=thread_id)
+    assert follow["channel_id"] == thread_id
+    assert "Seismic Fault SAM" in follow["content"]
+
+
+async def test_chatter_in_answer_channel_is_left_alone(fake_discord, library):
+    async with running(fake_discord, library):
+        await fake_discord.send_message("papers", "member", "good morning all")
+        await fake_discord.send_message("general", "member", "which paper is best?")  # not an answer channel
+        [stats] = await say(fake_discord, "!stats")
+        await asyncio.sleep(0.3)
+    assert stats["content"].startswith("62 papers by") and len(fake_discord.posted) == 1
+
+
+async def test_mention_anywhere_gets_an_answer(fake_discord, library):
+    async with running(fake_discord, library):
+        [answer] = await say(fake_discord, "knowledge graph unlearning", mention_bot=True)
+    assert "Unlearning" in answer["content"]
+
+
+async def test_no_good_match_says_so(fake_discord, library):
+    async with running(fake_discord, library):
+        [answer] = await say(fake_discord, "what is known about quantum gravity?", channel="papers")
+    assert answer["content"].startswith("No paper")
+
+
+async def test_reload_by_admin_with_an_attached_listing(fake_discord, library):
+    listing = json.dumps(arxiv_record(title="Quasar lensing surveys")).encode() + b"\n"
+    async with running(fake_discord, library):
+        [summary] = await say(fake_discord, "!reload", user="admin", attachments=[("new.jsonl", listing)])
+        [found] = await say(fake_discord, "!papers quasar lensing")
+    assert "4 files: 1 added, 0 updated, 0 removed, 62 unchanged" in summary["content"]
+    assert found["embeds"][0]["title"] == "1. Quasar lensing surveys"
+
+
+async def test_reload_by_configured_admin_role_and_by_owner(fake_discord, library):
+    async with running(fake_discord, library, admin_role="paper-admins"):
+        [by_role] = await say(fake_discord, "!reload", user="other")
+        [by_owner] = await say(fake_discord, "!reload", user="owner")
+    assert by_role["content"].startswith("Loaded 3 files") and by_owner["content"].startswith("Loaded 3 files")
+
+
+async def test_reload_refused_for_members_prefix_and_slash(fake_discord, library):
+    async with running(fake_discord, library):
+        [prefix] = await say(fake_discord, "!reload", user="member")
+        await fake_discord.slash("reload", user="member")
+        slash = (await fake_discord.wait_for_posts(2))[-1]
+    for post in (prefix, slash):
+        assert post["content"].startswith("Only server admins (Manage Server)")
+    assert slash["ephemeral"]
+    assert library.stats()["generation"] == 1  # nothing was loaded
+
+
+async def test_reload_with_a_bad_file_changes_nothing_and_says_why(fake_discord, library):
+    async with running(fake_discord, library):
+        [error] = await say(fake_discord, "!reload", user="admin", attachments=[("notes.txt", b"just notes\n")])
+        [stats] = await say(fake_discord, "!stats")
+    assert error["content"].startswith("attachment/notes.txt: not a known listing format")
+    assert stats["content"].startswith("62 papers")
+
+
+async def test_second_reload_is_refused_while_one_runs(fake_discord, library):
+    async with running(fake_discord, library):
+        with library._load_lock:  # a reload in progress
+            [busy] = await say(fake_discord, "!reload", user="admin")
+    assert busy["content"] == "a reload is already running; try again when it has finished"
+
+
+async def test_nothing_in_a_query_or_a_title_can_mention(fake_discord, library):
+    evil = arxiv_record(title="@everyone free <@&123456789012345678> **bold** seismic")
+    library.load([], attached=[("evil.jsonl", json.dumps(evil).encode())])
+    async with running(fake_discord, library):
+        [post] = await say(fake_discord, "!papers @everyone <@123456789012345678> seismic")
+    text = post["content"] + json.dumps(post["embeds"], ensure_ascii=False)
+    assert "@everyone" not in text and "<@&1" not in text and "<@1" not in text
+    assert post["allowed_mentions"]["parse"] == []
+    assert any("free" in e["title"] for e in post["embeds"])
+
+
+async def test_cooldown_answers_with_the_wait(fake_discord, library):
+    async with running(fake_discord, library, cooldown="2/60"):
+        await say(fake_discord, "!papers seismic")
+        await say(fake_discord, "!papers seismic")
+        [third] = await say(fake_discord, "!papers seismic")
+    assert third["content"].startswith("Slow down a little: try again in ")
+
+
+async def test_long_answers_are_split_not_rejected(fake_discord, library):
+    async with running(fake_discord, library):
+        posts = await say(fake_discord, "!author Bingchen Liu", n=2)
+        await asyncio.sleep(0.3)
+    posts = fake_discord.posted
+    assert len(posts) >= 2 and all(len(p["content"]) <= MESSAGE_LIMIT for p in posts)
+    text = "\n".join(p["content"] for p in posts)
+    assert text.count("\n- ") + text.startswith("- ") >= 19  # every one of the 19 papers arrived
+
+
+async def test_paper_in_full_and_unknown_id(fake_discord, library):
+    async with running(fake_discord, library):
+        [paper] = await say(fake_discord, "!paper 2310.00426")
+        [missing] = await say(fake_discord, "!paper nope")
+        [no_arg] = await say(fake_discord, "!paper")
+    fields = {f["name"]: f["value"] for f in paper["embeds"][0]["fields"]}
+    assert "[PDF](<https://arxiv.org/pdf/2310.00426>)" in fields["Links"]
+    assert missing["content"].startswith("no paper has the id 'nope'")
+    assert no_arg["content"] == "Missing `paper_id`. Try `!help`."
+
+
+@pytest.mark.expect_error_log
+async def test_unexpected_errors_are_logged_and_answered(fake_discord, library, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("index on fire")
+
+    monkeypatch.setattr(library, "search", broken)
+    monkeypatch.setattr(library, "ask", broken)
+    async with running(fake_discord, library):
+        [post] = await say(fake_discord, "!papers seismic")
+        [answer] = await say(fake_discord, "which papers adapt SAM?", channel="papers")
+    assert post["content"].startswith("Something went wrong on my side")
+    assert answer["content"].startswith("Something went wrong on my side")
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 2 and all(r.exc_info and "index on fire" in str(r.exc_info[1]) for r in errors)
+
+
+async def test_missing_message_content_intent_is_explained_at_start(library, caplog):
+    fake = FakeDiscord(message_content=False)
+    await fake.start()
+    try:
+        with point_discord_py_at(fake):
+            async with running(fake, library):
+                pass
+    finally:
+        await fake.stop()
+    assert any("Message Content intent is not enabled" in r.getMessage() for r in caplog.records)
+
+
+async def test_sync_is_for_the_owner(fake_discord, library):
+    async with running(fake_discord, library):
+        [refused] = await say(fake_discord, "!sync", user="admin")
+        [synced] = await say(fake_discord, "!sync", user="owner")
+    assert refused["content"] == "You do not own this bot."
+    assert synced["content"] == "Registered 6 slash commands (globally)."
+    assert {c["name"] for c in fake_discord.commands[None]} == {"papers", "paper", "author", "stats", "help", "reload"}
+
+
+async def test_papers_bot_run_answers_and_stops_on_sigterm(fake_discord, tmp_path):
+    env = {
+        **os.environ,
+        "DISCORD_TOKEN": fake_discord.token,
+        "DISCORD_API_BASE": fake_discord.api_base,
+        "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
+        "PAPERS_BOT_DB": str(tmp_path / "run.db"),
+    }
+    exe = os.path.join(os.path.dirname(sys.executable), "papers-bot")
+    proc = await asyncio.create_subprocess_exec(
+        exe, "run", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        await asyncio.wait_for(fake_discord.identified.wait(), 30)
+        for _ in range(100):  # ready once GUILD_CREATE is processed; then a command is answered
+            await fake_discord.send_message("general", "member", "!papers seismic")
+            try:
+                await fake_discord.wait_for_posts(1, timeout=0.3)
+                break
+            except (TimeoutError, asyncio.TimeoutError):
+                continue
+        post = fake_discord.posted[0]
+        proc.send_signal(signal.SIGTERM)
+        _out, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+    assert post["embeds"][0]["title"].startswith("1. Seismic Fault SAM")
+    assert proc.returncode == 0, err.decode()[-2000:]
+    log = err.decode()
+    assert "SIGTERM: shutting down" in log and "stopped" in log
+    assert fake_discord.token not in log
