@@ -269,7 +269,11 @@ async def test_papers_bot_run_answers_and_stops_on_sigterm(fake_discord, tmp_pat
         exe, "run", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
     try:
-        await asyncio.wait_for(fake_discord.identified.wait(), 30)
+        identified = asyncio.ensure_future(fake_discord.identified.wait())
+        exited = asyncio.ensure_future(proc.wait())
+        await asyncio.wait({identified, exited}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        assert not exited.done(), (await proc.stderr.read()).decode()[-3000:]
+        assert identified.done(), "papers-bot run did not connect within 30 s"
         for _ in range(100):  # ready once GUILD_CREATE is processed; then a command is answered
             await fake_discord.send_message("general", "member", "!papers seismic")
             try:
