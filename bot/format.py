@@ -98,9 +98,24 @@ def title_link(paper: dict[str, Any], style: Style, *, indent: str = "   ") -> s
     return f"{style.text(paper['display_title'])}\n{indent}{paper['url']}"
 
 
+def no_hits(result: SearchResult, style: Style, *, limit: int = 200) -> str:
+    """Nothing found, said with what the query asked for and what to try instead."""
+    query = result.query if len(result.query) <= limit else result.query[: limit - 1] + "…"
+    text = f"No papers match {style.bold(style.text(query))}."
+    filters = result.parsed.describe()
+    if filters:
+        text += f" Filters: {style.text(filters)}; try without some of them."
+    elif not result.terms and not result.parsed.related:
+        text += " Give me some words to search for (or a filter such as `year:2023`, `cat:CV`, `has:code`)."
+    else:
+        text += " Try fewer or different words."
+    notes = [style.text(n) for n in result.parsed.notes[:3]]
+    return " ".join([text, *notes])
+
+
 def format_hits(result: SearchResult, style: Style = PLAIN, *, start: int = 1) -> str:
     if not result.hits:
-        return f"No papers match {style.bold(style.text(result.query))}. Try fewer or different words."
+        return no_hits(result, style)
     lines = []
     for n, hit in enumerate(result.hits, start):
         lines.append(f"{n}. {title_link(hit.paper, style)}")

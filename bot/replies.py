@@ -16,6 +16,7 @@ from bot.format import (
     format_author,
     format_load,
     format_stats,
+    no_hits,
     paper_authors,
     paper_line,
     paper_links,
@@ -135,7 +136,9 @@ def search_pages(library: Library, query: str, *, style: Style = DISCORD) -> lis
     """`!papers QUERY`: the top papers, PER_PAGE a page, each with its best passage, query words in bold."""
     result = library.search(query, k=SEARCH_RESULTS)
     if not result.hits:
-        return [Reply(f"No papers match {style.bold(style.text(clip(query, 200)))}. Try fewer or different words.")]
+        return [Reply(no_hits(result, style))]
+    filters = result.parsed.describe()
+    heading = f"Papers for {style.bold(style.text(clip(query, 200)))}" + (f" ({style.text(filters)})" if filters else "")
     passages = best_passages(result.hits, result.terms)
     cards = [
         Card(
@@ -147,10 +150,7 @@ def search_pages(library: Library, query: str, *, style: Style = DISCORD) -> lis
     ]
     pages = [cards[i : i + PER_PAGE] for i in range(0, len(cards), PER_PAGE)]
     return [
-        Reply(
-            f"Papers for {style.bold(style.text(clip(query, 200)))}" + (f" (page {n} of {len(pages)})" if len(pages) > 1 else ""),
-            fit(page),
-        )
+        Reply(heading + (f" (page {n} of {len(pages)})" if len(pages) > 1 else ""), fit(page))
         for n, page in enumerate(pages, 1)
     ]
 

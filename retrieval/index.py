@@ -21,13 +21,14 @@ from store.errors import StoreBusy
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 META_ID = "\x00meta"
 
 
 def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
+    sb.add_text_field("kind", tokenizer_name="raw")  # "paper" on every paper: what filter-only queries start from
     sb.add_text_field("title", tokenizer_name=TEXT)
     sb.add_text_field("abstract", tokenizer_name=TEXT)
     sb.add_text_field("authors", tokenizer_name=NAMES)
@@ -52,6 +53,7 @@ def category_terms(categories: Iterable[str]) -> list[str]:
 def paper_document(row: dict[str, Any]) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_text("id", row["id"])
+    doc.add_text("kind", "paper")
     doc.add_text("title", row["title"] or "")
     doc.add_text("abstract", row["abstract"] or "")
     authors = row["authors"]

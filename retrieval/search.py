@@ -13,7 +13,8 @@ import tantivy
 
 from retrieval.analysis import QUESTION_WORDS, analyze, name_analyzer, question_terms
 from retrieval.index import PaperIndex
-from store.db import get_papers
+from retrieval.query import ParsedQuery, parse_query
+from store.db import get_paper, get_papers
 
 # Ranking settings, measured on Cranfield by bench/quality.py (README "Ranking quality"); general, not tuned
 # to any question. BM25 per field (tantivy: k1 1.2, b 0.75), summed with these weights. Weighting titles
@@ -45,12 +46,58 @@ class SearchResult:
     terms: list[str]
     hits: list[Hit] = field(default_factory=list)
     took_ms: float = 0.0
+    parsed: ParsedQuery = field(default_factory=ParsedQuery)
 
 
-def build_query(index: PaperIndex, text: str) -> tuple[tantivy.Query | None, list[str]]:
-    """The tantivy query for free text, built from analysed terms (the text is never parsed as syntax)."""
-    terms = list(dict.fromkeys(question_terms(text)))[:MAX_TERMS]
-    names = [n for n in dict.fromkeys(name_analyzer().analyze(text)) if len(n) > 1 and n not in _NOT_NAMES]
+def _should(clauses: list[tantivy.Query]) -> tantivy.Query:
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, c) for c in clauses])
+
+
+def _text_match(index: PaperIndex, words: str) -> tantivy.Query | None:
+    """Title or abstract contain `words` (one word, or all of them in this order)."""
+    tokens = analyze(words)
+    if not tokens:
+        return None
+    if len(tokens) == 1:
+        return _should([tantivy.Query.term_query(index.schema, f, tokens[0]) for f in FIELD_BOOSTS])
+    return _should([tantivy.Query.phrase_query(index.schema, f, tokens) for f in FIELD_BOOSTS])
+
+
+def _author_match(index: PaperIndex, name: str) -> tantivy.Query | None:
+    tokens = name_analyzer().analyze(name)
+    if not tokens:
+        return None
+    if len(tokens) == 1:
+        return tantivy.Query.term_query(index.schema, "authors", tokens[0])
+    return tantivy.Query.phrase_query(index.schema, "authors", tokens)
+
+
+def _filters(index: PaperIndex, parsed: ParsedQuery) -> list[tantivy.Query]:
+    """The filters as queries that every hit must match; they select, they do not score."""
+    found = [q for q in map(lambda a: _author_match(index, a), parsed.authors) if q is not None]
+    if parsed.year_from is not None or parsed.year_to is not None:
+        found.append(
+            tantivy.Query.range_query(
+                index.schema, "year", tantivy.FieldType.Integer,
+                parsed.year_from if parsed.year_from is not None else -(2**62),
+                parsed.year_to if parsed.year_to is not None else 2**62,
+            )
+        )
+    if parsed.categories:
+        found.append(_should([tantivy.Query.term_query(index.schema, "category", c) for c in parsed.categories]))
+    if parsed.has_code:
+        found.append(tantivy.Query.term_query(index.schema, "has_code", 1))
+    found += [q for q in map(lambda p: _text_match(index, p), parsed.phrases) if q is not None]
+    return [tantivy.Query.const_score_query(q, 0.0) for q in found]
+
+
+def build_query(index: PaperIndex, text: str | ParsedQuery) -> tuple[tantivy.Query | None, list[str]]:
+    """The tantivy query for what a person typed, built from parsed, analysed parts (never parsed as syntax).
+
+    None when nothing can match (no words and no filters)."""
+    parsed = text if isinstance(text, ParsedQuery) else parse_query(text)
+    terms = list(dict.fromkeys(question_terms(parsed.text)))[:MAX_TERMS] if parsed.text else []
+    names = [n for n in dict.fromkeys(name_analyzer().analyze(parsed.text)) if len(n) > 1 and n not in _NOT_NAMES]
     names = names[:MAX_TERMS]
     clauses = []
     for term in terms:
@@ -64,9 +111,17 @@ def build_query(index: PaperIndex, text: str) -> tuple[tantivy.Query | None, lis
     for name in names:
         q = tantivy.Query.term_query(index.schema, "authors", name)
         clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, AUTHOR_BOOST)))
-    if not clauses:
+    filters = _filters(index, parsed)
+    excluded = [q for q in map(lambda e: _text_match(index, e), parsed.excluded) if q is not None]
+    if not clauses and not filters and not parsed.sort_by_date:
         return None, terms
-    return tantivy.Query.boolean_query(clauses), terms
+    if not filters and not excluded:
+        return tantivy.Query.boolean_query(clauses), terms
+    # Words still have to match when there are filters: the filters narrow, they do not replace them.
+    base = tantivy.Query.boolean_query(clauses) if clauses else tantivy.Query.term_query(index.schema, "kind", "paper")
+    parts = [(tantivy.Occur.Must, base)] + [(tantivy.Occur.Must, f) for f in filters]
+    parts += [(tantivy.Occur.MustNot, e) for e in excluded]
+    return tantivy.Query.boolean_query(parts), terms
 
 
 def feedback_terms(papers: list[dict[str, Any]], scores: list[float], searcher: tantivy.Searcher,
@@ -95,26 +150,54 @@ def expand(index: PaperIndex, query: tantivy.Query, terms: list[tuple[str, float
 
 
 def search(db: sqlite_utils.Database, index: PaperIndex, text: str, *, k: int = 10) -> SearchResult:
-    """The `k` papers that best answer `text`, best first, with their stored records."""
+    """The `k` papers that best answer `text` (query language included), best first, with their records."""
     started = time.perf_counter()
-    query, terms = build_query(index, text)
-    result = SearchResult(query=text, terms=terms)
+    parsed = parse_query(text)
+    if parsed.related is not None:
+        result = related(db, index, parsed.related, k=k)
+        result.query = text
+        result.took_ms = (time.perf_counter() - started) * 1000
+        return result
+    query, terms = build_query(index, parsed)
+    result = SearchResult(query=text, terms=terms, parsed=parsed)
     if query is not None and k > 0:
         searcher = index.searcher()
         papers: dict[str, dict[str, Any]] = {}
-        if FEEDBACK_TERMS:
+        if FEEDBACK_TERMS and terms and not parsed.sort_by_date:
             first = _top(searcher, query, FEEDBACK_DOCS)
             papers.update((p["id"], p) for p in get_papers(db, [pid for _, pid in first]))
             found = [(papers[pid], score) for score, pid in first if pid in papers]
             extra = feedback_terms([p for p, _ in found], [s for _, s in found], searcher, set(terms))
             if extra:
                 query = expand(index, query, extra)
-        scored = _top(searcher, query, k)
+        newest = parsed.sort_by_date or not terms
+        scored = _top(searcher, query, k, by_date=newest)
         papers.update((p["id"], p) for p in get_papers(db, [pid for _, pid in scored if pid not in papers]))
         result.hits = [Hit(papers[pid], score) for score, pid in scored if pid in papers]
     result.took_ms = (time.perf_counter() - started) * 1000
     return result
 
 
-def _top(searcher: tantivy.Searcher, query: tantivy.Query, k: int) -> list[tuple[float, str]]:
-    return [(score, searcher.doc(address).get_first("id")) for score, address in searcher.search(query, k).hits]
+def related(db: sqlite_utils.Database, index: PaperIndex, paper_id: str, *, k: int = 10) -> SearchResult:
+    """Papers like `paper_id`: ranked by the words that best describe it (the feedback terms of one paper)."""
+    paper = get_paper(db, paper_id)
+    searcher = index.searcher()
+    words = feedback_terms([paper], [1.0], searcher, set())
+    result = SearchResult(query=f"related {paper_id}", terms=[w for w, _ in words])
+    if not words:
+        return result
+    clauses = [
+        (tantivy.Occur.Should, tantivy.Query.boost_query(tantivy.Query.term_query(index.schema, f, w), weight))
+        for w, weight in words
+        for f in FIELD_BOOSTS
+    ]
+    clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_query(index.schema, "id", paper["id"])))
+    scored = _top(searcher, tantivy.Query.boolean_query(clauses), k)
+    papers = {p["id"]: p for p in get_papers(db, [pid for _, pid in scored])}
+    result.hits = [Hit(papers[pid], score) for score, pid in scored if pid in papers]
+    return result
+
+
+def _top(searcher: tantivy.Searcher, query: tantivy.Query, k: int, *, by_date: bool = False) -> list[tuple[float, str]]:
+    hits = searcher.search(query, k, order_by_field="date" if by_date else None).hits
+    return [(float(score or 0), searcher.doc(address).get_first("id")) for score, address in hits]

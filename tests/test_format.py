@@ -65,3 +65,10 @@ def test_author_and_stats(library):
     assert "10 papers in the library:" in text
     stats = format_stats(library.stats(), PLAIN)
     assert stats.startswith("62 papers by ") and "Years: 2017–2025 (1 with no year)" in stats
+
+
+def test_no_hits_explains_filters_and_notes(library):
+    text = format_hits(library.search("diffusion year:1990 cat:CV"), PLAIN)
+    assert text == "No papers match diffusion year:1990 cat:CV. Filters: 1990, category cv; try without some of them."
+    assert "not a filter here" in format_hits(library.search("zzzq foo:bar"), PLAIN)
+    assert "Give me some words" in format_hits(library.search("the of ?"), PLAIN)
