@@ -30,12 +30,13 @@ class LibraryContext:
 
     def __init__(self, db_path: str) -> None:
         self.db_path = db_path
+        self.sample_if_new = True  # `load` starts a new database empty: only the user's papers go in
         self._library: Library | None = None
 
     @property
     def library(self) -> Library:
         if self._library is None:
-            self._library = Library(self.db_path)
+            self._library = Library(self.db_path, sample_if_new=self.sample_if_new)
         return self._library
 
 
@@ -71,6 +72,7 @@ def cli(ctx: click.Context, db_path: str, verbose: bool) -> None:
 @click.pass_obj
 def load(obj: LibraryContext, paths: tuple[Path, ...], replace: bool) -> None:
     """Load listing files or folders (feed, arXiv abstracts, author profile, arXiv metadata JSON lines)."""
+    obj.sample_if_new = False
     try:
         library = obj.library
         if sys.stderr.isatty():
@@ -100,6 +102,7 @@ def search(obj: LibraryContext, query: str, k: int, as_json: bool) -> None:
     try:
         library = obj.library
         if query == "-":
+            sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
             for line in sys.stdin:
                 result = library.search(line.rstrip("\n"), k=k)
                 record = {

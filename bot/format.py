@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import quote
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,15 @@ _MARKDOWN = re.compile(r"([\\*_`~|\[\]])|^(\s*)([>#-]|\d+\.)", re.MULTILINE)
 _MENTION = re.compile(r"@(everyone|here|[!&]?\d+)|<(@[!&]?|#)(\d+)>", re.IGNORECASE)
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 ZWSP = "\u200b"
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) link from a listing, percent-encoded so that nothing in it can end the link, start markdown or
+    read as a mention; None for anything else (javascript:, a bare word)."""
+    url = (url or "").strip()
+    if not re.match(r"https?://[^\s/]", url, re.IGNORECASE):
+        return None
+    return quote(_INVISIBLE.sub("", url), safe=":/?#&=+,;%-._~!$'*")
 
 
 def _escape(m: re.Match[str]) -> str:
@@ -45,12 +55,15 @@ class Style:
         return f"**{s}**" if self.markdown else s
 
     def link(self, label: str, url: str | None) -> str:
+        url = safe_url(url)
         if not url:
             return label
         return f"[{label}](<{url}>)" if self.markdown else f"{label}: {url}"
 
     def code(self, s: str) -> str:
-        return f"`{s.replace('`', '')}`" if self.markdown else s
+        if not self.markdown:
+            return s
+        return f"`{_MENTION.sub(lambda m: m.group(0).replace('@', '@' + ZWSP), s.replace('`', ''))}`"
 
     def highlight(self, s: str, terms: Iterable[str]) -> str:
         """`s` made inert, with the words matching `terms` in bold."""
@@ -95,7 +108,7 @@ def title_link(paper: dict[str, Any], style: Style, *, indent: str = "   ") -> s
     """The linked title; in plain text the link goes on the next line, where a terminal can open it."""
     if style.markdown or not paper["url"]:
         return style.bold(style.link(style.text(paper["display_title"]), paper["url"]))
-    return f"{style.text(paper['display_title'])}\n{indent}{paper['url']}"
+    return f"{style.text(paper['display_title'])}\n{indent}{safe_url(paper['url']) or ''}"
 
 
 def no_hits(result: SearchResult, style: Style, *, limit: int = 200) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.format import (
     DISCORD,
+    PLAIN,
     Style,
     format_answer,
     format_author,
@@ -22,6 +23,7 @@ from bot.format import (
     paper_links,
     paper_sources,
     paper_when,
+    safe_url,
 )
 from retrieval.answer import best_passages
 from retrieval.library import Library
@@ -143,7 +145,7 @@ def search_pages(library: Library, query: str, *, style: Style = DISCORD) -> lis
     cards = [
         Card(
             title=f"{n}. {style.text(hit.paper['display_title'])}",
-            url=hit.paper["url"],
+            url=safe_url(hit.paper["url"]),
             description=f"{paper_line(hit.paper, style)}\n> {style.highlight(passage, result.terms)}",
         )
         for n, (hit, passage) in enumerate(zip(result.hits, passages), 1)
@@ -174,10 +176,10 @@ def paper_reply(library: Library, paper_id: str, *, style: Style = DISCORD) -> R
     untitled = "" if paper["title"] else " · untitled in the listing; named from its abstract"
     card = Card(
         title=style.text(paper["display_title"]),
-        url=paper["url"],
+        url=safe_url(paper["url"]),
         description=style.text(paper["abstract"]),
         fields=fields,
-        footer=f"id {paper['id']}{untitled}",
+        footer=f"id {PLAIN.text(paper['id'])}{untitled}",  # footers are not markdown
     )
     return Reply(cards=fit([card]))
 

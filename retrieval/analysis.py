@@ -43,9 +43,15 @@ def name_analyzer() -> tantivy.TextAnalyzer:
     return _analyzer()
 
 
+def clean(text: str) -> str:
+    """Text any part of the program can print and analyse: lone surrogates (undecodable bytes from a
+    terminal or a file) become U+FFFD."""
+    return text.encode("utf-8", "replace").decode("utf-8") if text else ""
+
+
 def analyze(text: str) -> list[str]:
     """Text -> index terms (what `text` contributes to the title/abstract fields)."""
-    return text_analyzer().analyze(text)
+    return text_analyzer().analyze(clean(text))
 
 
 @functools.cache

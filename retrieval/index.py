@@ -1,8 +1,8 @@
 """The tantivy index: derived from the store, rebuildable from it, never out of step with it.
 
-The index holds one meta document recording the store generation it matches. A load updates the index in
+The index holds one meta document recording the store version (database identity and generation) it matches. A load updates the index in
 the same pass that writes the store and commits it right after the store commits; if that second commit
-never happens (a crash), the generations differ and `PaperIndex.open_for` rebuilds the index from the store.
+never happens (a crash), the versions differ and the library rebuilds the index from the store when it opens.
 """
 
 from __future__ import annotations
@@ -97,9 +97,10 @@ class PaperIndex:
         return json.loads(searcher.doc(hits[0][1]).get_first("meta"))
 
     @property
-    def generation(self) -> int | None:
+    def store_version(self) -> str | None:
+        """The store version (`store.db.version`) this index was built from; None for an empty or old index."""
         meta = self.meta()
-        return meta.get("generation") if meta.get("version") == INDEX_VERSION else None
+        return meta.get("store") if meta.get("version") == INDEX_VERSION else None
 
     def searcher(self) -> tantivy.Searcher:
         return self._index.searcher()
@@ -115,7 +116,7 @@ class PaperIndex:
             raise StoreBusy(f"the index is being written by another load ({e}); try again when it ends") from e
         return IndexUpdate(self, writer)
 
-    def rebuild(self, rows: Iterable[dict[str, Any]], generation: int) -> int:
+    def rebuild(self, rows: Iterable[dict[str, Any]], store_version: str) -> int:
         """Replace the whole index with `rows` (all stored papers), committed as one step."""
         update = self.update()
         try:
@@ -124,7 +125,7 @@ class PaperIndex:
             for row in rows:
                 update.writer.add_document(paper_document(row))
                 count += 1
-            update.commit(generation)
+            update.commit(store_version)
         except BaseException:
             update.rollback()
             raise
@@ -149,11 +150,11 @@ class IndexUpdate:
     def delete(self, paper_id: str) -> None:
         self.writer.delete_documents_by_term("id", paper_id)
 
-    def commit(self, generation: int) -> None:
+    def commit(self, store_version: str) -> None:
         self.writer.delete_documents_by_term("id", META_ID)
         meta = tantivy.Document()
         meta.add_text("id", META_ID)
-        meta.add_text("meta", json.dumps({"version": INDEX_VERSION, "generation": generation}))
+        meta.add_text("meta", json.dumps({"version": INDEX_VERSION, "store": store_version}))
         self.writer.add_document(meta)
         self.writer.commit()
         self.writer.wait_merging_threads()

@@ -45,10 +45,10 @@ class Library:
         self.db  # creates the database and its schema
         self.index = PaperIndex(index_path(self.db_path))
         self._load_lock = threading.Lock()
+        self.check_index()  # before any load: a load only updates an index that matches the store
         if is_new and sample_if_new:
             log.info("new database %s: loading the bundled sample papers", self.db_path)
             self.load([sample_folder()])
-        self.check_index()
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -63,11 +63,11 @@ class Library:
 
     def check_index(self) -> bool:
         """Rebuild the index from the store if it does not match it (a load stopped half-way). True if rebuilt."""
-        wanted = store.generation(self.db)
-        have = self.index.generation
-        if have == wanted or (have is None and wanted == 0):
+        wanted = store.version(self.db)
+        have = self.index.store_version
+        if have == wanted or (have is None and store.generation(self.db) == 0):
             return False  # in step, or both new and empty
-        log.warning("index generation %s != store generation %s: rebuilding the index", self.index.generation, wanted)
+        log.warning("index built from store %s, the store is %s: rebuilding the index", have, wanted)
         try:
             count = self.index.rebuild(store.iter_papers(self.db), wanted)
         except StoreBusy:
@@ -100,8 +100,8 @@ class Library:
             except BaseException:
                 update.rollback()
                 raise
-            if summary.changed or self.index.generation != summary.generation:
-                update.commit(summary.generation)
+            if summary.changed or self.index.store_version != summary.version:
+                update.commit(summary.version)
             else:
                 update.rollback()
             return summary

@@ -11,7 +11,7 @@ from typing import Any
 import sqlite_utils
 import tantivy
 
-from retrieval.analysis import QUESTION_WORDS, analyze, name_analyzer, question_terms
+from retrieval.analysis import QUESTION_WORDS, analyze, clean, name_analyzer, question_terms
 from retrieval.index import PaperIndex
 from retrieval.query import ParsedQuery, parse_query
 from store.db import get_paper, get_papers
@@ -152,6 +152,7 @@ def expand(index: PaperIndex, query: tantivy.Query, terms: list[tuple[str, float
 def search(db: sqlite_utils.Database, index: PaperIndex, text: str, *, k: int = 10) -> SearchResult:
     """The `k` papers that best answer `text` (query language included), best first, with their records."""
     started = time.perf_counter()
+    text = clean(text)
     parsed = parse_query(text)
     if parsed.related is not None:
         result = related(db, index, parsed.related, k=k)

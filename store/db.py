@@ -9,6 +9,7 @@ import dataclasses
 import hashlib
 import json
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,7 @@ class LoadSummary:
     unchanged: int = 0
     warnings: list[str] = field(default_factory=list)
     generation: int = 0
+    version: str = ""  # store id and generation after the load (see `version`)
 
     @property
     def changed(self) -> bool:
@@ -124,7 +126,12 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         )
         db["meta"].create({"key": str, "value": str}, pk="key")
         db["meta"].insert_all(
-            [{"key": "schema_version", "value": str(SCHEMA_VERSION)}, {"key": "generation", "value": "0"}]
+            [
+                {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                {"key": "generation", "value": "0"},
+                # Names this database: an index built from another one (a deleted and re-created file) is stale.
+                {"key": "store_id", "value": uuid.uuid4().hex},
+            ]
         )
 
 
@@ -136,6 +143,11 @@ def _meta(db: sqlite_utils.Database, key: str) -> str | None:
 def generation(db: sqlite_utils.Database) -> int:
     """A number that grows with every load that changed something; the index records the one it matches."""
     return int(_meta(db, "generation") or 0)
+
+
+def version(db: sqlite_utils.Database) -> str:
+    """This database's identity and generation, `<store_id>/<generation>`: what a matching index records."""
+    return f"{_meta(db, 'store_id')}/{generation(db)}"
 
 
 # -- writing -------------------------------------------------------------------------------------------
@@ -187,46 +199,37 @@ def paper_from_row(row: dict[str, Any], sources: Iterable[Source] = ()) -> Paper
 
 
 class _Known:
-    """Papers a batch may be another listing of, looked up by id, arXiv id and normalised title."""
+    """Papers a batch may be another listing of, looked up by id and by normalised title."""
 
     def __init__(self) -> None:
         self.by_id: dict[str, tuple[Paper, dict]] = {}
-        self.by_arxiv: dict[str, str] = {}
         self.by_title: dict[str, set[str]] = {}
 
     def add(self, paper: Paper, row: dict) -> None:
         self.by_id[row["id"]] = (paper, row)
-        if paper.arxiv_id:
-            self.by_arxiv[paper.arxiv_id] = row["id"]
         if row["title_key"]:
             self.by_title.setdefault(row["title_key"], set()).add(row["id"])
 
     def remove(self, paper_id: str) -> None:
-        paper, row = self.by_id.pop(paper_id)
-        if self.by_arxiv.get(paper.arxiv_id or "") == paper_id:
-            del self.by_arxiv[paper.arxiv_id]
+        _paper, row = self.by_id.pop(paper_id)
         self.by_title.get(row["title_key"] or "", set()).discard(paper_id)
 
-    def match(self, p: Paper) -> tuple[Paper, str, str] | None:
-        """The known paper `p` is another listing of: same id, same arXiv id, or same normalised title."""
-        pid = p.id if p.id in self.by_id else self.by_arxiv.get(p.arxiv_id or "")
-        if pid is None and p.title_key:
-            mine = p.arxiv_id or p.source_id
-            for candidate in sorted(self.by_title.get(p.title_key, ())):
-                paper = self.by_id[candidate][0]
-                theirs = paper.arxiv_id or paper.source_id
-                # Two listings with different explicit ids are two papers that share a title.
-                if not (mine and theirs and mine != theirs):
-                    pid = candidate
-                    break
-        if pid is None:
-            return None
-        paper, row = self.by_id[pid]
-        return paper, pid, row["content_hash"]
+    def matches(self, p: Paper) -> list[tuple[Paper, str, str]]:
+        """Every known paper `p` is another listing of: the same id (an arXiv id is the id), and the same
+        normalised title unless both carry different explicit ids. The id match, if any, comes first."""
+        found = [p.id] if p.id in self.by_id else []
+        mine = p.arxiv_id or p.source_id
+        for candidate in sorted(self.by_title.get(p.title_key or "", ())):
+            theirs = self.by_id[candidate][0]
+            other = theirs.arxiv_id or theirs.source_id
+            # Two listings with different explicit ids are two papers that share a title.
+            if candidate not in found and not (mine and other and mine != other):
+                found.append(candidate)
+        return [(self.by_id[i][0], i, self.by_id[i][1]["content_hash"]) for i in found]
 
 
 class _Loader:
-    """One load's state: the content hash of every id it touched, before and after, and its renames."""
+    """One load's state: the content hash of every id it touched, before and after, and its merges."""
 
     def __init__(self, db: sqlite_utils.Database, *, replace: bool, sink: ChangeSink | None) -> None:
         self.db = db
@@ -234,35 +237,40 @@ class _Loader:
         self.sink = sink
         self.before: dict[str, str | None] = {}  # id -> content hash before this load (None: not stored)
         self.after: dict[str, str] = {}  # id -> content hash now
-        self.renamed_from: dict[str, str] = {}  # new id -> old id (a title-only paper found its arXiv id)
+        self.merged_into: dict[str, list[str]] = {}  # id -> ids this load folded into it (now gone)
 
     def load_batch(self, batch: list[Paper]) -> None:
         known = self._existing(batch)
         pending: dict[str, tuple[Paper, dict]] = {}
         for p in batch:
-            base, old_id, old_hash = known.match(p) or (None, None, None)
-            if old_id is not None:
+            matches = known.matches(p)
+            base = None
+            for paper, old_id, old_hash in matches:
                 self.before.setdefault(old_id, old_hash)
                 # With --replace the old data does not count: a paper's first listing starts it afresh.
-                if self.replace and old_id not in self.after:
-                    base = None
+                if not (self.replace and old_id not in self.after):
+                    base = merge(paper, base) if base else paper
             merged = merge(base, p) if base else p
             row = paper_row(merged)
             new_id = row["id"]
-            current = old_hash if old_id == new_id else self._hash_in_db(new_id)
+            hashes = {old_id: old_hash for _, old_id, old_hash in matches}
+            current = hashes[new_id] if new_id in hashes else self._hash_in_db(new_id)
             self.before.setdefault(new_id, current)
             self.after[new_id] = row["content_hash"]
+            gone = [old_id for old_id in hashes if old_id != new_id]
             # Ids the index may hold a document for already; the sink deletes those before adding.
-            replaces = [new_id] if current is not None else []
-            if old_id is not None and old_id != new_id:
-                replaces.append(old_id)
-                self.renamed_from.setdefault(new_id, old_id)
+            replaces = ([new_id] if current is not None else []) + gone
+            for old_id in gone:
+                self.merged_into.setdefault(new_id, []).append(old_id)
                 self.after.pop(old_id, None)
                 pending.pop(old_id, None)
                 known.remove(old_id)
-                self._delete([old_id])
+            if gone:
+                self._delete(gone)
             elif row["content_hash"] == current:
                 continue
+            if new_id in known.by_id:
+                known.remove(new_id)
             known.add(merged, row)
             pending[new_id] = (merged, row)
             if self.sink is not None:
@@ -274,11 +282,10 @@ class _Loader:
         return row[0] if row else None
 
     def _existing(self, batch: list[Paper]) -> _Known:
-        """The stored papers a batch could be the same as: by id, arXiv id or normalised title."""
+        """The stored papers a batch could be the same as: by id or normalised title."""
         found: dict[str, dict] = {}
         for column, values in (
             ("id", {p.id for p in batch}),
-            ("arxiv_id", {p.arxiv_id for p in batch if p.arxiv_id}),
             ("title_key", {p.title_key for p in batch if p.title_key}),
         ):
             for chunk in _chunks(list(values), 500):
@@ -333,10 +340,13 @@ class _Loader:
         return len(stale)
 
     def tally(self, summary: LoadSummary) -> None:
+        """Added, updated, unchanged, and removed for papers folded into another one that were stored before."""
         for pid, now in self.after.items():
+            stored = [old for old in self.merged_into.get(pid, []) if self.before.get(old) is not None]
             was = self.before.get(pid)
-            if was is None and pid in self.renamed_from:
-                was = self.before.get(self.renamed_from[pid])
+            if was is None and stored:
+                was, stored = self.before[stored[0]], stored[1:]  # the paper lives on under a new id
+            summary.removed += len(stored)
             if was is None:
                 summary.added += 1
             elif was == now:
@@ -375,15 +385,18 @@ def load_listings(
                     on_batch(listing, len(batch))
             summary.files.append((listing.file, listing.format, count))
             summary.warnings.extend(listing.warnings)
+            if listing.unlisted_warnings:
+                summary.warnings.append(f"{listing.file}: {listing.unlisted_warnings:,} more warnings not shown")
             if listing.profile and listing.profile.get("name"):
                 profiles.append({**listing.profile, "source": listing.file})
         profiles_changed = _write_profiles(db, profiles, replace=replace)
         if replace:
-            summary.removed = loader.remove_unlisted()
+            summary.removed += loader.remove_unlisted()
         loader.tally(summary)
         if summary.changed or profiles_changed:
             db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
         summary.generation = generation(db)
+        summary.version = version(db)
         db.conn.execute("COMMIT")
     except BaseException:
         db.conn.execute("ROLLBACK") if db.conn.in_transaction else None
@@ -506,17 +519,20 @@ def find_author(db: sqlite_utils.Database, name: str, *, limit: int = 50) -> dic
     if len(names) > 1 and names[0].casefold() != name.casefold():
         return {"name": None, "candidates": names, "papers": [], "profile": None}
     chosen = names[0]
+    # An author's papers: those that name them, and those on their profile page (whose author lists are often
+    # cut short before their name).
+    mine = (
+        "SELECT paper_id FROM paper_authors WHERE name = :name COLLATE NOCASE "
+        "UNION SELECT s.paper_id FROM sources s JOIN authors a ON a.source = s.file WHERE a.name = :name COLLATE NOCASE"
+    )
     ids = [
         r[0]
         for r in db.conn.execute(
-            "SELECT p.id FROM paper_authors a JOIN papers p ON p.id = a.paper_id "
-            "WHERE a.name = ? COLLATE NOCASE ORDER BY p.date IS NULL, p.date DESC, p.id LIMIT ?",
-            [chosen, limit],
+            f"SELECT id FROM papers WHERE id IN ({mine}) ORDER BY date IS NULL, date DESC, id LIMIT :limit",
+            {"name": chosen, "limit": limit},
         )
     ]
-    total = db.conn.execute(
-        "SELECT COUNT(DISTINCT paper_id) FROM paper_authors WHERE name = ? COLLATE NOCASE", [chosen]
-    ).fetchone()[0]
+    total = db.conn.execute(f"SELECT COUNT(*) FROM ({mine})", {"name": chosen}).fetchone()[0]
     profile = db.conn.execute("SELECT * FROM authors WHERE name = ? COLLATE NOCASE", [chosen]).fetchone()
     if profile is not None:
         profile = dict(zip([c[0] for c in db.conn.execute("SELECT * FROM authors LIMIT 0").description], profile))

@@ -7,7 +7,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from urllib.parse import quote_plus
+from urllib.parse import quote, quote_plus
 
 # New-style (2310.05873, 0704.0001v2) and old-style (math/0406594, hep-th/9901001v3) arXiv ids.
 ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
@@ -82,7 +82,7 @@ class Paper:
         if self.arxiv_id:
             return f"https://arxiv.org/abs/{self.arxiv_id}"
         if self.doi:
-            return f"https://doi.org/{self.doi}"
+            return f"https://doi.org/{quote(self.doi, safe='/:;()._-')}"
         if self.title:
             return f"https://arxiv.org/search/?query={quote_plus(self.title)}&searchtype=title"
         return None
@@ -102,11 +102,12 @@ def merge(old: Paper, new: Paper) -> Paper:
     for f in dataclasses.fields(Paper):
         a, b = getattr(old, f.name), getattr(new, f.name)
         values[f.name] = b if b not in (None, "", [], False) else a
-    # A complete author list beats a truncated one, whichever came last.
-    if new.authors_truncated and old.authors and not old.authors_truncated:
-        values["authors"], values["authors_truncated"] = old.authors, False
-    elif new.authors and old.authors and new.authors_truncated == old.authors_truncated:
-        values["authors"] = max(new.authors, old.authors, key=len)
+    # The author list and its truncation flag go together: a complete list beats a truncated one, whichever
+    # came last; of two truncated lists the longer one wins.
+    lists = [(a.authors, a.authors_truncated) for a in (new, old) if a.authors]
+    complete = [entry for entry in lists if not entry[1]]
+    if lists:
+        values["authors"], values["authors_truncated"] = complete[0] if complete else max(lists, key=lambda e: len(e[0]))
     values["has_code_flag"] = old.has_code_flag or new.has_code_flag
     values["sources"] = list(dict.fromkeys(old.sources + new.sources))
     return Paper(**values)
@@ -194,3 +195,13 @@ def display_name(abstract: str, *, limit: int = 80) -> str:
     if len(first) <= limit:
         return first
     return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def iso_date(text: str | None) -> str | None:
+    """`2024-01-05` (or a longer timestamp starting with it) -> `2024-01-05`; None when it is not a real date."""
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat((text or "").strip()[:10]).isoformat()
+    except ValueError:
+        return None

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from store.errors import ParseError, UnknownFormatError
-from store.paper import Paper, Source, normalise_arxiv_id
+from store.paper import Paper, Source, iso_date, normalise_arxiv_id
 
 MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 # `CVJan 30, 2025Code`: category, date (year optional), code flag, run together.
@@ -30,10 +30,15 @@ ARXIV_LINE = re.compile(r"arXiv:\s*(\S+)")
 CREATED_LINE = re.compile(r"Created:\s*(\d{4}-\d{2}-\d{2})(?:\s+Updated:\s*(\d{4}-\d{2}-\d{2}))?")
 PROFILE_COUNT = re.compile(r"\d[\d,]*\s*Papers")
 # One name in an author list: capitalised words, initials, particles (van, de, bin), hyphens, apostrophes.
-_NAME_WORD = r"(?:[A-Z\u00C0-\u024F][\w'\u2019.\-]*|(?:van|von|der|den|de|da|di|del|la|le|bin|al)(?=\s))"
+_NAME_WORD = (
+    r"(?:[A-Z\u00C0-\u024F][\w'\u2019.\-]*"
+    r"|(?:van|von|der|den|de|da|das|dos|do|du|di|del|della|la|le|bin|ibn|al|el|ten|ter|y|e)(?=\s))"
+)
 AUTHOR_NAME = re.compile(rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,5}}")
 _NAME_PREFIX = re.compile(r"(?:^|[\s,])(?:Mc|Mac|De|Di|Da|La|Le|Van|Von)$")
-MAX_LINE = 1 << 20  # a JSON line longer than this is malformed, not a paper
+_ONE_NAME = re.compile(r"[A-Z\u00C0-\u024F][\w'\u2019.\-]*")  # a mononym in a profile's author line
+MAX_LINE = 1 << 20
+MAX_WARNINGS = 1000  # per file; more are counted, not kept  # a JSON line longer than this is malformed, not a paper
 
 
 @dataclass
@@ -47,6 +52,14 @@ class Listing:
     profile: dict | None = None
     size: int = 0  # bytes in the file
     position: int = 0  # bytes read so far (for progress bars)
+    unlisted_warnings: int = 0
+
+    def warn(self, message: str) -> None:
+        """Keep a warning (the first MAX_WARNINGS of a file; after that only their number)."""
+        if len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(message)
+        else:
+            self.unlisted_warnings += 1
 
 
 def read_listing(path: str | Path, *, name: str | None = None) -> Listing:
@@ -69,6 +82,7 @@ def read_listing_bytes(data: bytes, *, name: str) -> Listing:
 
 def _read(head: bytes, size: int, open_binary: Callable[[], IO[bytes]], name: str) -> Listing:
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        _check_jsonl(open_binary, name)
         listing = Listing(name, "arxiv-jsonl", iter(()), size=size)
         listing.papers = _stream_jsonl(open_binary, listing)
         return listing
@@ -121,25 +135,33 @@ def detect_format(lines: list[str]) -> str | None:
 def split_title_authors(line: str) -> tuple[str, list[str], bool] | None:
     """Split a feed line where the title runs into the author list: `...Style NormsAhmed Elgammal, ...`.
 
-    Returns (title, authors, truncated) or None when no split leaves a valid author list. The split is the
-    last place where a capitalised name starts right after a title character (no space between) and the rest
-    of the line is a comma-separated list of names; taking the last such place keeps camel-case inside
-    titles (MoMA, GrowCLIP) and names like McDonald out of harm's way.
+    Returns (title, authors, truncated) or None when no split leaves a valid author list. A split point is a
+    capital letter (or an initial, `J.`) right after a title character with no space between; the rest of the
+    line must be a comma-separated list of names. Of those, the first whose first author does not itself
+    contain another split point wins: camel case inside titles (GANSpace, MoMA) would put the title's tail in
+    the first "name", and camel case in later names (JaeHyun) is left alone.
     """
     line = line.strip()
-    rest_ok = ET_AL.sub("", line)
-    truncated = rest_ok != line
-    for i in range(len(rest_ok) - 1, 0, -1):
-        if not (rest_ok[i].isupper() and rest_ok[i - 1] not in " \t'\u2019-" and rest_ok[i + 1 : i + 2].islower()):
+    rest = ET_AL.sub("", line)
+    truncated = rest != line
+    candidates = [i for i in range(1, len(rest) - 1) if _split_point(rest, i)]
+    for i in candidates:
+        authors = [a.strip() for a in rest[i:].split(",")]
+        if not all(AUTHOR_NAME.fullmatch(a) for a in authors) or not rest[:i].strip():
             continue
-        if _NAME_PREFIX.search(rest_ok[:i]):
-            continue  # inside McDonald, MacKay, DeVries, LeCun
-        authors = [a.strip() for a in rest_ok[i:].split(",")]
-        if all(AUTHOR_NAME.fullmatch(a) for a in authors):
-            title = rest_ok[:i].strip()
-            if title:
-                return title, authors, truncated
+        first_end = i + len(authors[0])
+        if any(i < j < first_end for j in candidates):
+            continue
+        return rest[:i].strip(), authors, truncated
     return None
+
+
+def _split_point(text: str, i: int) -> bool:
+    if not text[i].isupper() or text[i - 1] in " \t'\u2019-":
+        return False
+    if not (text[i + 1].islower() or text[i + 1] == "."):
+        return False
+    return not _NAME_PREFIX.search(text[:i])  # inside McDonald, MacKay, DeVries, LeCun
 
 
 def split_authors(line: str) -> tuple[list[str], bool, str | None]:
@@ -158,7 +180,7 @@ def parse_header(s: str) -> dict | None:
     if not m:
         return None
     year = int(m["year"]) if m["year"] else None
-    date = f"{year:04d}-{MONTHS[m['month']]:02d}-{int(m['day']):02d}" if year else None
+    date = iso_date(f"{year:04d}-{MONTHS[m['month']]:02d}-{int(m['day']):02d}") if year else None
     return {
         "category": m["category"],
         "year": year,
@@ -196,8 +218,8 @@ def _feed_entry(body: list[tuple[int, str]]) -> tuple[dict, int] | str:
 def _profile_entry(body: list[tuple[int, str]]) -> tuple[dict, int] | str:
     """A profile entry's body: title, author line (maybe `· affiliation`), then the abstract."""
     authors, truncated, affiliation = split_authors(body[1][1])
-    if not authors:
-        return "unreadable author line"
+    if not authors or not all(AUTHOR_NAME.fullmatch(a) or _ONE_NAME.fullmatch(a) for a in authors):
+        return "no author line after the title"
     return {"title": body[0][1], "authors": authors, "authors_truncated": truncated, "affiliation": affiliation}, 2
 
 
@@ -210,7 +232,7 @@ def _parse_entries(lines: list[str], listing: Listing, read_body: Callable) -> l
             fields = "entry has no abstract"
         if isinstance(fields, str):
             line = body[0][0] + 1 if body else start + 1
-            listing.warnings.append(f"{listing.file}:{line}: {fields}; skipped")
+            listing.warn(f"{listing.file}:{line}: {fields}; skipped")
             continue
         values, abstract_at = fields
         papers.append(
@@ -268,39 +290,41 @@ def _profile_header(lines: list[str]) -> dict:
 def _parse_arxiv_abstracts(lines: list[str], listing: Listing) -> list[Paper]:
     papers = []
     block: list[tuple[int, str]] = []
+    closed: Paper | None = None  # the paper whose arXiv line came last: a `Created:` line belongs to it
     for i, raw in enumerate(lines):
         s = raw.strip()
         m = ARXIV_LINE.fullmatch(s)
         if not m:
-            if s and not CREATED_LINE.fullmatch(s):
+            c = CREATED_LINE.fullmatch(s)
+            if c and not block:
+                if closed is not None:
+                    closed.date, closed.updated = iso_date(c.group(1)), iso_date(c.group(2))
+                    closed.year = int(closed.date[:4]) if closed.date else None
+                closed = None
+            elif s:
                 block.append((i, s))
-            elif s and papers and not block:
-                # `Created:` belongs to the entry just closed by its arXiv line.
-                c = CREATED_LINE.fullmatch(s)
-                papers[-1].date, papers[-1].updated = c.group(1), c.group(2)
-                papers[-1].year = int(c.group(1)[:4])
             continue
         arxiv_id = normalise_arxiv_id(m.group(1))
+        closed = None
         if not block or arxiv_id is None:
             what = "no abstract before it" if not block else f"{m.group(1)!r} is not an arXiv id"
-            listing.warnings.append(f"{listing.file}:{i + 1}: {what}; skipped")
+            listing.warn(f"{listing.file}:{i + 1}: {what}; skipped")
             block = []
             continue
         # The abstract is the first paragraph; a short last paragraph after it is the comment.
         paragraphs = _paragraphs(block, lines)
         abstract = paragraphs[0]
         comment = " ".join(paragraphs[1:]) or None
-        papers.append(
-            Paper(
-                abstract=abstract,
-                comment=comment,
-                arxiv_id=arxiv_id,
-                sources=[Source(listing.file, block[0][0] + 1, listing.format)],
-            )
+        closed = Paper(
+            abstract=abstract,
+            comment=comment,
+            arxiv_id=arxiv_id,
+            sources=[Source(listing.file, block[0][0] + 1, listing.format)],
         )
+        papers.append(closed)
         block = []
     if block:
-        listing.warnings.append(f"{listing.file}:{block[0][0] + 1}: entry has no arXiv id line; skipped")
+        listing.warn(f"{listing.file}:{block[0][0] + 1}: entry has no arXiv id line; skipped")
     return papers
 
 
@@ -332,7 +356,7 @@ def paper_from_arxiv_json(obj: dict, source: Source) -> Paper:
     categories = _clean(obj.get("categories")).split()
     versions = obj.get("versions") or []
     created = _version_date(versions[0]) if versions and isinstance(versions, list) else None
-    updated = _clean(obj.get("update_date")) or None
+    updated = iso_date(_clean(obj.get("update_date")))
     date = created or updated
     return Paper(
         title=_clean(obj.get("title")),
@@ -366,16 +390,33 @@ def _authors_from_json(obj: dict) -> list[str]:
     return [a.strip() for a in re.split(r",\s*|\s+and\s+", text) if a.strip()]
 
 
-_MONTH_NAMES = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
-
-
 def _version_date(version: object) -> str | None:
     """`{"created": "Mon, 2 Apr 2007 19:18:42 GMT"}` -> `2007-04-02`."""
     created = version.get("created") if isinstance(version, dict) else None
     m = re.search(r"(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})", created or "")
-    if not m or m.group(2) not in _MONTH_NAMES:
+    if not m or m.group(2) not in MONTHS:
         return None
-    return f"{m.group(3)}-{_MONTH_NAMES[m.group(2)]:02d}-{int(m.group(1)):02d}"
+    return iso_date(f"{m.group(3)}-{MONTHS[m.group(2)]:02d}-{int(m.group(1)):02d}")
+
+
+def _check_jsonl(open_binary: Callable[[], IO[bytes]], name: str) -> None:
+    """A file that starts with `{` is arXiv metadata JSON lines only if its first record is one, on one line."""
+    with open_binary() as f:
+        for number, raw in enumerate(_bounded_lines(f), 1):
+            if raw is not None and not raw.strip():
+                continue
+            try:
+                obj = json.loads((raw or b"").decode("utf-8-sig"))
+            except (UnicodeDecodeError, ValueError):
+                obj = None
+            if isinstance(obj, dict) and "id" in obj and ("title" in obj or "abstract" in obj):
+                return
+            raise UnknownFormatError(
+                "starts like JSON but its first line is not an arXiv metadata record (one JSON object per line "
+                "with `id` and `title` or `abstract`)",
+                file=name,
+                line=number,
+            )
 
 
 def _stream_jsonl(open_binary: Callable[[], IO[bytes]], listing: Listing) -> Iterator[Paper]:
@@ -389,7 +430,7 @@ def _stream_jsonl(open_binary: Callable[[], IO[bytes]], listing: Listing) -> Ite
             listing.position = f.tell()
             where = f"{listing.file}:{number}"
             if raw is None:
-                listing.warnings.append(f"{where}: line longer than {MAX_LINE} bytes; skipped")
+                listing.warn(f"{where}: line longer than {MAX_LINE} bytes; skipped")
                 continue
             if not raw.strip():
                 continue
@@ -399,9 +440,9 @@ def _stream_jsonl(open_binary: Callable[[], IO[bytes]], listing: Listing) -> Ite
                     raise ValueError("not a JSON object")
                 yield paper_from_arxiv_json(obj, Source(listing.file, number, listing.format))
             except UnicodeDecodeError:
-                listing.warnings.append(f"{where}: not UTF-8 text; skipped")
+                listing.warn(f"{where}: not UTF-8 text; skipped")
             except (ValueError, TypeError) as e:
-                listing.warnings.append(f"{where}: not an arXiv metadata record ({_short(e)}); skipped")
+                listing.warn(f"{where}: not an arXiv metadata record ({_short(e)}); skipped")
 
 
 def _bounded_lines(f: IO[bytes]) -> Iterator[bytes | None]:
@@ -444,7 +485,7 @@ def listing_files(paths: list[str | Path]) -> list[Path]:
                 for f in p.rglob("*")
                 if f.is_file()
                 and f.suffix.lower() in LISTING_SUFFIXES
-                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                and not any(part.startswith(".") or part.endswith(".index") for part in f.relative_to(p).parts)
                 and not f.name.upper().startswith("README")
             )
             files.extend(found)

@@ -131,7 +131,8 @@ def test_a_second_writer_is_refused_clearly(db, tmp_path):
 def test_find_author_exact_partial_and_unknown(db):
     load(db, FEED, PROFILE)
     found = store.find_author(db, "jinwen ma")
-    assert found["name"] == "Jinwen Ma" and found["total"] == 10 and found["profile"]["citations"] == 2072
+    # 10 papers name him; his profile page lists 30 (its author lists are cut short before his name).
+    assert found["name"] == "Jinwen Ma" and found["total"] == 30 and found["profile"]["citations"] == 2072
     dates = [p["date"] for p in found["papers"]]
     assert dates == sorted(dates, reverse=True)
     partial = store.find_author(db, "Elgammal")
@@ -151,3 +152,45 @@ def test_stats(db):
     assert s["years"] == {"first": 2017, "last": 2025, "unknown": 1}
     assert s["categories"]["CV"] == 29 and s["categories"]["unknown"] == 10
     assert [x["papers"] for x in s["sources"]] == [22, 10, 30]
+
+
+def test_a_paper_listed_three_ways_is_one_paper(db, tmp_path):
+    """Feed (title only), arXiv abstracts (id only), then JSON (id and title): the JSON record joins both."""
+    feed = tmp_path / "feed.txt"
+    feed.write_text("CVJan 3, 2024\nA Study of Widget MachinesAda Lovelace, Charles Babbage\nWidgets are studied here.\n")
+    abstracts = tmp_path / "abs.txt"
+    abstracts.write_text("Widgets are studied at length.\n\narXiv:2401.00001\nCreated: 2024-01-03\n")
+    meta = write_jsonl(tmp_path / "m.jsonl", [arxiv_record(title="A study of widget machines")])
+    load(db, feed, abstracts)
+    assert db["papers"].count == 2
+    summary = load(db, meta)
+    assert db["papers"].count == 1
+    assert (summary.added, summary.updated, summary.removed) == (0, 1, 1)
+    paper = store.get_paper(db, "2401.00001")
+    assert sorted(s["format"] for s in paper["sources"]) == ["arxiv-abstracts", "arxiv-jsonl", "feed"]
+    # The same three in one load: one paper too.
+    fresh = store.open_db(tmp_path / "fresh.db")
+    store.load_listings(fresh, [read_listing(p) for p in (feed, abstracts, meta)])
+    assert fresh["papers"].count == 1
+    fresh.close()
+
+
+def test_a_complete_author_list_is_not_marked_truncated(db, tmp_path):
+    feed = tmp_path / "feed.txt"
+    feed.write_text("CVJan 3, 2024\nWidget MachinesAda Lovelace, Charles Babbage et al.\nWidgets.\n")
+    load(db, feed)
+    full = arxiv_record(title="Widget Machines", authors_parsed=[["Lovelace", "Ada"], ["Babbage", "Charles"], ["Dunn", "Carl"]])
+    load(db, write_jsonl(tmp_path / "m.jsonl", [full]))
+    paper = store.get_paper(db, "2401.00001")
+    assert paper["authors"] == ["Ada Lovelace", "Charles Babbage", "Carl Dunn"] and paper["authors_truncated"] is False
+
+
+def test_load_into_a_new_database_holds_only_the_loaded_papers(tmp_path):
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    path = write_jsonl(tmp_path / "m.jsonl", [arxiv_record()])
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "new.db"), "load", str(path)])
+    assert "1 added, 0 updated, 0 removed" in result.output
+    assert store.open_db(tmp_path / "new.db")["papers"].count == 1

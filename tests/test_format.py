@@ -62,7 +62,7 @@ def test_paper_in_full(library):
 def test_author_and_stats(library):
     text = format_author(library.author("Jinwen Ma"), PLAIN)
     assert "Profile: CV · h-index 11 · papers 30 · citations 2,072 · Novelty 54% · AI Score 38" in text
-    assert "10 papers in the library:" in text
+    assert "30 papers in the library:" in text
     stats = format_stats(library.stats(), PLAIN)
     assert stats.startswith("62 papers by ") and "Years: 2017–2025 (1 with no year)" in stats
 
@@ -72,3 +72,19 @@ def test_no_hits_explains_filters_and_notes(library):
     assert text == "No papers match diffusion year:1990 cat:CV. Filters: 1990, category cv; try without some of them."
     assert "not a filter here" in format_hits(library.search("zzzq foo:bar"), PLAIN)
     assert "Give me some words" in format_hits(library.search("the of ?"), PLAIN)
+
+
+def test_links_and_codes_cannot_mention_or_break_out():
+    from bot.format import safe_url
+
+    assert safe_url("https://doi.org/10.1/a> @everyone [x](https://evil.example) <@&123>") == (
+        "https://doi.org/10.1/a%3E%20%40everyone%20%5Bx%5D%28https://evil.example%29%20%3C%40&123%3E"
+    )
+    assert safe_url("javascript:alert(1)") is None and safe_url("www.example.com") is None
+    assert DISCORD.link("code", "https://github.com/@everyone/x") == "[code](<https://github.com/%40everyone/x>)"
+    assert "@everyone" not in DISCORD.code("@everyone <@&99>") and "<@&9" not in DISCORD.code("@everyone <@&99>")
+
+
+def test_undecodable_query_text_is_answered(library):
+    result = library.search("caf\udce9 seismic")
+    assert result.hits and "\udce9" not in format_hits(result, PLAIN)

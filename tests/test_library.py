@@ -15,7 +15,8 @@ def ids_for(library: Library, query: str) -> list[str]:
 
 def test_new_database_holds_the_sample_and_a_matching_index(library):
     assert library.stats()["papers"] == 62
-    assert library.index.generation == store.generation(library.db) == 1
+    assert library.index.store_version == store.version(library.db)
+    assert store.generation(library.db) == 1
     assert library.index.searcher().num_docs == 62 + 1  # the papers and the meta document
     assert index_path(library.db_path).is_dir()
 
@@ -25,7 +26,8 @@ def test_load_updates_the_index_with_the_store(library, tmp_path):
     summary = library.load([path])
     assert summary.added == 1
     assert "2401.00001" in ids_for(library, "seismic")
-    assert library.index.generation == summary.generation == 2
+    assert library.index.store_version == summary.version == store.version(library.db)
+    assert summary.generation == 2
 
 
 def test_replace_removes_papers_from_the_index(library, sample_dir):
@@ -54,7 +56,7 @@ def test_index_behind_the_store_is_rebuilt_on_open(tmp_path):
     db.close()
     library = Library(db_path)
     try:
-        assert library.index.generation == store.generation(library.db) == 2
+        assert library.index.store_version == store.version(library.db)
         assert ids_for(library, "quasar lensing") == ["2401.00001"]
     finally:
         library.close()
@@ -81,3 +83,18 @@ def test_two_loads_at_once_are_refused(library, sample_dir):
     finally:
         update.rollback()
     assert library.load([sample_dir]).unchanged == 62
+
+
+def test_an_index_left_by_a_deleted_database_is_rebuilt(tmp_path):
+    """Same generation, different database: the old index must not be trusted (it would double every hit)."""
+    db_path = tmp_path / "papers.db"
+    Library(db_path).close()
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"papers.db{suffix}").unlink(missing_ok=True)
+    library = Library(db_path)
+    try:
+        found = ids_for(library, "diffusion")
+        assert len(found) == len(set(found)) > 5
+        assert library.index.searcher().num_docs == 62 + 1
+    finally:
+        library.close()

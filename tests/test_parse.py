@@ -265,3 +265,64 @@ def test_profile_entry_without_abstract_is_skipped_with_its_line():
     assert [(p.title, p.affiliation, p.abstract) for p in papers] == [("Looms", "analytical", "We weave.")]
     assert listing.warnings == ["p.txt:8: entry has no abstract; skipped"]
     assert listing.profile["h_index"] == 3 and listing.profile["paper_count"] == 2
+
+
+@pytest.mark.parametrize(
+    "line, title, authors",
+    [
+        ("Deep NetsAhmed Elgammal, JaeHyun Park", "Deep Nets", ["Ahmed Elgammal", "JaeHyun Park"]),
+        ("Deep NetsJ. Smith, A. Jones", "Deep Nets", ["J. Smith", "A. Jones"]),
+        ("Deep NetsMaria dos Santos, José y Gasset", "Deep Nets", ["Maria dos Santos", "José y Gasset"]),
+        ("Deep GANSpace ModelsAda Lovelace", "Deep GANSpace Models", ["Ada Lovelace"]),
+    ],
+)
+def test_split_camel_case_names_initials_particles(line, title, authors):
+    assert split_title_authors(line)[:2] == (title, authors)
+
+
+def test_a_skipped_abstract_entry_does_not_lend_its_dates():
+    text = "First abstract.\n\narXiv:2401.00001\nCreated: 2024-01-03\n\nSecond abstract.\n\narXiv:not-an-id\nCreated: 2019-05-05 Updated: 2019-06-06\n"
+    listing = parse_text(text, name="a.txt")
+    [paper] = list(listing.papers)
+    assert (paper.date, paper.updated, paper.year) == ("2024-01-03", None, 2024)
+    assert listing.warnings == ["a.txt:8: 'not-an-id' is not an arXiv id; skipped"]
+
+
+def test_profile_entry_without_author_line_is_skipped():
+    text = ("Ada Lovelace\n\nCV\nh-index3\n\nCVDec 8, 2022\nEngines\n\nRecently, a variety of methods (like BYOL, SimSiam) work.\n\n"
+            "More abstract text.\n")
+    listing = parse_text(text, name="p.txt")
+    assert list(listing.papers) == []
+    assert listing.warnings == ["p.txt:7: no author line after the title; skipped"]  # the title's line
+
+
+@pytest.mark.parametrize("bad", ["2024/01/05", "2024-01-05T10:00:00Z", "yesterday", "2024-02-31"])
+def test_arxiv_jsonl_odd_dates_never_break_a_load(tmp_path, bad):
+    [p] = list(read_listing(write_jsonl(tmp_path / "m.jsonl", [arxiv_record(versions=[], update_date=bad)])).papers)
+    assert p.date in (None, "2024-01-05") and (p.year is None or p.year == 2024)
+
+
+def test_invalid_calendar_dates_in_headers_keep_only_the_year():
+    [p] = list(parse_text("CVFeb 31, 2024\nWidget MachinesAda Lovelace\nWidgets.\n", name="f.txt").papers)
+    assert (p.year, p.date, p.date_text) == (2024, None, "Feb 31, 2024")
+
+
+def test_pretty_printed_json_is_not_json_lines(tmp_path):
+    path = tmp_path / "pretty.json"
+    path.write_text('{\n  "id": "2401.00001",\n  "title": "x"\n}\n')
+    with pytest.raises(UnknownFormatError, match=r"pretty.json:1: starts like JSON"):
+        read_listing(path)
+
+
+def test_folders_skip_index_directories(tmp_path):
+    (tmp_path / "papers.db.index").mkdir()
+    (tmp_path / "papers.db.index" / "meta.json").write_text("{}")
+    (tmp_path / "feed.txt").write_text("x")
+    assert [p.name for p in listing_files([tmp_path])] == ["feed.txt"]
+
+
+def test_warnings_are_capped_per_file(tmp_path):
+    path = write_jsonl(tmp_path / "m.jsonl", [arxiv_record()] + ["{bad"] * 1500)
+    listing = read_listing(path)
+    assert len(list(listing.papers)) == 1
+    assert len(listing.warnings) == 1000 and listing.unlisted_warnings == 500

@@ -1,0 +1,229 @@
+"""Load and search at scale: synthetic arXiv metadata through `papers-bot`, measured.
+
+    python bench/scale.py N [--queries 1000] [--out DIR] [--json]
+
+Generates N seeded synthetic abstracts (Zipf-distributed vocabulary of 50,000 words, 80-250 words each,
+titles and authors) as arXiv metadata JSON lines, then measures with fresh `papers-bot` processes: load
+throughput (parse + store + index, end to end), search latency p50/p99 over 3-8-word queries through the
+stdin batch mode, cold start (a new process answering one query), peak memory of the load and of the search
+process, and the database and index size on disk. The rank-bm25 baseline runs on the same documents and
+queries in the same run up to 100,000 papers (above that it is skipped: it rebuilds in memory and answers in
+seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+VOCABULARY = 50_000
+SEED = 20261123
+BASELINE_MAX = 100_000
+
+
+def words(n: int) -> list[str]:
+    """Made-up pronounceable words, distinct, shortest for the most frequent ranks (as in real text):
+    word i spells i in base 80 with consonant-vowel syllables."""
+    syllables = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"]
+    out = []
+    for i in range(n):
+        parts = []
+        while True:
+            i, r = divmod(i, len(syllables))
+            parts.append(syllables[r])
+            if i == 0:
+                break
+            i -= 1
+        out.append("".join(reversed(parts)) + "n")
+    return out
+
+
+def generate(path: Path, n: int, *, seed: int = SEED) -> list[str]:
+    """Write n synthetic records; return the vocabulary (rank order) for making queries."""
+    rng = np.random.default_rng(seed)
+    vocab = np.array(words(VOCABULARY))
+    p = 1.0 / np.arange(1, VOCABULARY + 1) ** 1.05
+    p /= p.sum()
+    first = ["Ada", "Wei", "Maria", "Jinwen", "Ahmed", "Yizhe", "Lena", "Kofi", "Ana", "Ravi", "Mei", "Tomas"]
+    last = ["Lovelace", "Zhang", "Garcia", "Ma", "Elgammal", "Zhu", "Novak", "Mensah", "Silva", "Iyer", "Chen", "Berg"]
+    cats = ["cs.CV", "cs.LG", "cs.CL", "cs.AI", "stat.ML", "cs.IR", "eess.IV", "math.OC"]
+    with path.open("w") as f:
+        for start in range(0, n, 10_000):
+            count = min(10_000, n - start)
+            lengths = rng.integers(80, 251, size=count)
+            tokens = vocab[rng.choice(VOCABULARY, size=int(lengths.sum()), p=p)]
+            title_tokens = vocab[rng.choice(VOCABULARY, size=count * 10, p=p)]
+            offset = 0
+            for i in range(count):
+                number = start + i
+                abstract = " ".join(tokens[offset : offset + lengths[i]])
+                offset += lengths[i]
+                title = " ".join(title_tokens[i * 10 : i * 10 + 6 + number % 5]).capitalize()
+                authors = [(first[(number + j) % 12], last[(number * 7 + j * 3) % 12]) for j in range(1 + number % 6)]
+                year = 2007 + number % 19
+                record = {
+                    "id": f"{year % 100:02d}{1 + number % 12:02d}.{number:07d}"[:4] + f".{number % 10**7:07d}",
+                    "title": title,
+                    "authors": ", ".join(f"{a} {b}" for a, b in authors),
+                    "authors_parsed": [[b, a, ""] for a, b in authors],
+                    "abstract": abstract,
+                    "categories": cats[number % len(cats)],
+                    "comments": None, "journal-ref": None, "doi": None,
+                    "versions": [{"version": "v1", "created": f"Mon, {1 + number % 28} Jan {year} 10:00:00 GMT"}],
+                    "update_date": f"{year}-02-01",
+                }
+                f.write(json.dumps(record) + "\n")
+    return list(vocab)
+
+
+def queries(vocab: list[str], count: int, *, seed: int = SEED + 1) -> list[str]:
+    """3-8-word queries drawn from the vocabulary's frequent middle (words people search for)."""
+    rng = np.random.default_rng(seed)
+    pool = vocab[50:5000]
+    return [" ".join(rng.choice(pool, size=int(rng.integers(3, 9)), replace=False)) for _ in range(count)]
+
+
+def run(args: list[str], *, stdin: bytes | None = None, env: dict | None = None) -> tuple[float, int, bytes]:
+    """Run a command; (seconds, peak RSS in KiB of that process, stdout)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out, err = proc.communicate(stdin)
+    _, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (0, 0, None)
+    seconds = time.perf_counter() - started
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(args[:3])} failed:\n{err.decode()[-2000:]}")
+    peak = usage.ru_maxrss if usage else _peak_of_last_child()
+    return seconds, peak, out
+
+
+def _peak_of_last_child() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def size_on_disk(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def baseline(data: Path, qs: list[str]) -> dict:
+    """rank-bm25 BM25Okapi over the same text with papers-bot's analyser: build time and latency."""
+    sys.path.insert(0, str(ROOT))
+    from rank_bm25 import BM25Okapi
+
+    from retrieval.analysis import analyze
+
+    started = time.perf_counter()
+    corpus = []
+    with data.open() as f:
+        for line in f:
+            r = json.loads(line)
+            corpus.append(analyze(f"{r['title']} {r['authors']} {r['abstract']}"))
+    bm25 = BM25Okapi(corpus)
+    build = time.perf_counter() - started
+    times = []
+    for q in qs:
+        t = time.perf_counter()
+        scores = bm25.get_scores(analyze(q))
+        top = np.argpartition(-scores, 10)[:10]
+        top[np.argsort(-scores[top])]
+        times.append((time.perf_counter() - t) * 1000)
+    return {"build_s": build, "p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99)}
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.array(values), q)) if values else float("nan")
+
+
+def measure(n: int, n_queries: int, out: Path) -> dict:
+    exe = shutil.which("papers-bot") or str(Path(sys.executable).parent / "papers-bot")
+    data = out / f"arxiv-{n}.jsonl"
+    started = time.perf_counter()
+    vocab = generate(data, n)
+    generated = time.perf_counter() - started
+    db = out / f"scale-{n}.db"
+    for stale in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        stale.unlink(missing_ok=True)
+    shutil.rmtree(f"{db}.index", ignore_errors=True)
+    env = {**os.environ, "PAPERS_BOT_DB": str(db)}
+    # An empty database first, so the load below measures only our N papers.
+    subprocess.run([exe, "load", "--replace", str(_empty(out))], env=env, check=True, capture_output=True)
+    load_s, load_rss, _ = run([exe, "load", str(data)], env=env)
+    reload_s, _, _ = run([exe, "load", str(data)], env=env)
+    qs = queries(vocab, n_queries)
+    search_s, search_rss, lines = run([exe, "search", "--json", "-"], stdin="\n".join(qs).encode() + b"\n", env=env)
+    took = [json.loads(line)["took_ms"] for line in lines.splitlines()]
+    cold = [run([exe, "search", qs[i], "-k", "10"], env=env)[0] for i in range(3)]
+    result = {
+        "n": n,
+        "machine": machine(),
+        "generate_s": generated,
+        "load_s": load_s,
+        "load_papers_per_s": n / load_s,
+        "load_peak_rss_mb": load_rss / 1024,
+        "unchanged_reload_s": reload_s,
+        "search_p50_ms": percentile(took, 50),
+        "search_p99_ms": percentile(took, 99),
+        "search_mean_ms": statistics.fmean(took),
+        "search_process_rss_mb": search_rss / 1024,
+        "cold_start_s": statistics.median(cold),
+        "db_mb": size_on_disk(db) / 2**20,
+        "index_mb": size_on_disk(Path(f"{db}.index")) / 2**20,
+        "input_mb": data.stat().st_size / 2**20,
+    }
+    if n <= BASELINE_MAX:
+        result["rank_bm25"] = baseline(data, qs[: min(len(qs), 200)])
+        result["speedup_p50_vs_rank_bm25"] = result["rank_bm25"]["p50_ms"] / result["search_p50_ms"]
+    else:
+        result["rank_bm25"] = f"skipped above {BASELINE_MAX:,} papers"
+    data.unlink()
+    return result
+
+
+def _empty(out: Path) -> Path:
+    """A listing with one paper, to start the database empty of the bundled sample."""
+    path = out / "empty.jsonl"
+    path.write_text(json.dumps({"id": "0000.00000", "title": "placeholder", "abstract": "placeholder"}) + "\n")
+    return path
+
+
+def machine() -> str:
+    return f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("n", type=int, help="how many synthetic papers")
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--out", type=Path, default=None, help="where to keep the database (default: a temp dir)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = args.out or Path(tmp)
+        out.mkdir(parents=True, exist_ok=True)
+        result = measure(args.n, args.queries, out)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"N = {args.n:,} on {result['machine']}")
+    for key, value in result.items():
+        if key not in ("n", "machine"):
+            print(f"  {key}: {value:.3f}" if isinstance(value, float) else f"  {key}: {value}")
+
+
+if __name__ == "__main__":
+    main()
