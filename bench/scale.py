@@ -95,23 +95,24 @@ def queries(vocab: list[str], count: int, *, seed: int = SEED + 1) -> list[str]:
     return [" ".join(rng.choice(pool, size=int(rng.integers(3, 9)), replace=False)) for _ in range(count)]
 
 
+_LAUNCH = (
+    "import os, subprocess, sys\n"
+    "p = subprocess.Popen(sys.argv[1:])\n"
+    "_, status, usage = os.wait4(p.pid, 0)\n"
+    "sys.stderr.write(f'\\npeak_rss_kib={usage.ru_maxrss}\\n')\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+
+
 def run(args: list[str], *, stdin: bytes | None = None, env: dict | None = None) -> tuple[float, int, bytes]:
-    """Run a command; (seconds, peak RSS in KiB of that process, stdout)."""
+    """Run a command; (seconds, its own peak resident memory in KiB, stdout)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    out, err = proc.communicate(stdin)
-    _, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (0, 0, None)
+    done = subprocess.run([sys.executable, "-c", _LAUNCH, *args], input=stdin, capture_output=True, env=env)
     seconds = time.perf_counter() - started
-    if proc.returncode:
-        raise SystemExit(f"{' '.join(args[:3])} failed:\n{err.decode()[-2000:]}")
-    peak = usage.ru_maxrss if usage else _peak_of_last_child()
-    return seconds, peak, out
-
-
-def _peak_of_last_child() -> int:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if done.returncode:
+        raise SystemExit(f"{' '.join(args[:3])} failed:\n{done.stderr.decode()[-2000:]}")
+    peak = int(done.stderr.decode().rsplit("peak_rss_kib=", 1)[1].split()[0])
+    return seconds, peak, done.stdout
 
 
 def size_on_disk(path: Path) -> int:

@@ -38,3 +38,22 @@ def test_ours_runs_through_the_real_loader(tmp_path):
         assert [h.paper["id"] for h in library.search("heat slabs", k=5).hits] == ["cran-2"]
     finally:
         library.close()
+
+
+def test_scale_benchmark_smoke(tmp_path):
+    """A tiny run of bench/scale.py end to end: it generates, loads through papers-bot and measures."""
+    import scale
+
+    result = scale.measure(300, 20, tmp_path)
+    assert result["n"] == 300 and result["load_papers_per_s"] > 0
+    assert 0 < result["search_p50_ms"] <= result["search_p99_ms"]
+    assert result["db_mb"] > 0 and result["index_mb"] > 0 and result["search_process_rss_mb"] > 10
+    assert result["rank_bm25"]["p50_ms"] > 0
+
+
+def test_synthetic_words_are_distinct_and_shortest_first():
+    import scale
+
+    vocabulary = scale.words(10_000)
+    assert len(set(vocabulary)) == 10_000
+    assert len(vocabulary[0]) <= len(vocabulary[500]) <= len(vocabulary[-1])
