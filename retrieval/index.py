@@ -131,9 +131,6 @@ class PaperIndex:
             raise
         return count
 
-    def parse(self, text: str, fields: list[str]) -> tantivy.Query:
-        return self._index.parse_query(text, fields)
-
 
 class IndexUpdate:
     """Index changes made while a load writes the store (implements store.db.ChangeSink)."""

@@ -82,7 +82,6 @@ class Library:
         *,
         replace: bool = False,
         attached: Sequence[tuple[str, bytes]] = (),
-        names: Callable[[Path], str] | None = None,
         on_batch: Callable[[Listing, int], None] | None = None,
     ) -> store.LoadSummary:
         """Load listing files (and `attached` (name, bytes) listings) into the store and index, all or nothing."""
@@ -91,7 +90,7 @@ class Library:
         writer = None
         try:
             # Read every file's format (and every text file whole) before writing anything.
-            listings = [read_listing(f, name=(names or source_name)(f)) for f in listing_files(paths)]
+            listings = [read_listing(f, name=source_name(f)) for f in listing_files(paths)]
             listings += [read_listing_bytes(data, name=name) for name, data in attached]
             update = self.index.update()
             writer = store.open_db(self.db_path)
