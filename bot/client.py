@@ -17,6 +17,7 @@ from store.errors import PapersBotError
 log = logging.getLogger("papers_bot.bot")
 
 COGS = ("bot.cogs.papers", "bot.cogs.questions", "bot.cogs.admin")
+SOMETHING_WENT_WRONG = "Something went wrong on my side; it has been logged. Please try again later."
 
 
 class PapersBot(commands.Bot):
@@ -81,7 +82,7 @@ async def reply_to_error(ctx: commands.Context, error: commands.CommandError) ->
     message = user_message(error, ctx.bot.config.prefix)
     if message is None:
         log.error("command %r failed", ctx.command and ctx.command.qualified_name, exc_info=error)
-        message = "Something went wrong on my side; it has been logged. Please try again later."
+        message = SOMETHING_WENT_WRONG
     try:
         await ctx.send(message, ephemeral=True)
     except discord.HTTPException:

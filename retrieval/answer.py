@@ -92,16 +92,13 @@ def ask(db: sqlite_utils.Database, index: PaperIndex, question: str, *, k: int =
     result = search(db, index, question, k=max(k, 5))
     answer = Answer(question=question, terms=result.terms)
     top = result.hits[0].score if result.hits else 0.0
-    good = [
-        h
-        for h in result.hits
-        if coverage(h.paper, result.terms) >= GOOD_COVERAGE and h.score >= RELATIVE_SCORE * top
-    ][:k]
+    covered = [(h, coverage(h.paper, result.terms)) for h in result.hits]
+    good = [(h, c) for h, c in covered if c >= GOOD_COVERAGE and h.score >= RELATIVE_SCORE * top][:k]
     if not good:
         answer.nearest = result.hits[:k]
         return answer
-    for hit, text in zip(good, best_passages(good, result.terms)):
-        answer.passages.append(Passage(hit.paper, text, hit.score, coverage(hit.paper, result.terms)))
+    for (hit, share), text in zip(good, best_passages([h for h, _ in good], result.terms)):
+        answer.passages.append(Passage(hit.paper, text, hit.score, share))
     return answer
 
 

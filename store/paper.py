@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import functools
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -122,8 +124,6 @@ def normalise_title(title: str) -> str:
 
 def title_id(title: str) -> str:
     """A stable, typeable id for a paper that has no arXiv id: slug of its title plus a short hash."""
-    import hashlib
-
     key = normalise_title(title)
     slug = "-".join(key.split()[:3])[:32].strip("-") or "paper"
     return f"{slug}-{hashlib.sha1(key.encode()).hexdigest()[:6]}"
@@ -199,8 +199,6 @@ def display_name(abstract: str, *, limit: int = 80) -> str:
 
 def iso_date(text: str | None) -> str | None:
     """`2024-01-05` (or a longer timestamp starting with it) -> `2024-01-05`; None when it is not a real date."""
-    import datetime
-
     try:
         return datetime.date.fromisoformat((text or "").strip()[:10]).isoformat()
     except ValueError:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
-import discord
 from discord.ext import commands
 
 from bot import replies
 from bot.pages import embed, send_pages, send_texts
 
 
-def user_cooldown(message: discord.Message) -> commands.Cooldown:
+def user_cooldown(ctx: commands.Context) -> commands.Cooldown:
     """Per-user rate, from the bot's configuration."""
-    config = message._state._get_client().config  # type: ignore[attr-defined]
+    config = ctx.bot.config
     return commands.Cooldown(config.cooldown_uses, config.cooldown_seconds)
 
 

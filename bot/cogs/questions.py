@@ -11,7 +11,7 @@ import discord
 from discord.ext import commands
 
 from bot import replies
-from bot.client import user_message
+from bot.client import SOMETHING_WENT_WRONG, user_message
 
 log = logging.getLogger("papers_bot.questions")
 
@@ -78,7 +78,7 @@ class Questions(commands.Cog):
             text = user_message(error, self.bot.config.prefix)  # type: ignore[attr-defined]
             if text is None:
                 log.exception("answering %r failed", question)
-                text = "Something went wrong on my side; it has been logged. Please try again later."
+                text = SOMETHING_WENT_WRONG
             await message.reply(text)
             return
         await self._remember(message, first, question, context)
