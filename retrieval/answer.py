@@ -14,7 +14,7 @@ import sqlite_utils
 from rank_bm25 import BM25Okapi
 
 from retrieval.analysis import analyze
-from retrieval.index import PaperIndex
+from retrieval.index import Snapshot
 from retrieval.search import Hit, search
 
 # A paper answers a question well when its title and abstract hold at least this share of the question's
@@ -87,7 +87,7 @@ def coverage(paper: dict[str, Any], terms: list[str]) -> float:
     return sum(t in present for t in set(terms)) / len(set(terms))
 
 
-def ask(db: sqlite_utils.Database, index: PaperIndex, question: str, *, k: int = 3) -> Answer:
+def ask(db: sqlite_utils.Database, index: Snapshot, question: str, *, k: int = 3) -> Answer:
     """Answer a plain-language question with passages from the papers that match it well."""
     result = search(db, index, question, k=max(k, 5))
     answer = Answer(question=question, terms=result.terms)

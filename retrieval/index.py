@@ -1,8 +1,9 @@
 """The tantivy index: derived from the store, rebuildable from it, never out of step with it.
 
-The index holds one meta document recording the store version (database identity and generation) it matches. A load updates the index in
-the same pass that writes the store and commits it right after the store commits; if that second commit
-never happens (a crash), the versions differ and the library rebuilds the index from the store when it opens.
+The index holds one meta document recording the store version it matches (`store.db.version`). A load
+updates the index in the same pass that writes the store, and commits it just before the store commits; if
+the store commit never happens (a crash), the versions differ and the library rebuilds the index from the
+store before it next searches or loads.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import tantivy
@@ -89,24 +91,18 @@ class PaperIndex:
         self._index.register_tokenizer(NAMES, name_analyzer())
         self._index.config_reader("manual")
 
-    def meta(self) -> dict[str, Any]:
+    def snapshot(self) -> Snapshot:
+        """The index as last committed (reloaded from disk): a fixed view, whatever commits after."""
+        self._index.reload()
         searcher = self._index.searcher()
-        hits = searcher.search(tantivy.Query.term_query(self.schema, "id", META_ID), 1).hits
-        if not hits:
-            return {}
-        return json.loads(searcher.doc(hits[0][1]).get_first("meta"))
+        hits = searcher.search(tantivy.Query.term_query(self.schema, "id", META_ID), 1, count=False).hits
+        meta = json.loads(searcher.doc(hits[0][1]).get_first("meta")) if hits else {}
+        return Snapshot(self.schema, searcher, meta.get("store") if meta.get("version") == INDEX_VERSION else None)
 
     @property
     def store_version(self) -> str | None:
         """The store version (`store.db.version`) this index was built from; None for an empty or old index."""
-        meta = self.meta()
-        return meta.get("store") if meta.get("version") == INDEX_VERSION else None
-
-    def searcher(self) -> tantivy.Searcher:
-        return self._index.searcher()
-
-    def reload(self) -> None:
-        self._index.reload()
+        return self.snapshot().store_version
 
     def update(self) -> IndexUpdate:
         """Start a change to the index (one writer at a time, across processes)."""
@@ -120,16 +116,24 @@ class PaperIndex:
         """Replace the whole index with `rows` (all stored papers), committed as one step."""
         update = self.update()
         try:
-            update.writer.delete_all_documents()
-            count = 0
-            for row in rows:
-                update.writer.add_document(paper_document(row))
-                count += 1
+            count = update.refill(rows)
             update.commit(store_version)
-        except BaseException:
-            update.rollback()
-            raise
+        finally:
+            update.close()
         return count
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One committed state of the index and the store version it was built from. Searches read a snapshot, so
+    a commit in the middle of one changes nothing they see."""
+
+    schema: tantivy.Schema
+    _searcher: tantivy.Searcher
+    store_version: str | None
+
+    def searcher(self) -> tantivy.Searcher:
+        return self._searcher
 
 
 class IndexUpdate:
@@ -138,6 +142,16 @@ class IndexUpdate:
     def __init__(self, index: PaperIndex, writer: tantivy.IndexWriter) -> None:
         self.index = index
         self.writer = writer
+        self.committed = False
+
+    def refill(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Drop every document and add `rows` instead (all stored papers); how many were added."""
+        self.writer.delete_all_documents()
+        count = 0
+        for row in rows:
+            self.writer.add_document(paper_document(row))
+            count += 1
+        return count
 
     def upsert(self, row: dict[str, Any], *, replaces: Sequence[str]) -> None:
         for stale in replaces:
@@ -155,10 +169,10 @@ class IndexUpdate:
         self.writer.add_document(meta)
         self.writer.commit()
         self.writer.wait_merging_threads()
-        self.index.reload()
+        self.committed = True
 
-    def rollback(self) -> None:
-        try:
-            self.writer.rollback()
-        finally:
-            del self.writer
+    def close(self) -> None:
+        """End the change: what was not committed is dropped, and the writer lock is released."""
+        writer, self.writer = self.writer, None
+        if writer is not None and not self.committed:
+            writer.rollback()

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from retrieval.answer import Answer, ask
-from retrieval.index import PaperIndex
+from retrieval.index import PaperIndex, Snapshot
 from retrieval.search import SearchResult, search
 from store import db as store
 from store.errors import StoreBusy
@@ -45,6 +46,8 @@ class Library:
         self.db  # creates the database and its schema
         self.index = PaperIndex(index_path(self.db_path))
         self._load_lock = threading.Lock()
+        self._snapshots: dict[str, Snapshot] = {}  # store version -> index snapshot of it (the last two)
+        self._snapshots_lock = threading.Lock()
         self.check_index()  # before any load: a load only updates an index that matches the store
         if is_new and sample_if_new:
             log.info("new database %s: loading the bundled sample papers", self.db_path)
@@ -84,45 +87,85 @@ class Library:
         attached: Sequence[tuple[str, bytes]] = (),
         on_batch: Callable[[Listing, int], None] | None = None,
     ) -> store.LoadSummary:
-        """Load listing files (and `attached` (name, bytes) listings) into the store and index, all or nothing."""
+        """Load listing files (and `attached` (name, bytes) listings) into the store and index, all or nothing.
+
+        One load at a time: in this process a second one is refused at once; across processes the index
+        writer lock refuses it (StoreBusy), so the store is never written by two loads together."""
         if not self._load_lock.acquire(blocking=False):
             raise StoreBusy("a reload is already running; try again when it has finished")
-        writer = None
+        update = writer = None
         try:
             # Read every file's format (and every text file whole) before writing anything.
             listings = [read_listing(f, name=source_name(f)) for f in listing_files(paths)]
             listings += [read_listing_bytes(data, name=name) for name, data in attached]
             update = self.index.update()
             writer = store.open_db(self.db_path)
-            try:
-                summary = store.load_listings(writer, listings, replace=replace, sink=update, on_batch=on_batch)
-            except BaseException:
-                update.rollback()
-                raise
-            if summary.changed or self.index.store_version != summary.version:
-                update.commit(summary.version)
-            else:
-                update.rollback()
-            return summary
+            # Changes go on top of an index that matches the store: one that does not (another process's
+            # load died between its two commits) is rebuilt in this same update.
+            wanted = store.version(writer)
+            if self.index.store_version != wanted and store.generation(writer) > 0:
+                log.warning("the index does not match the store %s: rebuilding it with this load", wanted)
+                update.refill(store.iter_papers(writer))
+                update.commit(wanted)
+                update.close()
+                update = self.index.update()
+            return store.load_listings(writer, listings, replace=replace, sink=update, on_batch=on_batch)
         finally:
+            if update is not None:
+                update.close()
             if writer is not None:
                 writer.close()
             self._load_lock.release()
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[tuple[sqlite_utils.Database, Snapshot]]:
+        """This thread's connection inside a read transaction, and the index snapshot of the same store
+        version: everything one request reads comes from one generation, whatever a load commits meanwhile.
+
+        A load commits the index just before the store, so a reader that still sees the old store finds the
+        old index snapshot kept here, and one that sees the new store finds the new index on disk."""
+        db = self.db
+        db.conn.execute("BEGIN")
+        try:
+            version = store.version(db)  # the first read fixes the transaction's snapshot
+            yield db, self._snapshot(version)
+        finally:
+            db.conn.execute("COMMIT")
+
+    def _snapshot(self, version: str) -> Snapshot:
+        with self._snapshots_lock:
+            found = self._snapshots.get(version)
+            if found is None:
+                found = self.index.snapshot()
+                if found.store_version != version:
+                    # The index is not at this store version (it is being rebuilt, or a load died between its
+                    # commits): answer from the index as it is; papers missing from the store are left out.
+                    log.warning("index at %s, store at %s: answering from the index as it is", found.store_version, version)
+                    return found
+                self._snapshots[version] = found
+                while len(self._snapshots) > 2:  # the current one and the one before it (a load committing)
+                    del self._snapshots[next(iter(self._snapshots))]
+            return found
+
     def search(self, query: str, *, k: int = 10) -> SearchResult:
-        return search(self.db, self.index, query, k=k)
+        with self.reading() as (db, snapshot):
+            return search(db, snapshot, query, k=k)
 
     def ask(self, question: str, *, k: int = 3) -> Answer:
-        return ask(self.db, self.index, question, k=k)
+        with self.reading() as (db, snapshot):
+            return ask(db, snapshot, question, k=k)
 
     def paper(self, paper_id: str) -> dict[str, Any]:
-        return store.get_paper(self.db, paper_id)
+        with self.reading() as (db, _):
+            return store.get_paper(db, paper_id)
 
     def author(self, name: str) -> dict[str, Any]:
-        return store.find_author(self.db, name)
+        with self.reading() as (db, _):
+            return store.find_author(db, name)
 
     def stats(self) -> dict[str, Any]:
-        return store.stats(self.db)
+        with self.reading() as (db, _):
+            return store.stats(db)
 
     def close(self) -> None:
         with self._connections_lock:

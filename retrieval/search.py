@@ -12,7 +12,7 @@ import sqlite_utils
 import tantivy
 
 from retrieval.analysis import QUESTION_WORDS, analyze, clean, name_analyzer, question_terms
-from retrieval.index import PaperIndex
+from retrieval.index import Snapshot
 from retrieval.query import ParsedQuery, parse_query
 from store.db import get_paper, get_papers
 
@@ -30,6 +30,7 @@ PAIR_SLOP = 1
 FEEDBACK_DOCS = 10
 FEEDBACK_TERMS = 10
 FEEDBACK_WEIGHT = 0.3
+FEEDBACK_MAX_SHARE = 1.0  # feedback words must be in at most this share of papers
 MAX_TERMS = 64
 _NOT_NAMES = frozenset(QUESTION_WORDS) | {"and", "or", "the", "of", "in", "on", "for", "to", "with", "by", "a", "an"}  # a 5,000-character query is still one query, not thousands of clauses
 
@@ -53,7 +54,7 @@ def _should(clauses: list[tantivy.Query]) -> tantivy.Query:
     return tantivy.Query.boolean_query([(tantivy.Occur.Should, c) for c in clauses])
 
 
-def _text_match(index: PaperIndex, words: str) -> tantivy.Query | None:
+def _text_match(index: Snapshot, words: str) -> tantivy.Query | None:
     """Title or abstract contain `words` (one word, or all of them in this order)."""
     tokens = analyze(words)
     if not tokens:
@@ -63,7 +64,7 @@ def _text_match(index: PaperIndex, words: str) -> tantivy.Query | None:
     return _should([tantivy.Query.phrase_query(index.schema, f, tokens) for f in FIELD_BOOSTS])
 
 
-def _author_match(index: PaperIndex, name: str) -> tantivy.Query | None:
+def _author_match(index: Snapshot, name: str) -> tantivy.Query | None:
     tokens = name_analyzer().analyze(name)
     if not tokens:
         return None
@@ -72,7 +73,7 @@ def _author_match(index: PaperIndex, name: str) -> tantivy.Query | None:
     return tantivy.Query.phrase_query(index.schema, "authors", tokens)
 
 
-def _filters(index: PaperIndex, parsed: ParsedQuery) -> list[tantivy.Query]:
+def _filters(index: Snapshot, parsed: ParsedQuery) -> list[tantivy.Query]:
     """The filters as queries that every hit must match; they select, they do not score."""
     found = [q for q in map(lambda a: _author_match(index, a), parsed.authors) if q is not None]
     if parsed.year_from is not None or parsed.year_to is not None:
@@ -91,7 +92,7 @@ def _filters(index: PaperIndex, parsed: ParsedQuery) -> list[tantivy.Query]:
     return [tantivy.Query.const_score_query(q, 0.0) for q in found]
 
 
-def build_query(index: PaperIndex, text: str | ParsedQuery) -> tuple[tantivy.Query | None, list[str]]:
+def build_query(index: Snapshot, text: str | ParsedQuery) -> tuple[tantivy.Query | None, list[str]]:
     """The tantivy query for what a person typed, built from parsed, analysed parts (never parsed as syntax).
 
     None when nothing can match (no words and no filters)."""
@@ -135,13 +136,15 @@ def feedback_terms(papers: list[dict[str, Any]], scores: list[float], searcher: 
     # idf (one index look-up a word) only for the strongest candidates: the same choice on Cranfield, far fewer
     # look-ups than every word of ten abstracts.
     total = max(searcher.num_docs, 1)
+    common = FEEDBACK_MAX_SHARE * total
     candidates = [(t, w) for t, w in weights.most_common() if t not in exclude][: FEEDBACK_TERMS * 5]
-    scored = [(t, w * math.log(1 + total / (1 + searcher.doc_freq("abstract", t)))) for t, w in candidates]
+    candidates = [(t, w, df) for t, w in candidates if (df := searcher.doc_freq("abstract", t)) <= common]
+    scored = [(t, w * math.log(1 + total / (1 + df))) for t, w, df in candidates]
     best = sorted(scored, key=lambda tw: -tw[1])[:FEEDBACK_TERMS]
     return [(t, w / best[0][1]) for t, w in best] if best and best[0][1] > 0 else []
 
 
-def expand(index: PaperIndex, query: tantivy.Query, terms: list[tuple[str, float]]) -> tantivy.Query:
+def expand(index: Snapshot, query: tantivy.Query, terms: list[tuple[str, float]]) -> tantivy.Query:
     """`query` re-ranked by the feedback terms: they reorder the papers that match it, never add others."""
     clauses = [(tantivy.Occur.Must, query)]
     for term, weight in terms:
@@ -151,7 +154,7 @@ def expand(index: PaperIndex, query: tantivy.Query, terms: list[tuple[str, float
     return tantivy.Query.boolean_query(clauses)
 
 
-def search(db: sqlite_utils.Database, index: PaperIndex, text: str, *, k: int = 10) -> SearchResult:
+def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10) -> SearchResult:
     """The `k` papers that best answer `text` (query language included), best first, with their records."""
     started = time.perf_counter()
     text = clean(text)
@@ -181,7 +184,7 @@ def search(db: sqlite_utils.Database, index: PaperIndex, text: str, *, k: int = 
     return result
 
 
-def related(db: sqlite_utils.Database, index: PaperIndex, paper_id: str, *, k: int = 10) -> SearchResult:
+def related(db: sqlite_utils.Database, index: Snapshot, paper_id: str, *, k: int = 10) -> SearchResult:
     """Papers like `paper_id`: ranked by the words that best describe it (the feedback terms of one paper)."""
     paper = get_paper(db, paper_id)
     searcher = index.searcher()
@@ -202,5 +205,5 @@ def related(db: sqlite_utils.Database, index: PaperIndex, paper_id: str, *, k: i
 
 
 def _top(searcher: tantivy.Searcher, query: tantivy.Query, k: int, *, by_date: bool = False) -> list[tuple[float, str]]:
-    hits = searcher.search(query, k, order_by_field="date" if by_date else None).hits
+    hits = searcher.search(query, k, count=False, order_by_field="date" if by_date else None).hits
     return [(float(score or 0), searcher.doc(address).get_first("id")) for score, address in hits]

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from store.errors import PaperNotFound, PapersBotError, StoreBusy
-from store.paper import Paper, Source, merge, normalise_arxiv_id, normalise_title
+from store.paper import Paper, Source, code_link, merge, normalise_arxiv_id, normalise_title
 from store.parse import Listing
 
 SCHEMA_VERSION = 1
@@ -54,12 +54,21 @@ PAPER_COLUMNS = {
 }
 
 
+_INSERT_PAPER = (
+    f"INSERT OR REPLACE INTO papers ({', '.join(PAPER_COLUMNS)}) VALUES ({', '.join('?' * len(PAPER_COLUMNS))})"
+)
+
+
 class ChangeSink(Protocol):
     """Receives every paper a load writes or removes, in order (the search index implements it)."""
 
     def upsert(self, row: dict[str, Any], *, replaces: Sequence[str]) -> None: ...
 
     def delete(self, paper_id: str) -> None: ...
+
+    def commit(self, store_version: str) -> None:
+        """Make the changes durable, as of `store_version`: called after the last change of a load that
+        changed something, just before the store commits."""
 
 
 @dataclass
@@ -71,7 +80,7 @@ class LoadSummary:
     unchanged: int = 0
     warnings: list[str] = field(default_factory=list)
     generation: int = 0
-    version: str = ""  # store id and generation after the load (see `version`)
+    version: str = ""  # the store's version after the load (see `version`)
 
     @property
     def changed(self) -> bool:
@@ -99,7 +108,6 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         return
     with db.atomic():
         db["papers"].create(PAPER_COLUMNS, pk="id", not_null={"title", "abstract", "content_hash"})
-        db["papers"].create_index(["arxiv_id"])
         db["papers"].create_index(["title_key"])
         db["paper_authors"].create(
             {"paper_id": str, "position": int, "name": str},
@@ -146,14 +154,19 @@ def generation(db: sqlite_utils.Database) -> int:
 
 
 def version(db: sqlite_utils.Database) -> str:
-    """This database's identity and generation, `<store_id>/<generation>`: what a matching index records."""
-    return f"{_meta(db, 'store_id')}/{generation(db)}"
+    """`<store_id>/<generation>/<load_id>`: what a matching index records. The store id names this database (an
+    index left by a deleted one is stale); the load id names the load that made this generation, so an index
+    committed by a load whose store commit never happened cannot match a later load's generation."""
+    values = dict(db.conn.execute("SELECT key, value FROM meta WHERE key IN ('store_id', 'generation', 'load_id')"))
+    return f"{values.get('store_id')}/{values.get('generation', 0)}/{values.get('load_id', '')}"
 
 
 # -- writing -------------------------------------------------------------------------------------------
 
 
 def paper_row(p: Paper) -> dict[str, Any]:
+    links = p.links
+    code_url = code_link(links)
     row = {
         "id": p.id,
         "title": p.title,
@@ -175,15 +188,16 @@ def paper_row(p: Paper) -> dict[str, Any]:
         "journal_ref": p.journal_ref,
         "url": p.url,
         "pdf_url": p.pdf_url,
-        "code_url": p.code_url,
-        "has_code": int(p.has_code),
+        "code_url": code_url,
+        "has_code": int(p.has_code_flag or code_url is not None),
         "has_code_flag": int(p.has_code_flag),
-        "links": json.dumps(p.links),
+        "links": json.dumps(links),
         "title_key": p.title_key,
     }
-    sources = sorted((s.file, s.line, s.format) for s in p.sources)
-    digest = hashlib.blake2b(json.dumps([row, sources], sort_keys=True).encode(), digest_size=8)
-    row["content_hash"] = digest.hexdigest()
+    # Every stored value and every source, each as repr (so None and "None", 1 and "1" differ), in column order.
+    parts = [repr(v) for v in row.values()]
+    parts += [repr(s) for s in sorted((s.file, s.line, s.format) for s in p.sources)]
+    row["content_hash"] = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).hexdigest()
     return row
 
 
@@ -254,7 +268,8 @@ class _Loader:
             row = paper_row(merged)
             new_id = row["id"]
             hashes = {old_id: old_hash for _, old_id, old_hash in matches}
-            current = hashes[new_id] if new_id in hashes else self._hash_in_db(new_id)
+            # Every id of the batch was looked up in _existing: one not among the matches is not stored.
+            current = hashes.get(new_id) if new_id in hashes or new_id == p.id else self._hash_in_db(new_id)
             self.before.setdefault(new_id, current)
             self.after[new_id] = row["content_hash"]
             gone = [old_id for old_id in hashes if old_id != new_id]
@@ -299,27 +314,21 @@ class _Loader:
         return known
 
     def _write(self, pending: Iterable[tuple[Paper, dict]]) -> None:
+        """Write papers with their authors and sources. Plain executemany on sqlite-utils' connection: its
+        insert_all spends more per row checking and converting values than SQLite spends storing them."""
         pending = list(pending)
         if not pending:
             return
         self._delete([row["id"] for _, row in pending], papers=False)
-        self.db["papers"].insert_all((row for _, row in pending), replace=True, batch_size=BATCH)
-        self.db["paper_authors"].insert_all(
-            (
-                {"paper_id": row["id"], "position": i, "name": name}
-                for paper, row in pending
-                for i, name in enumerate(paper.authors)
-            ),
-            batch_size=BATCH,
+        conn = self.db.conn
+        conn.executemany(_INSERT_PAPER, [tuple(row[c] for c in PAPER_COLUMNS) for _, row in pending])
+        conn.executemany(
+            "INSERT INTO paper_authors (paper_id, position, name) VALUES (?, ?, ?)",
+            [(row["id"], i, name) for paper, row in pending for i, name in enumerate(paper.authors)],
         )
-        self.db["sources"].insert_all(
-            (
-                {"paper_id": row["id"], "file": s.file, "line": s.line, "format": s.format}
-                for paper, row in pending
-                for s in paper.sources
-            ),
-            batch_size=BATCH,
-            ignore=True,
+        conn.executemany(
+            "INSERT OR IGNORE INTO sources (paper_id, file, line, format) VALUES (?, ?, ?, ?)",
+            [(row["id"], s.file, s.line, s.format) for paper, row in pending for s in paper.sources],
         )
 
     def _delete(self, ids: Sequence[str], *, papers: bool = True) -> None:
@@ -395,8 +404,13 @@ def load_listings(
         loader.tally(summary)
         if summary.changed or profiles_changed:
             db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('load_id', ?)", [uuid.uuid4().hex])
         summary.generation = generation(db)
         summary.version = version(db)
+        if sink is not None and (summary.changed or profiles_changed):
+            # The index first: a crash between the two commits leaves it ahead of the store (a version the
+            # store never reaches), and the library rebuilds it from the store when it next opens or loads.
+            sink.commit(summary.version)
         db.conn.execute("COMMIT")
     except BaseException:
         db.conn.execute("ROLLBACK") if db.conn.in_transaction else None
@@ -477,9 +491,8 @@ def get_paper(db: sqlite_utils.Database, paper_id: str) -> dict[str, Any]:
     paper_id = paper_id.strip()
     candidates = [paper_id, normalise_arxiv_id(paper_id)]
     for candidate in filter(None, candidates):
-        row = db.conn.execute(
-            "SELECT id FROM papers WHERE id = ? OR arxiv_id = ? LIMIT 1", [candidate, candidate]
-        ).fetchone()
+        # A paper with an arXiv id has it as its id (Paper.id), so the primary key finds it.
+        row = db.conn.execute("SELECT id FROM papers WHERE id = ?", [candidate]).fetchone()
         if row:
             paper = get_papers(db, [row[0]])[0]
             paper["sources"] = [

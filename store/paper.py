@@ -72,7 +72,7 @@ class Paper:
 
     @property
     def code_url(self) -> str | None:
-        return next((u for u in self.links if any(h in u for h in _CODE_HOSTS)), None)
+        return code_link(self.links)
 
     @property
     def has_code(self) -> bool:
@@ -96,6 +96,11 @@ class Paper:
     @property
     def display_title(self) -> str:
         return self.title or display_name(self.abstract) or (self.arxiv_id or self.id)
+
+
+def code_link(links: list[str]) -> str | None:
+    """The first link to a code host."""
+    return next((u for u in links if any(h in u for h in _CODE_HOSTS)), None)
 
 
 def merge(old: Paper, new: Paper) -> Paper:

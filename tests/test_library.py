@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
 import pytest
 
+from retrieval.index import IndexUpdate
 from retrieval.library import Library, index_path
 from store import db as store
 from store.errors import StoreBusy, UnknownFormatError
@@ -17,7 +23,7 @@ def test_new_database_holds_the_sample_and_a_matching_index(library):
     assert library.stats()["papers"] == 62
     assert library.index.store_version == store.version(library.db)
     assert store.generation(library.db) == 1
-    assert library.index.searcher().num_docs == 62 + 1  # the papers and the meta document
+    assert library.index.snapshot().searcher().num_docs == 62 + 1  # the papers and the meta document
     assert index_path(library.db_path).is_dir()
 
 
@@ -34,7 +40,7 @@ def test_replace_removes_papers_from_the_index(library, sample_dir):
     library.load([sample_dir / "001_c0ce64b68d182523.txt"], replace=True)
     assert library.stats()["papers"] == 10
     assert ids_for(library, "seismic") == []
-    assert library.index.searcher().num_docs == 10 + 1
+    assert library.index.snapshot().searcher().num_docs == 10 + 1
 
 
 def test_bad_file_changes_nothing_and_names_the_file(library, tmp_path, sample_dir):
@@ -81,7 +87,7 @@ def test_two_loads_at_once_are_refused(library, sample_dir):
         with pytest.raises(StoreBusy, match="another load"):
             library.load([sample_dir])
     finally:
-        update.rollback()
+        update.close()
     assert library.load([sample_dir]).unchanged == 62
 
 
@@ -95,6 +101,83 @@ def test_an_index_left_by_a_deleted_database_is_rebuilt(tmp_path):
     try:
         found = ids_for(library, "diffusion")
         assert len(found) == len(set(found)) > 5
-        assert library.index.searcher().num_docs == 62 + 1
+        assert library.index.snapshot().searcher().num_docs == 62 + 1
     finally:
         library.close()
+
+
+def corpus(tmp_path, name: str, word: str, n: int) -> Path:
+    """n papers that all hold `word` and the word `shared`, ids 2401.00000 on."""
+    records = [arxiv_record(id=f"2401.{i:05d}", title=f"{word} study {i}", abstract=f"A {word} shared finding.")
+               for i in range(n)]
+    return write_jsonl(tmp_path / f"{name}.jsonl", records)
+
+
+def test_searches_across_reloads_see_one_generation(tmp_path, monkeypatch):
+    """Readers in threads search while reloads swap two corpora in and out. Each answer must come from one
+    generation: all `old` papers or all `new` ones, every hit's record agreeing with the index that found
+    it. The index commits are slowed on both sides so readers land between the two commits."""
+    old, new = corpus(tmp_path, "old", "zebra", 30), corpus(tmp_path, "new", "walrus", 40)
+    library = Library(tmp_path / "papers.db", sample_if_new=False)
+    library.load([old], replace=True)
+    commit = IndexUpdate.commit
+
+    def slow_commit(self, version):
+        time.sleep(0.05)
+        commit(self, version)
+        time.sleep(0.05)  # the index has committed; the store has not yet
+
+    monkeypatch.setattr(IndexUpdate, "commit", slow_commit)
+    seen, errors, stop = Counter(), [], threading.Event()
+
+    def read():
+        while not stop.is_set():
+            try:
+                hits = library.search("shared", k=100).hits
+                words = {h.paper["title"].split()[0] for h in hits}
+                expected = {"zebra": 30, "walrus": 40}
+                if len(words) != 1 or len(hits) != expected.get(words.pop(), -1):
+                    errors.append(sorted(h.paper["title"] for h in hits))
+                seen[hits[0].paper["title"].split()[0] if hits else "none"] += 1
+            except Exception as e:  # noqa: BLE001 - any error is a failure of the promise
+                errors.append(repr(e))
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for r in readers:
+        r.start()
+    for i in range(6):
+        library.load([new if i % 2 == 0 else old], replace=True)
+    stop.set()
+    for r in readers:
+        r.join()
+    library.close()
+    assert errors == []
+    assert seen["zebra"] and seen["walrus"], seen  # both generations were read
+
+
+def test_a_load_in_another_process_is_seen_by_the_next_search(tmp_path):
+    path = tmp_path / "papers.db"
+    reader = Library(path, sample_if_new=False)
+    reader.load([corpus(tmp_path, "old", "zebra", 3)])
+    writer = Library(path, sample_if_new=False)  # as a CLI load beside a running bot would
+    writer.load([corpus(tmp_path, "new", "walrus", 4)], replace=True)
+    writer.close()
+    try:
+        assert len(ids_for(reader, "walrus")) == 4 and ids_for(reader, "zebra") == []
+    finally:
+        reader.close()
+
+
+def test_an_index_ahead_of_the_store_is_rebuilt_before_the_next_load(library, tmp_path):
+    """A load that died between its two commits (the index first) leaves the index holding papers the store
+    never got. Searches leave them out; the next load starts by rebuilding the index from the store."""
+    update = library.index.update()
+    ghost = write_jsonl(tmp_path / "ghost.jsonl", [arxiv_record(id="2499.99999", title="A ghostly paper")])
+    update.upsert(store.paper_row(next(iter(read_listing(ghost).papers))), replaces=[])
+    update.commit("another/load/that-died")
+    update.close()
+    assert ids_for(library, "ghostly") == []  # not in the store: never shown
+    library.load([corpus(tmp_path, "real", "zebra", 2)])
+    assert library.index.store_version == store.version(library.db)
+    assert library.index.snapshot().searcher().num_docs == 62 + 2 + 1
+    assert ids_for(library, "ghostly") == []
