@@ -11,7 +11,6 @@ from typing import Any
 
 from bot.format import (
     DISCORD,
-    PLAIN,
     Style,
     format_answer,
     format_author,

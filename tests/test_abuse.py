@@ -17,7 +17,7 @@ from bot.format import DISCORD, PLAIN, format_paper
 from bot.replies import MESSAGE, pagify
 from tests.conftest import arxiv_record, write_jsonl
 from tests.fakediscord import message_violations
-from tests.test_bot import buttons, running, say
+from tests.test_bot import buttons, nothing_unexpected, running, say  # noqa: F401  (autouse: no errors logged)
 
 SNOWFLAKE = "123456789012345678"
 # Listing text carries PWN markers and users' text QRY markers, so the bot's own bold (query words in a
@@ -119,13 +119,12 @@ async def test_hostile_listing_and_users_post_only_inert_text(fake_discord, host
         [search] = await say(fake_discord, f"!papers {query}")
         await say(fake_discord, f"!papers {long_query}")
         await say(fake_discord, f"!papers zzzqqq {query}")  # nothing found: the query is echoed
-        [hostile_words] = await say(fake_discord, "!papers seismic")
-        if buttons(hostile_words):
-            await fake_discord.click(hostile_words["id"], buttons(hostile_words)["Next"]["custom_id"], user="member")
-            await fake_discord.wait_for_posts(len(fake_discord.posted) + 1)
+        await fake_discord.click(search["id"], buttons(search)["Next"]["custom_id"], user="member")
+        [turned] = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1:]
+        assert turned["kind"] == "edit"
         [paper] = await say(fake_discord, "!paper 2401.99999")
         [odd] = await say(fake_discord, f'!paper "{HOSTILE_ID}"')
-        await say(fake_discord, '!paper "unclosed <@&123456789012345678>')
+        [unclosed] = await say(fake_discord, f'!paper "unclosed <@&{SNOWFLAKE}>')
         await say(fake_discord, f"!paper {PINGS.split()[0]}**QRYX**")  # not found: the id is echoed
         await say(fake_discord, "!author @everyone")
         await say(fake_discord, "!author Author 1")  # several match: names listed
@@ -147,7 +146,9 @@ async def test_hostile_listing_and_users_post_only_inert_text(fake_discord, host
     card = paper["embeds"][0]
     assert card["title"].startswith("seismic hostile @\u200beveryone") and len(card["description"]) <= 4096
     assert "\\*\\*PWNB\\*\\*" in card["description"]
+    assert {f["name"]: f["value"] for f in card["fields"]}["Authors"].endswith("…")  # 500 authors, clipped to fit
     assert split[1]["content"].startswith("\\# \\#")  # the split line goes on, its `#`s still escaped
+    assert unclosed["content"].endswith("Try `!help`.")  # a user's mistake, answered, not logged as a failure
     assert odd["embeds"][0]["footer"]["text"].startswith("id evil`id`")
 
 
