@@ -103,8 +103,9 @@ class RedactToken(logging.Filter):
             message = record.getMessage()
             if self.token in message:
                 record.msg, record.args = message.replace(self.token, "[token]"), None
-            if record.exc_info and record.exc_info[1] and self.token in str(record.exc_info[1]):
-                record.exc_text = logging.Formatter().formatException(record.exc_info).replace(self.token, "[token]")
+            if record.exc_info:  # the whole traceback: the token may be in a chained exception's text
+                text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+                record.exc_text = text.replace(self.token, "[token]")
         return True
 
 
