@@ -15,6 +15,7 @@ import sys
 import pytest
 
 from bot.client import RedactToken
+from retrieval.library import Library
 from store.errors import PaperNotFound, ParseError
 from store.parse import listing_files
 from tests.conftest import arxiv_record, write_jsonl
@@ -26,6 +27,16 @@ def schema_and_counts(db_path) -> tuple[list, dict]:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
         return tables, {t: conn.execute(f"SELECT COUNT(*) FROM [{t}]").fetchone()[0] for t in tables}
+
+
+@pytest.fixture(scope="module")
+def drop_library(tmp_path_factory):
+    """The sample papers and one whose title reads like SQL; shared, as these tests only read (or try to harm) it."""
+    folder = tmp_path_factory.mktemp("drop")
+    lib = Library(folder / "papers.db")
+    lib.load([write_jsonl(folder / "drop.jsonl", [arxiv_record(title="Drop table papers: a 1=1 study")])])
+    yield lib
+    lib.close()
 
 
 @pytest.mark.parametrize(
@@ -42,25 +53,25 @@ def schema_and_counts(db_path) -> tuple[list, dict]:
         (")", ""),
     ],
 )
-def test_query_text_is_words_never_sql_or_index_syntax(library, tmp_path, query, words):
-    library.load([write_jsonl(tmp_path / "drop.jsonl", [arxiv_record(title="Drop table papers: a 1=1 study")])])
-    before = schema_and_counts(library.db_path)
-    found = library.search(query, k=20)
-    assert [h.paper["id"] for h in found.hits] == [h.paper["id"] for h in library.search(words, k=20).hits]
+def test_query_text_is_words_never_sql_or_index_syntax(drop_library, query, words):
+    before = schema_and_counts(drop_library.db_path)
+    found = drop_library.search(query, k=20)
+    assert bool(found.hits) == bool(words)  # the words find papers; pure syntax finds none, and raises nothing
+    assert [h.paper["id"] for h in found.hits] == [h.paper["id"] for h in drop_library.search(words, k=20).hits]
     if "DROP" in query:
         assert found.hits[0].paper["title"] == "Drop table papers: a 1=1 study"
-    assert library.ask(query).question == query
-    assert schema_and_counts(library.db_path) == before
+    assert drop_library.ask(query).question == query
+    assert schema_and_counts(drop_library.db_path) == before
 
 
 @pytest.mark.parametrize("text", ["'; DROP TABLE papers; --", "%", "_", "' OR '1'='1", "x' UNION SELECT id FROM papers --"])
-def test_ids_and_author_names_are_values_never_sql(library, text):
-    before = schema_and_counts(library.db_path)
+def test_ids_and_author_names_are_values_never_sql(drop_library, text):
+    before = schema_and_counts(drop_library.db_path)
     with pytest.raises(PaperNotFound):
-        library.paper(text)
+        drop_library.paper(text)
     with pytest.raises(PaperNotFound):  # `%` and `_` are not LIKE wildcards: they match no name
-        library.author(text)
-    assert schema_and_counts(library.db_path) == before
+        drop_library.author(text)
+    assert schema_and_counts(drop_library.db_path) == before
 
 
 TOKEN = "MTIzNDU2Nzg5.Secret-Token_value.for-tests"
