@@ -11,6 +11,7 @@ import yarl
 from discord.ext import commands
 
 from bot.config import Config, ConfigError
+from bot.format import DISCORD
 from retrieval.library import Library
 from store.errors import PapersBotError
 
@@ -58,7 +59,8 @@ class PapersBot(commands.Bot):
 
 
 def user_message(error: Exception, prefix: str) -> str | None:
-    """The short reply for a mistake a user can fix, or None for an unexpected error."""
+    """The short reply for a mistake a user can fix, or None for an unexpected error. Error texts can quote what
+    the user typed or a file's name, so they are made inert like any other untrusted text."""
     if isinstance(error, (commands.HybridCommandError, commands.CommandInvokeError)):
         error = error.original
     if isinstance(error, discord.app_commands.CommandInvokeError):
@@ -68,11 +70,11 @@ def user_message(error: Exception, prefix: str) -> str | None:
     if isinstance(error, commands.CommandOnCooldown):
         return f"Slow down a little: try again in {max(1, round(error.retry_after))} s."
     if isinstance(error, (commands.CheckFailure, discord.app_commands.CheckFailure)):
-        return str(error) or "You can't use that command here."
-    if isinstance(error, (commands.BadArgument, commands.TooManyArguments)):
-        return f"{error} Try `{prefix}help`."
+        return DISCORD.text(str(error)) or "You can't use that command here."
+    if isinstance(error, commands.UserInputError):  # bad or unparsable arguments (an unclosed quote)
+        return f"{DISCORD.text(str(error))} Try `{prefix}help`."
     if isinstance(error, PapersBotError):
-        return str(error)
+        return DISCORD.text(str(error))
     return None
 
 
@@ -101,8 +103,9 @@ class RedactToken(logging.Filter):
             message = record.getMessage()
             if self.token in message:
                 record.msg, record.args = message.replace(self.token, "[token]"), None
-            if record.exc_info and record.exc_info[1] and self.token in str(record.exc_info[1]):
-                record.exc_text = logging.Formatter().formatException(record.exc_info).replace(self.token, "[token]")
+            if record.exc_info:  # the whole traceback: the token may be in a chained exception's text
+                text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+                record.exc_text = text.replace(self.token, "[token]")
         return True
 
 

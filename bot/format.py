@@ -16,10 +16,19 @@ from retrieval.analysis import term_spans
 from retrieval.answer import Answer
 from retrieval.search import SearchResult
 
-# What Discord's markdown parses: emphasis, code, spoilers, links; quotes, headers and lists at a line start.
-_MARKDOWN = re.compile(r"([\\*_`~|\[\]])|^(\s*)([>#-]|\d+\.)", re.MULTILINE)
-_MENTION = re.compile(r"@(everyone|here|[!&]?\d+)|<(@[!&]?|#)(\d+)>", re.IGNORECASE)
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# What Discord's markdown parses. Escaped wherever they stand: emphasis, code, spoilers, links, timestamps and
+# `<...>` tags, quotes and headings (a long reply split mid-line starts its next message there). Lists only
+# where they could start one: before a space, or at a line start.
+_MARKDOWN = re.compile(r"[\\*_`~|\[\]<>#]|(?:[-+]|\d+\.)(?=\s|$)|^\s*(?:[-+]|\d+\.)", re.MULTILINE)
+_MENTION = re.compile(r"@(?=everyone|here|[!&]?\d)", re.IGNORECASE)  # @everyone, @here, <@id>, <@!id>, <@&id>
+# Control and format characters (Unicode Cc, Cf: escapes, zero-width and bidi marks, which can split
+# `@every\u200bone` or reorder a line), and line/paragraph separators. Tab and newline stay.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+_CODE = re.compile(r"(?:[^\W_]|[.:/+-]){1,100}")  # an id shown as code: nothing in it can be markdown
 ZWSP = "\u200b"
 
 
@@ -29,14 +38,13 @@ def safe_url(url: str | None) -> str | None:
     url = (url or "").strip()
     if not re.match(r"https?://[^\s/]", url, re.IGNORECASE):
         return None
-    return quote(_INVISIBLE.sub("", url), safe=":/?#&=+,;%-._~!$'*")
+    return quote(_UNSAFE.sub("", url), safe=":/?#&=+,;%-._~!$'")
 
 
 def _escape(m: re.Match[str]) -> str:
-    if m.group(1):
-        return "\\" + m.group(1)
-    mark = m.group(3)
-    return m.group(2) + (mark[:-1] + "\\." if mark.endswith(".") else "\\" + mark)
+    s = m.group()
+    at = len(s) - 1 if s.endswith(".") else len(s) - len(s.lstrip())  # `1\.`, `  \-`, `\*`
+    return s[:at] + "\\" + s[at:]
 
 
 @dataclass(frozen=True)
@@ -45,11 +53,10 @@ class Style:
 
     def text(self, s: str | None) -> str:
         """Untrusted text (titles, abstracts, names, queries) made inert: no formatting, no mentions."""
-        s = _INVISIBLE.sub("", s or "")
+        s = _UNSAFE.sub("", s or "")
         if not self.markdown:
             return s
-        s = _MARKDOWN.sub(_escape, s)
-        return _MENTION.sub(lambda m: m.group(0).replace("@", "@" + ZWSP).replace("<#", "<#" + ZWSP), s)
+        return _MENTION.sub("@" + ZWSP, _MARKDOWN.sub(_escape, s))
 
     def bold(self, s: str) -> str:
         return f"**{s}**" if self.markdown else s
@@ -61,9 +68,8 @@ class Style:
         return f"[{label}](<{url}>)" if self.markdown else f"{label}: {url}"
 
     def code(self, s: str) -> str:
-        if not self.markdown:
-            return s
-        return f"`{_MENTION.sub(lambda m: m.group(0).replace('@', '@' + ZWSP), s.replace('`', ''))}`"
+        """An id: as code where it is a plain word (to copy cleanly), else as inert text."""
+        return f"`{s}`" if self.markdown and _CODE.fullmatch(s) else self.text(s)
 
     def highlight(self, s: str, terms: Iterable[str]) -> str:
         """`s` made inert, with the words matching `terms` in bold."""
@@ -80,6 +86,11 @@ class Style:
 
 DISCORD = Style(markdown=True)
 PLAIN = Style(markdown=False)
+
+
+def footer_text(s: str | None) -> str:
+    """Untrusted text for an embed footer, which Discord shows as written: no controls, no mentions."""
+    return _MENTION.sub("@" + ZWSP, PLAIN.text(s))
 
 
 def authors_line(paper: dict[str, Any], style: Style, *, limit: int = 4) -> str:

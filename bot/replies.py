@@ -11,12 +11,12 @@ from typing import Any
 
 from bot.format import (
     DISCORD,
-    PLAIN,
     Style,
     format_answer,
     format_author,
     format_load,
     format_stats,
+    footer_text,
     no_hits,
     paper_authors,
     paper_line,
@@ -101,8 +101,8 @@ def pagify(text: str, limit: int = MESSAGE) -> list[str]:
             cut = window.rfind("\n")
         if cut < limit // 2:
             cut = window.rfind(" ")
-        if cut <= 0:
-            cut = limit
+        if cut <= 0:  # one long word: cut it, but never between a backslash and the character it escapes
+            cut = limit - (limit - len(window.rstrip("\\"))) % 2
         pages.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     if text.strip() or not pages:
@@ -179,7 +179,7 @@ def paper_reply(library: Library, paper_id: str, *, style: Style = DISCORD) -> R
         url=safe_url(paper["url"]),
         description=style.text(paper["abstract"]),
         fields=fields,
-        footer=f"id {PLAIN.text(paper['id'])}{untitled}",  # footers are not markdown
+        footer=f"id {footer_text(paper['id'])}{untitled}",
     )
     return Reply(cards=fit([card]))
 

@@ -476,19 +476,26 @@ LISTING_SUFFIXES = {".txt", ".json", ".jsonl", ".ndjson", ""}
 
 def listing_files(paths: list[str | Path]) -> list[Path]:
     """The files to load for `paths`: named files as they are; in folders, every non-hidden listing file
-    (.txt, .json, .jsonl, .ndjson or no suffix; READMEs and other documents are passed over), sorted."""
+    (.txt, .json, .jsonl, .ndjson or no suffix; READMEs and other documents are passed over), sorted. Nothing
+    outside a folder is read through it: a link in it to a file or folder elsewhere is refused, by name."""
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = sorted(
-                f
-                for f in p.rglob("*")
-                if f.is_file()
-                and f.suffix.lower() in LISTING_SUFFIXES
-                and not any(part.startswith(".") or part.endswith(".index") for part in f.relative_to(p).parts)
-                and not f.name.upper().startswith("README")
-            )
-            files.extend(found)
+            root = p.resolve()
+            found = []
+            for f in p.rglob("*"):
+                if any(part.startswith(".") or part.endswith(".index") for part in f.relative_to(p).parts):
+                    continue
+                if f.suffix.lower() not in LISTING_SUFFIXES or f.name.upper().startswith("README"):
+                    continue
+                if not f.resolve().is_relative_to(root):
+                    raise ParseError(
+                        f"links outside {p}; put the file itself in the folder (links out of it are not read)",
+                        file=str(f),
+                    )
+                if f.is_file():
+                    found.append(f)
+            files.extend(sorted(found))
         elif p.exists():
             files.append(p)
         else:

@@ -41,10 +41,9 @@ class Admin(commands.Cog):
         if not await is_admin(ctx):
             raise NotAdmin()
         attachments = list(ctx.message.attachments) if ctx.interaction is None else [file] if file else []
-        limit = self.bot.config.max_attachment_bytes  # type: ignore[attr-defined]
-        for a in attachments:
-            if a.size > limit:
-                raise commands.BadArgument(f"{a.filename} is {a.size:,} bytes; attached listings can be at most {limit:,}.")
+        limit, size = self.bot.config.max_attachment_bytes, sum(a.size for a in attachments)  # type: ignore[attr-defined]
+        if size > limit:  # they are held in memory while they load
+            raise commands.BadArgument(f"The attached listings are {size:,} bytes; they can be at most {limit:,} in all.")
         await ctx.defer()
         attached = [(f"attachment/{a.filename}", await a.read()) for a in attachments]
         folder = self.bot.config.data_dir or sample_folder()  # type: ignore[attr-defined]
