@@ -110,14 +110,14 @@ def search(obj: LibraryContext, query: str, k: int, as_json: bool) -> None:
                     "took_ms": round(result.took_ms, 3),
                     "results": [hit_json(h.paper, h.score) for h in result.hits],
                 }
-                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+                sys.stdout.write(json.dumps(record) + "\n")
                 sys.stdout.flush()
             return
         result = library.search(query, k=k)
     except PapersBotError as e:
         _fail(e)
     if as_json:
-        click.echo(json.dumps([hit_json(h.paper, h.score) for h in result.hits], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([hit_json(h.paper, h.score) for h in result.hits], indent=2))
     else:
         click.echo(fmt.format_hits(result))
 
@@ -143,7 +143,7 @@ def ask(obj: LibraryContext, question: str, as_json: bool) -> None:
         ],
         "nearest": [hit_json(h.paper, h.score) for h in answer.nearest],
     }
-    click.echo(json.dumps(record, indent=2, ensure_ascii=False))
+    click.echo(json.dumps(record, indent=2))
 
 
 def _show(call: Any, formatter: Any, as_json: bool) -> None:
@@ -151,7 +151,7 @@ def _show(call: Any, formatter: Any, as_json: bool) -> None:
         found = call()
     except PapersBotError as e:
         _fail(e)
-    click.echo(json.dumps(found, indent=2, ensure_ascii=False) if as_json else formatter(found))
+    click.echo(json.dumps(found, indent=2) if as_json else formatter(found))
 
 
 @cli.command()

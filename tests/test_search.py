@@ -68,7 +68,6 @@ def test_any_query_is_answered_without_error(library, query):
 def test_tantivy_syntax_is_never_syntax(library):
     # `title:` is no filter of ours: its words are searched, not a tantivy field.
     assert titles(library, "title:seismic", k=1) == titles(library, "title seismic", k=1)
-    assert library.search("AND OR NOT ( ) [ ] ^ ~ * ?", k=5).hits == [] or True  # never raises
     assert library.search("-seismic", k=5).hits == []  # only an exclusion: nothing to search for
 
 
