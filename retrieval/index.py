@@ -13,7 +13,7 @@ import logging
 import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import tantivy
@@ -131,9 +131,19 @@ class Snapshot:
     schema: tantivy.Schema
     _searcher: tantivy.Searcher
     store_version: str | None
+    _abstract_df: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def searcher(self) -> tantivy.Searcher:
         return self._searcher
+
+    def abstract_df(self, term: str) -> int:
+        """How many papers' abstracts hold `term` (remembered: the snapshot never changes)."""
+        df = self._abstract_df.get(term)
+        if df is None:
+            if len(self._abstract_df) > 500_000:
+                self._abstract_df.clear()
+            df = self._abstract_df[term] = self._searcher.doc_freq("abstract", term)
+        return df
 
 
 class IndexUpdate:

@@ -125,7 +125,7 @@ def build_query(index: Snapshot, text: str | ParsedQuery) -> tuple[tantivy.Query
     return tantivy.Query.boolean_query(parts), terms
 
 
-def feedback_terms(papers: list[dict[str, Any]], scores: list[float], searcher: tantivy.Searcher,
+def feedback_terms(papers: list[dict[str, Any]], scores: list[float], index: Snapshot,
                    exclude: set[str]) -> list[tuple[str, float]]:
     """The FEEDBACK_TERMS words that best describe the top papers, with weights (the best scaled to 1)."""
     weights: Counter[str] = Counter()
@@ -135,10 +135,10 @@ def feedback_terms(papers: list[dict[str, Any]], scores: list[float], searcher: 
             weights[term] += score * count / len(tokens)
     # idf (one index look-up a word) only for the strongest candidates: the same choice on Cranfield, far fewer
     # look-ups than every word of ten abstracts.
-    total = max(searcher.num_docs, 1)
+    total = max(index.searcher().num_docs, 1)
     common = FEEDBACK_MAX_SHARE * total
     candidates = [(t, w) for t, w in weights.most_common() if t not in exclude][: FEEDBACK_TERMS * 5]
-    candidates = [(t, w, df) for t, w in candidates if (df := searcher.doc_freq("abstract", t)) <= common]
+    candidates = [(t, w, df) for t, w in candidates if (df := index.abstract_df(t)) <= common]
     scored = [(t, w * math.log(1 + total / (1 + df))) for t, w, df in candidates]
     best = sorted(scored, key=lambda tw: -tw[1])[:FEEDBACK_TERMS]
     return [(t, w / best[0][1]) for t, w in best] if best and best[0][1] > 0 else []
@@ -173,7 +173,7 @@ def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10
             first = _top(searcher, query, FEEDBACK_DOCS)
             papers.update((p["id"], p) for p in get_papers(db, [pid for _, pid in first]))
             found = [(papers[pid], score) for score, pid in first if pid in papers]
-            extra = feedback_terms([p for p, _ in found], [s for _, s in found], searcher, set(terms))
+            extra = feedback_terms([p for p, _ in found], [s for _, s in found], index, set(terms))
             if extra:
                 query = expand(index, query, extra)
         newest = parsed.sort_by_date or not terms
@@ -188,7 +188,7 @@ def related(db: sqlite_utils.Database, index: Snapshot, paper_id: str, *, k: int
     """Papers like `paper_id`: ranked by the words that best describe it (the feedback terms of one paper)."""
     paper = get_paper(db, paper_id)
     searcher = index.searcher()
-    words = feedback_terms([paper], [1.0], searcher, set())
+    words = feedback_terms([paper], [1.0], index, set())
     result = SearchResult(query=f"related {paper_id}", terms=[w for w, _ in words])
     if not words:
         return result

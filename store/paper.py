@@ -122,8 +122,10 @@ def merge(old: Paper, new: Paper) -> Paper:
 
 def normalise_title(title: str) -> str:
     """The form two listings of one paper's title share: case, accents, punctuation and spacing folded."""
-    folded = unicodedata.normalize("NFKD", title.casefold())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    folded = title.casefold()
+    if not folded.isascii():  # (ASCII has no accents to fold: most titles skip the per-character pass)
+        folded = unicodedata.normalize("NFKD", folded)
+        folded = "".join(c for c in folded if not unicodedata.combining(c))
     return " ".join(_NOT_WORD.sub(" ", folded).split())
 
 
