@@ -89,7 +89,7 @@ def coverage(paper: dict[str, Any], terms: list[str]) -> float:
 
 def ask(db: sqlite_utils.Database, index: Snapshot, question: str, *, k: int = 3) -> Answer:
     """Answer a plain-language question with passages from the papers that match it well."""
-    result = search(db, index, question, k=max(k, 5))
+    result = search(db, index, question, k=max(k, 5), feedback=True)
     answer = Answer(question=question, terms=result.terms)
     top = result.hits[0].score if result.hits else 0.0
     covered = [(h, coverage(h.paper, result.terms)) for h in result.hits]

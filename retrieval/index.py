@@ -131,18 +131,19 @@ class Snapshot:
     schema: tantivy.Schema
     _searcher: tantivy.Searcher
     store_version: str | None
-    _abstract_df: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    _doc_freq: dict[tuple[str, str], int] = field(default_factory=dict, compare=False, repr=False)
 
     def searcher(self) -> tantivy.Searcher:
         return self._searcher
 
-    def abstract_df(self, term: str) -> int:
-        """How many papers' abstracts hold `term` (remembered: the snapshot never changes)."""
-        df = self._abstract_df.get(term)
+    def doc_freq(self, field_name: str, term: str) -> int:
+        """How many papers hold `term` in the field (remembered: the snapshot never changes)."""
+        key = (field_name, term)
+        df = self._doc_freq.get(key)
         if df is None:
-            if len(self._abstract_df) > 500_000:
-                self._abstract_df.clear()
-            df = self._abstract_df[term] = self._searcher.doc_freq("abstract", term)
+            if len(self._doc_freq) > 500_000:
+                self._doc_freq.clear()
+            df = self._doc_freq[key] = self._searcher.doc_freq(field_name, term)
         return df
 
 

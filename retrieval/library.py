@@ -147,9 +147,9 @@ class Library:
                     del self._snapshots[next(iter(self._snapshots))]
             return found
 
-    def search(self, query: str, *, k: int = 10) -> SearchResult:
+    def search(self, query: str, *, k: int = 10, feedback: bool = False) -> SearchResult:
         with self.reading() as (db, snapshot):
-            return search(db, snapshot, query, k=k)
+            return search(db, snapshot, query, k=k, feedback=feedback)
 
     def ask(self, question: str, *, k: int = 3) -> Answer:
         with self.reading() as (db, snapshot):

@@ -30,9 +30,12 @@ PAIR_SLOP = 1
 FEEDBACK_DOCS = 10
 FEEDBACK_TERMS = 10
 FEEDBACK_WEIGHT = 0.3
-FEEDBACK_MAX_SHARE = 1.0  # feedback words must be in at most this share of papers
-MAX_TERMS = 64
-_NOT_NAMES = frozenset(QUESTION_WORDS) | {"and", "or", "the", "of", "in", "on", "for", "to", "with", "by", "a", "an"}  # a 5,000-character query is still one query, not thousands of clauses
+FEEDBACK_MAX_SHARE = 0.1  # a word in more of the papers is never a feedback word: it says little and costs a lot
+MAX_TERMS = 64  # a 5,000-character query is still one query, not thousands of clauses
+BM25_K1 = 1.2  # tantivy's
+# Words in more than this share of the papers are scored only on the papers the rarer words find (`_pruned`).
+COMMON_SHARE = 0.05
+_NOT_NAMES = frozenset(QUESTION_WORDS) | {"and", "or", "the", "of", "in", "on", "for", "to", "with", "by", "a", "an"}
 
 
 @dataclass
@@ -92,37 +95,100 @@ def _filters(index: Snapshot, parsed: ParsedQuery) -> list[tantivy.Query]:
     return [tantivy.Query.const_score_query(q, 0.0) for q in found]
 
 
-def build_query(index: Snapshot, text: str | ParsedQuery) -> tuple[tantivy.Query | None, list[str]]:
-    """The tantivy query for what a person typed, built from parsed, analysed parts (never parsed as syntax).
+@dataclass
+class Plan:
+    """What a person typed as tantivy queries, built from parsed, analysed parts (never parsed as syntax)."""
 
-    None when nothing can match (no words and no filters)."""
+    terms: list[str]
+    full: tantivy.Query  # every clause, every match: exact, and the cost of every posting of every word
+    pruned: tantivy.Query | None = None  # the same ranking at the top, for less (see `_pruned`); None: use full
+    bound: float = 0.0  # the most a paper found by `full` but not by `pruned` can score
+
+    def top(self, searcher: tantivy.Searcher, k: int, *, by_date: bool = False) -> list[tuple[float, str]]:
+        """The k best papers: from `pruned` when its k-th score beats `bound` (then no other paper can be in
+        the top k), else from `full`."""
+        if self.pruned is not None and not by_date:
+            found = _top(searcher, self.pruned, k)
+            if len(found) == k and found[-1][0] > self.bound:
+                return found
+        return _top(searcher, self.full, k, by_date=by_date)
+
+
+@dataclass
+class _Clause:
+    query: tantivy.Query
+    words: tuple[tuple[str, str], ...]  # the (field, term)s a paper must hold to match it
+    most: float  # the most it can add to a paper's score
+
+
+def _term_clause(index: Snapshot, field: str, term: str, boost: float) -> _Clause:
+    query = tantivy.Query.boost_query(tantivy.Query.term_query(index.schema, field, term), boost)
+    return _Clause(query, ((field, term),), boost * _most_idf(index, field, term) * (BM25_K1 + 1))
+
+
+def _pair_clause(index: Snapshot, field: str, a: str, b: str) -> _Clause:
+    query = tantivy.Query.phrase_query(index.schema, field, [a, b], slop=PAIR_SLOP)
+    # tantivy scores a phrase as one term whose idf is the sum of its words' idfs.
+    most = PAIR_BOOST * (_most_idf(index, field, a) + _most_idf(index, field, b)) * (BM25_K1 + 1)
+    return _Clause(tantivy.Query.boost_query(query, PAIR_BOOST), ((field, a), (field, b)), most)
+
+
+def _most_idf(index: Snapshot, field: str, term: str) -> float:
+    """At least the idf tantivy gives `term`: ln(1 + (N - df + 0.5) / (df + 0.5)), with N taken as twice the live
+    papers (tantivy may count deleted ones not yet merged away, and a larger N only raises the bound)."""
+    n = 2 * max(index.searcher().num_docs, 1)
+    df = index.doc_freq(field, term)
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def build_query(index: Snapshot, text: str | ParsedQuery) -> Plan | None:
+    """The queries for what a person typed; None when nothing can match (no words and no filters)."""
     parsed = text if isinstance(text, ParsedQuery) else parse_query(text)
     terms = list(dict.fromkeys(question_terms(parsed.text)))[:MAX_TERMS] if parsed.text else []
     names = [n for n in dict.fromkeys(name_analyzer().analyze(parsed.text)) if len(n) > 1 and n not in _NOT_NAMES]
-    names = names[:MAX_TERMS]
-    clauses = []
-    for term in terms:
-        for name, boost in FIELD_BOOSTS.items():
-            q = tantivy.Query.term_query(index.schema, name, term)
-            clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost)))
-    for first, second in zip(terms, terms[1:]):
-        for name in FIELD_BOOSTS:
-            q = tantivy.Query.phrase_query(index.schema, name, [first, second], slop=PAIR_SLOP)
-            clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, PAIR_BOOST)))
-    for name in names:
-        q = tantivy.Query.term_query(index.schema, "authors", name)
-        clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, AUTHOR_BOOST)))
+    words = [_term_clause(index, f, t, boost) for t in terms for f, boost in FIELD_BOOSTS.items()]
+    words += [_term_clause(index, "authors", n, AUTHOR_BOOST) for n in names[:MAX_TERMS]]
+    pairs = [_pair_clause(index, f, a, b) for a, b in zip(terms, terms[1:]) for f in FIELD_BOOSTS]
     filters = _filters(index, parsed)
-    excluded = [q for q in map(lambda e: _text_match(index, e), parsed.excluded) if q is not None]
-    if not clauses and not filters and not parsed.sort_by_date:
-        return None, terms
-    if not filters and not excluded:
-        return tantivy.Query.boolean_query(clauses), terms
-    # Words still have to match when there are filters: the filters narrow, they do not replace them.
-    base = tantivy.Query.boolean_query(clauses) if clauses else tantivy.Query.term_query(index.schema, "kind", "paper")
-    parts = [(tantivy.Occur.Must, base)] + [(tantivy.Occur.Must, f) for f in filters]
-    parts += [(tantivy.Occur.MustNot, e) for e in excluded]
-    return tantivy.Query.boolean_query(parts), terms
+    if not words and not filters and not parsed.sort_by_date:
+        return None  # (exclusions alone select nothing to rank)
+    narrow = [(tantivy.Occur.Must, f) for f in filters]
+    narrow += [(tantivy.Occur.MustNot, e) for e in map(lambda e: _text_match(index, e), parsed.excluded) if e is not None]
+
+    def narrowed(query: tantivy.Query | None) -> tantivy.Query:
+        # Words still have to match when there are filters: the filters narrow, they do not replace them.
+        base = query or tantivy.Query.term_query(index.schema, "kind", "paper")
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, base), *narrow]) if narrow else base
+
+    plan = Plan(terms, narrowed(_should([c.query for c in words + pairs]) if words else None))
+    pruned = _pruned(index, words, pairs)
+    if pruned is not None:
+        plan.pruned, plan.bound = narrowed(pruned[0]), pruned[1]
+    return plan
+
+
+def _pruned(index: Snapshot, words: list[_Clause], pairs: list[_Clause]) -> tuple[tantivy.Query, float] | None:
+    """The query without the cost of walking its commonest words (MaxScore, as far as tantivy's queries go).
+
+    tantivy scores every paper that matches any word, so a word in a quarter of all papers costs a quarter of
+    the collection on every query. Here a word in more than COMMON_SHARE of the papers (in that field) only
+    scores the papers that the rarer words find: it is nested as an optional clause, which tantivy seeks to
+    those papers rather than walking. A paper holding only common words is not found, and it could score at
+    most the sum of their clauses' bounds (the returned bound): when the k-th paper found scores more, the
+    top k are exact (`Plan.top`)."""
+    n = max(index.searcher().num_docs, 1)
+    common = {w for c in words for w in c.words if index.doc_freq(*w) > COMMON_SHARE * n}
+    walked = [c for c in words + pairs if not common.issuperset(c.words)]
+    if not walked or len(walked) == len(words) + len(pairs):
+        return None
+    # (A pair with a rare word stays walked: tantivy walks the rare word's papers to find it, which is cheap,
+    # while seeking a phrase means reading word positions for every paper found.)
+    query = _should([c.query for c in walked])
+    seeked = [c for c in words + pairs if common.issuperset(c.words)]
+    for c in seeked:
+        query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Should, c.query)])
+    # Only clauses made of common words alone can match a paper the others do not find.
+    return query, sum(c.most for c in seeked)
 
 
 def feedback_terms(papers: list[dict[str, Any]], scores: list[float], index: Snapshot,
@@ -138,7 +204,7 @@ def feedback_terms(papers: list[dict[str, Any]], scores: list[float], index: Sna
     total = max(index.searcher().num_docs, 1)
     common = FEEDBACK_MAX_SHARE * total
     candidates = [(t, w) for t, w in weights.most_common() if t not in exclude][: FEEDBACK_TERMS * 5]
-    candidates = [(t, w, df) for t, w in candidates if (df := index.abstract_df(t)) <= common]
+    candidates = [(t, w, df) for t, w in candidates if (df := index.doc_freq("abstract", t)) <= common]
     scored = [(t, w * math.log(1 + total / (1 + df))) for t, w, df in candidates]
     best = sorted(scored, key=lambda tw: -tw[1])[:FEEDBACK_TERMS]
     return [(t, w / best[0][1]) for t, w in best] if best and best[0][1] > 0 else []
@@ -154,8 +220,11 @@ def expand(index: Snapshot, query: tantivy.Query, terms: list[tuple[str, float]]
     return tantivy.Query.boolean_query(clauses)
 
 
-def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10) -> SearchResult:
-    """The `k` papers that best answer `text` (query language included), best first, with their records."""
+def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10, feedback: bool = False) -> SearchResult:
+    """The `k` papers that best answer `text` (query language included), best first, with their records.
+
+    With `feedback` (questions), pseudo-relevance feedback re-ranks them: better answers to questions, and a
+    second pass over every paper that matches (about twice the time, and more with common feedback words)."""
     started = time.perf_counter()
     text = clean(text)
     parsed = parse_query(text)
@@ -164,20 +233,22 @@ def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10
         result.query = text
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
-    query, terms = build_query(index, parsed)
-    result = SearchResult(query=text, terms=terms, parsed=parsed)
-    if query is not None and k > 0:
+    plan = build_query(index, parsed)
+    result = SearchResult(query=text, terms=plan.terms if plan else [], parsed=parsed)
+    if plan is not None and k > 0:
         searcher = index.searcher()
         papers: dict[str, dict[str, Any]] = {}
-        if FEEDBACK_TERMS and terms and not parsed.sort_by_date:
-            first = _top(searcher, query, FEEDBACK_DOCS)
+        newest = parsed.sort_by_date or not plan.terms
+        scored = None
+        if feedback and FEEDBACK_TERMS and not newest:
+            first = plan.top(searcher, FEEDBACK_DOCS)
             papers.update((p["id"], p) for p in get_papers(db, [pid for _, pid in first]))
             found = [(papers[pid], score) for score, pid in first if pid in papers]
-            extra = feedback_terms([p for p, _ in found], [s for _, s in found], index, set(terms))
+            extra = feedback_terms([p for p, _ in found], [s for _, s in found], index, set(plan.terms))
             if extra:
-                query = expand(index, query, extra)
-        newest = parsed.sort_by_date or not terms
-        scored = _top(searcher, query, k, by_date=newest)
+                scored = _top(searcher, expand(index, plan.full, extra), k)
+        if scored is None:
+            scored = plan.top(searcher, k, by_date=newest)
         papers.update((p["id"], p) for p in get_papers(db, [pid for _, pid in scored if pid not in papers]))
         result.hits = [Hit(papers[pid], score) for score, pid in scored if pid in papers]
     result.took_ms = (time.perf_counter() - started) * 1000

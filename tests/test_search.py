@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 from retrieval.analysis import analyze, question_terms
+from retrieval.library import Library
+from retrieval.search import _top, build_query
+from tests.conftest import arxiv_record, write_jsonl
 
 
 def titles(library, query, k=3):
@@ -128,3 +134,56 @@ def test_related_papers(library):
     assert "Diffusion" in hits[0].paper["display_title"] or "diffusion" in hits[0].paper["abstract"]
     with pytest.raises(Exception, match="no paper has the id"):
         library.search("related nope")
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """4,000 synthetic arXiv papers with a Zipf vocabulary (bench/scale.py's), and 60 queries drawn from it."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import scale
+
+    folder = tmp_path_factory.mktemp("synthetic")
+    vocabulary = scale.generate(folder / "papers.jsonl", 4000)
+    library = Library(folder / "papers.db", sample_if_new=False)
+    library.load([folder / "papers.jsonl"])
+    yield library, scale.queries(vocabulary, 60)
+    library.close()
+
+
+@pytest.mark.parametrize("k, pruned_at_least", [(1, 5), (10, 5), (50, 0)])
+def test_pruned_queries_rank_exactly_as_the_full_ones(synthetic, k, pruned_at_least):
+    """`Plan.top` takes the pruned query's answer only when no paper it skipped could be in the top k: every
+    answer must equal the full query's, papers and scores, and pruning must actually have answered some."""
+    library, queries = synthetic
+    answered_by_pruning = 0
+    with library.reading() as (_, snapshot):
+        searcher = snapshot.searcher()
+        for query in queries + [q + " year:2010-2015" for q in queries[:10]]:
+            plan = build_query(snapshot, query)
+            full, top = _top(searcher, plan.full, k), plan.top(searcher, k)
+            assert [pid for _, pid in top] == [pid for _, pid in full], query
+            assert [score for score, _ in top] == pytest.approx([score for score, _ in full], rel=1e-5), query
+            if plan.pruned is not None:
+                pruned = _top(searcher, plan.pruned, k)
+                answered_by_pruning += len(pruned) == k and pruned[-1][0] > plan.bound
+    assert answered_by_pruning >= pruned_at_least
+
+
+def test_pruning_falls_back_when_common_words_alone_outrank(tmp_path):
+    """Papers that hold only common words, many times in short abstracts, outscore the few long ones holding
+    the rare word. The pruned query never finds them, so its answer must be refused for the full one."""
+    common = [arxiv_record(id=f"2401.{i:05d}", title=f"Note {i}", abstract="alpha beta gamma " * 5) for i in range(200)]
+    filler = [arxiv_record(id=f"2402.{i:05d}", title=f"Other {i}", abstract="delta epsilon") for i in range(200)]
+    rare = [arxiv_record(id=f"2403.{i:05d}", title=f"Rare {i}", abstract="zyxwv " + "lorem ipsum dolor " * 30)
+            for i in range(15)]
+    library = Library(tmp_path / "papers.db", sample_if_new=False)
+    library.load([write_jsonl(tmp_path / "papers.jsonl", common + filler + rare)])
+    try:
+        with library.reading() as (_, snapshot):
+            plan = build_query(snapshot, "zyxwv alpha beta gamma")
+            assert plan.pruned is not None
+            pruned = _top(snapshot.searcher(), plan.pruned, 10)
+            assert {pid[:4] for _, pid in pruned} == {"2403"}  # it only knows the rare word's papers
+        assert {h.paper["id"][:4] for h in library.search("zyxwv alpha beta gamma", k=10).hits} == {"2401"}
+    finally:
+        library.close()
