@@ -195,8 +195,9 @@ def paper_row(p: Paper) -> dict[str, Any]:
         "links": json.dumps(links),
         "title_key": p.title_key,
     }
-    # Every stored value in column order and every source, as one repr (so None and "None", 1 and "1" differ).
-    content = repr((*row.values(), *sorted((s.file, s.line, s.format) for s in p.sources)))
+    # Every stored value in column order, as one repr (so None and "None", 1 and "1" differ). Not the sources:
+    # the same paper read from a new file, or another line, is not a change to re-index.
+    content = repr(tuple(row.values()))
     row["content_hash"] = hashlib.blake2b(content.encode(), digest_size=8).hexdigest()
     return row
 
@@ -256,6 +257,7 @@ class _Loader:
     def load_batch(self, batch: list[Paper]) -> None:
         known = self._existing(batch)
         pending: dict[str, tuple[Paper, dict]] = {}
+        moved: list[Paper] = []  # unchanged papers listed in other places
         for p in batch:
             matches = known.matches(p)
             base = None
@@ -283,6 +285,10 @@ class _Loader:
             if gone:
                 self._delete(gone)
             elif row["content_hash"] == current:
+                # The same paper, perhaps read from another file or line: only its sources may need writing.
+                stored = known.by_id[new_id][0].sources if new_id in known.by_id else None
+                if stored is None or set(stored) != set(merged.sources):
+                    moved.append(merged)
                 continue
             if new_id in known.by_id:
                 known.remove(new_id)
@@ -291,6 +297,7 @@ class _Loader:
             if self.sink is not None:
                 self.sink.upsert(row, replaces=replaces)
         self._write(pending.values())
+        self._write_sources(moved)
 
     def _hash_in_db(self, paper_id: str) -> str | None:
         row = self.db.conn.execute("SELECT content_hash FROM papers WHERE id = ?", [paper_id]).fetchone()
@@ -319,25 +326,29 @@ class _Loader:
         pending = list(pending)
         if not pending:
             return
-        self._delete([row["id"] for _, row in pending], papers=False)
+        ids = [row["id"] for _, row in pending]
+        self._delete(ids, tables=("paper_authors",))
         conn = self.db.conn
         conn.executemany(_INSERT_PAPER, [tuple(row[c] for c in PAPER_COLUMNS) for _, row in pending])
         conn.executemany(
             "INSERT INTO paper_authors (paper_id, position, name) VALUES (?, ?, ?)",
             [(row["id"], i, name) for paper, row in pending for i, name in enumerate(paper.authors)],
         )
-        conn.executemany(
+        self._write_sources([paper for paper, _ in pending])
+
+    def _write_sources(self, papers: list[Paper]) -> None:
+        self._delete([p.id for p in papers], tables=("sources",))
+        self.db.conn.executemany(
             "INSERT OR IGNORE INTO sources (paper_id, file, line, format) VALUES (?, ?, ?, ?)",
-            [(row["id"], s.file, s.line, s.format) for paper, row in pending for s in paper.sources],
+            [(p.id, s.file, s.line, s.format) for p in papers for s in p.sources],
         )
 
-    def _delete(self, ids: Sequence[str], *, papers: bool = True) -> None:
+    def _delete(self, ids: Sequence[str], *, tables: Sequence[str] = ("paper_authors", "sources", "papers")) -> None:
         for chunk in _chunks(list(ids), 500):
             marks = ", ".join("?" * len(chunk))
-            self.db.execute(f"DELETE FROM paper_authors WHERE paper_id IN ({marks})", chunk)
-            self.db.execute(f"DELETE FROM sources WHERE paper_id IN ({marks})", chunk)
-            if papers:
-                self.db.execute(f"DELETE FROM papers WHERE id IN ({marks})", chunk)
+            for table in tables:
+                column = "id" if table == "papers" else "paper_id"
+                self.db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
 
     def remove_unlisted(self) -> int:
         """With --replace: drop every paper this load did not list."""

@@ -49,6 +49,7 @@ def test_scale_benchmark_smoke(tmp_path):
     assert 0 < result["search_p50_ms"] <= result["search_p99_ms"]
     assert result["db_mb"] > 0 and result["index_mb"] > 0 and result["search_process_rss_mb"] > 10
     assert result["rank_bm25"]["p50_ms"] > 0
+    assert "0 added, 3 updated, 0 removed, 297 unchanged" in result["reload_1pct_changed_said"]
 
 
 def test_synthetic_words_are_distinct_and_shortest_first():

@@ -194,3 +194,27 @@ def test_load_into_a_new_database_holds_only_the_loaded_papers(tmp_path):
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "new.db"), "load", str(path)])
     assert "1 added, 0 updated, 0 removed" in result.output
     assert store.open_db(tmp_path / "new.db")["papers"].count == 1
+
+
+def test_the_same_papers_from_a_new_file_are_unchanged_with_new_sources(db, tmp_path):
+    """A new snapshot file (another name, papers on other lines) re-indexes only the papers that changed."""
+    records = [arxiv_record(id=f"2401.{i:05d}", title=f"Paper {i}") for i in range(5)]
+    store.load_listings(db, [read_listing(write_jsonl(tmp_path / "2024-01.jsonl", records))], replace=True)
+    records[2] = arxiv_record(id="2401.00002", title="Paper 2, revised")
+    changed: list[str] = []
+
+    class Sink:
+        def upsert(self, row, *, replaces):
+            changed.append(row["id"])
+
+        def delete(self, paper_id):
+            changed.append(paper_id)
+
+        def commit(self, store_version):
+            pass
+
+    new = write_jsonl(tmp_path / "2024-02.jsonl", list(reversed(records)))
+    summary = store.load_listings(db, [read_listing(new)], replace=True, sink=Sink())
+    assert (summary.updated, summary.unchanged, changed) == (1, 4, ["2401.00002"])
+    sources = store.get_paper(db, "2401.00004")["sources"]
+    assert [(s["file"], s["line"]) for s in sources] == [(str(new), 1)]
