@@ -5,11 +5,12 @@
 Generates N seeded synthetic abstracts (Zipf-distributed vocabulary of 50,000 words, 80-250 words each,
 titles and authors) as arXiv metadata JSON lines, then measures with fresh `papers-bot` processes: load
 throughput (parse + store + index, end to end), a re-load of the same file and one with 1% of the papers
-changed (only those are re-written and re-indexed), search latency p50/p99 over 3-8-word queries through the
-stdin batch mode, cold start (a new process answering one query), peak memory of the load and of the search
-process, and the database and index size on disk. The rank-bm25 baseline runs on the same documents and
-queries in the same run up to 100,000 papers (above that it is skipped: it rebuilds in memory and answers in
-seconds).
+changed (only those are re-written and re-indexed), search latency p50/p99 over 3-8-word queries through
+the stdin batch mode (every fourth with a filter: year, category, code or author), the same queries as
+questions (ranked with feedback, as `ask` does), cold start (a new process answering one query), peak
+memory of the load and of the search process, and the database and index size on disk. The rank-bm25
+baseline runs on the same documents and queries in the same run up to 100,000 papers (above that it is
+skipped: it rebuilds in memory and answers in seconds).
 """
 
 from __future__ import annotations
@@ -89,11 +90,30 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> list[str]:
     return list(vocab)
 
 
+FILTERS = ["year:2019-2021", "cat:CV", "has:code", "since 2015", 'author:"Wei Zhang"', "cat:LG year:2020"]
+
+
 def queries(vocab: list[str], count: int, *, seed: int = SEED + 1) -> list[str]:
     """3-8-word queries drawn from the vocabulary's frequent middle (words people search for)."""
     rng = np.random.default_rng(seed)
     pool = vocab[50:5000]
     return [" ".join(rng.choice(pool, size=int(rng.integers(3, 9)), replace=False)) for _ in range(count)]
+
+
+def with_filters(qs: list[str]) -> list[str]:
+    """Every fourth query with one of FILTERS added, in turn (the rest as they are)."""
+    return [f"{q} {FILTERS[i // 4 % len(FILTERS)]}" if i % 4 == 3 else q for i, q in enumerate(qs)]
+
+
+_QUESTIONS = (
+    "import json, sys, time\n"
+    "from retrieval.library import Library\n"
+    "library = Library(sys.argv[1], sample_if_new=False)\n"
+    "for line in sys.stdin:\n"
+    "    started = time.perf_counter()\n"
+    "    library.search(line.strip(), k=10, feedback=True)\n"
+    "    print(round((time.perf_counter() - started) * 1000, 3), flush=True)\n"
+)
 
 
 _LAUNCH = (
@@ -169,9 +189,13 @@ def measure(n: int, n_queries: int, out: Path) -> dict:
     changed = revise(data, out / f"arxiv-{n}-revised.jsonl", every=100)
     change_s, _, said = run([exe, "load", str(changed)], env=env)
     changed.unlink()
-    qs = queries(vocab, n_queries)
+    qs = with_filters(queries(vocab, n_queries))
     search_s, search_rss, lines = run([exe, "search", "--json", "-"], stdin="\n".join(qs).encode() + b"\n", env=env)
     took = [json.loads(line)["took_ms"] for line in lines.splitlines()]
+    filtered = [t for i, t in enumerate(took) if i % 4 == 3]
+    # Questions rank with pseudo-relevance feedback (`ask`): the same queries, timed in a fresh process.
+    _, _, asked = run([sys.executable, "-c", _QUESTIONS, str(db)], stdin="\n".join(qs).encode() + b"\n", env=env)
+    question_ms = [float(x) for x in asked.split()]
     cold = [run([exe, "search", qs[i], "-k", "10"], env=env)[0] for i in range(3)]
     result = {
         "n": n,
@@ -186,6 +210,10 @@ def measure(n: int, n_queries: int, out: Path) -> dict:
         "search_p50_ms": percentile(took, 50),
         "search_p99_ms": percentile(took, 99),
         "search_mean_ms": statistics.fmean(took),
+        "filtered_search_p50_ms": percentile(filtered, 50),
+        "filtered_search_p99_ms": percentile(filtered, 99),
+        "question_p50_ms": percentile(question_ms, 50),
+        "question_p99_ms": percentile(question_ms, 99),
         "search_process_rss_mb": search_rss / 1024,
         "cold_start_s": statistics.median(cold),
         "db_mb": size_on_disk(db) / 2**20,

@@ -47,6 +47,7 @@ def test_scale_benchmark_smoke(tmp_path):
     result = scale.measure(300, 20, tmp_path)
     assert result["n"] == 300 and result["load_papers_per_s"] > 0
     assert 0 < result["search_p50_ms"] <= result["search_p99_ms"]
+    assert 0 < result["filtered_search_p50_ms"] and 0 < result["question_p50_ms"] <= result["question_p99_ms"]
     assert result["db_mb"] > 0 and result["index_mb"] > 0 and result["search_process_rss_mb"] > 10
     assert result["rank_bm25"]["p50_ms"] > 0
     assert "0 added, 3 updated, 0 removed, 297 unchanged" in result["reload_1pct_changed_said"]
