@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from retrieval.library import Library, index_path
@@ -44,6 +46,17 @@ def test_bad_file_changes_nothing_and_names_the_file(library, tmp_path, sample_d
     with pytest.raises(UnknownFormatError, match="notes.txt"):
         library.load([sample_dir, tmp_path], replace=True)
     assert (library.stats(), ids_for(library, "diffusion")) == before
+
+
+def test_json_lone_surrogate_is_a_bad_line_and_the_rest_loads(library):
+    """`"\\ud800"` decoded to a string SQLite cannot store: the whole load failed with UnicodeEncodeError."""
+    records = [arxiv_record(id="2401.00001", title="Half a pair \ud800"), arxiv_record(id="2401.00002", title="\ud83d\ude00 Whole")]
+    data = "".join(json.dumps(r) + "\n" for r in records).encode()
+    summary = library.load([], attached=[("odd.jsonl", data)])
+    assert summary.added == 1
+    assert summary.warnings == ["odd.jsonl:1: not an arXiv metadata record (a \\u escape is half a surrogate pair, "
+                                "not a character); skipped"]
+    assert library.paper("2401.00002")["title"] == "\U0001f600 Whole"
 
 
 def test_index_behind_the_store_is_rebuilt_on_open(tmp_path):
