@@ -118,7 +118,8 @@ def merge(old: Paper, new: Paper) -> Paper:
 def normalise_title(title: str) -> str:
     """The form two listings of one paper's title share: case, accents, punctuation and spacing folded."""
     folded = unicodedata.normalize("NFKD", title.casefold())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    if not folded.isascii():  # no ASCII character is a combining mark; most titles skip this per-character pass
+        folded = "".join(c for c in folded if not unicodedata.combining(c))
     return " ".join(_NOT_WORD.sub(" ", folded).split())
 
 
