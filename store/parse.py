@@ -8,6 +8,7 @@ file and line; a file that cannot be read or is in no known format raises a Pars
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -25,7 +26,8 @@ HEADER = re.compile(
     r"(?P<date>(?P<month>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (?P<day>\d{1,2})(?:, (?P<year>\d{4}))?)"
     r"(?P<code>Code)?"
 )
-ET_AL = re.compile(r",?\s+et al\.?$")
+# The lookbehind starts a match only where a run of spaces starts: tried inside a long run, `\s+` made it quadratic.
+ET_AL = re.compile(r",?(?<!\s)\s+et al\.?$")
 ARXIV_LINE = re.compile(r"arXiv:\s*(\S+)")
 CREATED_LINE = re.compile(r"Created:\s*(\d{4}-\d{2}-\d{2})(?:\s+Updated:\s*(\d{4}-\d{2}-\d{2}))?")
 PROFILE_COUNT = re.compile(r"\d[\d,]*\s*Papers")
@@ -35,10 +37,17 @@ _NAME_WORD = (
     r"|(?:van|von|der|den|de|da|das|dos|do|du|di|del|della|la|le|bin|ibn|al|el|ten|ter|y|e)(?=\s))"
 )
 AUTHOR_NAME = re.compile(rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,5}}")
+# Where a split point may be, found at C speed; `_split_point` decides. Its superset: a character that is A-Z
+# or not ASCII, not after a space, quote or hyphen, before a-z, `.` or a character that is not ASCII.
+_SPLIT_HINT = re.compile(r"(?<![ \t'\u2019\-])[^\x00-\x40\x5b-\x7f](?=[^\x00-\x2d\x2f-\x60\x7b-\x7f])")
 _NAME_PREFIX = re.compile(r"(?:^|[\s,])(?:Mc|Mac|De|Di|Da|La|Le|Van|Von)$")
 _ONE_NAME = re.compile(r"[A-Z\u00C0-\u024F][\w'\u2019.\-]*")  # a mononym in a profile's author line
-MAX_LINE = 1 << 20
-MAX_WARNINGS = 1000  # per file; more are counted, not kept  # a JSON line longer than this is malformed, not a paper
+MAX_LINE = 1 << 20  # a JSON line longer than this is malformed, not a paper
+MAX_NAME = 200  # characters between commas: a longer stretch is not one author's name
+# `\ud800`: a JSON escape that may be half of a surrogate pair; after decoding, a lone half is not text.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_WARNINGS = 1000  # per file; more are counted, not kept
 
 
 @dataclass
@@ -144,16 +153,24 @@ def split_title_authors(line: str) -> tuple[str, list[str], bool] | None:
     line = line.strip()
     rest = ET_AL.sub("", line)
     truncated = rest != line
-    candidates = [i for i in range(1, len(rest) - 1) if _split_point(rest, i)]
-    for i in candidates:
-        authors = [a.strip() for a in rest[i:].split(",")]
-        if not all(AUTHOR_NAME.fullmatch(a) for a in authors) or not rest[:i].strip():
-            continue
-        first_end = i + len(authors[0])
-        if any(i < j < first_end for j in candidates):
-            continue
-        return rest[:i].strip(), authors, truncated
+    pieces = rest.split(",")
+    # Every piece after the last one that is not a name must be a name, so the split is in that one (within
+    # MAX_NAME characters of its end) or later. Each piece is checked once, split points are found by a regex:
+    # a long line takes linear time.
+    last_bad = max((k for k, p in enumerate(pieces) if not _is_name(p)), default=0)
+    end = sum(len(p) + 1 for p in pieces[: last_bad + 1]) - 1
+    hints = _SPLIT_HINT.finditer(rest, max(end - min(len(pieces[last_bad]), MAX_NAME), 1))
+    points = (m.start() for m in hints if _split_point(rest, m.start()))
+    for i, following in itertools.pairwise(itertools.chain(points, [len(rest)])):
+        end = rest.find(",", i)
+        first = rest[i : end if end >= 0 else len(rest)].strip()
+        if AUTHOR_NAME.fullmatch(first) and following >= i + len(first):
+            return rest[:i].strip(), [a.strip() for a in rest[i:].split(",")], truncated
     return None
+
+
+def _is_name(text: str) -> bool:
+    return len(text) <= MAX_NAME and AUTHOR_NAME.fullmatch(text.strip()) is not None
 
 
 def _split_point(text: str, i: int) -> bool:
@@ -161,7 +178,7 @@ def _split_point(text: str, i: int) -> bool:
         return False
     if not (text[i + 1].islower() or text[i + 1] == "."):
         return False
-    return not _NAME_PREFIX.search(text[:i])  # inside McDonald, MacKay, DeVries, LeCun
+    return not _NAME_PREFIX.search(text[max(i - 4, 0) : i])  # inside McDonald, MacKay, DeVries, LeCun
 
 
 def split_authors(line: str) -> tuple[list[str], bool, str | None]:
@@ -407,7 +424,7 @@ def _check_jsonl(open_binary: Callable[[], IO[bytes]], name: str) -> None:
                 continue
             try:
                 obj = json.loads((raw or b"").decode("utf-8-sig"))
-            except (UnicodeDecodeError, ValueError):
+            except (ValueError, RecursionError):  # RecursionError: nested too deep
                 obj = None
             if isinstance(obj, dict) and "id" in obj and ("title" in obj or "abstract" in obj):
                 return
@@ -438,10 +455,12 @@ def _stream_jsonl(open_binary: Callable[[], IO[bytes]], listing: Listing) -> Ite
                 obj = json.loads(raw.decode("utf-8-sig") if number == 1 else raw.decode("utf-8"))
                 if not isinstance(obj, dict):
                     raise ValueError("not a JSON object")
+                if _SURROGATE_ESCAPE.search(raw) and _SURROGATE.search(json.dumps(obj, ensure_ascii=False)):
+                    raise ValueError("a \\u escape is half a surrogate pair, not a character")
                 yield paper_from_arxiv_json(obj, Source(listing.file, number, listing.format))
             except UnicodeDecodeError:
                 listing.warn(f"{where}: not UTF-8 text; skipped")
-            except (ValueError, TypeError) as e:
+            except (ValueError, TypeError, RecursionError) as e:
                 listing.warn(f"{where}: not an arXiv metadata record ({_short(e)}); skipped")
 
 

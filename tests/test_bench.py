@@ -1,14 +1,16 @@
-"""The quality benchmark's metrics and readers, on numbers checkable by hand (the full run is bench/quality.py)."""
+"""The benchmarks' metrics and readers on numbers checkable by hand, and tiny runs of each bench/ script."""
 
 from __future__ import annotations
 
 import math
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+sys.path.insert(0, str(BENCH))
 import quality  # noqa: E402
 
 
@@ -59,3 +61,38 @@ def test_synthetic_words_are_distinct_and_shortest_first():
     vocabulary = scale.words(10_000)
     assert len(set(vocabulary)) == 10_000
     assert len(vocabulary[0]) <= len(vocabulary[500]) <= len(vocabulary[-1])
+
+
+def test_fuzz_benchmark_smoke(tmp_path):
+    """A tiny run of bench/fuzz.py end to end: every family and huge line once, outcomes, figures, exit 0."""
+    done = subprocess.run(
+        # A lenient time bound: on a busy machine tiny inputs time noisily (the bound is tested below).
+        [sys.executable, str(BENCH / "fuzz.py"), "--cases", "13", "--huge-mb", "0.2", "--baseline-mb", "0.5",
+         "--ratio", "1000", "--out", str(tmp_path / "failures")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "cases: 22" in done.stdout and "failures: 0" in done.stdout  # 13 mutated, 9 huge lines
+    import fuzz
+
+    for family in [*fuzz.FAMILIES, "huge-line"]:
+        assert f"\n  {family} " in done.stdout
+    assert "worst parse time per MB" in done.stdout and "x the baseline" in done.stdout
+    assert not (tmp_path / "failures").exists()
+
+
+def test_fuzz_benchmark_keeps_a_reproducer_of_each_broken_promise(tmp_path, monkeypatch):
+    import fuzz
+
+    result = fuzz.Result(baseline={"any": 1e-9})  # every case is "too slow" against this baseline
+    fuzz.run_case(result, "garbage", b"CVJan 1, 2024\nx\n", tmp_path / "f.db", tmp_path / "out", "slow")
+
+    def broken(data, *, name):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(fuzz, "read_listing_bytes", broken)
+    fuzz.run_case(result, "garbage", b"boom", tmp_path / "f.db", tmp_path / "out", "crash")
+    assert [(f["case"], f["why"].split(":")[0]) for f in result.failures] == [("slow", "too slow"), ("crash", "KeyError")]
+    assert (tmp_path / "out" / "crash.bin").read_bytes() == b"boom"
+    assert "KeyError: 'a bug'" in (tmp_path / "out" / "crash.txt").read_text()
+    assert result.outcomes["garbage", "foreign"] == 1

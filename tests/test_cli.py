@@ -78,6 +78,24 @@ def test_load_bad_file_exits_non_zero_naming_it(run, tmp_path):
     assert json.loads(run("stats", "--json").output)["papers"] == 62
 
 
+@pytest.mark.parametrize(
+    "contents, reason",
+    [
+        (b"CVJan 30, 2025\nDeep NetsAda Lovelace\n\xff\xfe\n", "3: not UTF-8 text (byte 0xff)"),
+        (b'{"papers": []}\n', "1: starts like JSON but its first line is not an arXiv metadata record"),
+    ],
+    ids=["invalid-utf8", "json-not-records"],
+)
+def test_load_unreadable_file_exits_non_zero_naming_file_line_and_reason(run, tmp_path, contents, reason):
+    run("stats")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(contents)
+    result = run("load", "--replace", str(bad))
+    assert result.exit_code == 1
+    assert f"Error: {bad}:{reason}" in result.output
+    assert json.loads(run("stats", "--json").output)["papers"] == 62
+
+
 def test_database_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERS_BOT_DB", str(tmp_path / "env.db"))
     result = CliRunner().invoke(cli, ["stats", "--json"])

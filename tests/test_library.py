@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
@@ -10,9 +11,9 @@ import pytest
 from retrieval.index import IndexUpdate
 from retrieval.library import Library, index_path
 from store import db as store
-from store.errors import StoreBusy, UnknownFormatError
+from store.errors import ParseError, StoreBusy, UnknownFormatError
 from store.parse import read_listing
-from tests.conftest import arxiv_record, write_jsonl
+from tests.conftest import FEED, arxiv_record, write_jsonl
 
 
 def ids_for(library: Library, query: str) -> list[str]:
@@ -50,6 +51,39 @@ def test_bad_file_changes_nothing_and_names_the_file(library, tmp_path, sample_d
     with pytest.raises(UnknownFormatError, match="notes.txt"):
         library.load([sample_dir, tmp_path], replace=True)
     assert (library.stats(), ids_for(library, "diffusion")) == before
+
+
+@pytest.mark.parametrize("which", ["binary", "unreadable", "json-not-records"])
+def test_unreadable_or_undecodable_file_changes_nothing_and_says_which_and_why(library, tmp_path, sample_dir, which):
+    if which == "binary":
+        bad, feed = tmp_path / "scan.txt", FEED.read_bytes()
+        bad.write_bytes(feed[:900] + b"\xff\xfe\x00garbage" + feed[900:])
+        line = feed.count(b"\n", 0, 900) + 1
+        error = rf"scan\.txt:{line}: not UTF-8 text \(byte 0xff\)"
+    elif which == "json-not-records":
+        bad = tmp_path / "list.json"
+        bad.write_text('{"papers": [\n{"id": "2401.00001"}\n]}\n')
+        error = r"list\.json:1: starts like JSON but its first line is not an arXiv metadata record"
+    else:
+        bad = Path("/proc/self/mem")  # opens, then every read fails: an unreadable file, even for root
+        if not bad.exists():
+            pytest.skip("needs Linux /proc")
+        error = r"/proc/\d+/mem: cannot read file \(Input/output error\)"
+    before = (library.stats(), ids_for(library, "diffusion"), library.index.store_version)
+    with pytest.raises(ParseError, match=error):
+        library.load([sample_dir, bad], replace=True)
+    assert (library.stats(), ids_for(library, "diffusion"), library.index.store_version) == before
+
+
+def test_json_lone_surrogate_is_a_bad_line_and_the_rest_loads(library):
+    """`"\\ud800"` decoded to a string SQLite cannot store: the whole load failed with UnicodeEncodeError."""
+    records = [arxiv_record(id="2401.00001", title="Half a pair \ud800"), arxiv_record(id="2401.00002", title="\ud83d\ude00 Whole")]
+    data = "".join(json.dumps(r) + "\n" for r in records).encode()
+    summary = library.load([], attached=[("odd.jsonl", data)])
+    assert summary.added == 1
+    assert summary.warnings == ["odd.jsonl:1: not an arXiv metadata record (a \\u escape is half a surrogate pair, "
+                                "not a character); skipped"]
+    assert library.paper("2401.00002")["title"] == "\U0001f600 Whole"
 
 
 def test_index_behind_the_store_is_rebuilt_on_open(tmp_path):

@@ -326,3 +326,34 @@ def test_warnings_are_capped_per_file(tmp_path):
     listing = read_listing(path)
     assert len(list(listing.papers)) == 1
     assert len(listing.warnings) == 1000 and listing.unlisted_warnings == 500
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        # Each took hours at 2 MB; these sizes took seconds to minutes. Now linear (bench/fuzz.py times 50 MB).
+        ("aB" * 50_000 + "Ada Lovelace", ("aB" * 50_000, ["Ada Lovelace"])),  # a split point at every B
+        ("Deep" + " " * 100_000 + "NetsAda Lovelace", ("Deep" + " " * 100_000 + "Nets", ["Ada Lovelace"])),  # et al.
+        ("Deep nets, " + "Ab CdEf, " * 20_000 + "Ab CdEf", None),  # every name tried, each copying the line
+    ],
+    ids=["camel-case", "spaces", "many-names"],
+)
+def test_long_title_lines_split_in_linear_time(line, expected):
+    got = split_title_authors(line)
+    assert (got[:2] if got else None) == expected
+
+
+@pytest.mark.parametrize("line", [1, 2])
+def test_json_nested_too_deep_is_a_bad_line_not_a_crash(tmp_path, line):
+    """`[[[[...]]]]` 5,000 deep raised RecursionError out of the parser."""
+    deep = '{"id": "2401.00009", "title": "x", "extra": ' + "[" * 5000 + "]" * 5000 + "}"
+    records = [arxiv_record(id="2401.00001"), deep] if line == 2 else [deep, arxiv_record(id="2401.00001")]
+    path = write_jsonl(tmp_path / "m.jsonl", records)
+    if line == 1:
+        with pytest.raises(UnknownFormatError, match=r"m\.jsonl:1: starts like JSON"):
+            read_listing(path)
+        return
+    listing = read_listing(path)
+    assert [p.id for p in listing.papers] == ["2401.00001"]
+    [warning] = listing.warnings
+    assert warning.startswith(f"{path}:2: not an arXiv metadata record (maximum recursion depth exceeded")
