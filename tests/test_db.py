@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
+import time
 
 import pytest
+import sqlite_utils
 
 from store import db as store
 from store.errors import PaperNotFound, ParseError, StoreBusy
@@ -194,3 +198,23 @@ def test_load_into_a_new_database_holds_only_the_loaded_papers(tmp_path):
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "new.db"), "load", str(path)])
     assert "1 added, 0 updated, 0 removed" in result.output
     assert store.open_db(tmp_path / "new.db")["papers"].count == 1
+
+
+def test_a_database_created_by_another_process_meanwhile_is_opened_not_created_again(tmp_path):
+    """Two processes opening a new database at once (the bot and a CLI command): the second waits for the first
+    one's schema and uses it, rather than failing with 'database is locked' or 'table already exists'."""
+    path = tmp_path / "new.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("PRAGMA journal_mode=wal")
+    other.execute("BEGIN IMMEDIATE")  # the other process is creating the schema
+    opened: list = []
+    thread = threading.Thread(target=lambda: opened.append(store.open_db(path)))
+    thread.start()
+    time.sleep(0.3)  # this one has looked, found no schema, and waits for the write lock
+    store._create_schema(sqlite_utils.Database(other))
+    other.execute("COMMIT")
+    thread.join(30)
+    assert opened, "open_db failed (see the thread's exception above)"
+    assert store.version(opened[0]) == store.version(sqlite_utils.Database(other))
+    opened[0].close()
+    other.close()
