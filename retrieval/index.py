@@ -14,9 +14,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import sqlite_utils
 import tantivy
 
 from retrieval.analysis import NAMES, TEXT, name_analyzer, text_analyzer
+from store import db as store
 from store.errors import StoreBusy
 
 log = logging.getLogger(__name__)
@@ -102,6 +104,11 @@ class PaperIndex:
         meta = self.meta()
         return meta.get("store") if meta.get("version") == INDEX_VERSION else None
 
+    def in_step(self, db: sqlite_utils.Database) -> bool:
+        """Whether this index holds what `db` holds: it records the store's version, or both are new and empty."""
+        have = self.store_version
+        return have == store.version(db) or (have is None and store.generation(db) == 0)
+
     def searcher(self) -> tantivy.Searcher:
         return self._index.searcher()
 
@@ -113,18 +120,16 @@ class PaperIndex:
         try:
             writer = self._index.writer(heap_size=128_000_000)
         except ValueError as e:
-            raise StoreBusy(f"the index is being written by another load ({e}); try again when it ends") from e
+            if "LockBusy" not in str(e):
+                raise
+            raise StoreBusy(f"another load is writing {self.path}; try again when it has finished") from e
         return IndexUpdate(self, writer)
 
     def rebuild(self, rows: Iterable[dict[str, Any]], store_version: str) -> int:
         """Replace the whole index with `rows` (all stored papers), committed as one step."""
         update = self.update()
         try:
-            update.writer.delete_all_documents()
-            count = 0
-            for row in rows:
-                update.writer.add_document(paper_document(row))
-                count += 1
+            count = update.refill(rows)
             update.commit(store_version)
         except BaseException:
             update.rollback()
@@ -138,6 +143,24 @@ class IndexUpdate:
     def __init__(self, index: PaperIndex, writer: tantivy.IndexWriter) -> None:
         self.index = index
         self.writer = writer
+
+    def begin(self, db: sqlite_utils.Database) -> None:
+        """Catch up with the store before a load's changes arrive. They are changes to what is stored, so an index
+        behind it (another process's load died between its two commits while this one had the index open) is
+        refilled from the store first; applied to the stale index they would leave it holding other papers."""
+        self.index.reload()  # another process may have committed the index since this one last read it
+        if not self.index.in_step(db):
+            log.warning("index at %s is behind the store: refilling it before the load", self.index.path)
+            self.refill(store.iter_papers(db))
+
+    def refill(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Replace every document with `rows`; how many."""
+        self.writer.delete_all_documents()
+        count = 0
+        for row in rows:
+            self.writer.add_document(paper_document(row))
+            count += 1
+        return count
 
     def upsert(self, row: dict[str, Any], *, replaces: Sequence[str]) -> None:
         for stale in replaces:

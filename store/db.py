@@ -58,6 +58,9 @@ PAPER_COLUMNS = {
 class ChangeSink(Protocol):
     """Receives every paper a load writes or removes, in order (the search index implements it)."""
 
+    def begin(self, db: sqlite_utils.Database) -> None:
+        """The load holds the write lock now: the changes that follow are changes to what `db` holds."""
+
     def upsert(self, row: dict[str, Any], *, replaces: Sequence[str]) -> None: ...
 
     def delete(self, paper_id: str) -> None: ...
@@ -394,6 +397,8 @@ def load_listings(
     summary = LoadSummary()
     loader = _Loader(db, replace=replace, sink=sink)
     with writing(db):
+        if sink is not None:
+            sink.begin(db)
         profiles: list[dict] = []
         for listing in listings:
             count = 0
