@@ -8,8 +8,9 @@ carries a marker word (`Oldmarker`, `Newmarker`). It loads the old corpus, then 
 `load --replace` each way, noting when the store commits (its generation changes) and when the index commits
 (its meta.json changes). Each round then starts `papers-bot load --replace` of the other corpus and SIGKILLs
 it after a random delay spread over the whole load (every third delay aimed at the end: the SQLite commit and
-the index commit), and checks, opening the library as a front end does (which rebuilds an index that is
-behind the store):
+the index commit), until `--kills` loads have been killed (a load that finishes first does not count; the
+timings follow the machine: full loads re-time their direction). After each kill it checks, opening the
+library as a front end does (which rebuilds an index that is behind the store):
 
 - `PRAGMA integrity_check` and `foreign_key_check` pass;
 - the store holds exactly the old or exactly the new corpus (ids, and title and abstract per paper; author
@@ -132,16 +133,23 @@ def timed_load(exe: str, db_path: Path, corpus: Corpus) -> Phases:
     return Phases(store_at or exit_at, index_at or exit_at, exit_at)
 
 
-def kill_after(command: list[str], delay: float) -> bool:
-    """Run `command`, SIGKILL it after `delay` seconds; False if it had finished by then."""
+def kill_after(command: list[str], delay: float) -> float | None:
+    """Run `command` and SIGKILL it after `delay` seconds; None if killed, else the seconds it took to finish."""
+    started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         proc.wait(timeout=delay)
-        return False
+        return time.perf_counter() - started
     except subprocess.TimeoutExpired:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        return True
+        return None
+
+
+def scaled(phases: Phases, seconds: float) -> Phases:
+    """The same phases in a load that took `seconds` (the machine got faster: spread the next kills less wide)."""
+    factor = seconds / phases.exit
+    return Phases(phases.store_commit * factor, phases.index_commit * factor, seconds)
 
 
 def index_ids(index: PaperIndex) -> list[str]:
@@ -232,10 +240,9 @@ def run(n: int, *, kills: int, rebuild_kills: int, out: Path, seed: int = SEED, 
         "n": n,
         "machine": scale.machine(),
         "seed": seed,
-        "load_s": {k: vars(p) for k, p in phases.items()},
         "kills": 0,
         "finished_before_kill": 0,
-        "landed": {"before": 0, "after": 0},  # the data the killed load started from, or the data it loaded
+        "landed": {"before": 0, "after": 0},  # a killed load left the data it started from, or the data it loaded
         "index_rebuilds": 0,
         "rebuild_kills": 0,
         "rebuild_killed_before_commit": 0,
@@ -255,30 +262,44 @@ def run(n: int, *, kills: int, rebuild_kills: int, out: Path, seed: int = SEED, 
             return None
         return held, behind
 
-    current = old
-    for round_ in range(kills):
+    # Each round kills a load of the other corpus; a load that finished before its kill does not count, and
+    # the timings follow the machine: every full load re-times its direction, and a load that finished early
+    # shrinks them.
+    current, rounds = old, 0
+    while result["kills"] < kills and rounds < 3 * kills:
+        rounds += 1
         target = new if current is old else old
-        timing = phases[f"{current.name}->{target.name}"]
+        direction = f"{current.name}->{target.name}"
+        timing = phases[direction]
         # Every third kill aims at the end of the load (the two commits), the rest anywhere in it.
-        low = max(0.0, timing.store_commit - 0.5) if round_ % 3 == 2 else 0.0
+        low = max(0.0, timing.store_commit - 0.5) if rounds % 3 == 0 else 0.0
         delay = rng.uniform(low, timing.exit * 0.98)
-        what = f"kill {round_ + 1} ({current.name}->{target.name} at {delay:.2f} s of {timing.exit:.2f})"
-        if kill_after(load_command(exe, db_path, target), delay):
-            result["kills"] += 1
-        else:
+        what = f"kill {result['kills'] + 1} ({direction} at {delay:.2f} s of {timing.exit:.2f})"
+        finished = kill_after(load_command(exe, db_path, target), delay)
+        if finished is not None:
             result["finished_before_kill"] += 1
+            phases[direction] = scaled(timing, finished)
+            checked(f"{direction} load that finished in {finished:.2f} s", expect=target)
+            current = target
+            continue
+        result["kills"] += 1
         found = checked(what)
         if found is not None:
             held, behind = found
             result["landed"]["after" if held is target else "before"] += 1
             result["index_rebuilds"] += behind
             log(f"{what}: {held.name}{', index rebuilt' if behind else ''}")
-        full_load(exe, db_path, target)
+        if found is not None and found[0] is current:
+            phases[direction] = timed_load(exe, db_path, target)
+        else:
+            full_load(exe, db_path, target)
         checked(f"{what}, then a full load", expect=target)
         current = target
 
     rebuild_s = None
-    for round_ in range(rebuild_kills + 1):
+    rounds = 0
+    while result["rebuild_kills"] < rebuild_kills and rounds < 3 * rebuild_kills + 1:
+        rounds += 1
         target = new if current is old else old
         db = store.open_db(db_path)  # the store moves on alone: a load that died between its two commits
         try:
@@ -289,19 +310,22 @@ def run(n: int, *, kills: int, rebuild_kills: int, out: Path, seed: int = SEED, 
         if rebuild_s is None:  # the first one times an uninterrupted rebuild
             t = time.perf_counter()
             subprocess.run(stats, check=True, capture_output=True)
-            rebuild_s = result["rebuild_s"] = time.perf_counter() - t
-            what = "uninterrupted rebuild"
+            rebuild_s = time.perf_counter() - t
+            checked("uninterrupted rebuild", expect=target)
         else:
             delay = rng.uniform(0.0, rebuild_s * 0.98)
-            killed = kill_after(stats, delay)
-            result["rebuild_kills"] += killed
-            what = f"rebuild kill {round_} ({current.name}->{target.name} at {delay:.2f} s of {rebuild_s:.2f})"
-        found = checked(what, expect=target)
-        if found is not None and round_:
-            result["rebuild_killed_before_commit"] += found[1]
-            log(f"{what}: {found[0].name}{', index still behind, rebuilt' if found[1] else ''}")
+            finished = kill_after(stats, delay)
+            rebuild_s = min(rebuild_s, finished or rebuild_s)
+            result["rebuild_kills"] += finished is None
+            what = f"rebuild kill {result['rebuild_kills']} ({current.name}->{target.name} at {delay:.2f} s)"
+            found = checked(what if finished is None else f"rebuild that finished in {finished:.2f} s", expect=target)
+            if found is not None and finished is None:
+                result["rebuild_killed_before_commit"] += found[1]
+                log(f"{what}: {found[0].name}{', index still behind, rebuilt' if found[1] else ''}")
         current = target
 
+    result["load_s"] = {k: vars(p) for k, p in phases.items()}  # the latest timings
+    result["rebuild_s"] = rebuild_s
     result["index_mb"] = {"start": index_start_mb, "end": size_mb(index_path(db_path))}
     result["duration_s"] = time.perf_counter() - started
     return result
