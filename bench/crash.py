@@ -30,9 +30,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -187,9 +185,9 @@ def check(db_path: Path, corpora: list[Corpus]) -> tuple[Corpus, bool]:
                 + ", ".join(f"{sum(c.digests.get(p) == d for p, d in stored.items())} as in {c.name}" for c in corpora)
             )
         else:
-            one = lambda sql: db.conn.execute(sql).fetchone()[0]  # noqa: E731
-            if one("SELECT COUNT(*) FROM paper_authors") != held.author_rows:
-                problems.append(f"paper_authors has {one('SELECT COUNT(*) FROM paper_authors')} rows, not {held.author_rows}")
+            author_rows = db.conn.execute("SELECT COUNT(*) FROM paper_authors").fetchone()[0]
+            if author_rows != held.author_rows:
+                problems.append(f"paper_authors has {author_rows} rows, not {held.author_rows}")
             sources = db.conn.execute("SELECT file, COUNT(*) FROM sources GROUP BY file").fetchall()
             if sources != [(source_name(held.path), len(stored))]:
                 problems.append(f"sources {sources}, not {len(stored)} rows of {held.path.name}")
@@ -226,7 +224,7 @@ def size_mb(path: Path) -> float:
 
 def run(n: int, *, kills: int, rebuild_kills: int, out: Path, seed: int = SEED, log=print) -> dict:
     """The whole experiment; a dict of counts, timings and failures."""
-    exe = shutil.which("papers-bot") or str(Path(sys.executable).parent / "papers-bot")
+    exe = str(Path(sys.executable).with_name("papers-bot"))  # this environment's, not another one on PATH
     rng = random.Random(seed)
     started = time.perf_counter()
     old = make_corpus(out, "old", n, seed=SEED, skip=0)

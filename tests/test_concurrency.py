@@ -4,7 +4,6 @@ with a clear message and changes nothing; the database ends up holding one compl
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -26,7 +25,7 @@ from store.errors import StoreBusy
 from store.parse import read_listing, sample_folder
 from tests.conftest import arxiv_record, write_jsonl
 
-EXE = shutil.which("papers-bot") or str(Path(sys.executable).parent / "papers-bot")
+EXE = str(Path(sys.executable).with_name("papers-bot"))  # this environment's, not another one on PATH
 
 
 def corpus(path: Path, name: str, n: int) -> tuple[Path, set[str]]:
