@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -244,6 +246,15 @@ def _empty(out: Path) -> Path:
     return path
 
 
+@contextmanager
+def workdir(out: Path | None) -> Iterator[Path]:
+    """Where a benchmark keeps its files: `out` (kept afterwards), or else a temporary directory."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = out or Path(tmp)
+        out.mkdir(parents=True, exist_ok=True)
+        yield out
+
+
 def machine() -> str:
     return f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
 
@@ -255,9 +266,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="where to keep the database (default: a temp dir)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        out = args.out or Path(tmp)
-        out.mkdir(parents=True, exist_ok=True)
+    with workdir(args.out) as out:
         result = measure(args.n, args.queries, out)
     if args.json:
         print(json.dumps(result, indent=2))

@@ -12,13 +12,15 @@ import json
 import logging
 import shutil
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import sqlite_utils
 import tantivy
 
 from retrieval.analysis import NAMES, TEXT, name_analyzer, text_analyzer
+from store import db as store
 from store.errors import StoreBusy
 
 log = logging.getLogger(__name__)
@@ -104,12 +106,20 @@ class PaperIndex:
         """The store version (`store.db.version`) this index was built from; None for an empty or old index."""
         return self.snapshot().store_version
 
+    def in_step(self, db: sqlite_utils.Database) -> bool:
+        """Whether this index (as last committed) holds what `db` holds: it records the store's version, or both
+        are new and empty."""
+        have = self.store_version
+        return have == store.version(db) or (have is None and store.generation(db) == 0)
+
     def update(self) -> IndexUpdate:
         """Start a change to the index (one writer at a time, across processes)."""
         try:
             writer = self._index.writer(heap_size=128_000_000)
         except ValueError as e:
-            raise StoreBusy(f"the index is being written by another load ({e}); try again when it ends") from e
+            if "LockBusy" not in str(e):
+                raise
+            raise StoreBusy(f"another load is writing {self.path}; try again when it has finished") from e
         return IndexUpdate(self, writer)
 
     def rebuild(self, rows: Iterable[dict[str, Any]], store_version: str) -> int:
@@ -155,8 +165,16 @@ class IndexUpdate:
         self.writer = writer
         self.committed = False
 
+    def begin(self, db: sqlite_utils.Database) -> None:
+        """Catch up with the store before a load's changes arrive. They are changes to what is stored, so an index
+        behind it (another process's load died between its two commits while this one had the index open) is
+        refilled from the store first; applied to the stale index they would leave it holding other papers."""
+        if not self.index.in_step(db):  # (read as last committed, by any process)
+            log.warning("index at %s is behind the store: refilling it before the load", self.index.path)
+            self.refill(store.iter_papers(db))
+
     def refill(self, rows: Iterable[dict[str, Any]]) -> int:
-        """Drop every document and add `rows` instead (all stored papers); how many were added."""
+        """Replace every document with `rows`; how many."""
         self.writer.delete_all_documents()
         count = 0
         for row in rows:

@@ -39,7 +39,6 @@ class Library:
 
     def __init__(self, db_path: str | Path, *, sample_if_new: bool = True) -> None:
         self.db_path = Path(db_path)
-        is_new = not self.db_path.exists()
         self._local = threading.local()
         self._connections: list[sqlite_utils.Database] = []
         self._connections_lock = threading.Lock()
@@ -49,9 +48,12 @@ class Library:
         self._snapshots: dict[str, Snapshot] = {}  # store version -> index snapshot of it (the last two)
         self._snapshots_lock = threading.Lock()
         self.check_index()  # before any load: a load only updates an index that matches the store
-        if is_new and sample_if_new:
+        if sample_if_new and store.generation(self.db) == 0:  # (never loaded: new, whoever created the file)
             log.info("new database %s: loading the bundled sample papers", self.db_path)
-            self.load([sample_folder()])
+            try:
+                self.load([sample_folder()])
+            except StoreBusy:
+                log.info("another process is loading papers into %s", self.db_path)
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -66,11 +68,10 @@ class Library:
 
     def check_index(self) -> bool:
         """Rebuild the index from the store if it does not match it (a load stopped half-way). True if rebuilt."""
+        if self.index.in_step(self.db):
+            return False
         wanted = store.version(self.db)
-        have = self.index.store_version
-        if have == wanted or (have is None and store.generation(self.db) == 0):
-            return False  # in step, or both new and empty
-        log.warning("index built from store %s, the store is %s: rebuilding the index", have, wanted)
+        log.warning("index built from store %s, the store is %s: rebuilding the index", self.index.store_version, wanted)
         try:
             count = self.index.rebuild(store.iter_papers(self.db), wanted)
         except StoreBusy:
@@ -100,15 +101,7 @@ class Library:
             listings += [read_listing_bytes(data, name=name) for name, data in attached]
             update = self.index.update()
             writer = store.open_db(self.db_path)
-            # Changes go on top of an index that matches the store: one that does not (another process's
-            # load died between its two commits) is rebuilt in this same update.
-            wanted = store.version(writer)
-            if self.index.store_version != wanted and store.generation(writer) > 0:
-                log.warning("the index does not match the store %s: rebuilding it with this load", wanted)
-                update.refill(store.iter_papers(writer))
-                update.commit(wanted)
-                update.close()
-                update = self.index.update()
+            # (The update first brings an index that does not match the store up to it: IndexUpdate.begin.)
             return store.load_listings(writer, listings, replace=replace, sink=update, on_batch=on_batch)
         finally:
             if update is not None:

@@ -11,6 +11,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -63,6 +64,9 @@ _INSERT_PAPER = (
 class ChangeSink(Protocol):
     """Receives every paper a load writes or removes, in order (the search index implements it)."""
 
+    def begin(self, db: sqlite_utils.Database) -> None:
+        """The load holds the write lock now: the changes that follow are changes to what `db` holds."""
+
     def upsert(self, row: dict[str, Any], *, replaces: Sequence[str]) -> None: ...
 
     def delete(self, paper_id: str) -> None: ...
@@ -98,50 +102,72 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
+@contextmanager
+def writing(db: sqlite_utils.Database) -> Iterator[None]:
+    """One transaction that holds the write lock from its start: committed at the end, rolled back on any error.
+
+    Taking the lock first (BEGIN IMMEDIATE) waits out another writer with the busy timeout; a transaction that
+    read first and then writes fails at once if another process committed in between."""
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as e:
+        raise StoreBusy(f"the database is busy ({e}); another load is running, try again when it ends") from e
+    try:
+        yield
+        db.conn.execute("COMMIT")
+    except BaseException:
+        db.conn.execute("ROLLBACK") if db.conn.in_transaction else None
+        raise
+
+
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    if "meta" in db.table_names():
-        version = _meta(db, "schema_version")
-        if version != str(SCHEMA_VERSION):
-            raise PapersBotError(
-                f"{db.conn.execute('PRAGMA database_list').fetchone()[2]}: database schema version {version}, "
-                f"this papers-bot needs {SCHEMA_VERSION}; load your listings into a new database"
-            )
-        return
-    with db.atomic():
-        db["papers"].create(PAPER_COLUMNS, pk="id", not_null={"title", "abstract", "content_hash"})
-        db["papers"].create_index(["title_key"])
-        db["paper_authors"].create(
-            {"paper_id": str, "position": int, "name": str},
-            pk=("paper_id", "position"),
-            foreign_keys=[("paper_id", "papers", "id")],
+    if "meta" not in db.table_names():
+        with writing(db):
+            if "meta" not in db.table_names():  # another process may have created it meanwhile
+                _create_schema(db)
+    version = _meta(db, "schema_version")
+    if version != str(SCHEMA_VERSION):
+        raise PapersBotError(
+            f"{db.conn.execute('PRAGMA database_list').fetchone()[2]}: database schema version {version}, "
+            f"this papers-bot needs {SCHEMA_VERSION}; load your listings into a new database"
         )
-        db.execute("CREATE INDEX idx_paper_authors_name ON paper_authors(name COLLATE NOCASE)")
-        db["sources"].create(
-            {"paper_id": str, "file": str, "line": int, "format": str},
-            pk=("paper_id", "file", "line"),
-            foreign_keys=[("paper_id", "papers", "id")],
-        )
-        db["authors"].create(
-            {
-                "name": str,
-                "category": str,
-                "h_index": int,
-                "paper_count": int,
-                "citations": int,
-                "scores": str,  # JSON object of the profile's other figures
-                "source": str,
-            },
-            pk="name",
-        )
-        db["meta"].create({"key": str, "value": str}, pk="key")
-        db["meta"].insert_all(
-            [
-                {"key": "schema_version", "value": str(SCHEMA_VERSION)},
-                {"key": "generation", "value": "0"},
-                # Names this database: an index built from another one (a deleted and re-created file) is stale.
-                {"key": "store_id", "value": uuid.uuid4().hex},
-            ]
-        )
+
+
+def _create_schema(db: sqlite_utils.Database) -> None:
+    db["papers"].create(PAPER_COLUMNS, pk="id", not_null={"title", "abstract", "content_hash"})
+    db["papers"].create_index(["title_key"])
+    db["paper_authors"].create(
+        {"paper_id": str, "position": int, "name": str},
+        pk=("paper_id", "position"),
+        foreign_keys=[("paper_id", "papers", "id")],
+    )
+    db.execute("CREATE INDEX idx_paper_authors_name ON paper_authors(name COLLATE NOCASE)")
+    db["sources"].create(
+        {"paper_id": str, "file": str, "line": int, "format": str},
+        pk=("paper_id", "file", "line"),
+        foreign_keys=[("paper_id", "papers", "id")],
+    )
+    db["authors"].create(
+        {
+            "name": str,
+            "category": str,
+            "h_index": int,
+            "paper_count": int,
+            "citations": int,
+            "scores": str,  # JSON object of the profile's other figures
+            "source": str,
+        },
+        pk="name",
+    )
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["meta"].insert_all(
+        [
+            {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+            {"key": "generation", "value": "0"},
+            # Names this database: an index built from another one (a deleted and re-created file) is stale.
+            {"key": "store_id", "value": uuid.uuid4().hex},
+        ]
+    )
 
 
 def _meta(db: sqlite_utils.Database, key: str) -> str | None:
@@ -393,11 +419,9 @@ def load_listings(
     # A big load inserts into four B-tree indexes in key order that is not insertion order: with SQLite's
     # default 2 MB page cache it re-reads their pages over and over (about 17% of its time at 50k papers).
     db.conn.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
-    try:
-        db.conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as e:
-        raise StoreBusy(f"the database is busy ({e}); another load is running, try again when it ends") from e
-    try:
+    with writing(db):
+        if sink is not None:
+            sink.begin(db)
         profiles: list[dict] = []
         for listing in listings:
             count = 0
@@ -425,10 +449,6 @@ def load_listings(
             # The index first: a crash between the two commits leaves it ahead of the store (a version the
             # store never reaches), and the library rebuilds it from the store when it next opens or loads.
             sink.commit(summary.version)
-        db.conn.execute("COMMIT")
-    except BaseException:
-        db.conn.execute("ROLLBACK") if db.conn.in_transaction else None
-        raise
     return summary
 
 

@@ -96,3 +96,35 @@ def test_fuzz_benchmark_keeps_a_reproducer_of_each_broken_promise(tmp_path, monk
     assert (tmp_path / "out" / "crash.bin").read_bytes() == b"boom"
     assert "KeyError: 'a bug'" in (tmp_path / "out" / "crash.txt").read_text()
     assert result.outcomes["garbage", "foreign"] == 1
+
+
+def test_crash_benchmark_smoke(tmp_path):
+    """A tiny bench/crash.py run: loads and an index rebuild SIGKILLed at random points, each leaving the complete
+    old or new papers in the store and an index that agrees with it."""
+    import crash
+
+    result = crash.run(200, kills=3, rebuild_kills=1, out=tmp_path, log=lambda *_: None)
+    assert result["failures"] == []
+    assert result["kills"] == 3 == sum(result["landed"].values())
+    assert result["rebuild_kills"] == 1
+    assert result["load_s"]["old->new"]["store_commit"] <= result["load_s"]["old->new"]["exit"]
+
+
+def test_crash_check_catches_an_index_that_disagrees_with_the_store(tmp_path):
+    import crash
+
+    from retrieval.library import Library
+    from store import db as store
+
+    old, new = (crash.make_corpus(tmp_path, name, 30, seed=i, skip=i) for i, name in enumerate(["old", "new"]))
+    db_path = tmp_path / "papers.db"
+    library = Library(db_path, sample_if_new=False)
+    library.load([old.path], replace=True)
+    assert crash.check(db_path, [old, new]) == (old, False)
+    stray = {**store.get_papers(library.db, [next(iter(old.digests))])[0], "id": "stray"}
+    update = library.index.update()  # a paper only the index holds, the versions still equal
+    update.upsert(stray, replaces=[])
+    update.commit(store.version(library.db))
+    library.close()
+    with pytest.raises(crash.Inconsistent, match="1 ids only in the index"):
+        crash.check(db_path, [old, new])

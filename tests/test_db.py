@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
+import time
 
 import pytest
+import sqlite_utils
 
 from store import db as store
 from store.errors import PaperNotFound, ParseError, StoreBusy
@@ -204,6 +208,9 @@ def test_the_same_papers_from_a_new_file_are_unchanged_with_new_sources(db, tmp_
     changed: list[str] = []
 
     class Sink:
+        def begin(self, db):
+            pass
+
         def upsert(self, row, *, replaces):
             changed.append(row["id"])
 
@@ -218,3 +225,23 @@ def test_the_same_papers_from_a_new_file_are_unchanged_with_new_sources(db, tmp_
     assert (summary.updated, summary.unchanged, changed) == (1, 4, ["2401.00002"])
     sources = store.get_paper(db, "2401.00004")["sources"]
     assert [(s["file"], s["line"]) for s in sources] == [(str(new), 1)]
+
+
+def test_a_database_created_by_another_process_meanwhile_is_opened_not_created_again(tmp_path):
+    """Two processes opening a new database at once (the bot and a CLI command): the second waits for the first
+    one's schema and uses it, rather than failing with 'database is locked' or 'table already exists'."""
+    path = tmp_path / "new.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("PRAGMA journal_mode=wal")
+    other.execute("BEGIN IMMEDIATE")  # the other process is creating the schema
+    opened: list = []
+    thread = threading.Thread(target=lambda: opened.append(store.open_db(path)))
+    thread.start()
+    time.sleep(0.3)  # this one has looked, found no schema, and waits for the write lock
+    store._create_schema(sqlite_utils.Database(other))
+    other.execute("COMMIT")
+    thread.join(30)
+    assert opened, "open_db failed (see the thread's exception above)"
+    assert store.version(opened[0]) == store.version(sqlite_utils.Database(other))
+    opened[0].close()
+    other.close()

@@ -1,0 +1,177 @@
+"""Two loads at once (two CLI processes, the CLI and the bot's reload, two reload threads): one is refused
+with a clear message and changes nothing; the database ends up holding one complete load, never a mix."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import tantivy
+
+from retrieval.index import META_ID, PaperIndex
+from retrieval.library import Library, index_path
+from store import db as store
+from store.errors import StoreBusy
+from store.parse import read_listing, sample_folder
+from tests.conftest import arxiv_record, write_jsonl
+
+EXE = str(Path(sys.executable).with_name("papers-bot"))  # this environment's, not another one on PATH
+
+
+def corpus(path: Path, name: str, n: int) -> tuple[Path, set[str]]:
+    """n arXiv records whose ids and titles all name the corpus."""
+    ids = [f"{name}-{i:05d}" for i in range(n)]
+    abstract = " ".join(f"{name} word{i % 97} topic{i % 13}" for i in range(60))
+    write_jsonl(path, [arxiv_record(id=i, title=f"{name} paper {i}", abstract=abstract) for i in ids])
+    return path, set(ids)
+
+
+def state(db_path: Path) -> tuple[set[str], set[str]]:
+    """(store ids, index ids) as committed, read without opening the library (which would repair the index)."""
+    with sqlite3.connect(db_path) as conn:
+        stored = {pid for (pid,) in conn.execute("SELECT id FROM papers")}
+    searcher = PaperIndex(index_path(db_path)).snapshot().searcher()
+    hits = searcher.search(tantivy.Query.all_query(), max(searcher.num_docs, 1)).hits
+    indexed = [searcher.doc(address).get_first("id") for _, address in hits]
+    assert len(indexed) == len(set(indexed)), "the index holds a paper twice"
+    return stored, set(indexed) - {META_ID}
+
+
+def load(db_path: Path, path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [EXE, "--db", str(db_path), "load", "--replace", str(path)], capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A database holding the corpus `before` (3 papers), loaded by the CLI."""
+    path = tmp_path / "papers.db"
+    assert load(path, corpus(tmp_path / "before.jsonl", "before", 3)[0]).returncode == 0
+    return path
+
+
+def writing(db_path: Path) -> bool:
+    """Whether another connection holds the database's write lock (probing takes it for a moment if free)."""
+    conn = sqlite3.connect(db_path, timeout=0, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        conn.close()
+
+
+def test_a_second_load_process_is_refused_while_one_writes(db_path, tmp_path):
+    first, first_ids = corpus(tmp_path / "first.jsonl", "first", 3000)
+    second, _ = corpus(tmp_path / "second.jsonl", "second", 10)
+    before = state(db_path)
+    proc = subprocess.Popen(
+        [EXE, "--db", str(db_path), "load", "--replace", str(first)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    while not writing(db_path):  # the first load is inside its transaction: hold it there
+        assert proc.poll() is None, "the first load ended before it was seen writing; make its corpus larger"
+        time.sleep(0.001)
+    os.kill(proc.pid, signal.SIGSTOP)
+    try:
+        refused = load(db_path, second)
+        assert state(db_path) == before
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+    assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    assert refused.returncode == 1
+    assert "another load" in refused.stderr and "try again" in refused.stderr
+    assert state(db_path) == (first_ids, first_ids)
+
+
+def test_two_load_processes_started_together_end_with_one_complete_load(db_path, tmp_path):
+    """Whichever order they run in: each one loads completely or is refused, and the result is never a mix."""
+    corpora = [corpus(tmp_path / f"{name}.jsonl", name, 1500) for name in ("one", "two")]
+    procs = [
+        subprocess.Popen([EXE, "--db", str(db_path), "load", "--replace", str(path)], stderr=subprocess.PIPE, text=True)
+        for path, _ in corpora
+    ]
+    outcomes = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    assert all(code == 0 or (code == 1 and "another load" in err) for code, err in outcomes), outcomes
+    assert any(code == 0 for code, _ in outcomes)
+    stored, indexed = state(db_path)
+    assert stored == indexed and stored in [ids for _, ids in corpora]
+
+
+@contextmanager
+def paused_load(library: Library, path: Path) -> Iterator[Future]:
+    """A reload (as the bot runs it, in a worker thread) held inside its transaction until the block ends."""
+    inside, release = threading.Event(), threading.Event()
+
+    def pause(_listing, _count) -> None:
+        inside.set()
+        assert release.wait(60)
+
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(library.load, [path], replace=True, on_batch=pause)
+        try:
+            assert inside.wait(60), future.exception() if future.done() else "the reload did not start"
+            yield future
+        finally:
+            release.set()
+            future.result(timeout=60)
+
+
+def test_a_cli_load_is_refused_while_the_bot_reloads(db_path, tmp_path):
+    first, first_ids = corpus(tmp_path / "first.jsonl", "first", 20)
+    second, _ = corpus(tmp_path / "second.jsonl", "second", 20)
+    before = state(db_path)
+    library = Library(db_path)
+    try:
+        with paused_load(library, first):
+            refused = load(db_path, second)
+            assert state(db_path) == before
+    finally:
+        library.close()
+    assert refused.returncode == 1
+    assert "another load" in refused.stderr and "try again" in refused.stderr
+    assert state(db_path) == (first_ids, first_ids)
+
+
+def test_a_second_reload_in_the_same_process_is_refused(db_path, tmp_path):
+    first, first_ids = corpus(tmp_path / "first.jsonl", "first", 20)
+    second, _ = corpus(tmp_path / "second.jsonl", "second", 20)
+    library = Library(db_path)
+    try:
+        with paused_load(library, first) as reload:
+            with pytest.raises(StoreBusy, match="already running; try again"):
+                library.load([second], replace=True)
+        assert reload.result().added == 20
+        assert {h.paper["id"] for h in library.search("second", k=50).hits} == set()
+    finally:
+        library.close()
+    assert state(db_path) == (first_ids, first_ids)
+
+
+def test_a_reload_after_another_process_died_between_its_commits_leaves_store_and_index_equal(tmp_path):
+    """The bot has the library open; a CLI load commits the store and is killed before the index commit. The
+    bot's next reload must start from an index in step with the store, not apply its changes to a stale one."""
+    library = Library(tmp_path / "papers.db")  # the bundled sample, in step
+    try:
+        other, _ = corpus(tmp_path / "other.jsonl", "other", 5)
+        db = store.open_db(library.db_path)
+        store.load_listings(db, [read_listing(other)], replace=True)  # the killed load's store commit
+        db.close()
+        library.load([sample_folder()], replace=True)
+        stored, indexed = state(library.db_path)
+        assert len(stored) == 62 and indexed == stored
+        assert library.index.store_version == store.version(library.db)
+    finally:
+        library.close()
