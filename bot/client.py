@@ -84,7 +84,7 @@ async def reply_to_error(ctx: commands.Context, error: commands.CommandError) ->
         log.error("command %r failed", ctx.command and ctx.command.qualified_name, exc_info=error)
         message = SOMETHING_WENT_WRONG
     try:
-        await ctx.send(message, ephemeral=True)
+        await ctx.reply(message, ephemeral=True)
     except discord.HTTPException:
         log.exception("could not tell the user about an error")
 

@@ -70,15 +70,18 @@ class Pages(discord.ui.View):
 
 
 async def send_pages(ctx: commands.Context, pages: list[Reply]) -> discord.Message:
-    """Send the first page; with more than one, attach the Previous/Next view."""
+    """Reply with the first page; with more than one, attach the Previous/Next view."""
     if len(pages) == 1:
         page = pages[0]
-        return await ctx.send(content=page.content or None, embeds=[embed(c) for c in page.cards])
+        return await ctx.reply(content=page.content or None, embeds=[embed(c) for c in page.cards])
     view = Pages(pages, owner_id=ctx.author.id)
-    view.message = await ctx.send(**view.current(), view=view)
+    view.message = await ctx.reply(**view.current(), view=view)
     return view.message
 
 
-async def send_texts(ctx: commands.Context | discord.abc.Messageable, texts: list[str]) -> list[discord.Message]:
-    """Send a long answer as several messages, each within the 2,000-character limit."""
-    return [await ctx.send(text) for text in texts]
+async def send_texts(ctx: commands.Context, texts: list[str]) -> list[discord.Message]:
+    """Reply with a long answer as several messages, each within the 2,000-character limit.
+
+    Only the first is a reply, so in a busy channel each answer points at its question once."""
+    first = await ctx.reply(texts[0])
+    return [first, *[await ctx.send(text) for text in texts[1:]]]

@@ -57,3 +57,17 @@ def test_synthetic_words_are_distinct_and_shortest_first():
     vocabulary = scale.words(10_000)
     assert len(set(vocabulary)) == 10_000
     assert len(vocabulary[0]) <= len(vocabulary[500]) <= len(vocabulary[-1])
+
+
+async def test_bot_load_benchmark_smoke(tmp_path):
+    """A tiny run of bench/bot_load.py: the bot in its own process, users here, every answer checked, and
+    the bot's loop lag and memory figures come back from its process."""
+    import bot_load
+
+    result = await bot_load.measure(tmp_path, users=5, seconds=None, messages=3, think=0.0)
+    assert result["sent"] == result["answered"] == 15
+    assert result["missing"] == result["duplicated"] == result["failed"] == result["stray"] == []
+    assert 0 < result["answer_p50_ms"] <= result["answer_p99_ms"]
+    assert result["loop_lag_max_ms"] >= 0 and result["loop_busy_max_ms"] > 0
+    assert 10 < result["rss_mb"]["start"] and result["rss_mb"]["end"] > 0 and result["traced_mb"] is None
+    assert "missing" not in " ".join(bot_load.failures(result))

@@ -37,7 +37,7 @@ class Papers(commands.Cog):
         """Show one paper in full, by the id shown with search results or its arXiv id."""
         await ctx.defer()
         reply = await asyncio.to_thread(replies.paper_reply, self.library, paper_id)
-        await ctx.send(embeds=[embed(c) for c in reply.cards])
+        await ctx.reply(embeds=[embed(c) for c in reply.cards])
 
     @commands.hybrid_command(name="author")
     async def author(self, ctx: commands.Context, *, name: str) -> None:
@@ -49,12 +49,12 @@ class Papers(commands.Cog):
     async def stats(self, ctx: commands.Context) -> None:
         """What is in the library."""
         await ctx.defer()
-        await ctx.send(await asyncio.to_thread(replies.stats_reply, self.library))
+        await ctx.reply(await asyncio.to_thread(replies.stats_reply, self.library))
 
     @commands.hybrid_command(name="help")
     async def help(self, ctx: commands.Context) -> None:
         """How to use papers-bot."""
-        await ctx.send(replies.help_text(self.bot.config.prefix))  # type: ignore[attr-defined]
+        await ctx.reply(replies.help_text(self.bot.config.prefix))  # type: ignore[attr-defined]
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -1,0 +1,359 @@
+"""Load on the Discord bot: simulated users against the fake Discord, every answer checked and timed.
+
+    python bench/bot_load.py [--users 50] [--seconds 30] [--papers N] [--think 0.5] [--json]
+
+The real bot (`PapersBot`, the real library) runs in its own process against tests/fakediscord.py, so what is
+measured there is the bot alone: its event loop's lag (a task that sleeps 10 ms and notes how late it wakes)
+and its memory (RSS, and with --tracemalloc the Python heap) sampled through the run. This process plays the
+users: each sends a search (`!papers`, `!search`, `/papers`), a paper id, an author, `!stats`, a question in
+the answer channel, a mention, a DM or a follow-up in the thread of an earlier answer, waits for the answer,
+thinks for a moment and sends the next, until the time is up. An answer is the bot's reply to the message
+(or the interaction's response); each message must get exactly one, and the time to it is the answer time.
+
+Exits with status 1 if a message went unanswered or was answered twice, or the bot's loop was blocked for
+more than 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import signal
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.client import SOMETHING_WENT_WRONG  # noqa: E402
+from retrieval.library import Library  # noqa: E402
+from tests.fakediscord import FakeDiscord  # noqa: E402
+
+BLOCKED_MS = 100.0  # a loop held longer than this is a blocked bot
+TICK = 0.01  # the loop monitor's sleep
+SAMPLE_EVERY = 0.25  # seconds between memory samples
+SETTLE = 1.0  # seconds to wait after the last answer for any late duplicate
+ANSWER_TIMEOUT = 30.0
+SEED = 20261123
+
+# What users send, and how often (weights).
+KINDS = {"search": 3, "alias": 1, "slash": 1, "paper": 2, "unknown_paper": 0.5, "author": 1, "stats": 0.5,
+         "help": 0.5, "question": 3, "mention": 1, "dm": 0.5, "followup": 1}
+
+
+@dataclass
+class Sent:
+    id: int  # the message's id, or the interaction's: what the answer refers to
+    user: str
+    kind: str
+    text: str
+    at: float  # time.monotonic() when sent
+    answered: float | None = None
+
+
+class Workload:
+    """What the simulated users say, made from the library's own titles, ids and authors."""
+
+    def __init__(self, titles: list[str], ids: list[str], authors: list[str]) -> None:
+        self.words = [w for t in titles for w in t.split() if len(w) > 3 and w.isalpha()]
+        self.ids, self.authors = ids, authors
+
+    @classmethod
+    def of(cls, library: Library, sample: int = 500) -> Workload:
+        rows = list(library.db.query("select id, display_title from papers order by random() limit ?", [sample]))
+        names = [r["name"] for r in library.db.query("select distinct name from paper_authors limit ?", [sample])]
+        return cls([r["display_title"] for r in rows], [r["id"] for r in rows], names)
+
+    def topic(self, rng: random.Random) -> str:
+        return " ".join(rng.sample(self.words, rng.randint(1, 3)))
+
+    def message(self, kind: str, rng: random.Random) -> tuple[str, str]:
+        """(channel, text) for a kind of message; "slash" gives the query."""
+        topic = self.topic(rng)
+        return {
+            "search": ("general", f"!papers {topic}"),
+            "alias": ("general", f"!search {topic}"),
+            "slash": ("general", topic),
+            "paper": ("general", f"!paper {rng.choice(self.ids)}"),
+            "unknown_paper": ("general", f"!paper no-such-paper-{rng.randint(0, 10**6)}"),
+            "author": ("general", f"!author {rng.choice(self.authors)}"),
+            "stats": ("general", "!stats"),
+            "help": ("general", "!help"),
+            "question": ("papers", f"which papers are about {topic}?"),
+            "mention": ("general", topic),
+            "dm": ("dm", f"{topic}?"),
+            "followup": ("", f"and what about {topic}?"),
+        }[kind]
+
+
+async def send(fake: FakeDiscord, user: str, kind: str, channel: str | int, text: str) -> int:
+    """Send one message (or run /papers); the id its answer will refer to."""
+    if kind == "slash":
+        return int((await fake.slash("papers", {"query": text}, user=user))["id"])
+    return int((await fake.send_message(channel, user, text, mention_bot=kind == "mention"))["id"])
+
+
+async def thread_on(fake: FakeDiscord, answer_id: int, wait: float = 2.0) -> int | None:
+    """The thread the bot starts on its answer to a question (it shares the answer's id), once it exists."""
+    deadline = time.monotonic() + wait
+    while answer_id not in fake.threads and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    return answer_id if answer_id in fake.threads else None
+
+
+async def user(fake: FakeDiscord, name: str, workload: Workload, sent: list[Sent], *, seed: int,
+               messages: int | None = None, until: float | None = None, think: float = 0.0) -> None:
+    """One user: send, wait for the answer, think, repeat; `messages` of them or until `until`."""
+    rng = random.Random(f"{seed}-{name}")
+    thread: int | None = None
+    kinds = [k for k in KINDS if k != "followup"]
+    count = 0
+    while (messages is None or count < messages) and (until is None or time.monotonic() < until):
+        count += 1
+        kind = "followup" if thread and rng.random() < 0.3 else rng.choices(kinds, [KINDS[k] for k in kinds])[0]
+        channel, text = workload.message(kind, rng)
+        message_id = await send(fake, name, kind, thread if kind == "followup" else channel, text)
+        record = Sent(message_id, name, kind, text, time.monotonic())
+        sent.append(record)
+        try:
+            answer = await fake.wait_for_answer(message_id, timeout=ANSWER_TIMEOUT)
+        except AssertionError:
+            continue  # counted as missing
+        record.answered = time.monotonic()
+        if kind in ("question", "mention"):
+            thread = await thread_on(fake, answer["id"]) or thread
+        if think:
+            await asyncio.sleep(rng.uniform(0, 2 * think))
+
+
+async def drive(fake: FakeDiscord, users: list[str], workload: Workload, *, seed: int = SEED,
+                messages: int | None = None, seconds: float | None = None, think: float = 0.0) -> list[Sent]:
+    """All users at once; returns every message sent, with when it was answered."""
+    sent: list[Sent] = []
+    until = None if seconds is None else time.monotonic() + seconds
+    await asyncio.gather(*(user(fake, name, workload, sent, seed=seed, messages=messages, until=until, think=think)
+                           for name in users))
+    return sent
+
+
+def check(fake: FakeDiscord, sent: list[Sent]) -> dict:
+    """Exactly one answer per message: which are missing, which were answered more than once, which were
+    answered with the bot's apology for an unexpected error, and stray replies (to messages not sent here)."""
+    ids = {s.id for s in sent}
+    answers = {s.id: fake.answers.get(s.id, []) for s in sent}
+    return {
+        "sent": len(sent),
+        "answered": sum(1 for s in sent if answers[s.id]),
+        "missing": [(s.kind, s.text) for s in sent if not answers[s.id]],
+        "duplicated": [(s.kind, s.text) for s in sent if len(answers[s.id]) > 1],
+        "failed": [(s.kind, s.text) for s in sent if any(SOMETHING_WENT_WRONG in a["content"] for a in answers[s.id])],
+        "stray": [i for i in fake.answers if i not in ids],
+    }
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+# ---- the bot's process ---------------------------------------------------------------------------------
+
+
+class LoopWatch:
+    """How late the event loop runs a task that sleeps TICK, and how much of that the loop's own thread spent
+    running (a callback or a garbage collection holding the loop) rather than waiting for a CPU or the GIL."""
+
+    def __init__(self) -> None:
+        self.lags_ms: list[tuple[float, float]] = []  # (lag, the loop thread's CPU time in that tick)
+        self.memory: list[tuple[float, float, float | None]] = []  # (seconds, RSS MB, traced MB)
+
+    async def lag(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            start, cpu = loop.time(), time.thread_time()
+            await asyncio.sleep(TICK)
+            self.lags_ms.append(((loop.time() - start - TICK) * 1000, (time.thread_time() - cpu) * 1000))
+
+    async def sample_memory(self) -> None:
+        start = time.monotonic()
+        page = os.sysconf("SC_PAGE_SIZE")
+        while True:
+            with open("/proc/self/statm") as f:
+                rss = int(f.read().split()[1]) * page / 2**20
+            traced = tracemalloc.get_traced_memory()[0] / 2**20 if tracemalloc.is_tracing() else None
+            self.memory.append((time.monotonic() - start, rss, traced))
+            await asyncio.sleep(SAMPLE_EVERY)
+
+    def summary(self) -> dict:
+        def thirds(column: int) -> dict:
+            values = [m[column] for m in self.memory]
+            third = max(1, len(values) // 3)
+            return {"start": values[0], "middle": values[len(values) // 2], "end": values[-1],
+                    "first_third_mean": statistics.fmean(values[:third]),
+                    "last_third_mean": statistics.fmean(values[-third:])}
+
+        lags = [lag for lag, _ in self.lags_ms]
+        return {
+            "loop_lag_max_ms": max(lags),
+            "loop_lag_p99_ms": percentile(lags, 99),
+            "loop_late": sum(1 for lag in lags if lag > BLOCKED_MS),
+            "loop_busy_max_ms": max(busy for _, busy in self.lags_ms),
+            "loop_blocked": sum(1 for lag, busy in self.lags_ms if lag > BLOCKED_MS and busy > BLOCKED_MS),
+            "rss_mb": thirds(1),
+            "traced_mb": thirds(2) if self.memory[0][2] is not None else None,
+        }
+
+
+async def serve() -> None:
+    """Run the bot (configured by the environment, as `papers-bot run` is) until SIGTERM; print its figures."""
+    from bot.client import PapersBot, point_at
+    from bot.config import Config
+
+    config = Config.load()
+    point_at(config)
+    library = await asyncio.to_thread(Library, config.db)
+    papers_bot = PapersBot(library, config)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    watch = LoopWatch()
+    async with papers_bot:
+        await papers_bot.login(config.token)
+        connection = asyncio.create_task(papers_bot.connect(reconnect=False))
+        await papers_bot.wait_until_ready()
+        monitors = [asyncio.create_task(watch.lag()), asyncio.create_task(watch.sample_memory())]
+        print("ready", flush=True)
+        await stop.wait()
+        for task in monitors:
+            task.cancel()
+    await connection
+    print(json.dumps(watch.summary()), flush=True)
+
+
+# ---- the users' process --------------------------------------------------------------------------------
+
+
+def build_library(folder: Path, papers: int) -> Workload:
+    """The bundled sample, plus `papers` synthetic ones (bench/scale.py's generator) when asked."""
+    library = Library(folder / "papers.db")
+    try:
+        if papers:
+            import scale
+
+            listing = folder / "synthetic.jsonl"
+            scale.generate(listing, papers)
+            library.load([listing])
+        return Workload.of(library)
+    finally:
+        library.close()
+
+
+async def measure(folder: Path, *, users: int = 50, seconds: float | None = 30.0, messages: int | None = None,
+                  papers: int = 0, think: float = 0.5, cooldown: str = "1000/60", tracing: bool = False) -> dict:
+    """Run the bot in a child process and the users here; the checked and timed result."""
+    workload = build_library(folder, papers)
+    names = [f"user{i}" for i in range(users)]
+    fake = FakeDiscord(users=names)
+    await fake.start()
+    env = {**os.environ, "DISCORD_TOKEN": fake.token, "DISCORD_API_BASE": fake.api_base,
+           "DISCORD_GATEWAY_URL": fake.gateway_url, "PAPERS_BOT_DB": str(folder / "papers.db"),
+           "PAPERS_BOT_ANSWER_CHANNELS": "papers", "PAPERS_BOT_COOLDOWN": cooldown,
+           "PYTHONTRACEMALLOC": "1" if tracing else ""}
+    bot = await asyncio.create_subprocess_exec(sys.executable, __file__, "--serve", env=env,
+                                               stdout=asyncio.subprocess.PIPE)
+    try:
+        if (await asyncio.wait_for(bot.stdout.readline(), 60)).strip() != b"ready":
+            raise RuntimeError("the bot did not start")
+        started, load_start = time.monotonic(), os.getloadavg()[0]
+        sent = await drive(fake, names, workload, messages=messages, seconds=seconds, think=think)
+        elapsed = time.monotonic() - started
+        await asyncio.sleep(SETTLE)
+        bot.send_signal(signal.SIGTERM)
+        out, _ = await asyncio.wait_for(bot.communicate(), 60)
+    finally:
+        if bot.returncode is None:
+            bot.kill()
+        await fake.stop()
+    latencies = [(s.answered - s.at) * 1000 for s in sent if s.answered is not None]
+    return {
+        "users": users, "seconds": round(elapsed, 1), "papers": papers, "think_s": think,
+        **check(fake, sent),
+        "messages_per_s": len(sent) / elapsed,
+        "answer_p50_ms": percentile(latencies, 50), "answer_p99_ms": percentile(latencies, 99),
+        "answer_max_ms": max(latencies, default=float("nan")),
+        "status_429": fake.status_429, "load_start": load_start, "load_end": os.getloadavg()[0],
+        **json.loads(out.decode().strip().splitlines()[-1]),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
+
+
+def failures(result: dict) -> list[str]:
+    out = []
+    if result["missing"] or result["duplicated"] or result["failed"] or result["stray"]:
+        out.append(f"{len(result['missing'])} missing, {len(result['duplicated'])} answered twice, "
+                   f"{len(result['failed'])} failed, {len(result['stray'])} stray answers")
+    if result["loop_blocked"]:
+        out.append(f"the loop was blocked {result['loop_blocked']} times (its thread ran up to "
+                   f"{result['loop_busy_max_ms']:.0f} ms in one go)")
+    return out
+
+
+def report(r: dict) -> str:
+    def memory(name: str, m: dict | None) -> str:
+        if m is None:
+            return ""
+        return (f"{name}: start {m['start']:.1f} MB, middle {m['middle']:.1f} MB, end {m['end']:.1f} MB; "
+                f"first third {m['first_third_mean']:.1f} MB, last third {m['last_third_mean']:.1f} MB "
+                f"({m['last_third_mean'] / m['first_third_mean']:.3f}x)\n")
+
+    return (
+        f"{r['users']} users for {r['seconds']} s against {62 + r['papers']:,} papers ({r['machine']})\n"
+        f"messages: {r['sent']} sent ({r['messages_per_s']:.1f}/s), {r['answered']} answered, "
+        f"{len(r['missing'])} missing, {len(r['duplicated'])} answered twice, {len(r['failed'])} failed "
+        f"(\"Something went wrong\"), {len(r['stray'])} stray\n"
+        f"answer time: p50 {r['answer_p50_ms']:.1f} ms, p99 {r['answer_p99_ms']:.1f} ms, max {r['answer_max_ms']:.1f} ms\n"
+        f"bot event loop: max lag {r['loop_lag_max_ms']:.1f} ms, p99 {r['loop_lag_p99_ms']:.1f} ms, "
+        f"{r['loop_late']} lags over {BLOCKED_MS:.0f} ms; the loop thread itself ran at most "
+        f"{r['loop_busy_max_ms']:.1f} ms in one tick, {r['loop_blocked']} times over {BLOCKED_MS:.0f} ms (blocked)\n"
+        f"load average (1 min) at start/end: {r['load_start']:.1f} / {r['load_end']:.1f}\n"
+        + memory("bot RSS", r["rss_mb"]) + memory("bot Python heap (tracemalloc)", r["traced_mb"])
+        + f"429s from the fake: {r['status_429']}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--papers", type=int, default=0, help="synthetic papers added to the sample")
+    parser.add_argument("--think", type=float, default=0.5, help="mean pause (s) between a user's messages")
+    parser.add_argument("--cooldown", default="1000/60", help="the bot's per-user limit (lifted, so searches run)")
+    parser.add_argument("--tracemalloc", action="store_true", help="also sample the bot's Python heap")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the bot's process
+    args = parser.parse_args()
+    if args.serve:
+        asyncio.run(serve())
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        result = asyncio.run(measure(Path(tmp), users=args.users, seconds=args.seconds, papers=args.papers,
+                                     think=args.think, cooldown=args.cooldown, tracing=args.tracemalloc))
+    print(json.dumps(result, indent=2) if args.json else report(result))
+    problems = failures(result)
+    for problem in problems:
+        print(f"FAIL: {problem}", file=sys.stderr)
+    for kind, text in (result["missing"] + result["duplicated"] + result["failed"])[:10]:
+        print(f"  {kind}: {text}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
