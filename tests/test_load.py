@@ -95,6 +95,27 @@ async def test_follow_up_posted_the_moment_its_thread_appears_is_answered_in_con
     assert reply["channel_id"] == answer["id"] and reply["content"].startswith("**[Seismic Fault SAM")
 
 
+async def test_a_new_search_retires_only_that_users_previous_pages(crowd, library):
+    """A busy bot keeps one set of turning pages per user, not every search of the last five minutes: a
+    user's new search greys out their previous one (as its timeout would), and leaves other users' alone."""
+
+    async def search(user: str) -> dict:
+        message = await crowd.send_message("general", user, "!papers diffusion")
+        return await crowd.wait_for_answer(int(message["id"]))
+
+    def disabled(post: dict) -> list[bool]:
+        return [b["disabled"] for row in crowd.messages[post["id"]]["components"] for b in row["components"]]
+
+    async with running(crowd, library):
+        first, others = await search("user0"), await search("user1")
+        await search("user0")
+        assert await eventually(lambda: all(disabled(first)))
+        [next_button] = [b for row in others["components"] for b in row["components"] if b["label"] == "Next"]
+        await crowd.click(others["id"], next_button["custom_id"], user="user1")
+        assert await eventually(lambda: crowd.messages[others["id"]]["content"].endswith("(page 2 of 3)"))
+    assert disabled(others) == [False, False]
+
+
 async def eventually(check: Callable[[], bool], seconds: float = 5.0) -> bool:
     deadline = asyncio.get_running_loop().time() + seconds
     while not check() and asyncio.get_running_loop().time() < deadline:

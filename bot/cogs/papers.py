@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 from discord.ext import commands
 
 from bot import replies
-from bot.pages import embed, send_pages, send_texts
+from bot.pages import Pages, embed, send_pages, send_texts
 
 
 def user_cooldown(ctx: commands.Context) -> commands.Cooldown:
@@ -19,6 +20,7 @@ def user_cooldown(ctx: commands.Context) -> commands.Cooldown:
 class Papers(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
+        self.pages: weakref.WeakValueDictionary[int, Pages] = weakref.WeakValueDictionary()  # by user id
 
     @property
     def library(self):
@@ -30,7 +32,7 @@ class Papers(commands.Cog):
         """Find the papers that best match some words."""
         await ctx.defer()
         pages = await asyncio.to_thread(replies.search_pages, self.library, query)
-        await send_pages(ctx, pages)
+        await send_pages(ctx, pages, self.pages)
 
     @commands.hybrid_command(name="paper")
     async def paper(self, ctx: commands.Context, paper_id: str) -> None:
