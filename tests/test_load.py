@@ -93,6 +93,7 @@ async def test_follow_up_posted_the_moment_its_thread_appears_is_answered_in_con
         [follow_up] = follow_ups
         reply = await crowd.wait_for_answer(int(follow_up["id"]), timeout=5)
     assert reply["channel_id"] == answer["id"] and reply["content"].startswith("**[Seismic Fault SAM")
+    assert crowd.threads[answer["id"]]["thread_metadata"]["auto_archive_duration"] == 60  # leaves caches in an hour
 
 
 async def test_a_new_search_retires_only_that_users_previous_pages(crowd, library):

@@ -22,6 +22,9 @@ _ASKS = re.compile(
 )
 MAX_THREADS = 1000  # threads whose question the bot remembers for follow-ups
 MAX_CONTEXT = 500  # characters of earlier questions carried into a follow-up
+# Minutes of quiet before Discord archives an answer's thread (the least it allows). Archived threads leave
+# discord.py's cache, so a busy bot holds the last hour's threads, not a day's; a new message reopens one.
+THREAD_ARCHIVE_MINUTES = 60
 
 
 def looks_like_question(text: str) -> bool:
@@ -102,7 +105,7 @@ class Questions(commands.Cog):
         # follow-up posted the moment the thread appears is already answered in context.
         self.threads[answer.id] = question[:MAX_CONTEXT]
         try:
-            await answer.create_thread(name=replies.clip(question, 100))
+            await answer.create_thread(name=replies.clip(question, 100), auto_archive_duration=THREAD_ARCHIVE_MINUTES)
         except discord.HTTPException as e:
             self.threads.pop(answer.id, None)
             log.info("no follow-up thread for a question (%s)", e)
