@@ -187,7 +187,8 @@ class LoopWatch:
         self.lags_ms: list[float] = []
         self.memory: list[tuple[float, float, float | None]] = []  # (seconds, RSS MB, traced MB)
         self.beat = time.monotonic()  # when the lag task last ran
-        self.blocked: dict[float, tuple[float, str]] = {}  # by the beat it followed: (ms held so far, where)
+        # by the beat it followed: (ms held so far, where, ms of it on a CPU, ms waiting in the run queue)
+        self.blocked: dict[float, tuple[float, str, float, float]] = {}
 
     async def lag(self) -> None:
         loop = asyncio.get_running_loop()
@@ -196,14 +197,22 @@ class LoopWatch:
             await asyncio.sleep(TICK)
             self.lags_ms.append((loop.time() - start - TICK) * 1000)
 
-    def watchdog(self, loop_thread: int, stop: threading.Event) -> None:
-        """Runs in its own thread, looking at the loop's thread whenever the lag task is overdue."""
+    def watchdog(self, loop_thread: int, native_id: int, stop: threading.Event) -> None:
+        """Runs in its own thread, looking at the loop's thread whenever the lag task is overdue. The kernel's
+        count of the thread's time on a CPU and waiting for one (schedstat) splits a hold into work, a busy
+        machine, and the rest (sleeping, I/O, or waiting for the GIL)."""
+        last_beat, since = None, (0, 0)
         while not stop.wait(TICK):
             beat = self.beat
+            with open(f"/proc/self/task/{native_id}/schedstat") as f:
+                on_cpu, queued = (int(x) for x in f.read().split()[:2])
+            if beat != last_beat:
+                last_beat, since = beat, (on_cpu, queued)
             held = (time.monotonic() - beat - TICK) * 1000  # the loop's clock is time.monotonic()
             frame = sys._current_frames().get(loop_thread)
             if held > BLOCKED_MS and frame is not None and frame.f_code.co_name != "select":
-                self.blocked[beat] = (held, place(frame))
+                where = self.blocked[beat][1] if beat in self.blocked else place(frame)  # where it was first seen
+                self.blocked[beat] = (held, where, (on_cpu - since[0]) / 1e6, (queued - since[1]) / 1e6)
 
     async def sample_memory(self) -> None:
         start = time.monotonic()
@@ -228,19 +237,19 @@ class LoopWatch:
             "loop_lag_max_ms": max(self.lags_ms),
             "loop_lag_p99_ms": percentile(self.lags_ms, 99),
             "loop_late": sum(1 for lag in self.lags_ms if lag > BLOCKED_MS),
-            "loop_blocked": sorted(self.blocked.values(), reverse=True),  # (ms, where), longest first
+            "loop_blocked": sorted(self.blocked.values(), reverse=True),  # longest first
             "rss_mb": thirds(1),
             "traced_mb": thirds(2) if self.memory[0][2] is not None else None,
         }
 
 
 def place(frame: types.FrameType) -> str:
-    """Where a thread is: the innermost frame, and the innermost in this project's code if that is another."""
+    """Where a thread is: the innermost frame, and the innermost in the bot's code if that is another."""
     def at(f: types.FrameType) -> str:
         return f"{Path(f.f_code.co_filename).name}:{f.f_lineno} {f.f_code.co_name}"
 
-    ours = next((f for f, _ in traceback.walk_stack(frame) if f.f_code.co_filename.startswith(str(ROOT))
-                 and "/.venv/" not in f.f_code.co_filename), None)
+    bot_code = tuple(str(ROOT / package) for package in ("bot", "retrieval", "store"))
+    ours = next((f for f, _ in traceback.walk_stack(frame) if f.f_code.co_filename.startswith(bot_code)), None)
     return at(frame) if ours in (None, frame) else f"{at(frame)} in {at(ours)}"
 
 
@@ -262,7 +271,8 @@ async def serve() -> None:
         await papers_bot.wait_until_ready()
         monitors = [asyncio.create_task(watch.lag()), asyncio.create_task(watch.sample_memory())]
         stop_watchdog = threading.Event()
-        watchdog = threading.Thread(target=watch.watchdog, args=(threading.get_ident(), stop_watchdog), daemon=True)
+        loop_thread = (threading.get_ident(), threading.get_native_id(), stop_watchdog)
+        watchdog = threading.Thread(target=watch.watchdog, args=loop_thread, daemon=True)
         watchdog.start()
         print("ready", flush=True)
         await stop.wait()
@@ -338,7 +348,7 @@ def failures(result: dict, *, late: bool = False) -> list[str]:
         out.append(f"{len(result['missing'])} missing, {len(result['duplicated'])} answered twice, "
                    f"{len(result['failed'])} failed, {len(result['stray'])} stray answers")
     if result["loop_blocked"]:
-        ms, where = result["loop_blocked"][0]
+        ms, where, *_ = result["loop_blocked"][0]
         out.append(f"a callback held the loop over {BLOCKED_MS:.0f} ms {len(result['loop_blocked'])} times "
                    f"(longest {ms:.0f} ms, at {where})")
     if late and result["loop_late"]:
@@ -369,7 +379,9 @@ def report(r: dict) -> str:
         f"bot event loop: max lag {r['loop_lag_max_ms']:.1f} ms, p99 {r['loop_lag_p99_ms']:.1f} ms, "
         f"{r['loop_late']} lags over {BLOCKED_MS:.0f} ms; held by a callback over {BLOCKED_MS:.0f} ms "
         f"(blocked): {len(r['loop_blocked'])} times"
-        + "".join(f"\n  {ms:.0f} ms at {where}" for ms, where in r["loop_blocked"][:5]) + "\n"
+        + "".join(f"\n  {ms:.0f} ms at {where}: {cpu:.0f} ms on a CPU, {queued:.0f} ms waiting for one, the rest "
+                  f"sleeping, in I/O or waiting for the GIL" for ms, where, cpu, queued in r["loop_blocked"][:5])
+        + "\n"
         f"load average (1 min) at start/end: {r['load_start']:.1f} / {r['load_end']:.1f}\n"
         + memory("bot RSS", r["rss_mb"]) + memory("bot Python heap (tracemalloc)", r["traced_mb"])
         + f"429s from the fake: {r['status_429']}"
