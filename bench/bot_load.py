@@ -185,7 +185,7 @@ class LoopWatch:
 
     def __init__(self) -> None:
         self.lags_ms: list[float] = []
-        self.memory: list[tuple[float, float, float | None]] = []  # (seconds, RSS MB, traced MB)
+        self.memory: list[tuple[float, float, float, float | None]] = []  # (s, RSS, anonymous RSS, traced) MB
         self.beat = time.monotonic()  # when the lag task last ran
         # by the beat it followed: (ms held so far, where, ms of it on a CPU, ms waiting in the run queue)
         self.blocked: dict[float, tuple[float, str, float, float]] = {}
@@ -216,12 +216,11 @@ class LoopWatch:
 
     async def sample_memory(self) -> None:
         start = time.monotonic()
-        page = os.sysconf("SC_PAGE_SIZE")
         while True:
-            with open("/proc/self/statm") as f:
-                rss = int(f.read().split()[1]) * page / 2**20
+            with open("/proc/self/status") as f:  # RssAnon: the heaps; RssFile: mapped files (index, libraries)
+                kb = {k: int(v.split()[0]) for k, v in (line.split(":", 1) for line in f) if k.startswith("Rss")}
             traced = tracemalloc.get_traced_memory()[0] / 2**20 if tracemalloc.is_tracing() else None
-            self.memory.append((time.monotonic() - start, rss, traced))
+            self.memory.append((time.monotonic() - start, sum(kb.values()) / 1024, kb["RssAnon"] / 1024, traced))
             await asyncio.sleep(SAMPLE_EVERY)
 
     def summary(self) -> dict:
@@ -239,7 +238,8 @@ class LoopWatch:
             "loop_late": sum(1 for lag in self.lags_ms if lag > BLOCKED_MS),
             "loop_blocked": sorted(self.blocked.values(), reverse=True),  # longest first
             "rss_mb": thirds(1),
-            "traced_mb": thirds(2) if self.memory[0][2] is not None else None,
+            "rss_anon_mb": thirds(2),
+            "traced_mb": thirds(3) if self.memory[0][3] is not None else None,
         }
 
 
@@ -383,7 +383,8 @@ def report(r: dict) -> str:
                   f"sleeping, in I/O or waiting for the GIL" for ms, where, cpu, queued in r["loop_blocked"][:5])
         + "\n"
         f"load average (1 min) at start/end: {r['load_start']:.1f} / {r['load_end']:.1f}\n"
-        + memory("bot RSS", r["rss_mb"]) + memory("bot Python heap (tracemalloc)", r["traced_mb"])
+        + memory("bot RSS", r["rss_mb"]) + memory("bot RSS, anonymous (heaps; not mapped files)", r["rss_anon_mb"])
+        + memory("bot Python heap (tracemalloc)", r["traced_mb"])
         + f"429s from the fake: {r['status_429']}"
     )
 
