@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 
@@ -39,6 +40,7 @@ class PapersBot(commands.Bot):
     async def setup_hook(self) -> None:
         for cog in COGS:
             await self.load_extension(cog)
+        gc.freeze()  # what start-up made lives as long as the bot: keep it out of full collections (shorter pauses)
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
@@ -86,7 +88,7 @@ async def reply_to_error(ctx: commands.Context, error: commands.CommandError) ->
         log.error("command %r failed", ctx.command and ctx.command.qualified_name, exc_info=error)
         message = SOMETHING_WENT_WRONG
     try:
-        await ctx.send(message, ephemeral=True)
+        await ctx.reply(message, ephemeral=True)
     except discord.HTTPException:
         log.exception("could not tell the user about an error")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+
 import discord
 from discord.ext import commands
 
@@ -60,6 +62,10 @@ class Pages(discord.ui.View):
         await self._turn(interaction, +1)
 
     async def on_timeout(self) -> None:
+        await self.disable()
+
+    async def disable(self) -> None:
+        """Grey the buttons out on the message: these pages no longer turn."""
         for item in self.children:
             item.disabled = True  # type: ignore[attr-defined]
         if self.message is not None:
@@ -69,16 +75,26 @@ class Pages(discord.ui.View):
                 pass  # the message is gone or not ours to edit any more
 
 
-async def send_pages(ctx: commands.Context, pages: list[Reply]) -> discord.Message:
-    """Send the first page; with more than one, attach the Previous/Next view."""
+async def send_pages(ctx: commands.Context, pages: list[Reply], live: MutableMapping[int, Pages]) -> discord.Message:
+    """Reply with the first page; with more than one, attach the Previous/Next view.
+
+    `live` holds each user's pages that still turn: a new search stops (and greys out) the user's previous
+    one, as its timeout would, so a busy bot holds one search per user, not every search of the last minutes."""
     if len(pages) == 1:
         page = pages[0]
-        return await ctx.send(content=page.content or None, embeds=[embed(c) for c in page.cards])
+        return await ctx.reply(content=page.content or None, embeds=[embed(c) for c in page.cards])
     view = Pages(pages, owner_id=ctx.author.id)
-    view.message = await ctx.send(**view.current(), view=view)
+    view.message = await ctx.reply(**view.current(), view=view)
+    previous, live[ctx.author.id] = live.get(ctx.author.id), view
+    if previous is not None and not previous.is_finished():
+        previous.stop()
+        await previous.disable()
     return view.message
 
 
-async def send_texts(ctx: commands.Context | discord.abc.Messageable, texts: list[str]) -> list[discord.Message]:
-    """Send a long answer as several messages, each within the 2,000-character limit."""
-    return [await ctx.send(text) for text in texts]
+async def send_texts(ctx: commands.Context, texts: list[str]) -> list[discord.Message]:
+    """Reply with a long answer as several messages, each within the 2,000-character limit.
+
+    Only the first is a reply, so in a busy channel each answer points at its question once."""
+    first = await ctx.reply(texts[0])
+    return [first, *[await ctx.send(text) for text in texts[1:]]]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
+from collections.abc import Callable
 
 import tantivy
 
@@ -33,12 +35,26 @@ def _analyzer(*filters: tantivy.Filter) -> tantivy.TextAnalyzer:
     return builder.build()
 
 
-@functools.cache
+def per_thread(make: Callable[[], tantivy.TextAnalyzer]) -> Callable[[], tantivy.TextAnalyzer]:
+    """One analyser per thread: tantivy's is not safe to share, and searches run in several worker threads
+    (two at once in one analyser fail with "RuntimeError: Already borrowed")."""
+    local = threading.local()
+
+    @functools.wraps(make)
+    def get() -> tantivy.TextAnalyzer:
+        if not hasattr(local, "analyzer"):
+            local.analyzer = make()
+        return local.analyzer
+
+    return get
+
+
+@per_thread
 def text_analyzer() -> tantivy.TextAnalyzer:
     return _analyzer(tantivy.Filter.stopword("english"), tantivy.Filter.stemmer("english"))
 
 
-@functools.cache
+@per_thread
 def name_analyzer() -> tantivy.TextAnalyzer:
     return _analyzer()
 

@@ -3,7 +3,9 @@
 The unmodified discord.py client connects to it as if it were Discord: it logs in over REST, opens the
 gateway websocket, receives READY and GUILD_CREATE for one guild, then reacts to the MESSAGE_CREATE and
 INTERACTION_CREATE events that tests inject with `send_message`, `slash` and `click`. Everything the bot
-sends back is checked against Discord's documented limits and recorded in `posted`.
+sends back is checked against Discord's documented limits and recorded in `posted`, and each reply (or
+interaction response) in `answers` under the message it answers. `rate_limit` makes routes answer as Discord's
+per-route limits do: X-RateLimit-* headers, and a 429 with retry_after past the limit.
 
 Payload shapes follow what discord.py reads (gateway.py, state.py, http.py, interactions.py,
 webhook/async_.py). Fields it merely tolerates are still sent where Discord sends them, so code that
@@ -24,11 +26,13 @@ import asyncio
 import contextlib
 import copy
 import json
+import math
 import mimetypes
 import re
 import secrets
 import time
 import traceback
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -218,18 +222,29 @@ class Interaction:
 
 @dataclass
 class RateLimit:
+    """Discord's per-route limit: `limit` requests per `per` seconds on each route in each channel."""
+
     prefix: str
-    remaining: int
-    retry_after: float
+    limit: int
+    per: float
+    announce: bool  # successful responses carry the X-RateLimit-* headers, as Discord's do
+
+
+@dataclass
+class Window:
+    resets_at: float  # time.monotonic()
+    used: int = 0
+    refused: int = 0  # 429s answered in this window
 
 
 Handler = Callable[[Call], Awaitable[Any]]
 
 
 class FakeDiscord:
-    """One guild ("Paper Club"), two text channels, four human users and the bot."""
+    """One guild ("Paper Club"), two text channels, four human users (and any `users` named) and the bot."""
 
-    def __init__(self, *, message_content: bool = True, enforce_privileged_intents: bool = False) -> None:
+    def __init__(self, *, message_content: bool = True, enforce_privileged_intents: bool = False,
+                 users: Sequence[str] = ()) -> None:
         self.message_content = message_content
         # Discord closes the gateway with 4014 when a privileged intent is requested but not enabled. Off by
         # default, so a bot requesting message_content can still connect to a message_content=False fake.
@@ -244,7 +259,7 @@ class FakeDiscord:
         self.users: dict[str, Json] = {
             name: {"id": str(self._ids()), "username": name, "discriminator": "0", "global_name": name.title(),
                    "avatar": None, "bot": False, "public_flags": 0}
-            for name in ("owner", "admin", "member", "other")
+            for name in ("owner", "admin", "member", "other", *users)
         }
         self._users_by_id: dict[int, Json] = {int(u["id"]): u for u in [self.bot_user, *self.users.values()]}
 
@@ -275,6 +290,7 @@ class FakeDiscord:
         # Observable state for assertions.
         self.messages: dict[int, Json] = {}  # every live message, user- or bot-authored
         self.posted: list[Json] = []
+        self.answers: dict[int, list[Json]] = {}  # posts by what they answer: the message replied to, or interaction
         self.rejected: list[tuple[str, str]] = []
         self.unknown_requests: list[tuple[str, str]] = []
         self.server_errors: list[str] = []  # tracebacks of bugs in this fake; tests should assert it is empty
@@ -282,12 +298,14 @@ class FakeDiscord:
         self.dispatched: list[tuple[str, Json]] = []  # gateway events exactly as the client received them
         self.commands: dict[int | None, list[Json]] = {}  # registered app commands: None = global, else guild id
         self.status_429 = 0
+        self.windows: dict[tuple[str, str, str], list[Window]] = {}  # rate-limit windows by (method, route, channel)
         self.intents = 0  # as requested in IDENTIFY
         self.identified = asyncio.Event()
 
         self._files: dict[int, tuple[bytes, str]] = {}
         self._interactions: dict[str, Interaction] = {}  # by token
         self._rate_limits: list[RateLimit] = []
+        self._answer_waiters: dict[int, asyncio.Future[Json]] = {}
         self._posted_event = asyncio.Event()
         self._sockets: set[web.WebSocketResponse] = set()
         self._session: web.WebSocketResponse | None = None
@@ -562,14 +580,22 @@ class FakeDiscord:
                                              "authorizing_integration_owners": ip["authorizing_integration_owners"]})
         return msg
 
-    def _record(self, msg: Json, kind: str, allowed_mentions: Any, interaction: Interaction | None = None) -> None:
+    def _record(self, msg: Json, kind: str, body: Json, interaction: Interaction | None = None) -> None:
+        allowed_mentions = body.get("allowed_mentions")
         self.posted.append(copy.deepcopy({
             "id": int(msg["id"]), "channel_id": int(msg["channel_id"]), "content": msg["content"],
             "embeds": msg["embeds"], "components": msg["components"], "kind": kind,
             "interaction_id": interaction.id if interaction else None, "allowed_mentions": allowed_mentions,
             "ephemeral": bool(msg["flags"] & EPHEMERAL), "message_reference": msg.get("message_reference"),
             "files": [(a["filename"], self._files[int(a["id"])][0]) for a in msg["attachments"]],
+            "sent": sorted(body),  # the fields the request set (an edit may change only the buttons)
         }))
+        post, reference = self.posted[-1], msg.get("message_reference")
+        answered = interaction.id if interaction else int(reference["message_id"]) if reference else None
+        if answered is not None and kind != "edit":
+            self.answers.setdefault(answered, []).append(post)
+            if (waiter := self._answer_waiters.pop(answered, None)) is not None and not waiter.done():
+                waiter.set_result(post)
         self._posted_event.set()
 
     async def _echo(self, event: str, msg: Json) -> None:
@@ -582,7 +608,7 @@ class FakeDiscord:
                     interaction: Interaction | None = None) -> Json:
         self._check(body, creating=True, files=files)
         msg = self._bot_message(channel, body, files, interaction)
-        self._record(msg, kind, body.get("allowed_mentions"), interaction)
+        self._record(msg, kind, body, interaction)
         await self._echo("MESSAGE_CREATE", msg)
         return msg
 
@@ -592,7 +618,7 @@ class FakeDiscord:
         self._apply(msg, body, files)
         msg["edited_timestamp"] = now_iso()
         msg["flags"] &= ~LOADING
-        self._record(msg, kind, body.get("allowed_mentions"), interaction)
+        self._record(msg, kind, body, interaction)
         await self._echo("MESSAGE_UPDATE", msg)
         return msg
 
@@ -608,17 +634,42 @@ class FakeDiscord:
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         method, path = request.method, "/" + request.match_info["tail"]
-        for limit in self._rate_limits:
-            if limit.remaining > 0 and path.startswith(limit.prefix):
-                limit.remaining -= 1
-                self._rate_limits = [r for r in self._rate_limits if r.remaining > 0]
-                return self._too_many_requests(limit.retry_after)
         route = next(((h, m, auth) for methods, pattern, h, auth in self._routes
                       if method in methods and (m := pattern.fullmatch(path))), None)
         if route is None:
             self.unknown_requests.append((method, path))
             return json_response({"message": "404: Not Found", "code": 0}, status=404)
         handler, match, needs_auth = route
+        limit = next((r for r in self._rate_limits if path.startswith(r.prefix)), None)
+        if limit is None:
+            return await self._answer(request, path, handler, match, needs_auth)
+        window, headers = self._window(limit, method, match)
+        if window.used >= limit.limit:
+            window.refused += 1
+            return self._too_many_requests(float(headers["X-RateLimit-Reset-After"]), headers)
+        window.used += 1
+        response = await self._answer(request, path, handler, match, needs_auth)
+        if limit.announce:
+            response.headers.update(headers)
+        return response
+
+    def _window(self, limit: RateLimit, method: str, match: re.Match[str]) -> tuple[Window, dict[str, str]]:
+        """The window a request to this route in this channel falls in (a new one once the last has reset),
+        and the X-RateLimit-* headers that describe it after this request."""
+        route = match.re.pattern
+        windows = self.windows.setdefault((method, route, match[1] if match.re.groups else ""), [])
+        now = time.monotonic()
+        if not windows or now >= windows[-1].resets_at:
+            windows.append(Window(now + limit.per))
+        window, reset_after = windows[-1], windows[-1].resets_at - now
+        return window, {
+            "X-RateLimit-Limit": str(limit.limit), "X-RateLimit-Remaining": str(max(0, limit.limit - window.used - 1)),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}", "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": f"{zlib.crc32(f'{method} {route}'.encode()):08x}",
+        }
+
+    async def _answer(self, request: web.Request, path: str, handler: Handler, match: re.Match[str],
+                      needs_auth: bool) -> web.StreamResponse:
         if needs_auth and request.headers.get("Authorization") != f"Bot {self.token}":
             return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
         try:
@@ -635,12 +686,11 @@ class FakeDiscord:
             return result
         return web.Response(status=204) if result is None else json_response(result)
 
-    def _too_many_requests(self, retry_after: float) -> web.Response:
+    def _too_many_requests(self, retry_after: float, headers: dict[str, str]) -> web.Response:
         self.status_429 += 1
         headers = {
-            "Retry-After": str(max(1, round(retry_after))), "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": f"{time.time() + retry_after:.3f}", "X-RateLimit-Reset-After": f"{retry_after:.3f}",
-            "X-RateLimit-Bucket": "fakebucket", "X-RateLimit-Scope": "user",
+            **headers, "X-RateLimit-Remaining": "0", "Retry-After": str(max(1, math.ceil(retry_after))),
+            "X-RateLimit-Scope": "user",
             # discord.py treats a 429 without a Via header as a Cloudflare ban and raises instead of retrying.
             "Via": "1.1 google",
         }
@@ -758,7 +808,7 @@ class FakeDiscord:
         if rtype == 4:
             self._check(data, creating=True, files=call.files, prefix=("data",))
             resource["message"] = msg = self._bot_message(it.channel, data, call.files, it)
-            self._record(msg, "interaction", data.get("allowed_mentions"), it)
+            self._record(msg, "interaction", data, it)
             await self._echo("MESSAGE_CREATE", msg)
             it.original_id = int(msg["id"])
         elif rtype == 5:
@@ -913,9 +963,23 @@ class FakeDiscord:
                                  f"server_errors={self.server_errors!r}") from None
         return self.posted
 
-    def rate_limit(self, route_prefix: str, times: int, retry_after: float = 0.2) -> None:
-        """Answer the next `times` requests whose path (after /api/v10) starts with route_prefix with a 429."""
-        self._rate_limits.append(RateLimit(route_prefix, times, retry_after))
+    async def wait_for_answer(self, answered: int, *, timeout: float = 10) -> Json:
+        """The first post answering a message (replying to it) or an interaction, by its id."""
+        if answered in self.answers:
+            return self.answers[answered][0]
+        waiter = self._answer_waiters.setdefault(answered, asyncio.get_running_loop().create_future())
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiter), timeout)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"no answer to {answered} within {timeout}s; rejected={self.rejected!r}; "
+                                 f"server_errors={self.server_errors!r}") from None
+
+    def rate_limit(self, route_prefix: str, limit: int, per: float, *, announce: bool = True) -> None:
+        """Limit each route whose path (after /api/v10) starts with route_prefix, in each channel, to `limit`
+        requests per `per` seconds, as Discord does; one more is refused with a 429 and the time left as
+        retry_after. With `announce`, every answer says what is left (X-RateLimit-*), so a client can wait
+        before it is refused; without, it learns the limit from 429s alone. `windows` keeps the counts."""
+        self._rate_limits.append(RateLimit(route_prefix, limit, per, announce))
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -958,13 +1022,20 @@ async def run_client(client: Any, fake: FakeDiscord, *, timeout: float = 10) -> 
         await asyncio.wait_for(task, timeout)
 
 
-@pytest_asyncio.fixture
-async def fake_discord() -> AsyncIterator[FakeDiscord]:
-    """A running FakeDiscord with discord.py pointed at it. Import it into a test module or conftest.py."""
-    fake = FakeDiscord()
+@contextlib.asynccontextmanager
+async def serving(**options: Any) -> AsyncIterator[FakeDiscord]:
+    """A running FakeDiscord(**options) with discord.py pointed at it."""
+    fake = FakeDiscord(**options)
     await fake.start()
     try:
         with point_discord_py_at(fake):
             yield fake
     finally:
         await fake.stop()
+
+
+@pytest_asyncio.fixture
+async def fake_discord() -> AsyncIterator[FakeDiscord]:
+    """A running FakeDiscord with discord.py pointed at it. Import it into a test module or conftest.py."""
+    async with serving() as fake:
+        yield fake

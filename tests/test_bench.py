@@ -128,3 +128,18 @@ def test_crash_check_catches_an_index_that_disagrees_with_the_store(tmp_path):
     library.close()
     with pytest.raises(crash.Inconsistent, match="1 ids only in the index"):
         crash.check(db_path, [old, new])
+
+
+async def test_bot_load_benchmark_smoke(tmp_path):
+    """A tiny run of bench/bot_load.py: the bot in its own process, users here, every answer checked, and
+    the bot's loop lag and memory figures come back from its process."""
+    import bot_load
+
+    workload = bot_load.build_library(tmp_path, papers=0)
+    result = await bot_load.measure(tmp_path, workload, users=5, seconds=None, messages=3, think=0.0)
+    assert result["sent"] == result["answered"] == 15
+    assert result["missing"] == result["duplicated"] == result["failed"] == result["stray"] == []
+    assert 0 < result["answer_p50_ms"] <= result["answer_p99_ms"]
+    assert result["loop_lag_max_ms"] >= 0 and isinstance(result["loop_blocked"], list)
+    assert 10 < result["rss_mb"]["start"] and result["rss_mb"]["end"] > 0 and result["traced_mb"] is None
+    assert "missing" not in " ".join(bot_load.failures(result))

@@ -46,10 +46,14 @@ def buttons(post: dict) -> dict[str, dict]:
 
 
 async def say(fake: FakeDiscord, text: str, *, user="member", channel="general", n=1, **kw) -> list[dict]:
+    """The next n messages the bot posts after `user` says `text` (edits, such as greying out the user's
+    previous pages, are passed over)."""
     before = len(fake.posted)
     await fake.send_message(channel, user, text, **kw)
-    posts = await fake.wait_for_posts(before + n)
-    return posts[before:]
+    count = before + n
+    while len(posts := [p for p in (await fake.wait_for_posts(count))[before:] if p["kind"] != "edit"]) < n:
+        count += n - len(posts)
+    return posts[:n]
 
 
 async def test_papers_prefix_command_answers_with_embeds(fake_discord, library):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 from discord.ext import commands
 
 from bot import replies
-from bot.pages import embed, send_pages, send_texts
+from bot.pages import Pages, embed, send_pages, send_texts
 
 
 def user_cooldown(ctx: commands.Context) -> commands.Cooldown:
@@ -19,6 +20,7 @@ def user_cooldown(ctx: commands.Context) -> commands.Cooldown:
 class Papers(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
+        self.pages: weakref.WeakValueDictionary[int, Pages] = weakref.WeakValueDictionary()  # by user id
 
     @property
     def library(self):
@@ -30,14 +32,14 @@ class Papers(commands.Cog):
         """Find the papers that best match some words."""
         await ctx.defer()
         pages = await asyncio.to_thread(replies.search_pages, self.library, query)
-        await send_pages(ctx, pages)
+        await send_pages(ctx, pages, self.pages)
 
     @commands.hybrid_command(name="paper")
     async def paper(self, ctx: commands.Context, paper_id: str) -> None:
         """Show one paper in full, by the id shown with search results or its arXiv id."""
         await ctx.defer()
         reply = await asyncio.to_thread(replies.paper_reply, self.library, paper_id)
-        await ctx.send(embeds=[embed(c) for c in reply.cards])
+        await ctx.reply(embeds=[embed(c) for c in reply.cards])
 
     @commands.hybrid_command(name="author")
     async def author(self, ctx: commands.Context, *, name: str) -> None:
@@ -49,12 +51,12 @@ class Papers(commands.Cog):
     async def stats(self, ctx: commands.Context) -> None:
         """What is in the library."""
         await ctx.defer()
-        await ctx.send(await asyncio.to_thread(replies.stats_reply, self.library))
+        await ctx.reply(await asyncio.to_thread(replies.stats_reply, self.library))
 
     @commands.hybrid_command(name="help")
     async def help(self, ctx: commands.Context) -> None:
         """How to use papers-bot."""
-        await ctx.send(replies.help_text(self.bot.config.prefix))  # type: ignore[attr-defined]
+        await ctx.reply(replies.help_text(self.bot.config.prefix))  # type: ignore[attr-defined]
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -22,6 +22,9 @@ _ASKS = re.compile(
 )
 MAX_THREADS = 1000  # threads whose question the bot remembers for follow-ups
 MAX_CONTEXT = 500  # characters of earlier questions carried into a follow-up
+# Minutes of quiet before Discord archives an answer's thread (the least it allows). Archived threads leave
+# discord.py's cache, so a busy bot holds the last hour's threads, not a day's; a new message reopens one.
+THREAD_ARCHIVE_MINUTES = 60
 
 
 def looks_like_question(text: str) -> bool:
@@ -42,6 +45,13 @@ class Questions(commands.Cog):
         wanted = self.bot.config.answer_channels  # type: ignore[attr-defined]
         return str(getattr(channel, "id", "")) in wanted or getattr(channel, "name", None) in wanted
 
+    def _answer_thread(self, channel: discord.abc.Messageable) -> bool:
+        """A thread the bot started on one of its answers (remembered, or from before a restart)."""
+        me = self.bot.user
+        return channel.id in self.threads or (  # type: ignore[attr-defined]
+            isinstance(channel, discord.Thread) and me is not None and channel.owner_id == me.id
+        )
+
     def question_in(self, message: discord.Message) -> str | None:
         """The question a message asks the bot, or None when it is not for the bot."""
         if message.author.bot or not message.content.strip():
@@ -51,7 +61,7 @@ class Questions(commands.Cog):
         text = re.sub(rf"<@!?{me.id}>", " ", message.content).strip() if me else message.content.strip()
         if not text:
             return None
-        if mentioned or message.guild is None or message.channel.id in self.threads:
+        if mentioned or message.guild is None or self._answer_thread(message.channel):
             return text
         if self._in_answer_channel(message.channel) and looks_like_question(text):
             return text
@@ -91,12 +101,15 @@ class Questions(commands.Cog):
             return
         if message.guild is None or isinstance(message.channel, discord.Thread):
             return
+        # A thread started on a message has the message's id: remembered before Discord creates it, so a
+        # follow-up posted the moment the thread appears is already answered in context.
+        self.threads[answer.id] = question[:MAX_CONTEXT]
         try:
-            thread = await answer.create_thread(name=replies.clip(question, 100))
+            await answer.create_thread(name=replies.clip(question, 100), auto_archive_duration=THREAD_ARCHIVE_MINUTES)
         except discord.HTTPException as e:
+            self.threads.pop(answer.id, None)
             log.info("no follow-up thread for a question (%s)", e)
             return
-        self.threads[thread.id] = question[:MAX_CONTEXT]
         while len(self.threads) > MAX_THREADS:
             self.threads.popitem(last=False)
 
