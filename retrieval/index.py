@@ -120,6 +120,9 @@ class PaperIndex:
             if "LockBusy" not in str(e):
                 raise
             raise StoreBusy(f"another load is writing {self.path}; try again when it has finished") from e
+        # A writer killed inside its commit leaves files that no index version names; the next one making the
+        # same changes would reach the same file names and fail on them. Clear them while holding the lock.
+        writer.garbage_collect_files()
         return IndexUpdate(self, writer)
 
     def rebuild(self, rows: Iterable[dict[str, Any]], store_version: str) -> int:

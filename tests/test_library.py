@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 from collections import Counter
@@ -215,3 +216,40 @@ def test_an_index_ahead_of_the_store_is_rebuilt_before_the_next_load(library, tm
     assert library.index.store_version == store.version(library.db)
     assert library.index.snapshot().searcher().num_docs == 62 + 2 + 1
     assert ids_for(library, "ghostly") == []
+
+
+def test_a_load_killed_inside_the_index_commit_does_not_block_the_next(tmp_path):
+    """A load killed while tantivy writes its commit leaves files no index version names: the deletions of an
+    old segment, `<segment>.<opstamp>.del`. The next load makes the same changes, so it reaches the same
+    opstamp and file name: it must clear what the killed one left (garbage collection), not fail on it."""
+    db_path, index_dir = tmp_path / "papers.db", index_path(tmp_path / "papers.db")
+    old, new = corpus(tmp_path, "old", "zebra", 30), corpus(tmp_path, "new", "walrus", 30)  # the same ids
+    Library(db_path, sample_if_new=False).load([old])
+    saved = tmp_path / "saved"
+    shutil.copytree(index_dir, saved / "index")
+    for p in tmp_path.glob("papers.db*"):
+        if p.is_file():
+            shutil.copy2(p, saved / p.name)
+    library = Library(db_path, sample_if_new=False)
+    library.load([new], replace=True)
+    library.close()
+    opstamp = json.loads((index_dir / "meta.json").read_text())["opstamp"]
+    # Back to before that load, plus what a kill inside its index commit leaves: a deletions file per segment,
+    # registered as tantivy registers a file before writing it.
+    shutil.rmtree(index_dir)
+    shutil.copytree(saved / "index", index_dir)
+    for p in saved.glob("papers.db*"):
+        shutil.copy2(p, tmp_path / p.name)
+    segments = [s["segment_id"].replace("-", "") for s in json.loads((index_dir / "meta.json").read_text())["segments"]]
+    left = [f"{segment}.{opstamp}.del" for segment in segments]
+    for name in left:
+        (index_dir / name).write_bytes(b"\0" * 8)
+    managed = index_dir / ".managed.json"
+    managed.write_text(json.dumps(json.loads(managed.read_text()) + left))
+    library = Library(db_path, sample_if_new=False)
+    try:
+        assert len(ids_for(library, "zebra")) == 30
+        library.load([new], replace=True)
+        assert len(ids_for(library, "walrus")) == 30 and not ids_for(library, "zebra")
+    finally:
+        library.close()
