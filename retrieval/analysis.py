@@ -59,6 +59,11 @@ def name_analyzer() -> tantivy.TextAnalyzer:
     return _analyzer()
 
 
+def name_key(name: str) -> str:
+    """A person's name as one term: `Jinwen Ma` -> `jinwen ma` (the author filter matches whole names)."""
+    return " ".join(name_analyzer().analyze(clean(name)))
+
+
 def clean(text: str) -> str:
     """Text any part of the program can print and analyse: lone surrogates (undecodable bytes from a
     terminal or a file) become U+FFFD."""

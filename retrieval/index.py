@@ -19,13 +19,13 @@ from typing import Any
 import sqlite_utils
 import tantivy
 
-from retrieval.analysis import NAMES, TEXT, name_analyzer, text_analyzer
+from retrieval.analysis import NAMES, TEXT, name_analyzer, name_key, text_analyzer
 from store import db as store
 from store.errors import StoreBusy
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 META_ID = "\x00meta"
 
 
@@ -36,6 +36,9 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("title", tokenizer_name=TEXT)
     sb.add_text_field("abstract", tokenizer_name=TEXT)
     sb.add_text_field("authors", tokenizer_name=NAMES)
+    # Each whole name as one term (`name_key`): author:"Wei Zhang" is one look-up, not a phrase over two
+    # common words, and never matches the end of one author's name and the start of the next.
+    sb.add_text_field("author_name", tokenizer_name="raw")
     sb.add_text_field("category", tokenizer_name="raw")
     sb.add_integer_field("year", indexed=True, fast=True)
     sb.add_integer_field("date", indexed=True, fast=True)  # yyyymmdd, for newest-first
@@ -63,6 +66,7 @@ def paper_document(row: dict[str, Any]) -> tantivy.Document:
     authors = row["authors"]
     for name in json.loads(authors) if isinstance(authors, str) else authors:
         doc.add_text("authors", name)
+        doc.add_text("author_name", name_key(name))
     categories = row["categories"]
     for term in category_terms(json.loads(categories) if isinstance(categories, str) else categories):
         doc.add_text("category", term)
@@ -149,8 +153,16 @@ class Snapshot:
     def searcher(self) -> tantivy.Searcher:
         return self._searcher
 
+    @property
+    def stored_docs(self) -> int:
+        """Every document the index's segments hold, deleted ones not yet merged away included: the N of
+        tantivy's BM25 idf. (A term's doc_freq counts deleted documents too, so the papers plus the meta
+        documents, counted by their terms, are all of them.)"""
+        return self.doc_freq("kind", "paper") + self.doc_freq("id", META_ID)
+
     def doc_freq(self, field_name: str, term: str) -> int:
-        """How many papers hold `term` in the field (remembered: the snapshot never changes)."""
+        """How many papers hold `term` in the field, deleted ones not yet merged away included (remembered:
+        the snapshot never changes)."""
         key = (field_name, term)
         df = self._doc_freq.get(key)
         if df is None:

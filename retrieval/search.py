@@ -68,12 +68,13 @@ def _text_match(index: Snapshot, words: str) -> tantivy.Query | None:
 
 
 def _author_match(index: Snapshot, name: str) -> tantivy.Query | None:
+    """One word (`author:Ma`) matches any author with it in their name; more (`author:"Jinwen Ma"`), a whole name."""
     tokens = name_analyzer().analyze(name)
     if not tokens:
         return None
     if len(tokens) == 1:
         return tantivy.Query.term_query(index.schema, "authors", tokens[0])
-    return tantivy.Query.phrase_query(index.schema, "authors", tokens)
+    return tantivy.Query.term_query(index.schema, "author_name", " ".join(tokens))
 
 
 def _filters(index: Snapshot, parsed: ParsedQuery) -> list[tantivy.Query]:
@@ -134,11 +135,10 @@ def _pair_clause(index: Snapshot, field: str, a: str, b: str) -> _Clause:
 
 
 def _most_idf(index: Snapshot, field: str, term: str) -> float:
-    """At least the idf tantivy gives `term`: ln(1 + (N - df + 0.5) / (df + 0.5)), with N taken as twice the live
-    papers (tantivy may count deleted ones not yet merged away, and a larger N only raises the bound)."""
-    n = 2 * max(index.searcher().num_docs, 1)
-    df = index.doc_freq(field, term)
-    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+    """At least the idf tantivy gives `term`: ln(1 + (N - df + 0.5) / (df + 0.5)) over every stored document,
+    deleted ones included as tantivy counts them; a hair over it, so that float rounding never undercuts."""
+    n, df = index.stored_docs, index.doc_freq(field, term)
+    return math.log(1 + (n - df + 0.5) / (df + 0.5)) * 1.001
 
 
 def build_query(index: Snapshot, text: str | ParsedQuery) -> Plan | None:

@@ -7,7 +7,7 @@ import pytest
 
 from retrieval.analysis import analyze, question_terms
 from retrieval.library import Library
-from retrieval.search import _top, build_query
+from retrieval.search import _term_clause, _top, build_query
 from tests.conftest import arxiv_record, write_jsonl
 
 
@@ -185,5 +185,41 @@ def test_pruning_falls_back_when_common_words_alone_outrank(tmp_path):
             pruned = _top(snapshot.searcher(), plan.pruned, 10)
             assert {pid[:4] for _, pid in pruned} == {"2403"}  # it only knows the rare word's papers
         assert {h.paper["id"][:4] for h in library.search("zyxwv alpha beta gamma", k=10).hits} == {"2401"}
+    finally:
+        library.close()
+
+
+def test_a_word_never_scores_over_its_bound_with_deleted_papers_in_the_index(tmp_path):
+    """tantivy counts deleted papers not yet merged away in its idf: the bounds pruning relies on must too."""
+    words = ["alpha", "beta", "gamma", "delta"]
+    records = [arxiv_record(id=f"2401.{i:05d}", title=f"Paper {i}",
+                            abstract=" ".join(words[: 1 + i % 4] * (1 + i % 5))) for i in range(200)]
+    library = Library(tmp_path / "papers.db", sample_if_new=False)
+    library.load([write_jsonl(tmp_path / "a.jsonl", records)])
+    revised = [{**r, "abstract": r["abstract"] + " revised"} for r in records[:150]]
+    library.load([write_jsonl(tmp_path / "b.jsonl", revised)])  # 150 papers re-indexed: 150 deleted documents
+    try:
+        with library.reading() as (_, snapshot):
+            searcher = snapshot.searcher()
+            assert snapshot.stored_docs > searcher.num_docs  # the deleted ones are still there
+            for word in words + ["revis"]:
+                clause = _term_clause(snapshot, "abstract", word, 1.0)
+                [(best, _)] = _top(searcher, clause.query, 1)
+                assert 0.5 * clause.most < best <= clause.most, word
+    finally:
+        library.close()
+
+
+def test_an_author_filter_matches_a_whole_name_not_two_neighbours(tmp_path):
+    records = [
+        arxiv_record(id="2401.00001", authors="Wei Zhang and Ada Lovelace", authors_parsed=[["Zhang", "Wei", ""], ["Lovelace", "Ada", ""]]),
+        arxiv_record(id="2401.00002", authors="Li Wei and Zhang San", authors_parsed=[["Wei", "Li", ""], ["San", "Zhang", ""]]),
+    ]
+    library = Library(tmp_path / "papers.db", sample_if_new=False)
+    library.load([write_jsonl(tmp_path / "a.jsonl", records)])
+    try:
+        assert [h.paper["id"] for h in library.search('engines author:"Wei Zhang"').hits] == ["2401.00001"]
+        assert [h.paper["id"] for h in library.search("engines by WEI ZHANG").hits] == ["2401.00001"]
+        assert sorted(h.paper["id"] for h in library.search("engines author:zhang").hits) == ["2401.00001", "2401.00002"]
     finally:
         library.close()
