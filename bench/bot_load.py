@@ -1,7 +1,7 @@
 """Load on the Discord bot: simulated users against the fake Discord, every answer checked and timed.
 
     python bench/bot_load.py [--users 50] [--seconds 30] [--papers N] [--think 0.5] [--baseline-seconds 10]
-                             [--fail-on-late] [--tracemalloc] [--json]
+                             [--archive-after 30] [--fail-on-late] [--tracemalloc] [--json]
 
 The real bot (`PapersBot`, the real library) runs in its own process against tests/fakediscord.py, so what is
 measured there is the bot alone: its event loop's lag (a task that sleeps 10 ms and notes how late it wakes,
@@ -12,6 +12,9 @@ users: each sends a search (`!papers`, `!search`, `/papers`), a paper id, an aut
 the answer channel, a mention, a DM or a follow-up in the thread of an earlier answer, waits for the answer,
 thinks for a moment and sends the next, until the time is up. An answer is the bot's reply to the message
 (or the interaction's response); each message must get exactly one, and the time to it is the answer time.
+The fake archives a thread after --archive-after seconds without a message (30; Discord does so after the
+thread's auto-archive duration, 60 minutes for the bot's answer threads), as discord.py keeps every thread
+it has seen until then: the run is compressed in time, so that is too.
 
 Exits with status 1 if a message went unanswered, was answered twice or with the bot's apology for an
 unexpected error, or the bot's loop was blocked: a watchdog thread found the loop's thread inside one
@@ -53,6 +56,7 @@ TICK = 0.01  # the loop monitor's sleep
 SAMPLE_EVERY = 0.25  # seconds between memory samples
 SETTLE = 1.0  # seconds to wait after the last answer for any late duplicate
 ANSWER_TIMEOUT = 30.0
+ARCHIVE_AFTER = 30.0  # seconds without a message before the fake archives a thread (Discord: 60 minutes)
 SEED = 20261123
 
 # What users send, and how often (weights).
@@ -301,9 +305,18 @@ def build_library(folder: Path, papers: int) -> Workload:
         library.close()
 
 
+async def archive_idle_threads(fake: FakeDiscord, idle: float) -> None:
+    """Discord archives a thread after its auto-archive duration without a message (the bot asks for 60
+    minutes), and discord.py then drops it from its cache; the run is compressed, so the fake does it after
+    `idle` seconds."""
+    while True:
+        await asyncio.sleep(1.0)
+        await fake.archive_idle_threads(idle)
+
+
 async def measure(folder: Path, workload: Workload, *, users: int = 50, seconds: float | None = 30.0,
                   messages: int | None = None, think: float = 0.5, cooldown: str = "1000/60",
-                  tracing: bool = False) -> dict:
+                  tracing: bool = False, archive_after: float = ARCHIVE_AFTER) -> dict:
     """Run the bot on folder/papers.db in a child process and the users here; the checked and timed result."""
     names = [f"user{i}" for i in range(users)]
     fake = FakeDiscord(users=names)
@@ -318,8 +331,10 @@ async def measure(folder: Path, workload: Workload, *, users: int = 50, seconds:
         if (await asyncio.wait_for(bot.stdout.readline(), 60)).strip() != b"ready":
             raise RuntimeError("the bot did not start")
         started, load_start = time.monotonic(), os.getloadavg()[0]
+        archiver = asyncio.create_task(archive_idle_threads(fake, archive_after))
         sent = await drive(fake, names, workload, messages=messages, seconds=seconds, think=think)
         elapsed = time.monotonic() - started
+        archiver.cancel()
         await asyncio.sleep(SETTLE)
         bot.send_signal(signal.SIGTERM)
         out, _ = await asyncio.wait_for(bot.communicate(), 60)
@@ -398,6 +413,9 @@ def main() -> int:
     parser.add_argument("--cooldown", default="1000/60", help="the bot's per-user limit (lifted, so searches run)")
     parser.add_argument("--baseline-seconds", type=float, default=10.0,
                         help="first run one user alone this long, to compare answer times (0: skip)")
+    parser.add_argument("--archive-after", type=float, default=ARCHIVE_AFTER,
+                        help="seconds without a message after which the fake archives a thread (Discord: the "
+                             "thread's auto-archive duration, 60 minutes for the bot's answer threads)")
     parser.add_argument("--tracemalloc", action="store_true", help="also sample the bot's Python heap")
     parser.add_argument("--fail-on-late", action="store_true",
                         help="also fail when the loop wakes over 100 ms late for any reason (CPU or GIL contention)")
@@ -407,7 +425,8 @@ def main() -> int:
     if args.serve:
         asyncio.run(serve())
         return 0
-    options = {"think": args.think, "cooldown": args.cooldown, "tracing": args.tracemalloc}
+    options = {"think": args.think, "cooldown": args.cooldown, "tracing": args.tracemalloc,
+               "archive_after": args.archive_after}
     with tempfile.TemporaryDirectory() as tmp:
         workload = build_library(Path(tmp), args.papers)
         baseline = asyncio.run(measure(Path(tmp), workload, users=1, seconds=args.baseline_seconds, **options)) \

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from bot import format as fmt
+from bot.config import Config
 from retrieval.library import Library
 from store.errors import PapersBotError
 
@@ -28,35 +29,52 @@ def hit_json(paper: dict[str, Any], score: float) -> dict[str, Any]:
 class LibraryContext:
     """Opens the library on first use, so `--help` and bad flags never touch the database."""
 
-    def __init__(self, db_path: str) -> None:
-        self.db_path = db_path
+    def __init__(self, db_path: str | None) -> None:
+        self.db_path = db_path  # --db or PAPERS_BOT_DB; None: the configuration file's `db`, else papers.db
         self.sample_if_new = True  # `load` starts a new database empty: only the user's papers go in
         self._library: Library | None = None
+
+    def config(self) -> Config:
+        config = Config.load()
+        return dataclasses.replace(config, db=self.db_path) if self.db_path else config
 
     @property
     def library(self) -> Library:
         if self._library is None:
-            self._library = Library(self.db_path, sample_if_new=self.sample_if_new)
+            self._library = Library(self.config().db, sample_if_new=self.sample_if_new)
         return self._library
+
+
+DB_HELP = "SQLite database (env PAPERS_BOT_DB; default papers.db). Created with the bundled sample papers if missing."
+
+
+def _set_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.find_object(LibraryContext).db_path = value
+
+
+class _Command(click.Command):
+    """A command that also takes `--db` after its name (`papers-bot load --db x.db ...`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.append(click.Option(["--db"], expose_value=False, callback=_set_db, help=DB_HELP))
+
+
+class _Group(click.Group):
+    command_class = _Command
 
 
 def _fail(e: PapersBotError) -> None:
     raise click.ClickException(str(e)) from e
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--db",
-    "db_path",
-    envvar="PAPERS_BOT_DB",
-    default="papers.db",
-    show_default=True,
-    help="SQLite database (env PAPERS_BOT_DB). Created with the bundled sample papers if missing.",
-)
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db_path", envvar="PAPERS_BOT_DB", help=DB_HELP)
 @click.option("-v", "--verbose", is_flag=True, help="Log what is happening to stderr.")
 @click.version_option(package_name="papers-bot")
 @click.pass_context
-def cli(ctx: click.Context, db_path: str, verbose: bool) -> None:
+def cli(ctx: click.Context, db_path: str | None, verbose: bool) -> None:
     """Answer questions about a collection of research papers."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
@@ -187,14 +205,11 @@ def run(obj: LibraryContext) -> None:
     import asyncio
 
     from bot.client import run as run_bot
-    from bot.config import Config
 
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("discord").setLevel(logging.INFO)
     try:
-        config = Config.load()
-        config = dataclasses.replace(config, db=obj.db_path)
-        status = asyncio.run(run_bot(config))
+        status = asyncio.run(run_bot(obj.config()))
     except PapersBotError as e:
         _fail(e)
     sys.exit(status)
@@ -204,12 +219,10 @@ def run(obj: LibraryContext) -> None:
 @click.pass_obj
 def chat(obj: LibraryContext) -> None:
     """Chat with the bot in the terminal: the same commands and answers, no Discord account needed."""
-    from bot.config import Config
     from bot.console import chat as run_chat
 
     try:
-        config = Config.load()
-        run_chat(obj.library, config, sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
+        run_chat(obj.library, obj.config(), sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
     except PapersBotError as e:
         _fail(e)
 

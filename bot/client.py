@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import gc
 import logging
 import signal
 
 import discord
 import yarl
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.config import Config, ConfigError
 from bot.format import DISCORD
@@ -20,6 +21,22 @@ log = logging.getLogger("papers_bot.bot")
 
 COGS = ("bot.cogs.papers", "bot.cogs.questions", "bot.cogs.admin")
 SOMETHING_WENT_WRONG = "Something went wrong on my side; it has been logged. Please try again later."
+TRIM_EVERY = 60.0  # seconds between handing the heap's free memory back to the system
+
+
+def _malloc_trim():
+    """glibc's malloc_trim, or None (musl, macOS). glibc keeps memory freed inside its heap for reuse; a bot
+    that allocates and frees all day (messages, rate-limit buckets, threads) then grows in RSS while its live
+    memory stays flat (bench/bot_load.py measured about 2 MB a minute at 97 messages/s)."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
+MALLOC_TRIM = _malloc_trim()
 
 
 class PapersBot(commands.Bot):
@@ -41,6 +58,12 @@ class PapersBot(commands.Bot):
         for cog in COGS:
             await self.load_extension(cog)
         gc.freeze()  # what start-up made lives as long as the bot: keep it out of full collections (shorter pauses)
+        if MALLOC_TRIM is not None:
+            self.release_memory.start()
+
+    @tasks.loop(seconds=TRIM_EVERY)
+    async def release_memory(self) -> None:
+        await asyncio.to_thread(MALLOC_TRIM, 0)
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
@@ -56,6 +79,7 @@ class PapersBot(commands.Bot):
         await reply_to_error(ctx, error)
 
     async def close(self) -> None:
+        self.release_memory.cancel()
         await super().close()
         self.library.close()
 

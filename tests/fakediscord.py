@@ -286,6 +286,7 @@ class FakeDiscord:
                                    "last_message_id": None, "rate_limit_per_user": 0, "permission_overwrites": [],
                                    "flags": 0}
         self.threads: dict[int, Json] = {}
+        self._thread_active: dict[int, float] = {}  # thread id -> time.monotonic() of its last message
 
         # Observable state for assertions.
         self.messages: dict[int, Json] = {}  # every live message, user- or bot-authored
@@ -467,7 +468,7 @@ class FakeDiscord:
         members = [self._member(uid) for uid in self._users_by_id]
         return {**guild, "unavailable": False, "large": False, "joined_at": "2024-01-01T00:00:00+00:00",
                 "channels": [c for c in self._channels.values() if c["type"] == 0],
-                "threads": list(self.threads.values()), "members": members,
+                "threads": [t for t in self.threads.values() if not t["thread_metadata"]["archived"]], "members": members,
                 # member_count must equal the members sent, or discord.py decides the guild needs chunking.
                 "member_count": len(members), "presences": [], "voice_states": [], "stage_instances": [],
                 "guild_scheduled_events": [], "soundboard_sounds": []}
@@ -607,6 +608,7 @@ class FakeDiscord:
     async def _post(self, channel: Json, body: Json, files: list[UploadedFile], kind: str,
                     interaction: Interaction | None = None) -> Json:
         self._check(body, creating=True, files=files)
+        await self._wake(channel)
         msg = self._bot_message(channel, body, files, interaction)
         self._record(msg, kind, body, interaction)
         await self._echo("MESSAGE_CREATE", msg)
@@ -791,6 +793,7 @@ class FakeDiscord:
                                 "archive_timestamp": stamp},
         }
         self._channels[tid] = self.threads[tid] = thread
+        self._thread_active[tid] = time.monotonic()
         if source is not None:
             source["thread"] = thread
         member = {"id": str(tid), "user_id": self.bot_user["id"], "join_timestamp": stamp, "flags": 1}
@@ -893,10 +896,33 @@ class FakeDiscord:
         mention = f"<@{self.bot_user['id']}>"
         if mention_bot and mention not in content:
             content = f"{mention} {content}"
+        await self._wake(ch)
         msg = self._message(ch, author_id, content)
         msg["attachments"] = [self._attachment(int(ch["id"]), name, data) for name, data in attachments]
         await self._dispatch("MESSAGE_CREATE", self._visible(msg))
         return msg
+
+    async def archive_idle_threads(self, idle: float) -> int:
+        """Archive the threads with no message for `idle` seconds, as Discord does after a thread's
+        auto_archive_duration (THREAD_UPDATE; clients drop archived threads from their cache). Returns how many."""
+        cutoff = time.monotonic() - idle
+        idle_ids = [tid for tid, at in self._thread_active.items() if at < cutoff]
+        for tid in idle_ids:
+            del self._thread_active[tid]
+            await self._set_archived(self.threads[tid], True)
+        return len(idle_ids)
+
+    async def _wake(self, channel: Json) -> None:
+        """A message in an archived thread unarchives it (Discord does so for anyone who may post there)."""
+        tid = int(channel["id"])
+        if tid in self.threads:
+            if channel["thread_metadata"]["archived"]:
+                await self._set_archived(channel, False)
+            self._thread_active[tid] = time.monotonic()
+
+    async def _set_archived(self, thread: Json, archived: bool) -> None:
+        thread["thread_metadata"].update(archived=archived, archive_timestamp=now_iso())
+        await self._dispatch("THREAD_UPDATE", copy.deepcopy(thread), required=False)
 
     async def slash(self, name: str, options: dict[str, Any] | list[Json] | None = None, *, user: str = "member",
                     channel: str | int = "general") -> Json:

@@ -120,6 +120,28 @@ async def test_question_in_answer_channel_gets_an_answer_and_a_thread(fake_disco
     assert "Seismic Fault SAM" in follow["content"]
 
 
+async def test_archived_answer_thread_leaves_the_cache_and_a_follow_up_still_gets_context(fake_discord, library):
+    """The bot starts a thread per question; discord.py keeps threads until Discord archives them, which is
+    what bounds the bot's memory (bench/bot_load.py archives idle threads the same way)."""
+    async with running(fake_discord, library) as papers_bot:
+        await say(fake_discord, "which papers adapt SAM to seismic data?", channel="papers")
+        for _ in range(100):
+            if fake_discord.threads and papers_bot.get_channel(next(iter(fake_discord.threads))):
+                break
+            await asyncio.sleep(0.05)
+        [thread_id] = fake_discord.threads
+        assert papers_bot.get_channel(thread_id) is not None
+        assert await fake_discord.archive_idle_threads(0) == 1
+        for _ in range(100):
+            if papers_bot.get_channel(thread_id) is None:
+                break
+            await asyncio.sleep(0.05)
+        assert papers_bot.get_channel(thread_id) is None  # dropped from discord.py's cache
+        [follow] = await say(fake_discord, "and with lightweight adapters?", channel=thread_id)
+        assert fake_discord.threads[thread_id]["thread_metadata"]["archived"] is False  # posting woke it
+    assert follow["channel_id"] == thread_id and "Seismic Fault SAM" in follow["content"]
+
+
 async def test_chatter_in_answer_channel_is_left_alone(fake_discord, library):
     async with running(fake_discord, library):
         await fake_discord.send_message("papers", "member", "good morning all")

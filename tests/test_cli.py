@@ -103,6 +103,24 @@ def test_database_from_environment(tmp_path, monkeypatch):
     assert (tmp_path / "env.db").exists()
 
 
+def test_database_option_after_the_command_and_from_the_configuration_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("PAPERS_BOT_DB", raising=False)
+    listing = write_jsonl(tmp_path / "one.jsonl", [arxiv_record()])
+    after = tmp_path / "after.db"
+    result = CliRunner().invoke(cli, ["load", "--db", str(after), str(listing)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(CliRunner().invoke(cli, ["stats", "--db", str(after), "--json"]).output)["papers"] == 1
+
+    config = tmp_path / "bot.toml"
+    config.write_text(f'db = "{after}"\n')
+    monkeypatch.setenv("PAPERS_BOT_CONFIG", str(config))
+    assert json.loads(CliRunner().invoke(cli, ["stats", "--json"]).output)["papers"] == 1  # the file's `db`
+    other = tmp_path / "other.db"
+    assert json.loads(CliRunner().invoke(cli, ["--db", str(other), "stats", "--json"]).output)["papers"] == 62
+    monkeypatch.setenv("PAPERS_BOT_DB", str(other))  # the environment wins over the file
+    assert json.loads(CliRunner().invoke(cli, ["stats", "--json"]).output)["papers"] == 62
+
+
 def test_installed_command_works_in_an_empty_folder(tmp_path):
     """The newcomer's first command: a fresh folder, no database yet."""
     exe = shutil.which("papers-bot") or os.path.join(os.path.dirname(sys.executable), "papers-bot")
