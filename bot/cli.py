@@ -41,7 +41,8 @@ class LibraryContext:
     @property
     def library(self) -> Library:
         if self._library is None:
-            self._library = Library(self.config().db, sample_if_new=self.sample_if_new)
+            db = self.db_path or Config.load().db  # (the configuration file is read only when it names the db)
+            self._library = Library(db, sample_if_new=self.sample_if_new)
         return self._library
 
 
@@ -195,7 +196,7 @@ def author(obj: LibraryContext, name: str, as_json: bool) -> None:
 @click.pass_obj
 def stats(obj: LibraryContext, as_json: bool) -> None:
     """Papers, authors, sources, year span and categories in the database."""
-    _show(obj.library.stats, fmt.format_stats, as_json)
+    _show(lambda: obj.library.stats(), fmt.format_stats, as_json)
 
 
 @cli.command()
@@ -222,7 +223,9 @@ def chat(obj: LibraryContext) -> None:
     from bot.console import chat as run_chat
 
     try:
-        run_chat(obj.library, obj.config(), sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
+        config = obj.config()
+        obj.db_path = config.db
+        run_chat(obj.library, config, sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
     except PapersBotError as e:
         _fail(e)
 

@@ -180,13 +180,15 @@ class IndexUpdate:
         self.writer = writer
         self.committed = False
 
-    def begin(self, db: sqlite_utils.Database) -> None:
+    def begin(self, db: sqlite_utils.Database) -> bool:
         """Catch up with the store before a load's changes arrive. They are changes to what is stored, so an index
         behind it (another process's load died between its two commits while this one had the index open) is
         refilled from the store first; applied to the stale index they would leave it holding other papers."""
         if not self.index.in_step(db):  # (read as last committed, by any process)
             log.warning("index at %s is behind the store: refilling it before the load", self.index.path)
             self.refill(store.iter_papers(db))
+            return True
+        return False
 
     def refill(self, rows: Iterable[dict[str, Any]]) -> int:
         """Replace every document with `rows`; how many."""

@@ -11,7 +11,7 @@ from typing import Any
 import sqlite_utils
 import tantivy
 
-from retrieval.analysis import QUESTION_WORDS, analyze, clean, name_analyzer, question_terms
+from retrieval.analysis import QUESTION_WORDS, analyze, clean, name_analyzer, name_key, question_terms
 from retrieval.index import Snapshot
 from retrieval.query import ParsedQuery, parse_query
 from store.db import get_paper, get_papers
@@ -69,12 +69,10 @@ def _text_match(index: Snapshot, words: str) -> tantivy.Query | None:
 
 def _author_match(index: Snapshot, name: str) -> tantivy.Query | None:
     """One word (`author:Ma`) matches any author with it in their name; more (`author:"Jinwen Ma"`), a whole name."""
-    tokens = name_analyzer().analyze(name)
-    if not tokens:
+    key = name_key(name)  # (as the index made the author_name terms)
+    if not key:
         return None
-    if len(tokens) == 1:
-        return tantivy.Query.term_query(index.schema, "authors", tokens[0])
-    return tantivy.Query.term_query(index.schema, "author_name", " ".join(tokens))
+    return tantivy.Query.term_query(index.schema, "author_name" if " " in key else "authors", key)
 
 
 def _filters(index: Snapshot, parsed: ParsedQuery) -> list[tantivy.Query]:

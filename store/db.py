@@ -64,8 +64,9 @@ _INSERT_PAPER = (
 class ChangeSink(Protocol):
     """Receives every paper a load writes or removes, in order (the search index implements it)."""
 
-    def begin(self, db: sqlite_utils.Database) -> None:
-        """The load holds the write lock now: the changes that follow are changes to what `db` holds."""
+    def begin(self, db: sqlite_utils.Database) -> bool:
+        """The load holds the write lock now: the changes that follow are changes to what `db` holds. True when
+        the sink changed itself to catch up with `db` (it is then committed even if the load changes nothing)."""
 
     def upsert(self, row: dict[str, Any], *, replaces: Sequence[str]) -> None: ...
 
@@ -176,7 +177,8 @@ def _meta(db: sqlite_utils.Database, key: str) -> str | None:
 
 
 def generation(db: sqlite_utils.Database) -> int:
-    """A number that grows with every load that changed something; the index records the one it matches."""
+    """A number that grows with every load that changed something (and with a first load); the index records
+    the one it matches. 0: never loaded."""
     return int(_meta(db, "generation") or 0)
 
 
@@ -283,7 +285,7 @@ class _Loader:
     def load_batch(self, batch: list[Paper]) -> None:
         known = self._existing(batch)
         pending: dict[str, tuple[Paper, dict]] = {}
-        moved: list[Paper] = []  # unchanged papers listed in other places
+        moved: dict[str, Paper] = {}  # unchanged papers listed in other places, by id
         for p in batch:
             matches = known.matches(p)
             base = None
@@ -314,7 +316,10 @@ class _Loader:
                 # The same paper, perhaps read from another file or line: only its sources may need writing.
                 stored = known.by_id[new_id][0].sources if new_id in known.by_id else None
                 if stored is None or set(stored) != set(merged.sources):
-                    moved.append(merged)
+                    moved[new_id] = merged
+                    if new_id in known.by_id:  # a later listing of it in this batch merges with these sources
+                        known.remove(new_id)
+                    known.add(merged, row)
                 continue
             if new_id in known.by_id:
                 known.remove(new_id)
@@ -323,7 +328,7 @@ class _Loader:
             if self.sink is not None:
                 self.sink.upsert(row, replaces=replaces)
         self._write(pending.values())
-        self._write_sources(moved)
+        self._write_sources([paper for pid, paper in moved.items() if pid not in pending])  # (pending: written)
 
     def _hash_in_db(self, paper_id: str) -> str | None:
         row = self.db.conn.execute("SELECT content_hash FROM papers WHERE id = ?", [paper_id]).fetchone()
@@ -420,8 +425,7 @@ def load_listings(
     # default 2 MB page cache it re-reads their pages over and over (about 17% of its time at 50k papers).
     db.conn.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
     with writing(db):
-        if sink is not None:
-            sink.begin(db)
+        caught_up = sink is not None and sink.begin(db)
         profiles: list[dict] = []
         for listing in listings:
             count = 0
@@ -440,12 +444,14 @@ def load_listings(
         if replace:
             summary.removed += loader.remove_unlisted()
         loader.tally(summary)
-        if summary.changed or profiles_changed:
+        # A first load counts even when it stores nothing: the database is then the user's, never the sample's.
+        new_generation = summary.changed or profiles_changed or generation(db) == 0
+        if new_generation:
             db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('load_id', ?)", [uuid.uuid4().hex])
         summary.generation = generation(db)
         summary.version = version(db)
-        if sink is not None and (summary.changed or profiles_changed):
+        if sink is not None and (new_generation or caught_up):
             # The index first: a crash between the two commits leaves it ahead of the store (a version the
             # store never reaches), and the library rebuilds it from the store when it next opens or loads.
             sink.commit(summary.version)

@@ -149,3 +149,21 @@ def test_run_without_a_token_points_to_chat(run, monkeypatch):
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     result = run("run")
     assert result.exit_code == 1 and "DISCORD_TOKEN is not set" in result.output and "papers-bot chat" in result.output
+
+
+def test_a_broken_configuration_is_a_clean_error_and_not_read_when_db_is_given(tmp_path, monkeypatch):
+    monkeypatch.delenv("PAPERS_BOT_DB", raising=False)
+    monkeypatch.setenv("PAPERS_BOT_DATA", str(tmp_path / "missing"))
+    given = CliRunner().invoke(cli, ["--db", str(tmp_path / "x.db"), "stats", "--json"])
+    assert given.exit_code == 0 and json.loads(given.output)["papers"] == 62
+    for args in (["stats"], ["search", "seismic"], ["paper", "x"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1 and "data folder" in result.output and "does not exist" in result.output, args
+
+
+def test_a_first_load_that_stores_nothing_still_keeps_the_sample_out(run, tmp_path):
+    empty = tmp_path / "nothing-yet"
+    empty.mkdir()
+    result = run("load", str(empty))
+    assert result.exit_code == 0, result.output
+    assert json.loads(run("stats", "--json").output)["papers"] == 0

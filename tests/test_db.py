@@ -209,7 +209,7 @@ def test_the_same_papers_from_a_new_file_are_unchanged_with_new_sources(db, tmp_
 
     class Sink:
         def begin(self, db):
-            pass
+            return False
 
         def upsert(self, row, *, replaces):
             changed.append(row["id"])
@@ -225,6 +225,19 @@ def test_the_same_papers_from_a_new_file_are_unchanged_with_new_sources(db, tmp_
     assert (summary.updated, summary.unchanged, changed) == (1, 4, ["2401.00002"])
     sources = store.get_paper(db, "2401.00004")["sources"]
     assert [(s["file"], s["line"]) for s in sources] == [(str(new), 1)]
+
+
+def test_a_paper_listed_unchanged_then_changed_in_one_file_keeps_every_source(db, tmp_path):
+    """The unchanged listing only adds a source; the changed one after it is what is stored, with all three."""
+    first = write_jsonl(tmp_path / "a.jsonl", [arxiv_record(id="2401.00001", title="Paper one")])
+    store.load_listings(db, [read_listing(first)])
+    again = write_jsonl(tmp_path / "b.jsonl", [arxiv_record(id="2401.00009", title="Another paper"),
+                                               arxiv_record(id="2401.00001", title="Paper one"),
+                                               arxiv_record(id="2401.00001", title="Paper one, revised")])
+    store.load_listings(db, [read_listing(again)])
+    paper = store.get_paper(db, "2401.00001")
+    assert paper["title"] == "Paper one, revised"
+    assert sorted((s["file"], s["line"]) for s in paper["sources"]) == [(str(first), 1), (str(again), 2), (str(again), 3)]
 
 
 def test_a_database_created_by_another_process_meanwhile_is_opened_not_created_again(tmp_path):

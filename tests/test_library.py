@@ -13,7 +13,7 @@ from retrieval.index import IndexUpdate
 from retrieval.library import Library, index_path
 from store import db as store
 from store.errors import ParseError, StoreBusy, UnknownFormatError
-from store.parse import read_listing
+from store.parse import read_listing, sample_folder
 from tests.conftest import FEED, arxiv_record, write_jsonl
 
 
@@ -216,6 +216,20 @@ def test_an_index_ahead_of_the_store_is_rebuilt_before_the_next_load(library, tm
     assert library.index.store_version == store.version(library.db)
     assert library.index.snapshot().searcher().num_docs == 62 + 2 + 1
     assert ids_for(library, "ghostly") == []
+
+
+def test_an_index_ahead_of_the_store_is_repaired_by_a_load_that_changes_nothing(library, tmp_path):
+    """The repair is the load's to commit even when the listings change no paper: otherwise the stale index
+    stays, and every search after it answers from an index of another version."""
+    update = library.index.update()
+    ghost = write_jsonl(tmp_path / "ghost.jsonl", [arxiv_record(id="2499.99999", title="A ghostly paper")])
+    update.upsert(store.paper_row(next(iter(read_listing(ghost).papers))), replaces=[])
+    update.commit("another/load/that-died")
+    update.close()
+    summary = library.load([sample_folder()])  # the sample again: nothing changes
+    assert not summary.changed
+    assert library.index.store_version == store.version(library.db)
+    assert library.index.snapshot().searcher().num_docs == 62 + 1  # (and the version document)
 
 
 def test_a_load_killed_inside_the_index_commit_does_not_block_the_next(tmp_path):
