@@ -193,6 +193,10 @@ def version(db: sqlite_utils.Database) -> str:
 # -- writing -------------------------------------------------------------------------------------------
 
 
+# json.dumps(x, ensure_ascii=False), without making an encoder for every call (it does, for any option).
+_json_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def paper_row(p: Paper) -> dict[str, Any]:
     links = p.links
     code_url = code_link(links)
@@ -200,7 +204,7 @@ def paper_row(p: Paper) -> dict[str, Any]:
         "id": p.id,
         "title": p.title,
         "display_title": p.display_title,
-        "authors": json.dumps(p.authors, ensure_ascii=False),
+        "authors": _json_text(p.authors),
         "authors_truncated": int(p.authors_truncated),
         "affiliation": p.affiliation,
         "abstract": p.abstract,

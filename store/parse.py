@@ -399,10 +399,11 @@ def _authors_from_json(obj: dict) -> list[str]:
         names = []
         for part in parsed:
             if isinstance(part, list) and part:
-                last, first = _clean(part[0]), _clean(part[1]) if len(part) > 1 else ""
-                suffix = _clean(part[2]) if len(part) > 2 else ""
-                names.append(" ".join(x for x in (first, last, suffix) if x))
-        return [n for n in names if n]
+                # [last, first, suffix] -> "first last suffix"
+                name = _clean(" ".join([str(x) for x in (*part[1:2], part[0], *part[2:3]) if x is not None]))
+                if name:
+                    names.append(name)
+        return names
     text = _clean(obj.get("authors"))
     return [a.strip() for a in re.split(r",\s*|\s+and\s+", text) if a.strip()]
 
@@ -445,9 +446,8 @@ def _stream_jsonl(open_binary: Callable[[], IO[bytes]], listing: Listing) -> Ite
     with f:
         for number, raw in enumerate(_bounded_lines(f), 1):
             listing.position = f.tell()
-            where = f"{listing.file}:{number}"
             if raw is None:
-                listing.warn(f"{where}: line longer than {MAX_LINE} bytes; skipped")
+                listing.warn(f"{listing.file}:{number}: line longer than {MAX_LINE} bytes; skipped")
                 continue
             if not raw.strip():
                 continue
@@ -459,9 +459,9 @@ def _stream_jsonl(open_binary: Callable[[], IO[bytes]], listing: Listing) -> Ite
                     raise ValueError("a \\u escape is half a surrogate pair, not a character")
                 yield paper_from_arxiv_json(obj, Source(listing.file, number, listing.format))
             except UnicodeDecodeError:
-                listing.warn(f"{where}: not UTF-8 text; skipped")
+                listing.warn(f"{listing.file}:{number}: not UTF-8 text; skipped")
             except (ValueError, TypeError, RecursionError) as e:
-                listing.warn(f"{where}: not an arXiv metadata record ({_short(e)}); skipped")
+                listing.warn(f"{listing.file}:{number}: not an arXiv metadata record ({_short(e)}); skipped")
 
 
 def _bounded_lines(f: IO[bytes]) -> Iterator[bytes | None]:
