@@ -59,6 +59,7 @@ def name_analyzer() -> tantivy.TextAnalyzer:
     return _analyzer()
 
 
+@functools.lru_cache(maxsize=1 << 16)  # (loads meet the same authors again and again)
 def name_key(name: str) -> str:
     """A person's name as one term: `Jinwen Ma` -> `jinwen ma` (the author filter matches whole names)."""
     return " ".join(name_analyzer().analyze(clean(name)))

@@ -8,6 +8,7 @@ store before it next searches or loads.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import shutil
@@ -57,6 +58,11 @@ def category_terms(categories: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
+@functools.lru_cache(maxsize=4096)  # (a few thousand category lists cover arXiv)
+def _category_terms_json(categories: str) -> tuple[str, ...]:
+    return tuple(category_terms(json.loads(categories)))
+
+
 def paper_document(row: dict[str, Any]) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_text("id", row["id"])
@@ -68,7 +74,7 @@ def paper_document(row: dict[str, Any]) -> tantivy.Document:
         doc.add_text("authors", name)
         doc.add_text("author_name", name_key(name))
     categories = row["categories"]
-    for term in category_terms(json.loads(categories) if isinstance(categories, str) else categories):
+    for term in _category_terms_json(categories) if isinstance(categories, str) else category_terms(categories):
         doc.add_text("category", term)
     if row["year"] is not None:
         doc.add_integer("year", int(row["year"]))
