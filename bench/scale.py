@@ -3,14 +3,15 @@
     python bench/scale.py N [--queries 1000] [--out DIR] [--json]
 
 Generates N seeded synthetic abstracts (Zipf-distributed vocabulary of 50,000 words, 80-250 words each,
-titles and authors) as arXiv metadata JSON lines, then measures with fresh `papers-bot` processes: load
-throughput (parse + store + index, end to end), a re-load of the same file and one with 1% of the papers
-changed (only those are re-written and re-indexed), search latency p50/p99 over 3-8-word queries through
-the stdin batch mode, after 100 untimed others (every fourth with a filter: year, category, code or
-author), the same queries as questions (ranked with feedback, as `ask` does), cold start (a new process
-answering one query), peak memory of the load and of the search process, and the database and index size
-on disk. The rank-bm25 baseline runs on the same documents and queries in the same run up to 100,000 papers
-(above that it is skipped: it rebuilds in memory and answers in seconds).
+titles, 1-6 authors with Zipf-distributed given and family names) as arXiv metadata JSON lines, then
+measures with fresh `papers-bot` processes: load throughput (parse + store + index, end to end), a re-load
+of the same file and one with 1% of the papers changed (only those are re-written and re-indexed), search
+latency p50/p99 over 3-8-word queries through the stdin batch mode, after 100 untimed others (every fourth
+with a filter: year, category, code or author), the same queries as questions (ranked with feedback, as
+`ask` does), cold start (a new process answering one query), peak memory of the load and of the search
+process, and the database and index size on disk. The rank-bm25 baseline runs on the same documents and
+queries in the same run up to 100,000 papers (above that it is skipped: it rebuilds in memory and answers
+in seconds).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 VOCABULARY = 50_000
 SEED = 20261123
+GIVEN_NAMES = 3_000
+FAMILY_NAMES = 50_000
 BASELINE_MAX = 100_000
 WARM_UP = 100
 
@@ -61,8 +64,7 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> list[str]:
     vocab = np.array(words(VOCABULARY))
     p = 1.0 / np.arange(1, VOCABULARY + 1) ** 1.05
     p /= p.sum()
-    first = ["Ada", "Wei", "Maria", "Jinwen", "Ahmed", "Yizhe", "Lena", "Kofi", "Ana", "Ravi", "Mei", "Tomas"]
-    last = ["Lovelace", "Zhang", "Garcia", "Ma", "Elgammal", "Zhu", "Novak", "Mensah", "Silva", "Iyer", "Chen", "Berg"]
+    given, family, p_given, p_family = names()
     cats = ["cs.CV", "cs.LG", "cs.CL", "cs.AI", "stat.ML", "cs.IR", "eess.IV", "math.OC"]
     with path.open("w") as f:
         for start in range(0, n, 10_000):
@@ -70,13 +72,18 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> list[str]:
             lengths = rng.integers(80, 251, size=count)
             tokens = vocab[rng.choice(VOCABULARY, size=int(lengths.sum()), p=p)]
             title_tokens = vocab[rng.choice(VOCABULARY, size=count * 10, p=p)]
+            slots = sum(1 + (start + i) % 6 for i in range(count))
+            given_names = given[rng.choice(len(given), size=slots, p=p_given)]
+            family_names = family[rng.choice(len(family), size=slots, p=p_family)]
+            slot = 0
             offset = 0
             for i in range(count):
                 number = start + i
                 abstract = " ".join(tokens[offset : offset + lengths[i]])
                 offset += lengths[i]
                 title = " ".join(title_tokens[i * 10 : i * 10 + 6 + number % 5]).capitalize()
-                authors = [(first[(number + j) % 12], last[(number * 7 + j * 3) % 12]) for j in range(1 + number % 6)]
+                authors = list(zip(given_names[slot : slot + 1 + number % 6], family_names[slot : slot + 1 + number % 6]))
+                slot += len(authors)
                 year = 2007 + number % 19
                 record = {
                     "id": f"{year % 100:02d}{1 + number % 12:02d}.{number:07d}"[:4] + f".{number % 10**7:07d}",
@@ -91,6 +98,19 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> list[str]:
                 }
                 f.write(json.dumps(record) + "\n")
     return list(vocab)
+
+
+def names() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Given and family names, and how likely each is: Zipf-distributed (a few names are everywhere, most are
+    rare, as in arXiv's millions of authors), a handful of real ones first (the filter queries look up one)."""
+    given = ["Wei", "Maria", "Jinwen", "Ada", "Ahmed", "Yizhe", "Lena", "Kofi", "Ana", "Ravi", "Mei", "Tomas"]
+    family = ["Zhang", "Garcia", "Ma", "Lovelace", "Elgammal", "Zhu", "Novak", "Mensah", "Silva", "Iyer", "Chen"]
+    # Made-up names ending unlike every vocabulary word (those end in n): names never match abstract words.
+    made_up = [w[:-1].capitalize() for w in words(GIVEN_NAMES + FAMILY_NAMES)]
+    given = np.array(given + [w + "a" for w in made_up[:GIVEN_NAMES]])
+    family = np.array(family + [w + "ko" for w in made_up[GIVEN_NAMES:]])
+    p_given, p_family = (1.0 / np.arange(1, len(x) + 1) for x in (given, family))
+    return given, family, p_given / p_given.sum(), p_family / p_family.sum()
 
 
 FILTERS = ["year:2019-2021", "cat:CV", "has:code", "since 2015", 'author:"Wei Zhang"', "cat:LG year:2020"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
+from collections import Counter
 import sys
 from pathlib import Path
 
@@ -53,6 +55,28 @@ def test_scale_benchmark_smoke(tmp_path):
     assert result["db_mb"] > 0 and result["index_mb"] > 0 and result["search_process_rss_mb"] > 10
     assert result["rank_bm25"]["p50_ms"] > 0
     assert "0 added, 3 updated, 0 removed, 297 unchanged" in result["reload_1pct_changed_said"]
+
+
+def test_load_stages_benchmark_smoke(tmp_path):
+    """A tiny run of bench/load_stages.py: every stage measured, the whole load beside them, the budget."""
+    import load_stages
+
+    result = load_stages.measure(300, tmp_path)
+    assert len(result["stages"]) == 4 and all(s > 0 for s in result["stages"].values())
+    assert result["load_cpu_s"] > 0 and result["load_wall_s"] > 0
+    report = load_stages.report(result, 2, 15_000)
+    assert "| **sum** |" in report and "15,000 papers/s needs at most 133 µs" in report
+
+
+def test_synthetic_authors_are_many_and_never_abstract_words(tmp_path):
+    """Authors as arXiv has them: many different names, some far more often than others."""
+    import scale
+
+    vocabulary = set(scale.generate(tmp_path / "papers.jsonl", 2000))
+    authors = [a for line in (tmp_path / "papers.jsonl").open() for a in json.loads(line)["authors"].split(", ")]
+    counts = Counter(authors)
+    assert len(counts) > len(authors) / 3 and counts.most_common(1)[0][1] > 20
+    assert not {w.lower() for name in counts for w in name.split()} & vocabulary
 
 
 def test_synthetic_words_are_distinct_and_shortest_first():
