@@ -20,6 +20,8 @@ from store.parse import Listing, listing_files, read_listing, read_listing_bytes
 
 log = logging.getLogger(__name__)
 
+CLOSE_WAIT = 30.0  # seconds `Library.close` waits for running requests (they take milliseconds)
+
 
 def source_name(path: Path) -> str:
     """How a file is remembered as a paper's source: the same file has the same name from any folder."""
@@ -41,7 +43,9 @@ class Library:
         self.db_path = Path(db_path)
         self._local = threading.local()
         self._connections: list[sqlite_utils.Database] = []
-        self._connections_lock = threading.Lock()
+        # Guards the connections: how many requests are reading through them (close waits for none).
+        self._connections_lock = threading.Condition()
+        self._readers = 0
         self.db  # creates the database and its schema
         self.index = PaperIndex(index_path(self.db_path))
         self._load_lock = threading.Lock()
@@ -117,13 +121,20 @@ class Library:
 
         A load commits the index just before the store, so a reader that still sees the old store finds the
         old index snapshot kept here, and one that sees the new store finds the new index on disk."""
-        db = self.db
-        db.conn.execute("BEGIN")
+        with self._connections_lock:
+            self._readers += 1
         try:
-            version = store.version(db)  # the first read fixes the transaction's snapshot
-            yield db, self._snapshot(version)
+            db = self.db
+            db.conn.execute("BEGIN")
+            try:
+                version = store.version(db)  # the first read fixes the transaction's snapshot
+                yield db, self._snapshot(version)
+            finally:
+                db.conn.execute("COMMIT")
         finally:
-            db.conn.execute("COMMIT")
+            with self._connections_lock:
+                self._readers -= 1
+                self._connections_lock.notify_all()
 
     def _snapshot(self, version: str) -> Snapshot:
         with self._snapshots_lock:
@@ -160,9 +171,15 @@ class Library:
         with self.reading() as (db, _):
             return store.stats(db)
 
-    def close(self) -> None:
+    def close(self, *, wait: float = CLOSE_WAIT) -> None:
+        """Close every thread's connection, once no request is reading through one (the bot closes while
+        requests may still be running in worker threads: a connection closed under a running query crashes the
+        process). Requests after this open new connections. A load closes its own connection itself."""
         with self._connections_lock:
+            if not self._connections_lock.wait_for(lambda: self._readers == 0, wait):
+                log.warning("%d requests still reading after %.0f s: their connections are left open", self._readers, wait)
+                return
             for db in self._connections:
                 db.close()
             self._connections.clear()
-        self._local = threading.local()
+            self._local = threading.local()

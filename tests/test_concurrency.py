@@ -175,3 +175,34 @@ def test_a_reload_after_another_process_died_between_its_commits_leaves_store_an
         assert library.index.store_version == store.version(library.db)
     finally:
         library.close()
+
+
+def test_closing_waits_for_requests_still_reading_in_other_threads(library):
+    """The bot closes its library while searches may still run in worker threads: a connection closed under a
+    running query crashes the process, so close waits for them, then closes every connection."""
+    inside, release = threading.Event(), threading.Event()
+
+    def slow_search() -> list[str]:
+        with library.reading() as (db, _):
+            inside.set()
+            release.wait(10)
+            return [row["id"] for row in db.query("SELECT id FROM papers")]  # on a connection close has seen
+
+    with ThreadPoolExecutor(2) as pool:
+        search = pool.submit(slow_search)
+        assert inside.wait(10)
+        closing = pool.submit(library.close)
+        closing_done_early = closing.done() or _finishes(closing, 0.3)
+        release.set()
+        assert len(search.result(10)) >= 1 and closing.result(10) is None
+    assert not closing_done_early
+    assert library._connections == []
+    assert library.search("seismic").hits  # a request after close opens a connection of its own
+
+
+def _finishes(future: Future, seconds: float) -> bool:
+    try:
+        future.result(seconds)
+    except TimeoutError:
+        return False
+    return True
