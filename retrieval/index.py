@@ -126,7 +126,7 @@ class PaperIndex:
         """Start a change to the index (one writer at a time, across processes)."""
         try:
             # The heap sets how many documents go into one segment, and every search walks every segment: at 1M
-            # papers 128 MB left 9 segments and 512 MB 4, and searches ran 13% faster (p50 2.24 -> 1.94 ms).
+            # papers 128 MB left 9 segments and 512 MB 4: search p50 2.0-2.2 -> 1.7 ms (README "Scale").
             # It is taken as documents arrive, so small loads stay small.
             writer = self._index.writer(heap_size=512_000_000)
         except ValueError as e:

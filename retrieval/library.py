@@ -46,6 +46,7 @@ class Library:
         # Guards the connections: how many requests are reading through them (close waits for none).
         self._connections_lock = threading.Condition()
         self._readers = 0
+        self._closing = False
         self.db  # creates the database and its schema
         self.index = PaperIndex(index_path(self.db_path))
         self._load_lock = threading.Lock()
@@ -122,6 +123,7 @@ class Library:
         A load commits the index just before the store, so a reader that still sees the old store finds the
         old index snapshot kept here, and one that sees the new store finds the new index on disk."""
         with self._connections_lock:
+            self._connections_lock.wait_for(lambda: not self._closing)  # (new requests wait out a close)
             self._readers += 1
         try:
             db = self.db
@@ -174,12 +176,18 @@ class Library:
     def close(self, *, wait: float = CLOSE_WAIT) -> None:
         """Close every thread's connection, once no request is reading through one (the bot closes while
         requests may still be running in worker threads: a connection closed under a running query crashes the
-        process). Requests after this open new connections. A load closes its own connection itself."""
+        process). Requests arriving meanwhile wait, then open new connections. A load closes its own connection
+        itself."""
         with self._connections_lock:
-            if not self._connections_lock.wait_for(lambda: self._readers == 0, wait):
-                log.warning("%d requests still reading after %.0f s: their connections are left open", self._readers, wait)
-                return
-            for db in self._connections:
-                db.close()
-            self._connections.clear()
-            self._local = threading.local()
+            self._closing = True
+            try:
+                if not self._connections_lock.wait_for(lambda: self._readers == 0, wait):
+                    log.warning("%d requests still reading after %.0f s: their connections are left open", self._readers, wait)
+                    return
+                for db in self._connections:
+                    db.close()
+                self._connections.clear()
+                self._local = threading.local()
+            finally:
+                self._closing = False
+                self._connections_lock.notify_all()

@@ -206,3 +206,27 @@ def _finishes(future: Future, seconds: float) -> bool:
     except TimeoutError:
         return False
     return True
+
+
+def test_closing_is_not_put_off_by_a_stream_of_requests(library, caplog):
+    """Requests that arrive while close waits wait for it in turn: a steady stream cannot hold it off."""
+    stop, errors = threading.Event(), []
+
+    def keep_searching() -> None:
+        while not stop.is_set():
+            try:
+                library.search("seismic")
+            except Exception as e:  # noqa: BLE001 (any error is the failure)
+                errors.append(e)
+
+    threads = [threading.Thread(target=keep_searching) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(20):
+            library.close(wait=2)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert errors == [] and "still reading" not in caplog.text
