@@ -446,8 +446,9 @@ def _stream_jsonl(open_binary: Callable[[], IO[bytes]], listing: Listing) -> Ite
     with f:
         for number, raw in enumerate(_bounded_lines(f), 1):
             listing.position = f.tell()
+            where = f"{listing.file}:{number}"
             if raw is None:
-                listing.warn(f"{listing.file}:{number}: line longer than {MAX_LINE} bytes; skipped")
+                listing.warn(f"{where}: line longer than {MAX_LINE} bytes; skipped")
                 continue
             if not raw.strip():
                 continue
@@ -459,9 +460,9 @@ def _stream_jsonl(open_binary: Callable[[], IO[bytes]], listing: Listing) -> Ite
                     raise ValueError("a \\u escape is half a surrogate pair, not a character")
                 yield paper_from_arxiv_json(obj, Source(listing.file, number, listing.format))
             except UnicodeDecodeError:
-                listing.warn(f"{listing.file}:{number}: not UTF-8 text; skipped")
+                listing.warn(f"{where}: not UTF-8 text; skipped")
             except (ValueError, TypeError, RecursionError) as e:
-                listing.warn(f"{listing.file}:{number}: not an arXiv metadata record ({_short(e)}); skipped")
+                listing.warn(f"{where}: not an arXiv metadata record ({_short(e)}); skipped")
 
 
 def _bounded_lines(f: IO[bytes]) -> Iterator[bytes | None]:
