@@ -15,10 +15,8 @@ import argparse
 import os
 import platform
 import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,12 +66,10 @@ def measure(n: int, folder: Path) -> dict:
     update.close()
 
     env = {**os.environ, "PAPERS_BOT_DB": str(folder / "load.db")}
-    exe = str(Path(sys.executable).with_name("papers-bot"))
-    subprocess.run([exe, "load", "--replace", str(scale._empty(folder))], env=env, check=True, capture_output=True)
+    exe = scale.papers_bot()
+    scale.start_empty(exe, env, folder)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall = time.perf_counter()
-    subprocess.run([exe, "load", str(data)], env=env, check=True, capture_output=True)
-    wall = time.perf_counter() - wall
+    wall, _, _ = scale.run([exe, "load", str(data)], env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     load_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return {"n": n, "stages": stages, "load_cpu_s": load_cpu, "load_wall_s": wall}

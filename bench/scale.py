@@ -82,8 +82,9 @@ def generate(path: Path, n: int, *, seed: int = SEED) -> list[str]:
                 abstract = " ".join(tokens[offset : offset + lengths[i]])
                 offset += lengths[i]
                 title = " ".join(title_tokens[i * 10 : i * 10 + 6 + number % 5]).capitalize()
-                authors = list(zip(given_names[slot : slot + 1 + number % 6], family_names[slot : slot + 1 + number % 6]))
-                slot += len(authors)
+                k = 1 + number % 6
+                authors = list(zip(given_names[slot : slot + k], family_names[slot : slot + k]))
+                slot += k
                 year = 2007 + number % 19
                 record = {
                     "id": f"{year % 100:02d}{1 + number % 12:02d}.{number:07d}"[:4] + f".{number % 10**7:07d}",
@@ -195,7 +196,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def measure(n: int, n_queries: int, out: Path) -> dict:
-    exe = shutil.which("papers-bot") or str(Path(sys.executable).parent / "papers-bot")
+    exe = papers_bot()
     data = out / f"arxiv-{n}.jsonl"
     started = time.perf_counter()
     vocab = generate(data, n)
@@ -205,8 +206,7 @@ def measure(n: int, n_queries: int, out: Path) -> dict:
         stale.unlink(missing_ok=True)
     shutil.rmtree(f"{db}.index", ignore_errors=True)
     env = {**os.environ, "PAPERS_BOT_DB": str(db)}
-    # An empty database first, so the load below measures only our N papers.
-    subprocess.run([exe, "load", "--replace", str(_empty(out))], env=env, check=True, capture_output=True)
+    start_empty(exe, env, out)
     load_s, load_rss, _ = run([exe, "load", str(data)], env=env)
     reload_s, _, _ = run([exe, "load", str(data)], env=env)
     changed = revise(data, out / f"arxiv-{n}-revised.jsonl", every=100)
@@ -261,6 +261,16 @@ def revise(data: Path, out: Path, *, every: int) -> Path:
         for i, line in enumerate(f):
             w.write(line.replace('"abstract": "', '"abstract": "Revised. ', 1) if i % every == 0 else line)
     return out
+
+
+def papers_bot() -> str:
+    """The papers-bot command of this environment."""
+    return shutil.which("papers-bot") or str(Path(sys.executable).parent / "papers-bot")
+
+
+def start_empty(exe: str, env: dict, out: Path) -> None:
+    """Start the database (env PAPERS_BOT_DB) empty, so a load measures only the papers it is given."""
+    subprocess.run([exe, "load", "--replace", str(_empty(out))], env=env, check=True, capture_output=True)
 
 
 def _empty(out: Path) -> Path:
