@@ -1,13 +1,25 @@
-"""Ranking quality on the Cranfield collection, through papers-bot's own load and search path.
+"""Ranking quality on standard test collections, through papers-bot's own load, search and question path.
 
-    python bench/quality.py [--cranfield ../shared/eval/cranfield] [--json]
+    python bench/quality.py [COLLECTION_FOLDER ...] [--json]
 
-Loads the 1,400 abstracts as arXiv metadata JSON lines with `papers-bot`'s loader into a fresh database,
-asks all 225 questions through `Library.search` as questions (with feedback, as `ask` ranks) and as searches, and scores nDCG@10, MAP@100 and Recall@100 against the
-judgements (grades 1-4 relevant, gains 4..1; the judgements number queries 1..225 in file order). The
-baselines run in the same process on the same text (title + authors + abstract): rank-bm25 BM25Okapi with
-`str.split` tokens, rank-bm25 with papers-bot's analyser (stemmed), and bm25s (lucene, English stop words,
-PyStemmer English).
+With no folder it measures Cranfield and CISI (`../shared/eval/`). Each folder is read as one of:
+
+- SMART (Cranfield, CISI, and the other classic collections): a documents file (`*.all*`/`*ALL*`, records
+  `.I n` with `.T` title, `.A` authors one a line, `.W` text; other fields ignored), a queries file
+  (`*.qry*`/`*QRY*`, `.W` the question; `.T`/`.A`/`.B` where present are part of what was asked, as a person
+  pastes them) and judgements (`*rel*`/`*REL*`).
+- BEIR: `corpus.jsonl` (`_id`, `title`, `text`), `queries.jsonl` (`_id`, `text`), `qrels/test.tsv`.
+
+Judgements: `query doc grade` (three columns, Cranfield's convention: grade 1 is most relevant, 4 least, gains
+4..1, -1 not relevant), `query 0 doc grade` (TREC: higher is better, 0 not relevant), `query doc 0 0.0`
+(CISI: every pair relevant), or BEIR's tab-separated `query-id corpus-id score` with a header. SMART query
+numbers are the `.I` numbers, unless the judgements name numbers that only file order gives (Cranfield).
+
+Each collection is loaded as arXiv metadata JSON lines with papers-bot's loader into a fresh database; every
+judged query is asked as a question (`Library.rank_question`, the ranking `ask` and the Discord channels use)
+and as a search (`Library.search`), and scored by nDCG@10, MAP@100 and Recall@100. The baselines run in the
+same process on the same text (title + authors + abstract): rank-bm25 BM25Okapi with `str.split` tokens,
+rank-bm25 with papers-bot's analyser (stemmed), and bm25s (lucene, English stop words, PyStemmer English).
 """
 
 from __future__ import annotations
@@ -21,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,40 +41,106 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from retrieval.analysis import analyze, question_terms  # noqa: E402
+from retrieval.analysis import analyze  # noqa: E402
 from retrieval.library import Library  # noqa: E402
 
-DEFAULT = ROOT.parent / "shared" / "eval" / "cranfield"
+EVAL = ROOT.parent / "shared" / "eval"
+DEFAULTS = [EVAL / "cranfield", EVAL / "cisi"]
+_QUERY_FIELDS = ("T", "A", "W", "B")  # what a SMART query holds, in the order a person would paste it
+
+
+@dataclass
+class Collection:
+    name: str
+    docs: list[dict]  # {"id", "title", "authors": [names], "abstract"}
+    queries: dict[str, str]  # query id -> text
+    qrels: dict[str, dict[str, int]]  # query id -> {doc id: gain}
 
 
 def read_smart(path: Path) -> list[dict[str, str]]:
-    """SMART format: `.I n` starts a record, `.T/.A/.B/.W` start its fields."""
+    """SMART format: `.I n` starts a record, `.X` style lines start its fields; `A` keeps one name a line."""
     records: list[dict[str, str]] = []
     field = None
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        m = re.match(r"^\.([ITABW])\b ?(.*)$", line)
+        m = re.match(r"^\.([A-Z])\b ?(.*)$", line)
         if m:
             field = m.group(1)
             if field == "I":
                 records.append({"I": m.group(2).strip()})
                 field = None
+            elif m.group(2).strip() and records:
+                records[-1][field] = m.group(2).strip()
             continue
-        if field and records:
-            records[-1][field] = (records[-1].get(field, "") + " " + line.strip()).strip()
+        if field and records and line.strip():
+            sep = "\n" if field == "A" else " "
+            records[-1][field] = (records[-1].get(field, "") + sep + line.strip()).strip()
     return records
 
 
-def read_qrels(path: Path) -> dict[int, dict[str, int]]:
-    """query number (1..225, file order) -> {doc id: gain}; grade 1 is most relevant (gain 4), -1 not relevant."""
-    qrels: dict[int, dict[str, int]] = {}
-    for line in path.read_text().splitlines():
-        parts = line.split()
-        if len(parts) < 3:
+def read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    """query id -> {doc id: gain}, from any of the judgement layouts in the module docstring."""
+    rows = [line.split() for line in path.read_text().splitlines() if line.strip()]
+    if rows and not rows[0][-1].lstrip("-").replace(".", "", 1).isdigit():
+        rows = rows[1:]  # (a header: BEIR's `query-id corpus-id score`)
+    qrels: dict[str, dict[str, int]] = {}
+    four = all(len(r) == 4 for r in rows)
+    trec = four and len({r[1] for r in rows}) == 1 and len({r[2] for r in rows}) > 1
+    for r in rows:
+        if four and trec:
+            q, doc, gain = r[0], r[2], int(float(r[3]))
+        elif four:
+            q, doc, gain = r[0], r[1], 1  # CISI: every listed pair is relevant
+        elif len(r) == 3 and path.suffix == ".tsv":
+            q, doc, gain = r[0], r[1], int(float(r[2]))
+        elif len(r) == 3:
+            grade = int(r[2])
+            q, doc, gain = r[0], r[1], 5 - grade if 1 <= grade <= 4 else 0
+        else:
             continue
-        q, doc, grade = int(parts[0]), parts[1], int(parts[2])
-        if 1 <= grade <= 4:
-            qrels.setdefault(q, {})[doc] = 5 - grade
+        if gain > 0:
+            qrels.setdefault(q, {})[doc] = gain
     return qrels
+
+
+def _find(folder: Path, *patterns: str) -> Path:
+    for pattern in patterns:
+        found = sorted(p for p in folder.iterdir() if re.search(pattern, p.name) and p.is_file())
+        if found:
+            return found[0]
+    raise SystemExit(f"{folder}: no file matching {' or '.join(patterns)}; see bench/quality.py's docstring")
+
+
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.split("\n") if n.strip()]
+
+
+def read_collection(folder: Path) -> Collection:
+    """A test collection from a folder, in SMART or BEIR form."""
+    folder = Path(folder)
+    if (folder / "corpus.jsonl").exists():
+        docs = [json.loads(line) for line in (folder / "corpus.jsonl").open()]
+        queries = {(q := json.loads(line))["_id"]: q["text"] for line in (folder / "queries.jsonl").open()}
+        return Collection(
+            folder.name,
+            [{"id": str(d["_id"]), "title": d.get("title", ""), "authors": [], "abstract": d.get("text", "")} for d in docs],
+            queries,
+            read_qrels(folder / "qrels" / "test.tsv"),
+        )
+    records = read_smart(_find(folder, r"(?i)\.all"))
+    docs = [
+        {"id": r["I"], "title": r.get("T", ""), "authors": _names(r.get("A", "")), "abstract": r.get("W", "")}
+        for r in records
+    ]
+    asked = read_smart(_find(folder, r"(?i)\.qry", r"(?i)quer"))
+    qrels = read_qrels(_find(folder, r"(?i)rel$", r"(?i)qrel"))
+    numbers = [q["I"] for q in asked]
+    # Cranfield's judgements number its queries 1..225 in file order, not by their `.I` numbers.
+    by_order = not set(qrels) <= set(numbers) and set(qrels) <= {str(i) for i in range(1, len(asked) + 1)}
+    queries = {
+        (str(i) if by_order else q["I"]): " ".join(q[f].replace("\n", " ") for f in _QUERY_FIELDS if q.get(f))
+        for i, q in enumerate(asked, 1)
+    }
+    return Collection(folder.name, docs, queries, qrels)
 
 
 def ndcg(ranked: list[str], gains: dict[str, int], k: int = 10) -> float:
@@ -83,35 +162,37 @@ def recall(ranked: list[str], gains: dict[str, int], k: int = 100) -> float:
     return len(set(ranked[:k]) & set(gains)) / len(gains) if gains else 0.0
 
 
-def evaluate(name: str, rank: Callable[[str], list[str]], queries: list[str], qrels: dict[int, dict[str, int]]) -> dict:
+def evaluate(name: str, rank: Callable[[str], list[str]], collection: Collection) -> dict:
+    judged = [q for q in collection.queries if collection.qrels.get(q)]
     started = time.perf_counter()
-    runs = [rank(q) for q in queries]
+    runs = {q: rank(collection.queries[q]) for q in judged}
     took = time.perf_counter() - started
-    judged = [(i + 1, run) for i, run in enumerate(runs) if qrels.get(i + 1)]
+    qrels = collection.qrels
     return {
         "system": name,
-        "ndcg@10": float(np.mean([ndcg(run, qrels[q]) for q, run in judged])),
-        "map@100": float(np.mean([average_precision(run, qrels[q]) for q, run in judged])),
-        "recall@100": float(np.mean([recall(run, qrels[q]) for q, run in judged])),
+        "ndcg@10": float(np.mean([ndcg(runs[q], qrels[q]) for q in judged])),
+        "map@100": float(np.mean([average_precision(runs[q], qrels[q]) for q in judged])),
+        "recall@100": float(np.mean([recall(runs[q], qrels[q]) for q in judged])),
+        "empty": sum(not runs[q] for q in judged),
         "queries": len(judged),
-        "ms_per_query": 1000 * took / len(queries),
+        "ms_per_query": 1000 * took / max(len(judged), 1),
     }
 
 
-def document_text(doc: dict[str, str]) -> str:
-    return " ".join([doc.get("T", ""), doc.get("A", ""), doc.get("W", "")])
+def document_text(doc: dict) -> str:
+    return " ".join([doc["title"], " ".join(doc["authors"]), doc["abstract"]])
 
 
 def top_k(scores: np.ndarray, ids: list[str], k: int = 100) -> list[str]:
     k = min(k, len(scores))
     best = np.argpartition(-scores, k - 1)[:k]
-    return [ids[i] for i in best[np.argsort(-scores[best], kind="stable")]]
+    return [ids[i] for i in best[np.argsort(-scores[best], kind="stable")] if scores[i] > 0]
 
 
-def baselines(docs: list[dict[str, str]]) -> dict[str, Callable[[str], list[str]]]:
+def baselines(docs: list[dict]) -> dict[str, Callable[[str], list[str]]]:
     from rank_bm25 import BM25Okapi
 
-    ids = [d["I"] for d in docs]
+    ids = [d["id"] for d in docs]
     texts = [document_text(d) for d in docs]
     split = BM25Okapi([t.split() for t in texts])
     stemmed = BM25Okapi([analyze(t) or ["\x00"] for t in texts])
@@ -133,57 +214,89 @@ def baselines(docs: list[dict[str, str]]) -> dict[str, Callable[[str], list[str]
         tokens = bm25s.tokenize([q], stopwords="en", stemmer=stemmer, show_progress=False)
         if not tokens.vocab:
             return []
-        docs_, _scores = retriever.retrieve(tokens, k=100, show_progress=False)
+        docs_, _scores = retriever.retrieve(tokens, k=min(100, len(ids)), show_progress=False)
         return [ids[i] for i in docs_[0]]
 
-    systems["bm25s lucene, stop words, PyStemmer"] = rank_bm25s
+    systems[BM25S] = rank_bm25s
     return systems
 
 
-def load_into_library(docs: list[dict[str, str]], folder: Path) -> Library:
-    path = folder / "cranfield.jsonl"
+BM25S = "bm25s lucene, stop words, PyStemmer"
+
+
+def arxiv_record(doc: dict, prefix: str) -> dict:
+    """A collection's document as a line of arXiv's metadata snapshot (authors as `authors_parsed`)."""
+    parsed = []
+    for name in doc["authors"]:
+        last, _, first = name.partition(",")
+        parsed.append([last.strip(), first.strip(), ""] if first else [name, "", ""])
+    return {"id": f"{prefix}-{doc['id']}", "title": doc["title"], "authors_parsed": parsed,
+            "abstract": doc["abstract"], "categories": prefix}
+
+
+def load_into_library(collection: Collection, folder: Path) -> Library:
+    path = folder / f"{collection.name}.jsonl"
     with path.open("w") as f:
-        for d in docs:
-            record = {"id": f"cran-{d['I']}", "title": d.get("T", ""), "authors": d.get("A", ""),
-                      "abstract": d.get("W", ""), "categories": "cranfield"}
-            f.write(json.dumps(record) + "\n")
-    library = Library(folder / "cranfield.db", sample_if_new=False)
+        for d in collection.docs:
+            f.write(json.dumps(arxiv_record(d, collection.name)) + "\n")
+    library = Library(folder / f"{collection.name}.db", sample_if_new=False)
     summary = library.load([path])
-    assert summary.added == len(docs), summary
+    assert summary.added == len(collection.docs), summary
     return library
+
+
+QUESTIONS = "papers-bot questions (ask)"
+SEARCHES = "papers-bot search"
+
+
+def measure(collection: Collection) -> list[dict]:
+    """Both papers-bot paths and the baselines on one collection, in this one run."""
+    prefix = f"{collection.name}-"
+    with tempfile.TemporaryDirectory() as tmp:
+        library = load_into_library(collection, Path(tmp))
+        try:
+            def ids(hits: list) -> list[str]:
+                return [h.paper["id"].removeprefix(prefix) for h in hits]
+
+            results = [
+                evaluate(QUESTIONS, lambda q: ids(library.rank_question(q, k=100).hits), collection),
+                evaluate(SEARCHES, lambda q: ids(library.search(q, k=100).hits), collection),
+            ]
+        finally:
+            library.close()
+    return results + [evaluate(name, rank, collection) for name, rank in baselines(collection.docs).items()]
+
+
+def report(name: str, collection: Collection, results: list[dict]) -> str:
+    lines = [f"{name}: {len(collection.docs)} documents, {results[0]['queries']} judged queries",
+             "| system | nDCG@10 | MAP@100 | Recall@100 | no result | ms/query |", "|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r['system']} | {r['ndcg@10']:.3f} | {r['map@100']:.3f} | {r['recall@100']:.3f} | "
+                     f"{r['empty']} | {r['ms_per_query']:.2f} |")
+    base = next((r for r in results if r["system"] == BM25S), None)
+    if base:
+        for r in results[:2]:
+            lines.append(f"- {r['system']}: nDCG@10 {r['ndcg@10'] / base['ndcg@10']:.3f}x, "
+                         f"MAP@100 {r['map@100'] / base['map@100']:.3f}x bm25s")
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cranfield", type=Path, default=DEFAULT)
+    parser.add_argument("folders", nargs="*", type=Path, default=DEFAULTS)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
-    docs = read_smart(args.cranfield / "cran.all.1400")
-    queries = [q.get("W", "") for q in read_smart(args.cranfield / "cran.qry")]
-    qrels = read_qrels(args.cranfield / "cranqrel")
-    with tempfile.TemporaryDirectory() as tmp:
-        library = load_into_library(docs, Path(tmp))
-        def ours(feedback: bool) -> Callable[[str], list[str]]:
-            return lambda q: [h.paper["id"].removeprefix("cran-") for h in library.search(q, k=100, feedback=feedback).hits]
-
-        results = [
-            evaluate("papers-bot questions (ask: BM25 + pairs + feedback)", ours(True), queries, qrels),
-            evaluate("papers-bot search (BM25 + pairs)", ours(False), queries, qrels),
-        ]
-        mine = len(results)
-        results += [evaluate(name, rank, queries, qrels) for name, rank in baselines(docs).items()]
-        library.close()
-    best = max(results[mine:], key=lambda r: r["ndcg@10"])
+    out = {}
+    for folder in args.folders:
+        collection = read_collection(folder)
+        out[collection.name] = (collection, measure(collection))
     if args.json:
-        print(json.dumps({"machine": machine(), "results": results, "best_baseline": best["system"]}, indent=2))
+        print(json.dumps({"machine": machine(), **{n: r for n, (_, r) in out.items()}}, indent=2))
         return
-    print(f"Cranfield: {len(docs)} abstracts, {len(queries)} questions ({results[0]['queries']} judged). {machine()}")
-    print(f"| system | nDCG@10 | MAP@100 | Recall@100 | ms/query |\n|---|---|---|---|---|")
-    for r in results:
-        print(f"| {r['system']} | {r['ndcg@10']:.3f} | {r['map@100']:.3f} | {r['recall@100']:.3f} | {r['ms_per_query']:.2f} |")
-    print(f"\nagainst the best baseline ({best['system']}):")
-    for r in results[:mine]:
-        print(f"- {r['system']}: nDCG@10 {r['ndcg@10'] / best['ndcg@10']:.3f}x, MAP@100 {r['map@100'] / best['map@100']:.3f}x")
+    print(machine())
+    for name, (collection, results) in out.items():
+        print()
+        print(report(name, collection, results))
 
 
 def machine() -> str:

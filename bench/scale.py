@@ -135,7 +135,7 @@ _QUESTIONS = (
     "library = Library(sys.argv[1], sample_if_new=False)\n"
     "for line in sys.stdin:\n"
     "    started = time.perf_counter()\n"
-    "    library.search(line.strip(), k=10, feedback=True)\n"
+    "    library.rank_question(line.strip(), k=10)\n"
     "    print(round((time.perf_counter() - started) * 1000, 3), flush=True)\n"
 )
 

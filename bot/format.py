@@ -137,10 +137,22 @@ def no_hits(result: SearchResult, style: Style, *, limit: int = 200) -> str:
     return " ".join([text, *notes])
 
 
+def relaxed_note(relaxed: list[str], style: Style) -> str:
+    """What a search dropped to find anything: `No paper matches by Gerard Salton; the nearest without it:`."""
+    if not relaxed:
+        return ""
+    return f"No paper matches {style.text('; '.join(relaxed))}; the nearest without {'it' if len(relaxed) == 1 else 'them'}:"
+
+
+def search_notes(result: SearchResult, style: Style) -> list[str]:
+    """The lines said above a search's hits: what was relaxed, and what the parser did not take as a filter."""
+    return [n for n in [relaxed_note(result.relaxed, style), *(style.text(n) for n in result.parsed.notes[:3])] if n]
+
+
 def format_hits(result: SearchResult, style: Style = PLAIN, *, start: int = 1) -> str:
     if not result.hits:
         return no_hits(result, style)
-    lines = []
+    lines = search_notes(result, style) if start == 1 else []
     for n, hit in enumerate(result.hits, start):
         lines.append(f"{n}. {title_link(hit.paper, style)}")
         lines.append(f"   {paper_line(hit.paper, style)}")
@@ -151,10 +163,10 @@ def format_answer(answer: Answer, style: Style = PLAIN) -> str:
     if not answer.found:
         if not answer.nearest:
             return "No paper in the library matches that question. Try other words, or `search` for a topic."
-        lines = ["No paper answers that well. The nearest ones:"]
+        lines = [n for n in [relaxed_note(answer.relaxed, style)] if n] + ["No paper answers that well. The nearest ones:"]
         lines += [f"- {title_link(h.paper, style, indent='  ')}\n  {paper_line(h.paper, style)}" for h in answer.nearest]
         return "\n".join(lines)
-    blocks = []
+    blocks = [n for n in [relaxed_note(answer.relaxed, style)] if n]
     for p in answer.passages:
         blocks.append(
             f"{title_link(p.paper, style, indent='')}\n{paper_line(p.paper, style)}\n> {style.highlight(p.text, answer.terms)}"

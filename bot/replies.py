@@ -24,6 +24,7 @@ from bot.format import (
     paper_sources,
     paper_when,
     safe_url,
+    search_notes,
 )
 from retrieval.answer import best_passages
 from retrieval.library import Library
@@ -141,7 +142,8 @@ def search_pages(library: Library, query: str, *, style: Style = DISCORD) -> lis
         return [Reply(no_hits(result, style))]
     filters = result.parsed.describe()
     heading = f"Papers for {style.bold(style.text(clip(query, 200)))}" + (f" ({style.text(filters)})" if filters else "")
-    passages = best_passages(result.hits, result.terms)
+    heading = "\n".join([heading, *search_notes(result, style)])
+    passages = best_passages(result.hits, result.terms, result.idf)
     cards = [
         Card(
             title=f"{n}. {style.text(hit.paper['display_title'])}",

@@ -17,15 +17,28 @@ import tantivy
 TEXT = "papers_en"
 NAMES = "papers_names"
 
-# Words a question is phrased with rather than what it asks about ("which papers ..."); they are dropped
-# from questions before ranking. Stemmed with the same analyser before use.
-QUESTION_WORDS = """
+# Words a question is phrased with rather than what it asks about. Function words (interrogatives, pronouns,
+# auxiliaries, politeness) are dropped wherever they stand; request words only in the question's opening frame
+# ("which papers ...", "find me articles on ..."), since elsewhere they can be the topic ("the need for
+# information", "research libraries"). Stemmed with the same analyser before use.
+FUNCTION_WORDS = """
 which what who whom whose where when why how
-paper papers article articles work works study studies publication publications research
-find show list give tell get search look looking want need know recommend suggest any some
 me my i we you us our your please can could would should do does did is are was were be been has have
-about regarding related relating there here any anything something way ways
+about regarding related relating there here any some
 """.split()
+REQUEST_WORDS = """
+paper papers article articles work works study studies publication publications research
+find show list give tell get search look looking want need know
+""".split()
+QUESTION_WORDS = FUNCTION_WORDS + REQUEST_WORDS
+# What a pasted question carries besides its words: abbreviations, citations' volume, issue and page numbers
+# (`Vol. 31, No. 6, pp. 438-444`, `613-641`). Removed before analysis, so they never score.
+_NOISE = re.compile(
+    r"\b(?:e\.\s?g|i\.\s?e|et\s+al|etc|cf|viz|vs)\b\.?"
+    r"|\b(?:vols?|nos?|pp?|pages?)\.?\s*\d+(?:\s*[-\u2013]+\s*\d+)?"
+    r"|\b\d+\s*[-\u2013]+\s*\d+\b",
+    re.IGNORECASE,
+)
 
 
 def _analyzer(*filters: tantivy.Filter) -> tantivy.TextAnalyzer:
@@ -77,15 +90,23 @@ def analyze(text: str) -> list[str]:
 
 
 @functools.cache
-def _question_terms() -> frozenset[str]:
-    return frozenset(t for w in QUESTION_WORDS for t in analyze(w))
+def _terms_of(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(t for w in words for t in analyze(w))
+
+
+def strip_noise(text: str) -> str:
+    """`text` without abbreviations and citation numbers (see `_NOISE`)."""
+    return _NOISE.sub(" ", text)
 
 
 def question_terms(text: str) -> list[str]:
-    """The terms a question asks about: analysed, question words dropped (kept if nothing else is left)."""
-    terms = analyze(text)
-    content = [t for t in terms if t not in _question_terms()]
-    return content or terms
+    """The terms a question asks about, in order and with repeats (a word said twice weighs twice): analysed,
+    function words dropped, request words dropped from its opening; all of them if nothing else is left."""
+    terms = analyze(strip_noise(text))
+    function, request = _terms_of(tuple(FUNCTION_WORDS)), _terms_of(tuple(REQUEST_WORDS))
+    content = [t for t in terms if t not in function]
+    opening = next((i for i, t in enumerate(content) if t not in request), len(content))
+    return content[opening:] or terms
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -20,8 +20,8 @@ from retrieval.search import Hit, search
 # A paper answers a question well when its title and abstract hold at least this share of the question's
 # terms; below it we say so instead of presenting a weak match as an answer.
 GOOD_COVERAGE = 0.5
-# ... and scores at least this share of the best paper's score (a far weaker paper is not part of the answer).
-RELATIVE_SCORE = 0.4
+# ... and scores at least half the best paper's score (a far weaker paper is not part of the answer).
+RELATIVE_SCORE = 0.5
 PASSAGE_CHARS = 400
 SHORT_SENTENCE = 80  # a best sentence shorter than this is shown with the one after it
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])")
@@ -42,6 +42,7 @@ class Answer:
     terms: list[str]
     passages: list[Passage] = field(default_factory=list)  # good matches, best first
     nearest: list[Hit] = field(default_factory=list)  # when nothing matches well: the closest papers
+    relaxed: list[str] = field(default_factory=list)  # what the question asked for that no paper met (dropped)
 
     @property
     def found(self) -> bool:
@@ -60,17 +61,22 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in sentences if s]
 
 
-def best_passages(hits: list[Hit], terms: list[str]) -> list[str]:
-    """For each hit, the sentence (with the next one if it is short) that best matches `terms`."""
+def best_passages(hits: list[Hit], terms: list[str], idf: dict[str, float] | None = None) -> list[str]:
+    """For each hit, the sentence (with the next one if it is short) that best matches `terms`: the one holding the
+    question's rarest words (by their `idf` in the library; a few abstracts are too few to tell), then by
+    rank-bm25 over the hits' sentences."""
     sentences = [split_sentences(h.paper["abstract"]) or [h.paper["display_title"]] for h in hits]
     corpus = [analyze(s) or ["\x00"] for paper in sentences for s in paper]
     if not corpus:
         return []
     scores = BM25Okapi(corpus).get_scores(terms)
+    weights = idf or {}
+    held = [sum(weights.get(t, 0.0) for t in set(tokens) & set(terms)) for tokens in corpus]
     passages, start = [], 0
     for paper in sentences:
         local = scores[start : start + len(paper)]
-        best = max(range(len(paper)), key=lambda i: (local[i], -i))
+        mine = held[start : start + len(paper)]
+        best = max(range(len(paper)), key=lambda i: (round(mine[i], 6), local[i], -i))
         text = paper[best]
         if len(text) < SHORT_SENTENCE and best + 1 < len(paper):
             text += " " + paper[best + 1]
@@ -89,15 +95,15 @@ def coverage(paper: dict[str, Any], terms: list[str]) -> float:
 
 def ask(db: sqlite_utils.Database, index: Snapshot, question: str, *, k: int = 3) -> Answer:
     """Answer a plain-language question with passages from the papers that match it well."""
-    result = search(db, index, question, k=max(k, 5), feedback=True)
-    answer = Answer(question=question, terms=result.terms)
+    result = search(db, index, question, k=max(k, 5), question=True)
+    answer = Answer(question=question, terms=result.terms, relaxed=result.relaxed)
     top = result.hits[0].score if result.hits else 0.0
     covered = [(h, coverage(h.paper, result.terms)) for h in result.hits]
     good = [(h, c) for h, c in covered if c >= GOOD_COVERAGE and h.score >= RELATIVE_SCORE * top][:k]
     if not good:
         answer.nearest = result.hits[:k]
         return answer
-    for (hit, share), text in zip(good, best_passages([h for h, _ in good], result.terms)):
+    for (hit, share), text in zip(good, best_passages([h for h, _ in good], result.terms, result.idf)):
         answer.passages.append(Passage(hit.paper, text, hit.score, share))
     return answer
 

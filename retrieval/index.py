@@ -26,7 +26,7 @@ from store.errors import StoreBusy
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 META_ID = "\x00meta"
 
 
@@ -35,7 +35,7 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
     sb.add_text_field("kind", tokenizer_name="raw")  # "paper" on every paper: what filter-only queries start from
     sb.add_text_field("title", tokenizer_name=TEXT)
-    sb.add_text_field("abstract", tokenizer_name=TEXT)
+    sb.add_text_field("text", tokenizer_name=TEXT)  # title and abstract as one field (search.FIELD_BOOSTS)
     sb.add_text_field("authors", tokenizer_name=NAMES)
     # Each whole name as one term (`name_key`): author:"Wei Zhang" is one look-up, not a phrase over two
     # common words, and never matches the end of one author's name and the start of the next.
@@ -68,7 +68,8 @@ def paper_document(row: dict[str, Any]) -> tantivy.Document:
     doc.add_text("id", row["id"])
     doc.add_text("kind", "paper")
     doc.add_text("title", row["title"] or "")
-    doc.add_text("abstract", row["abstract"] or "")
+    doc.add_text("text", row["title"] or "")
+    doc.add_text("text", row["abstract"] or "")
     authors = row["authors"]
     for name in json.loads(authors) if isinstance(authors, str) else authors:
         doc.add_text("authors", name)

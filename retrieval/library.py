@@ -153,9 +153,14 @@ class Library:
                     del self._snapshots[next(iter(self._snapshots))]
             return found
 
-    def search(self, query: str, *, k: int = 10, feedback: bool = False) -> SearchResult:
+    def search(self, query: str, *, k: int = 10) -> SearchResult:
         with self.reading() as (db, snapshot):
-            return search(db, snapshot, query, k=k, feedback=feedback)
+            return search(db, snapshot, query, k=k)
+
+    def rank_question(self, question: str, *, k: int = 10) -> SearchResult:
+        """The papers ranked for a question, as `ask` ranks them."""
+        with self.reading() as (db, snapshot):
+            return search(db, snapshot, question, k=k, question=True)
 
     def ask(self, question: str, *, k: int = 3) -> Answer:
         with self.reading() as (db, snapshot):

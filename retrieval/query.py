@@ -6,12 +6,22 @@
 
 Anything that is not a filter is text: an unknown `key:value`, a lone `-`, an unbalanced quote, emoji. The
 parser never passes the text on as syntax; search.py builds the index query from the parsed parts.
+
+Operators (`author:`, `year:`, `cat:`, `has:code`, `sort:date`, and `"phrases"` in a search) are what the person
+asked for, to the letter. What the parser reads from plain words (`by Jinwen Ma`, `in 2023`, `since 2022`, `with
+code`, `newest`) is `inferred`: a preference, which the search drops when no paper satisfies it. In a question,
+quoted text is part of what is asked (a title it cites, a term it stresses), not a phrase every answer must hold;
+so it is in a search whose quotes stand inside a sentence (`_sentence`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from store.paper import normalise_arxiv_id
 
 MAX_CHARS = 2000  # longer input is cut (a pasted abstract says what it is about in its first 2,000 characters)
 
@@ -22,15 +32,20 @@ _YEAR = r"(?:19|20)\d\d"
 _PLAIN = [
     # "since 2022", "after 2021", "before 2020", "from 2019 to 2021", "in 2023", "between 2019 and 2021"
     (re.compile(rf"\b(?:from|between)\s+({_YEAR})\s+(?:to|and|-|until)\s+({_YEAR})\b", re.I), "range"),
+    (re.compile(rf"^\s*(?:papers?|articles?|work)\s+(?:from|of)\s+({_YEAR})\b", re.I), "in"),
     (re.compile(rf"\b(?:since|from)\s+({_YEAR})\b", re.I), "since"),
     (re.compile(rf"\bafter\s+({_YEAR})\b", re.I), "after"),
     (re.compile(rf"\bbefore\s+({_YEAR})\b", re.I), "before"),
-    (re.compile(rf"\b(?:in|during|published in)\s+({_YEAR})\b", re.I), "in"),
+    (re.compile(rf"\b(?:in|during|published in)\s+({_YEAR})\b(?!\s*[-\u2013]\s*\d)", re.I), "in"),
     (re.compile(r"\b(?:with|that (?:have|release|released)|having)\s+(?:released\s+|public\s+|open\s+)?(?:source\s+)?code\b", re.I), "code"),
     (re.compile(r"\b(?:newest|latest)(?:\s+first)?\b|\bmost recent\b", re.I), "newest"),
 ]
 # "papers by Jinwen Ma on ...", "by Ahmed Elgammal": capitalised words after "by" form an author's name.
 _BY_AUTHOR = re.compile(r"\bby\s+((?:[A-Z][\w'\-.]*)(?:\s+(?:van|von|de|der|da|di|le|la|[A-Z][\w'\-.]*)){0,4})")
+
+
+# The constraints a query can hold (ParsedQuery.without, describe): each narrows which papers answer.
+CONSTRAINTS = ("authors", "years", "categories", "has_code", "phrases")
 
 
 @dataclass
@@ -39,6 +54,7 @@ class ParsedQuery:
     phrases: list[str] = field(default_factory=list)  # must appear as written (after analysis)
     excluded: list[str] = field(default_factory=list)  # words or phrases that must not appear
     authors: list[str] = field(default_factory=list)  # each must be among the paper's authors
+    excluded_authors: list[str] = field(default_factory=list)  # `-author:`: none may be
     year_from: int | None = None
     year_to: int | None = None
     categories: list[str] = field(default_factory=list)  # any of them
@@ -46,15 +62,20 @@ class ParsedQuery:
     sort_by_date: bool = False
     related: str | None = None  # papers like this paper id
     notes: list[str] = field(default_factory=list)  # what the parser did not understand, for a hint
+    # Which of authors, years, has_code, sort_by_date were read from plain words (a preference, see above).
+    inferred: set[str] = field(default_factory=set)
+    by: str | None = None  # "by" + capitalised words: an author's name if the library knows one (search.py)
 
     @property
     def filtered(self) -> bool:
         return bool(self.authors or self.year_from or self.year_to or self.categories or self.has_code)
 
-    def describe(self) -> str:
-        """The filters in words, for replies: `by Jinwen Ma, 2019–2021, CV, with code, newest first`."""
-        bits = [f"by {a}" for a in self.authors]
-        if self.year_from or self.year_to:
+    def describe(self, kinds: Iterable[str] = CONSTRAINTS + ("sort_by_date",)) -> str:
+        """These constraints in words, for replies: `by Jinwen Ma, 2019–2021, category cv, with code, newest first`."""
+        kinds = set(kinds)
+        bits = [f"by {a}" for a in self.authors] if "authors" in kinds else []
+        bits += [f"not by {a}" for a in self.excluded_authors] if "authors" in kinds else []
+        if "years" in kinds and (self.year_from or self.year_to):
             if self.year_from == self.year_to:
                 bits.append(str(self.year_from))
             elif self.year_to is None:
@@ -63,30 +84,60 @@ class ParsedQuery:
                 bits.append(f"up to {self.year_to}")
             else:
                 bits.append(f"{self.year_from}–{self.year_to}")
-        bits += [f"category {c}" for c in self.categories]
-        bits += ["with code"] * self.has_code + ["newest first"] * self.sort_by_date
+        bits += [f"category {c}" for c in self.categories] if "categories" in kinds else []
+        bits += ["with code"] * (self.has_code and "has_code" in kinds)
+        bits += [f'"{p}"' for p in self.phrases] if "phrases" in kinds else []
+        bits += ["newest first"] * (self.sort_by_date and "sort_by_date" in kinds)
         return ", ".join(bits)
 
+    def without(self, kinds: Iterable[str]) -> ParsedQuery:
+        """A copy with these constraints dropped (their words stay in `text`)."""
+        kinds = set(kinds)
+        empty = ParsedQuery()
+        changes: dict = {k: getattr(empty, k) for k in kinds if k in ("authors", "categories", "has_code", "phrases")}
+        if "authors" in kinds:
+            changes["excluded_authors"] = []
+        if "years" in kinds:
+            changes.update(year_from=None, year_to=None)
+        return dataclasses.replace(self, **changes, inferred=self.inferred - kinds)
 
-def parse_query(text: str) -> ParsedQuery:
+    def has(self, kinds: Iterable[str]) -> bool:
+        """Whether any of these constraints is set."""
+        return bool(self.describe(set(kinds) - {"sort_by_date"}))
+
+
+def parse_query(text: str, *, question: bool = False) -> ParsedQuery:
+    """What `text` asks for; with `question`, quoted text is words (see the module docstring)."""
     q = ParsedQuery()
     text = (text or "")[:MAX_CHARS]
     m = re.match(r"\s*related\s+(?:to\s+)?(\S+)\s*$", text, re.IGNORECASE)
-    if m:
+    if m and (normalise_arxiv_id(m.group(1)) or re.search(r"\d", m.group(1))):  # an id; "related to unlearning": words
         q.related = m.group(1)
         return q
+    if question or _sentence(text):  # quotes are words, but an operator's quoted value stays its value
+        text = re.sub(r'(?<![:\w])"([^"]*)"?|[\u201c\u201d]', lambda m: f" {m.group(1) or ''} ", text)
     text = _plain_language(text, q)
     words: list[str] = []
     for m in _TOKEN.finditer(text):
         neg, key, value = m.group("neg"), (m.group("key") or "").lower(), m.group("qval") or m.group("val")
         if key and value is not None and not neg and _filter(q, key, value.strip()):
             continue
+        if key and neg and key in _KEYS and value:
+            if key == "author":
+                q.excluded_authors.append(" ".join(value.split()))
+            else:
+                q.notes.append(f"`-{key}:` cannot exclude; searched as words")
+                words.append(value)
+            continue
         if key:
             q.notes.append(f"`{key}:` is not a filter here; searched as words")
             words.append(f"{key} {value or ''}")
             continue
         if m.group("phrase"):
-            (q.excluded if neg else q.phrases).append(m.group("phrase"))
+            if neg:
+                q.excluded.append(m.group("phrase"))
+            else:
+                q.phrases.append(m.group("phrase"))
             if not neg:
                 words.append(m.group("phrase"))
             continue
@@ -97,6 +148,22 @@ def parse_query(text: str) -> ParsedQuery:
             words.append(word)
     q.text = " ".join(words).strip()
     return q
+
+
+SENTENCE_WORDS = 8  # this many words outside quotes, or a question mark: quotes are inside a sentence
+
+
+def _sentence(text: str) -> bool:
+    """Whether quotes in `text` stand inside a sentence (a pasted question quoting a title) rather than in a
+    search's list of words and phrases."""
+    outside = _OPERATOR.sub(" ", re.sub(r'"[^"]*"', " ", text))
+    return "?" in outside or len(re.findall(r"\w+", outside)) >= SENTENCE_WORDS
+
+
+_OPERATOR = re.compile(r'(?:^|(?<=\s))-?[A-Za-z]+:(?:"[^"]*"|\S+)|(?:^|(?<=\s))-\S+')
+
+
+_KEYS = {"author", "year", "years", "cat", "category", "has", "sort"}
 
 
 def _filter(q: ParsedQuery, key: str, value: str) -> bool:
@@ -130,11 +197,15 @@ def _filter(q: ParsedQuery, key: str, value: str) -> bool:
 
 
 def _plain_language(text: str, q: ParsedQuery) -> str:
-    """Take the filters people write in plain words out of the text."""
+    """Take the filters people write in plain words out of the text (as inferred preferences)."""
     for pattern, kind in _PLAIN:
         m = pattern.search(text)
         if not m:
             continue
+        if kind in ("range", "since", "after", "before", "in"):
+            if q.year_from is not None or q.year_to is not None:
+                continue
+            q.inferred.add("years")
         if kind == "range":
             a, b = sorted((int(m.group(1)), int(m.group(2))))
             q.year_from, q.year_to = a, b
@@ -144,18 +215,17 @@ def _plain_language(text: str, q: ParsedQuery) -> str:
             q.year_from = int(m.group(1)) + 1
         elif kind == "before":
             q.year_to = int(m.group(1)) - 1
-        elif kind == "in" and q.year_from is None and q.year_to is None:
+        elif kind == "in":
             q.year_from = q.year_to = int(m.group(1))
         elif kind == "code":
             q.has_code = True
+            q.inferred.add("has_code")
         elif kind == "newest":
             q.sort_by_date = True
-        else:
-            continue
+            q.inferred.add("sort_by_date")
         text = text[: m.start()] + " " + text[m.end() :]
     m = _BY_AUTHOR.search(text)
     if m and len(m.group(1).split()) >= 2:
-        q.authors.append(m.group(1))
-        text = text[: m.start()] + " " + text[m.end() :]
+        q.by = m.group(1).rstrip(".")  # (search.py keeps the longest start of it that names an author)
     # "papers by X on style transfer": "on" introduced the topic; it is a stop word anyway.
     return text

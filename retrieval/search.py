@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -13,13 +15,15 @@ import tantivy
 
 from retrieval.analysis import QUESTION_WORDS, analyze, clean, name_analyzer, name_key, question_terms
 from retrieval.index import Snapshot
-from retrieval.query import ParsedQuery, parse_query
+from retrieval.query import CONSTRAINTS, ParsedQuery, parse_query
 from store.db import get_paper, get_papers
 
-# Ranking settings, measured on Cranfield by bench/quality.py (README "Ranking quality"); general, not tuned
-# to any question. BM25 per field (tantivy: k1 1.2, b 0.75), summed with these weights. Weighting titles
-# above abstracts lost quality there (title 2.0: nDCG@10 -4%), so the fields count alike.
-FIELD_BOOSTS = {"title": 1.0, "abstract": 1.0}
+# Ranking settings, measured on Cranfield and CISI by bench/quality.py (README "Ranking quality"); general, not
+# tuned to any question. tantivy's BM25 (k1 1.2, b 0.75) over `text`, title and abstract as one field: one
+# saturation and one length for the whole paper, so a common word in a short title cannot outscore a rare one
+# in the abstract, and a paper with no abstract is not penalised for it (two BM25s added lost 3-15% on CISI).
+# The title on its own at 0.3 adds what a title says about a paper (title 0.2-0.5 within 1% on both).
+FIELD_BOOSTS = {"text": 1.0, "title": 0.3}
 AUTHOR_BOOST = 1.0
 # Adjacent question words that stand together (slop 1: one dropped stop word may sit between them) in a
 # title or abstract: "time series" in the text says a little more than "time" and "series" apart.
@@ -30,7 +34,11 @@ PAIR_SLOP = 1
 FEEDBACK_DOCS = 10
 FEEDBACK_TERMS = 10
 FEEDBACK_WEIGHT = 0.3
+FEEDBACK_CONFIDENCE = 1.5
 FEEDBACK_MAX_SHARE = 0.1  # a word in more of the papers is never a feedback word: it says little and costs a lot
+# Newest first among papers that answer: those scoring at least NEWEST_SHARE of the best of the NEWEST_POOL best.
+NEWEST_POOL = 100
+NEWEST_SHARE = 0.5
 MAX_TERMS = 64  # a 5,000-character query is still one query, not thousands of clauses
 BM25_K1 = 1.2  # tantivy's
 # Words in more than this share of the papers are scored only on the papers the rarer words find (`_pruned`).
@@ -50,7 +58,9 @@ class SearchResult:
     terms: list[str]
     hits: list[Hit] = field(default_factory=list)
     took_ms: float = 0.0
-    parsed: ParsedQuery = field(default_factory=ParsedQuery)
+    parsed: ParsedQuery = field(default_factory=ParsedQuery)  # as ranked: what `relaxed` names is gone from it
+    relaxed: list[str] = field(default_factory=list)  # constraints dropped because no paper met them
+    idf: dict[str, float] = field(default_factory=dict)  # each term's idf in the library (for passage picking)
 
 
 def _should(clauses: list[tantivy.Query]) -> tantivy.Query:
@@ -63,8 +73,8 @@ def _text_match(index: Snapshot, words: str) -> tantivy.Query | None:
     if not tokens:
         return None
     if len(tokens) == 1:
-        return _should([tantivy.Query.term_query(index.schema, f, tokens[0]) for f in FIELD_BOOSTS])
-    return _should([tantivy.Query.phrase_query(index.schema, f, tokens) for f in FIELD_BOOSTS])
+        return tantivy.Query.term_query(index.schema, "text", tokens[0])
+    return tantivy.Query.phrase_query(index.schema, "text", tokens)
 
 
 def _author_match(index: Snapshot, name: str) -> tantivy.Query | None:
@@ -142,16 +152,20 @@ def _most_idf(index: Snapshot, field: str, term: str) -> float:
 def build_query(index: Snapshot, text: str | ParsedQuery) -> Plan | None:
     """The queries for what a person typed; None when nothing can match (no words and no filters)."""
     parsed = text if isinstance(text, ParsedQuery) else parse_query(text)
-    terms = list(dict.fromkeys(question_terms(parsed.text)))[:MAX_TERMS] if parsed.text else []
+    counts = Counter(question_terms(parsed.text)) if parsed.text else Counter()
+    terms = list(counts)[:MAX_TERMS]
     names = [n for n in dict.fromkeys(name_analyzer().analyze(parsed.text)) if len(n) > 1 and n not in _NOT_NAMES]
-    words = [_term_clause(index, f, t, boost) for t in terms for f, boost in FIELD_BOOSTS.items()]
+
+    # A word the question repeats weighs as often as it is said (as BM25 sums over query tokens).
+    words = [_term_clause(index, f, t, boost * counts[t]) for t in terms for f, boost in FIELD_BOOSTS.items()]
     words += [_term_clause(index, "authors", n, AUTHOR_BOOST) for n in names[:MAX_TERMS]]
-    pairs = [_pair_clause(index, f, a, b) for a, b in zip(terms, terms[1:]) for f in FIELD_BOOSTS]
+    pairs = [_pair_clause(index, "text", a, b) for a, b in zip(terms, terms[1:])]
     filters = _filters(index, parsed)
-    if not words and not filters and not parsed.sort_by_date:
+    if not words and not filters and not parsed.sort_by_date and not parsed.excluded_authors:
         return None  # (exclusions alone select nothing to rank)
     narrow = [(tantivy.Occur.Must, f) for f in filters]
-    narrow += [(tantivy.Occur.MustNot, e) for e in map(lambda e: _text_match(index, e), parsed.excluded) if e is not None]
+    excluded = [_text_match(index, e) for e in parsed.excluded] + [_author_match(index, a) for a in parsed.excluded_authors]
+    narrow += [(tantivy.Occur.MustNot, e) for e in excluded if e is not None]
 
     def narrowed(query: tantivy.Query | None) -> tantivy.Query:
         # Words still have to match when there are filters: the filters narrow, they do not replace them.
@@ -202,54 +216,101 @@ def feedback_terms(papers: list[dict[str, Any]], scores: list[float], index: Sna
     total = max(index.searcher().num_docs, 1)
     common = FEEDBACK_MAX_SHARE * total
     candidates = [(t, w) for t, w in weights.most_common() if t not in exclude][: FEEDBACK_TERMS * 5]
-    candidates = [(t, w, df) for t, w in candidates if (df := index.doc_freq("abstract", t)) <= common]
+    candidates = [(t, w, df) for t, w in candidates if (df := index.doc_freq("text", t)) <= common]
     scored = [(t, w * math.log(1 + total / (1 + df))) for t, w, df in candidates]
     best = sorted(scored, key=lambda tw: -tw[1])[:FEEDBACK_TERMS]
     return [(t, w / best[0][1]) for t, w in best] if best and best[0][1] > 0 else []
+
+
+def _confident(first: list[tuple[float, str]]) -> bool:
+    """Whether a first pass has a clear head (its best paper scores FEEDBACK_CONFIDENCE times its last): feedback
+    words drawn from a flat head describe papers that merely share words with the question."""
+    return len(first) == FEEDBACK_DOCS and first[0][0] >= FEEDBACK_CONFIDENCE * first[-1][0]
 
 
 def expand(index: Snapshot, query: tantivy.Query, terms: list[tuple[str, float]]) -> tantivy.Query:
     """`query` re-ranked by the feedback terms: they reorder the papers that match it, never add others."""
     clauses = [(tantivy.Occur.Must, query)]
     for term, weight in terms:
-        for name in FIELD_BOOSTS:
+        for name, boost in FIELD_BOOSTS.items():
             q = tantivy.Query.term_query(index.schema, name, term)
-            clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, FEEDBACK_WEIGHT * weight)))
+            clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, FEEDBACK_WEIGHT * weight * boost)))
     return tantivy.Query.boolean_query(clauses)
 
 
-def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10, feedback: bool = False) -> SearchResult:
+def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10, question: bool = False) -> SearchResult:
     """The `k` papers that best answer `text` (query language included), best first, with their records.
 
-    With `feedback` (questions), pseudo-relevance feedback re-ranks them: better answers to questions, and a
-    second pass over every paper that matches (about twice the time, and more with common feedback words)."""
+    Never a dead end: when the constraints leave no paper, the inferred ones (`by X`, `in 2023`, ...) are dropped,
+    then the explicit ones, and `relaxed` says what was dropped. A `question` reads quotes as words and is
+    re-ranked by pseudo-relevance feedback when its first pass is confident (`_confident`)."""
     started = time.perf_counter()
     text = clean(text)
-    parsed = parse_query(text)
+    parsed = parse_query(text, question=question)
     if parsed.related is not None:
         result = related(db, index, parsed.related, k=k)
         result.query = text
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
+    parsed = _resolve_by(index, parsed)
+    result = _ranked(db, index, text, parsed, k, question)
+    for kinds in (parsed.inferred, set(CONSTRAINTS)):
+        if result.hits or k <= 0 or not result.parsed.has(kinds):
+            continue
+        dropped = result.parsed.describe(set(kinds) - {"sort_by_date"})
+        loose = _ranked(db, index, text, result.parsed.without(kinds), k, question)
+        if loose.hits:  # (else the words match nothing either: say so with the constraints as asked)
+            loose.relaxed = result.relaxed + [dropped]
+            result = loose
+    result.took_ms = (time.perf_counter() - started) * 1000
+    return result
+
+
+def _resolve_by(index: Snapshot, parsed: ParsedQuery) -> ParsedQuery:
+    """`by` + capitalised words as an author filter: the longest start of them that names an author in the
+    library (`by Jinwen Ma GAN` -> Jinwen Ma, GAN stays a word). None: they stay words (`guided by Text Prompts`)."""
+    if parsed.by is None:
+        return parsed
+    words = parsed.by.split()
+    for n in range(len(words), 1, -1):
+        name = " ".join(words[:n])
+        query = _author_match(index, name)
+        if query is not None and index.searcher().search(query, 1, count=True).count:
+            said = re.compile(r"\bby\s+" + r"\s+".join(map(re.escape, words[:n])))
+            text = said.sub(" ", parsed.text, count=1)
+            return dataclasses.replace(parsed, text=text, authors=[*parsed.authors, name], inferred=parsed.inferred | {"authors"})
+    return parsed
+
+
+def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: ParsedQuery, k: int, question: bool) -> SearchResult:
+    """One ranking of `parsed`, its constraints as they are."""
     plan = build_query(index, parsed)
     result = SearchResult(query=text, terms=plan.terms if plan else [], parsed=parsed)
-    if plan is not None and k > 0:
-        searcher = index.searcher()
-        papers: dict[str, dict[str, Any]] = {}
-        newest = parsed.sort_by_date or not plan.terms
-        scored = None
-        if feedback and FEEDBACK_TERMS and not newest:
-            first = plan.top(searcher, FEEDBACK_DOCS)
+    if plan is None or k <= 0:
+        return result
+    result.idf = {t: _most_idf(index, "text", t) for t in plan.terms}
+    searcher = index.searcher()
+    papers: dict[str, dict[str, Any]] = {}
+    scored = None
+    if not plan.terms:  # filters alone: the newest papers that pass them (all score alike)
+        scored = [(0.0, pid) for _, pid in plan.top(searcher, k, by_date=True)]
+    elif question and FEEDBACK_TERMS and not parsed.sort_by_date:
+        first = plan.top(searcher, FEEDBACK_DOCS)
+        if _confident(first):
             papers.update((p["id"], p) for p in get_papers(db, [pid for _, pid in first]))
             found = [(papers[pid], score) for score, pid in first if pid in papers]
             extra = feedback_terms([p for p, _ in found], [s for _, s in found], index, set(plan.terms))
             if extra:
                 scored = _top(searcher, expand(index, plan.full, extra), k)
-        if scored is None:
-            scored = plan.top(searcher, k, by_date=newest)
-        papers.update((p["id"], p) for p in get_papers(db, [pid for _, pid in scored if pid not in papers]))
-        result.hits = [Hit(papers[pid], score) for score, pid in scored if pid in papers]
-    result.took_ms = (time.perf_counter() - started) * 1000
+    if scored is None:
+        scored = plan.top(searcher, max(k, NEWEST_POOL) if parsed.sort_by_date else k)
+    papers.update((p["id"], p) for p in get_papers(db, [pid for _, pid in scored if pid not in papers]))
+    hits = [Hit(papers[pid], score) for score, pid in scored if pid in papers]
+    if parsed.sort_by_date and plan.terms and hits:
+        # "latest on X": the newest of the papers that answer X well, not of every paper sharing one word.
+        hits = [h for h in hits if h.score >= NEWEST_SHARE * hits[0].score]
+        hits.sort(key=lambda h: h.paper["date"] or "", reverse=True)
+    result.hits = hits[:k]
     return result
 
 
@@ -262,9 +323,9 @@ def related(db: sqlite_utils.Database, index: Snapshot, paper_id: str, *, k: int
     if not words:
         return result
     clauses = [
-        (tantivy.Occur.Should, tantivy.Query.boost_query(tantivy.Query.term_query(index.schema, f, w), weight))
+        (tantivy.Occur.Should, tantivy.Query.boost_query(tantivy.Query.term_query(index.schema, f, w), weight * boost))
         for w, weight in words
-        for f in FIELD_BOOSTS
+        for f, boost in FIELD_BOOSTS.items()
     ]
     clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_query(index.schema, "id", paper["id"])))
     scored = _top(searcher, tantivy.Query.boolean_query(clauses), k)

@@ -32,16 +32,44 @@ def test_smart_and_qrels_readers(tmp_path):
     (tmp_path / "qrels").write_text("1 1 2\n1 2 -1\n2 2 4\n")
     docs = quality.read_smart(tmp_path / "docs")
     assert docs == [{"I": "1", "T": "wing flow .", "A": "smith,j.", "W": "wing flow in tunnels ."}, {"I": "2", "W": "heat ."}]
-    assert quality.read_qrels(tmp_path / "qrels") == {1: {"1": 3}, 2: {"2": 1}}
+    assert quality.read_qrels(tmp_path / "qrels") == {"1": {"1": 3}, "2": {"2": 1}}  # Cranfield: grade 1 is best
+    (tmp_path / "cisi").write_text("     1     28\t0\t0.000000\n     1     35\t0\t0.000000\n     2     3\t0\t0.0\n")
+    assert quality.read_qrels(tmp_path / "cisi") == {"1": {"28": 1, "35": 1}, "2": {"3": 1}}
+    (tmp_path / "trec").write_text("401 0 FT1 2\n401 0 FT2 0\n402 0 LA3 1\n")
+    assert quality.read_qrels(tmp_path / "trec") == {"401": {"FT1": 2}, "402": {"LA3": 1}}
+
+
+def test_collections_in_smart_and_beir_form(tmp_path):
+    smart = tmp_path / "smart"
+    smart.mkdir()
+    (smart / "X.ALL").write_text(".I 1\n.T\nBoolean retrieval\n.A\nSalton, G.\nWu, H.\n.W\nweights\n.X\n1 5 1\n.I 2\n.W\nheat\n")
+    (smart / "X.QRY").write_text(".I 1\n.T\nA title\n.A\nBookstein, A.\n.W\nweighted Boolean\nretrieval?\n.B\n(JASIS, 1981)\n")
+    (smart / "X.REL").write_text("1 1 0 0.0\n")
+    c = quality.read_collection(smart)
+    assert c.docs[0] == {"id": "1", "title": "Boolean retrieval", "authors": ["Salton, G.", "Wu, H."], "abstract": "weights"}
+    assert c.queries == {"1": "A title Bookstein, A. weighted Boolean retrieval? (JASIS, 1981)"} and c.qrels == {"1": {"1": 1}}
+    assert quality.arxiv_record(c.docs[0], "x")["authors_parsed"] == [["Salton", "G.", ""], ["Wu", "H.", ""]]
+    beir = tmp_path / "beir"
+    (beir / "qrels").mkdir(parents=True)
+    (beir / "corpus.jsonl").write_text('{"_id": "d1", "title": "T", "text": "heat"}\n')
+    (beir / "queries.jsonl").write_text('{"_id": "q1", "text": "heat?"}\n')
+    (beir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n")
+    c = quality.read_collection(beir)
+    assert c.docs == [{"id": "d1", "title": "T", "authors": [], "abstract": "heat"}] and c.qrels == {"q1": {"d1": 1}}
 
 
 def test_ours_runs_through_the_real_loader(tmp_path):
-    docs = [{"I": "1", "T": "wing flow", "A": "smith", "W": "wing flow in tunnels"}, {"I": "2", "T": "heat", "W": "heat transfer in slabs"}]
-    library = quality.load_into_library(docs, tmp_path)
+    docs = [{"id": "1", "title": "wing flow", "authors": ["Smith, J."], "abstract": "wing flow in tunnels"},
+            {"id": "2", "title": "heat", "authors": [], "abstract": "heat transfer in slabs"}]
+    collection = quality.Collection("cran", docs, {"1": "heat slabs"}, {"1": {"2": 1}})
+    library = quality.load_into_library(collection, tmp_path)
     try:
         assert [h.paper["id"] for h in library.search("heat slabs", k=5).hits] == ["cran-2"]
+        assert library.search("wing", k=5).hits[0].paper["authors"] == ["J. Smith"]
     finally:
         library.close()
+    results = quality.measure(collection)
+    assert [r["ndcg@10"] for r in results[:2]] == [1.0, 1.0]
 
 
 def test_scale_benchmark_smoke(tmp_path):

@@ -69,7 +69,10 @@ def test_author_and_stats(library):
 
 def test_no_hits_explains_filters_and_notes(library):
     text = format_hits(library.search("diffusion year:1990 cat:CV"), PLAIN)
-    assert text == "No papers match diffusion year:1990 cat:CV. Filters: 1990, category cv; try without some of them."
+    assert text.startswith("No paper matches 1990, category cv; the nearest without it:\n1. ")  # (never a dead end)
+    assert "diffusion" in text.split("\n")[1].lower()
+    assert format_hits(library.search("zzzq year:1990"), PLAIN).startswith("No papers match zzzq year:1990. Filters: 1990")
+    assert "`venue:` is not a filter here" in format_hits(library.search("diffusion venue:ICML"), PLAIN)
     assert "not a filter here" in format_hits(library.search("zzzq foo:bar"), PLAIN)
     assert "Give me some words" in format_hits(library.search("the of ?"), PLAIN)
 

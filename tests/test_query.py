@@ -11,7 +11,8 @@ def test_everything_at_once():
         text="seismic segment anything", phrases=["segment anything"], excluded=["ultrasound"], authors=["Jinwen Ma"],
         year_from=2019, year_to=2021, categories=["cv"], has_code=True, sort_by_date=True,
     )
-    assert q.describe() == "by Jinwen Ma, 2019–2021, category cv, with code, newest first"
+    assert q.describe() == 'by Jinwen Ma, 2019–2021, category cv, with code, "segment anything", newest first'
+    assert q.inferred == set()
 
 
 @pytest.mark.parametrize(
@@ -27,8 +28,9 @@ def test_years(text, years):
 
 def test_plain_language():
     q = parse_query("papers by Jinwen Ma on style transfer since 2022 with code")
-    assert (q.authors, q.year_from, q.has_code) == (["Jinwen Ma"], 2022, True)
-    assert q.text == "papers on style transfer"
+    assert (q.by, q.authors, q.year_from, q.has_code) == ("Jinwen Ma", [], 2022, True)  # (search.py resolves `by`)
+    assert q.inferred == {"years", "has_code"}
+    assert q.text == "papers by Jinwen Ma on style transfer"
     assert parse_query("newest papers on diffusion").sort_by_date
     assert parse_query("written by hand").authors == []  # "by" + one lowercase word is not a name
 
@@ -37,6 +39,7 @@ def test_related():
     assert parse_query("related 2310.05873").related == "2310.05873"
     assert parse_query("related to arXiv:2310.05873").related == "arXiv:2310.05873"
     assert parse_query("related work on gans").related is None
+    assert parse_query("related to unlearning").related is None  # a topic, not an id
 
 
 @pytest.mark.parametrize(

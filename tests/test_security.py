@@ -183,7 +183,7 @@ async def test_reload_refuses_links_out_of_the_data_folder(fake_discord, library
         f"{new_listing / 'linked'}: links outside {new_listing}; put the file itself in the folder (links out of it "
         "are not read)"
     )
-    assert library.stats()["generation"] == 1 and library.search("secret outside paper").hits == []
+    assert library.stats()["generation"] == 1 and library.search("secret outside").hits == []
 
 
 def test_links_inside_the_folder_are_read_and_named_links_out_refused(tmp_path, outside):
