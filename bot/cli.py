@@ -22,8 +22,21 @@ log = logging.getLogger("papers_bot")
 
 
 def hit_json(paper: dict[str, Any], score: float) -> dict[str, Any]:
-    keys = ("id", "title", "display_title", "authors", "year", "category", "url", "code_url")
+    keys = ("id", "title", "display_title", "authors", "year", "date", "category", "url", "code_url")
     return {**{k: paper[k] for k in keys}, "score": round(score, 4)}
+
+
+def _lines(answer_line: Any, *, key: str = "query") -> None:
+    """Stdin, one query a line -> stdout, one JSON object a line; a line that fails says why and the rest go on."""
+    sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        try:
+            record = answer_line(text)
+        except PapersBotError as e:
+            record = {key: text, "error": str(e), "results": []}
+        sys.stdout.write(json.dumps(record) + "\n")
+        sys.stdout.flush()
 
 
 class LibraryContext:
@@ -121,16 +134,7 @@ def search(obj: LibraryContext, query: str, k: int, as_json: bool) -> None:
     try:
         library = obj.library
         if query == "-":
-            sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
-            for line in sys.stdin:
-                result = library.search(line.rstrip("\n"), k=k)
-                record = {
-                    "query": result.query,
-                    "took_ms": round(result.took_ms, 3),
-                    "results": [hit_json(h.paper, h.score) for h in result.hits],
-                }
-                sys.stdout.write(json.dumps(record) + "\n")
-                sys.stdout.flush()
+            _lines(lambda text: {"query": text, **_result_json(library.search(text, k=k))})
             return
         result = library.search(query, k=k)
     except PapersBotError as e:
@@ -141,14 +145,34 @@ def search(obj: LibraryContext, query: str, k: int, as_json: bool) -> None:
         click.echo(fmt.format_hits(result))
 
 
+def _result_json(result: Any, passages: list[str] | None = None) -> dict[str, Any]:
+    hits = [hit_json(h.paper, h.score) for h in result.hits]
+    for hit, passage in zip(hits, passages or []):
+        hit["passage"] = passage
+    return {"took_ms": round(result.took_ms, 3), "relaxed": result.relaxed, "results": hits}
+
+
 @cli.command()
 @click.argument("question")
+@click.option("-k", "k", default=None, type=click.IntRange(1, 100),
+              help="Print the K best-ranked papers, each with its passage, instead of the answer.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def ask(obj: LibraryContext, question: str, as_json: bool) -> None:
-    """Answer a QUESTION with the best passages from the best-matching papers."""
+def ask(obj: LibraryContext, question: str, k: int | None, as_json: bool) -> None:
+    """Answer a QUESTION with the best passages from the best-matching papers. QUESTION `-` reads one question
+    per line from stdin and prints JSON lines of the ranking a question in a Discord channel gets."""
     try:
-        answer = obj.library.ask(question)
+        library = obj.library
+        if question == "-":
+            _lines(lambda text: {"question": text, **_result_json(*library.rank_question(text, k=k or 10, passages=True))},
+                   key="question")
+            return
+        if k is not None:
+            result, passages = library.rank_question(question, k=k, passages=True)
+            click.echo(json.dumps({"question": question, **_result_json(result, passages)}, indent=2) if as_json
+                       else fmt.format_hits(result))
+            return
+        answer = library.ask(question)
     except PapersBotError as e:
         _fail(e)
     if not as_json:

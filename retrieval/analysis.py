@@ -72,10 +72,54 @@ def name_analyzer() -> tantivy.TextAnalyzer:
     return _analyzer()
 
 
+# Lowercase words that belong to a surname: "Laurens van der Maaten", "Ludwig von Mises".
+_PARTICLES = frozenset("van von der den de da das dos do du di del della la le bin ibn al el ten ter".split())
+
+
+def split_name(name: str) -> tuple[list[str], list[str]]:
+    """A person's name as (given name parts, surname parts), analysed: `Salton, G.` and `G. Salton` -> (["g"],
+    ["salton"]); `L. van der Maaten` -> (["l"], ["van", "der", "maaten"]); `C.-P. Yuan` -> (["c", "p"], ["yuan"])."""
+    last, comma, first = clean(name).partition(",")
+    if comma and first.strip():
+        return name_analyzer().analyze(first), name_analyzer().analyze(last)
+    words = last.split()
+    if len(words) >= 2 and len(words[-1].strip(".")) == 1 and len(words[0].strip(".")) > 1:
+        words = words[-1:] + words[:-1]  # `Salton G`: surname first, initials after (as indexes print names)
+    cut = len(words) - 1
+    while cut > 0 and words[cut - 1].lower() in _PARTICLES:
+        cut -= 1
+    given = [t for w in words[:cut] for t in name_analyzer().analyze(w)]
+    return given, [t for w in words[cut:] for t in name_analyzer().analyze(w)]
+
+
 @functools.lru_cache(maxsize=1 << 16)  # (loads meet the same authors again and again)
-def name_key(name: str) -> str:
-    """A person's name as one term: `Jinwen Ma` -> `jinwen ma` (the author filter matches whole names)."""
-    return " ".join(name_analyzer().analyze(clean(name)))
+def author_keys(name: str) -> tuple[str, ...]:
+    """The terms a paper's author is found by (the index's `author_name`): the whole name, `~surname initial`,
+    `=surname initial` when the name gives only initials, and `@surname`. `Gerard Salton` and `Salton, G.`
+    meet at `~salton g`; a search for the whole name also takes `=salton g` (not another Salton, G-something)."""
+    given, surname = split_name(name)
+    if not surname:
+        return ()
+    last = " ".join(surname)
+    keys = [" ".join(given + surname), f"@{last}"]
+    if given:
+        keys.append(f"~{last} {given[0][0]}")
+        if all(len(g) == 1 for g in given):
+            keys.append(f"={last} {given[0]}")
+    return tuple(dict.fromkeys(keys))
+
+
+def author_query_keys(name: str) -> tuple[str, ...]:
+    """The `author_name` terms any of which finds papers by `name` as a person typed it (see `author_keys`)."""
+    given, surname = split_name(name)
+    if not surname:
+        return ()
+    last = " ".join(surname)
+    if not given:
+        return (f"@{last}",)
+    if all(len(g) == 1 for g in given):
+        return (f"~{last} {given[0]}",)
+    return (" ".join(given + surname), f"={last} {given[0][0]}")
 
 
 def clean(text: str) -> str:
@@ -99,14 +143,15 @@ def strip_noise(text: str) -> str:
     return _NOISE.sub(" ", text)
 
 
-def question_terms(text: str) -> list[str]:
+def question_terms(text: str, *, all_if_none: bool = True) -> list[str]:
     """The terms a question asks about, in order and with repeats (a word said twice weighs twice): analysed,
-    function words dropped, request words dropped from its opening; all of them if nothing else is left."""
+    function words dropped, request words dropped from its opening; all of them if nothing else is left (unless
+    not `all_if_none`: "papers by Jinwen Ma" asks for no words, only the filter)."""
     terms = analyze(strip_noise(text))
     function, request = _terms_of(tuple(FUNCTION_WORDS)), _terms_of(tuple(REQUEST_WORDS))
     content = [t for t in terms if t not in function]
     opening = next((i for i, t in enumerate(content) if t not in request), len(content))
-    return content[opening:] or terms
+    return content[opening:] or (terms if all_if_none else [])
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -20,14 +20,15 @@ from typing import Any
 import sqlite_utils
 import tantivy
 
-from retrieval.analysis import NAMES, TEXT, name_analyzer, name_key, text_analyzer
+from retrieval.analysis import NAMES, TEXT, author_keys, name_analyzer, text_analyzer
 from store import db as store
 from store.errors import StoreBusy
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 META_ID = "\x00meta"
+UNKNOWN_CATEGORY = "unknown"  # the category term of a paper filed under none (`cat:unknown`)
 
 
 def _schema() -> tantivy.Schema:
@@ -37,8 +38,9 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("title", tokenizer_name=TEXT)
     sb.add_text_field("text", tokenizer_name=TEXT)  # title and abstract as one field (search.FIELD_BOOSTS)
     sb.add_text_field("authors", tokenizer_name=NAMES)
-    # Each whole name as one term (`name_key`): author:"Wei Zhang" is one look-up, not a phrase over two
-    # common words, and never matches the end of one author's name and the start of the next.
+    # Each name as a few whole terms (`author_keys`): author:"Wei Zhang" is one look-up, not a phrase over two
+    # common words, never matches the end of one author's name and the start of the next, and meets the
+    # other ways the name is written (`Zhang, W.`).
     sb.add_text_field("author_name", tokenizer_name="raw")
     sb.add_text_field("category", tokenizer_name="raw")
     sb.add_integer_field("year", indexed=True, fast=True)
@@ -71,11 +73,16 @@ def paper_document(row: dict[str, Any]) -> tantivy.Document:
     doc.add_text("text", row["title"] or "")
     doc.add_text("text", row["abstract"] or "")
     authors = row["authors"]
-    for name in json.loads(authors) if isinstance(authors, str) else authors:
+    names = json.loads(authors) if isinstance(authors, str) else authors
+    # The author of a profile page that lists the paper is one of its authors, though the listing's author
+    # line is often cut short before their name.
+    for name in [*names, *row.get("listed_by", ())]:
         doc.add_text("authors", name)
-        doc.add_text("author_name", name_key(name))
+        for key in author_keys(name):
+            doc.add_text("author_name", key)
     categories = row["categories"]
-    for term in _category_terms_json(categories) if isinstance(categories, str) else category_terms(categories):
+    terms = _category_terms_json(categories) if isinstance(categories, str) else category_terms(categories)
+    for term in terms or (UNKNOWN_CATEGORY,):
         doc.add_text("category", term)
     if row["year"] is not None:
         doc.add_integer("year", int(row["year"]))

@@ -7,15 +7,16 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import sqlite_utils
 
-from retrieval.answer import Answer, ask
+from retrieval.answer import Answer, ask, best_passages
 from retrieval.index import PaperIndex, Snapshot
-from retrieval.search import SearchResult, search
+from retrieval.analysis import author_keys, author_query_keys
+from retrieval.search import SearchResult, papers_by, search
 from store import db as store
-from store.errors import StoreBusy
+from store.errors import PaperNotFound, StoreBusy
 from store.parse import Listing, listing_files, read_listing, read_listing_bytes, sample_folder
 
 log = logging.getLogger(__name__)
@@ -157,10 +158,17 @@ class Library:
         with self.reading() as (db, snapshot):
             return search(db, snapshot, query, k=k)
 
-    def rank_question(self, question: str, *, k: int = 10) -> SearchResult:
-        """The papers ranked for a question, as `ask` ranks them."""
+    @overload
+    def rank_question(self, question: str, *, k: int = ..., passages: Literal[False] = ...) -> SearchResult: ...
+    @overload
+    def rank_question(self, question: str, *, k: int = ..., passages: Literal[True]) -> tuple[SearchResult, list[str]]: ...
+
+    def rank_question(self, question: str, *, k: int = 10, passages: bool = False) -> Any:
+        """The papers ranked for a question, as `ask` and the Discord channels rank them; with `passages`, each
+        paper's best passage too."""
         with self.reading() as (db, snapshot):
-            return search(db, snapshot, question, k=k, question=True)
+            result = search(db, snapshot, question, k=k, question=True)
+        return (result, best_passages(result.hits, result.terms, result.idf)) if passages else result
 
     def ask(self, question: str, *, k: int = 3) -> Answer:
         with self.reading() as (db, snapshot):
@@ -170,9 +178,28 @@ class Library:
         with self.reading() as (db, _):
             return store.get_paper(db, paper_id)
 
-    def author(self, name: str) -> dict[str, Any]:
-        with self.reading() as (db, _):
-            return store.find_author(db, name)
+    def author(self, name: str, *, limit: int = 50) -> dict[str, Any]:
+        """An author's profile and papers, newest first: the papers `author:NAME` finds (profile pages included)."""
+        with self.reading() as (db, snapshot):
+            try:
+                found = store.find_author(db, name)
+            except PaperNotFound:
+                found = self._author_by_keys(db, snapshot, name)
+            if found["name"]:
+                ids, found["total"] = papers_by(snapshot, found["name"], limit=limit)
+                found["papers"] = store.get_papers(db, ids)
+            return found
+
+    def _author_by_keys(self, db: sqlite_utils.Database, snapshot: Snapshot, name: str) -> dict[str, Any]:
+        """`name` written another way than the store has it (`Salton, G.` for `Gerard Salton`)."""
+        ids, _ = papers_by(snapshot, name, limit=200)
+        wanted = set(author_query_keys(name))
+        names = sorted({a for p in store.get_papers(db, ids) for a in p["authors"] if wanted & set(author_keys(a))})
+        if not names:
+            raise PaperNotFound(f"no author called {name!r}; try part of the name, e.g. a surname")
+        if len(names) > 1:
+            return {"name": None, "candidates": names, "papers": [], "profile": None}
+        return store.find_author(db, names[0])
 
     def stats(self) -> dict[str, Any]:
         with self.reading() as (db, _):

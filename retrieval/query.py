@@ -40,6 +40,7 @@ _PLAIN = [
     (re.compile(r"\b(?:with|that (?:have|release|released)|having)\s+(?:released\s+|public\s+|open\s+)?(?:source\s+)?code\b", re.I), "code"),
     (re.compile(r"\b(?:newest|latest)(?:\s+first)?\b|\bmost recent\b", re.I), "newest"),
 ]
+_BY_PAPERS = re.compile(r"\b(?:papers?|articles?|works?|publications?|written|authored|published)\s+$", re.I)
 # "papers by Jinwen Ma on ...", "by Ahmed Elgammal": capitalised words after "by" form an author's name.
 _BY_AUTHOR = re.compile(r"\bby\s+((?:[A-Z][\w'\-.]*)(?:\s+(?:van|von|de|der|da|di|le|la|[A-Z][\w'\-.]*)){0,4})")
 
@@ -65,6 +66,8 @@ class ParsedQuery:
     # Which of authors, years, has_code, sort_by_date were read from plain words (a preference, see above).
     inferred: set[str] = field(default_factory=set)
     by: str | None = None  # "by" + capitalised words: an author's name if the library knows one (search.py)
+    all_words: bool = False  # rank by every word, question words too (when the others find nothing)
+    by_papers: bool = False  # ... and they follow "papers" or "written": a name, whether the library knows it
 
     @property
     def filtered(self) -> bool:
@@ -227,5 +230,6 @@ def _plain_language(text: str, q: ParsedQuery) -> str:
     m = _BY_AUTHOR.search(text)
     if m and len(m.group(1).split()) >= 2:
         q.by = m.group(1).rstrip(".")  # (search.py keeps the longest start of it that names an author)
+        q.by_papers = bool(_BY_PAPERS.search(text[: m.start()]))
     # "papers by X on style transfer": "on" introduced the topic; it is a stop word anyway.
     return text

@@ -13,7 +13,7 @@ from typing import Any
 import sqlite_utils
 import tantivy
 
-from retrieval.analysis import QUESTION_WORDS, analyze, clean, name_analyzer, name_key, question_terms
+from retrieval.analysis import QUESTION_WORDS, analyze, author_query_keys, clean, name_analyzer, question_terms
 from retrieval.index import Snapshot
 from retrieval.query import CONSTRAINTS, ParsedQuery, parse_query
 from store.db import get_paper, get_papers
@@ -68,26 +68,30 @@ def _should(clauses: list[tantivy.Query]) -> tantivy.Query:
 
 
 def _text_match(index: Snapshot, words: str) -> tantivy.Query | None:
-    """Title or abstract contain `words` (one word, or all of them in this order)."""
+    """Title or abstract contain `words` (one word, or all of them in this order; the stop words the analyser
+    drops may stand between them, as many as were dropped: "state of the art")."""
     tokens = analyze(words)
     if not tokens:
         return None
     if len(tokens) == 1:
         return tantivy.Query.term_query(index.schema, "text", tokens[0])
-    return tantivy.Query.phrase_query(index.schema, "text", tokens)
+    dropped = len(name_analyzer().analyze(clean(words))) - len(tokens)
+    return tantivy.Query.phrase_query(index.schema, "text", tokens, slop=dropped)
 
 
-def _author_match(index: Snapshot, name: str) -> tantivy.Query | None:
-    """One word (`author:Ma`) matches any author with it in their name; more (`author:"Jinwen Ma"`), a whole name."""
-    key = name_key(name)  # (as the index made the author_name terms)
-    if not key:
-        return None
-    return tantivy.Query.term_query(index.schema, "author_name" if " " in key else "authors", key)
+def author_match(index: Snapshot, name: str) -> tantivy.Query | None:
+    """Papers by `name` as a person writes it: one word (`author:Ma`) matches any author with it in their name;
+    more, the person in any of the forms `author_keys` meets (`G. Salton`, `Salton, G.`, `Gerard Salton`)."""
+    words = name_analyzer().analyze(clean(name))
+    if len(words) == 1:
+        return tantivy.Query.term_query(index.schema, "authors", words[0])
+    keys = author_query_keys(name)
+    return _should([tantivy.Query.term_query(index.schema, "author_name", k) for k in keys]) if keys else None
 
 
 def _filters(index: Snapshot, parsed: ParsedQuery) -> list[tantivy.Query]:
     """The filters as queries that every hit must match; they select, they do not score."""
-    found = [q for q in map(lambda a: _author_match(index, a), parsed.authors) if q is not None]
+    found = [q for q in map(lambda a: author_match(index, a), parsed.authors) if q is not None]
     if parsed.year_from is not None or parsed.year_to is not None:
         found.append(
             tantivy.Query.range_query(
@@ -97,7 +101,9 @@ def _filters(index: Snapshot, parsed: ParsedQuery) -> list[tantivy.Query]:
             )
         )
     if parsed.categories:
-        found.append(_should([tantivy.Query.term_query(index.schema, "category", c) for c in parsed.categories]))
+        # `cat:cs.CV` also finds feed papers filed under `CV`; `cat:unknown` those with no category.
+        terms = {t for c in parsed.categories for t in (c, c.rsplit(".", 1)[-1])}
+        found.append(_should([tantivy.Query.term_query(index.schema, "category", t) for t in sorted(terms)]))
     if parsed.has_code:
         found.append(tantivy.Query.term_query(index.schema, "has_code", 1))
     found += [q for q in map(lambda p: _text_match(index, p), parsed.phrases) if q is not None]
@@ -152,7 +158,10 @@ def _most_idf(index: Snapshot, field: str, term: str) -> float:
 def build_query(index: Snapshot, text: str | ParsedQuery) -> Plan | None:
     """The queries for what a person typed; None when nothing can match (no words and no filters)."""
     parsed = text if isinstance(text, ParsedQuery) else parse_query(text)
-    counts = Counter(question_terms(parsed.text)) if parsed.text else Counter()
+    if parsed.all_words:
+        counts = Counter(analyze(parsed.text))
+    else:
+        counts = Counter(question_terms(parsed.text, all_if_none=not parsed.filtered)) if parsed.text else Counter()
     terms = list(counts)[:MAX_TERMS]
     names = [n for n in dict.fromkeys(name_analyzer().analyze(parsed.text)) if len(n) > 1 and n not in _NOT_NAMES]
 
@@ -164,7 +173,7 @@ def build_query(index: Snapshot, text: str | ParsedQuery) -> Plan | None:
     if not words and not filters and not parsed.sort_by_date and not parsed.excluded_authors:
         return None  # (exclusions alone select nothing to rank)
     narrow = [(tantivy.Occur.Must, f) for f in filters]
-    excluded = [_text_match(index, e) for e in parsed.excluded] + [_author_match(index, a) for a in parsed.excluded_authors]
+    excluded = [_text_match(index, e) for e in parsed.excluded] + [author_match(index, a) for a in parsed.excluded_authors]
     narrow += [(tantivy.Occur.MustNot, e) for e in excluded if e is not None]
 
     def narrowed(query: tantivy.Query | None) -> tantivy.Query:
@@ -254,6 +263,13 @@ def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10
         return result
     parsed = _resolve_by(index, parsed)
     result = _ranked(db, index, text, parsed, k, question)
+    if parsed.by and parsed.by_papers and parsed.by not in " ".join(parsed.authors):
+        result.relaxed.append(f"by {parsed.by}")  # (the library has no such author: papers on the rest)
+    if not result.hits and k > 0 and result.parsed.text:  # the words dropped as question words, back
+        every = _ranked(db, index, text, dataclasses.replace(result.parsed, all_words=True), k, question)
+        if every.hits:
+            every.relaxed = result.relaxed
+            result = every
     for kinds in (parsed.inferred, set(CONSTRAINTS)):
         if result.hits or k <= 0 or not result.parsed.has(kinds):
             continue
@@ -266,6 +282,15 @@ def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10
     return result
 
 
+def papers_by(index: Snapshot, name: str, *, limit: int) -> tuple[list[str], int]:
+    """The ids of the newest `limit` papers by `name` (as `author:` finds them), and how many there are."""
+    query = author_match(index, name)
+    if query is None:
+        return [], 0
+    found = index.searcher().search(query, limit, count=True, order_by_field="date")
+    return [index.searcher().doc(address).get_first("id") for _, address in found.hits], found.count or 0
+
+
 def _resolve_by(index: Snapshot, parsed: ParsedQuery) -> ParsedQuery:
     """`by` + capitalised words as an author filter: the longest start of them that names an author in the
     library (`by Jinwen Ma GAN` -> Jinwen Ma, GAN stays a word). None: they stay words (`guided by Text Prompts`)."""
@@ -274,7 +299,7 @@ def _resolve_by(index: Snapshot, parsed: ParsedQuery) -> ParsedQuery:
     words = parsed.by.split()
     for n in range(len(words), 1, -1):
         name = " ".join(words[:n])
-        query = _author_match(index, name)
+        query = author_match(index, name)
         if query is not None and index.searcher().search(query, 1, count=True).count:
             said = re.compile(r"\bby\s+" + r"\s+".join(map(re.escape, words[:n])))
             text = said.sub(" ", parsed.text, count=1)

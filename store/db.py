@@ -278,8 +278,10 @@ class _Known:
 class _Loader:
     """One load's state: the content hash of every id it touched, before and after, and its merges."""
 
-    def __init__(self, db: sqlite_utils.Database, *, replace: bool, sink: ChangeSink | None) -> None:
+    def __init__(self, db: sqlite_utils.Database, *, replace: bool, sink: ChangeSink | None,
+                 profiles: dict[str, str] | None = None) -> None:
         self.db = db
+        self.profiles = profiles or {}  # file -> the author whose profile page it is
         self.replace = replace
         self.sink = sink
         self.before: dict[str, str | None] = {}  # id -> content hash before this load (None: not stored)
@@ -314,6 +316,7 @@ class _Loader:
                 self.after.pop(old_id, None)
                 pending.pop(old_id, None)
                 known.remove(old_id)
+            row["listed_by"] = self.listed_by(merged.sources)
             if gone:
                 self._delete(gone)
             elif row["content_hash"] == current:
@@ -321,6 +324,8 @@ class _Loader:
                 stored = known.by_id[new_id][0].sources if new_id in known.by_id else None
                 if stored is None or set(stored) != set(merged.sources):
                     moved[new_id] = merged
+                    if self.sink is not None and self.listed_by(stored or []) != row["listed_by"]:
+                        self.sink.upsert(row, replaces=[new_id])  # (now on another author's profile page)
                     if new_id in known.by_id:  # a later listing of it in this batch merges with these sources
                         known.remove(new_id)
                     known.add(merged, row)
@@ -333,6 +338,10 @@ class _Loader:
                 self.sink.upsert(row, replaces=replaces)
         self._write(pending.values())
         self._write_sources([paper for pid, paper in moved.items() if pid not in pending])  # (pending: written)
+
+    def listed_by(self, sources: Iterable[Source]) -> list[str]:
+        """The authors whose profile pages list a paper found in `sources`."""
+        return sorted({self.profiles[s.file] for s in sources if s.file in self.profiles})
 
     def _hash_in_db(self, paper_id: str) -> str | None:
         row = self.db.conn.execute("SELECT content_hash FROM papers WHERE id = ?", [paper_id]).fetchone()
@@ -424,7 +433,10 @@ def load_listings(
     remembered); with `replace` the database ends up holding exactly these listings' papers.
     """
     summary = LoadSummary()
-    loader = _Loader(db, replace=replace, sink=sink)
+    listings = list(listings)
+    profiles = {} if replace else dict(db.conn.execute("SELECT source, name FROM authors"))
+    profiles.update((x.file, x.profile["name"]) for x in listings if x.profile and x.profile.get("name"))
+    loader = _Loader(db, replace=replace, sink=sink, profiles=profiles)
     # A big load inserts into four B-tree indexes in key order that is not insertion order: with SQLite's
     # default 2 MB page cache it re-reads their pages over and over (about 17% of its time at 50k papers).
     db.conn.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
@@ -547,12 +559,22 @@ def get_paper(db: sqlite_utils.Database, paper_id: str) -> dict[str, Any]:
 
 
 def iter_papers(db: sqlite_utils.Database, *, batch: int = BATCH) -> Iterator[dict[str, Any]]:
-    """Every stored paper, streamed in id order (for rebuilding the index)."""
+    """Every stored paper, streamed in id order (for rebuilding the index), with `listed_by`: the authors whose
+    profile pages list it."""
     last = ""
     while True:
         rows = list(db.query("SELECT * FROM papers WHERE id > ? ORDER BY id LIMIT ?", [last, batch]))
         if not rows:
             return
+        listed: dict[str, list[str]] = {}
+        marks = ", ".join("?" * len(rows))
+        for pid, name in db.conn.execute(
+            f"SELECT DISTINCT s.paper_id, a.name FROM sources s JOIN authors a ON a.source = s.file "
+            f"WHERE s.paper_id IN ({marks}) ORDER BY a.name", [r["id"] for r in rows]
+        ):
+            listed.setdefault(pid, []).append(name)
+        for row in rows:
+            row["listed_by"] = listed.get(row["id"], [])
         yield from rows
         last = rows[-1]["id"]
 

@@ -28,7 +28,7 @@ def test_search_json_fields(run):
     assert result.exit_code == 0
     hits = json.loads(result.output)
     assert len(hits) == 2
-    assert set(hits[0]) == {"id", "title", "display_title", "authors", "year", "category", "url", "code_url", "score"}
+    assert set(hits[0]) == {"id", "title", "display_title", "authors", "year", "date", "category", "url", "code_url", "score"}
     assert hits[0]["title"].startswith("Seismic Fault SAM") and hits[0]["year"] == 2024
     assert hits[0]["score"] > hits[1]["score"] > 0
 
@@ -167,3 +167,19 @@ def test_a_first_load_that_stores_nothing_still_keeps_the_sample_out(run, tmp_pa
     result = run("load", str(empty))
     assert result.exit_code == 0, result.output
     assert json.loads(run("stats", "--json").output)["papers"] == 0
+
+
+def test_ask_json_lines_rank_as_the_channels_do_and_never_abort(run):
+    questions = "which papers adapt SAM to seismic data?\nrelated 2999.99999\nrelated to unlearning\n"
+    result = run("ask", "-", "-k", "3", input=questions)
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["question"] for r in records] == questions.splitlines()
+    first = records[0]
+    assert set(first) == {"question", "took_ms", "relaxed", "results"} and len(first["results"]) == 3
+    assert first["results"][0]["title"].startswith("Seismic Fault SAM") and "SAM" in first["results"][0]["passage"]
+    assert "no paper has the id" in records[1]["error"] and records[1]["results"] == []
+    assert "Unlearning" in records[2]["results"][0]["title"]
+    batch = run("search", "-", input="related 2999.99999\ngan\n")
+    assert batch.exit_code == 0 and "error" in json.loads(batch.output.splitlines()[0])
+    assert json.loads(batch.output.splitlines()[1])["results"]
