@@ -182,7 +182,7 @@ class Library:
         """An author's profile and papers, newest first: the papers `author:NAME` finds (profile pages included)."""
         with self.reading() as (db, snapshot):
             try:
-                found = store.find_author(db, name)
+                found = store.find_author(db, name, papers=False)
             except PaperNotFound:
                 found = self._author_by_keys(db, snapshot, name)
             if found["name"]:
@@ -199,7 +199,7 @@ class Library:
             raise PaperNotFound(f"no author called {name!r}; try part of the name, e.g. a surname")
         if len(names) > 1:
             return {"name": None, "candidates": names, "papers": [], "profile": None}
-        return store.find_author(db, names[0])
+        return store.find_author(db, names[0], papers=False)
 
     def stats(self) -> dict[str, Any]:
         with self.reading() as (db, _):

@@ -263,7 +263,7 @@ def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10
         return result
     parsed = _resolve_by(index, parsed)
     result = _ranked(db, index, text, parsed, k, question)
-    if parsed.by and parsed.by_papers and parsed.by not in " ".join(parsed.authors):
+    if parsed.by and parsed.by_papers:
         result.relaxed.append(f"by {parsed.by}")  # (the library has no such author: papers on the rest)
     if not result.hits and k > 0 and result.parsed.text:  # the words dropped as question words, back
         every = _ranked(db, index, text, dataclasses.replace(result.parsed, all_words=True), k, question)
@@ -293,7 +293,8 @@ def papers_by(index: Snapshot, name: str, *, limit: int) -> tuple[list[str], int
 
 def _resolve_by(index: Snapshot, parsed: ParsedQuery) -> ParsedQuery:
     """`by` + capitalised words as an author filter: the longest start of them that names an author in the
-    library (`by Jinwen Ma GAN` -> Jinwen Ma, GAN stays a word). None: they stay words (`guided by Text Prompts`)."""
+    library (`by Jinwen Ma GAN` -> Jinwen Ma, GAN stays a word; `by` is then cleared). None: they stay words
+    (`guided by Text Prompts`)."""
     if parsed.by is None:
         return parsed
     words = parsed.by.split()
@@ -303,7 +304,8 @@ def _resolve_by(index: Snapshot, parsed: ParsedQuery) -> ParsedQuery:
         if query is not None and index.searcher().search(query, 1, count=True).count:
             said = re.compile(r"\bby\s+" + r"\s+".join(map(re.escape, words[:n])))
             text = said.sub(" ", parsed.text, count=1)
-            return dataclasses.replace(parsed, text=text, authors=[*parsed.authors, name], inferred=parsed.inferred | {"authors"})
+            authors, inferred = [*parsed.authors, name], parsed.inferred | {"authors"}
+            return dataclasses.replace(parsed, text=text, authors=authors, inferred=inferred, by=None)
     return parsed
 
 

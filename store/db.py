@@ -579,8 +579,9 @@ def iter_papers(db: sqlite_utils.Database, *, batch: int = BATCH) -> Iterator[di
         last = rows[-1]["id"]
 
 
-def find_author(db: sqlite_utils.Database, name: str, *, limit: int = 50) -> dict[str, Any]:
-    """An author's papers (newest first) and profile, by exact name ignoring case, else by part of it."""
+def find_author(db: sqlite_utils.Database, name: str, *, limit: int = 50, papers: bool = True) -> dict[str, Any]:
+    """An author's papers (newest first) and profile, by exact name ignoring case, else by part of it. Without
+    `papers`, only who it is and the profile (the library lists the papers from its index)."""
     name = " ".join(name.split())
     rows = db.conn.execute(
         "SELECT DISTINCT name FROM paper_authors WHERE name = ? COLLATE NOCASE", [name]
@@ -598,6 +599,12 @@ def find_author(db: sqlite_utils.Database, name: str, *, limit: int = 50) -> dic
     if len(names) > 1 and names[0].casefold() != name.casefold():
         return {"name": None, "candidates": names, "papers": [], "profile": None}
     chosen = names[0]
+    profile = db.conn.execute("SELECT * FROM authors WHERE name = ? COLLATE NOCASE", [chosen]).fetchone()
+    if profile is not None:
+        profile = dict(zip([c[0] for c in db.conn.execute("SELECT * FROM authors LIMIT 0").description], profile))
+        profile["scores"] = json.loads(profile["scores"] or "{}")
+    if not papers:
+        return {"name": chosen, "candidates": [], "papers": [], "total": None, "profile": profile}
     # An author's papers: those that name them, and those on their profile page (whose author lists are often
     # cut short before their name).
     mine = (
@@ -612,10 +619,6 @@ def find_author(db: sqlite_utils.Database, name: str, *, limit: int = 50) -> dic
         )
     ]
     total = db.conn.execute(f"SELECT COUNT(*) FROM ({mine})", {"name": chosen}).fetchone()[0]
-    profile = db.conn.execute("SELECT * FROM authors WHERE name = ? COLLATE NOCASE", [chosen]).fetchone()
-    if profile is not None:
-        profile = dict(zip([c[0] for c in db.conn.execute("SELECT * FROM authors LIMIT 0").description], profile))
-        profile["scores"] = json.loads(profile["scores"] or "{}")
     return {"name": chosen, "candidates": [], "papers": get_papers(db, ids), "total": total, "profile": profile}
 
 
