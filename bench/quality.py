@@ -17,7 +17,8 @@ numbers are the `.I` numbers, unless the judgements name numbers that only file 
 
 Each collection is loaded as arXiv metadata JSON lines with papers-bot's loader into a fresh database; every
 judged query is asked as a question (`Library.rank_question`, the ranking `ask` and the Discord channels use)
-and as a search (`Library.search`), and scored by nDCG@10, MAP@100 and Recall@100. The baselines run in the
+and as a search (`Library.search`), and scored by nDCG@10, MAP@100 and Recall@100; each ratio to bm25s comes
+with a 95% interval from a paired bootstrap over the queries. The baselines run in the
 same process on the same text (title + authors + abstract): rank-bm25 BM25Okapi with `str.split` tokens,
 rank-bm25 with papers-bot's analyser (stemmed), and bm25s (lucene, English stop words, PyStemmer English).
 """
@@ -168,15 +169,28 @@ def evaluate(name: str, rank: Callable[[str], list[str]], collection: Collection
     runs = {q: rank(collection.queries[q]) for q in judged}
     took = time.perf_counter() - started
     qrels = collection.qrels
+    per_query = {
+        "ndcg@10": [ndcg(runs[q], qrels[q]) for q in judged],
+        "map@100": [average_precision(runs[q], qrels[q]) for q in judged],
+    }
     return {
         "system": name,
-        "ndcg@10": float(np.mean([ndcg(runs[q], qrels[q]) for q in judged])),
-        "map@100": float(np.mean([average_precision(runs[q], qrels[q]) for q in judged])),
+        **{metric: float(np.mean(values)) for metric, values in per_query.items()},
+        "per_query": per_query,  # (in judged-query order, the same for every system: for `ratio_interval`)
         "recall@100": float(np.mean([recall(runs[q], qrels[q]) for q in judged])),
         "empty": sum(not runs[q] for q in judged),
         "queries": len(judged),
         "ms_per_query": 1000 * took / max(len(judged), 1),
     }
+
+
+def ratio_interval(ours: dict, base: dict, metric: str, *, resamples: int = 2000) -> tuple[float, float]:
+    """The 95% interval of mean(ours) / mean(base) over the queries, by a paired bootstrap (seeded): how far
+    the ratio could move with another draw of queries like these."""
+    a, b = np.array(ours["per_query"][metric]), np.array(base["per_query"][metric])
+    picks = np.random.default_rng(0).integers(0, len(a), size=(resamples, len(a)))
+    ratios = a[picks].mean(axis=1) / np.maximum(b[picks].mean(axis=1), 1e-12)
+    return float(np.percentile(ratios, 2.5)), float(np.percentile(ratios, 97.5))
 
 
 def document_text(doc: dict) -> str:
@@ -276,8 +290,11 @@ def report(name: str, collection: Collection, results: list[dict]) -> str:
     base = next((r for r in results if r["system"] == BM25S), None)
     if base:
         for r in results[:2]:
-            lines.append(f"- {r['system']}: nDCG@10 {r['ndcg@10'] / base['ndcg@10']:.3f}x, "
-                         f"MAP@100 {r['map@100'] / base['map@100']:.3f}x bm25s")
+            said = []
+            for m in ("ndcg@10", "map@100"):
+                low, high = ratio_interval(r, base, m)
+                said.append(f"{m} {r[m] / base[m]:.3f}x (95% interval {low:.3f}-{high:.3f})")
+            lines.append(f"- {r['system']} against bm25s: " + ", ".join(said))
     return "\n".join(lines)
 
 
@@ -291,7 +308,8 @@ def main() -> None:
         collection = read_collection(folder)
         out[collection.name] = (collection, measure(collection))
     if args.json:
-        print(json.dumps({"machine": machine(), **{n: r for n, (_, r) in out.items()}}, indent=2))
+        plain = {n: [{k: v for k, v in r.items() if k != "per_query"} for r in rs] for n, (_, rs) in out.items()}
+        print(json.dumps({"machine": machine(), **plain}, indent=2))
         return
     print(machine())
     for name, (collection, results) in out.items():

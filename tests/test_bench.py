@@ -195,3 +195,11 @@ async def test_bot_load_benchmark_smoke(tmp_path):
     assert result["loop_lag_max_ms"] >= 0 and isinstance(result["loop_blocked"], list)
     assert 10 < result["rss_mb"]["start"] and result["rss_mb"]["end"] > 0 and result["traced_mb"] is None
     assert "missing" not in " ".join(bot_load.failures(result))
+
+
+def test_ratio_interval_is_paired_and_brackets_the_ratio():
+    same = {"per_query": {"ndcg@10": [0.2, 0.5, 0.9, 0.1]}}
+    assert quality.ratio_interval(same, same, "ndcg@10") == (1.0, 1.0)  # paired: a system against itself
+    better = {"per_query": {"ndcg@10": [0.4, 1.0, 1.0, 0.3]}}
+    low, high = quality.ratio_interval(better, same, "ndcg@10")
+    assert 1.0 < low <= (2.7 / 1.7) <= high
