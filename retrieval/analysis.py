@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 import tantivy
 
+from store.tex import tex_to_text
+
 TEXT = "papers_en"
 NAMES = "papers_names"
 
@@ -76,20 +78,31 @@ def name_analyzer() -> tantivy.TextAnalyzer:
 _PARTICLES = frozenset("van von der den de da das dos do du di del della la le bin ibn al el ten ter".split())
 
 
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def _name_tokens(word: str) -> list[str]:
+    """`name_analyzer` on one word of a name; for ASCII, the same tokens without the call into tantivy (a load
+    splits every author's name: most are ASCII, and one call costs more than the whole split)."""
+    if word.isascii():
+        return [t for t in _ASCII_WORD.findall(word.lower()) if len(t) < 40]  # (as remove_long(40))
+    return name_analyzer().analyze(word)
+
+
 def split_name(name: str) -> tuple[list[str], list[str]]:
     """A person's name as (given name parts, surname parts), analysed: `Salton, G.` and `G. Salton` -> (["g"],
     ["salton"]); `L. van der Maaten` -> (["l"], ["van", "der", "maaten"]); `C.-P. Yuan` -> (["c", "p"], ["yuan"])."""
     last, comma, first = clean(name).partition(",")
     if comma and first.strip():
-        return name_analyzer().analyze(first), name_analyzer().analyze(last)
+        return [t for w in first.split() for t in _name_tokens(w)], [t for w in last.split() for t in _name_tokens(w)]
     words = last.split()
     if len(words) >= 2 and len(words[-1].strip(".")) == 1 and len(words[0].strip(".")) > 1:
         words = words[-1:] + words[:-1]  # `Salton G`: surname first, initials after (as indexes print names)
     cut = len(words) - 1
     while cut > 0 and words[cut - 1].lower() in _PARTICLES:
         cut -= 1
-    given = [t for w in words[:cut] for t in name_analyzer().analyze(w)]
-    return given, [t for w in words[cut:] for t in name_analyzer().analyze(w)]
+    given = [t for w in words[:cut] for t in _name_tokens(w)]
+    return given, [t for w in words[cut:] for t in _name_tokens(w)]
 
 
 @functools.lru_cache(maxsize=1 << 16)  # (loads meet the same authors again and again)
@@ -110,8 +123,9 @@ def author_keys(name: str) -> tuple[str, ...]:
 
 
 def author_query_keys(name: str) -> tuple[str, ...]:
-    """The `author_name` terms any of which finds papers by `name` as a person typed it (see `author_keys`)."""
-    given, surname = split_name(name)
+    """The `author_name` terms any of which finds papers by `name` as a person typed it (see `author_keys`; TeX
+    as arXiv writes names is read too: `M\\"uller`)."""
+    given, surname = split_name(tex_to_text(name))
     if not surname:
         return ()
     last = " ".join(surname)

@@ -17,6 +17,7 @@ from retrieval.analysis import author_keys, author_query_keys
 from retrieval.search import SearchResult, papers_by, search
 from store import db as store
 from store.errors import PaperNotFound, StoreBusy
+from store.tex import tex_to_text
 from store.parse import Listing, listing_files, read_listing, read_listing_bytes, sample_folder
 
 log = logging.getLogger(__name__)
@@ -181,6 +182,7 @@ class Library:
     def author(self, name: str, *, limit: int = 50) -> dict[str, Any]:
         """An author's profile and papers, newest first: the papers `author:NAME` finds (profile pages included)."""
         with self.reading() as (db, snapshot):
+            name = tex_to_text(name)  # (`M\"uller`, as arXiv writes him)
             try:
                 found = store.find_author(db, name, papers=False)
             except PaperNotFound:

@@ -17,6 +17,7 @@ from retrieval.analysis import QUESTION_WORDS, analyze, author_query_keys, clean
 from retrieval.index import Snapshot
 from retrieval.query import CONSTRAINTS, ParsedQuery, parse_query
 from store.db import get_paper, get_papers
+from store.tex import tex_to_text
 
 # Ranking settings, measured on Cranfield and CISI by bench/quality.py (README "Ranking quality"); general, not
 # tuned to any question. tantivy's BM25 (k1 1.2, b 0.75) over `text`, title and abstract as one field: one
@@ -255,6 +256,8 @@ def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10
     re-ranked by pseudo-relevance feedback when its first pass is confident (`_confident`)."""
     started = time.perf_counter()
     text = clean(text)
+    if "\\" in text:  # TeX pasted from arXiv (`M\"uller`, `\emph{x}`): read as the library stores it
+        text = tex_to_text(text)
     parsed = parse_query(text, question=question)
     if parsed.related is not None:
         result = related(db, index, parsed.related, k=k)

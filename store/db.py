@@ -22,7 +22,7 @@ from store.errors import PaperNotFound, PapersBotError, StoreBusy
 from store.paper import Paper, Source, code_link, merge, normalise_arxiv_id, normalise_title
 from store.parse import Listing
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: papers.raw
 BATCH = 1000
 LOAD_CACHE_KIB = 256 * 1024
 
@@ -51,6 +51,7 @@ PAPER_COLUMNS = {
     "has_code": int,
     "has_code_flag": int,
     "links": str,  # JSON array
+    "raw": str,  # JSON object: the fields as the listing wrote them, where decoding its TeX changed them
     "title_key": str,
     "content_hash": str,
 }
@@ -127,11 +128,22 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             if "meta" not in db.table_names():  # another process may have created it meanwhile
                 _create_schema(db)
     version = _meta(db, "schema_version")
+    if version == "1":
+        with writing(db):
+            _upgrade_from_1(db)
+        version = _meta(db, "schema_version")
     if version != str(SCHEMA_VERSION):
         raise PapersBotError(
             f"{db.conn.execute('PRAGMA database_list').fetchone()[2]}: database schema version {version}, "
             f"this papers-bot needs {SCHEMA_VERSION}; load your listings into a new database"
         )
+
+
+def _upgrade_from_1(db: sqlite_utils.Database) -> None:
+    """Schema 1 -> 2, keeping every paper: the `raw` column (papers loaded before it have none)."""
+    if _meta(db, "schema_version") == "1":  # (another process may have upgraded it meanwhile)
+        db.execute("ALTER TABLE papers ADD COLUMN raw TEXT")
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
 
 
 def _create_schema(db: sqlite_utils.Database) -> None:
@@ -225,6 +237,7 @@ def paper_row(p: Paper) -> dict[str, Any]:
         "has_code": int(p.has_code_flag or code_url is not None),
         "has_code_flag": int(p.has_code_flag),
         "links": json.dumps(links),
+        "raw": p.raw,
         "title_key": p.title_key,
     }
     # Every stored value in column order, as one repr (so None and "None", 1 and "1" differ). Not the sources:

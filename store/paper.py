@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import quote, quote_plus
 
+from store.tex import tex_to_text
+
 # New-style (2310.05873, 0704.0001v2) and old-style (math/0406594, hep-th/9901001v3) arXiv ids.
 ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
 _VERSION = re.compile(r"v\d+$")
@@ -49,6 +51,7 @@ class Paper:
     doi: str | None = None
     journal_ref: str | None = None
     has_code_flag: bool = False
+    raw: str | None = None  # JSON: the fields as the record wrote them, where decoding TeX changed them
     sources: list[Source] = field(default_factory=list)
 
     @property
@@ -157,32 +160,6 @@ def find_urls(text: str) -> list[str]:
     return urls
 
 
-_GREEK = {
-    name: chr(code)
-    for name, code in [
-        ("alpha", 0x3B1), ("beta", 0x3B2), ("gamma", 0x3B3), ("delta", 0x3B4), ("epsilon", 0x3B5),
-        ("zeta", 0x3B6), ("eta", 0x3B7), ("theta", 0x3B8), ("kappa", 0x3BA), ("lambda", 0x3BB),
-        ("mu", 0x3BC), ("pi", 0x3C0), ("rho", 0x3C1), ("sigma", 0x3C3), ("tau", 0x3C4),
-        ("phi", 0x3C6), ("chi", 0x3C7), ("psi", 0x3C8), ("omega", 0x3C9),
-    ]
-}
-_LATEX_CMD = re.compile(r"\\([A-Za-z]+)\s*(?:\{([^{}]*)\})?")
-
-
-def latex_to_text(text: str) -> str:
-    """Light LaTeX clean-up for display: `PIXART-$\\alpha$` -> `PIXART-α`, `\\url{x}` -> `x`."""
-
-    def command(m: re.Match[str]) -> str:
-        name, arg = m.group(1), m.group(2)
-        if name in _GREEK:
-            return _GREEK[name] + (arg or "")
-        if name == "L":
-            return "Ł"
-        return arg if arg is not None else name
-
-    return _LATEX_CMD.sub(command, text).replace("$", "").replace("{", "").replace("}", "")
-
-
 # "we introduce Geom-Erasing, a ...", "This paper introduces PIXART-$\alpha$, ...", "called AntNet".
 _INTRODUCES = re.compile(
     r"\b(?:introduces?|proposed?|proposes|presents?|develops?|called|named|dubbed|termed)\s+"
@@ -196,9 +173,9 @@ def display_name(abstract: str, *, limit: int = 80) -> str:
         name = match.group(1)
         # A method name looks like one: GrowCLIP, EPIC, Geom-Erasing, PIXART-$\alpha$ -- not "Two".
         if sum(c.isupper() for c in name) >= 2 or any(c.isdigit() or c in "-$" for c in name):
-            return latex_to_text(name)
+            return tex_to_text(name)
     first = re.split(r"(?<=[.!?])\s+", abstract.strip(), maxsplit=1)[0]
-    first = latex_to_text(first).rstrip(".")
+    first = tex_to_text(first).rstrip(".")
     if len(first) <= limit:
         return first
     return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"

@@ -18,6 +18,7 @@ from typing import IO
 
 from store.errors import ParseError, UnknownFormatError
 from store.paper import Paper, Source, iso_date, normalise_arxiv_id
+from store.tex import has_tex, tex_to_text
 
 MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 # `CVJan 30, 2025Code`: category, date (year optional), code flag, run together.
@@ -362,24 +363,31 @@ def _clean(value: object) -> str:
 
 
 def paper_from_arxiv_json(obj: dict, source: Source) -> Paper:
-    """One object of the arXiv metadata snapshot -> Paper (the id is kept as given, an opaque string)."""
+    """One object of the arXiv metadata snapshot -> Paper (the id is kept as given, an opaque string). Title,
+    abstract, comments and names are TeX there: decoded (`store.tex`), the record's own text kept in `raw`."""
     raw_id = _clean(obj.get("id"))
     if not raw_id:
         raise ValueError("no `id`")
     if not isinstance(obj.get("title", ""), str) or not isinstance(obj.get("abstract", ""), str):
         raise ValueError("`title` and `abstract` must be strings")
     arxiv_id = normalise_arxiv_id(raw_id)
-    authors = _authors_from_json(obj)
+    raw: dict[str, str] = {}
+    title = _decoded("title", _clean(obj.get("title")), raw)
+    abstract = _decoded("abstract", _clean(obj.get("abstract")), raw)
+    comment = _decoded("comments", _clean(obj.get("comments")), raw)
+    authors, authors_raw = _authors_from_json(obj)
+    if authors_raw is not None:
+        raw["authors"] = authors_raw
     categories = _clean(obj.get("categories")).split()
     versions = obj.get("versions") or []
     created = _version_date(versions[0]) if versions and isinstance(versions, list) else None
     updated = iso_date(_clean(obj.get("update_date")))
     date = created or updated
     return Paper(
-        title=_clean(obj.get("title")),
+        title=title,
         authors=authors,
-        abstract=_clean(obj.get("abstract")),
-        comment=_clean(obj.get("comments")) or None,
+        abstract=abstract,
+        comment=comment or None,
         category=categories[0] if categories else None,
         categories=categories,
         year=int(date[:4]) if date else None,
@@ -389,11 +397,27 @@ def paper_from_arxiv_json(obj: dict, source: Source) -> Paper:
         source_id=None if arxiv_id else raw_id,
         doi=_clean(obj.get("doi")) or None,
         journal_ref=_clean(obj.get("journal-ref")) or None,
+        raw=json.dumps(raw, ensure_ascii=False) if raw else None,
         sources=[source],
     )
 
 
-def _authors_from_json(obj: dict) -> list[str]:
+def _decoded(key: str, written: str, raw: dict[str, str]) -> str:
+    """`written` with its TeX decoded; what it was goes into `raw[key]` when that changed it."""
+    if not has_tex(written):
+        return written
+    text = tex_to_text(written)
+    if text != written:
+        raw[key] = written
+    return text
+
+
+# `C. -P.` (how authors_parsed splits hyphenated initials) -> `C.-P.`
+_SPLIT_INITIALS = re.compile(r"(?<=\.) (?=-[A-Z])")
+
+
+def _authors_from_json(obj: dict) -> tuple[list[str], str | None]:
+    """The author names, TeX decoded, and the record's author text when decoding changed it (else None)."""
     parsed = obj.get("authors_parsed")
     if isinstance(parsed, list) and parsed:
         names = []
@@ -403,9 +427,17 @@ def _authors_from_json(obj: dict) -> list[str]:
                 name = _clean(" ".join([str(x) for x in (*part[1:2], part[0], *part[2:3]) if x is not None]))
                 if name:
                     names.append(name)
-        return names
-    text = _clean(obj.get("authors"))
-    return [a.strip() for a in re.split(r",\s*|\s+and\s+", text) if a.strip()]
+    else:
+        text = _clean(obj.get("authors"))
+        names = [a.strip() for a in re.split(r",\s*|\s+and\s+", text) if a.strip()]
+    together = "\n".join(names)
+    if not has_tex(together) and ". -" not in together:
+        return names, None  # (most records: one look at all the names)
+    decoded = [_SPLIT_INITIALS.sub("", tex_to_text(name)) for name in names]
+    if decoded == names:
+        return names, None
+    written = obj.get("authors")
+    return decoded, written if isinstance(written, str) and written else json.dumps(names, ensure_ascii=False)
 
 
 def _version_date(version: object) -> str | None:

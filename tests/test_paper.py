@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from store.paper import Paper, Source, display_name, find_urls, latex_to_text, merge, normalise_arxiv_id, title_id
+from store.paper import Paper, Source, display_name, find_urls, merge, normalise_arxiv_id, title_id
+from store.tex import tex_to_text
 
 
 @pytest.mark.parametrize(
@@ -57,6 +58,6 @@ def test_merge_prefers_complete_authors_and_remembers_both_sources():
 
 
 def test_display_name_and_latex():
-    assert latex_to_text(r"PIXART-$\alpha$ and \url{https://x.y}") == "PIXART-α and https://x.y"
+    assert tex_to_text(r"PIXART-$\alpha$ and \url{https://x.y}") == "PIXART-α and https://x.y"
     assert display_name("Two models. Two efficient algorithms, A and B, are proposed.") == "Two models"
     assert display_name("x" * 200).endswith("…")
