@@ -146,15 +146,25 @@ class PaperIndex:
         writer.garbage_collect_files()
         return IndexUpdate(self, writer)
 
-    def rebuild(self, rows: Iterable[dict[str, Any]], store_version: str) -> int:
-        """Replace the whole index with `rows` (all stored papers), committed as one step."""
+    def rebuild(self, db: sqlite_utils.Database) -> int | None:
+        """Make the index hold exactly what `db` holds, committed as one step; how many papers, or None when it
+        already did. The writer lock comes first: a load holds it from before its index commit until after its
+        store commit, so a rebuild never runs between the two (it would fill the index from the store the load is
+        about to replace). Raises StoreBusy while another process writes the index."""
         update = self.update()
         try:
-            count = update.refill(rows)
-            update.commit(store_version)
+            db.conn.execute("BEGIN")  # the papers and the version they make, read from one committed state
+            try:
+                if self.in_step(db):
+                    return None  # (a load brought it in step meanwhile)
+                version = store.version(db)
+                count = update.refill(store.iter_papers(db))
+            finally:
+                db.conn.execute("COMMIT")
+            update.commit(version)
+            return count
         finally:
             update.close()
-        return count
 
 
 @dataclass(frozen=True)
@@ -225,17 +235,21 @@ class IndexUpdate:
         self.writer.delete_documents_by_term("id", paper_id)
 
     def commit(self, store_version: str) -> None:
+        """Commit the index, keeping the writer lock until `close` (after the store's commit)."""
         self.writer.delete_documents_by_term("id", META_ID)
         meta = tantivy.Document()
         meta.add_text("id", META_ID)
         meta.add_text("meta", json.dumps({"version": INDEX_VERSION, "store": store_version}))
         self.writer.add_document(meta)
         self.writer.commit()
-        self.writer.wait_merging_threads()
         self.committed = True
 
     def close(self) -> None:
-        """End the change: what was not committed is dropped, and the writer lock is released."""
+        """End the change: what was not committed is dropped, merges are waited for, and the writer lock is
+        released (for a load, only now that the store has committed too)."""
         writer, self.writer = self.writer, None
-        if writer is not None and not self.committed:
+        if writer is None:
+            return
+        if not self.committed:
             writer.rollback()
+        writer.wait_merging_threads()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -13,7 +14,7 @@ import sqlite_utils
 
 from retrieval.answer import Answer, ask, best_passages
 from retrieval.index import PaperIndex, Snapshot
-from retrieval.analysis import author_keys, author_query_keys
+from retrieval.analysis import author_keys, author_query_keys, clean
 from retrieval.search import SearchResult, papers_by, search
 from store import db as store
 from store.errors import PaperNotFound, StoreBusy
@@ -23,6 +24,7 @@ from store.parse import Listing, listing_files, read_listing, read_listing_bytes
 log = logging.getLogger(__name__)
 
 CLOSE_WAIT = 30.0  # seconds `Library.close` waits for running requests (they take milliseconds)
+REPAIR_EVERY = 10.0  # seconds between attempts to repair an index found out of step while answering
 
 
 def source_name(path: Path) -> str:
@@ -54,6 +56,9 @@ class Library:
         self._load_lock = threading.Lock()
         self._snapshots: dict[str, Snapshot] = {}  # store version -> index snapshot of it (the last two)
         self._snapshots_lock = threading.Lock()
+        self._repair_lock = threading.Lock()
+        self._repairing = False
+        self._repair_tried = -REPAIR_EVERY
         self.check_index()  # before any load: a load only updates an index that matches the store
         if sample_if_new and store.generation(self.db) == 0:  # (never loaded: new, whoever created the file)
             log.info("new database %s: loading the bundled sample papers", self.db_path)
@@ -74,18 +79,20 @@ class Library:
         return db
 
     def check_index(self) -> bool:
-        """Rebuild the index from the store if it does not match it (a load stopped half-way). True if rebuilt."""
+        """Rebuild the index from the store if it does not match it (a load stopped half-way). True if rebuilt;
+        False when it matched, or another process writes the index (a load, which leaves it in step)."""
         if self.index.in_step(self.db):
             return False
-        wanted = store.version(self.db)
-        log.warning("index built from store %s, the store is %s: rebuilding the index", self.index.store_version, wanted)
+        log.warning("index built from store %s, the store is %s: rebuilding the index",
+                    self.index.store_version, store.version(self.db))
         try:
-            count = self.index.rebuild(store.iter_papers(self.db), wanted)
+            count = self.index.rebuild(self.db)
         except StoreBusy:
-            log.warning("another process is writing the index; using it as it is")
+            log.warning("another process is writing the index (a load); leaving it to that")
             return False
-        log.info("index rebuilt: %d papers", count)
-        return True
+        if count is not None:
+            log.info("index rebuilt: %d papers", count)
+        return count is not None
 
     def load(
         self,
@@ -118,16 +125,26 @@ class Library:
             self._load_lock.release()
 
     @contextlib.contextmanager
+    def _request(self) -> Iterator[None]:
+        """Count this thread as reading through its connection while inside (`close` waits for none)."""
+        with self._connections_lock:
+            self._connections_lock.wait_for(lambda: not self._closing)  # (new requests wait out a close)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._connections_lock:
+                self._readers -= 1
+                self._connections_lock.notify_all()
+
+    @contextlib.contextmanager
     def reading(self) -> Iterator[tuple[sqlite_utils.Database, Snapshot]]:
         """This thread's connection inside a read transaction, and the index snapshot of the same store
         version: everything one request reads comes from one generation, whatever a load commits meanwhile.
 
         A load commits the index just before the store, so a reader that still sees the old store finds the
         old index snapshot kept here, and one that sees the new store finds the new index on disk."""
-        with self._connections_lock:
-            self._connections_lock.wait_for(lambda: not self._closing)  # (new requests wait out a close)
-            self._readers += 1
-        try:
+        with self._request():
             db = self.db
             db.conn.execute("BEGIN")
             try:
@@ -135,10 +152,6 @@ class Library:
                 yield db, self._snapshot(version)
             finally:
                 db.conn.execute("COMMIT")
-        finally:
-            with self._connections_lock:
-                self._readers -= 1
-                self._connections_lock.notify_all()
 
     def _snapshot(self, version: str) -> Snapshot:
         with self._snapshots_lock:
@@ -146,14 +159,47 @@ class Library:
             if found is None:
                 found = self.index.snapshot()
                 if found.store_version != version:
-                    # The index is not at this store version (it is being rebuilt, or a load died between its
-                    # commits): answer from the index as it is; papers missing from the store are left out.
+                    # The index is not at this store version: a load is between its commits (it brings them in
+                    # step), or one died there, or another process left it so. Answer from the index as it is
+                    # (papers missing from the store are left out) and have it repaired meanwhile.
                     log.warning("index at %s, store at %s: answering from the index as it is", found.store_version, version)
+                    self._repair_soon()
                     return found
                 self._snapshots[version] = found
                 while len(self._snapshots) > 2:  # the current one and the one before it (a load committing)
                     del self._snapshots[next(iter(self._snapshots))]
             return found
+
+    def _repair_soon(self) -> None:
+        """Rebuild the index from the store in a background thread: one attempt at a time, at most one every
+        REPAIR_EVERY seconds (a rebuild that finds a load writing the index leaves it to the load)."""
+        with self._repair_lock:
+            now = time.monotonic()
+            if self._repairing or now - self._repair_tried < REPAIR_EVERY:
+                return
+            self._repairing, self._repair_tried = True, now
+        threading.Thread(target=self._repair, name="papers-bot index repair", daemon=True).start()
+
+    def _repair(self) -> None:
+        try:
+            with self._request():
+                try:
+                    self.check_index()
+                finally:
+                    self._close_thread_connection()
+        except Exception:
+            log.exception("repairing the index failed; answering from it as it is")
+        finally:
+            with self._repair_lock:
+                self._repairing = False
+
+    def _close_thread_connection(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            with self._connections_lock:
+                self._connections.remove(db)
+            self._local.db = None
+            db.close()
 
     def search(self, query: str, *, k: int = 10) -> SearchResult:
         with self.reading() as (db, snapshot):
@@ -177,12 +223,12 @@ class Library:
 
     def paper(self, paper_id: str) -> dict[str, Any]:
         with self.reading() as (db, _):
-            return store.get_paper(db, paper_id)
+            return store.get_paper(db, clean(paper_id))  # (clean: an argument of undecodable bytes is still text)
 
     def author(self, name: str, *, limit: int = 50) -> dict[str, Any]:
         """An author's profile and papers, newest first: the papers `author:NAME` finds (profile pages included)."""
         with self.reading() as (db, snapshot):
-            name = tex_to_text(name)  # (`M\"uller`, as arXiv writes him)
+            name = tex_to_text(clean(name))  # (`M\"uller`, as arXiv writes him)
             try:
                 found = store.find_author(db, name, papers=False)
             except PaperNotFound:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import tantivy
 
-from retrieval.index import META_ID, PaperIndex
+from retrieval.index import META_ID, IndexUpdate, PaperIndex
 from retrieval.library import Library, index_path
 from store import db as store
 from store.errors import StoreBusy
@@ -230,3 +230,55 @@ def test_closing_is_not_put_off_by_a_stream_of_requests(library, caplog):
         for t in threads:
             t.join()
     assert errors == [] and "still reading" not in caplog.text
+
+
+def test_a_library_opened_between_a_loads_two_commits_never_serves_a_stale_index(db_path, tmp_path, monkeypatch):
+    """A load commits the index, then the store. A library opened between the two (a bot starting, a `stats`)
+    sees the index ahead of the store: it must leave it to the load, not rebuild it from the old store and label
+    it as in step (it then missed every paper the load added, for as long as it ran)."""
+    after, after_ids = corpus(tmp_path / "after.jsonl", "after", 4)
+    committed, resume = threading.Event(), threading.Event()
+    commit = IndexUpdate.commit
+
+    def commit_then_pause(self: IndexUpdate, version: str) -> None:
+        commit(self, version)
+        committed.set()
+        resume.wait(30)
+
+    monkeypatch.setattr(IndexUpdate, "commit", commit_then_pause)
+    loader = Library(db_path, sample_if_new=False)
+    opened = None
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            loading = pool.submit(loader.load, [after], replace=True)
+            assert committed.wait(30)
+            opened = Library(db_path)  # in the window between the commits
+            resume.set()
+            loading.result(timeout=60)
+        assert state(db_path) == (after_ids, after_ids)
+        titles = {h.paper["title"] for h in opened.search("after paper", k=10).hits}
+        assert titles == {f"after paper {i}" for i in sorted(after_ids)}
+    finally:
+        resume.set()
+        loader.close()
+        if opened is not None:
+            opened.close()
+
+
+def test_a_running_library_repairs_an_index_left_out_of_step(tmp_path):
+    """Another process changed the store and died before its index commit: the running library (the bot)
+    answers from the index as it is at first, repairs it in the background, then answers from the store's papers."""
+    library = Library(tmp_path / "papers.db")  # the bundled sample, in step
+    try:
+        other, other_ids = corpus(tmp_path / "other.jsonl", "other", 5)
+        db = store.open_db(library.db_path)
+        store.load_listings(db, [read_listing(other)], replace=True)  # the dead load's store commit
+        db.close()
+        library.search("seismic")  # finds the mismatch
+        deadline = time.monotonic() + 60
+        while library.index.store_version != store.version(library.db) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert state(library.db_path) == (other_ids, other_ids)
+        assert {h.paper["id"] for h in library.search("other paper", k=10).hits} == other_ids
+    finally:
+        library.close()
