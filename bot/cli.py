@@ -124,7 +124,11 @@ def load(obj: LibraryContext, paths: tuple[Path, ...], replace: bool) -> None:
     click.echo(fmt.format_load(summary))
 
 
-@cli.command()
+# A query or question may start with `-` (`-ultrasound seismic`): it is the text, not an unknown option.
+_TEXT_FIRST = {"ignore_unknown_options": True}
+
+
+@cli.command(context_settings=_TEXT_FIRST)
 @click.argument("query")
 @click.option("-k", "k", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many papers.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -152,7 +156,7 @@ def _result_json(result: Any, passages: list[str] | None = None) -> dict[str, An
     return {"took_ms": round(result.took_ms, 3), "relaxed": result.relaxed, "results": hits}
 
 
-@cli.command()
+@cli.command(context_settings=_TEXT_FIRST)
 @click.argument("question")
 @click.option("-k", "k", default=None, type=click.IntRange(1, 100),
               help="Print the K best-ranked papers, each with its passage, instead of the answer.")
@@ -255,6 +259,10 @@ def chat(obj: LibraryContext) -> None:
 
 
 def main() -> None:
+    # A terminal whose encoding lacks a character (an en dash, a name in another script, a byte the shell passed
+    # through undecoded) shows a replacement for it, never a traceback.
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(errors="replace")  # type: ignore[union-attr]
     cli(prog_name="papers-bot")
 
 

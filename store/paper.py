@@ -133,8 +133,9 @@ def normalise_title(title: str) -> str:
 
 
 def title_id(title: str) -> str:
-    """A stable, typeable id for a paper that has no arXiv id: slug of its title plus a short hash."""
-    key = normalise_title(title)
+    """A stable, typeable id for a paper that has no arXiv id: slug of its title plus a short hash (of the title
+    as written when it has no word characters: `🚀🚀` and `!!!???` are two papers, not one)."""
+    key = normalise_title(title) or " ".join(title.split())
     slug = "-".join(key.split()[:3])[:32].strip("-") or "paper"
     return f"{slug}-{hashlib.sha1(key.encode()).hexdigest()[:6]}"
 

@@ -548,8 +548,10 @@ def listing_files(paths: list[str | Path]) -> list[Path]:
                 if f.is_file():
                     found.append(f)
             files.extend(sorted(found))
-        elif p.exists():
+        elif p.is_file():
             files.append(p)
+        elif p.exists():  # (a FIFO or device: reading it could wait forever)
+            raise ParseError("not a regular file; name a listing file or a folder of them", file=str(p))
         else:
             raise ParseError("no such file or folder", file=str(p))
     return files

@@ -183,3 +183,29 @@ def test_ask_json_lines_rank_as_the_channels_do_and_never_abort(run):
     batch = run("search", "-", input="related 2999.99999\ngan\n")
     assert batch.exit_code == 0 and "error" in json.loads(batch.output.splitlines()[0])
     assert json.loads(batch.output.splitlines()[1])["results"]
+
+
+@pytest.mark.parametrize(
+    "args, encoding, says",
+    [
+        (["stats"], "latin-1", "62 papers"),  # an en dash in the year span, on a Latin-1 terminal
+        (["search", "pixart", "-k", "1"], "latin-1", "1. PIXART-?"),
+        (["search", "-ultrasound seismic", "-k", "1"], "utf-8", "Seismic Fault SAM"),  # text, not an option
+        (["ask", '-"x y" seismic SAM'], "utf-8", "Seismic Fault SAM"),
+    ],
+)
+def test_the_command_never_trips_on_terminals_or_leading_dashes(tmp_path, args, encoding, says):
+    exe = shutil.which("papers-bot") or os.path.join(os.path.dirname(sys.executable), "papers-bot")
+    env = {**{k: v for k, v in os.environ.items() if k != "PAPERS_BOT_DB"}, "PYTHONIOENCODING": encoding}
+    done = subprocess.run([exe, *args], cwd=tmp_path, env=env, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert says in done.stdout.decode(encoding)
+
+
+def test_undecodable_bytes_in_an_argument_are_a_clean_error(tmp_path):
+    exe = shutil.which("papers-bot") or os.path.join(os.path.dirname(sys.executable), "papers-bot")
+    env = {k: v for k, v in os.environ.items() if k != "PAPERS_BOT_DB"}
+    for command in ("paper", "author"):
+        done = subprocess.run([exe.encode(), command.encode(), b"\xed\xa0\x80"], cwd=tmp_path, env=env,
+                              capture_output=True, timeout=60)
+        assert done.returncode == 1 and done.stderr.startswith(b"Error: no "), done.stderr

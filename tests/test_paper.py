@@ -61,3 +61,19 @@ def test_display_name_and_latex():
     assert tex_to_text(r"PIXART-$\alpha$ and \url{https://x.y}") == "PIXART-α and https://x.y"
     assert display_name("Two models. Two efficient algorithms, A and B, are proposed.") == "Two models"
     assert display_name("x" * 200).endswith("…")
+
+
+def test_titles_without_word_characters_are_distinct_papers(tmp_path):
+    from retrieval.library import Library
+
+    assert title_id("🚀🚀") != title_id("!!!???") != title_id("")
+    assert title_id("🚀🚀") == title_id(" 🚀🚀 ")
+    feed = tmp_path / "feed.txt"
+    feed.write_text("CVJan 30, 2025\n🚀🚀Ann Lee, Bo Chen\nOne.\nCVJan 30, 2025\n!!!???Ann Lee, Bo Chen\nTwo.\n"
+                    "CVJan 30, 2025\n🚀🚀🚀Ann Lee, Bo Chen\nThree.\n")
+    lib = Library(tmp_path / "p.db", sample_if_new=False)
+    try:
+        summary = lib.load([feed])
+        assert (summary.added, lib.stats()["papers"]) == (3, 3)
+    finally:
+        lib.close()

@@ -357,3 +357,13 @@ def test_json_nested_too_deep_is_a_bad_line_not_a_crash(tmp_path, line):
     assert [p.id for p in listing.papers] == ["2401.00001"]
     [warning] = listing.warnings
     assert warning.startswith(f"{path}:2: not an arXiv metadata record (maximum recursion depth exceeded")
+
+
+def test_a_fifo_named_to_load_is_refused_not_waited_on(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(ParseError, match="not a regular file") as e:
+        listing_files([fifo])
+    assert str(fifo) in str(e.value)
