@@ -49,6 +49,8 @@ MAX_NAME = 200  # characters between commas: a longer stretch is not one author'
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_WARNINGS = 1000  # per file; more are counted, not kept
+MAX_ID = 1000  # bytes: arXiv's ids have 9-30
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass
@@ -368,6 +370,10 @@ def paper_from_arxiv_json(obj: dict, source: Source) -> Paper:
     raw_id = _clean(obj.get("id"))
     if not raw_id:
         raise ValueError("no `id`")
+    if len(raw_id.encode("utf-8", "replace")) > MAX_ID:  # (tantivy cannot delete by a term that long)
+        raise ValueError(f"`id` is longer than {MAX_ID} bytes")
+    if _CONTROL.search(raw_id):  # (`\x00meta` is the index's own record; no real id holds a control character)
+        raise ValueError("`id` holds control characters")
     if not isinstance(obj.get("title", ""), str) or not isinstance(obj.get("abstract", ""), str):
         raise ValueError("`title` and `abstract` must be strings")
     arxiv_id = normalise_arxiv_id(raw_id)

@@ -367,3 +367,11 @@ def test_a_fifo_named_to_load_is_refused_not_waited_on(tmp_path):
     with pytest.raises(ParseError, match="not a regular file") as e:
         listing_files([fifo])
     assert str(fifo) in str(e.value)
+
+
+@pytest.mark.parametrize("bad_id, says", [("x" * 70_000, "is longer than 1000 bytes"), ("\x00meta", "holds control characters")])
+def test_ids_the_index_cannot_hold_are_skipped_with_a_warning(tmp_path, bad_id, says):
+    path = write_jsonl(tmp_path / "a.jsonl", [arxiv_record(id=bad_id), arxiv_record(id="2401.00002")])
+    listing = read_listing(path)
+    assert [p.id for p in listing.papers] == ["2401.00002"]
+    assert listing.warnings == [f"{path}:1: not an arXiv metadata record (`id` {says}); skipped"]
