@@ -59,6 +59,7 @@ class Library:
         self._repair_lock = threading.Lock()
         self._repairing = False
         self._repair_tried = -REPAIR_EVERY
+        self._repair_thread: threading.Thread | None = None
         self.check_index()  # before any load: a load only updates an index that matches the store
         if sample_if_new and store.generation(self.db) == 0:  # (never loaded: new, whoever created the file)
             log.info("new database %s: loading the bundled sample papers", self.db_path)
@@ -106,7 +107,7 @@ class Library:
 
         One load at a time: in this process a second one is refused at once; across processes the index
         writer lock refuses it (StoreBusy), so the store is never written by two loads together."""
-        if not self._load_lock.acquire(blocking=False):
+        if not self._take_load_lock():
             raise StoreBusy("a reload is already running; try again when it has finished")
         update = writer = None
         try:
@@ -178,15 +179,33 @@ class Library:
             if self._repairing or now - self._repair_tried < REPAIR_EVERY:
                 return
             self._repairing, self._repair_tried = True, now
-        threading.Thread(target=self._repair, name="papers-bot index repair", daemon=True).start()
+            thread = self._repair_thread = threading.Thread(target=self._repair, name="papers-bot index repair", daemon=True)
+        thread.start()
+
+    def _take_load_lock(self) -> bool:
+        """The lock a load holds in this process; a repair holding it is waited for (it holds the index's writer
+        lock too, and the load would find that busy). False: another load holds it."""
+        while not self._load_lock.acquire(blocking=False):
+            with self._repair_lock:
+                thread = self._repair_thread if self._repairing else None
+            if thread is None or thread is threading.current_thread():
+                return False
+            thread.join()
+        return True
 
     def _repair(self) -> None:
         try:
-            with self._request():
-                try:
-                    self.check_index()
-                finally:
-                    self._close_thread_connection()
+            # A load running here brings the index in step itself (and holds its writer lock).
+            if not self._load_lock.acquire(blocking=False):
+                return
+            try:
+                with self._request():
+                    try:
+                        self.check_index()
+                    finally:
+                        self._close_thread_connection()
+            finally:
+                self._load_lock.release()
         except Exception:
             log.exception("repairing the index failed; answering from it as it is")
         finally:

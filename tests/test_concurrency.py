@@ -282,3 +282,20 @@ def test_a_running_library_repairs_an_index_left_out_of_step(tmp_path):
         assert {h.paper["id"] for h in library.search("other paper", k=10).hits} == other_ids
     finally:
         library.close()
+
+
+def test_a_reload_right_after_a_repair_started_waits_for_it(tmp_path):
+    """A search that finds the index out of step starts a repair, which holds the index's writer lock; an admin's
+    reload a moment later waits for it instead of being told another load is running."""
+    library = Library(tmp_path / "papers.db")
+    try:
+        for round in range(10):
+            other, other_ids = corpus(tmp_path / f"other{round}.jsonl", f"other{round}", 3)
+            db = store.open_db(library.db_path)
+            store.load_listings(db, [read_listing(other)], replace=True)  # a load that died after its store commit
+            db.close()
+            library.search("paper")  # starts the repair
+            library.load([sample_folder()], replace=True)
+            assert state(library.db_path)[0] == state(library.db_path)[1] and len(state(library.db_path)[0]) == 62
+    finally:
+        library.close()
