@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
-from store.errors import PaperNotFound, PapersBotError, StoreBusy
+from store.errors import PaperNotFound, PapersBotError, ParseError, StoreBusy
 from store.paper import Paper, Source, code_link, merge, normalise_arxiv_id, normalise_title
 from store.parse import Listing
 
@@ -469,6 +469,12 @@ def load_listings(
                 summary.warnings.append(f"{listing.file}: {listing.unlisted_warnings:,} more warnings not shown")
             if listing.profile and listing.profile.get("name"):
                 profiles.append({**listing.profile, "source": listing.file})
+        for listing in listings:  # (a listing streamed while another program rewrote it is not one listing)
+            if listing.changed():
+                raise ParseError(
+                    "changed while it was being loaded (another program wrote it); nothing was loaded: load it "
+                    "again once it is complete", file=listing.file,
+                )
         profiles_changed = _write_profiles(db, profiles, replace=replace)
         if replace:
             summary.removed += loader.remove_unlisted()

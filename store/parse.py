@@ -63,6 +63,7 @@ class Listing:
     warnings: list[str] = field(default_factory=list)
     profile: dict | None = None
     size: int = 0  # bytes in the file
+    changed: Callable[[], bool] = lambda: False  # whether the file is no longer as it was when opened
     position: int = 0  # bytes read so far (for progress bars)
     unlisted_warnings: int = 0
 
@@ -79,12 +80,25 @@ def read_listing(path: str | Path, *, name: str | None = None) -> Listing:
     path = Path(path)
     name = name or str(path)
     try:
+        before = _file_state(path)
         with path.open("rb") as f:
             head = f.read(4096)
-        size = path.stat().st_size
     except OSError as e:
         raise ParseError(f"cannot read file ({e.strerror or e})", file=name) from e
-    return _read(head, size, lambda: path.open("rb"), name)
+    listing = _read(head, before[0], lambda: path.open("rb"), name)
+    listing.changed = lambda: _file_state(path, missing=(-1, -1, -1)) != before
+    return listing
+
+
+def _file_state(path: Path, *, missing: tuple[int, int, int] | None = None) -> tuple[int, int, int]:
+    """Size, modification time and inode: another program writing or replacing the file changes one of them."""
+    try:
+        st = path.stat()
+    except OSError:
+        if missing is None:
+            raise
+        return missing
+    return st.st_size, st.st_mtime_ns, st.st_ino
 
 
 def read_listing_bytes(data: bytes, *, name: str) -> Listing:

@@ -267,3 +267,31 @@ def test_a_load_killed_inside_the_index_commit_does_not_block_the_next(tmp_path)
         assert len(ids_for(library, "walrus")) == 30 and not ids_for(library, "zebra")
     finally:
         library.close()
+
+
+@pytest.mark.parametrize("change", ["shorten", "grow", "replace"])
+def test_a_listing_rewritten_while_it_loads_commits_nothing(library, tmp_path, change):
+    """Another program shortens, extends or replaces a JSON lines file while `load --replace` streams it: the
+    part read must not become the library (it removed every paper it had not yet reached)."""
+    records = [arxiv_record(id=f"2402.{i:05d}", title=f"Zyxstreamed paper {i}") for i in range(2500)]
+    path = write_jsonl(tmp_path / "big.jsonl", records)
+    before = library.stats()
+
+    def rewrite(listing, _count):
+        if listing.position == 0 or rewrite.done:
+            return
+        rewrite.done = True
+        if change == "shorten":
+            path.write_text(path.read_text()[: path.stat().st_size // 3])
+        elif change == "grow":
+            with path.open("a") as f:
+                f.write(json.dumps(arxiv_record(id="2402.99999", title="Late paper")) + "\n")
+        else:
+            other = write_jsonl(tmp_path / "other.jsonl", records[:10])
+            other.replace(path)
+
+    rewrite.done = False
+    with pytest.raises(ParseError, match="changed while it was being loaded") as e:
+        library.load([path], replace=True, on_batch=rewrite)
+    assert str(path) in str(e.value)
+    assert library.stats() == before and library.search("zyxstreamed").hits == []
