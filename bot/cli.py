@@ -59,7 +59,10 @@ class LibraryContext:
         return self._library
 
 
-DB_HELP = "SQLite database (env PAPERS_BOT_DB; default papers.db). Created with the bundled sample papers if missing."
+DB_HELP = (
+    "SQLite database (env PAPERS_BOT_DB; default papers.db). Created with the bundled sample papers if missing "
+    "(by `load`: created empty, for the papers it loads)."
+)
 
 
 def _set_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:

@@ -20,7 +20,7 @@ class Config:
     token: str | None = field(default=None, repr=False)  # never printed
     prefix: str = "!"
     db: str = "papers.db"
-    data_dir: Path | None = None  # None: the bundled sample listings
+    data_dir: Path | None = None  # None: `!reload` re-reads the files the library was loaded from
     answer_channels: frozenset[str] = frozenset()  # channel ids or names where questions get answers
     admin_role: str | None = None  # a role (id or name) allowed to reload, besides Manage Server
     owner_ids: frozenset[int] = frozenset()  # bot owners; empty: the application's owner

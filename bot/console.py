@@ -9,7 +9,6 @@ from bot import replies
 from bot.config import Config
 from retrieval.library import Library
 from store.errors import PapersBotError
-from store.parse import sample_folder
 
 PAGE_HINT = "[Previous] [Next] — type `next` or `prev` to turn the page"
 
@@ -61,7 +60,7 @@ class Console:
         return f"{text}\n{PAGE_HINT}" if len(self.pages) > 1 else text
 
     def _reload(self, _arg: str) -> list[str]:
-        summary = self.library.load([self.config.data_dir or sample_folder()], replace=True)
+        summary = self.library.reload(self.config.data_dir)
         return replies.load_messages(summary)
 
 

@@ -125,6 +125,25 @@ class Library:
                 writer.close()
             self._load_lock.release()
 
+    def reload(self, folder: str | Path | None, *, attached: Sequence[tuple[str, bytes]] = ()) -> store.LoadSummary:
+        """What an admin's reload does. With a data folder: the library becomes exactly that folder's listings and
+        the attached ones. Without one: every file the library's papers were read from (the bundled sample
+        among them) is read again, with the attached listings, adding and updating but removing nothing, so a
+        routine command never discards papers an operator loaded (`papers-bot load --replace` removes)."""
+        if folder is not None:
+            return self.load([folder], replace=True, attached=attached)
+        with self.reading() as (db, _):
+            recorded = [f for (f,) in db.conn.execute("SELECT DISTINCT file FROM sources ORDER BY file")]
+        files, gone = [], []
+        for name in recorded:
+            if name.startswith("attachment/"):
+                continue  # (read from a message once; its papers stay)
+            path = sample_folder() / name.removeprefix("sample/") if name.startswith("sample/") else Path(name)
+            (files if path.is_file() else gone).append(path)
+        summary = self.load(files, attached=attached)
+        summary.warnings += [f"{path}: no longer there; its papers are kept" for path in gone]
+        return summary
+
     @contextlib.contextmanager
     def _request(self) -> Iterator[None]:
         """Count this thread as reading through its connection while inside (`close` waits for none)."""

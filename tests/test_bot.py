@@ -15,7 +15,7 @@ import pytest
 import bot.pages
 from bot.client import PapersBot
 from bot.config import Config
-from tests.conftest import arxiv_record
+from tests.conftest import arxiv_record, write_jsonl
 from tests.fakediscord import FakeDiscord, point_discord_py_at, run_client
 
 MESSAGE_LIMIT = 2000
@@ -307,3 +307,20 @@ async def test_papers_bot_run_answers_and_stops_on_sigterm(fake_discord, tmp_pat
     log = err.decode()
     assert "SIGTERM: shutting down" in log and "stopped" in log
     assert fake_discord.token not in log
+
+
+async def test_reload_without_a_data_folder_never_discards_what_an_operator_loaded(fake_discord, library, tmp_path):
+    """No data folder configured: `!reload` re-reads the library's own files (the sample's and the operator's)
+    and removes nothing; before, it replaced the operator's papers with the 62 samples."""
+    mine = write_jsonl(tmp_path / "mine.jsonl", [arxiv_record(id=f"2403.{i:05d}", title=f"Operator paper {i}") for i in range(30)])
+    library.load([mine])
+    write_jsonl(mine, [arxiv_record(id=f"2403.{i:05d}", title=f"Operator paper {i}") for i in range(31)])  # one more
+    async with running(fake_discord, library):
+        [summary] = await say(fake_discord, "!reload", user="admin")
+        [stats] = await say(fake_discord, "!stats")
+    assert "1 added, 0 updated, 0 removed, 92 unchanged" in summary["content"]
+    assert stats["content"].startswith("93 papers")
+    mine.unlink()
+    summary = library.reload(None)
+    assert summary.removed == 0 and library.stats()["papers"] == 93
+    assert summary.warnings == [f"{mine}: no longer there; its papers are kept"]

@@ -9,7 +9,6 @@ from discord.ext import commands
 
 from bot import replies
 from bot.pages import send_texts
-from store.parse import sample_folder
 
 
 class NotAdmin(commands.CheckFailure):
@@ -37,7 +36,7 @@ class Admin(commands.Cog):
 
     @commands.hybrid_command(name="reload")
     async def reload(self, ctx: commands.Context, file: discord.Attachment | None = None) -> None:
-        """Re-read the data folder (and attached listing files) and swap the new papers in."""
+        """Re-read the data folder (or, without one, the library's own files) and attached listing files."""
         if not await is_admin(ctx):
             raise NotAdmin()
         attachments = list(ctx.message.attachments) if ctx.interaction is None else [file] if file else []
@@ -46,8 +45,8 @@ class Admin(commands.Cog):
             raise commands.BadArgument(f"The attached listings are {size:,} bytes; they can be at most {limit:,} in all.")
         await ctx.defer()
         attached = [(f"attachment/{a.filename}", await a.read()) for a in attachments]
-        folder = self.bot.config.data_dir or sample_folder()  # type: ignore[attr-defined]
-        summary = await asyncio.to_thread(self.bot.library.load, [folder], replace=True, attached=attached)  # type: ignore[attr-defined]
+        folder = self.bot.config.data_dir  # type: ignore[attr-defined]
+        summary = await asyncio.to_thread(self.bot.library.reload, folder, attached=attached)  # type: ignore[attr-defined]
         await send_texts(ctx, replies.load_messages(summary))
 
     @commands.command(name="sync")
