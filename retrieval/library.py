@@ -17,7 +17,7 @@ from retrieval.index import PaperIndex, Snapshot
 from retrieval.analysis import author_keys, author_query_keys, clean
 from retrieval.search import SearchResult, papers_by, search
 from store import db as store
-from store.errors import PaperNotFound, StoreBusy
+from store.errors import PaperNotFound, PapersBotError, StoreBusy
 from store.tex import tex_to_text
 from store.parse import Listing, listing_files, read_listing, read_listing_bytes, sample_folder
 
@@ -51,6 +51,7 @@ class Library:
         self._connections_lock = threading.Condition()
         self._readers = 0
         self._closing = False
+        self._refuse_a_lost_database()
         self.db  # creates the database and its schema
         self.index = PaperIndex(index_path(self.db_path))
         self._load_lock = threading.Lock()
@@ -67,6 +68,18 @@ class Library:
                 self.load([sample_folder()])
             except StoreBusy:
                 log.info("another process is loading papers into %s", self.db_path)
+
+    def _refuse_a_lost_database(self) -> None:
+        """An empty database file beside an index built from papers is a database lost (truncated), not a new
+        one: starting it afresh with the sample would hide the loss."""
+        folder = index_path(self.db_path)
+        if not (self.db_path.is_file() and self.db_path.stat().st_size == 0 and folder.is_dir()):
+            return
+        if PaperIndex(folder).store_version is not None:
+            raise PapersBotError(
+                f"{self.db_path} is empty, but {folder} was built from its papers: the database was truncated or "
+                f"lost. Restore it from a backup; or, to start afresh, delete both {self.db_path} and {folder}"
+            )
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -117,7 +130,9 @@ class Library:
             update = self.index.update()
             writer = store.open_db(self.db_path)
             # (The update first brings an index that does not match the store up to it: IndexUpdate.begin.)
-            return store.load_listings(writer, listings, replace=replace, sink=update, on_batch=on_batch)
+            summary = store.load_listings(writer, listings, replace=replace, sink=update, on_batch=on_batch)
+            store.checkpoint(writer)
+            return summary
         finally:
             if update is not None:
                 update.close()

@@ -97,11 +97,26 @@ class LoadSummary:
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the papers database, in WAL mode with a busy timeout."""
     db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=30, check_same_thread=False))
-    if db.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        db.conn.execute("PRAGMA journal_mode=wal")
-    db.conn.execute("PRAGMA synchronous=normal")
-    ensure_schema(db)
+    try:
+        if db.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.conn.execute("PRAGMA journal_mode=wal")
+        db.conn.execute("PRAGMA synchronous=normal")
+        ensure_schema(db)
+    except sqlite3.DatabaseError as e:
+        db.close()
+        if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+            raise
+        raise PapersBotError(
+            f"{path}: not a papers-bot database, or damaged ({e}); nothing was changed. Restore it from a "
+            "backup, or name another file with --db"
+        ) from e
     return db
+
+
+def checkpoint(db: sqlite_utils.Database) -> None:
+    """Copy what the write-ahead log holds into the database file, as far as readers allow (never waits for
+    them): a committed load then no longer depends on the `-wal` file."""
+    db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 @contextmanager

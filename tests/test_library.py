@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -12,7 +13,7 @@ import pytest
 from retrieval.index import IndexUpdate
 from retrieval.library import Library, index_path
 from store import db as store
-from store.errors import ParseError, StoreBusy, UnknownFormatError
+from store.errors import ParseError, PapersBotError, StoreBusy, UnknownFormatError
 from store.parse import read_listing, sample_folder
 from tests.conftest import FEED, arxiv_record, write_jsonl
 
@@ -295,3 +296,31 @@ def test_a_listing_rewritten_while_it_loads_commits_nothing(library, tmp_path, c
         library.load([path], replace=True, on_batch=rewrite)
     assert str(path) in str(e.value)
     assert library.stats() == before and library.search("zyxstreamed").hits == []
+
+
+def test_a_committed_load_does_not_depend_on_the_wal_file(tmp_path):
+    """While the library is open (or after a process holding it crashed), its database file alone holds what
+    the load committed: the `-wal` file is not needed to keep it."""
+    lib = Library(tmp_path / "p.db")
+    try:
+        shutil.copy(tmp_path / "p.db", tmp_path / "copy.db")  # the file alone, as if its -wal were lost
+        with sqlite3.connect(tmp_path / "copy.db") as conn:
+            assert conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 62
+    finally:
+        lib.close()
+
+
+def test_an_emptied_database_beside_its_index_is_an_error_not_a_new_library(tmp_path):
+    Library(tmp_path / "p.db").close()
+    (tmp_path / "p.db").write_bytes(b"")
+    for extra in ("p.db-wal", "p.db-shm"):
+        (tmp_path / extra).unlink(missing_ok=True)
+    with pytest.raises(PapersBotError, match="is empty, but .* was built from its papers"):
+        Library(tmp_path / "p.db")
+    assert (tmp_path / "p.db").stat().st_size == 0  # nothing was written into it
+
+
+def test_a_garbage_database_file_is_a_clear_error(tmp_path):
+    (tmp_path / "p.db").write_bytes(b"not sqlite at all " * 500)
+    with pytest.raises(PapersBotError, match="not a papers-bot database, or damaged .* nothing was changed"):
+        Library(tmp_path / "p.db")
