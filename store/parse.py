@@ -49,6 +49,11 @@ MAX_NAME = 200  # characters between commas: a longer stretch is not one author'
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_WARNINGS = 1000  # per file; more are counted, not kept
+DETECT_BYTES = 1 << 16  # how much of a large file is looked at before it is read whole
+_NO_FORMAT = (
+    "not a known listing format (expected a paper feed, arXiv abstracts, an author profile or arXiv metadata "
+    "JSON lines; see README 'Data formats')"
+)
 MAX_ID = 1000  # bytes: arXiv's ids have 9-30
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -112,6 +117,11 @@ def _read(head: bytes, size: int, open_binary: Callable[[], IO[bytes]], name: st
         listing = Listing(name, "arxiv-jsonl", iter(()), size=size)
         listing.papers = _stream_jsonl(open_binary, listing)
         return listing
+    if size > DETECT_BYTES:  # (a listing is text: a large file that starts as binary is refused unread)
+        with open_binary() as f:
+            start = f.read(DETECT_BYTES)
+        if b"\x00" in start:
+            raise UnknownFormatError(_NO_FORMAT + "; it holds binary data", file=name)
     try:
         with open_binary() as f:
             raw = f.read()
@@ -131,11 +141,7 @@ def parse_text(text: str, *, name: str = "<text>") -> Listing:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     fmt = detect_format(lines)
     if fmt is None:
-        raise UnknownFormatError(
-            "not a known listing format (expected a paper feed, arXiv abstracts, an author profile "
-            "or arXiv metadata JSON lines; see README 'Data formats')",
-            file=name,
-        )
+        raise UnknownFormatError(_NO_FORMAT, file=name)
     listing = Listing(name, fmt, iter(()))
     parser: Callable[[list[str], Listing], list[Paper]] = _PARSERS[fmt]
     listing.papers = iter(parser(lines, listing))

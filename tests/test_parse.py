@@ -375,3 +375,21 @@ def test_ids_the_index_cannot_hold_are_skipped_with_a_warning(tmp_path, bad_id, 
     listing = read_listing(path)
     assert [p.id for p in listing.papers] == ["2401.00002"]
     assert listing.warnings == [f"{path}:1: not an arXiv metadata record (`id` {says}); skipped"]
+
+
+def test_a_huge_file_in_no_format_is_refused_without_reading_it_whole(tmp_path):
+    import tracemalloc
+
+    from store.errors import UnknownFormatError
+
+    sparse = tmp_path / "huge.txt"
+    with sparse.open("wb") as f:
+        f.truncate(200 * 1024 * 1024)  # 200 MB of nothing, taking no disk
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnknownFormatError, match="not a known listing format"):
+            read_listing(sparse)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * 1024 * 1024  # (read whole, it took over 400 MB)
