@@ -92,6 +92,12 @@ def paper_document(row: dict[str, Any]) -> tantivy.Document:
     return doc
 
 
+def index_fault(e: BaseException) -> bool:
+    """Whether `e` is tantivy finding its files damaged: a ValueError from the library, or a Rust panic (pyo3's
+    PanicException, a BaseException, which no handler for Exception catches)."""
+    return type(e).__name__ == "PanicException" or isinstance(e, ValueError)
+
+
 class PaperIndex:
     """An on-disk tantivy index of the papers in one store."""
 
@@ -101,12 +107,22 @@ class PaperIndex:
         self.path.mkdir(parents=True, exist_ok=True)
         try:
             self._index = tantivy.Index(self.schema, str(self.path), reuse=True)
-        except ValueError:
-            # Written by another version of papers-bot: it is derived data, so start it afresh.
-            log.warning("index at %s has another schema; rebuilding it", self.path)
-            shutil.rmtree(self.path)
-            self.path.mkdir(parents=True)
-            self._index = tantivy.Index(self.schema, str(self.path), reuse=False)
+        except ValueError as e:
+            # Another version's schema, or damaged: it is derived data, so it starts afresh (the library refills it).
+            log.warning("index at %s cannot be opened (%s); starting it afresh", self.path, e)
+            self.reset()
+            return
+        self._configure()
+
+    def reset(self) -> None:
+        """Replace the index with an empty one (it is derived: the library then rebuilds it from the store).
+        Searches still holding the old one read its files, which stay readable until they let go."""
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._index = tantivy.Index(self.schema, str(self.path), reuse=False)
+        self._configure()
+
+    def _configure(self) -> None:
         self._index.register_tokenizer(TEXT, text_analyzer())
         self._index.register_tokenizer(NAMES, name_analyzer())
         self._index.config_reader("manual")

@@ -13,7 +13,7 @@ from typing import Any, Literal, overload
 import sqlite_utils
 
 from retrieval.answer import Answer, ask, best_passages
-from retrieval.index import PaperIndex, Snapshot
+from retrieval.index import PaperIndex, Snapshot, index_fault
 from retrieval.analysis import author_keys, author_query_keys, clean
 from retrieval.search import SearchResult, papers_by, search
 from store import db as store
@@ -61,7 +61,14 @@ class Library:
         self._repairing = False
         self._repair_tried = -REPAIR_EVERY
         self._repair_thread: threading.Thread | None = None
-        self.check_index()  # before any load: a load only updates an index that matches the store
+        self._reset_lock = threading.Lock()
+        self._index_resets = 0  # how many times a damaged index was started afresh
+        try:
+            self.check_index()  # before any load: a load only updates an index that matches the store
+        except BaseException as e:
+            if not self._damaged(e):
+                raise
+            self._reset_index(self._index_resets)
         if sample_if_new and store.generation(self.db) == 0:  # (never loaded: new, whoever created the file)
             log.info("new database %s: loading the bundled sample papers", self.db_path)
             try:
@@ -254,9 +261,46 @@ class Library:
             self._local.db = None
             db.close()
 
-    def search(self, query: str, *, k: int = 10) -> SearchResult:
+    def _read(self, call: Callable[[sqlite_utils.Database, Snapshot], Any]) -> Any:
+        """`call` inside `reading()`. An index whose files are damaged (tantivy raises, or panics) is replaced by
+        one rebuilt from the store, and the call made again: the store is the record, the index derived."""
+        seen = self._index_resets
+        try:
+            with self.reading() as (db, snapshot):
+                return call(db, snapshot)
+        except BaseException as e:
+            if not self._damaged(e):
+                raise
+        self._reset_index(seen)
         with self.reading() as (db, snapshot):
-            return search(db, snapshot, query, k=k)
+            return call(db, snapshot)
+
+    def _damaged(self, e: BaseException) -> bool:
+        """Whether `e` says the index's files are damaged (then logged as such)."""
+        if not index_fault(e):
+            return False
+        log.error("the index at %s is damaged (%s: %s); rebuilding it from the store", self.index.path,
+                  type(e).__name__, e)
+        return True
+
+    def _reset_index(self, seen: int) -> None:
+        """Start the index afresh and rebuild it, unless another thread did since this one saw it damaged."""
+        with self._reset_lock:
+            if self._index_resets != seen:
+                return
+            if not self._take_load_lock():
+                raise StoreBusy("the index is damaged and a load is running; try again when it has finished")
+            try:
+                with self._snapshots_lock:
+                    self._snapshots.clear()
+                self.index.reset()
+                self.check_index()
+                self._index_resets += 1
+            finally:
+                self._load_lock.release()
+
+    def search(self, query: str, *, k: int = 10) -> SearchResult:
+        return self._read(lambda db, snapshot: search(db, snapshot, query, k=k))
 
     @overload
     def rank_question(self, question: str, *, k: int = ..., passages: Literal[False] = ...) -> SearchResult: ...
@@ -266,22 +310,21 @@ class Library:
     def rank_question(self, question: str, *, k: int = 10, passages: bool = False) -> Any:
         """The papers ranked for a question, as `ask` and the Discord channels rank them; with `passages`, each
         paper's best passage too."""
-        with self.reading() as (db, snapshot):
-            result = search(db, snapshot, question, k=k, question=True)
+        result = self._read(lambda db, snapshot: search(db, snapshot, question, k=k, question=True))
         return (result, best_passages(result.hits, result.terms, result.idf)) if passages else result
 
     def ask(self, question: str, *, k: int = 3) -> Answer:
-        with self.reading() as (db, snapshot):
-            return ask(db, snapshot, question, k=k)
+        return self._read(lambda db, snapshot: ask(db, snapshot, question, k=k))
 
     def paper(self, paper_id: str) -> dict[str, Any]:
-        with self.reading() as (db, _):
-            return store.get_paper(db, clean(paper_id))  # (clean: an argument of undecodable bytes is still text)
+        # (clean: an argument of undecodable bytes is still text)
+        return self._read(lambda db, _: store.get_paper(db, clean(paper_id)))
 
     def author(self, name: str, *, limit: int = 50) -> dict[str, Any]:
         """An author's profile and papers, newest first: the papers `author:NAME` finds (profile pages included)."""
-        with self.reading() as (db, snapshot):
-            name = tex_to_text(clean(name))  # (`M\"uller`, as arXiv writes him)
+        name = tex_to_text(clean(name))  # (`M\"uller`, as arXiv writes him)
+
+        def find(db: sqlite_utils.Database, snapshot: Snapshot) -> dict[str, Any]:
             try:
                 found = store.find_author(db, name, papers=False)
             except PaperNotFound:
@@ -290,6 +333,8 @@ class Library:
                 ids, found["total"] = papers_by(snapshot, found["name"], limit=limit)
                 found["papers"] = store.get_papers(db, ids)
             return found
+
+        return self._read(find)
 
     def _author_by_keys(self, db: sqlite_utils.Database, snapshot: Snapshot, name: str) -> dict[str, Any]:
         """`name` written another way than the store has it (`Salton, G.` for `Gerard Salton`)."""
@@ -303,8 +348,7 @@ class Library:
         return store.find_author(db, names[0], papers=False)
 
     def stats(self) -> dict[str, Any]:
-        with self.reading() as (db, _):
-            return store.stats(db)
+        return self._read(lambda db, _: store.stats(db))
 
     def close(self, *, wait: float = CLOSE_WAIT) -> None:
         """Close every thread's connection, once no request is reading through one (the bot closes while

@@ -324,3 +324,32 @@ def test_a_garbage_database_file_is_a_clear_error(tmp_path):
     (tmp_path / "p.db").write_bytes(b"not sqlite at all " * 500)
     with pytest.raises(PapersBotError, match="not a papers-bot database, or damaged .* nothing was changed"):
         Library(tmp_path / "p.db")
+
+
+def _damage(index_folder: Path, suffix: str) -> None:
+    """Flip bytes through every segment file with this suffix, in place (as a bad disk or a stray write would),
+    or delete them (`pos-deleted`)."""
+    if suffix.endswith("-deleted"):
+        for f in index_folder.glob(f"*.{suffix.removesuffix('-deleted')}"):
+            f.unlink()
+        return
+    for f in index_folder.glob(f"*.{suffix}"):
+        data = bytearray(f.read_bytes())
+        for i in range(min(100, len(data) // 3), len(data) - 8, 37):
+            data[i] ^= 0xFF
+        f.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("suffix", ["term", "pos", "idx", "pos-deleted"])
+def test_a_damaged_index_is_rebuilt_from_the_store_and_answers(tmp_path, suffix):
+    Library(tmp_path / "p.db").close()
+    _damage(index_path(tmp_path / "p.db"), suffix)
+    lib = Library(tmp_path / "p.db")  # a bot or a command starting on it
+    try:
+        assert lib.search('"Seismic Fault SAM"').hits[0].paper["title"].startswith("Seismic Fault SAM")
+        assert lib.ask("which papers adapt SAM to seismic data?").found and lib.stats()["papers"] == 62
+        _damage(index_path(tmp_path / "p.db"), suffix)  # and under a running library
+        assert lib.search('"Seismic Fault SAM"').hits[0].paper["title"].startswith("Seismic Fault SAM")
+        assert lib.author("Jinwen Ma")["total"] == 30
+    finally:
+        lib.close()
