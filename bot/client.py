@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import gc
 import logging
 import signal
 
+import aiohttp
 import discord
 import yarl
 from discord.ext import commands, tasks
@@ -18,6 +20,7 @@ from retrieval.library import Library
 from store.errors import PapersBotError
 
 log = logging.getLogger("papers_bot.bot")
+RETRY_MAX = 60.0  # seconds: the longest wait between attempts to reach Discord
 
 COGS = ("bot.cogs.papers", "bot.cogs.questions", "bot.cogs.admin")
 SOMETHING_WENT_WRONG = "Something went wrong on my side; it has been logged. Please try again later."
@@ -157,11 +160,28 @@ async def run(config: Config) -> int:
     library = await asyncio.to_thread(Library, config.db)
     bot = PapersBot(library, config)
     loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+
+    def stop(sig: signal.Signals) -> None:
+        log.info("%s: shutting down", sig.name)
+        stopping.set()
+        asyncio.ensure_future(bot.close())
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, lambda s=sig: (log.info("%s: shutting down", s.name), asyncio.ensure_future(bot.close())))
+        loop.add_signal_handler(sig, stop, sig)
     try:
         async with bot:
-            await bot.start(config.token)
+            delay = 1.0
+            while not stopping.is_set():
+                try:
+                    await bot.start(config.token)
+                    break
+                except (aiohttp.ClientConnectionError, OSError, asyncio.TimeoutError) as e:
+                    # Discord (or the network) unreachable: one line, and again later, waiting longer each time.
+                    log.error("cannot reach Discord (%s); trying again in %.0f s", e or type(e).__name__, delay)
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(stopping.wait(), delay)
+                    delay = min(delay * 2, RETRY_MAX)
     except discord.PrivilegedIntentsRequired:
         log.error(
             "Discord refused the Message Content intent. Enable it in the Developer Portal: Applications > "

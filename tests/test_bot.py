@@ -324,3 +324,33 @@ async def test_reload_without_a_data_folder_never_discards_what_an_operator_load
     summary = library.reload(None)
     assert summary.removed == 0 and library.stats()["papers"] == 93
     assert summary.warnings == [f"{mine}: no longer there; its papers are kept"]
+
+
+async def test_papers_bot_run_with_discord_unreachable_says_so_in_a_line_and_retries(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port on this machine that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "DISCORD_TOKEN": "x" * 24 + ".abcdef.abcdefghijklmnopqrstuvwxyz1",
+           "DISCORD_API_BASE": f"http://127.0.0.1:{port}/api/v10", "DISCORD_GATEWAY_URL": f"ws://127.0.0.1:{port}/",
+           "PAPERS_BOT_DB": str(tmp_path / "run.db")}
+    exe = os.path.join(os.path.dirname(sys.executable), "papers-bot")
+    proc = await asyncio.create_subprocess_exec(exe, "run", env=env, stderr=asyncio.subprocess.PIPE)
+    lines: list[str] = []
+    try:
+        while sum("cannot reach Discord" in line for line in lines) < 2:
+            line = (await asyncio.wait_for(proc.stderr.readline(), 30)).decode()
+            if not line:
+                break  # (it exited)
+            lines.append(line)
+        proc.send_signal(signal.SIGTERM)
+        rest = (await asyncio.wait_for(proc.stderr.read(), 10)).decode()
+        await asyncio.wait_for(proc.wait(), 10)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+    said = [line for line in lines if "cannot reach Discord" in line]
+    assert len(said) == 2, "".join(lines)[-2000:]
+    assert "trying again in 1 s" in said[0] and "trying again in 2 s" in said[1]
+    assert "Traceback" not in "".join(lines) + rest and proc.returncode == 0
