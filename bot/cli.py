@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -80,6 +81,15 @@ class _Command(click.Command):
 
 class _Group(click.Group):
     command_class = _Command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader went away (`papers-bot load ... | head -0`): what the command did stands, and its exit
+            # status says so (1 means nothing changed). Later writes go nowhere instead of failing again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return None
 
 
 def _fail(e: PapersBotError) -> None:

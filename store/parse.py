@@ -552,6 +552,13 @@ _PARSERS: dict[str, Callable[[list[str], Listing], list[Paper]]] = {
 LISTING_SUFFIXES = {".txt", ".json", ".jsonl", ".ndjson", ""}
 
 
+def _check_name(path: Path) -> None:
+    """A file is remembered by its name (`sources`), so the name must be text: not undecodable bytes."""
+    shown = str(path).encode("utf-8", "replace").decode("utf-8")
+    if shown != str(path):
+        raise ParseError("the file name is not valid UTF-8; rename the file", file=shown)
+
+
 def listing_files(paths: list[str | Path]) -> list[Path]:
     """The files to load for `paths`: named files as they are; in folders, every non-hidden listing file
     (.txt, .json, .jsonl, .ndjson or no suffix; READMEs and other documents are passed over), sorted. Nothing
@@ -566,7 +573,12 @@ def listing_files(paths: list[str | Path]) -> list[Path]:
                     continue
                 if f.suffix.lower() not in LISTING_SUFFIXES or f.name.upper().startswith("README"):
                     continue
-                if not f.resolve().is_relative_to(root):
+                _check_name(f)
+                try:
+                    target = f.resolve()
+                except (RuntimeError, OSError) as e:  # (a link to itself, or a -> b -> a)
+                    raise ParseError(f"a link that cannot be followed ({e}); remove it", file=str(f)) from e
+                if not target.is_relative_to(root):
                     raise ParseError(
                         f"links outside {p}; put the file itself in the folder (links out of it are not read)",
                         file=str(f),
@@ -575,6 +587,7 @@ def listing_files(paths: list[str | Path]) -> list[Path]:
                     found.append(f)
             files.extend(sorted(found))
         elif p.is_file():
+            _check_name(p)
             files.append(p)
         elif p.exists():  # (a FIFO or device: reading it could wait forever)
             raise ParseError("not a regular file; name a listing file or a folder of them", file=str(p))

@@ -209,3 +209,15 @@ def test_undecodable_bytes_in_an_argument_are_a_clean_error(tmp_path):
         done = subprocess.run([exe.encode(), command.encode(), b"\xed\xa0\x80"], cwd=tmp_path, env=env,
                               capture_output=True, timeout=60)
         assert done.returncode == 1 and done.stderr.startswith(b"Error: no "), done.stderr
+
+
+def test_a_reader_that_goes_away_does_not_turn_a_done_load_into_a_failure(tmp_path):
+    exe = shutil.which("papers-bot") or os.path.join(os.path.dirname(sys.executable), "papers-bot")
+    listing = write_jsonl(tmp_path / "a.jsonl", [arxiv_record(id=f"2404.{i:05d}") for i in range(3)])
+    done = subprocess.run(
+        ["bash", "-c", f'"{exe}" --db "{tmp_path / "p.db"}" load "{listing}" | head -c 0; echo "${{PIPESTATUS[0]}}"'],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.stdout.strip() == "0", done.stderr
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+    assert json.loads(CliRunner().invoke(cli, ["--db", str(tmp_path / "p.db"), "stats", "--json"]).output)["papers"] == 3

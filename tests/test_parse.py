@@ -393,3 +393,26 @@ def test_a_huge_file_in_no_format_is_refused_without_reading_it_whole(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < 5 * 1024 * 1024  # (read whole, it took over 400 MB)
+
+
+def test_names_that_are_not_text_and_links_that_loop_are_clear_errors(tmp_path):
+    import os
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "self").symlink_to(folder / "self")
+    with pytest.raises(ParseError, match="a link that cannot be followed"):
+        listing_files([folder])
+    (folder / "self").unlink()
+    (folder / "a").symlink_to(folder / "b")
+    (folder / "b").symlink_to(folder / "a")
+    with pytest.raises(ParseError, match="a link that cannot be followed"):
+        listing_files([folder])
+    (folder / "a").unlink()
+    (folder / "b").unlink()
+    bad = os.fsdecode(bytes(folder) + b"/bad\xff.txt")
+    Path(bad).write_text("CVJan 30, 2025\nA titleAnn Lee\nAn abstract.\n")
+    for named in ([folder], [bad]):
+        with pytest.raises(ParseError, match="the file name is not valid UTF-8") as e:
+            listing_files(named)
+        str(e.value).encode("utf-8")  # (the message itself is text)
