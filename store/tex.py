@@ -27,10 +27,10 @@ def has_tex(text: str) -> bool:
 _FRAGMENT = re.compile(
     r"(?P<math>\$[^$]*\$)"
     r"|(?P<group>\{\\(?P<gname>[A-Za-z]+)\s+(?P<gtext>[^{}]*)\})"  # {\em text}, {\bf text}
-    r"|(?P<macro>\\(?P<mname>[A-Za-z]+)\*?\s*\{(?P<marg>[^{}]*)\})"  # \emph{text}, \c{c}, \url{...}
+    r"|(?P<macro>\\(?P<mname>[A-Za-z]+)\*?\s*\{(?P<marg>[^{}]*)\}(?:\{(?P<marg2>[^{}]*)\})?)"  # \emph{x}, \c{c}, \href{u}{x}
     r"|(?P<symbol>\{\\[^A-Za-z\s]\s*(?:\{[A-Za-z]?\}|\\[ij]|[A-Za-z])?\}|\{\\[A-Za-z]+\}"  # {\o}, {\'e}, {\"\i}
     r"|\\(?:ss|aa|AA|ae|AE|oe|OE|[oOijlL]) (?=[a-z])"  # a letter inside a word: `S\o rensen` (TeX eats the space)
-    r"|\\[A-Za-z]+\*?|\\[^A-Za-z\s](?:\{[A-Za-z]?\}|\\[ij](?![A-Za-z])|[A-Za-z])?"  # \ss, \alpha, \"u, \'{e}, \%
+    r"|\\[A-Za-z]+\*?|\\[^A-Za-z\s](?:\{[A-Za-z]?\}|\{\\[ij]\}|\\[ij](?![A-Za-z])|[A-Za-z])?"  # \ss, \alpha, \"u, \'{e}, \%
     r"|-{2,3}|~)"
 )
 _SIMPLE_MATH = re.compile(r"\$\s*(?:\\[A-Za-z]+|[A-Za-z0-9])\s*(?:[\^_](?:[A-Za-z0-9]|\{[A-Za-z0-9]{1,3}\}))?\s*\$")
@@ -81,23 +81,40 @@ def _fragment(m: re.Match[str]) -> str:
             return _convert(m.group(0), "text")
         return m.group(0).replace("{", _OPEN).replace("}", _CLOSE)  # (kept as written, braces and all)
     if m.group("group"):
-        return _with_argument("{\\" + m.group("gname") + " " + _HOLE + "}", m.group("gtext"), m.group(0))
+        return _with_argument("{\\" + m.group("gname") + " " + _HOLE + "}", m.group("gtext"))
     if m.group("macro"):
-        arg = m.group("marg")
+        arg, second = m.group("marg"), m.group("marg2")
         if m.group("mname") == "url":
-            return arg  # (verbatim, as LaTeX reads it: `~` and `%` are part of the address)
+            return arg + (tex_to_text(second) if second else "")  # (verbatim: `~` and `%` are the address's)
+        if second is not None:  # \frac{a}{b}, \textcolor{red}{x}, \href{url}{x}: as pylatexenc reads it, else both
+            whole = _convert(m.group(0))
+            return whole if _converted(whole) else f"{tex_to_text(arg)} {tex_to_text(second)}"
         if len(arg) <= 1:  # an accent on one letter (\c{c}, \v{s}): the whole fragment is one of a small set
-            return _convert(m.group(0))
-        return _with_argument("\\" + m.group("mname") + "{" + _HOLE + "}", arg, m.group(0))
-    return _convert(m.group(0))
+            whole = _convert(m.group(0))
+            return whole if _converted(whole) else arg
+        return _with_argument("\\" + m.group("mname") + "{" + _HOLE + "}", arg)
+    whole = _convert(_DOTLESS.sub(r"\1{\2}", m.group(0)))
+    if _converted(whole) or m.group(0) in _SPACING:
+        return whole
+    # pylatexenc drops some macros outright (\LaTeX, \TeX, \+): their name or character is kept instead.
+    return m.group(0).strip("{}").lstrip("\\").strip()
 
 
-def _with_argument(template: str, argument: str, whole: str) -> str:
-    """`\\emph{text}` as pylatexenc converts `\\emph{<hole>}`, the hole filled with the decoded text; a macro that
-    does something else with its argument (an accent on several letters) is converted whole."""
+_SPACING = {"\\,", "\\;", "\\:", "\\!", "\\/", "\\ ", "\\\\", "~"}
+_DOTLESS = re.compile(r"(\\[\"'`^~=.])\s*\{?\\([ij])(?![A-Za-z])\}?")  # \"\i: the accent on i itself (ï), not on ı
+
+
+def _converted(text: str) -> bool:
+    """Whether pylatexenc made text of a fragment: not nothing, not the macro left as it was, not a template."""
+    return bool(text) and "\\" not in text and "%s" not in text
+
+
+def _with_argument(template: str, argument: str) -> str:
+    """`\\emph{text}` as pylatexenc converts `\\emph{<hole>}`, the hole filled with the decoded text; a macro it
+    drops or cannot convert (`\\texttt`, `\\mbox`) keeps its text: markup goes, words never do."""
     shape = _convert(template)
-    if shape.count(_HOLE) != 1:
-        return _convert(whole)
+    if shape.count(_HOLE) != 1 or not _converted(shape.replace(_HOLE, "x")):
+        return tex_to_text(argument)
     return shape.replace(_HOLE, tex_to_text(argument))
 
 

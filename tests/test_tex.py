@@ -41,7 +41,11 @@ def tex_library(tmp_path):
      (r"50\% \& more", "50% & more"), ("100% of it", "100% of it"), (r"{GAN}s", "GANs"),
      (r"PIXART-$\alpha$", "PIXART-α"), (r"$\ell^2$-Betti", "ℓ^2-Betti"),
      (r"$\mathcal{O}(n)$ and $\frac{a}{b}$", r"$\mathcal{O}(n)$ and $\frac{a}{b}$"),  # math kept as written
-     ("plain text", "plain text"), ("unbalanced { brace \\", "unbalanced brace \\")],
+     ("plain text", "plain text"), ("unbalanced { brace \\", "unbalanced brace \\"),
+     # macros pylatexenc drops or cannot read keep their words (it turned these into nothing)
+     (r"\texttt{fairseq}: A Toolkit in C\+\+", "fairseq: A Toolkit in C++"), (r"\mbox{y} with \LaTeX", "y with LaTeX"),
+     (r"\href{http://a.b}{link text}", "http://a.b link text"), (r"\textcolor{red}{alert}", "alert"),
+     (r"\frac{a}{b}", "a/b"), (r'na\"{\i}ve', "naïve"), (r"K{\i}van\c{c}", "Kıvanç"), (r"\url{http://x/~u}", "http://x/~u")],
 )
 def test_each_escape(tex, text):
     assert tex_to_text(tex) == text
