@@ -55,6 +55,7 @@ class ParsedQuery:
     phrases: list[str] = field(default_factory=list)  # must appear as written (after analysis)
     excluded: list[str] = field(default_factory=list)  # words or phrases that must not appear
     authors: list[str] = field(default_factory=list)  # each must be among the paper's authors
+    inferred_authors: list[str] = field(default_factory=list)  # the same, read from `by X` (search.py resolves it)
     excluded_authors: list[str] = field(default_factory=list)  # `-author:`: none may be
     year_from: int | None = None
     year_to: int | None = None
@@ -71,12 +72,13 @@ class ParsedQuery:
 
     @property
     def filtered(self) -> bool:
-        return bool(self.authors or self.year_from or self.year_to or self.categories or self.has_code)
+        return bool(self.authors or self.inferred_authors or self.year_from or self.year_to or self.categories
+                    or self.has_code)
 
     def describe(self, kinds: Iterable[str] = CONSTRAINTS + ("sort_by_date",)) -> str:
         """These constraints in words, for replies: `by Jinwen Ma, 2019–2021, category cv, with code, newest first`."""
         kinds = set(kinds)
-        bits = [f"by {a}" for a in self.authors] if "authors" in kinds else []
+        bits = [f"by {a}" for a in self.authors + self.inferred_authors] if "authors" in kinds else []
         bits += [f"not by {a}" for a in self.excluded_authors] if "authors" in kinds else []
         if "years" in kinds and (self.year_from or self.year_to):
             if self.year_from == self.year_to:
@@ -99,10 +101,22 @@ class ParsedQuery:
         empty = ParsedQuery()
         changes: dict = {k: getattr(empty, k) for k in kinds if k in ("authors", "categories", "has_code", "phrases")}
         if "authors" in kinds:
-            changes["excluded_authors"] = []
+            changes.update(excluded_authors=[], inferred_authors=[])
         if "years" in kinds:
             changes.update(year_from=None, year_to=None)
         return dataclasses.replace(self, **changes, inferred=self.inferred - kinds)
+
+    def without_inferred(self, kind: str) -> ParsedQuery:
+        """A copy without what was read from plain words as `kind`; what an operator asked for stays."""
+        if kind == "authors":
+            return dataclasses.replace(self, inferred_authors=[], inferred=self.inferred - {kind})
+        return self.without({kind})
+
+    def describe_inferred(self, kind: str) -> str:
+        """What was read from plain words as `kind`, in words."""
+        if kind == "authors":
+            return ", ".join(f"by {a}" for a in self.inferred_authors)
+        return self.describe({kind})
 
     def has(self, kinds: Iterable[str]) -> bool:
         """Whether any of these constraints is set."""
@@ -175,6 +189,7 @@ def _filter(q: ParsedQuery, key: str, value: str) -> bool:
         q.authors.append(" ".join(value.split()))
         return True
     if key in ("year", "years"):
+        q.inferred.discard("years")  # (an operator is what was asked, whatever plain words said)
         m = re.fullmatch(rf"({_YEAR})(?:\s*(-|\.\.)\s*({_YEAR})?)?|(-|\.\.)({_YEAR})", value)
         if not m:
             q.notes.append(f"`year:{value}` is not a year or a range like 2019-2021")
@@ -192,9 +207,11 @@ def _filter(q: ParsedQuery, key: str, value: str) -> bool:
         return True
     if key == "has" and value.lower() == "code":
         q.has_code = True
+        q.inferred.discard("has_code")
         return True
     if key == "sort" and value.lower() in ("date", "new", "newest", "recent"):
         q.sort_by_date = True
+        q.inferred.discard("sort_by_date")
         return True
     return False
 

@@ -92,7 +92,7 @@ def author_match(index: Snapshot, name: str) -> tantivy.Query | None:
 
 def _filters(index: Snapshot, parsed: ParsedQuery) -> list[tantivy.Query]:
     """The filters as queries that every hit must match; they select, they do not score."""
-    found = [q for q in map(lambda a: author_match(index, a), parsed.authors) if q is not None]
+    found = [q for q in map(lambda a: author_match(index, a), parsed.authors + parsed.inferred_authors) if q is not None]
     if parsed.year_from is not None or parsed.year_to is not None:
         found.append(
             tantivy.Query.range_query(
@@ -273,14 +273,21 @@ def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10
         if every.hits:
             every.relaxed = result.relaxed
             result = every
-    for kinds in (parsed.inferred, set(CONSTRAINTS)):
-        if result.hits or k <= 0 or not result.parsed.has(kinds):
+    # What plain words implied goes one kind at a time (the year before the author: "by Jinwen Ma in 2023" keeps
+    # his papers); then, if still nothing, every operator at once, for the nearest papers without them.
+    steps = [(kind, lambda q, kind=kind: q.without_inferred(kind), lambda q, kind=kind: q.describe_inferred(kind))
+             for kind in ("years", "has_code", "authors") if kind in parsed.inferred]
+    steps.append(("all", lambda q: q.without(CONSTRAINTS), lambda q: q.describe(set(CONSTRAINTS))))
+    strict = result
+    for _kind, loosen, said in steps:
+        dropped = said(result.parsed)
+        if result.hits or k <= 0 or not dropped:
             continue
-        dropped = result.parsed.describe(set(kinds) - {"sort_by_date"})
-        loose = _ranked(db, index, text, result.parsed.without(kinds), k, question)
-        if loose.hits:  # (else the words match nothing either: say so with the constraints as asked)
-            loose.relaxed = result.relaxed + [dropped]
-            result = loose
+        loose = _ranked(db, index, text, loosen(result.parsed), k, question)
+        loose.relaxed = result.relaxed + [dropped]
+        result = loose
+    if not result.hits:  # (nothing even without them: say so with the constraints as asked)
+        result = strict
     result.took_ms = (time.perf_counter() - started) * 1000
     return result
 
@@ -307,8 +314,8 @@ def _resolve_by(index: Snapshot, parsed: ParsedQuery) -> ParsedQuery:
         if query is not None and index.searcher().search(query, 1, count=True).count:
             said = re.compile(r"\bby\s+" + r"\s+".join(map(re.escape, words[:n])))
             text = said.sub(" ", parsed.text, count=1)
-            authors, inferred = [*parsed.authors, name], parsed.inferred | {"authors"}
-            return dataclasses.replace(parsed, text=text, authors=authors, inferred=inferred, by=None)
+            authors, inferred = [*parsed.inferred_authors, name], parsed.inferred | {"authors"}
+            return dataclasses.replace(parsed, text=text, inferred_authors=authors, inferred=inferred, by=None)
     return parsed
 
 

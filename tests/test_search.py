@@ -346,3 +346,30 @@ def test_author_name_forms(tmp_path, written):
         assert lib.author("Salton, G.")["candidates"] == ["G. Salton", "George Salton", "Gerard Salton"]
     finally:
         lib.close()
+
+
+def test_relaxing_drops_only_what_was_inferred_and_one_kind_at_a_time(tmp_path):
+    """From review: the inferred step dropped explicit author operators too, dropped every inferred constraint
+    together though one was satisfiable, and an explicit `year:` after `since ...` was taken as inferred."""
+    records = [
+        arxiv_record(id="2001.00001", title="Graph networks for molecules", authors="Jinwen Ma", authors_parsed=None,
+                     versions=[{"version": "v1", "created": "Mon, 6 Jan 2020 10:00:00 GMT"}]),
+        arxiv_record(id="2301.00003", title="Graph networks at scale", authors="Carl Foo", authors_parsed=None,
+                     versions=[{"version": "v1", "created": "Mon, 2 Jan 2023 10:00:00 GMT"}]),
+        arxiv_record(id="2201.00002", title="Graph networks and proteins", authors="Alice Jones", authors_parsed=None,
+                     versions=[{"version": "v1", "created": "Mon, 3 Jan 2022 10:00:00 GMT"}]),
+    ]
+    lib = Library(tmp_path / "p.db", sample_if_new=False)
+    try:
+        lib.load([write_jsonl(tmp_path / "a.jsonl", records)])
+        ids = lambda r: {h.paper["id"] for h in r.hits}  # noqa: E731
+        r = lib.search("graph networks by Jinwen Ma in 2023")
+        assert ids(r) == {"2001.00001"} and r.relaxed == ["2023"]  # his paper, only the year let go
+        r = lib.search("graph networks -author:Foo by Jinwen Ma in 2021")
+        assert "2301.00003" not in ids(r)  # the operator stays
+        r = lib.search("graph networks author:Ma papers by Alice Jones")
+        assert ids(r) == {"2001.00001"} and r.relaxed == ["by Alice Jones"]
+        r = lib.search("proteins year:2020 since 2019")
+        assert r.parsed.inferred == set() and r.relaxed == ["2020"]  # explicit: kept until the last step
+    finally:
+        lib.close()
