@@ -141,11 +141,15 @@ class Library:
             store.checkpoint(writer)
             return summary
         finally:
-            if update is not None:
-                update.close()
-            if writer is not None:
-                writer.close()
-            self._load_lock.release()
+            try:
+                if update is not None:
+                    update.close()
+            finally:
+                try:
+                    if writer is not None:
+                        writer.close()
+                finally:
+                    self._load_lock.release()  # (whatever failed above: the next load must be possible)
 
     def reload(self, folder: str | Path | None, *, attached: Sequence[tuple[str, bytes]] = ()) -> store.LoadSummary:
         """What an admin's reload does. With a data folder: the library becomes exactly that folder's listings and
@@ -272,8 +276,16 @@ class Library:
             if not self._damaged(e):
                 raise
         self._reset_index(seen)
-        with self.reading() as (db, snapshot):
-            return call(db, snapshot)
+        try:
+            with self.reading() as (db, snapshot):
+                return call(db, snapshot)
+        except BaseException as e:
+            if not index_fault(e):
+                raise
+            raise PapersBotError(
+                f"the index at {self.index.path} is damaged and rebuilding it did not help ({type(e).__name__}: {e}); "
+                "check the disk, then delete the folder: it is rebuilt from the database"
+            ) from None
 
     def _damaged(self, e: BaseException) -> bool:
         """Whether `e` says the index's files are damaged (then logged as such)."""
@@ -291,11 +303,12 @@ class Library:
             if not self._take_load_lock():
                 raise StoreBusy("the index is damaged and a load is running; try again when it has finished")
             try:
-                with self._snapshots_lock:
-                    self._snapshots.clear()
-                self.index.reset()
-                self.check_index()
-                self._index_resets += 1
+                with self._request():  # (close waits for the rebuild, whose connection it would close)
+                    with self._snapshots_lock:  # (no request keeps a snapshot of the damaged index)
+                        self._snapshots.clear()
+                        self.index.reset()
+                    self.check_index()
+                    self._index_resets += 1
             finally:
                 self._load_lock.release()
 

@@ -96,7 +96,10 @@ class LoadSummary:
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the papers database, in WAL mode with a busy timeout."""
-    db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=30, check_same_thread=False))
+    try:
+        db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=30, check_same_thread=False))
+    except sqlite3.Error as e:  # (a folder, or a folder that does not exist)
+        raise PapersBotError(f"{path}: cannot open the database ({e}); name a file in a folder that exists") from e
     try:
         if db.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             db.conn.execute("PRAGMA journal_mode=wal")

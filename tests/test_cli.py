@@ -221,3 +221,10 @@ def test_a_reader_that_goes_away_does_not_turn_a_done_load_into_a_failure(tmp_pa
     assert done.stdout.strip() == "0", done.stderr
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
     assert json.loads(CliRunner().invoke(cli, ["--db", str(tmp_path / "p.db"), "stats", "--json"]).output)["papers"] == 3
+
+
+@pytest.mark.parametrize("where", ["folder", "missing"])
+def test_a_database_path_that_cannot_be_a_file_is_a_clear_error(tmp_path, where):
+    db = str(tmp_path) if where == "folder" else str(tmp_path / "no" / "such" / "p.db")
+    result = CliRunner().invoke(cli, ["--db", db, "search", "x"])
+    assert result.exit_code == 1 and "cannot open the database" in result.output

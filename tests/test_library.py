@@ -353,3 +353,49 @@ def test_a_damaged_index_is_rebuilt_from_the_store_and_answers(tmp_path, suffix)
         assert lib.author("Jinwen Ma")["total"] == 30
     finally:
         lib.close()
+
+
+def test_a_load_that_fails_while_closing_its_index_update_releases_the_load_lock(library, tmp_path, monkeypatch):
+    """From review: a failure in IndexUpdate.close (a merge on a full disk) left the load lock held, and every later
+    load and repair was refused until a restart."""
+    close = IndexUpdate.close
+    fail = {"once": True}
+
+    def failing_close(self: IndexUpdate) -> None:
+        close(self)
+        if fail.pop("once", False):
+            raise OSError("simulated: no space left on device")
+
+    monkeypatch.setattr(IndexUpdate, "close", failing_close)
+    with pytest.raises(OSError, match="simulated"):
+        library.load([corpus(tmp_path, "one", "quokka", 2)])
+    library.load([corpus(tmp_path, "two", "wombat", 2)])  # not "a reload is already running"
+    assert ids_for(library, "wombat")
+
+
+def test_closing_waits_for_a_damaged_index_being_rebuilt(tmp_path, monkeypatch):
+    """From review: close() closed the rebuild's connection under it (nothing counted the rebuild as reading)."""
+    lib = Library(tmp_path / "p.db")
+    started, errors = threading.Event(), []
+    check = Library.check_index
+
+    def slow_check(self: Library) -> bool:
+        started.set()
+        time.sleep(0.5)
+        return check(self)
+
+    monkeypatch.setattr(Library, "check_index", slow_check)
+
+    def reset() -> None:
+        try:
+            lib._reset_index(lib._index_resets)
+        except Exception as e:  # noqa: BLE001 (the test reports it)
+            errors.append(e)
+
+    worker = threading.Thread(target=reset)
+    worker.start()
+    assert started.wait(10)
+    lib.close()
+    alive_after_close = worker.is_alive()
+    worker.join(30)
+    assert not alive_after_close and errors == [] and lib._index_resets == 1
