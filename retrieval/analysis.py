@@ -89,10 +89,14 @@ def _name_tokens(word: str) -> list[str]:
     return name_analyzer().analyze(word)
 
 
+# `John Smith Jr.`, `Smith Jr., John`, `Henry Ford II`: a generational suffix is not the surname.
+_SUFFIX = re.compile(r",?\s+(?:Jr|Sr|II|III|IV)\.?(?=\s*(?:,|$))")
+
+
 def split_name(name: str) -> tuple[list[str], list[str]]:
     """A person's name as (given name parts, surname parts), analysed: `Salton, G.` and `G. Salton` -> (["g"],
     ["salton"]); `L. van der Maaten` -> (["l"], ["van", "der", "maaten"]); `C.-P. Yuan` -> (["c", "p"], ["yuan"])."""
-    last, comma, first = clean(name).partition(",")
+    last, comma, first = _SUFFIX.sub("", clean(name)).partition(",")
     if comma and first.strip():
         return [t for w in first.split() for t in _name_tokens(w)], [t for w in last.split() for t in _name_tokens(w)]
     words = last.split()
@@ -108,7 +112,7 @@ def split_name(name: str) -> tuple[list[str], list[str]]:
 @functools.lru_cache(maxsize=1 << 16)  # (loads meet the same authors again and again)
 def author_keys(name: str) -> tuple[str, ...]:
     """The terms a paper's author is found by (the index's `author_name`): the whole name, `~surname initial`,
-    `=surname initial` when the name gives only initials, and `@surname`. `Gerard Salton` and `Salton, G.`
+    `=surname initial` when the name gives only initials, else `^surname first-given-name`, and `@surname`. `Gerard Salton` and `Salton, G.`
     meet at `~salton g`; a search for the whole name also takes `=salton g` (not another Salton, G-something)."""
     given, surname = split_name(name)
     if not surname:
@@ -119,6 +123,8 @@ def author_keys(name: str) -> tuple[str, ...]:
         keys.append(f"~{last} {given[0][0]}")
         if all(len(g) == 1 for g in given):
             keys.append(f"={last} {given[0]}")
+        elif len(given[0]) > 1:
+            keys.append(f"^{last} {given[0]}")  # (the first given name: `Michael I. Jordan` for `Michael Jordan`)
     return tuple(dict.fromkeys(keys))
 
 
@@ -133,6 +139,8 @@ def author_query_keys(name: str) -> tuple[str, ...]:
         return (f"@{last}",)
     if all(len(g) == 1 for g in given):
         return (f"~{last} {given[0]}",)
+    if len(given) == 1:  # `Michael Jordan` also finds `Michael I. Jordan` (as initials find every first name)
+        return (" ".join(given + surname), f"={last} {given[0][0]}", f"^{last} {given[0]}")
     return (" ".join(given + surname), f"={last} {given[0][0]}")
 
 

@@ -26,7 +26,7 @@ from store.errors import StoreBusy
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 META_ID = "\x00meta"
 UNKNOWN_CATEGORY = "unknown"  # the category term of a paper filed under none (`cat:unknown`)
 

@@ -373,3 +373,20 @@ def test_relaxing_drops_only_what_was_inferred_and_one_kind_at_a_time(tmp_path):
         assert r.parsed.inferred == set() and r.relaxed == ["2020"]  # explicit: kept until the last step
     finally:
         lib.close()
+
+
+def test_suffixes_and_middle_names_meet(tmp_path):
+    records = [
+        arxiv_record(id="2405.00001", title="Variational inference", authors="Michael I. Jordan", authors_parsed=None),
+        arxiv_record(id="2405.00002", title="Widgets", authors="John Smith Jr. and Ann Lee", authors_parsed=None),
+        arxiv_record(id="2405.00003", title="Other Jordans", authors="Nora Jordan", authors_parsed=None),
+    ]
+    lib = Library(tmp_path / "p.db", sample_if_new=False)
+    try:
+        lib.load([write_jsonl(tmp_path / "a.jsonl", records)])
+        for name, paper in [("Michael Jordan", "2405.00001"), ("Jordan, Michael", "2405.00001"), ("M. Jordan", "2405.00001"),
+                            ("Michael I. Jordan", "2405.00001"), ("John Smith", "2405.00002"),
+                            ("Smith Jr., John", "2405.00002"), ("J. Smith", "2405.00002")]:
+            assert {h.paper["id"] for h in lib.search(f'author:"{name}"').hits} == {paper}, name
+    finally:
+        lib.close()
