@@ -47,6 +47,15 @@ def state(db_path: Path) -> tuple[set[str], set[str]]:
     return stored, set(indexed) - {META_ID}
 
 
+def store_commit_only(db_path: Path, listing: Path) -> None:
+    """What a `load --replace` killed between its two commits leaves: the store has the listing, the index not."""
+    db = store.open_db(db_path)
+    try:
+        store.load_listings(db, [read_listing(listing)], replace=True)
+    finally:
+        db.close()
+
+
 def load(db_path: Path, path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [EXE, "--db", str(db_path), "load", "--replace", str(path)], capture_output=True, text=True, timeout=120
@@ -166,9 +175,7 @@ def test_a_reload_after_another_process_died_between_its_commits_leaves_store_an
     library = Library(tmp_path / "papers.db")  # the bundled sample, in step
     try:
         other, _ = corpus(tmp_path / "other.jsonl", "other", 5)
-        db = store.open_db(library.db_path)
-        store.load_listings(db, [read_listing(other)], replace=True)  # the killed load's store commit
-        db.close()
+        store_commit_only(library.db_path, other)  # the killed load's store commit
         library.load([sample_folder()], replace=True)
         stored, indexed = state(library.db_path)
         assert len(stored) == 62 and indexed == stored
@@ -271,9 +278,7 @@ def test_a_running_library_repairs_an_index_left_out_of_step(tmp_path):
     library = Library(tmp_path / "papers.db")  # the bundled sample, in step
     try:
         other, other_ids = corpus(tmp_path / "other.jsonl", "other", 5)
-        db = store.open_db(library.db_path)
-        store.load_listings(db, [read_listing(other)], replace=True)  # the dead load's store commit
-        db.close()
+        store_commit_only(library.db_path, other)  # the dead load's store commit
         library.search("seismic")  # finds the mismatch
         deadline = time.monotonic() + 60
         while library.index.store_version != store.version(library.db) and time.monotonic() < deadline:
@@ -291,9 +296,7 @@ def test_a_reload_right_after_a_repair_started_waits_for_it(tmp_path):
     try:
         for round in range(10):
             other, other_ids = corpus(tmp_path / f"other{round}.jsonl", f"other{round}", 3)
-            db = store.open_db(library.db_path)
-            store.load_listings(db, [read_listing(other)], replace=True)  # a load that died after its store commit
-            db.close()
+            store_commit_only(library.db_path, other)  # a load that died after its store commit
             library.search("paper")  # starts the repair
             library.load([sample_folder()], replace=True)
             assert state(library.db_path)[0] == state(library.db_path)[1] and len(state(library.db_path)[0]) == 62
