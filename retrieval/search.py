@@ -37,6 +37,11 @@ FEEDBACK_TERMS = 10
 FEEDBACK_WEIGHT = 0.3
 FEEDBACK_CONFIDENCE = 1.5
 FEEDBACK_MAX_SHARE = 0.1  # a word in more of the papers is never a feedback word: it says little and costs a lot
+# "related <id>" (more like this): the RELATED_TERMS words that best describe the paper, each weighted by
+# (1 + log tf) * idf; a word in more than RELATED_MAX_SHARE of the papers describes none of them. Saturating
+# tf keeps one word the abstract repeats ("concepts" eight times) from outweighing its topic ("diffusion").
+RELATED_TERMS = 25
+RELATED_MAX_SHARE = 0.5
 # Newest first among papers that answer: those scoring at least NEWEST_SHARE of the best of the NEWEST_POOL best.
 NEWEST_POOL = 100
 NEWEST_SHARE = 0.5
@@ -352,23 +357,32 @@ def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: Parse
 
 
 def related(db: sqlite_utils.Database, index: Snapshot, paper_id: str, *, k: int = 10) -> SearchResult:
-    """Papers like `paper_id`: ranked by the words that best describe it (the feedback terms of one paper)."""
+    """Papers like `paper_id`: ranked by the words that best describe it (`describing_terms`)."""
     paper = get_paper(db, paper_id)
-    searcher = index.searcher()
-    words = feedback_terms([paper], [1.0], index, set())
+    words = describing_terms(paper, index)
     result = SearchResult(query=f"related {paper_id}", terms=[w for w, _ in words])
     if not words:
         return result
     clauses = [
-        (tantivy.Occur.Should, tantivy.Query.boost_query(tantivy.Query.term_query(index.schema, f, w), weight * boost))
+        (tantivy.Occur.Should, tantivy.Query.boost_query(tantivy.Query.term_query(index.schema, "text", w), weight))
         for w, weight in words
-        for f, boost in FIELD_BOOSTS.items()
     ]
     clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_query(index.schema, "id", paper["id"])))
-    scored = _top(searcher, tantivy.Query.boolean_query(clauses), k)
+    scored = _top(index.searcher(), tantivy.Query.boolean_query(clauses), k)
     papers = {p["id"]: p for p in get_papers(db, [pid for _, pid in scored])}
     result.hits = [Hit(papers[pid], score) for score, pid in scored if pid in papers]
     return result
+
+
+def describing_terms(paper: dict[str, Any], index: Snapshot) -> list[tuple[str, float]]:
+    """The RELATED_TERMS words of `paper` that say most about it, weighted (1 + log tf) * idf."""
+    total = max(index.searcher().num_docs, 1)
+    weights = []
+    for term, tf in Counter(analyze(f"{paper['title']} {paper['abstract']}")).items():
+        df = index.doc_freq("text", term)
+        if 0 < df <= RELATED_MAX_SHARE * total:
+            weights.append((term, (1 + math.log(tf)) * math.log(1 + total / (1 + df))))
+    return sorted(weights, key=lambda tw: -tw[1])[:RELATED_TERMS]
 
 
 def _top(searcher: tantivy.Searcher, query: tantivy.Query, k: int, *, by_date: bool = False) -> list[tuple[float, str]]:

@@ -135,6 +135,9 @@ def test_related_papers(library):
     hits = library.search("related 2306.05043", k=5).hits  # TimeDiff
     assert hits and all(h.paper["id"] != "2306.05043" for h in hits)
     assert "Diffusion" in hits[0].paper["display_title"] or "diffusion" in hits[0].paper["abstract"]
+    # Concept erasure in diffusion models: its topic, not the word its abstract repeats most ("implicit").
+    erasing = library.search("related 2310.05873", k=3).hits[0].paper
+    assert "diffusion" in (erasing["title"] + erasing["abstract"]).lower()
     with pytest.raises(Exception, match="no paper has the id"):
         library.search("related 2999.99999")
     assert library.search("related to unlearning", k=3).hits[0].paper["title"].count("Unlearning")
