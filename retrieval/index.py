@@ -8,10 +8,13 @@ store before it next searches or loads.
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import logging
+import re
 import shutil
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,16 +97,30 @@ def paper_document(row: dict[str, Any]) -> tantivy.Document:
 
 def index_fault(e: BaseException) -> bool:
     """Whether `e` is tantivy finding its files damaged: a ValueError from the library, or a Rust panic (pyo3's
-    PanicException, a BaseException, which no handler for Exception catches)."""
-    return type(e).__name__ == "PanicException" or isinstance(e, ValueError)
+    PanicException, a BaseException, which no handler for Exception catches); not the disk refusing a write."""
+    return type(e).__name__ == "PanicException" or (isinstance(e, ValueError) and not disk_refused(e))
+
+
+# How tantivy's errors name the disk refusing a write: permission denied, no space left, read-only filesystem.
+_REFUSED = re.compile(r"\b(?:code: |os error )(?:13|28|30)\b")
+
+
+def disk_refused(e: BaseException) -> bool:
+    """Whether `e` is the disk refusing to write (tantivy writes a lock file even to read): not damage, so
+    nothing is to be rebuilt; the operator must restore write access or space."""
+    return isinstance(e, OSError) and e.errno in (errno.EACCES, errno.ENOSPC, errno.EROFS) or (
+        isinstance(e, ValueError) and bool(_REFUSED.search(str(e))))
 
 
 class PaperIndex:
     """An on-disk tantivy index of the papers in one store."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.schema = _schema()
+        self._mirror: tempfile.TemporaryDirectory[str] | None = None
+        if read_only:
+            self.path = self._mirror_of(self.path)
         self.path.mkdir(parents=True, exist_ok=True)
         try:
             self._index = tantivy.Index(self.schema, str(self.path), reuse=True)
@@ -113,6 +130,23 @@ class PaperIndex:
             self.reset()
             return
         self._configure()
+
+    def _mirror_of(self, folder: Path) -> Path:
+        """A folder of this process's own that shows `folder`'s index files: tantivy cannot open an index it may
+        not write (it takes a lock file even to read). Segment files are linked, not copied (they never change);
+        the small files naming them are copied. A rebuild (the index out of step with a read-only store) writes
+        here, never to `folder`; the mirror goes when the index object does."""
+        self._mirror = tempfile.TemporaryDirectory(prefix="papers-bot-index-")
+        mirror = Path(self._mirror.name)
+        for file in folder.iterdir() if folder.is_dir() else ():
+            if file.name.startswith(".tantivy-") or not file.is_file():
+                continue  # (the lock files: the mirror has its own)
+            if file.name in ("meta.json", ".managed.json"):
+                shutil.copyfile(file, mirror / file.name)
+            else:
+                (mirror / file.name).symlink_to(file.absolute())
+        log.info("%s is read-only: reading its index through %s", folder, mirror)
+        return mirror
 
     def reset(self) -> None:
         """Replace the index with an empty one (it is derived: the library then rebuilds it from the store).
@@ -129,7 +163,13 @@ class PaperIndex:
 
     def snapshot(self) -> Snapshot:
         """The index as last committed (reloaded from disk): a fixed view, whatever commits after."""
-        self._index.reload()
+        try:
+            self._index.reload()
+        except ValueError as e:
+            if not disk_refused(e):
+                raise
+            # (the folder turned read-only or full since: the index as last read is still what it was)
+            log.warning("cannot re-read the index at %s (%s); answering from it as last read", self.path, e)
         searcher = self._index.searcher()
         hits = searcher.search(tantivy.Query.term_query(self.schema, "id", META_ID), 1, count=False).hits
         meta = json.loads(searcher.doc(hits[0][1]).get_first("meta")) if hits else {}

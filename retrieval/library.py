@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
+import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -13,7 +16,7 @@ from typing import Any, Literal, overload
 import sqlite_utils
 
 from retrieval.answer import Answer, ask, best_passages
-from retrieval.index import PaperIndex, Snapshot, index_fault
+from retrieval.index import PaperIndex, Snapshot, disk_refused, index_fault
 from retrieval.analysis import author_keys, author_query_keys, clean
 from retrieval.search import SearchResult, papers_by, search
 from store import db as store
@@ -52,8 +55,14 @@ class Library:
         self._readers = 0
         self._closing = False
         self._refuse_a_lost_database()
+        # Why the database cannot be written (None: it can). A copy on a read-only disk or folder, or one whose disk
+        # is full, is searched as it is, and loads are refused.
+        self.read_only: str | None = store.write_problem(self.db_path) if self.db_path.is_file() else None
+        folder = index_path(self.db_path)
+        if not self.read_only and folder.is_dir() and not os.access(folder, os.W_OK):
+            self.read_only = f"this process cannot write its index folder {folder}"
         self.db  # creates the database and its schema
-        self.index = PaperIndex(index_path(self.db_path))
+        self.index = PaperIndex(index_path(self.db_path), read_only=bool(self.read_only))
         self._load_lock = threading.Lock()
         self._snapshots: dict[str, Snapshot] = {}  # store version -> index snapshot of it (the last two)
         self._snapshots_lock = threading.Lock()
@@ -69,7 +78,7 @@ class Library:
             if not self._damaged(e):
                 raise
             self._reset_index(self._index_resets)
-        if sample_if_new and store.generation(self.db) == 0:  # (never loaded: new, whoever created the file)
+        if sample_if_new and store.generation(self.db) == 0 and not self.read_only:  # (never loaded: new, whoever created the file)
             log.info("new database %s: loading the bundled sample papers", self.db_path)
             try:
                 self.load([sample_folder()])
@@ -94,7 +103,7 @@ class Library:
         writes through its own connection."""
         db = getattr(self._local, "db", None)
         if db is None:
-            db = self._local.db = store.open_db(self.db_path)
+            db = self._local.db = store.open_db(self.db_path, read_only=bool(self.read_only))
             with self._connections_lock:
                 self._connections.append(db)
         return db
@@ -127,6 +136,11 @@ class Library:
 
         One load at a time: in this process a second one is refused at once; across processes the index
         writer lock refuses it (StoreBusy), so the store is never written by two loads together."""
+        if self.read_only:
+            raise PapersBotError(
+                f"{self.db_path} is read-only ({self.read_only}): its papers can be searched, but loading needs "
+                "write access or space; nothing was changed"
+            )
         if not self._take_load_lock():
             raise StoreBusy("a reload is already running; try again when it has finished")
         update = writer = None
@@ -140,6 +154,8 @@ class Library:
             summary = store.load_listings(writer, listings, replace=replace, sink=update, on_batch=on_batch)
             store.checkpoint(writer)
             return summary
+        except (sqlite3.OperationalError, OSError, ValueError) as e:
+            raise self._write_failure(e) from e
         finally:
             try:
                 if update is not None:
@@ -150,6 +166,21 @@ class Library:
                         writer.close()
                 finally:
                     self._load_lock.release()  # (whatever failed above: the next load must be possible)
+
+    def _write_failure(self, e: Exception) -> Exception:
+        """A load that could not write (the disk full, the index folder made read-only) as a clear error: the
+        store's transaction was rolled back, so the library holds what it held; the index, if it committed
+        first, is repaired from the store (now, if the process goes on; at the next start otherwise)."""
+        text = str(e)
+        if "disk is full" in text or "No space left" in text or getattr(e, "errno", None) == errno.ENOSPC:
+            why = f"the disk holding {self.db_path} is full"
+        elif isinstance(e, sqlite3.OperationalError) or disk_refused(e):
+            why = f"{self.db_path} or its index {self.index.path} could not be written"
+        else:
+            return e  # (not a write failure: a bug, shown as one)
+        self._repair_soon()
+        return PapersBotError(f"{why} ({text}); the load was undone and the library still holds what it held "
+                              "before. Free some space or restore write access, then load again")
 
     def reload(self, folder: str | Path | None, *, attached: Sequence[tuple[str, bytes]] = ()) -> store.LoadSummary:
         """What an admin's reload does. With a data folder: the library becomes exactly that folder's listings and
@@ -273,6 +304,11 @@ class Library:
             with self.reading() as (db, snapshot):
                 return call(db, snapshot)
         except BaseException as e:
+            if disk_refused(e):
+                raise PapersBotError(
+                    f"cannot read the index at {self.index.path}: its disk refuses writes ({e}), and tantivy writes "
+                    "a lock file even to read. Restore write access or free some space; nothing was lost"
+                ) from e
             if not self._damaged(e):
                 raise
         self._reset_index(seen)

@@ -8,6 +8,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
+import os
+import shutil
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -21,6 +24,8 @@ import sqlite_utils
 from store.errors import PaperNotFound, PapersBotError, ParseError, StoreBusy
 from store.paper import Paper, Source, code_link, merge, normalise_arxiv_id, normalise_title
 from store.parse import Listing
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2  # 2: papers.raw
 BATCH = 1000
@@ -94,17 +99,39 @@ class LoadSummary:
         return bool(self.added or self.updated or self.removed)
 
 
-def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) the papers database, in WAL mode with a busy timeout."""
+FULL_DISK_BYTES = 64 * 1024  # less free space than this, and SQLite cannot even start a write-ahead log
+
+
+def write_problem(path: str | Path) -> str | None:
+    """Why this process cannot write the database at `path` (None: it can): the file or its folder (where SQLite
+    keeps its `-wal` and `-shm` files) not writable, or a read-only filesystem, or a full disk."""
+    path = Path(path)
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return "this process cannot write it or its folder"
+    if path.parent.is_dir() and shutil.disk_usage(path.parent).free < FULL_DISK_BYTES:
+        return "its disk is full"
+    return None
+
+
+def open_db(path: str | Path, *, read_only: bool = False) -> sqlite_utils.Database:
+    """Open (creating if needed) the papers database, in WAL mode with a busy timeout; `read_only` for a copy on
+    a read-only disk or folder, or a full one (`_open_read_only`)."""
+    if not read_only and not Path(path).exists() and Path(path).parent.is_dir() and (why := write_problem(path)):
+        raise PapersBotError(f"{path}: no such database, and none can be created there: {why}")
     try:
-        db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=30, check_same_thread=False))
+        if read_only:
+            conn = _open_read_only(Path(path))
+        else:
+            conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        db = sqlite_utils.Database(conn)
     except sqlite3.Error as e:  # (a folder, or a folder that does not exist)
         raise PapersBotError(f"{path}: cannot open the database ({e}); name a file in a folder that exists") from e
     try:
-        if db.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.conn.execute("PRAGMA journal_mode=wal")
-        db.conn.execute("PRAGMA synchronous=normal")
-        ensure_schema(db)
+        if not read_only:
+            if db.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.conn.execute("PRAGMA journal_mode=wal")
+            db.conn.execute("PRAGMA synchronous=normal")
+        ensure_schema(db, read_only=read_only)
     except sqlite3.DatabaseError as e:
         db.close()
         if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
@@ -113,7 +140,28 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
             f"{path}: not a papers-bot database, or damaged ({e}); nothing was changed. Restore it from a "
             "backup, or name another file with --db"
         ) from e
+    except BaseException:
+        db.close()
+        raise
     return db
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """`path` opened for reading only. With its `-wal` and `-shm` files there (or none needed), SQLite reads it
+    as usual; without them it can only read the file as immutable, and what a `-wal` file holds is not read
+    (every load checkpoints it into the file, so it holds a load only when readers held the checkpoint off)."""
+    uri = path.absolute().as_uri()
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False)
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+    wal = Path(f"{path}-wal")
+    if wal.is_file() and wal.stat().st_size:
+        log.warning("%s cannot be read with its write-ahead log %s here (its -shm file cannot be created): what the "
+                    "log holds is not read", path, wal)
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, check_same_thread=False)
 
 
 def checkpoint(db: sqlite_utils.Database) -> None:
@@ -140,7 +188,12 @@ def writing(db: sqlite_utils.Database) -> Iterator[None]:
         raise
 
 
-def ensure_schema(db: sqlite_utils.Database) -> None:
+def ensure_schema(db: sqlite_utils.Database, *, read_only: bool = False) -> None:
+    if read_only and _meta(db, "schema_version") != str(SCHEMA_VERSION):
+        raise PapersBotError(
+            f"{db.conn.execute('PRAGMA database_list').fetchone()[2]}: read-only, and not a papers-bot database of "
+            f"schema {SCHEMA_VERSION} (it would need writing to become one); open it where it can be written once"
+        )
     if "meta" not in db.table_names():
         with writing(db):
             if "meta" not in db.table_names():  # another process may have created it meanwhile
