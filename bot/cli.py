@@ -7,6 +7,7 @@ import dataclasses
 import json
 import logging
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -111,6 +112,14 @@ def cli(ctx: click.Context, db_path: str | None, verbose: bool) -> None:
     ctx.call_on_close(lambda: context._library and context._library.close())
 
 
+def _progressbar(columns: int) -> Any:
+    """A load's progress bar that fits `columns`: label, bar, percentage and time left take 28 columns besides the
+    bar; a narrower terminal gets the bar and the percentage alone."""
+    if columns >= 40:
+        return click.progressbar(length=100, label="Loading", width=min(36, columns - 29), file=sys.stderr)
+    return click.progressbar(length=100, width=max(columns - 11, 1), show_eta=False, file=sys.stderr)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--replace", is_flag=True, help="Make the database exactly these files' papers (others are removed).")
@@ -121,7 +130,7 @@ def load(obj: LibraryContext, paths: tuple[Path, ...], replace: bool) -> None:
     try:
         library = obj.library
         if sys.stderr.isatty():
-            with click.progressbar(length=100, label="Loading", file=sys.stderr) as bar:
+            with _progressbar(shutil.get_terminal_size().columns) as bar:
                 done = {}
 
                 def progress(listing: Any, _count: int) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -228,3 +229,31 @@ def test_a_database_path_that_cannot_be_a_file_is_a_clear_error(tmp_path, where)
     db = str(tmp_path) if where == "folder" else str(tmp_path / "no" / "such" / "p.db")
     result = CliRunner().invoke(cli, ["--db", db, "search", "x"])
     assert result.exit_code == 1 and "cannot open the database" in result.output
+
+
+@pytest.mark.parametrize("columns", [20, 50, 120])
+def test_the_progress_bar_fits_the_terminal(tmp_path, columns):
+    """Issue 12 item 24: the bar was drawn about 62 columns wide on a 20-column terminal."""
+    import pty
+
+    exe = shutil.which("papers-bot") or os.path.join(os.path.dirname(sys.executable), "papers-bot")
+    listing = write_jsonl(tmp_path / "a.jsonl", [arxiv_record(id=f"2404.{i:05d}") for i in range(3000)])
+    env = {k: v for k, v in os.environ.items() if k != "PAPERS_BOT_DB"} | {"COLUMNS": str(columns)}
+    leader, follower = pty.openpty()
+    done = subprocess.run([exe, "--db", str(tmp_path / "p.db"), "load", str(listing)], stdin=follower,
+                          stdout=subprocess.PIPE, stderr=follower, env=env, timeout=120)
+    os.close(follower)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # (the terminal closed: all read)
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(leader)
+    assert done.returncode == 0 and b"100%" in drawn
+    visible = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", drawn.decode())  # (escape codes take no columns)
+    lines = [line for line in visible.replace("\r", "\n").split("\n") if "%" in line]
+    assert lines and max(len(line.rstrip()) for line in lines) <= columns, lines

@@ -373,6 +373,27 @@ def test_a_load_that_fails_while_closing_its_index_update_releases_the_load_lock
     assert ids_for(library, "wombat")
 
 
+def test_an_interrupt_just_after_the_writer_lock_is_released_is_an_interrupt(library, tmp_path, monkeypatch):
+    """Issue 12 item 16: SIGINT as the load released the index writer lock ended in `RuntimeError: IndexWriter
+    was consumed` (the writer used again after `wait_merging_threads` consumed it) instead of "Aborted!"."""
+    close = IndexUpdate.close
+    updates: list[IndexUpdate] = []
+
+    def interrupted_close(self: IndexUpdate) -> None:
+        close(self)  # the lock is released here; Python sees the pending SIGINT right after
+        updates.append(self)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(IndexUpdate, "close", interrupted_close)
+    with pytest.raises(KeyboardInterrupt):
+        library.load([corpus(tmp_path, "one", "quokka", 2)])
+    monkeypatch.setattr(IndexUpdate, "close", close)
+    updates[0].close()  # (a second close, as an outer handler may do, is a no-op)
+    assert ids_for(library, "quokka")  # both commits had happened: the load stands
+    library.load([corpus(tmp_path, "two", "wombat", 2)])
+    assert ids_for(library, "wombat")
+
+
 def test_closing_waits_for_a_damaged_index_being_rebuilt(tmp_path, monkeypatch):
     """From review: close() closed the rebuild's connection under it (nothing counted the rebuild as reading)."""
     lib = Library(tmp_path / "p.db")
