@@ -49,7 +49,11 @@ MAX_NAME = 200  # characters between commas: a longer stretch is not one author'
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_WARNINGS = 1000  # per file; more are counted, not kept
-DETECT_BYTES = 1 << 16  # how much of a large file is looked at before it is read whole
+DETECT_BYTES = 1 << 16  # a larger file holding a NUL byte in its first this many is binary, refused unread
+# How far into a text file its format must show. Each format does within its first entry (a feed's first line is a
+# header, a profile's figures come before its first paper, an arXiv abstract is at most a few KB before its
+# `arXiv:` and `Created:` lines), so a larger file in none is refused after reading this much, not read whole.
+FORMAT_BYTES = 1 << 20
 _NO_FORMAT = (
     "not a known listing format (expected a paper feed, arXiv abstracts, an author profile or arXiv metadata "
     "JSON lines; see README 'Data formats')"
@@ -119,9 +123,14 @@ def _read(head: bytes, size: int, open_binary: Callable[[], IO[bytes]], name: st
         return listing
     if size > DETECT_BYTES:  # (a listing is text: a large file that starts as binary is refused unread)
         with open_binary() as f:
-            start = f.read(DETECT_BYTES)
-        if b"\x00" in start:
+            start = f.read(FORMAT_BYTES)
+        if b"\x00" in start[:DETECT_BYTES]:
             raise UnknownFormatError(_NO_FORMAT + "; it holds binary data", file=name)
+        whole_lines = start[: start.rfind(b"\n") + 1]  # (a line longer than the rest is read on: it may be an entry)
+        if size > FORMAT_BYTES and len(whole_lines) >= FORMAT_BYTES // 2 and detect_format(
+            whole_lines.decode("utf-8", "replace").splitlines()
+        ) is None:
+            raise UnknownFormatError(_NO_FORMAT + f" (none shows in its first {FORMAT_BYTES >> 20} MB)", file=name)
     try:
         with open_binary() as f:
             raw = f.read()

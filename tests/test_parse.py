@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from store.errors import ParseError, UnknownFormatError
-from store.parse import listing_files, parse_text, read_listing, split_title_authors
+from store.parse import FORMAT_BYTES, listing_files, parse_text, read_listing, split_title_authors
 from tests.conftest import ABSTRACTS, FEED, PROFILE, arxiv_record, write_jsonl
 
 
@@ -393,6 +393,27 @@ def test_a_huge_file_in_no_format_is_refused_without_reading_it_whole(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < 5 * 1024 * 1024  # (read whole, it took over 400 MB)
+
+
+def test_a_huge_text_file_in_no_format_is_refused_after_its_first_megabyte(tmp_path):
+    import tracemalloc
+
+    from store.errors import UnknownFormatError
+
+    prose = tmp_path / "prose.txt"
+    prose.write_text("Words, words, words; no listing in any of them.\n" * 500_000)  # 24 MB of text
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnknownFormatError, match="none shows in its first 1 MB"):
+            read_listing(prose)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * 1024 * 1024  # (read whole before: the file and its lines, over 60 MB)
+    big_feed = tmp_path / "feed.txt"  # a real listing over the limit still loads
+    entry = FEED.read_text().strip() + "\n\n"
+    big_feed.write_text(entry * (2 * FORMAT_BYTES // len(entry) + 1))
+    assert len(list(read_listing(big_feed).papers)) > 0
 
 
 def test_names_that_are_not_text_and_links_that_loop_are_clear_errors(tmp_path):
