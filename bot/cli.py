@@ -23,9 +23,9 @@ from store.errors import PapersBotError
 log = logging.getLogger("papers_bot")
 
 
-def hit_json(paper: dict[str, Any], score: float) -> dict[str, Any]:
+def hit_json(paper: dict[str, Any], score: float | None) -> dict[str, Any]:
     keys = ("id", "title", "display_title", "authors", "year", "date", "category", "url", "code_url")
-    return {**{k: paper[k] for k in keys}, "score": round(score, 4)}
+    return {**{k: paper[k] for k in keys}, **({"score": round(score, 4)} if score is not None else {})}
 
 
 def _lines(answer_line: Any, *, key: str = "query") -> None:
@@ -204,9 +204,15 @@ def ask(obj: LibraryContext, question: str, k: int | None, as_json: bool) -> Non
     if not as_json:
         click.echo(fmt.format_answer(answer))
         return
+    fact = answer.fact
     record = {
         "question": answer.question,
         "found": answer.found,
+        "fact": None if fact is None else {
+            "kind": fact.kind, "statement": fact.statement, "established": fact.established, "total": fact.total,
+            "papers": [hit_json(p, None) for p in fact.papers],
+        },
+        "notes": answer.notes,
         "passages": [
             {**hit_json(p.paper, p.score), "passage": p.text, "coverage": round(p.coverage, 3)} for p in answer.passages
         ],

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from bot import replies
 from bot.config import Config
+from retrieval.answer import Context
 from retrieval.library import Library
 from store.errors import PapersBotError
 
@@ -21,6 +22,7 @@ class Console:
         self.config = config
         self.pages: list[replies.Reply] = []
         self.page = 0
+        self.context = Context()  # the chat is one conversation: "who wrote it?" follows the last answer
         p = config.prefix
         self.commands: dict[str, Callable[[str], list[str]]] = {
             f"{p}papers": self._search,
@@ -47,7 +49,8 @@ class Console:
                 return self.commands[name](arg.strip())
             if name.startswith(self.config.prefix):
                 return [f"No command `{name}`. Try `{self.config.prefix}help`."]
-            return replies.answer_messages(self.library, line)
+            answer, self.context = replies.answer_replies(self.library, line, context=self.context)
+            return [reply.text() for reply in answer]
         except PapersBotError as e:
             return [str(e)]
 

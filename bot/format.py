@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from retrieval.analysis import term_spans
-from retrieval.answer import Answer
+from retrieval.answer import Answer, split_sentences
+from retrieval.facts import Fact
+from retrieval.names import venue_of
 from retrieval.search import SearchResult
 
 # What Discord's markdown parses. Escaped wherever they stand: emphasis, code, spoilers, links, timestamps and
@@ -159,7 +161,38 @@ def format_hits(result: SearchResult, style: Style = PLAIN, *, start: int = 1) -
     return "\n".join(lines)
 
 
+def format_fact(fact: Fact, style: Style) -> str:
+    """The fact in one line, then the papers that show it: listed, or side by side when compared."""
+    lines = [style.bold(style.text(fact.statement)) if fact.established else style.text(fact.statement)]
+    for paper in fact.papers:
+        lines.append(("\n" if fact.side_by_side else "") + f"- {title_link(paper, style, indent='  ')}")
+        if not fact.side_by_side:
+            lines.append(f"  {paper_line(paper, style)}")
+            if fact.kind == "links":
+                lines.append("  " + (" · ".join(paper_links(paper, style)) or "no links"))
+            continue
+        code = style.link("code", paper["code_url"]) if paper["code_url"] else "code released" if paper["has_code"] else "no code listed"
+        venue = venue_of(paper)
+        lines.append(f"  {authors_line(paper, style, limit=6)} · {paper['year'] or 'year unknown'} · "
+                     f"{style.text(venue) if venue else 'no venue listed'} · {code} · {style.code(paper['id'])}")
+        first = split_sentences(paper["abstract"] or "")[:1]
+        if first:
+            lines.append(f"  > {style.text(first[0] if len(first[0]) <= 300 else first[0][:299] + '…')}")
+    if fact.total is not None and fact.total > len(fact.papers):
+        lines.append(f"… and {fact.total - len(fact.papers):,} more.")
+    return "\n".join(lines)
+
+
 def format_answer(answer: Answer, style: Style = PLAIN) -> str:
+    fact = [format_fact(answer.fact, style)] if answer.fact else []
+    if answer.fact and answer.fact.established:
+        return fact[0]
+    notes = [style.text(n) for n in answer.notes]
+    rest = _format_passages(answer, style)
+    return "\n\n".join([*fact, *notes, rest]) if fact or notes else rest
+
+
+def _format_passages(answer: Answer, style: Style) -> str:
     if not answer.found:
         if not answer.nearest:
             return "No paper in the library matches that question. Try other words, or `search` for a topic."

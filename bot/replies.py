@@ -13,6 +13,7 @@ from bot.format import (
     DISCORD,
     Style,
     format_answer,
+    format_fact,
     format_author,
     format_load,
     format_stats,
@@ -26,7 +27,7 @@ from bot.format import (
     safe_url,
     search_notes,
 )
-from retrieval.answer import best_passages
+from retrieval.answer import Context, best_passages
 from retrieval.library import Library
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -159,10 +160,25 @@ def search_pages(library: Library, query: str, *, style: Style = DISCORD) -> lis
     ]
 
 
-def answer_messages(library: Library, question: str, *, context: str = "", style: Style = DISCORD) -> list[str]:
-    """A chat-style answer to a question (with the earlier question of a thread as context), in messages."""
-    answer = library.ask(f"{question} {context}".strip())
-    return pagify(format_answer(answer, style))
+FACT_TITLES = {
+    "count": "Counted in the library", "profile": "From the author's profile", "author-papers": "An author's papers",
+    "authors": "Who wrote it", "date": "When it was published", "id": "Its arXiv id", "links": "Where to read it",
+    "code": "Its code", "venue": "Where it appeared", "venue-papers": "Papers at a venue", "compare": "Side by side",
+}
+
+
+def answer_replies(library: Library, question: str, *, context: Context | None = None,
+                   style: Style = DISCORD) -> tuple[list[Reply], Context]:
+    """A chat-style answer to a question, and the conversation's context after it (a thread's follow-ups refer
+    to its papers: "who wrote it?"). A fact is one card: the fact first, then the papers that show it, linked;
+    passages are messages of text."""
+    context = context or Context()
+    answer = library.ask(question, context=context)
+    if answer.fact is not None and answer.fact.established:
+        card = Card(title=FACT_TITLES.get(answer.fact.kind, "From the library"),
+                    description=format_fact(answer.fact, style))
+        return [Reply(cards=fit([card]))], context.after(answer)
+    return [Reply(text) for text in pagify(format_answer(answer, style))], context.after(answer)
 
 
 def paper_reply(library: Library, paper_id: str, *, style: Style = DISCORD) -> Reply:

@@ -1,4 +1,5 @@
-"""Question -> chat-style answer: the passages of the top papers that best answer it.
+"""Question -> chat-style answer: a fact from the store when the question asks for one (`retrieval.facts`), else
+the passages of the top papers that best answer it.
 
 Papers come from the BM25 index; within them, rank-bm25 ranks the abstracts' sentences against the question
 (same analyser) to pick each paper's passage.
@@ -13,9 +14,12 @@ from typing import Any
 import sqlite_utils
 from rank_bm25 import BM25Okapi
 
-from retrieval.analysis import analyze
+from retrieval.analysis import analyze, question_terms
+from retrieval.facts import Fact, fact
 from retrieval.index import Snapshot
+from retrieval.query import parse_query
 from retrieval.search import Hit, search
+from store.db import get_papers
 
 # A paper answers a question well when its title and abstract hold at least this share of the question's
 # terms; below it we say so instead of presenting a weak match as an answer.
@@ -43,10 +47,35 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)  # good matches, best first
     nearest: list[Hit] = field(default_factory=list)  # when nothing matches well: the closest papers
     relaxed: list[str] = field(default_factory=list)  # what the question asked for that no paper met (dropped)
+    fact: Fact | None = None  # what the store says, for a question about the library's facts
+    topic: str = ""  # what the passages answer (with a conversation's topic, for a follow-up without its own)
+    notes: list[str] = field(default_factory=list)  # what else the answer should say (`with code` unmet)
 
     @property
     def found(self) -> bool:
-        return bool(self.passages)
+        return bool(self.passages) or bool(self.fact and self.fact.established)
+
+    def papers(self) -> list[dict[str, Any]]:
+        """The papers this answer is about: what a follow-up's "it" refers to."""
+        if self.fact and self.fact.papers:
+            return self.fact.papers
+        return [p.paper for p in self.passages] or [h.paper for h in self.nearest]
+
+
+MAX_CONTEXT = 500  # characters of a thread's earlier questions carried into a follow-up
+
+
+@dataclass
+class Context:
+    """What a conversation (a thread, a chat) is about so far: its topic (the last question that had one, with
+    the follow-ups that refined it), and the papers of its last answer."""
+
+    question: str = ""
+    papers: list[str] = field(default_factory=list)  # ids
+
+    def after(self, answer: Answer) -> Context:
+        """The context once `answer` is given: its topic (a fact about "it" keeps the one before), its papers."""
+        return Context((answer.topic or self.question)[:MAX_CONTEXT], [p["id"] for p in answer.papers()[:5]])
 
 
 def split_sentences(text: str) -> list[str]:
@@ -93,19 +122,50 @@ def coverage(paper: dict[str, Any], terms: list[str]) -> float:
     return sum(t in present for t in set(terms)) / len(set(terms))
 
 
-def ask(db: sqlite_utils.Database, index: Snapshot, question: str, *, k: int = 3) -> Answer:
-    """Answer a plain-language question with passages from the papers that match it well."""
+def ask(db: sqlite_utils.Database, index: Snapshot, question: str, *, k: int = 3,
+        context: Context | None = None) -> Answer:
+    """Answer a plain-language question: the fact it asks for (exact, from the store), else passages from the
+    papers that match it well. In a conversation (`context`), "it" and "this paper" are the last answer's papers,
+    and a question with no topic of its own ("any from 2023?") is asked about the conversation's."""
+    earlier = get_papers(db, context.papers) if context and context.papers else []
+    found = fact(db, index, question, context_papers=earlier)
+    if found is not None and found.established:
+        return Answer(question=question, terms=[], fact=found)
+    if context and context.question and not _has_topic(index, question):
+        question = f"{question} {context.question}"
+    answer = _passages(db, index, question, k)
+    answer.fact, answer.topic = found, question
+    return answer
+
+
+def _has_topic(index: Snapshot, question: str) -> bool:
+    """Whether a question names a topic of its own (a word the papers use, not a year or a filter's words)."""
+    text = parse_query(question, question=True).text
+    return any(not t.isdigit() and index.doc_freq("text", t) for t in question_terms(text, all_if_none=False))
+
+
+def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int) -> Answer:
     result = search(db, index, question, k=max(k, 5), question=True)
     answer = Answer(question=question, terms=result.terms, relaxed=result.relaxed)
     top = result.hits[0].score if result.hits else 0.0
     covered = [(h, coverage(h.paper, result.terms)) for h in result.hits]
     good = [(h, c) for h, c in covered if c >= GOOD_COVERAGE and h.score >= RELATIVE_SCORE * top][:k]
+    if result.parsed.has_code and result.terms:
+        answer.notes += _code_note(db, index, question, [h for h, _ in good] or result.hits[:k])
     if not good:
         answer.nearest = result.hits[:k]
         return answer
     for (hit, share), text in zip(good, best_passages([h for h, _ in good], result.terms, result.idf)):
         answer.passages.append(Passage(hit.paper, text, hit.score, share))
     return answer
+
+
+def _code_note(db: sqlite_utils.Database, index: Snapshot, question: str, shown: list[Hit]) -> list[str]:
+    """When the best paper on the topic has no code, the papers with code are not the best answer: say so."""
+    best = search(db, index, question, k=1, question=True, without=("has_code",)).hits
+    if not best or best[0].paper["has_code"] or best[0].paper["id"] in {h.paper["id"] for h in shown}:
+        return []
+    return [f"The best match, {best[0].paper['display_title']}, has no code listed; the best with code:"]
 
 
 def _shorten(text: str, limit: int) -> str:

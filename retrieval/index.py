@@ -24,12 +24,13 @@ import sqlite_utils
 import tantivy
 
 from retrieval.analysis import NAMES, TEXT, author_keys, name_analyzer, text_analyzer
+from retrieval.names import paper_name_keys, venue_keys
 from store import db as store
 from store.errors import StoreBusy
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 6
+INDEX_VERSION = 7
 META_ID = "\x00meta"
 UNKNOWN_CATEGORY = "unknown"  # the category term of a paper filed under none (`cat:unknown`)
 
@@ -39,7 +40,11 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
     sb.add_text_field("kind", tokenizer_name="raw")  # "paper" on every paper: what filter-only queries start from
     sb.add_text_field("title", tokenizer_name=TEXT)
-    sb.add_text_field("text", tokenizer_name=TEXT)  # title and abstract as one field (search.FIELD_BOOSTS)
+    # Title, abstract, and the listing's comment and journal reference (`Accepted by ICML 2023`) as one field
+    # (search.FIELD_BOOSTS).
+    sb.add_text_field("text", tokenizer_name=TEXT)
+    sb.add_text_field("name_key", tokenizer_name="raw")  # what the paper is called (retrieval.names)
+    sb.add_text_field("venue", tokenizer_name="raw")  # where it appeared: `icml`, `icml@2023` (retrieval.names)
     sb.add_text_field("authors", tokenizer_name=NAMES)
     # Each name as a few whole terms (`author_keys`): author:"Wei Zhang" is one look-up, not a phrase over two
     # common words, never matches the end of one author's name and the start of the next, and meets the
@@ -75,6 +80,15 @@ def paper_document(row: dict[str, Any]) -> tantivy.Document:
     doc.add_text("title", row["title"] or "")
     doc.add_text("text", row["title"] or "")
     doc.add_text("text", row["abstract"] or "")
+    for note in (row["comment"], row["journal_ref"]):
+        if note:
+            doc.add_text("text", note)
+    links = row["links"]
+    named = {**row, "links": json.loads(links) if isinstance(links, str) else links}
+    for key in paper_name_keys(named):
+        doc.add_text("name_key", key)
+    for key in venue_keys(row):
+        doc.add_text("venue", key)
     authors = row["authors"]
     names = json.loads(authors) if isinstance(authors, str) else authors
     # The author of a profile page that lists the paper is one of its authors, though the listing's author

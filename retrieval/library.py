@@ -15,12 +15,13 @@ from typing import Any, Literal, overload
 
 import sqlite_utils
 
-from retrieval.answer import Answer, ask, best_passages
+from retrieval.answer import Answer, Context, ask, best_passages
+from retrieval.facts import find_person
 from retrieval.index import PaperIndex, Snapshot, disk_refused, index_fault
-from retrieval.analysis import author_keys, author_query_keys, clean
+from retrieval.analysis import clean
 from retrieval.search import SearchResult, papers_by, search
 from store import db as store
-from store.errors import PaperNotFound, PapersBotError, StoreBusy
+from store.errors import PapersBotError, StoreBusy
 from store.tex import tex_to_text
 from store.parse import Listing, listing_files, read_listing, read_listing_bytes, sample_folder
 
@@ -362,8 +363,8 @@ class Library:
         result = self._read(lambda db, snapshot: search(db, snapshot, question, k=k, question=True))
         return (result, best_passages(result.hits, result.terms, result.idf)) if passages else result
 
-    def ask(self, question: str, *, k: int = 3) -> Answer:
-        return self._read(lambda db, snapshot: ask(db, snapshot, question, k=k))
+    def ask(self, question: str, *, k: int = 3, context: Context | None = None) -> Answer:
+        return self._read(lambda db, snapshot: ask(db, snapshot, question, k=k, context=context))
 
     def paper(self, paper_id: str) -> dict[str, Any]:
         # (clean: an argument of undecodable bytes is still text)
@@ -374,27 +375,13 @@ class Library:
         name = tex_to_text(clean(name))  # (`M\"uller`, as arXiv writes him)
 
         def find(db: sqlite_utils.Database, snapshot: Snapshot) -> dict[str, Any]:
-            try:
-                found = store.find_author(db, name, papers=False)
-            except PaperNotFound:
-                found = self._author_by_keys(db, snapshot, name)
+            found = find_person(db, snapshot, name)
             if found["name"]:
                 ids, found["total"] = papers_by(snapshot, found["name"], limit=limit)
                 found["papers"] = store.get_papers(db, ids)
             return found
 
         return self._read(find)
-
-    def _author_by_keys(self, db: sqlite_utils.Database, snapshot: Snapshot, name: str) -> dict[str, Any]:
-        """`name` written another way than the store has it (`Salton, G.` for `Gerard Salton`)."""
-        ids, _ = papers_by(snapshot, name, limit=200)
-        wanted = set(author_query_keys(name))
-        names = sorted({a for p in store.get_papers(db, ids) for a in p["authors"] if wanted & set(author_keys(a))})
-        if not names:
-            raise PaperNotFound(f"no author called {name!r}; try part of the name, e.g. a surname")
-        if len(names) > 1:
-            return {"name": None, "candidates": names, "papers": [], "profile": None}
-        return store.find_author(db, names[0], papers=False)
 
     def stats(self) -> dict[str, Any]:
         return self._read(lambda db, _: store.stats(db))

@@ -8,6 +8,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 import sqlite_utils
@@ -253,8 +254,10 @@ def expand(index: Snapshot, query: tantivy.Query, terms: list[tuple[str, float]]
     return tantivy.Query.boolean_query(clauses)
 
 
-def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10, question: bool = False) -> SearchResult:
-    """The `k` papers that best answer `text` (query language included), best first, with their records.
+def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10, question: bool = False,
+           without: Iterable[str] = ()) -> SearchResult:
+    """The `k` papers that best answer `text` (query language included), best first, with their records; `without`
+    these constraints (`has_code`: the best papers on the topic, with code or not).
 
     Never a dead end: when the constraints leave no paper, the inferred ones (`by X`, `in 2023`, ...) are dropped,
     then the explicit ones, and `relaxed` says what was dropped. A `question` reads quotes as words and is
@@ -263,7 +266,7 @@ def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10
     text = clean(text)
     if "\\" in text:  # TeX pasted from arXiv (`M\"uller`, `\emph{x}`): read as the library stores it
         text = tex_to_text(text)
-    parsed = parse_query(text, question=question)
+    parsed = parse_query(text, question=question).without(without)
     if parsed.related is not None:
         result = related(db, index, parsed.related, k=k)
         result.query = text

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from store.errors import PaperNotFound, PapersBotError, ParseError, StoreBusy
-from store.paper import Paper, Source, code_link, merge, normalise_arxiv_id, normalise_title
+from store.paper import Paper, Source, code_link, doi_in, id_in, merge, normalise_arxiv_id, normalise_title
 from store.parse import Listing
 
 log = logging.getLogger(__name__)
@@ -633,9 +633,12 @@ def get_papers(db: sqlite_utils.Database, ids: Sequence[str]) -> list[dict[str, 
 
 
 def get_paper(db: sqlite_utils.Database, paper_id: str) -> dict[str, Any]:
-    """One paper in full, with its sources; looked up by id or arXiv id (`arXiv:2310.05873v2` works)."""
+    """One paper in full, with its sources; looked up by id, arXiv id (`arXiv:2310.05873v2`, an arXiv URL) or DOI."""
     paper_id = paper_id.strip()
-    candidates = [paper_id, normalise_arxiv_id(paper_id)]
+    candidates = [paper_id, normalise_arxiv_id(paper_id), normalise_arxiv_id(id_in(paper_id) or "")]
+    if doi := doi_in(paper_id):  # (`10.1145/...`, `https://doi.org/10.1145/...`)
+        row = db.conn.execute("SELECT id FROM papers WHERE doi = ? COLLATE NOCASE", [doi]).fetchone()
+        candidates += [row[0]] if row else []
     for candidate in filter(None, candidates):
         # A paper with an arXiv id has it as its id (Paper.id), so the primary key finds it.
         row = db.conn.execute("SELECT id FROM papers WHERE id = ?", [candidate]).fetchone()

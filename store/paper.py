@@ -150,6 +150,20 @@ def normalise_arxiv_id(text: str) -> str | None:
     return _VERSION.sub("", text)
 
 
+def id_in(text: str) -> str | None:
+    """An arXiv id in a pasted reference: `https://arxiv.org/abs/2310.05873`, `/pdf/2310.05873v2`, `arXiv:...`."""
+    match = re.search(r"(?:arxiv\.org/(?:abs|pdf|html)/|arxiv:\s*)(" + ARXIV_ID.pattern + r")", text, re.I)
+    if match:
+        return match.group(1)
+    match = re.search(r"(?<![\w.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\w.])", text)
+    return match.group(1) if match else None
+
+
+def doi_in(text: str) -> str | None:
+    match = re.search(r"\b(10\.\d{4,9}/[^\s\"<>]+)", text)
+    return match.group(1).rstrip(".,;)") if match else None
+
+
 def find_urls(text: str) -> list[str]:
     """URLs in running text, without the punctuation that ends a sentence around them."""
     urls = []

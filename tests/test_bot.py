@@ -120,6 +120,27 @@ async def test_question_in_answer_channel_gets_an_answer_and_a_thread(fake_disco
     assert "Seismic Fault SAM" in follow["content"]
 
 
+async def test_a_fact_question_gets_the_fact_in_an_embed_and_its_thread_follows_the_paper(fake_discord, library):
+    """Issue 13: the fact first, then the papers that show it; "who wrote it?" in the thread is about them, and
+    a question with its own topic is answered on that topic."""
+    async with running(fake_discord, library):
+        [answer] = await say(fake_discord, "does fastgan have code?", channel="papers")
+        [card] = answer["embeds"]
+        assert card["title"] == "Its code"
+        assert card["description"].startswith("**Yes: Towards Faster and Stabilized GAN Training")
+        assert "https://github.com/odegeasslbc/FastGAN-pytorch" in card["description"]
+        for _ in range(100):
+            if fake_discord.threads:
+                break
+            await asyncio.sleep(0.05)
+        [thread_id] = fake_discord.threads
+        [who] = await say(fake_discord, "who wrote it?", channel=thread_id)
+        [other] = await say(fake_discord, "and what about hashing?", channel=thread_id)
+    assert who["embeds"][0]["description"].startswith("**Towards Faster and Stabilized GAN Training for High-fidelity")
+    assert "is by Bingchen Liu" in who["embeds"][0]["description"]
+    assert "Hash" in other["content"].split("\n", 1)[0]
+
+
 async def test_archived_answer_thread_leaves_the_cache_and_a_follow_up_still_gets_context(fake_discord, library):
     """The bot starts a thread per question; discord.py keeps threads until Discord archives them, which is
     what bounds the bot's memory (bench/bot_load.py archives idle threads the same way)."""

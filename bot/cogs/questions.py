@@ -12,6 +12,8 @@ from discord.ext import commands
 
 from bot import replies
 from bot.client import SOMETHING_WENT_WRONG, user_message
+from bot.pages import embed
+from retrieval.answer import Context
 
 log = logging.getLogger("papers_bot.questions")
 
@@ -20,8 +22,7 @@ _ASKS = re.compile(
     r"show|list|recommend|suggest|papers? (on|about|by|for|that|with))\b",
     re.IGNORECASE,
 )
-MAX_THREADS = 1000  # threads whose question the bot remembers for follow-ups
-MAX_CONTEXT = 500  # characters of earlier questions carried into a follow-up
+MAX_THREADS = 1000  # threads whose questions and papers the bot remembers for follow-ups
 # Minutes of quiet before Discord archives an answer's thread (the least it allows). Archived threads leave
 # discord.py's cache, so a busy bot holds the last hour's threads, not a day's; a new message reopens one.
 THREAD_ARCHIVE_MINUTES = 60
@@ -39,7 +40,7 @@ class Questions(commands.Cog):
         self.cooldowns = commands.CooldownMapping.from_cooldown(
             config.cooldown_uses, config.cooldown_seconds, commands.BucketType.user
         )
-        self.threads: OrderedDict[int, str] = OrderedDict()  # thread id -> the questions asked in it so far
+        self.threads: OrderedDict[int, Context] = OrderedDict()  # thread id -> what it is about so far
 
     def _in_answer_channel(self, channel: discord.abc.Messageable) -> bool:
         wanted = self.bot.config.answer_channels  # type: ignore[attr-defined]
@@ -78,12 +79,12 @@ class Questions(commands.Cog):
         if retry:
             await message.reply(f"Slow down a little: try again in {max(1, round(retry))} s.")
             return
-        context = self.threads.get(message.channel.id, "")
+        context = self.threads.get(message.channel.id, Context())
         try:
-            texts = await asyncio.to_thread(replies.answer_messages, self.bot.library, question, context=context)  # type: ignore[attr-defined]
-            first = await message.reply(texts[0])
-            for text in texts[1:]:
-                await message.channel.send(text)
+            answer, after = await asyncio.to_thread(replies.answer_replies, self.bot.library, question, context=context)  # type: ignore[attr-defined]
+            first = await message.reply(answer[0].content or None, embeds=[embed(c) for c in answer[0].cards])
+            for reply in answer[1:]:
+                await message.channel.send(reply.content or None, embeds=[embed(c) for c in reply.cards])
         except Exception as error:  # a listener's errors would otherwise be silent for the asker
             text = user_message(error, self.bot.config.prefix)  # type: ignore[attr-defined]
             if text is None:
@@ -91,19 +92,19 @@ class Questions(commands.Cog):
                 text = SOMETHING_WENT_WRONG
             await message.reply(text)
             return
-        await self._remember(message, first, question, context)
+        await self._remember(message, first, question, after)
 
-    async def _remember(self, message: discord.Message, answer: discord.Message, question: str, context: str) -> None:
-        """Keep the question as context: in the thread it was asked in, or in a new thread on the answer."""
-        if message.channel.id in self.threads:
-            self.threads[message.channel.id] = f"{question} {context}"[:MAX_CONTEXT]
+    async def _remember(self, message: discord.Message, answer: discord.Message, question: str, after: Context) -> None:
+        """Keep what the conversation is about: in the thread it was asked in, or in a new thread on the answer."""
+        if message.channel.id in self.threads or self._answer_thread(message.channel):
+            self.threads[message.channel.id] = after
             self.threads.move_to_end(message.channel.id)
             return
         if message.guild is None or isinstance(message.channel, discord.Thread):
             return
         # A thread started on a message has the message's id: remembered before Discord creates it, so a
         # follow-up posted the moment the thread appears is already answered in context.
-        self.threads[answer.id] = question[:MAX_CONTEXT]
+        self.threads[answer.id] = after
         try:
             await answer.create_thread(name=replies.clip(question, 100), auto_archive_duration=THREAD_ARCHIVE_MINUTES)
         except discord.HTTPException as e:

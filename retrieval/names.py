@@ -1,0 +1,124 @@
+"""What a paper is called and where it appeared: the keys the index finds a paper by when a question names it
+("who wrote SANA 1.5?", "does fastgan have code?") or names a venue ("papers accepted at ICML 2023").
+
+A name key is a name with everything but letters and digits dropped, lowercased, accents folded and Greek
+letters spelt out, so the ways people write one name meet: `PIXART-α`, `PixArt-alpha` and `pixart alpha` are
+all `pixartalpha`; `SANA 1.5` and `SANA-1.5` are `sana15`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+
+MIN_KEY = 3  # a shorter name ("AI") names too much
+MAX_NAME_WORDS = 8  # a title's head ("SANA 1.5: ...") longer than this is not a name
+
+_TITLE_HEAD = re.compile(r"^(.{2,80}?)\s*(?::|\s[-–—]\s)")
+_VERSION = re.compile(r"(?:[\s-]+v?\d+(?:\.\d+)*[a-z]?)+$", re.I)  # "SANA 1.5", "Playground v3", "YOLOv8"? no: a word
+_REPO = re.compile(r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/[^/\s]+/([^/\s#?]+)", re.I)
+_PROJECT_PAGE = re.compile(r"https?://([a-z0-9-]+)\.github\.io/?(?:([a-z0-9._-]+)/?)?$", re.I)
+# A repository's name says what the paper is called, less what it is written in ("FastGAN-pytorch").
+_REPO_SUFFIX = re.compile(r"[-_.](?:pytorch|torch|tensorflow|tf|jax|keras|official|code|release|main|master|impl|github|io)$", re.I)
+
+# Venues people name: conferences and journals of the fields arXiv serves most, as their acronyms are written.
+VENUES = {
+    name.lower().replace(" ", ""): name
+    for name in """
+    NeurIPS NIPS ICML ICLR AAAI IJCAI AISTATS UAI COLT CoRL CVPR ICCV ECCV WACV BMVC ACCV 3DV ACL EMNLP NAACL
+    COLING EACL AACL CoNLL TACL SIGIR KDD WWW WSDM CIKM RecSys ICDM ECIR ICDE VLDB SIGMOD MICCAI ISBI ICASSP
+    INTERSPEECH ICRA IROS SIGGRAPH TPAMI TNNLS TKDE IJCV JMLR TMLR TOIS TASLP PNAS
+    """.split()
+}
+VENUES["neurips"], VENUES["nips"] = "NeurIPS", "NeurIPS"  # (one conference, renamed in 2018)
+_VENUE = re.compile(
+    r"(?<![A-Za-z])(" + "|".join(sorted(map(re.escape, VENUES), key=len, reverse=True))
+    + r")(?:[\s'’-]*((?:19|20)\d\d|'?\d\d)(?!\d))?",
+    re.IGNORECASE,
+)
+
+
+def name_key(text: str) -> str:
+    """`text` as a name key (see the module's docstring)."""
+    out = []
+    for char in unicodedata.normalize("NFKD", text):
+        if char.isascii():
+            if char.isalnum():
+                out.append(char.lower())
+        elif unicodedata.category(char) == "Ll" or unicodedata.category(char) == "Lu":
+            name = unicodedata.name(char, "")
+            if name.startswith("GREEK"):  # "GREEK SMALL LETTER ALPHA" -> "alpha"
+                out.append(name.rsplit(" ", 1)[-1].lower())
+            else:
+                out.append(char.lower())
+    return "".join(out)
+
+
+def paper_names(paper: dict[str, Any]) -> list[str]:
+    """The names `paper` goes by, as written: its title, the head of a title (`SANA 1.5: ...`), the name a
+    listing without a title is known by (from its abstract), and its code repository's or project page's name."""
+    shown = paper["display_title"] or ""
+    names = [paper["title"] or "", "" if shown.endswith("…") else shown]  # (not an excerpt of the abstract)
+    for title in names[:2]:
+        head = _TITLE_HEAD.match(title)
+        if head and len(head.group(1).split()) <= MAX_NAME_WORDS:
+            names.append(head.group(1))
+    names += [_VERSION.sub("", n) for n in names if _VERSION.search(n)]  # "SANA 1.5" is also "SANA"
+    urls = [paper.get("code_url") or "", *(paper.get("links") or [])]
+    for url in urls:
+        if repo := _REPO.match(url):
+            names.append(_REPO_SUFFIX.sub("", repo.group(1)))
+        elif page := _PROJECT_PAGE.match(url.rstrip("/")):
+            names.append(page.group(2) or page.group(1))
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def paper_name_keys(paper: dict[str, Any]) -> list[str]:
+    return list(dict.fromkeys(k for k in map(name_key, paper_names(paper)) if len(k) >= MIN_KEY))
+
+
+def venues_in(text: str) -> list[tuple[str, int | None]]:
+    """The venues `text` names, each with the year written beside it: `Accepted by ICCV2023` -> ICCV, 2023."""
+    found = []
+    for match in _VENUE.finditer(text):
+        name = VENUES[match.group(1).lower().replace(" ", "")]
+        year = match.group(2)
+        if year is not None:
+            digits = year.lstrip("'")
+            year_value: int | None = int(digits) if len(digits) == 4 else 2000 + int(digits)
+        else:
+            year_value = None
+        found.append((name, year_value))
+    return list(dict.fromkeys(found))
+
+
+def venue_keys(paper: dict[str, Any]) -> list[str]:
+    """Index terms for the venues a paper's comment and journal reference name: `icml`, with `icml@2023` when
+    the year is written and `icml@` when it is not (then the paper's own year stands for it)."""
+    keys: list[str] = []
+    for name, year in venues_in(" ".join(filter(None, [paper.get("comment"), paper.get("journal_ref")]))):
+        key = name.lower()
+        keys += [key, f"{key}@{year}" if year else f"{key}@"]
+    return list(dict.fromkeys(keys))
+
+
+def venue_of(paper: dict[str, Any]) -> str | None:
+    """Where a paper appeared, as its listing says: the journal reference, else a comment naming a venue."""
+    if paper.get("journal_ref"):
+        return str(paper["journal_ref"])
+    comment = paper.get("comment") or ""
+    found = venues_in(comment)
+    if not found:
+        return None
+    name, year = found[0]
+    return f"{name} {year}" if year else (f"{name} {paper['year']}" if paper.get("year") else name)
+
+
+def spans(words: list[str], longest: int = MAX_NAME_WORDS) -> Iterable[tuple[int, int]]:
+    """Every run of up to `longest` consecutive words, longest first."""
+    for size in range(min(longest, len(words)), 0, -1):
+        for start in range(len(words) - size + 1):
+            yield start, start + size
