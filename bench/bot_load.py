@@ -36,8 +36,8 @@ import signal
 import statistics
 import sys
 import tempfile
-import time
 import threading
+import time
 import traceback
 import tracemalloc
 import types

@@ -39,9 +39,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import scale  # bench/ is on sys.path when this runs as a script, and the tests put it there
 import tantivy
 
-import scale  # bench/ is on sys.path when this runs as a script, and the tests put it there
 from retrieval.analysis import analyze
 from retrieval.index import META_ID, PaperIndex
 from retrieval.library import Library, index_path, source_name

@@ -363,7 +363,7 @@ def run_case(result: Result, family: str, data: bytes, db_path: Path, out: Path,
             store_and_reopen(data, papers, db_path)
     except PapersBotError as e:  # our own error from the store: allowed, and counted
         kind = f"store {type(e).__name__}"
-    except Exception:  # noqa: BLE001  (anything else breaks the promise: keep a reproducer)
+    except Exception:
         kind = "foreign"
         _save(result, out, label, family, data, traceback.format_exc())
     result.cases[family] += 1

@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from retrieval.analysis import analyze  # noqa: E402
+from retrieval.facts import fact  # noqa: E402
 from retrieval.library import Library  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
@@ -276,6 +277,9 @@ def measure(collection: Collection) -> list[dict]:
                 evaluate(QUESTIONS, lambda q: ids(library.rank_question(q, k=100).hits), collection),
                 evaluate(SEARCHES, lambda q: ids(library.search(q, k=100).hits), collection),
             ]
+            # A channel answers a fact question from the store instead of ranking: topical questions must not be.
+            with library.reading() as (db, index):
+                results[0]["read_as_facts"] = sum(fact(db, index, q) is not None for q in collection.queries.values())
         finally:
             library.close()
     return results + [evaluate(name, rank, collection) for name, rank in baselines(collection.docs).items()]
@@ -295,6 +299,8 @@ def report(name: str, collection: Collection, results: list[dict]) -> str:
                 low, high = ratio_interval(r, base, m)
                 said.append(f"{m} {r[m] / base[m]:.3f}x (95% interval {low:.3f}-{high:.3f})")
             lines.append(f"- {r['system']} against bm25s: " + ", ".join(said))
+    lines.append(f"- questions read as fact questions (answered from the store, not ranked): "
+                 f"{results[0]['read_as_facts']} of {len(collection.queries)}")
     return "\n".join(lines)
 
 

@@ -9,7 +9,6 @@ import logging
 import os
 import shutil
 import sys
-import time
 from pathlib import Path
 from typing import Any
 

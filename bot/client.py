@@ -176,7 +176,7 @@ async def run(config: Config) -> int:
                 try:
                     await bot.start(config.token)
                     break
-                except (aiohttp.ClientConnectionError, OSError, asyncio.TimeoutError) as e:
+                except (TimeoutError, aiohttp.ClientConnectionError, OSError) as e:
                     # Discord (or the network) unreachable: one line, and again later, waiting longer each time.
                     log.error("cannot reach Discord (%s); trying again in %.0f s", e or type(e).__name__, delay)
                     with contextlib.suppress(asyncio.TimeoutError):

@@ -164,7 +164,9 @@ def _plural(n: int, word: str) -> str:
 
 # --------------------------------------------------------------------------------------------- the questions
 
-_NAME = r"(?P<name>[^?;]+?)"  # (commas too: `Salton, G.`)
+# A person's name: one to six words (commas too: `Salton, G.`), never the rest of a long question.
+_NAME = r"(?P<name>(?:[^\s?;]+\s+){0,5}?[^\s?;]+)"
+_WHAT = r"^(?:(?:what|which)(?:'s| is| are| was)?\s+)?(?:the\s+)?"
 _PAPER = r"(?P<paper>.+?)"
 _FRAME = re.compile(
     r"^(?:(?:and|so|ok(?:ay)?|also|hey|hi|well|then|now)[\s,]+)*"
@@ -483,11 +485,7 @@ def _categories_in(index: Snapshot, text: str) -> tuple[list[str], str]:
     return found, _CATEGORY.sub(take, text)
 
 
-_FRAME_WORDS = """
-are is was were there in the library have has had do does did published publish written write wrote released
-total altogether overall so far of you your hold holds contain contains collection database loaded any all
-mention mentions mentioning discuss discusses cover covers use uses using on about category categories field
-""".split()
+_FRAME_WORDS = ["are", "is", "was", "were", "there", "in", "the", "library", "have", "has", "had", "do", "does", "did", "published", "publish", "written", "write", "wrote", "released", "total", "altogether", "overall", "so", "far", "of", "you", "your", "hold", "holds", "contain", "contains", "collection", "database", "loaded", "any", "all", "mention", "mentions", "mentioning", "discuss", "discusses", "cover", "covers", "use", "uses", "using", "on", "about", "category", "categories", "field"]
 
 
 def _frame_terms() -> set[str]:
@@ -507,10 +505,7 @@ _COUNT_AUTHOR = [
 _VENUE_FRAME = re.compile(r"\b(?:which|what)\s+(?:papers?|articles?|works?)\b|\b(?:were|was|are|is|got|get|been|"
                           r"accepted|published|presented|appeared|appear|to appear)\b", re.I)
 _VENUE_WORDS = re.compile(r"\b(?:at|to|by|in|for|from)?\s*(?:the\s+)?(?:" + "|".join(
-    sorted({re.escape(v) for v in ("NeurIPS NIPS ICML ICLR AAAI IJCAI AISTATS UAI COLT CoRL CVPR ICCV ECCV WACV BMVC "
-                                   "ACCV 3DV ACL EMNLP NAACL COLING EACL AACL CoNLL TACL SIGIR KDD WWW WSDM CIKM RecSys "
-                                   "ICDM ECIR ICDE VLDB SIGMOD MICCAI ISBI ICASSP INTERSPEECH ICRA IROS SIGGRAPH TPAMI "
-                                   "TNNLS TKDE IJCV JMLR TMLR TOIS TASLP PNAS").split()}, key=len, reverse=True))
+    sorted({re.escape(v) for v in ["NeurIPS", "NIPS", "ICML", "ICLR", "AAAI", "IJCAI", "AISTATS", "UAI", "COLT", "CoRL", "CVPR", "ICCV", "ECCV", "WACV", "BMVC", "ACCV", "3DV", "ACL", "EMNLP", "NAACL", "COLING", "EACL", "AACL", "CoNLL", "TACL", "SIGIR", "KDD", "WWW", "WSDM", "CIKM", "RecSys", "ICDM", "ECIR", "ICDE", "VLDB", "SIGMOD", "MICCAI", "ISBI", "ICASSP", "INTERSPEECH", "ICRA", "IROS", "SIGGRAPH", "TPAMI", "TNNLS", "TKDE", "IJCV", "JMLR", "TMLR", "TOIS", "TASLP", "PNAS"]}, key=len, reverse=True))
     + r")(?:[\s'’-]*(?:(?:19|20)\d\d|'?\d\d)(?!\d))?\b", re.I)
 
 _PUBLISH = r"(?:published|released|out|come out|came out|submitted|posted|appear|appeared|written|announced|put out)"
@@ -520,15 +515,16 @@ _KINDS: list[tuple[re.Pattern[str], Callable[[_Ask], Fact | None]]] = [
     (re.compile(r"^(?P<asked>compare|comparing|contrast|comparison (?:of|between))\s+(?P<papers>.+)$", re.I), _compare),
     (re.compile(r"^(?P<asked>(?:what(?:'s| is| are)? (?:the )?)?differences? between)\s+(?P<papers>.+)$", re.I), _compare),
     (re.compile(r"^(?:how does\s+)?(?P<papers>.+?\s+(?:vs\.?|versus|compared? (?:to|with))\s+.+)$", re.I), _compare),
-    (re.compile(r"h[\s-]?index\s+(?:of|for)\s+" + _NAME + "$", re.I), _profile_figure("h_index", "h-index")),
+    (re.compile(_WHAT + r"h[\s-]?index\s+(?:of|for)\s+" + _NAME + "$", re.I), _profile_figure("h_index", "h-index")),
     (re.compile(r"^(?:what(?:'s| is)\s+)?" + _NAME + r"(?:'s|’s|s')?\s+h[\s-]?index", re.I), _profile_figure("h_index", "h-index")),
     (re.compile(r"^how many (?:citations|cites|times)\s+(?:does|has|did|have)\s+" + _NAME +
                 r"\s+(?:have|got|get|received|receive|been cited)", re.I), _profile_figure("citations", "citation count")),
-    (re.compile(r"citations?\s+(?:of|for)\s+" + _NAME + "$", re.I), _profile_figure("citations", "citation count")),
+    (re.compile(_WHAT + r"(?:number of )?citations?(?: count)?\s+(?:of|for)\s+" + _NAME + "$", re.I),
+     _profile_figure("citations", "citation count")),
     (re.compile(r"^(?:what(?:'s| is| are)\s+)?" + _NAME + r"(?:'s|’s|s')\s+(?:citations?|citation count)", re.I),
      _profile_figure("citations", "citation count")),
     (re.compile(r"^where (?:does|did|do) " + _NAME + r" (?:work|study|research)", re.I), _affiliation),
-    (re.compile(r"affiliations?\s+(?:of|for)\s+" + _NAME + "$", re.I), _affiliation),
+    (re.compile(_WHAT + r"affiliations?\s+(?:of|for)\s+" + _NAME + "$", re.I), _affiliation),
     (re.compile(r"^(?:what(?:'s| is)\s+)?" + _NAME + r"(?:'s|’s|s')\s+affiliations?", re.I), _affiliation),
     (re.compile(r"^how many (?:authors|researchers|people)\b", re.I), _authors_count),
     (re.compile(r"^how many\s+(?P<qualifier>[A-Za-z.]+\s+)?(?:papers|articles|works|publications|preprints)\b(?P<rest>.*)$",

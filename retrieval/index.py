@@ -122,7 +122,7 @@ _REFUSED = re.compile(r"\b(?:code: |os error )(?:13|28|30)\b")
 def disk_refused(e: BaseException) -> bool:
     """Whether `e` is the disk refusing to write (tantivy writes a lock file even to read): not damage, so
     nothing is to be rebuilt; the operator must restore write access or space."""
-    return isinstance(e, OSError) and e.errno in (errno.EACCES, errno.ENOSPC, errno.EROFS) or (
+    return (isinstance(e, OSError) and e.errno in (errno.EACCES, errno.ENOSPC, errno.EROFS)) or (
         isinstance(e, ValueError) and bool(_REFUSED.search(str(e))))
 
 

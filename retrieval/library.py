@@ -15,15 +15,15 @@ from typing import Any, Literal, overload
 
 import sqlite_utils
 
+from retrieval.analysis import clean
 from retrieval.answer import Answer, Context, ask, best_passages
 from retrieval.facts import find_person
 from retrieval.index import PaperIndex, Snapshot, disk_refused, index_fault
-from retrieval.analysis import clean
 from retrieval.search import SearchResult, papers_by, search
 from store import db as store
 from store.errors import PapersBotError, StoreBusy
-from store.tex import tex_to_text
 from store.parse import Listing, listing_files, read_listing, read_listing_bytes, sample_folder
+from store.tex import tex_to_text
 
 log = logging.getLogger(__name__)
 

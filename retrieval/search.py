@@ -7,8 +7,8 @@ import math
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from store.errors import PaperNotFound, PapersBotError, ParseError, StoreBusy
-from store.paper import Paper, Source, code_link, doi_in, id_in, merge, normalise_arxiv_id, normalise_title
+from store.paper import Paper, Source, code_link, doi_in, id_in, merge, normalise_arxiv_id
 from store.parse import Listing
 
 log = logging.getLogger(__name__)
@@ -716,7 +716,7 @@ def find_author(db: sqlite_utils.Database, name: str, *, limit: int = 50, papers
 
 
 def stats(db: sqlite_utils.Database) -> dict[str, Any]:
-    one = lambda sql: db.conn.execute(sql).fetchone()  # noqa: E731
+    one = lambda sql: db.conn.execute(sql).fetchone()
     papers, first, last, unknown_year, with_code = one(
         "SELECT COUNT(*), MIN(year), MAX(year), SUM(year IS NULL), SUM(has_code) FROM papers"
     )

@@ -20,7 +20,7 @@ from store.errors import ParseError, UnknownFormatError
 from store.paper import Paper, Source, iso_date, normalise_arxiv_id
 from store.tex import has_tex, tex_to_text
 
-MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
 # `CVJan 30, 2025Code`: category, date (year optional), code flag, run together.
 HEADER = re.compile(
     r"(?P<category>[A-Z][A-Za-z\-.]*?)"

@@ -19,6 +19,7 @@ import re
 
 from pylatexenc.latex2text import LatexNodes2Text
 
+
 def has_tex(text: str) -> bool:
     """Whether `text` may hold TeX: without a backslash, brace, dollar, `--` or `~` it has none. (Five `in` scans
     run at memchr speed; one regular expression for them is fifty times slower on an abstract.)"""

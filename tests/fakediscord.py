@@ -35,7 +35,7 @@ import traceback
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -86,7 +86,7 @@ def json_response(data: Any, *, status: int = 200, headers: dict[str, str] | Non
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 class Snowflakes:
@@ -681,7 +681,7 @@ class FakeDiscord:
             if exc.status == 400 and exc.reason:
                 self.rejected.append((path, exc.reason))
             return exc.response()
-        except Exception as exc:  # noqa: BLE001 -- a bug in the fake: fail fast with 400 (a 5xx is retried for ~25 s)
+        except Exception as exc:
             self.server_errors.append(traceback.format_exc())
             return json_response({"code": 0, "message": f"fake discord error: {exc!r}"}, status=400)
         if isinstance(result, web.StreamResponse):
@@ -983,7 +983,7 @@ class FakeDiscord:
 
         try:
             await asyncio.wait_for(wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise AssertionError(f"expected {n} posts, got {len(self.posted)}: {self.posted!r}; "
                                  f"rejected={self.rejected!r}; unknown={self.unknown_requests!r}; "
                                  f"server_errors={self.server_errors!r}") from None
@@ -996,7 +996,7 @@ class FakeDiscord:
         waiter = self._answer_waiters.setdefault(answered, asyncio.get_running_loop().create_future())
         try:
             return await asyncio.wait_for(asyncio.shield(waiter), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise AssertionError(f"no answer to {answered} within {timeout}s; rejected={self.rejected!r}; "
                                  f"server_errors={self.server_errors!r}") from None
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import math
 import subprocess
-from collections import Counter
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -79,7 +79,7 @@ def test_scale_benchmark_smoke(tmp_path):
     result = scale.measure(300, 20, tmp_path)
     assert result["n"] == 300 and result["load_papers_per_s"] > 0
     assert 0 < result["search_p50_ms"] <= result["search_p99_ms"]
-    assert 0 < result["filtered_search_p50_ms"] and 0 < result["question_p50_ms"] <= result["question_p99_ms"]
+    assert result["filtered_search_p50_ms"] > 0 and 0 < result["question_p50_ms"] <= result["question_p99_ms"]
     assert result["db_mb"] > 0 and result["index_mb"] > 0 and result["search_process_rss_mb"] > 10
     assert result["rank_bm25"]["p50_ms"] > 0
     assert "0 added, 3 updated, 0 removed, 297 unchanged" in result["reload_1pct_changed_said"]
@@ -193,7 +193,7 @@ async def test_bot_load_benchmark_smoke(tmp_path):
     assert result["missing"] == result["duplicated"] == result["failed"] == result["stray"] == []
     assert 0 < result["answer_p50_ms"] <= result["answer_p99_ms"]
     assert result["loop_lag_max_ms"] >= 0 and isinstance(result["loop_blocked"], list)
-    assert 10 < result["rss_mb"]["start"] and result["rss_mb"]["end"] > 0 and result["traced_mb"] is None
+    assert result["rss_mb"]["start"] > 10 and result["rss_mb"]["end"] > 0 and result["traced_mb"] is None
     assert "missing" not in " ".join(bot_load.failures(result))
 
 

@@ -315,7 +315,7 @@ async def test_papers_bot_run_answers_and_stops_on_sigterm(fake_discord, tmp_pat
             try:
                 await fake_discord.wait_for_posts(1, timeout=0.3)
                 break
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 continue
         post = fake_discord.posted[0]
         proc.send_signal(signal.SIGTERM)

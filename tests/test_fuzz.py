@@ -21,7 +21,7 @@ from store.parse import HEADER, read_listing_bytes
 from tests.conftest import ABSTRACTS, FEED, PROFILE, arxiv_record, write_jsonl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-import fuzz  # noqa: E402
+import fuzz
 
 FUZZ = settings(
     derandomize=True,  # the same examples on every run: a failure here is reproducible, never flaky

@@ -13,7 +13,7 @@ import pytest
 from retrieval.index import IndexUpdate
 from retrieval.library import Library, index_path
 from store import db as store
-from store.errors import ParseError, PapersBotError, StoreBusy, UnknownFormatError
+from store.errors import PapersBotError, ParseError, StoreBusy, UnknownFormatError
 from store.parse import read_listing, sample_folder
 from tests.conftest import FEED, arxiv_record, write_jsonl
 
@@ -175,7 +175,7 @@ def test_searches_across_reloads_see_one_generation(tmp_path, monkeypatch):
                 if len(words) != 1 or len(hits) != expected.get(words.pop(), -1):
                     errors.append(sorted(h.paper["title"] for h in hits))
                 seen[hits[0].paper["title"].split()[0] if hits else "none"] += 1
-            except Exception as e:  # noqa: BLE001 - any error is a failure of the promise
+            except Exception as e:
                 errors.append(repr(e))
 
     readers = [threading.Thread(target=read) for _ in range(3)]
@@ -410,7 +410,7 @@ def test_closing_waits_for_a_damaged_index_being_rebuilt(tmp_path, monkeypatch):
     def reset() -> None:
         try:
             lib._reset_index(lib._index_resets)
-        except Exception as e:  # noqa: BLE001 (the test reports it)
+        except Exception as e:
             errors.append(e)
 
     worker = threading.Thread(target=reset)

@@ -18,7 +18,7 @@ from tests.fakediscord import FakeDiscord, serving
 from tests.test_bot import running
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-import bot_load  # noqa: E402
+import bot_load
 
 
 @pytest.fixture

@@ -365,7 +365,7 @@ def test_relaxing_drops_only_what_was_inferred_and_one_kind_at_a_time(tmp_path):
     lib = Library(tmp_path / "p.db", sample_if_new=False)
     try:
         lib.load([write_jsonl(tmp_path / "a.jsonl", records)])
-        ids = lambda r: {h.paper["id"] for h in r.hits}  # noqa: E731
+        ids = lambda r: {h.paper["id"] for h in r.hits}
         r = lib.search("graph networks by Jinwen Ma in 2023")
         assert ids(r) == {"2001.00001"} and r.relaxed == ["2023"]  # his paper, only the year let go
         r = lib.search("graph networks -author:Foo by Jinwen Ma in 2021")
