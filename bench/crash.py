@@ -1,6 +1,7 @@
 """Crash safety: SIGKILL `papers-bot load --replace` at random points, then check the database and index.
 
-    python bench/crash.py [N] [--kills 50] [--rebuild-kills 10] [--seed S] [--out DIR] [--json]
+    python bench/crash.py [N] [--kills 50] [--rebuild-kills 10] [--windows 5] [--races 5] [--seed S] [--out DIR]
+                          [--json]
 
 Builds an old and a new corpus of N synthetic arXiv records each (bench/scale.py's generator): the new one
 drops a tenth of the old ids, adds as many, and has other titles and abstracts for the rest; every title
@@ -22,7 +23,14 @@ library as a front end does (which rebuilds an index that does not match the sto
 Rounds alternate direction (old -> new, then new -> old). Then, `--rebuild-kills` times, the store alone moves
 to the other corpus (as when a load dies between its two commits) and a `papers-bot stats` process, which
 rebuilds the index on opening, is SIGKILLed part-way through the rebuild; the same checks follow.
-Exits 1 if any check fails.
+
+Two races follow. `--windows` times, a load is stopped (SIGSTOP) the moment its index has committed and its
+store has not (the window in which a process opening the library used to rebuild the index from the old store
+and label it in step): a `papers-bot stats` process opens the library meanwhile, then the load goes on
+(SIGCONT); the library must end holding the load's corpus, index included. `--races` times, the store moves on
+alone, a `stats` process starts rebuilding the index, a load of the other corpus starts beside it, and the
+rebuild is SIGKILLed at a random point: the load either completes or is refused as busy (then it is run
+again), and the same checks follow. Exits 1 if any check fails.
 """
 
 from __future__ import annotations
@@ -222,7 +230,55 @@ def size_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
 
 
-def run(n: int, *, kills: int, rebuild_kills: int, out: Path, seed: int = SEED, log=print) -> dict:
+def stopped_in_the_window(exe: str, db_path: Path, corpus: Corpus) -> bool:
+    """Load `corpus`, SIGSTOP the load once its index has committed and its store not yet, open the library from
+    another process (`stats`), then let the load go on. False if the window was missed (the load was faster
+    than the watching)."""
+    meta = index_path(db_path) / "meta.json"
+    reader = sqlite3.connect(db_path, isolation_level=None)
+
+    def generation() -> str:
+        return reader.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+
+    before, written = generation(), meta.stat().st_mtime_ns
+    proc = subprocess.Popen(load_command(exe, db_path, corpus), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    caught = False
+    try:
+        while proc.poll() is None:
+            if meta.stat().st_mtime_ns != written:
+                proc.send_signal(signal.SIGSTOP)
+                caught = generation() == before
+                if caught:  # (another process opens the library while the load sits between its commits)
+                    subprocess.run([exe, "--db", str(db_path), "stats"], capture_output=True, timeout=600)
+                proc.send_signal(signal.SIGCONT)
+                break
+            time.sleep(0.0005)
+        _, err = proc.communicate()
+    finally:
+        reader.close()
+    if proc.returncode:
+        raise Inconsistent(f"a load stopped between its commits failed:\n{err.decode()[-2000:]}")
+    return caught
+
+
+def rebuild_raced_by_a_load(exe: str, db_path: Path, target: Corpus, rng: random.Random, rebuild_s: float) -> bool:
+    """The store moved on alone (to `target`'s other corpus, done by the caller); a `stats` process rebuilds the
+    index, a load of `target` starts beside it, and the rebuild is SIGKILLed at a random point. True if the
+    load completed, False if it was refused as busy (a rebuild held the index's writer lock)."""
+    rebuild = subprocess.Popen([exe, "--db", str(db_path), "stats"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(rng.uniform(0.0, rebuild_s * 0.5))
+    load = subprocess.Popen(load_command(exe, db_path, target), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(rng.uniform(0.0, rebuild_s * 0.5))
+    rebuild.send_signal(signal.SIGKILL)
+    rebuild.wait()
+    _, err = load.communicate()
+    if load.returncode and b"try again" not in err:
+        raise Inconsistent(f"a load racing a killed rebuild failed:\n{err.decode()[-2000:]}")
+    return load.returncode == 0
+
+
+def run(n: int, *, kills: int, rebuild_kills: int, out: Path, seed: int = SEED, log=print, windows: int = 0,
+        races: int = 0) -> dict:
     """The whole experiment; a dict of counts, timings and failures."""
     exe = str(Path(sys.executable).with_name("papers-bot"))  # this environment's, not another one on PATH
     rng = random.Random(seed)
@@ -244,6 +300,8 @@ def run(n: int, *, kills: int, rebuild_kills: int, out: Path, seed: int = SEED, 
         "index_rebuilds": 0,
         "rebuild_kills": 0,
         "rebuild_killed_before_commit": 0,
+        "windows": {"caught": 0, "missed": 0},  # loads stopped between their two commits, or missed
+        "races": {"load_completed": 0, "load_refused": 0},  # loads beside a rebuild that was killed
         "failures": [],
     }
 
@@ -322,6 +380,39 @@ def run(n: int, *, kills: int, rebuild_kills: int, out: Path, seed: int = SEED, 
                 log(f"{what}: {found[0].name}{', index out of step, rebuilt' if found[1] else ''}")
         current = target
 
+    for number in range(windows):
+        target = new if current is old else old
+        what = f"window {number + 1} ({current.name}->{target.name})"
+        try:
+            caught = stopped_in_the_window(exe, db_path, target)
+        except Inconsistent as e:
+            result["failures"].append(f"{what}: {e}")
+            caught = False
+        result["windows"]["caught" if caught else "missed"] += 1
+        if checked(what, expect=target) is not None:
+            log(f"{what}: {'stopped between the commits' if caught else 'missed the window'}; {target.name} in step")
+        current = target
+
+    for number in range(races):
+        target, other = (new if current is old else old), current  # the store moves to target, the load back
+        db = store.open_db(db_path)
+        try:  # the store moves on alone to the target (a load that died between its two commits) ...
+            store.load_listings(db, [read_listing(target.path, name=source_name(target.path))], replace=True)
+        finally:
+            db.close()
+        what = f"race {number + 1} (rebuild killed beside a load of {other.name})"
+        try:  # ... and the load takes it back to where the index is, while a rebuild runs and is killed
+            completed = rebuild_raced_by_a_load(exe, db_path, other, rng, rebuild_s or 1.0)
+        except Inconsistent as e:
+            result["failures"].append(f"{what}: {e}")
+            continue
+        result["races"]["load_completed" if completed else "load_refused"] += 1
+        if not completed:
+            full_load(exe, db_path, other)
+        if checked(what, expect=other) is not None:
+            log(f"{what}: load {'completed' if completed else 'refused as busy, then run again'}; {other.name} in step")
+        current = other
+
     result["load_s"] = {k: vars(p) for k, p in phases.items()}  # the latest timings
     result["rebuild_s"] = rebuild_s
     result["index_mb"] = {"start": index_start_mb, "end": size_mb(index_path(db_path))}
@@ -334,6 +425,8 @@ def main() -> None:
     parser.add_argument("n", type=int, nargs="?", default=30_000, help="papers per corpus")
     parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--rebuild-kills", type=int, default=10)
+    parser.add_argument("--windows", type=int, default=5, help="loads stopped between their two commits")
+    parser.add_argument("--races", type=int, default=5, help="killed rebuilds raced by a load")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--out", type=Path, default=None, help="where to keep the database (default: a temp dir)")
     parser.add_argument("--json", action="store_true")
@@ -341,6 +434,7 @@ def main() -> None:
     with scale.workdir(args.out) as out:
         result = run(
             args.n, kills=args.kills, rebuild_kills=args.rebuild_kills, out=out, seed=args.seed,
+            windows=args.windows, races=args.races,
             log=(lambda *_: None) if args.json else print,
         )
     if args.json:
@@ -356,6 +450,9 @@ def main() -> None:
               f"index rebuilt on open: {result['index_rebuilds']}")
         print(f"  rebuild kills: {result['rebuild_kills']} (rebuild {result['rebuild_s']:.2f} s), "
               f"killed before the rebuild committed: {result['rebuild_killed_before_commit']}")
+        print(f"  loads stopped between their commits: {result['windows']['caught']} (missed the window: "
+              f"{result['windows']['missed']}); killed rebuilds raced by a load: {result['races']['load_completed']} "
+              f"loads completed, {result['races']['load_refused']} refused as busy")
         print(f"  index size: {result['index_mb']['start']:.1f} MB -> {result['index_mb']['end']:.1f} MB")
         print(f"  duration: {result['duration_s']:.0f} s; failures: {len(result['failures'])}")
         for failure in result["failures"]:

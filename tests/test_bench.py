@@ -155,10 +155,11 @@ def test_crash_benchmark_smoke(tmp_path):
     old or new papers in the store and an index that agrees with it."""
     import crash
 
-    result = crash.run(200, kills=3, rebuild_kills=1, out=tmp_path, log=lambda *_: None)
+    result = crash.run(200, kills=3, rebuild_kills=1, out=tmp_path, log=lambda *_: None, windows=1, races=1)
     assert result["failures"] == []
     assert result["kills"] == 3 == sum(result["landed"].values())
     assert result["rebuild_kills"] == 1
+    assert sum(result["windows"].values()) == 1 and sum(result["races"].values()) == 1
     assert result["load_s"]["old->new"]["store_commit"] <= result["load_s"]["old->new"]["exit"]
 
 
