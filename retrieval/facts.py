@@ -3,10 +3,12 @@ how many (papers, by an author, with code, per year, per category, at a venue), 
 what an author published (by year, newest first), who wrote a paper, when it was published, its arXiv id and
 links, its code, its venue, the papers at a venue, and named papers side by side.
 
-`fact(db, index, question)` recognises the question (`_KINDS`: patterns tried in order) and the paper or author
-it names (`find_named`, `find_person`), and answers; None when it is not a fact question. A fact the library
-does not hold is a Fact with `established` False, saying what could not be established; the caller then adds
-the passage answer. Numbers are counted, never guessed.
+`fact(db, index, question)` recognises the question (`_KINDS`: patterns tried in order, on the whole question
+and then on each of its sentences) and the paper or author it names (`find_named`, `find_person`), and answers;
+None when it is not a fact question. A fact the library does not hold is a Fact with `established` False,
+saying what could not be established; the caller then adds the passage answer. Numbers are counted, never
+guessed. A pattern that only may be a fact question ("Jinwen Ma papers from 2019", "hybridnorm authors") gives
+None, not "no such author", when what it names is not in the library.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from typing import Any
 import sqlite_utils
 import tantivy
 
-from retrieval.analysis import analyze, author_keys, author_query_keys, clean, question_terms
+from retrieval.analysis import analyze, author_keys, author_query_keys, clean, name_analyzer, question_terms
 from retrieval.index import Snapshot
-from retrieval.names import MIN_KEY, name_key, spans, venue_of, venues_in
+from retrieval.names import MIN_KEY, VENUE_PATTERN, name_key, spans, venue_of, venues_in
 from retrieval.query import ParsedQuery, parse_query
 from retrieval.search import _filters, papers_by, search
 from store import db as store
@@ -32,7 +34,8 @@ from store.paper import doi_in, id_in
 SHOWN = 10  # supporting papers listed with a fact (the count says how many there are)
 MAX_NAMED = 5  # papers compared side by side
 MAX_PART_WORDS = 8  # a paper's name in a question is at most this long ("the paper on few-shot GAN training")
-TITLE_COVERAGE = 0.6  # a search hit is the paper a phrase names when its title holds this share of the words
+MAX_NAME_WORDS = 4  # ... and one that matched nothing is taken for a name (not a topic) up to this long
+MIN_TITLE_TERMS = 3  # a title matched by its words, not a name: it must hold at least these many, and all
 
 
 @dataclass
@@ -50,11 +53,12 @@ class Fact:
 # ---------------------------------------------------------------------------------------------- who and what
 
 
-def find_person(db: sqlite_utils.Database, index: Snapshot, name: str) -> dict[str, Any]:
+def find_person(db: sqlite_utils.Database, index: Snapshot, name: str, *, partial: bool = True) -> dict[str, Any]:
     """The author `name` means, written any way (`Salton, G.` for `Gerard Salton`): their name as stored and
-    profile, or `candidates` when several people fit. Raises PaperNotFound when none does."""
+    profile, or `candidates` when several people fit; `partial`: part of a name too (`store.find_author`: a scan
+    of every author, for the `author` command, not for every question). Raises PaperNotFound when none fits."""
     try:
-        return store.find_author(db, name, papers=False)
+        return store.find_author(db, name, papers=False, partial=partial)
     except PaperNotFound:
         pass
     ids, _ = papers_by(index, name, limit=200)
@@ -68,20 +72,23 @@ def find_person(db: sqlite_utils.Database, index: Snapshot, name: str) -> dict[s
 
 
 _PAPER_WORDS = re.compile(
-    r"^(?:the\s+)?(?:(?:paper|article|preprint|work|model|method|approach|one)s?\s+)?(?:(?:called|named|titled|on|about)\s+)?",
+    r"^(?:the\s+)?(?:(?:paper|article|preprint|work|model|method|approach|one)s?\s+)?"
+    r"(?:(?:called|named|titled|on|about)\s+)?",
     re.I,
 )
 _TRAILING = re.compile(r"\s+(?:paper|article|preprint|model|method)$", re.I)
+_QUOTES = " \"'“”‘’`.,;:!?()<>"
+_NAME_EDGES = " \"'“”‘’`,;:!?()<>"  # (a name keeps its initials' dots: `Salton, G.`)
 
 
 def find_named(db: sqlite_utils.Database, index: Snapshot, phrase: str) -> list[dict[str, Any]]:
     """The paper(s) `phrase` names: an arXiv id or URL, a DOI, a name it goes by (`SANA 1.5`, `PixArt-alpha`,
     `fastgan`: `retrieval.names`, tried on the longest runs of words first), else the best title match if its
-    title holds most of the words. Empty when the library has none."""
-    phrase = _TRAILING.sub("", _PAPER_WORDS.sub("", phrase.strip(" \"'“”‘’`.,;:!?"))).strip(" \"'“”‘’`")
+    title holds every word of a phrase of MIN_TITLE_TERMS words or more. Empty when the library has none."""
+    phrase = _TRAILING.sub("", _PAPER_WORDS.sub("", phrase.strip(_QUOTES))).strip(_QUOTES)
     if not phrase:
         return []
-    for ref in filter(None, [id_in(phrase)]):
+    if ref := id_in(phrase):
         try:
             return [store.get_paper(db, ref)]
         except PaperNotFound:
@@ -92,7 +99,7 @@ def find_named(db: sqlite_utils.Database, index: Snapshot, phrase: str) -> list[
             return store.get_papers(db, [row[0]])
     words = phrase.split()
     searcher = index.searcher()
-    for start, end in spans(words):
+    for start, end in [(0, len(words)), *spans(words)]:  # (the whole phrase first: a full title)
         key = name_key(" ".join(words[start:end]))
         if len(key) < MIN_KEY or (end - start == 1 and not _name_like(index, words[start])):
             continue
@@ -100,43 +107,60 @@ def find_named(db: sqlite_utils.Database, index: Snapshot, phrase: str) -> list[
         if found.hits:
             return store.get_papers(db, [searcher.doc(a).get_first("id") for _, a in found.hits])
     terms = set(question_terms(phrase))
-    if not terms:
+    if len(terms) < MIN_TITLE_TERMS:  # ("GANs", "diffusion models": topics, not a paper's title)
         return []
-    hits = search(db, index, f"{phrase}", k=1).hits
-    if hits and len(terms & set(analyze(hits[0].paper["display_title"]))) >= TITLE_COVERAGE * len(terms):
+    hits = search(db, index, phrase, k=1).hits
+    if hits and terms <= set(analyze(hits[0].paper["display_title"])):
         return [hits[0].paper]
     return []
 
 
-def _name_like(index: Snapshot, word: str) -> bool:
-    """Whether one word may be a paper's name: written with a capital or digit inside (`TIME`, `GrowCLIP`), or a
-    word the papers do not use (`fastgan`); "time" or "can" in lower case are words."""
-    if any(c.isupper() or c.isdigit() for c in word):
-        return True
-    terms = analyze(word)
+def _rare(index: Snapshot, word: str) -> bool:
+    """A word the papers (almost) never use: a name (`fastgan`, `AlphaFold`), not a topic."""
+    terms = [t for t in analyze(word) if len(t) > 2 or len(analyze(word)) == 1]  # ("DALL-E": "dall" says it)
     rare = max(2, index.searcher().num_docs // 1000)  # (a name the papers use, in a repository's URL or so)
     return bool(terms) and all(index.doc_freq("text", t) <= rare for t in terms)
+
+
+def _name_like(index: Snapshot, word: str) -> bool:
+    """Whether one word may be a paper's name: written with a capital or digit (`TIME`, `GrowCLIP`), or rare in
+    the papers (`fastgan`); "time" or "can" in lower case are words."""
+    return any(c.isupper() or c.isdigit() for c in word) or _rare(index, word)
+
+
+def _names_a_paper(index: Snapshot, phrase: str) -> bool:
+    """Whether a phrase that matched no paper was meant as a paper's name (`fastgan`, `AlphaFold 2`), not a
+    topic (`training GANs on small datasets`): then the answer says no paper has that name."""
+    words = _TRAILING.sub("", _PAPER_WORDS.sub("", phrase.strip(_QUOTES))).split()
+    if len(words) == 1:
+        return _rare(index, words[0])
+    written = [w for w in words if any(c.isupper() or c.isdigit() for c in w)]  # (as a name is written)
+    return len(words) <= MAX_NAME_WORDS and any(_rare(index, w) for w in written)
 
 
 # --------------------------------------------------------------------------------------------------- counting
 
 
-def _count(index: Snapshot, parsed: ParsedQuery, words: list[str]) -> tuple[int, list[str]]:
-    """How many papers meet `parsed`'s filters and hold every one of `words`, and the ids of the newest SHOWN."""
+def _count(index: Snapshot, parsed: ParsedQuery, words: list[str],
+           venue: tantivy.Query | None = None) -> tuple[int, list[str]]:
+    """How many papers meet `parsed`'s filters (and are at `venue`) and hold every one of `words`, and the ids of
+    the newest SHOWN."""
+    if venue is not None:
+        parsed = dataclasses.replace(parsed, year_from=None, year_to=None)  # (the venue's year says it)
     clauses = [(tantivy.Occur.Must, q) for q in _filters(index, parsed)]
     clauses += [(tantivy.Occur.Must, tantivy.Query.term_query(index.schema, "text", w)) for w in words]
-    clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(index.schema, "kind", "paper")))
+    clauses.append((tantivy.Occur.Must, venue or tantivy.Query.term_query(index.schema, "kind", "paper")))
     searcher = index.searcher()
     found = searcher.search(tantivy.Query.boolean_query(clauses), SHOWN, count=True, order_by_field="date")
     return found.count or 0, [searcher.doc(a).get_first("id") for _, a in found.hits]
 
 
 def _which(parsed: ParsedQuery, person: str | None, words: list[str], venue: str | None = None) -> str:
-    """`by Jinwen Ma, from 2024, with code, in CV, mentioning diffusion`: what was counted, in words."""
+    """`by Jinwen Ma at ICML 2023 from 2024 in CV with code mentioning diffusion`: what was counted, in words."""
     parts = [f"by {person}"] if person else []
     if venue:
         parts.append(f"at {venue}")
-    if parsed.year_from is not None or parsed.year_to is not None:
+    elif parsed.year_from is not None or parsed.year_to is not None:
         low, high = parsed.year_from, parsed.year_to
         parts.append(f"from {low}" if low == high else f"from {low} to {high}" if low and high
                      else f"since {low}" if low else f"up to {high}")
@@ -151,7 +175,7 @@ def _which(parsed: ParsedQuery, person: str | None, words: list[str], venue: str
 
 def _as_said(text: str, terms: list[str]) -> list[str]:
     """The words of `text` that `terms` were analysed from, as written ("diffusion", not "diffus")."""
-    said = {}
+    said: dict[str, str] = {}
     for word in re.findall(r"[\w'-]+", text):
         for term in analyze(word):
             said.setdefault(term, word)
@@ -162,36 +186,143 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
-# --------------------------------------------------------------------------------------------- the questions
-
-# A person's name: one to six words (commas too: `Salton, G.`), never the rest of a long question.
-_NAME = r"(?P<name>(?:[^\s?;]+\s+){0,5}?[^\s?;]+)"
-_WHAT = r"^(?:(?:what|which)(?:'s| is| are| was)?\s+)?(?:the\s+)?"
-_PAPER = r"(?P<paper>.+?)"
-_FRAME = re.compile(
-    r"^(?:(?:and|so|ok(?:ay)?|also|hey|hi|well|then|now)[\s,]+)*"
-    r"(?:(?:please|pls)\s+)?(?:(?:can|could|would) you\s+)?(?:(?:tell|show|give) me\s+)?(?:do you know\s+)?"
-    r"(?:i (?:want|would like|need) to know\s+)?",
+# "with code", "have a github repo", "open-source": the code filter, in words.
+_HAVE_CODE = re.compile(
+    r"\b(?:(?:have|has|had|with|having|come with|came with|release|released|provide|share|include|got)\s+"
+    r"(?:(?:a|an|any|their|its|the|public|open[\s-]source|source|released|official|github|code)\s+)*"
+    r"(?:code|repo|repos|repository|repositories|github|implementation|implementations|code links?)|"
+    r"open[\s-]sourced?)\b",
     re.I,
 )
-_POSSESSIVE = re.compile(r"(?:'s|’s|s'|’)$")
+# What a count or a list is about, when it is about words: "mentioning diffusion", "on style transfer".
+_TOPIC = re.compile(
+    r"\b(?:mention(?:s|ing)?|about|on|regarding|concerning|discuss(?:es|ing)?|cover(?:s|ing)?|contain(?:s|ing)?|"
+    r"use|uses|using|with the words?|titled|that say)\s+(?P<topic>.+)$",
+    re.I,
+)
 
 
-def _clean_name(name: str) -> str:
-    name = re.sub(r"^(?:the\s+)?(?:author|researcher|professor|prof\.?|dr\.?)\s+", "", name.strip(), flags=re.I)
-    return _POSSESSIVE.sub("", name.strip(" \"'“”")).strip()
+def _topic(text: str) -> tuple[list[str], list[str], str]:
+    """The topic words a count or list names (analysed, and as written), and the text before them. Only words
+    after a topic marker count ("how many papers came out in 2019" counts no words)."""
+    match = _TOPIC.search(text)
+    if not match:
+        return [], [], text
+    topic = parse_query(match.group("topic"), question=True).text
+    terms = question_terms(topic, all_if_none=False)
+    return terms, _as_said(topic, terms), text[: match.start()]
+
+
+_CATEGORY = re.compile(r"\b(?:in\s+)?(?:the\s+)?(?:category\s+)?([a-z]{2,8}\.[A-Za-z]{2}|[A-Z]{2,4})\b(?:\s+category)?")
+
+
+def _categories_in(index: Snapshot, text: str) -> tuple[list[str], str]:
+    """Category codes a question names (`CV papers`, `in cs.LG`) that the library files papers under (a feed's
+    `LG` for `cs.LG` too), and the text without them."""
+    found = []
+
+    def take(match: re.Match[str]) -> str:
+        term = match.group(1).lower()
+        for candidate in (term, term.rsplit(".", 1)[-1]):
+            if index.doc_freq("category", candidate):
+                found.append(candidate)
+                return " "
+        return match.group(0)
+
+    return found, _CATEGORY.sub(take, text)
+
+
+def _venue_in(index: Snapshot, text: str) -> tuple[str | None, tantivy.Query | None, str]:
+    """A venue the text names (`ICML 2023`): in words, as the query for the papers at it, and the text without
+    it. The year is the one written beside the venue, or, where none is, the paper's year."""
+    found = venues_in(text)
+    if not found:
+        return None, None, text
+    name, year = found[0]
+    rest = VENUE_PATTERN.sub(" ", text)
+    key = name.lower()
+    if year is None:
+        return name, tantivy.Query.term_query(index.schema, "venue", key), rest
+    written = tantivy.Query.term_query(index.schema, "venue", f"{key}@{year}")
+    unwritten = tantivy.Query.boolean_query([
+        (tantivy.Occur.Must, tantivy.Query.term_query(index.schema, "venue", f"{key}@")),
+        (tantivy.Occur.Must, tantivy.Query.range_query(index.schema, "year", tantivy.FieldType.Integer, year, year)),
+    ])
+    either = tantivy.Query.boolean_query([(tantivy.Occur.Should, written), (tantivy.Occur.Should, unwritten)])
+    return f"{name} {year}", either, rest
+
+
+_BARE_YEAR = re.compile(r"(?<![\w.-])((?:19|20)\d\d)(?![\w.-])")
+
+
+@dataclass
+class _Filters:
+    """What a count or list question narrows to, read from its words."""
+
+    parsed: ParsedQuery
+    words: list[str]  # topic words (analysed), every one required
+    said: list[str]  # the same as written
+    venue: str | None
+    venue_query: tantivy.Query | None
+
+
+def _filters_in(index: Snapshot, text: str) -> _Filters:
+    words, said, text = _topic(text)
+    venue, venue_query, text = _venue_in(index, text)
+    has_code = bool(_HAVE_CODE.search(text))
+    categories, text = _categories_in(index, _HAVE_CODE.sub(" ", text))
+    # ("papers" first: "papers from 2019" are 2019's, as `search` reads it, where "from 2019" alone is "since")
+    parsed = parse_query("papers " + text, question=True)
+    bare = _BARE_YEAR.findall(text)
+    if parsed.year_from is None and parsed.year_to is None and len(set(bare)) == 1:  # "2024 papers by ..."
+        parsed = dataclasses.replace(parsed, year_from=int(bare[0]), year_to=int(bare[0]))
+    parsed = dataclasses.replace(parsed, authors=[], inferred_authors=[], categories=categories or parsed.categories,
+                                 has_code=parsed.has_code or has_code)
+    return _Filters(parsed, words, said, venue, venue_query)
+
+
+# --------------------------------------------------------------------------------------------- the questions
+
+_CONTRACTIONS = [
+    (re.compile(r"\b(what|who|where|how|when|which|that|there)(?:'s|’s|s)\b(?!')", re.I), r"\1 is"),
+    (re.compile(r"\b(what|who|where|how|when|which)(?:'re|’re)\b", re.I), r"\1 are"),
+]
+_FRAME = re.compile(
+    r"^(?:(?:and|so|ok(?:ay)?|also|hey|hi|hello|yo|um+|well|then|now|quick question|question)[\s,:!-]+)*"
+    r"(?:(?:please|pls)\s+)?(?:(?:can|could|would) you\s+(?:please\s+)?)?(?:(?:tell|show|give|list) me\s+)?"
+    r"(?:do you know\s+)?(?:i (?:want|would like|need) to know\s+)?(?:i wonder\s+)?",
+    re.I,
+)
+_SENTENCE = re.compile(r"(?<=[?!.])\s+")
+_REFERENCE = re.compile(
+    r"(?:it|this|that|they|them|these|those|this one|that one|the first one|the (?:first |last )?(?:paper|article|"
+    r"one)|this (?:paper|article|work)|that (?:paper|article|work)|its?)",
+    re.I,
+)
+_PLURAL_REFERENCE = {"they", "them", "these", "those"}
 
 
 def fact(db: sqlite_utils.Database, index: Snapshot, question: str,
-         *, context_papers: list[dict[str, Any]] = ()) -> Fact | None:  # type: ignore[assignment]
+         *, context_papers: list[dict[str, Any]] | None = None) -> Fact | None:
     """The fact `question` asks for, or None when it asks for none (see the module's docstring).
     `context_papers`: the papers of the answer before it in a thread, which "it" and "this paper" refer to."""
-    text = _FRAME.sub("", clean(question).strip()).strip().rstrip("?.! ")
+    text = clean(question).strip()
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    sentences = [s for s in _SENTENCE.split(text) if s.strip()]
+    for candidate in [text, *reversed(sentences)] if len(sentences) > 1 else [text]:
+        found = _answer(db, index, _FRAME.sub("", candidate.strip()).strip().rstrip("?.! "), context_papers or [])
+        if found is not None:
+            return found
+    return None
+
+
+def _answer(db: sqlite_utils.Database, index: Snapshot, text: str, context: list[dict[str, Any]]) -> Fact | None:
     for pattern, answer in _KINDS:
         match = pattern.search(text)
         if match:
             try:
-                found = answer(_Ask(db, index, text, match, list(context_papers)))
+                found = answer(_Ask(db, index, text, match, context))
             except _Unclear as e:
                 return Fact("paper", str(e), established=False)
             if found is not None:
@@ -216,38 +347,54 @@ class _Ask:
 
     def papers(self, phrase: str) -> list[dict[str, Any]]:
         """The papers a phrase names; "it", "this paper", "them" are the thread's last answer's."""
-        if re.fullmatch(r"(?:it|this|that|they|them|these|those|this one|that one|the first one|the (?:first )?"
-                        r"(?:paper|article|one)|this (?:paper|article|work)|that (?:paper|article|work)|its?)",
-                        phrase.strip().lower()):
+        said = phrase.strip(_QUOTES).lower()
+        if _REFERENCE.fullmatch(said):
             if not self.context:
                 raise _Unclear("Which paper do you mean? Ask with its title or its name (e.g. SANA 1.5).")
-            return self.context[:1] if phrase.strip().lower() not in ("they", "them", "these", "those") else self.context
+            return self.context if said in _PLURAL_REFERENCE else self.context[:1]
         return find_named(self.db, self.index, phrase)
 
-    def person(self, name: str) -> dict[str, Any] | Fact:
-        """The author `name` means, or a Fact saying the library has none (or several)."""
-        name = _clean_name(name)
-        try:
-            found = find_person(self.db, self.index, name)
-        except PaperNotFound:
-            return Fact("author", f"No author called {name} in the library.", established=False)
-        if found["name"] is None:
-            return Fact("author", f"Several authors fit {name}: {', '.join(found['candidates'][:10])}. Which one?",
-                        established=False)
-        return found
+    def person(self, text: str, *, sure: bool) -> tuple[dict[str, Any] | Fact | None, str]:
+        """The author the start of `text` names (its longest start of up to six words that is one: "jinwen ma
+        from 2019" -> Jinwen Ma, "from 2019"), and the rest. When none is: a Fact saying so if the question
+        is `sure` to name a person and this looks like a name, else None."""
+        text = re.sub(r"^(?:the\s+)?(?:author|researcher|professor|prof\.?|dr\.?)\s+", "", text.strip(), flags=re.I)
+        if venues_in(text[:20]):
+            return None, text  # ("papers from ICLR 2023": a venue, not a person)
+        words = text.split()
+        for n in range(min(6, len(words)), 0, -1):
+            name = re.sub(r"(?:'s|’s|s'|’)$", "", " ".join(words[:n])).strip(_NAME_EDGES)
+            if len(name) < 3 or not re.search(r"[^\W\d_]", name):
+                continue
+            try:
+                found = find_person(self.db, self.index, name, partial=False)
+            except PaperNotFound:
+                continue
+            if found["name"] is not None and not _same_words(name, found["name"]):
+                continue  # ("the" is in "Matthew": a part of a word names no one)
+            if found["name"] is None and (n > 1 or not sure):
+                continue  # (a part of a name that several fit: a longer start, or nothing)
+            if found["name"] is None:
+                return Fact("author", f"Several authors fit {name}: {', '.join(found['candidates'][:10])}. "
+                            "Which one?", established=False), ""
+            return found, " ".join(words[n:])
+        name = " ".join(words[:3]).strip(_NAME_EDGES)
+        if sure and re.search(r"(?:^|\s)[A-Z]", name):
+            return Fact("author", f"No author called {name} in the library.", established=False), ""
+        return None, text
+
+
+def _same_words(said: str, name: str) -> bool:
+    """Whether every word of `said` is a word of `name`, an initial standing for one (`J. Ma` in `Jinwen Ma`)."""
+    have = set(name_analyzer().analyze(clean(name)))
+    for word in name_analyzer().analyze(clean(said)):
+        if word not in have and not (len(word) == 1 and any(h.startswith(word) for h in have)):
+            return False
+    return True
 
 
 def _no_paper(phrase: str) -> Fact:
-    return Fact("paper", f"No paper in the library is called {phrase.strip()}.", established=False)
-
-
-def _names_a_paper(index: Snapshot, phrase: str) -> bool:
-    """Whether a phrase that matched no paper was meant as a paper's name (`fastgan`, `the SANA paper`), not as a
-    topic (`pressure data on swept cylinders`): then the answer says no paper has that name."""
-    words = phrase.split()
-    if len(words) == 1:
-        return _name_like(index, words[0])  # (`fastgan`: a word the papers do not use)
-    return len(words) <= MAX_PART_WORDS and any(c.isupper() or c.isdigit() for w in words for c in w)
+    return Fact("paper", f"No paper in the library is called {phrase.strip(_QUOTES)}.", established=False)
 
 
 def _one_paper(ask: _Ask, kind: str, line: Callable[[dict[str, Any]], str]) -> Fact | None:
@@ -260,7 +407,7 @@ def _one_paper(ask: _Ask, kind: str, line: Callable[[dict[str, Any]], str]) -> F
 
 
 def _title(paper: dict[str, Any]) -> str:
-    return paper["display_title"]
+    return str(paper["display_title"])
 
 
 def _authors_line(paper: dict[str, Any]) -> str:
@@ -287,8 +434,8 @@ def _id_line(paper: dict[str, Any]) -> str:
 
 
 def _links_line(paper: dict[str, Any]) -> str:
-    links = [name for name, url in (("its arXiv page", paper["arxiv_id"] and paper["url"]), ("a PDF", paper["pdf_url"]),
-                                    ("its code", paper["code_url"])) if url]
+    links = [name for name, url in (("its arXiv page", paper["arxiv_id"] and paper["url"]),
+                                    ("a PDF", paper["pdf_url"]), ("its code", paper["code_url"])) if url]
     if not links and paper["url"]:
         links = ["a search for its title"]
     return f"{_title(paper)}: " + (" and ".join(links) + ", linked below" if links else "no links in the listing") + "."
@@ -305,35 +452,38 @@ def _code_line(paper: dict[str, Any]) -> str:
 def _venue_line(paper: dict[str, Any]) -> str:
     venue = venue_of(paper)
     if venue:
-        said = f" (the listing says: {paper['comment']})" if paper.get("comment") and not paper.get("journal_ref") else ""
-        return f"{_title(paper)} appeared at {venue}{said}."
+        comment = paper.get("comment") if not paper.get("journal_ref") else None
+        return f"{_title(paper)} appeared at {venue}" + (f" (the listing says: {comment})." if comment else ".")
     return f"The listing of {_title(paper)} names no venue (no journal reference, and no venue in its comment)."
 
 
-def _profile_figure(figure: str, label: str) -> Callable[[_Ask], Fact]:
-    def answer(ask: _Ask) -> Fact:
-        found = ask.person(ask.group("name"))
-        if isinstance(found, Fact):
-            return found
+def _about(kind: str, line: Callable[[dict[str, Any]], str]) -> Callable[[_Ask], Fact | None]:
+    return lambda ask: _one_paper(ask, kind, line)
+
+
+def _profile_figure(figure: str, label: str, *, sure: bool = True) -> Callable[[_Ask], Fact | None]:
+    def answer(ask: _Ask) -> Fact | None:
+        found, rest = ask.person(ask.group("name"), sure=sure)
+        if not isinstance(found, dict) or rest.strip():
+            return found if isinstance(found, Fact) else None
         name, profile = found["name"], found["profile"]
         ids, total = papers_by(ask.index, name, limit=SHOWN)
-        papers = store.get_papers(ask.db, ids)
         value = (profile or {}).get(figure)
         if value is None:
             why = "no profile of theirs is loaded" if profile is None else "their profile does not give it"
-            return Fact("profile", f"No {label} is known for {name}: {why} ({_plural(total, 'paper')} by {name} in the "
-                        "library).", established=False)
+            return Fact("profile", f"No {label} is known for {name}: {why} ({_plural(total, 'paper')} by {name} in "
+                        "the library).", established=False)
         shown = f"{value:,}" if isinstance(value, int) else str(value)
         return Fact("profile", f"{name}'s {label} is {shown}, as their profile page ({profile['source']}) gives it.",
-                    papers=papers, total=total)
+                    papers=store.get_papers(ask.db, ids), total=total)
 
     return answer
 
 
-def _affiliation(ask: _Ask) -> Fact:
-    found = ask.person(ask.group("name"))
-    if isinstance(found, Fact):
-        return found
+def _affiliation(ask: _Ask) -> Fact | None:
+    found, rest = ask.person(ask.group("name"), sure=True)
+    if not isinstance(found, dict) or rest.strip():
+        return found if isinstance(found, Fact) else None
     name = found["name"]
     ids, total = papers_by(ask.index, name, limit=200)
     papers = store.get_papers(ask.db, ids)
@@ -345,39 +495,58 @@ def _affiliation(ask: _Ask) -> Fact:
                 papers=[p for p in papers if p.get("affiliation")][:SHOWN])
 
 
-def _count_question(ask: _Ask) -> Fact:
-    rest = f"{ask.group('qualifier')} {ask.group('rest')}"
-    venue, venue_query = _venue_in(ask.index, rest)
-    if venue:
-        rest = _VENUE_WORDS.sub(" ", _VENUE_FRAME.sub(" ", rest))
+# "how many papers has Jinwen Ma published", "... does jinwen ma have", "... by Jinwen Ma": who a count is of.
+_COUNT_BY = [
+    re.compile(r"\b(?:has|have|did|does|do)\s+(?P<name>.+?)\s+(?:published|written|authored|co-?authored|publish|"
+               r"write|author|put out|got|have|has)\b(?P<after>.*)$", re.I),
+    re.compile(r"\b(?:by|from)\s+(?P<name>(?!(?:19|20)\d\d\b)[^\d\s].*)$", re.I),
+]
+
+
+_COUNT_FRAME = re.compile(
+    r"\b(?:are there|is there|do you have|have you got|(?:do|does) (?:the|this|your) (?:library|collection) "
+    r"(?:have|hold|contain)|(?:are |is )?in (?:the|this|your) (?:library|collection|database)|in total|altogether|"
+    r"so far)\b",
+    re.I,
+)
+
+
+def _count_question(ask: _Ask) -> Fact | None:
+    """A count; None when it is of someone the library does not know and may not be a person ("by hand")."""
+    text = _COUNT_FRAME.sub(" ", f"{ask.group('qualifier')} {ask.group('rest')}")
     person = None
-    for pattern in _COUNT_AUTHOR:
-        match = pattern.search(rest)
-        if match:
-            found = ask.person(match.group("name"))
-            if isinstance(found, Fact):
-                return found
-            person = found
-            rest = rest[: match.start()] + " " + rest[match.end():]
-            break
-    has_code = bool(_HAVE_CODE.search(rest))
-    categories, rest = _categories_in(ask.index, _HAVE_CODE.sub(" ", rest))
-    # ("papers" first: "how many papers from 2019" counts 2019's, as "papers from 2019" lists them)
-    parsed = parse_query("papers " + rest, question=True)
-    parsed = dataclasses.replace(parsed, authors=[person["name"]] if person else [], inferred_authors=[],
-                                 categories=categories or parsed.categories, has_code=parsed.has_code or has_code)
-    words = [t for t in question_terms(_COUNT_FRAME.sub(" ", parsed.text), all_if_none=False)
-             if t not in _frame_terms()]
-    if venue_query is not None:
-        total, ids = _venue_count(ask.index, venue_query, parsed, words)
-    else:
-        total, ids = _count(ask.index, parsed, words)
-    which = _which(parsed, person["name"] if person else None, _as_said(parsed.text, words), venue)
+    for pattern in _COUNT_BY:
+        match = pattern.search(text)
+        if not match or venues_in(match.group("name")):
+            continue
+        named = match.group("name")
+        found, rest = ask.person(named, sure=pattern is _COUNT_BY[0] or named[:1].isupper())
+        if found is None:
+            return None
+        if isinstance(found, Fact):
+            return found
+        person = found
+        text = f"{text[: match.start()]} {rest} {match.groupdict().get('after') or ''}"
+        break
+    return _counted(ask, _filters_in(ask.index, text), person)
+
+
+def _counted(ask: _Ask, f: _Filters, person: dict[str, Any] | None) -> Fact:
+    parsed = dataclasses.replace(f.parsed, authors=[person["name"]]) if person else f.parsed
+    total, ids = _count(ask.index, parsed, f.words, f.venue_query)
+    which = _which(parsed, person["name"] if person else None, f.said, f.venue)
     statement = f"The library holds {_plural(total, 'paper')}{which}."
     profile = (person or {}).get("profile") or {}
     if person and which == f" by {person['name']}" and profile.get("paper_count") is not None:
         statement += f" Their profile page counts {profile['paper_count']:,}."
     return Fact("count", statement, papers=store.get_papers(ask.db, ids), total=total)
+
+
+def _paper_count(ask: _Ask) -> Fact | None:
+    found, rest = ask.person(ask.group("name"), sure=True)
+    if not isinstance(found, dict) or rest.strip():
+        return found if isinstance(found, Fact) else None
+    return _counted(ask, _filters_in(ask.index, ""), found)
 
 
 def _authors_count(ask: _Ask) -> Fact:
@@ -386,24 +555,29 @@ def _authors_count(ask: _Ask) -> Fact:
     return Fact("count", f"The library's papers name {_plural(total, 'author')} ({profiles:,} with a profile page).")
 
 
-def _author_papers(ask: _Ask) -> Fact:
-    found = ask.person(ask.group("name"))
-    if isinstance(found, Fact):
-        return found
-    parsed = parse_query(ask.group("rest"), question=True)
-    if [t for t in question_terms(parsed.text, all_if_none=False) if t not in _frame_terms()]:
-        return None  # ("papers by Jinwen Ma on geometry": a topic, which the passage answer ranks)
-    parsed = dataclasses.replace(parsed, authors=[found["name"]], inferred_authors=[])
-    total, ids = _count(ask.index, parsed, [])
-    which = _which(parsed, found["name"], [])
-    return Fact("author-papers", f"The library holds {_plural(total, 'paper')}{which}, newest first:",
-                papers=store.get_papers(ask.db, ids), total=total)
+def _author_papers(*, sure: bool) -> Callable[[_Ask], Fact | None]:
+    """An author's papers (in a year, newest first); None for a topic ("papers by Jinwen Ma on geometry", which
+    the passage answer ranks)."""
+
+    def answer(ask: _Ask) -> Fact | None:
+        found, rest = ask.person(ask.group("name"), sure=sure)
+        if not isinstance(found, dict):
+            return found
+        f = _filters_in(ask.index, f"{ask.group('before')} {rest} {ask.group('rest')}")
+        if f.words or f.venue:
+            return None
+        parsed = dataclasses.replace(f.parsed, authors=[found["name"]])
+        total, ids = _count(ask.index, parsed, [])
+        return Fact("author-papers", f"The library holds {_plural(total, 'paper')}{_which(parsed, found['name'], [])}"
+                    ", newest first:", papers=store.get_papers(ask.db, ids), total=total)
+
+    return answer
 
 
 def _compare(ask: _Ask) -> Fact | None:
     """Named papers side by side. Each part must be short enough to be a name (a long question that says
     "compared with experiment" is about a topic), and two of them must name papers."""
-    parts = [p.strip() for p in re.split(r"\s*(?:,|\band\b|\bvs\.?|\bversus\b|\bwith\b|\bto\b|&)\s*",
+    parts = [p.strip() for p in re.split(r"\s*(?:,|\band\b|\bvs\.?|\bversus\b|\bcompared?\b|\bwith\b|\bto\b|&|/)\s*",
                                          ask.group("papers")) if p.strip()]
     if not 2 <= len(parts) <= MAX_NAMED or any(len(p.split()) > MAX_PART_WORDS for p in parts):
         return None
@@ -420,149 +594,114 @@ def _compare(ask: _Ask) -> Fact | None:
             return None
         return Fact("compare", f"No paper in the library is called {' or '.join(missing)}.", papers=found,
                     established=False, side_by_side=True)
-    statement = f"{len(found)} papers side by side" + (f" (none is called {', '.join(missing)})" if missing else "") + ":"
-    return Fact("compare", statement, papers=found, side_by_side=True)
-
-
-def _venue_in(index: Snapshot, text: str) -> tuple[str | None, tantivy.Query | None]:
-    """A venue the text names (`ICML 2023`) as words and as the query for papers at it."""
-    found = venues_in(text)
-    if not found:
-        return None, None
-    name, year = found[0]
-    key = name.lower()
-    if year is None:
-        query = tantivy.Query.term_query(index.schema, "venue", key)
-        return name, query
-    written = tantivy.Query.term_query(index.schema, "venue", f"{key}@{year}")
-    unwritten = tantivy.Query.boolean_query([
-        (tantivy.Occur.Must, tantivy.Query.term_query(index.schema, "venue", f"{key}@")),
-        (tantivy.Occur.Must, tantivy.Query.range_query(index.schema, "year", tantivy.FieldType.Integer, year, year)),
-    ])
-    return f"{name} {year}", tantivy.Query.boolean_query([(tantivy.Occur.Should, written), (tantivy.Occur.Should, unwritten)])
-
-
-def _venue_count(index: Snapshot, venue: tantivy.Query, parsed: ParsedQuery, words: list[str]) -> tuple[int, list[str]]:
-    parsed = dataclasses.replace(parsed, year_from=None, year_to=None)  # (the venue's year says it)
-    clauses = [(tantivy.Occur.Must, venue)] + [(tantivy.Occur.Must, q) for q in _filters(index, parsed)]
-    clauses += [(tantivy.Occur.Must, tantivy.Query.term_query(index.schema, "text", w)) for w in words]
-    searcher = index.searcher()
-    found = searcher.search(tantivy.Query.boolean_query(clauses), SHOWN, count=True, order_by_field="date")
-    return found.count or 0, [searcher.doc(a).get_first("id") for _, a in found.hits]
+    statement = f"{len(found)} papers side by side" + (f" (none is called {', '.join(missing)})" if missing else "")
+    return Fact("compare", statement + ":", papers=found, side_by_side=True)
 
 
 def _venue_papers(ask: _Ask) -> Fact | None:
-    venue, query = _venue_in(ask.index, ask.text)
-    if query is None:
+    if not venues_in(ask.text):
         return None
-    rest = _VENUE_WORDS.sub(" ", _VENUE_FRAME.sub(" ", ask.text))
-    parsed = parse_query(rest, question=True)
-    words = [t for t in question_terms(parsed.text, all_if_none=False) if t not in _frame_terms()]
-    total, ids = _venue_count(ask.index, query, parsed, words)
+    f = _filters_in(ask.index, _LIST_WORDS.sub(" ", ask.text))
+    if f.venue_query is None:
+        return None
+    total, ids = _count(ask.index, f.parsed, f.words, f.venue_query)
+    which = _which(f.parsed, None, f.said)
     if not total:
-        return Fact("venue-papers", f"No paper in the library names {venue} in its comment or journal reference"
-                    f"{_which(parsed, None, words)}.", established=False)
-    return Fact("venue-papers", f"The library holds {_plural(total, 'paper')} at {venue}{_which(parsed, None, words)}"
-                " (as their comments or journal references say):", papers=store.get_papers(ask.db, ids), total=total)
+        return Fact("venue-papers", f"No paper in the library names {f.venue} in its comment or journal reference"
+                    f"{which}.", established=False)
+    return Fact("venue-papers", f"The library holds {_plural(total, 'paper')} at {f.venue}{which} (as their "
+                "comments or journal references say):", papers=store.get_papers(ask.db, ids), total=total)
 
 
-_CATEGORY = re.compile(r"\b(?:in\s+)?(?:the\s+)?(?:category\s+)?([a-z]{2,8}\.[A-Za-z]{2}|[A-Z]{2,4})\b")
+# The words of a question that lists papers, which say nothing about which ones.
+_LIST_WORDS = re.compile(
+    r"\b(?:which|what|papers?|articles?|works?|were|was|are|is|got|get|been|has|have|accepted|published|presented|"
+    r"appeared|appear|to appear|anything|everything|all|list|show)\b",
+    re.I,
+)
+_PAPER = r"(?P<paper>.+?)"
+_NAME = r"(?P<name>.+?)"
+_WHAT = r"^(?:(?:what|which)(?:\s+is|\s+are|\s+was)?\s+)?(?:the\s+)?"
+_PUBLISHED = (r"(?:published|released|out|come out|came out|submitted|posted|appear|appeared|written|announced|"
+              r"put out|uploaded)")
+_WHO = r"(?:wrote|authored|created|made|developed|proposed|introduced|is behind|are behind|was behind)"
+_PAPERS = r"(?:papers?|publications?|works?|articles?|preprints?|research)"
+_CODE = (r"(?:(?:any|its|the|an?|public|open[\s-]source|source|official|github)\s+)*"
+         r"(?:code|implementation|repo|repository|github|source)")
+_HINDEX = r"h[\s-]?index"
+_CITATIONS = r"(?:citations?|citation count|cites|number of citations|total citations)"
+_I = re.I
 
 
-def _categories_in(index: Snapshot, text: str) -> tuple[list[str], str]:
-    """Category codes a count question names (`CV papers`, `in cs.LG`) that the library files papers under (a
-    feed's `LG` for `cs.LG` too), and the text without them."""
-    found = []
+def _p(pattern: str, flags: int = _I) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
 
-    def take(match: re.Match[str]) -> str:
-        term = match.group(1).lower()
-        for candidate in (term, term.rsplit(".", 1)[-1]):
-            if index.doc_freq("category", candidate):
-                found.append(candidate)
-                return " "
-        return match.group(0)
-
-    return found, _CATEGORY.sub(take, text)
-
-
-_FRAME_WORDS = ["are", "is", "was", "were", "there", "in", "the", "library", "have", "has", "had", "do", "does", "did", "published", "publish", "written", "write", "wrote", "released", "total", "altogether", "overall", "so", "far", "of", "you", "your", "hold", "holds", "contain", "contains", "collection", "database", "loaded", "any", "all", "mention", "mentions", "mentioning", "discuss", "discusses", "cover", "covers", "use", "uses", "using", "on", "about", "category", "categories", "field"]
-
-
-def _frame_terms() -> set[str]:
-    return {t for w in _FRAME_WORDS for t in analyze(w)}
-
-
-_HAVE_CODE = re.compile(r"\b(?:have|has|had|with|having|come with|came with|release|released|provide|share)\s+"
-                        r"(?:their |its |any |the )?(?:public |open[\s-]source |source |released )?code\b", re.I)
-_COUNT_FRAME = re.compile(r"\b(?:are there|do you have|does the library (?:have|hold|contain)|in (?:the|your) "
-                          r"(?:library|collection|database)|in total|altogether|so far)\b", re.I)
-_COUNT_AUTHOR = [
-    re.compile(r"\b(?:has|have|did|does)\s+" + _NAME + r"\s+(?:published|written|authored|co-?authored|publish|write|"
-               r"author|put out|got|have)\b", re.I),
-    re.compile(r"\b(?:by|from|of)\s+(?P<name>[A-Z][\w.'’-]*(?:\s+(?:van|von|de|der|da|di|le|la|[A-Z][\w.'’-]*)){0,4})"),
-    re.compile(r"^\s*(?:is|are)\s+" + _NAME + r"\s+(?:an?\s+)?(?:author|co-?author)", re.I),
-]
-_VENUE_FRAME = re.compile(r"\b(?:which|what)\s+(?:papers?|articles?|works?)\b|\b(?:were|was|are|is|got|get|been|"
-                          r"accepted|published|presented|appeared|appear|to appear)\b", re.I)
-_VENUE_WORDS = re.compile(r"\b(?:at|to|by|in|for|from)?\s*(?:the\s+)?(?:" + "|".join(
-    sorted({re.escape(v) for v in ["NeurIPS", "NIPS", "ICML", "ICLR", "AAAI", "IJCAI", "AISTATS", "UAI", "COLT", "CoRL", "CVPR", "ICCV", "ECCV", "WACV", "BMVC", "ACCV", "3DV", "ACL", "EMNLP", "NAACL", "COLING", "EACL", "AACL", "CoNLL", "TACL", "SIGIR", "KDD", "WWW", "WSDM", "CIKM", "RecSys", "ICDM", "ECIR", "ICDE", "VLDB", "SIGMOD", "MICCAI", "ISBI", "ICASSP", "INTERSPEECH", "ICRA", "IROS", "SIGGRAPH", "TPAMI", "TNNLS", "TKDE", "IJCV", "JMLR", "TMLR", "TOIS", "TASLP", "PNAS"]}, key=len, reverse=True))
-    + r")(?:[\s'’-]*(?:(?:19|20)\d\d|'?\d\d)(?!\d))?\b", re.I)
-
-_PUBLISH = r"(?:published|released|out|come out|came out|submitted|posted|appear|appeared|written|announced|put out)"
-_WHO = r"(?:wrote|authored|created|made|developed|proposed|introduced|is behind|are behind)"
 
 _KINDS: list[tuple[re.Pattern[str], Callable[[_Ask], Fact | None]]] = [
-    (re.compile(r"^(?P<asked>compare|comparing|contrast|comparison (?:of|between))\s+(?P<papers>.+)$", re.I), _compare),
-    (re.compile(r"^(?P<asked>(?:what(?:'s| is| are)? (?:the )?)?differences? between)\s+(?P<papers>.+)$", re.I), _compare),
-    (re.compile(r"^(?:how does\s+)?(?P<papers>.+?\s+(?:vs\.?|versus|compared? (?:to|with))\s+.+)$", re.I), _compare),
-    (re.compile(_WHAT + r"h[\s-]?index\s+(?:of|for)\s+" + _NAME + "$", re.I), _profile_figure("h_index", "h-index")),
-    (re.compile(r"^(?:what(?:'s| is)\s+)?" + _NAME + r"(?:'s|’s|s')?\s+h[\s-]?index", re.I), _profile_figure("h_index", "h-index")),
-    (re.compile(r"^how many (?:citations|cites|times)\s+(?:does|has|did|have)\s+" + _NAME +
-                r"\s+(?:have|got|get|received|receive|been cited)", re.I), _profile_figure("citations", "citation count")),
-    (re.compile(_WHAT + r"(?:number of )?citations?(?: count)?\s+(?:of|for)\s+" + _NAME + "$", re.I),
+    # Side by side.
+    (_p(r"^(?P<asked>compare|comparing|contrast|comparison (?:of|between)|side by side)[:\s]+(?P<papers>.+)$"),
+     _compare),
+    (_p(r"^(?P<asked>(?:what (?:is|are) )?(?:the )?differences? between)\s+(?P<papers>.+)$"), _compare),
+    (_p(r"^(?:how does\s+)?(?P<papers>.+?\s+(?:vs\.?|versus|compared? (?:to|with))\s+.+)$"), _compare),
+    (_p(r"^(?P<papers>.+?)\s+side by side$"), _compare),
+    # An author's profile figures.
+    (_p(_WHAT + _HINDEX + r"\s+(?:of|for)\s+" + _NAME + "$"), _profile_figure("h_index", "h-index")),
+    (_p(_WHAT + _NAME + r"(?:'s|’s|s')?\s+" + _HINDEX + "$"), _profile_figure("h_index", "h-index")),
+    (_p(r"^how many (?:citations|cites|times)\s+(?:does|has|did|have|is|was)\s+" + _NAME +
+        r"\s+(?:have|got|get|received|receive|been cited|cited)$"), _profile_figure("citations", "citation count")),
+    (_p(r"^how (?:often|much|many times) (?:is|has|was) " + _NAME + r" (?:been )?cited$"),
      _profile_figure("citations", "citation count")),
-    (re.compile(r"^(?:what(?:'s| is| are)\s+)?" + _NAME + r"(?:'s|’s|s')\s+(?:citations?|citation count)", re.I),
-     _profile_figure("citations", "citation count")),
-    (re.compile(r"^where (?:does|did|do) " + _NAME + r" (?:work|study|research)", re.I), _affiliation),
-    (re.compile(_WHAT + r"affiliations?\s+(?:of|for)\s+" + _NAME + "$", re.I), _affiliation),
-    (re.compile(r"^(?:what(?:'s| is)\s+)?" + _NAME + r"(?:'s|’s|s')\s+affiliations?", re.I), _affiliation),
-    (re.compile(r"^how many (?:authors|researchers|people)\b", re.I), _authors_count),
-    (re.compile(r"^how many\s+(?P<qualifier>[A-Za-z.]+\s+)?(?:papers|articles|works|publications|preprints)\b(?P<rest>.*)$",
-                re.I), _count_question),
-    (re.compile(r"^(?:what is |what's )?(?:the )?(?:number|count) of (?:papers|articles)\b(?P<rest>.*)$", re.I),
+    (_p(_WHAT + _CITATIONS + r"\s+(?:of|for)\s+" + _NAME + "$"), _profile_figure("citations", "citation count")),
+    (_p(_WHAT + _NAME + r"(?:'s|’s|s')?\s+" + _CITATIONS + "$"), _profile_figure("citations", "citation count")),
+    (_p(r"^(?:where|which (?:university|institution|company|lab|organi[sz]ation))\s+(?:does|did|do|is|was)\s+" +
+        _NAME + r"\s+(?:work|study|research|based|at|from|with|affiliated(?: with)?)$"), _affiliation),
+    (_p(_WHAT + r"affiliations?\s+(?:of|for)\s+" + _NAME + "$"), _affiliation),
+    (_p(_WHAT + _NAME + r"(?:'s|’s|s')\s+affiliations?$"), _affiliation),
+    # Counts.
+    (_p(r"^how many (?:different |distinct |unique )?(?:authors|researchers|people)\b"), _authors_count),
+    (_p(r"^how many\s+(?P<qualifier>(?:[A-Za-z.]+|(?:19|20)\d\d)\s+)?" + _PAPERS + r"\b(?P<rest>.*)$"),
      _count_question),
-    (re.compile(r"^who\s+(?:" + _WHO + r"|are the authors of|is the author of|were the authors of)\s+" + _PAPER + "$",
-                re.I), lambda a: _one_paper(a, "authors", _authors_line)),
-    (re.compile(r"^(?:who are |what are )?(?:the )?authors? (?:of|for|behind)\s+" + _PAPER + "$", re.I),
-     lambda a: _one_paper(a, "authors", _authors_line)),
-    (re.compile(r"^when (?:was|were|did|is)\s+" + _PAPER + r"\s+" + _PUBLISH + "$", re.I),
-     lambda a: _one_paper(a, "date", _date_line)),
-    (re.compile(r"^(?:in )?what year (?:was|were|did|is)\s+" + _PAPER + r"(?:\s+" + _PUBLISH + ")?$", re.I),
-     lambda a: _one_paper(a, "date", _date_line)),
-    (re.compile(r"^(?:what(?:'s| is) )?(?:the )?(?:publication |release )?date of\s+" + _PAPER + "$", re.I),
-     lambda a: _one_paper(a, "date", _date_line)),
-    (re.compile(r"arxiv (?:id|number|identifier|link)s?\s+(?:of|for)\s+" + _PAPER + "$", re.I),
-     lambda a: _one_paper(a, "id", _id_line)),
-    (re.compile(r"^(?:what(?:'s| is)\s+)?" + _PAPER + r"(?:'s|’s)\s+arxiv (?:id|number)", re.I),
-     lambda a: _one_paper(a, "id", _id_line)),
-    (re.compile(r"^(?:(?:is there|where(?:'s| is| can i find)) )?(?:the |an? |any )?(?:source )?(?:code|implementation|"
-                r"repo|repository|github)\s+(?:for|of)\s+" + _PAPER + "$", re.I), lambda a: _one_paper(a, "code", _code_line)),
-    (re.compile(r"^(?:does|did|has)\s+" + _PAPER + r"\s+(?:have|has|release|released|provide|come with|got|share)\s+"
-                r"(?:any |its |the |an? )?(?:public |open[\s-]source |source )?(?:code|implementation|repo|repository)", re.I),
-     lambda a: _one_paper(a, "code", _code_line)),
-    (re.compile(r"^(?:(?:the |a )?(?:links?|urls?|pdfs?)|where can i (?:find|read|get|download))\s+(?:to |for |of )?" + _PAPER + "$", re.I),
-     lambda a: _one_paper(a, "links", _links_line)),
-    (re.compile(r"^(?:where|in which venue|at which (?:conference|venue)|which (?:venue|conference|journal)|what "
-                r"(?:venue|conference|journal))\s+(?:was|is|did|were)\s+" + _PAPER +
-                r"\s+(?:published|accepted|presented|appear|appeared|in|at)(?:\s+(?:in|at|to))?$", re.I),
-     lambda a: _one_paper(a, "venue", _venue_line)),
-    (re.compile(r"^(?:the )?venue (?:of|for)\s+" + _PAPER + "$", re.I), lambda a: _one_paper(a, "venue", _venue_line)),
-    (re.compile(r"^what (?:did|has|have)\s+" + _NAME + r"\s+(?:publish|published|write|written|put out)\b(?P<rest>.*)$", re.I),
-     _author_papers),
-    (re.compile(r"^(?i:the |list )?(?i:latest|newest|most recent|recent|all)?\s*(?i:papers|publications|works|articles)\s+"
-                r"(?i:by|from|of)\s+(?P<name>[A-Z][\w.'’-]*(?:\s+(?:van|von|de|der|da|di|[A-Z][\w.'’-]*)){1,4})(?P<rest>.*)$"),
-     _author_papers),
-    (re.compile(r"^(?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){1,3})(?:'s|’s|s')\s+(?i:latest |newest |recent |most "
-                r"recent )?(?i:papers|publications|work)(?P<rest>.*)$"), _author_papers),
-    (re.compile(r"\b(?:accepted|published|presented|appeared|papers?|articles?)\b", re.I), _venue_papers),
+    (_p(r"^(?:what is\s+)?(?:the\s+)?(?:total\s+)?(?:number|count) of " + _PAPERS + r"\b(?P<rest>.*)$"),
+     _count_question),
+    (_p(r"^how (?:big|large) is (?:the|your|this) (?:library|collection)$"), lambda ask: _count_question(ask)),
+    (_p(r"^" + _NAME + r"(?:'s|’s|s')?\s+(?:paper|publication) count$"), _paper_count),
+    # What an author published.
+    (_p(r"^what (?:did|has|have)\s+" + _NAME + r"\s+(?:publish|published|write|written|put out)\b(?P<rest>.*)$"),
+     _author_papers(sure=True)),
+    (_p(r"^(?P<before>(?:the |list |all )?(?:latest |newest |most recent |recent |all )?(?:(?:19|20)\d\d )?)"
+        + _PAPERS + r"\s+(?:by|from|of)\s+" + _NAME + r"(?P<rest>)$"), _author_papers(sure=True)),
+    (_p(r"^(?:anything|something|any papers?|what is there)\s+(?:new\s+)?(?:by|from)\s+" + _NAME + r"(?P<rest>)$"),
+     _author_papers(sure=True)),
+    (_p(r"^" + _NAME + r"(?:'s|’s|s')?\s+(?P<before>(?:latest |newest |recent |most recent )?)" + _PAPERS +
+        r"(?P<rest>.*)$"), _author_papers(sure=False)),
+    # About one paper.
+    (_p(r"^who\s+(?:" + _WHO + r"|(?:are|were) the authors of|is the author of)\s+" + _PAPER + "$"),
+     _about("authors", _authors_line)),
+    (_p(r"^(?:who are |what are )?(?:the )?authors? (?:of|for|behind)\s+" + _PAPER + "$"), _about("authors", _authors_line)),
+    (_p(r"^" + _PAPER + r"(?:'s|’s)?\s+authors?$"), _about("authors", _authors_line)),
+    (_p(r"^when (?:was|were|did|is)\s+" + _PAPER + r"\s+" + _PUBLISHED + "$"), _about("date", _date_line)),
+    (_p(r"^(?:in )?what year (?:was|were|did|is)\s+" + _PAPER + r"(?:\s+" + _PUBLISHED + ")?$"), _about("date", _date_line)),
+    (_p(_WHAT + r"(?:publication |release )?date of\s+" + _PAPER + "$"), _about("date", _date_line)),
+    (_p(r"^" + _PAPER + r"(?:'s|’s)?\s+(?:publication |release )?date$"), _about("date", _date_line)),
+    (_p(_WHAT + r"arxiv (?:id|number|identifier|link)s?\s+(?:of|for)\s+" + _PAPER + "$"), _about("id", _id_line)),
+    (_p(_WHAT + _PAPER + r"(?:'s|’s)?\s+arxiv (?:id|number|identifier)$"), _about("id", _id_line)),
+    (_p(r"^(?:(?:is there|where is|where can i find|got|have you got|do you have)\s+)?(?:the |an? |any )?" + _CODE +
+        r"\s+(?:for|of)\s+" + _PAPER + "$"), _about("code", _code_line)),
+    (_p(r"^(?:does|did|has)\s+" + _PAPER + r"\s+(?:have|has|release|released|provide|come with|got|share)\s+" + _CODE
+        + "$"), _about("code", _code_line)),
+    (_p(r"^(?:is|was|are)\s+" + _PAPER + r"\s+open[\s-]?sourced?$"), _about("code", _code_line)),
+    (_p(r"^" + _PAPER + r"(?:'s|’s)?\s+(?:code|github|repo|repository|implementation)$"), _about("code", _code_line)),
+    (_p(r"^(?:(?:got|have you got|do you have|any|is there)\s+)?(?:the |an? )?(?:links?|urls?|pdfs?)\s+(?:to |for |of )"
+        + _PAPER + "$"), _about("links", _links_line)),
+    (_p(r"^where can i (?:find|read|get|download)\s+" + _PAPER + "$"), _about("links", _links_line)),
+    (_p(r"^" + _PAPER + r"(?:'s|’s)?\s+(?:links?|pdf|url)$"), _about("links", _links_line)),
+    (_p(r"^(?:where|in which venue|at which (?:conference|venue)|which (?:venue|conference|journal)|what "
+        r"(?:venue|conference|journal))\s+(?:was|is|did|were)\s+" + _PAPER +
+        r"\s+(?:published|accepted|presented|appear|appeared|in|at)(?:\s+(?:in|at|to))?$"), _about("venue", _venue_line)),
+    (_p(r"^(?:was|is|has)\s+" + _PAPER + r"\s+(?:been\s+)?(?:accepted|published|presented)(?:\s+(?:anywhere|somewhere|"
+        r"at a (?:conference|venue)|in a journal))?$"), _about("venue", _venue_line)),
+    (_p(_WHAT + r"venue (?:of|for)\s+" + _PAPER + "$"), _about("venue", _venue_line)),
+    (_p(r"^" + _PAPER + r"(?:'s|’s)?\s+venue$"), _about("venue", _venue_line)),
+    # Papers at a venue: any question about papers that names one.
+    (_p(r"\b(?:accepted|published|presented|appeared|papers?|articles?|anything)\b"), _venue_papers),
 ]

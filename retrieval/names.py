@@ -17,21 +17,28 @@ MIN_KEY = 3  # a shorter name ("AI") names too much
 MAX_NAME_WORDS = 8  # a title's head ("SANA 1.5: ...") longer than this is not a name
 
 _TITLE_HEAD = re.compile(r"^(.{2,80}?)\s*(?::|\s[-–—]\s)")
-_VERSION = re.compile(r"(?:[\s-]+v?\d+(?:\.\d+)*[a-z]?)+$", re.I)  # "SANA 1.5", "Playground v3", "YOLOv8"? no: a word
+_VERSION = re.compile(r"(?:[\s-]+v?\d+(?:\.\d+)*[a-z]?)+$", re.I)  # "SANA 1.5", "Playground v3" (not "YOLOv8")
 _REPO = re.compile(r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/[^/\s]+/([^/\s#?]+)", re.I)
 _PROJECT_PAGE = re.compile(r"https?://([a-z0-9-]+)\.github\.io/?(?:([a-z0-9._-]+)/?)?$", re.I)
 # A repository's name says what the paper is called, less what it is written in ("FastGAN-pytorch").
-_REPO_SUFFIX = re.compile(r"[-_.](?:pytorch|torch|tensorflow|tf|jax|keras|official|code|release|main|master|impl|github|io)$", re.I)
+_REPO_SUFFIX = re.compile(
+    r"[-_.](?:pytorch|torch|tensorflow|tf|jax|keras|official|code|release|main|master|impl|github|io)$", re.I
+)
 
 # Venues people name: conferences and journals of the fields arXiv serves most, as their acronyms are written.
 VENUES = {
-    name.lower().replace(" ", ""): name
-    for name in ["NeurIPS", "NIPS", "ICML", "ICLR", "AAAI", "IJCAI", "AISTATS", "UAI", "COLT", "CoRL", "CVPR", "ICCV", "ECCV", "WACV", "BMVC", "ACCV", "3DV", "ACL", "EMNLP", "NAACL", "COLING", "EACL", "AACL", "CoNLL", "TACL", "SIGIR", "KDD", "WWW", "WSDM", "CIKM", "RecSys", "ICDM", "ECIR", "ICDE", "VLDB", "SIGMOD", "MICCAI", "ISBI", "ICASSP", "INTERSPEECH", "ICRA", "IROS", "SIGGRAPH", "TPAMI", "TNNLS", "TKDE", "IJCV", "JMLR", "TMLR", "TOIS", "TASLP", "PNAS"]
+    name.lower(): name
+    for name in """
+    NeurIPS NIPS ICML ICLR AAAI IJCAI AISTATS UAI COLT CoRL CVPR ICCV ECCV WACV BMVC ACCV 3DV ACL EMNLP NAACL
+    COLING EACL AACL CoNLL TACL SIGIR KDD WWW WSDM CIKM RecSys ICDM ECIR ICDE VLDB SIGMOD MICCAI ISBI ICASSP
+    INTERSPEECH ICRA IROS SIGGRAPH TPAMI TNNLS TKDE IJCV JMLR TMLR TOIS TASLP PNAS
+    """.split()  # noqa: SIM905 (a list of words reads best as words)
 }
 VENUES["neurips"], VENUES["nips"] = "NeurIPS", "NeurIPS"  # (one conference, renamed in 2018)
-_VENUE = re.compile(
+# A venue as written, with the year beside it if there is one: `ICML 2023`, `ICCV2023`, `NeurIPS'23`.
+VENUE_PATTERN = re.compile(
     r"(?<![A-Za-z])(" + "|".join(sorted(map(re.escape, VENUES), key=len, reverse=True))
-    + r")(?:[\s'’-]*((?:19|20)\d\d|'?\d\d)(?!\d))?",
+    + r")(?:[\s'’-]*((?:19|20)\d\d|'\d\d)(?!\d))?(?![A-Za-z])",
     re.IGNORECASE,
 )
 
@@ -78,8 +85,8 @@ def paper_name_keys(paper: dict[str, Any]) -> list[str]:
 def venues_in(text: str) -> list[tuple[str, int | None]]:
     """The venues `text` names, each with the year written beside it: `Accepted by ICCV2023` -> ICCV, 2023."""
     found = []
-    for match in _VENUE.finditer(text):
-        name = VENUES[match.group(1).lower().replace(" ", "")]
+    for match in VENUE_PATTERN.finditer(text):
+        name = VENUES[match.group(1).lower()]
         year = match.group(2)
         if year is not None:
             digits = year.lstrip("'")

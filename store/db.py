@@ -218,20 +218,20 @@ def _upgrade_from_1(db: sqlite_utils.Database) -> None:
 
 
 def _create_schema(db: sqlite_utils.Database) -> None:
-    db["papers"].create(PAPER_COLUMNS, pk="id", not_null={"title", "abstract", "content_hash"})
-    db["papers"].create_index(["title_key"])
-    db["paper_authors"].create(
+    db.table("papers").create(PAPER_COLUMNS, pk="id", not_null={"title", "abstract", "content_hash"})
+    db.table("papers").create_index(["title_key"])
+    db.table("paper_authors").create(
         {"paper_id": str, "position": int, "name": str},
         pk=("paper_id", "position"),
         foreign_keys=[("paper_id", "papers", "id")],
     )
     db.execute("CREATE INDEX idx_paper_authors_name ON paper_authors(name COLLATE NOCASE)")
-    db["sources"].create(
+    db.table("sources").create(
         {"paper_id": str, "file": str, "line": int, "format": str},
         pk=("paper_id", "file", "line"),
         foreign_keys=[("paper_id", "papers", "id")],
     )
-    db["authors"].create(
+    db.table("authors").create(
         {
             "name": str,
             "category": str,
@@ -243,8 +243,8 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         },
         pk="name",
     )
-    db["meta"].create({"key": str, "value": str}, pk="key")
-    db["meta"].insert_all(
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("meta").insert_all(
         [
             {"key": "schema_version", "value": str(SCHEMA_VERSION)},
             {"key": "generation", "value": "0"},
@@ -526,7 +526,7 @@ def load_listings(
     db.conn.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
     with writing(db):
         caught_up = sink is not None and sink.begin(db)
-        profiles: list[dict] = []
+        listed_profiles: list[dict] = []
         for listing in listings:
             count = 0
             for batch in _batches(listing.papers, BATCH):
@@ -539,14 +539,14 @@ def load_listings(
             if listing.unlisted_warnings:
                 summary.warnings.append(f"{listing.file}: {listing.unlisted_warnings:,} more warnings not shown")
             if listing.profile and listing.profile.get("name"):
-                profiles.append({**listing.profile, "source": listing.file})
+                listed_profiles.append({**listing.profile, "source": listing.file})
         for listing in listings:  # (a listing streamed while another program rewrote it is not one listing)
             if listing.changed():
                 raise ParseError(
                     "changed while it was being loaded (another program wrote it); nothing was loaded: load it "
                     "again once it is complete", file=listing.file,
                 )
-        profiles_changed = _write_profiles(db, profiles, replace=replace)
+        profiles_changed = _write_profiles(db, listed_profiles, replace=replace)
         if replace:
             summary.removed += loader.remove_unlisted()
         loader.tally(summary)
@@ -581,7 +581,7 @@ def _write_profiles(db: sqlite_utils.Database, profiles: list[dict], *, replace:
     if replace:
         db.execute("DELETE FROM authors")
     if rows:
-        db["authors"].insert_all(rows, replace=True)
+        db.table("authors").insert_all(rows, replace=True)
     return before != list(db.query("SELECT * FROM authors ORDER BY name"))
 
 
@@ -672,14 +672,16 @@ def iter_papers(db: sqlite_utils.Database, *, batch: int = BATCH) -> Iterator[di
         last = rows[-1]["id"]
 
 
-def find_author(db: sqlite_utils.Database, name: str, *, limit: int = 50, papers: bool = True) -> dict[str, Any]:
-    """An author's papers (newest first) and profile, by exact name ignoring case, else by part of it. Without
-    `papers`, only who it is and the profile (the library lists the papers from its index)."""
+def find_author(db: sqlite_utils.Database, name: str, *, limit: int = 50, papers: bool = True,
+                partial: bool = True) -> dict[str, Any]:
+    """An author's papers (newest first) and profile, by exact name ignoring case, else (`partial`) by part of it,
+    which reads every author row. Without `papers`, only who it is and the profile (the library lists the papers
+    from its index)."""
     name = " ".join(name.split())
     rows = db.conn.execute(
         "SELECT DISTINCT name FROM paper_authors WHERE name = ? COLLATE NOCASE", [name]
     ).fetchall()
-    if not rows and name:
+    if not rows and name and partial:
         like = "%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = db.conn.execute(
             "SELECT name, COUNT(*) AS n FROM paper_authors WHERE name LIKE ? ESCAPE '\\' "
