@@ -135,7 +135,7 @@ async def user(fake: FakeDiscord, name: str, workload: Workload, sent: list[Sent
         count += 1
         kind = "followup" if thread and rng.random() < 0.3 else rng.choices(kinds, [KINDS[k] for k in kinds])[0]
         channel, text = workload.message(kind, rng)
-        message_id = await send(fake, name, kind, thread if kind == "followup" else channel, text)
+        message_id = await send(fake, name, kind, thread if kind == "followup" and thread else channel, text)
         record = Sent(message_id, name, kind, text, time.monotonic())
         sent.append(record)
         try:
@@ -174,9 +174,16 @@ def check(fake: FakeDiscord, sent: list[Sent]) -> dict:
     }
 
 
+def rss_kb() -> dict[str, int]:
+    """The process's resident memory in kB by kind (RssAnon: the heaps; RssFile: mapped files, the index and
+    libraries; RssShmem). Reading /proc does not wait on a disk, so the loop may call it."""
+    with open("/proc/self/status") as f:
+        return {k: int(v.split()[0]) for k, v in (line.split(":", 1) for line in f) if k.startswith("Rss")}
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 # ---- the bot's process ---------------------------------------------------------------------------------
@@ -221,15 +228,14 @@ class LoopWatch:
     async def sample_memory(self) -> None:
         start = time.monotonic()
         while True:
-            with open("/proc/self/status") as f:  # RssAnon: the heaps; RssFile: mapped files (index, libraries)
-                kb = {k: int(v.split()[0]) for k, v in (line.split(":", 1) for line in f) if k.startswith("Rss")}
+            kb = rss_kb()
             traced = tracemalloc.get_traced_memory()[0] / 2**20 if tracemalloc.is_tracing() else None
             self.memory.append((time.monotonic() - start, sum(kb.values()) / 1024, kb["RssAnon"] / 1024, traced))
             await asyncio.sleep(SAMPLE_EVERY)
 
     def summary(self) -> dict:
         def thirds(column: int) -> dict:
-            values = [m[column] for m in self.memory]
+            values = [v for m in self.memory if (v := m[column]) is not None]
             third = max(1, len(values) // 3)
             return {"start": values[0], "middle": values[len(values) // 2], "end": values[-1],
                     "first_third_mean": statistics.fmean(values[:third]),
@@ -263,6 +269,7 @@ async def serve() -> None:
     from bot.config import Config
 
     config = Config.load()
+    assert config.token, "measure() gives the bot the fake's token"
     point_at(config)
     library = await asyncio.to_thread(Library, config.db)
     papers_bot = PapersBot(library, config)
@@ -327,6 +334,7 @@ async def measure(folder: Path, workload: Workload, *, users: int = 50, seconds:
            "PYTHONTRACEMALLOC": "1" if tracing else ""}
     bot = await asyncio.create_subprocess_exec(sys.executable, __file__, "--serve", env=env,
                                                stdout=asyncio.subprocess.PIPE)
+    assert bot.stdout is not None  # a pipe
     try:
         if (await asyncio.wait_for(bot.stdout.readline(), 60)).strip() != b"ready":
             raise RuntimeError("the bot did not start")

@@ -46,12 +46,13 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import scale  # bench/ is on sys.path when this runs as a script, and the tests put it there
 import tantivy
 
 from retrieval.analysis import analyze
-from retrieval.index import META_ID, PaperIndex
+from retrieval.index import META_ID, PaperIndex, match_count, paper_id
 from retrieval.library import Library, index_path, source_name
 from store import db as store
 from store.parse import read_listing
@@ -135,7 +136,8 @@ def timed_load(exe: str, db_path: Path, corpus: Corpus) -> Phases:
     exit_at = time.perf_counter() - started
     reader.close()
     if proc.returncode:
-        raise SystemExit(f"load --replace {corpus.name} failed:\n{proc.stderr.read().decode()[-2000:]}")
+        said = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"load --replace {corpus.name} failed:\n{said[-2000:]}")
     return Phases(store_at or exit_at, index_at or exit_at, exit_at)
 
 
@@ -161,12 +163,12 @@ def scaled(phases: Phases, seconds: float) -> Phases:
 def index_ids(index: PaperIndex) -> list[str]:
     searcher = index.snapshot().searcher()
     hits = searcher.search(tantivy.Query.all_query(), max(searcher.num_docs, 1)).hits
-    return [i for i in (searcher.doc(address).get_first("id") for _, address in hits) if i != META_ID]
+    return [i for i in (paper_id(searcher, address) for _, address in hits) if i != META_ID]
 
 
 def marker_count(index: PaperIndex, marker: str) -> int:
     query = tantivy.Query.term_query(index.schema, "title", analyze(marker)[0])
-    return index.snapshot().searcher().search(query, 1, count=True).count
+    return match_count(index.snapshot().searcher().search(query, 1, count=True))
 
 
 def check(db_path: Path, corpora: list[Corpus]) -> tuple[Corpus, bool]:
@@ -223,6 +225,7 @@ def check(db_path: Path, corpora: list[Corpus]) -> tuple[Corpus, bool]:
         library.close()
     if problems:
         raise Inconsistent("; ".join(problems))
+    assert held is not None  # (holding neither corpus is a problem raised above)
     return held, behind
 
 
@@ -265,7 +268,8 @@ def rebuild_raced_by_a_load(exe: str, db_path: Path, target: Corpus, rng: random
     """The store moved on alone (to `target`'s other corpus, done by the caller); a `stats` process rebuilds the
     index, a load of `target` starts beside it, and the rebuild is SIGKILLed at a random point. True if the
     load completed, False if it was refused as busy (a rebuild held the index's writer lock)."""
-    rebuild = subprocess.Popen([exe, "--db", str(db_path), "stats"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rebuild = subprocess.Popen([exe, "--db", str(db_path), "stats"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
     time.sleep(rng.uniform(0.0, rebuild_s * 0.5))
     load = subprocess.Popen(load_command(exe, db_path, target), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(rng.uniform(0.0, rebuild_s * 0.5))
@@ -290,7 +294,7 @@ def run(n: int, *, kills: int, rebuild_kills: int, out: Path, seed: int = SEED, 
     full_load(exe, db_path, old)
     phases = {"old->new": timed_load(exe, db_path, new), "new->old": timed_load(exe, db_path, old)}
     index_start_mb = size_mb(index_path(db_path))
-    result = {
+    result: dict[str, Any] = {
         "n": n,
         "machine": scale.machine(),
         "seed": seed,

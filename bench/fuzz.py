@@ -92,10 +92,11 @@ def seeds() -> dict[str, bytes]:
 
 # -- mutation families: (seed bytes, rng) -> bytes ---------------------------------------------------------
 
-BAD_UTF8 = [b"\xff", b"\xfe", b"\x80", b"\xc3", b"\xc3(", b"\xe2\x82", b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80"]
+BAD_UTF8 = [b"\xff", b"\xfe", b"\x80", b"\xc3", b"\xc3(", b"\xe2\x82", b"\xed\xa0\x80", b"\xc0\xaf",
+            b"\xf4\x90\x80\x80"]
 # Runs a long line is made of: words, camel case (split points everywhere), spaces, name lists, LaTeX, digits.
-LONG_RUNS = [b"word ", b"aB", b" ", b"Ab Cd, ", b"Ab CdEf, ", b"Ada Lovelace, ", b"\\alpha{", b"1,", b"x", b"\xc3\xa9", b"introduces A",
-             b" et al.", b"[", b'{"id": ', b"\t \x0b"]
+LONG_RUNS = [b"word ", b"aB", b" ", b"Ab Cd, ", b"Ab CdEf, ", b"Ada Lovelace, ", b"\\alpha{", b"1,", b"x", b"\xc3\xa9",
+             b"introduces A", b" et al.", b"[", b'{"id": ', b"\t \x0b"]
 # JSON values a field of an arXiv record may be given, as JSON text (so invalid strings can be written).
 NASTY_JSON = ["null", "true", "0", "-1", "1e309", "1" * 5000, '""', '"   "', '"\\ud800"', '"x\\udc80"',
               '"\\ud83d\\ude00"', '"\\u0000"', "[]", "{}", "[[]]", '[["a"]]', '[["", null, 3]]', "[null]",
@@ -183,7 +184,8 @@ def long_line(data: bytes, rng: random.Random, size: int | None = None) -> bytes
 
 
 def empty(data: bytes, rng: random.Random) -> bytes:
-    return rng.choice([b"", b"\n", b"\n" * 1000, b" \t\r\n", b"\xef\xbb\xbf", b"\xef\xbb\xbf\n", b"\x00", b"{}", b"{\n"])
+    return rng.choice([b"", b"\n", b"\n" * 1000, b" \t\r\n", b"\xef\xbb\xbf", b"\xef\xbb\xbf\n", b"\x00", b"{}",
+                       b"{\n"])
 
 
 def headers_only(data: bytes, rng: random.Random) -> bytes:
@@ -271,7 +273,8 @@ def huge_lines(size: int) -> dict[str, bytes]:
         "feed-author-list": b"CVJan 30, 2025\nDeep nets, " + b"Ab CdEf, " * (size // 9) + b"Ab CdEf\nText.\n",
         "feed-abstract": b"CVJan 30, 2025\nDeep NetsAda Lovelace\n" + words + b"\n",
         "arxiv-abstract": words + b"\n\narXiv:2310.05873\nCreated: 2023-10-09\n",
-        "profile-title": b"Ada Lovelace\n\nCV\nh-index3\n2papers\n\nCVDec 8, 2022\n" + camel + b"\nAda Lovelace\nWe weave.\n",
+        "profile-title": (b"Ada Lovelace\n\nCV\nh-index3\n2papers\n\nCVDec 8, 2022\n" + camel
+                          + b"\nAda Lovelace\nWe weave.\n"),
     }
 
 
@@ -368,10 +371,11 @@ def run_case(result: Result, family: str, data: bytes, db_path: Path, out: Path,
         _save(result, out, label, family, data, traceback.format_exc())
     result.cases[family] += 1
     result.outcomes[family, kind] += 1
-    case = {"case": label, "family": family, "mb": len(data) / MB, "seconds": seconds, "s_per_mb": seconds / size_mb}
-    if case["s_per_mb"] > result.worst.get("s_per_mb", 0):
+    s_per_mb = seconds / size_mb
+    case = {"case": label, "family": family, "mb": len(data) / MB, "seconds": seconds, "s_per_mb": s_per_mb}
+    if s_per_mb > result.worst.get("s_per_mb", 0):
         result.worst = case
-    if case["s_per_mb"] > bound:
+    if s_per_mb > bound:
         _save(result, out, label, family, data, f"too slow: {seconds:.3f} s for {len(data) / MB:.3f} MB")
     return case
 
@@ -381,10 +385,12 @@ def _save(result: Result, out: Path, label: str, family: str, data: bytes, why: 
     path = out / f"{label}.bin"
     path.write_bytes(data)
     path.with_suffix(".txt").write_text(f"family: {family}\n{why}\n")
-    result.failures.append({"case": label, "family": family, "reproducer": str(path), "why": why.strip().splitlines()[-1]})
+    result.failures.append({"case": label, "family": family, "reproducer": str(path),
+                            "why": why.strip().splitlines()[-1]})
 
 
-def fuzz(cases: int, seed: int, out: Path, *, baseline_mb: float = 10, huge_mb: float = 50, ratio: float = RATIO) -> Result:
+def fuzz(cases: int, seed: int, out: Path, *, baseline_mb: float = 10, huge_mb: float = 50,
+         ratio: float = RATIO) -> Result:
     result = Result(baseline=baseline(baseline_mb), ratio=ratio)
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "fuzz.db"
@@ -413,7 +419,8 @@ def report(result: Result) -> str:
         lines.append(f"  {family:<14}{n:>8}" + "".join(f"{result.outcomes[family, k]:>20}" for k in kinds))
     for name, big in result.huge.items():
         lines.append(f"  huge line {name:<18} {big['mb']:6.1f} MB: parse {big['s_per_mb']:.4f} s/MB "
-                     f"({big['s_per_mb'] / base:.2f}x the baseline), parse + store + re-open {big['parse_and_store_s']:.1f} s")
+                     f"({big['s_per_mb'] / base:.2f}x the baseline), "
+                     f"parse + store + re-open {big['parse_and_store_s']:.1f} s")
     if result.worst:
         w = result.worst
         lines.append(f"worst parse time per MB: {w['s_per_mb']:.4f} s/MB = {w['s_per_mb'] / base:.2f}x the baseline "

@@ -124,7 +124,8 @@ def read_collection(folder: Path) -> Collection:
         queries = {(q := json.loads(line))["_id"]: q["text"] for line in (folder / "queries.jsonl").open()}
         return Collection(
             folder.name,
-            [{"id": str(d["_id"]), "title": d.get("title", ""), "authors": [], "abstract": d.get("text", "")} for d in docs],
+            [{"id": str(d["_id"]), "title": d.get("title", ""), "authors": [], "abstract": d.get("text", "")}
+             for d in docs],
             queries,
             read_qrels(folder / "qrels" / "test.tsv"),
         )

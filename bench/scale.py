@@ -29,6 +29,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -129,12 +130,12 @@ def generate(path: Path, n: int, *, seed: int = SEED, tex: bool = False) -> list
 def names() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Given and family names, and how likely each is: Zipf-distributed (a few names are everywhere, most are
     rare, as in arXiv's millions of authors), a handful of real ones first (the filter queries look up one)."""
-    given = ["Wei", "Maria", "Jinwen", "Ada", "Ahmed", "Yizhe", "Lena", "Kofi", "Ana", "Ravi", "Mei", "Tomas"]
-    family = ["Zhang", "Garcia", "Ma", "Lovelace", "Elgammal", "Zhu", "Novak", "Mensah", "Silva", "Iyer", "Chen"]
+    real_given = ["Wei", "Maria", "Jinwen", "Ada", "Ahmed", "Yizhe", "Lena", "Kofi", "Ana", "Ravi", "Mei", "Tomas"]
+    real_family = ["Zhang", "Garcia", "Ma", "Lovelace", "Elgammal", "Zhu", "Novak", "Mensah", "Silva", "Iyer", "Chen"]
     # Made-up names ending unlike every vocabulary word (those end in n): names never match abstract words.
     made_up = [w[:-1].capitalize() for w in words(GIVEN_NAMES + FAMILY_NAMES)]
-    given = np.array(given + [w + "a" for w in made_up[:GIVEN_NAMES]])
-    family = np.array(family + [w + "ko" for w in made_up[GIVEN_NAMES:]])
+    given = np.array(real_given + [w + "a" for w in made_up[:GIVEN_NAMES]])
+    family = np.array(real_family + [w + "ko" for w in made_up[GIVEN_NAMES:]])
     p_given, p_family = (1.0 / np.arange(1, len(x) + 1) for x in (given, family))
     return given, family, p_given / p_given.sum(), p_family / p_family.sum()
 
@@ -241,14 +242,14 @@ def measure(n: int, n_queries: int, out: Path, *, tex: bool = False) -> dict:
     # A fresh process first answers WARM_UP other queries (not timed: a running bot has long since paged its
     # index in; the first query's cost is the cold start, measured below).
     batch = "\n".join(queries(vocab, WARM_UP, seed=SEED + 2) + qs).encode() + b"\n"
-    search_s, search_rss, lines = run([exe, "search", "--json", "-"], stdin=batch, env=env)
+    _, search_rss, lines = run([exe, "search", "--json", "-"], stdin=batch, env=env)
     took = [json.loads(line)["took_ms"] for line in lines.splitlines()][WARM_UP:]
     filtered = [t for i, t in enumerate(took) if i % 4 == 3]
     # Questions rank with pseudo-relevance feedback (`ask`): the same queries, timed in a fresh process.
     _, _, asked = run([sys.executable, "-c", _QUESTIONS, str(db)], stdin=batch, env=env)
     question_ms = [float(x) for x in asked.split()][WARM_UP:]
     cold = [run([exe, "search", qs[i], "-k", "10"], env=env)[0] for i in range(3)]
-    result = {
+    result: dict[str, Any] = {
         "n": n,
         "machine": machine(),
         "generate_s": generated,

@@ -68,7 +68,9 @@ DB_HELP = (
 
 def _set_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     if value is not None:
-        ctx.find_object(LibraryContext).db_path = value
+        context = ctx.find_object(LibraryContext)
+        assert context is not None  # (the group made it before its command's options are read)
+        context.db_path = value
 
 
 class _Command(click.Command):
@@ -108,7 +110,12 @@ def cli(ctx: click.Context, db_path: str | None, verbose: bool) -> None:
     )
     context = LibraryContext(db_path)
     ctx.obj = context
-    ctx.call_on_close(lambda: context._library and context._library.close())
+
+    def close() -> None:
+        if context._library is not None:
+            context._library.close()
+
+    ctx.call_on_close(close)
 
 
 def _progressbar(columns: int) -> Any:
@@ -189,7 +196,8 @@ def ask(obj: LibraryContext, question: str, k: int | None, as_json: bool) -> Non
     try:
         library = obj.library
         if question == "-":
-            _lines(lambda text: {"question": text, **_result_json(*library.rank_question(text, k=k or 10, passages=True))},
+            _lines(lambda text: {"question": text,
+                                 **_result_json(*library.rank_question(text, k=k or 10, passages=True))},
                    key="question")
             return
         if k is not None:

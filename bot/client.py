@@ -161,11 +161,12 @@ async def run(config: Config) -> int:
     bot = PapersBot(library, config)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
+    closing: set[asyncio.Future[None]] = set()  # the loop holds its tasks weakly: keep the close running
 
     def stop(sig: signal.Signals) -> None:
         log.info("%s: shutting down", sig.name)
         stopping.set()
-        asyncio.ensure_future(bot.close())
+        closing.add(asyncio.ensure_future(bot.close()))
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop, sig)

@@ -62,7 +62,8 @@ class Config:
         unknown = set(values) - known
         if unknown:
             raise ConfigError(f"unknown configuration keys: {', '.join(sorted(unknown))}")
-        out: dict = {k: v for k, v in values.items() if k in {"token", "prefix", "db", "admin_role", "api_base", "gateway_url"}}
+        as_given = {"token", "prefix", "db", "admin_role", "api_base", "gateway_url"}
+        out: dict = {k: v for k, v in values.items() if k in as_given}
         if "data_dir" in values:
             out["data_dir"] = Path(values["data_dir"]).expanduser()
             if not out["data_dir"].is_dir():

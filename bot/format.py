@@ -143,7 +143,8 @@ def relaxed_note(relaxed: list[str], style: Style) -> str:
     """What a search dropped to find anything: `No paper matches by Gerard Salton; the nearest without it:`."""
     if not relaxed:
         return ""
-    return f"No paper matches {style.text('; '.join(relaxed))}; the nearest without {'it' if len(relaxed) == 1 else 'them'}:"
+    them = "it" if len(relaxed) == 1 else "them"
+    return f"No paper matches {style.text('; '.join(relaxed))}; the nearest without {them}:"
 
 
 def search_notes(result: SearchResult, style: Style) -> list[str]:
@@ -171,7 +172,10 @@ def format_fact(fact: Fact, style: Style) -> str:
             if fact.kind == "links":
                 lines.append("  " + (" · ".join(paper_links(paper, style)) or "no links"))
             continue
-        code = style.link("code", paper["code_url"]) if paper["code_url"] else "code released" if paper["has_code"] else "no code listed"
+        if paper["code_url"]:
+            code = style.link("code", paper["code_url"])
+        else:
+            code = "code released" if paper["has_code"] else "no code listed"
         venue = venue_of(paper)
         lines.append(f"  {authors_line(paper, style, limit=6)} · {paper['year'] or 'year unknown'} · "
                      f"{style.text(venue) if venue else 'no venue listed'} · {code} · {style.code(paper['id'])}")
@@ -196,13 +200,16 @@ def _format_passages(answer: Answer, style: Style) -> str:
     if not answer.found:
         if not answer.nearest:
             return "No paper in the library matches that question. Try other words, or `search` for a topic."
-        lines = [n for n in [relaxed_note(answer.relaxed, style)] if n] + ["No paper answers that well. The nearest ones:"]
-        lines += [f"- {title_link(h.paper, style, indent='  ')}\n  {paper_line(h.paper, style)}" for h in answer.nearest]
+        lines = [n for n in [relaxed_note(answer.relaxed, style)] if n]
+        lines.append("No paper answers that well. The nearest ones:")
+        lines += [f"- {title_link(h.paper, style, indent='  ')}\n  {paper_line(h.paper, style)}"
+                  for h in answer.nearest]
         return "\n".join(lines)
     blocks = [n for n in [relaxed_note(answer.relaxed, style)] if n]
     for p in answer.passages:
         blocks.append(
-            f"{title_link(p.paper, style, indent='')}\n{paper_line(p.paper, style)}\n> {style.highlight(p.text, answer.terms)}"
+            f"{title_link(p.paper, style, indent='')}\n{paper_line(p.paper, style)}\n"
+            f"> {style.highlight(p.text, answer.terms)}"
         )
     return "\n\n".join(blocks)
 
@@ -271,9 +278,11 @@ def format_author(found: dict[str, Any], style: Style = PLAIN) -> str:
             figures.insert(0, style.text(profile["category"]))
         lines.append("Profile: " + " · ".join(figures))
     shown = len(found["papers"])
-    lines.append(f"{found['total']} paper{'s' * (found['total'] != 1)} in the library" + (f", newest {shown}:" if shown < found["total"] else ":"))
+    lines.append(f"{found['total']} paper{'s' * (found['total'] != 1)} in the library"
+                 + (f", newest {shown}:" if shown < found["total"] else ":"))
     for paper in found["papers"]:
-        lines.append(f"- {title_link(paper, style, indent='  ')} ({paper['year'] or 'year unknown'}, {style.code(paper['id'])})")
+        lines.append(f"- {title_link(paper, style, indent='  ')} "
+                     f"({paper['year'] or 'year unknown'}, {style.code(paper['id'])})")
     return "\n".join(lines)
 
 

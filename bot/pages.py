@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import MutableMapping
 
 import discord
@@ -69,10 +70,8 @@ class Pages(discord.ui.View):
         for item in self.children:
             item.disabled = True  # type: ignore[attr-defined]
         if self.message is not None:
-            try:
+            with contextlib.suppress(discord.HTTPException):  # the message is gone or not ours to edit any more
                 await self.message.edit(view=self)
-            except discord.HTTPException:
-                pass  # the message is gone or not ours to edit any more
 
 
 async def send_pages(ctx: commands.Context, pages: list[Reply], live: MutableMapping[int, Pages]) -> discord.Message:

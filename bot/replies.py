@@ -142,7 +142,8 @@ def search_pages(library: Library, query: str, *, style: Style = DISCORD) -> lis
     if not result.hits:
         return [Reply(no_hits(result, style))]
     filters = result.parsed.describe()
-    heading = f"Papers for {style.bold(style.text(clip(query, 200)))}" + (f" ({style.text(filters)})" if filters else "")
+    heading = f"Papers for {style.bold(style.text(clip(query, 200)))}"
+    heading += f" ({style.text(filters)})" if filters else ""
     heading = "\n".join([heading, *search_notes(result, style)])
     passages = best_passages(result.hits, result.terms, result.idf)
     cards = [

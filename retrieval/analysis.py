@@ -23,8 +23,15 @@ NAMES = "papers_names"
 # auxiliaries, politeness) are dropped wherever they stand; request words only in the question's opening frame
 # ("which papers ...", "find me articles on ..."), since elsewhere they can be the topic ("the need for
 # information", "research libraries"). Stemmed with the same analyser before use.
-FUNCTION_WORDS = ["which", "what", "who", "whom", "whose", "where", "when", "why", "how", "me", "my", "i", "we", "you", "us", "our", "your", "please", "can", "could", "would", "should", "do", "does", "did", "is", "are", "was", "were", "be", "been", "has", "have", "about", "regarding", "related", "relating", "there", "here", "any", "some"]
-REQUEST_WORDS = ["paper", "papers", "article", "articles", "work", "works", "study", "studies", "publication", "publications", "research", "find", "show", "list", "give", "tell", "get", "search", "look", "looking", "want", "need", "know"]
+FUNCTION_WORDS = """
+which what who whom whose where when why how
+me my i we you us our your please can could would should do does did is are was were be been has have
+about regarding related relating there here any some
+""".split()
+REQUEST_WORDS = """
+paper papers article articles work works study studies publication publications research
+find show list give tell get search look looking want need know
+""".split()
 QUESTION_WORDS = FUNCTION_WORDS + REQUEST_WORDS
 # What a pasted question carries besides its words: abbreviations, citations' volume, issue and page numbers
 # (`Vol. 31, No. 6, pp. 438-444`, `613-641`). Removed before analysis, so they never score.
@@ -68,7 +75,7 @@ def name_analyzer() -> tantivy.TextAnalyzer:
 
 
 # Lowercase words that belong to a surname: "Laurens van der Maaten", "Ludwig von Mises".
-_PARTICLES = frozenset(["van", "von", "der", "den", "de", "da", "das", "dos", "do", "du", "di", "del", "della", "la", "le", "bin", "ibn", "al", "el", "ten", "ter"])
+_PARTICLES = frozenset("van von der den de da das dos do du di del della la le bin ibn al el ten ter".split())
 
 
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
@@ -105,8 +112,9 @@ def split_name(name: str) -> tuple[list[str], list[str]]:
 @functools.lru_cache(maxsize=1 << 16)  # (loads meet the same authors again and again)
 def author_keys(name: str) -> tuple[str, ...]:
     """The terms a paper's author is found by (the index's `author_name`): the whole name, `~surname initial`,
-    `=surname initial` when the name gives only initials, else `^surname first-given-name`, and `@surname`. `Gerard Salton` and `Salton, G.`
-    meet at `~salton g`; a search for the whole name also takes `=salton g` (not another Salton, G-something)."""
+    `=surname initial` when the name gives only initials, else `^surname first-given-name`, and `@surname`.
+    `Gerard Salton` and `Salton, G.` meet at `~salton g`; a search for the whole name also takes `=salton g`
+    (not another Salton, G-something)."""
     given, surname = split_name(name)
     if not surname:
         return ()

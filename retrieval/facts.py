@@ -23,10 +23,10 @@ import sqlite_utils
 import tantivy
 
 from retrieval.analysis import analyze, author_keys, author_query_keys, clean, name_analyzer, question_terms
-from retrieval.index import Snapshot
+from retrieval.index import Snapshot, match_count, paper_id
 from retrieval.names import MIN_KEY, VENUE_PATTERN, name_key, spans, venue_of, venues_in
 from retrieval.query import ParsedQuery, parse_query
-from retrieval.search import _filters, papers_by, search
+from retrieval.search import filter_queries, papers_by, search
 from store import db as store
 from store.errors import PaperNotFound
 from store.paper import doi_in, id_in
@@ -105,7 +105,7 @@ def find_named(db: sqlite_utils.Database, index: Snapshot, phrase: str) -> list[
             continue
         found = searcher.search(tantivy.Query.term_query(index.schema, "name_key", key), MAX_NAMED, count=False)
         if found.hits:
-            return store.get_papers(db, [searcher.doc(a).get_first("id") for _, a in found.hits])
+            return store.get_papers(db, [paper_id(searcher, a) for _, a in found.hits])
     terms = set(question_terms(phrase))
     if len(terms) < MIN_TITLE_TERMS:  # ("GANs", "diffusion models": topics, not a paper's title)
         return []
@@ -147,12 +147,12 @@ def _count(index: Snapshot, parsed: ParsedQuery, words: list[str],
     the newest SHOWN."""
     if venue is not None:
         parsed = dataclasses.replace(parsed, year_from=None, year_to=None)  # (the venue's year says it)
-    clauses = [(tantivy.Occur.Must, q) for q in _filters(index, parsed)]
+    clauses = [(tantivy.Occur.Must, q) for q in filter_queries(index, parsed)]
     clauses += [(tantivy.Occur.Must, tantivy.Query.term_query(index.schema, "text", w)) for w in words]
     clauses.append((tantivy.Occur.Must, venue or tantivy.Query.term_query(index.schema, "kind", "paper")))
     searcher = index.searcher()
     found = searcher.search(tantivy.Query.boolean_query(clauses), SHOWN, count=True, order_by_field="date")
-    return found.count or 0, [searcher.doc(a).get_first("id") for _, a in found.hits]
+    return match_count(found), [paper_id(searcher, a) for _, a in found.hits]
 
 
 def _which(parsed: ParsedQuery, person: str | None, words: list[str], venue: str | None = None) -> str:
@@ -677,10 +677,12 @@ _KINDS: list[tuple[re.Pattern[str], Callable[[_Ask], Fact | None]]] = [
     # About one paper.
     (_p(r"^who\s+(?:" + _WHO + r"|(?:are|were) the authors of|is the author of)\s+" + _PAPER + "$"),
      _about("authors", _authors_line)),
-    (_p(r"^(?:who are |what are )?(?:the )?authors? (?:of|for|behind)\s+" + _PAPER + "$"), _about("authors", _authors_line)),
+    (_p(r"^(?:who are |what are )?(?:the )?authors? (?:of|for|behind)\s+" + _PAPER + "$"),
+     _about("authors", _authors_line)),
     (_p(r"^" + _PAPER + r"(?:'s|’s)?\s+authors?$"), _about("authors", _authors_line)),
     (_p(r"^when (?:was|were|did|is)\s+" + _PAPER + r"\s+" + _PUBLISHED + "$"), _about("date", _date_line)),
-    (_p(r"^(?:in )?what year (?:was|were|did|is)\s+" + _PAPER + r"(?:\s+" + _PUBLISHED + ")?$"), _about("date", _date_line)),
+    (_p(r"^(?:in )?what year (?:was|were|did|is)\s+" + _PAPER + r"(?:\s+" + _PUBLISHED + ")?$"),
+     _about("date", _date_line)),
     (_p(_WHAT + r"(?:publication |release )?date of\s+" + _PAPER + "$"), _about("date", _date_line)),
     (_p(r"^" + _PAPER + r"(?:'s|’s)?\s+(?:publication |release )?date$"), _about("date", _date_line)),
     (_p(_WHAT + r"arxiv (?:id|number|identifier|link)s?\s+(?:of|for)\s+" + _PAPER + "$"), _about("id", _id_line)),
@@ -697,7 +699,8 @@ _KINDS: list[tuple[re.Pattern[str], Callable[[_Ask], Fact | None]]] = [
     (_p(r"^" + _PAPER + r"(?:'s|’s)?\s+(?:links?|pdf|url)$"), _about("links", _links_line)),
     (_p(r"^(?:where|in which venue|at which (?:conference|venue)|which (?:venue|conference|journal)|what "
         r"(?:venue|conference|journal))\s+(?:was|is|did|were)\s+" + _PAPER +
-        r"\s+(?:published|accepted|presented|appear|appeared|in|at)(?:\s+(?:in|at|to))?$"), _about("venue", _venue_line)),
+        r"\s+(?:published|accepted|presented|appear|appeared|in|at)(?:\s+(?:in|at|to))?$"),
+     _about("venue", _venue_line)),
     (_p(r"^(?:was|is|has)\s+" + _PAPER + r"\s+(?:been\s+)?(?:accepted|published|presented)(?:\s+(?:anywhere|somewhere|"
         r"at a (?:conference|venue)|in a journal))?$"), _about("venue", _venue_line)),
     (_p(_WHAT + r"venue (?:of|for)\s+" + _PAPER + "$"), _about("venue", _venue_line)),

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlite_utils
 import tantivy
@@ -126,6 +126,16 @@ def disk_refused(e: BaseException) -> bool:
         isinstance(e, ValueError) and bool(_REFUSED.search(str(e))))
 
 
+def paper_id(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> str:
+    """The id of a document the index found (every document has one)."""
+    return cast(str, searcher.doc(address).get_first("id"))
+
+
+def match_count(found: tantivy.SearchResult) -> int:
+    """How many documents a search with count=True matched."""
+    return found.count or 0  # type: ignore[attr-defined]  # (tantivy's stub lacks SearchResult.count)
+
+
 class PaperIndex:
     """An on-disk tantivy index of the papers in one store."""
 
@@ -186,7 +196,7 @@ class PaperIndex:
             log.warning("cannot re-read the index at %s (%s); answering from it as last read", self.path, e)
         searcher = self._index.searcher()
         hits = searcher.search(tantivy.Query.term_query(self.schema, "id", META_ID), 1, count=False).hits
-        meta = json.loads(searcher.doc(hits[0][1]).get_first("meta")) if hits else {}
+        meta = json.loads(searcher.doc(hits[0][1]).get_first("meta") or "{}") if hits else {}
         return Snapshot(self.schema, searcher, meta.get("store") if meta.get("version") == INDEX_VERSION else None)
 
     @property
@@ -274,8 +284,14 @@ class IndexUpdate:
 
     def __init__(self, index: PaperIndex, writer: tantivy.IndexWriter) -> None:
         self.index = index
-        self.writer = writer
+        self._writer: tantivy.IndexWriter | None = writer  # None once closed: dropping it releases the lock
         self.committed = False
+
+    @property
+    def writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            raise RuntimeError("this index change is closed")
+        return self._writer
 
     def begin(self, db: sqlite_utils.Database) -> bool:
         """Catch up with the store before a load's changes arrive. They are changes to what is stored, so an index
@@ -317,7 +333,7 @@ class IndexUpdate:
     def close(self) -> None:
         """End the change: what was not committed is dropped, merges are waited for, and the writer lock is
         released (for a load, only now that the store has committed too)."""
-        writer, self.writer = self.writer, None
+        writer, self._writer = self._writer, None
         if writer is None:
             return
         if not self.committed:

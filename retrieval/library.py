@@ -62,7 +62,7 @@ class Library:
         folder = index_path(self.db_path)
         if not self.read_only and folder.is_dir() and not os.access(folder, os.W_OK):
             self.read_only = f"this process cannot write its index folder {folder}"
-        self.db  # creates the database and its schema
+        _ = self.db  # creates the database and its schema
         self.index = PaperIndex(index_path(self.db_path), read_only=bool(self.read_only))
         self._load_lock = threading.Lock()
         self._snapshots: dict[str, Snapshot] = {}  # store version -> index snapshot of it (the last two)
@@ -79,7 +79,8 @@ class Library:
             if not self._damaged(e):
                 raise
             self._reset_index(self._index_resets)
-        if sample_if_new and store.generation(self.db) == 0 and not self.read_only:  # (never loaded: new, whoever created the file)
+        # (never loaded: new, whoever created the file)
+        if sample_if_new and store.generation(self.db) == 0 and not self.read_only:
             log.info("new database %s: loading the bundled sample papers", self.db_path)
             try:
                 self.load([sample_folder()])
@@ -127,7 +128,7 @@ class Library:
 
     def load(
         self,
-        paths: list[str | Path],
+        paths: Sequence[str | Path],
         *,
         replace: bool = False,
         attached: Sequence[tuple[str, bytes]] = (),
@@ -192,7 +193,8 @@ class Library:
             return self.load([folder], replace=True, attached=attached)
         with self.reading() as (db, _):
             recorded = [f for (f,) in db.conn.execute("SELECT DISTINCT file FROM sources ORDER BY file")]
-        files, gone = [], []
+        files: list[Path] = []
+        gone: list[Path] = []
         for name in recorded:
             if name.startswith("attachment/"):
                 continue  # (read from a message once; its papers stay)
@@ -240,7 +242,8 @@ class Library:
                     # The index is not at this store version: a load is between its commits (it brings them in
                     # step), or one died there, or another process left it so. Answer from the index as it is
                     # (papers missing from the store are left out) and have it repaired meanwhile.
-                    log.warning("index at %s, store at %s: answering from the index as it is", found.store_version, version)
+                    log.warning("index at %s, store at %s: answering from the index as it is",
+                                found.store_version, version)
                     self._repair_soon()
                     return found
                 self._snapshots[version] = found
@@ -256,7 +259,8 @@ class Library:
             if self._repairing or now - self._repair_tried < REPAIR_EVERY:
                 return
             self._repairing, self._repair_tried = True, now
-            thread = self._repair_thread = threading.Thread(target=self._repair, name="papers-bot index repair", daemon=True)
+            thread = self._repair_thread = threading.Thread(target=self._repair, name="papers-bot index repair",
+                                                            daemon=True)
         thread.start()
 
     def _take_load_lock(self) -> bool:
@@ -355,7 +359,8 @@ class Library:
     @overload
     def rank_question(self, question: str, *, k: int = ..., passages: Literal[False] = ...) -> SearchResult: ...
     @overload
-    def rank_question(self, question: str, *, k: int = ..., passages: Literal[True]) -> tuple[SearchResult, list[str]]: ...
+    def rank_question(self, question: str, *, k: int = ...,
+                      passages: Literal[True]) -> tuple[SearchResult, list[str]]: ...
 
     def rank_question(self, question: str, *, k: int = 10, passages: bool = False) -> Any:
         """The papers ranked for a question, as `ask` and the Discord channels rank them; with `passages`, each
@@ -395,7 +400,8 @@ class Library:
             self._closing = True
             try:
                 if not self._connections_lock.wait_for(lambda: self._readers == 0, wait):
-                    log.warning("%d requests still reading after %.0f s: their connections are left open", self._readers, wait)
+                    log.warning("%d requests still reading after %.0f s: their connections are left open",
+                                self._readers, wait)
                     return
                 for db in self._connections:
                     db.close()

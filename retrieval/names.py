@@ -32,7 +32,7 @@ VENUES = {
     NeurIPS NIPS ICML ICLR AAAI IJCAI AISTATS UAI COLT CoRL CVPR ICCV ECCV WACV BMVC ACCV 3DV ACL EMNLP NAACL
     COLING EACL AACL CoNLL TACL SIGIR KDD WWW WSDM CIKM RecSys ICDM ECIR ICDE VLDB SIGMOD MICCAI ISBI ICASSP
     INTERSPEECH ICRA IROS SIGGRAPH TPAMI TNNLS TKDE IJCV JMLR TMLR TOIS TASLP PNAS
-    """.split()  # noqa: SIM905 (a list of words reads best as words)
+    """.split()
 }
 VENUES["neurips"], VENUES["nips"] = "NeurIPS", "NeurIPS"  # (one conference, renamed in 2018)
 # A venue as written, with the year beside it if there is one: `ICML 2023`, `ICCV2023`, `NeurIPS'23`.

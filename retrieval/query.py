@@ -37,7 +37,8 @@ _PLAIN = [
     (re.compile(rf"\bafter\s+({_YEAR})\b", re.I), "after"),
     (re.compile(rf"\bbefore\s+({_YEAR})\b", re.I), "before"),
     (re.compile(rf"\b(?:in|during|published in)\s+({_YEAR})\b(?!\s*[-\u2013]\s*\d)", re.I), "in"),
-    (re.compile(r"\b(?:with|that (?:have|release|released)|having)\s+(?:released\s+|public\s+|open\s+)?(?:source\s+)?code\b", re.I), "code"),
+    (re.compile(r"\b(?:with|that (?:have|release|released)|having)\s+"
+                r"(?:released\s+|public\s+|open\s+)?(?:source\s+)?code\b", re.I), "code"),
     (re.compile(r"\b(?:newest|latest)(?:\s+first)?\b|\bmost recent\b", re.I), "newest"),
 ]
 _BY_PAPERS = re.compile(r"\b(?:papers?|articles?|works?|publications?|written|authored|published)\s+$", re.I)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import re
 import time
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ import sqlite_utils
 import tantivy
 
 from retrieval.analysis import QUESTION_WORDS, analyze, author_query_keys, clean, name_analyzer, question_terms
-from retrieval.index import Snapshot
+from retrieval.index import Snapshot, match_count, paper_id
 from retrieval.query import CONSTRAINTS, ParsedQuery, parse_query
 from store.db import get_paper, get_papers
 from store.tex import tex_to_text
@@ -83,7 +84,8 @@ def _text_match(index: Snapshot, words: str) -> tantivy.Query | None:
     if len(tokens) == 1:
         return tantivy.Query.term_query(index.schema, "text", tokens[0])
     dropped = len(name_analyzer().analyze(clean(words))) - len(tokens)
-    return tantivy.Query.phrase_query(index.schema, "text", tokens, slop=dropped)
+    # (tantivy's stub types the words list[str | tuple[int, str]], and a list is invariant: a list[str] is refused)
+    return tantivy.Query.phrase_query(index.schema, "text", tokens, slop=dropped)  # type: ignore[arg-type]
 
 
 def author_match(index: Snapshot, name: str) -> tantivy.Query | None:
@@ -96,9 +98,10 @@ def author_match(index: Snapshot, name: str) -> tantivy.Query | None:
     return _should([tantivy.Query.term_query(index.schema, "author_name", k) for k in keys]) if keys else None
 
 
-def _filters(index: Snapshot, parsed: ParsedQuery) -> list[tantivy.Query]:
+def filter_queries(index: Snapshot, parsed: ParsedQuery) -> list[tantivy.Query]:
     """The filters as queries that every hit must match; they select, they do not score."""
-    found = [q for q in map(lambda a: author_match(index, a), parsed.authors + parsed.inferred_authors) if q is not None]
+    found = [q for q in map(lambda a: author_match(index, a), parsed.authors + parsed.inferred_authors)
+             if q is not None]
     if parsed.year_from is not None or parsed.year_to is not None:
         found.append(
             tantivy.Query.range_query(
@@ -175,12 +178,13 @@ def build_query(index: Snapshot, text: str | ParsedQuery) -> Plan | None:
     # A word the question repeats weighs as often as it is said (as BM25 sums over query tokens).
     words = [_term_clause(index, f, t, boost * counts[t]) for t in terms for f, boost in FIELD_BOOSTS.items()]
     words += [_term_clause(index, "authors", n, AUTHOR_BOOST) for n in names[:MAX_TERMS]]
-    pairs = [_pair_clause(index, "text", a, b) for a, b in zip(terms, terms[1:])]
-    filters = _filters(index, parsed)
+    pairs = [_pair_clause(index, "text", a, b) for a, b in itertools.pairwise(terms)]
+    filters = filter_queries(index, parsed)
     if not words and not filters and not parsed.sort_by_date and not parsed.excluded_authors:
         return None  # (exclusions alone select nothing to rank)
     narrow = [(tantivy.Occur.Must, f) for f in filters]
-    excluded = [_text_match(index, e) for e in parsed.excluded] + [author_match(index, a) for a in parsed.excluded_authors]
+    excluded = [_text_match(index, e) for e in parsed.excluded]
+    excluded += [author_match(index, a) for a in parsed.excluded_authors]
     narrow += [(tantivy.Occur.MustNot, e) for e in excluded if e is not None]
 
     def narrowed(query: tantivy.Query | None) -> tantivy.Query:
@@ -222,7 +226,7 @@ def _pruned(index: Snapshot, words: list[_Clause], pairs: list[_Clause]) -> tupl
 def feedback_terms(papers: list[dict[str, Any]], scores: list[float], index: Snapshot,
                    exclude: set[str]) -> list[tuple[str, float]]:
     """The FEEDBACK_TERMS words that best describe the top papers, with weights (the best scaled to 1)."""
-    weights: Counter[str] = Counter()
+    weights: defaultdict[str, float] = defaultdict(float)
     for paper, score in zip(papers, scores):
         tokens = analyze(f"{paper['title']} {paper['abstract']}")
         for term, count in Counter(tokens).items():
@@ -231,9 +235,10 @@ def feedback_terms(papers: list[dict[str, Any]], scores: list[float], index: Sna
     # look-ups than every word of ten abstracts.
     total = max(index.searcher().num_docs, 1)
     common = FEEDBACK_MAX_SHARE * total
-    candidates = [(t, w) for t, w in weights.most_common() if t not in exclude][: FEEDBACK_TERMS * 5]
-    candidates = [(t, w, df) for t, w in candidates if (df := index.doc_freq("text", t)) <= common]
-    scored = [(t, w * math.log(1 + total / (1 + df))) for t, w, df in candidates]
+    strongest = sorted(weights.items(), key=lambda tw: -tw[1])
+    candidates = [(t, w) for t, w in strongest if t not in exclude][: FEEDBACK_TERMS * 5]
+    kept = [(t, w, df) for t, w in candidates if (df := index.doc_freq("text", t)) <= common]
+    scored = [(t, w * math.log(1 + total / (1 + df))) for t, w, df in kept]
     best = sorted(scored, key=lambda tw: -tw[1])[:FEEDBACK_TERMS]
     return [(t, w / best[0][1]) for t, w in best] if best and best[0][1] > 0 else []
 
@@ -283,8 +288,10 @@ def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10
             result = every
     # What plain words implied goes one kind at a time (the year before the author: "by Jinwen Ma in 2023" keeps
     # his papers); then, if still nothing, every operator at once, for the nearest papers without them.
-    steps = [(kind, lambda q, kind=kind: q.without_inferred(kind), lambda q, kind=kind: q.describe_inferred(kind))
-             for kind in ("years", "has_code", "authors") if kind in parsed.inferred]
+    steps: list[tuple[str, Callable[..., ParsedQuery], Callable[..., str]]] = [
+        (kind, lambda q, kind=kind: q.without_inferred(kind), lambda q, kind=kind: q.describe_inferred(kind))
+        for kind in ("years", "has_code", "authors") if kind in parsed.inferred
+    ]
     steps.append(("all", lambda q: q.without(CONSTRAINTS), lambda q: q.describe(set(CONSTRAINTS))))
     strict = result
     for _kind, loosen, said in steps:
@@ -306,7 +313,7 @@ def papers_by(index: Snapshot, name: str, *, limit: int) -> tuple[list[str], int
     if query is None:
         return [], 0
     found = index.searcher().search(query, limit, count=True, order_by_field="date")
-    return [index.searcher().doc(address).get_first("id") for _, address in found.hits], found.count or 0
+    return [paper_id(index.searcher(), address) for _, address in found.hits], match_count(found)
 
 
 def _resolve_by(index: Snapshot, parsed: ParsedQuery) -> ParsedQuery:
@@ -319,7 +326,7 @@ def _resolve_by(index: Snapshot, parsed: ParsedQuery) -> ParsedQuery:
     for n in range(len(words), 1, -1):
         name = " ".join(words[:n])
         query = author_match(index, name)
-        if query is not None and index.searcher().search(query, 1, count=True).count:
+        if query is not None and match_count(index.searcher().search(query, 1, count=True)):
             said = re.compile(r"\bby\s+" + r"\s+".join(map(re.escape, words[:n])))
             text = said.sub(" ", parsed.text, count=1)
             authors, inferred = [*parsed.inferred_authors, name], parsed.inferred | {"authors"}
@@ -327,7 +334,8 @@ def _resolve_by(index: Snapshot, parsed: ParsedQuery) -> ParsedQuery:
     return parsed
 
 
-def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: ParsedQuery, k: int, question: bool) -> SearchResult:
+def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: ParsedQuery, k: int,
+            question: bool) -> SearchResult:
     """One ranking of `parsed`, its constraints as they are."""
     plan = build_query(index, parsed)
     result = SearchResult(query=text, terms=plan.terms if plan else [], parsed=parsed)
@@ -390,4 +398,4 @@ def describing_terms(paper: dict[str, Any], index: Snapshot) -> list[tuple[str, 
 
 def _top(searcher: tantivy.Searcher, query: tantivy.Query, k: int, *, by_date: bool = False) -> list[tuple[float, str]]:
     hits = searcher.search(query, k, count=False, order_by_field="date" if by_date else None).hits
-    return [(float(score or 0), searcher.doc(address).get_first("id")) for score, address in hits]
+    return [(float(score or 0), paper_id(searcher, address)) for score, address in hits]

@@ -117,7 +117,9 @@ def merge(old: Paper, new: Paper) -> Paper:
     lists = [(a.authors, a.authors_truncated) for a in (new, old) if a.authors]
     complete = [entry for entry in lists if not entry[1]]
     if lists:
-        values["authors"], values["authors_truncated"] = complete[0] if complete else max(lists, key=lambda e: len(e[0]))
+        values["authors"], values["authors_truncated"] = (
+            complete[0] if complete else max(lists, key=lambda e: len(e[0]))
+        )
     values["has_code_flag"] = old.has_code_flag or new.has_code_flag
     values["sources"] = list(dict.fromkeys(old.sources + new.sources))
     return Paper(**values)

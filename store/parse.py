@@ -11,7 +11,7 @@ import io
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -20,7 +20,9 @@ from store.errors import ParseError, UnknownFormatError
 from store.paper import Paper, Source, iso_date, normalise_arxiv_id
 from store.tex import has_tex, tex_to_text
 
-MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
+MONTHS = {
+    m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
+}
 # `CVJan 30, 2025Code`: category, date (year optional), code flag, run together.
 HEADER = re.compile(
     r"(?P<category>[A-Z][A-Za-z\-.]*?)"
@@ -137,7 +139,7 @@ def _read(head: bytes, size: int, open_binary: Callable[[], IO[bytes]], name: st
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
-        raise ParseError("not UTF-8 text (byte 0x%02x)" % raw[e.start], file=name, line=line) from e
+        raise ParseError(f"not UTF-8 text (byte 0x{raw[e.start]:02x})", file=name, line=line) from e
     except OSError as e:
         raise ParseError(f"cannot read file ({e.strerror or e})", file=name) from e
     listing = parse_text(text, name=name)
@@ -284,12 +286,14 @@ def _parse_entries(lines: list[str], listing: Listing, read_body: Callable) -> l
             listing.warn(f"{listing.file}:{line}: {fields}; skipped")
             continue
         values, abstract_at = fields
+        header = parse_header(lines[start])
+        assert header is not None  # (an entry starts at a header line)
         papers.append(
             Paper(
                 **values,
                 abstract=" ".join(s for _, s in body[abstract_at:]),
                 sources=[Source(listing.file, start + 1, listing.format)],
-                **parse_header(lines[start]),
+                **header,
             )
         )
     return papers
@@ -568,7 +572,7 @@ def _check_name(path: Path) -> None:
         raise ParseError("the file name is not valid UTF-8; rename the file", file=shown)
 
 
-def listing_files(paths: list[str | Path]) -> list[Path]:
+def listing_files(paths: Iterable[str | Path]) -> list[Path]:
     """The files to load for `paths`: named files as they are; in folders, every non-hidden listing file
     (.txt, .json, .jsonl, .ndjson or no suffix; READMEs and other documents are passed over), sorted. Nothing
     outside a folder is read through it: a link in it to a file or folder elsewhere is refused, by name."""

@@ -28,10 +28,12 @@ def has_tex(text: str) -> bool:
 _FRAGMENT = re.compile(
     r"(?P<math>\$[^$]*\$)"
     r"|(?P<group>\{\\(?P<gname>[A-Za-z]+)\s+(?P<gtext>[^{}]*)\})"  # {\em text}, {\bf text}
-    r"|(?P<macro>\\(?P<mname>[A-Za-z]+)\*?\s*\{(?P<marg>[^{}]*)\}(?:\{(?P<marg2>[^{}]*)\})?)"  # \emph{x}, \c{c}, \href{u}{x}
+    # \emph{x}, \c{c}, \href{u}{x}
+    r"|(?P<macro>\\(?P<mname>[A-Za-z]+)\*?\s*\{(?P<marg>[^{}]*)\}(?:\{(?P<marg2>[^{}]*)\})?)"
     r"|(?P<symbol>\{\\[^A-Za-z\s]\s*(?:\{[A-Za-z]?\}|\\[ij]|[A-Za-z])?\}|\{\\[A-Za-z]+\}"  # {\o}, {\'e}, {\"\i}
     r"|\\(?:ss|aa|AA|ae|AE|oe|OE|[oOijlL]) (?=[a-z])"  # a letter inside a word: `S\o rensen` (TeX eats the space)
-    r"|\\[A-Za-z]+\*?|\\[^A-Za-z\s](?:\{[A-Za-z]?\}|\{\\[ij]\}|\\[ij](?![A-Za-z])|[A-Za-z])?"  # \ss, \alpha, \"u, \'{e}, \%
+    # \ss, \alpha, \"u, \'{e}, \%
+    r"|\\[A-Za-z]+\*?|\\[^A-Za-z\s](?:\{[A-Za-z]?\}|\{\\[ij]\}|\\[ij](?![A-Za-z])|[A-Za-z])?"
     r"|-{2,3}|~)"
 )
 _SIMPLE_MATH = re.compile(r"\$\s*(?:\\[A-Za-z]+|[A-Za-z0-9])\s*(?:[\^_](?:[A-Za-z0-9]|\{[A-Za-z0-9]{1,3}\}))?\s*\$")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ def sample_dir() -> Path:
 
 
 @pytest.fixture
-def library(tmp_path: Path) -> Library:
+def library(tmp_path: Path) -> Iterator[Library]:
     """A real SQLite file and index in tmp_path, holding the bundled sample papers."""
     lib = Library(tmp_path / "papers.db")
     yield lib
@@ -26,7 +27,7 @@ def library(tmp_path: Path) -> Library:
 
 
 @pytest.fixture
-def empty_library(tmp_path: Path) -> Library:
+def empty_library(tmp_path: Path) -> Iterator[Library]:
     lib = Library(tmp_path / "empty.db", sample_if_new=False)
     yield lib
     lib.close()
@@ -54,6 +55,6 @@ def arxiv_record(**fields) -> dict:
     return record
 
 
-def write_jsonl(path: Path, records: list[dict | str]) -> Path:
+def write_jsonl(path: Path, records: Sequence[dict | str]) -> Path:
     path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records))
     return path

@@ -468,7 +468,8 @@ class FakeDiscord:
         members = [self._member(uid) for uid in self._users_by_id]
         return {**guild, "unavailable": False, "large": False, "joined_at": "2024-01-01T00:00:00+00:00",
                 "channels": [c for c in self._channels.values() if c["type"] == 0],
-                "threads": [t for t in self.threads.values() if not t["thread_metadata"]["archived"]], "members": members,
+                "threads": [t for t in self.threads.values() if not t["thread_metadata"]["archived"]],
+                "members": members,
                 # member_count must equal the members sent, or discord.py decides the guild needs chunking.
                 "member_count": len(members), "presences": [], "voice_states": [], "stage_instances": [],
                 "guild_scheduled_events": [], "soundboard_sounds": []}

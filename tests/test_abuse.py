@@ -137,7 +137,8 @@ async def test_hostile_listing_and_users_post_only_inert_text(fake_discord, host
         await fake_discord.slash("papers", {"query": query})
         await fake_discord.wait_for_posts(len(fake_discord.posted) + 1)
         listing = json.dumps(arxiv_record(id="2401.88888", title=HOSTILE)).encode() + b"\n{broken\n"
-        await say(fake_discord, "!reload", user="admin", attachments=[(f"@everyone **QRYF** <@{SNOWFLAKE}>.jsonl", listing)])
+        await say(fake_discord, "!reload", user="admin",
+                  attachments=[(f"@everyone **QRYF** <@{SNOWFLAKE}>.jsonl", listing)])
     assert fake_discord.rejected == []
     assert len(fake_discord.posted) >= 15
     for post in fake_discord.posted:

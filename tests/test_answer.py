@@ -40,7 +40,8 @@ def test_ask_answers_with_the_passage_that_answers(library):
     assert first.paper["display_title"].startswith("Seismic Fault SAM")
     assert "seismic" in first.text.lower() and "SAM" in first.text
     assert first.coverage == 1.0
-    assert all(p.paper["display_title"] != "Sharpness-aware minimization (SAM), which searches for flat minima by min-max…"
+    assert all(p.paper["display_title"]
+               != "Sharpness-aware minimization (SAM), which searches for flat minima by min-max…"
                for p in answer.passages)  # a far weaker match is not presented as an answer
 
 

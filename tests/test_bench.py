@@ -28,10 +28,12 @@ def test_ndcg_average_precision_recall_by_hand():
 
 
 def test_smart_and_qrels_readers(tmp_path):
-    (tmp_path / "docs").write_text(".I 1\n.T\nwing flow .\n.A\nsmith,j.\n.W\nwing flow\nin tunnels .\n.I 2\n.W\nheat .\n")
+    (tmp_path / "docs").write_text(".I 1\n.T\nwing flow .\n.A\nsmith,j.\n.W\nwing flow\nin tunnels .\n"
+                                   ".I 2\n.W\nheat .\n")
     (tmp_path / "qrels").write_text("1 1 2\n1 2 -1\n2 2 4\n")
     docs = quality.read_smart(tmp_path / "docs")
-    assert docs == [{"I": "1", "T": "wing flow .", "A": "smith,j.", "W": "wing flow in tunnels ."}, {"I": "2", "W": "heat ."}]
+    assert docs == [{"I": "1", "T": "wing flow .", "A": "smith,j.", "W": "wing flow in tunnels ."},
+                    {"I": "2", "W": "heat ."}]
     assert quality.read_qrels(tmp_path / "qrels") == {"1": {"1": 3}, "2": {"2": 1}}  # Cranfield: grade 1 is best
     (tmp_path / "cisi").write_text("     1     28\t0\t0.000000\n     1     35\t0\t0.000000\n     2     3\t0\t0.0\n")
     assert quality.read_qrels(tmp_path / "cisi") == {"1": {"28": 1, "35": 1}, "2": {"3": 1}}
@@ -42,12 +44,16 @@ def test_smart_and_qrels_readers(tmp_path):
 def test_collections_in_smart_and_beir_form(tmp_path):
     smart = tmp_path / "smart"
     smart.mkdir()
-    (smart / "X.ALL").write_text(".I 1\n.T\nBoolean retrieval\n.A\nSalton, G.\nWu, H.\n.W\nweights\n.X\n1 5 1\n.I 2\n.W\nheat\n")
-    (smart / "X.QRY").write_text(".I 1\n.T\nA title\n.A\nBookstein, A.\n.W\nweighted Boolean\nretrieval?\n.B\n(JASIS, 1981)\n")
+    (smart / "X.ALL").write_text(".I 1\n.T\nBoolean retrieval\n.A\nSalton, G.\nWu, H.\n.W\nweights\n.X\n1 5 1\n"
+                                 ".I 2\n.W\nheat\n")
+    (smart / "X.QRY").write_text(".I 1\n.T\nA title\n.A\nBookstein, A.\n.W\nweighted Boolean\nretrieval?\n"
+                                 ".B\n(JASIS, 1981)\n")
     (smart / "X.REL").write_text("1 1 0 0.0\n")
     c = quality.read_collection(smart)
-    assert c.docs[0] == {"id": "1", "title": "Boolean retrieval", "authors": ["Salton, G.", "Wu, H."], "abstract": "weights"}
-    assert c.queries == {"1": "A title Bookstein, A. weighted Boolean retrieval? (JASIS, 1981)"} and c.qrels == {"1": {"1": 1}}
+    assert c.docs[0] == {"id": "1", "title": "Boolean retrieval", "authors": ["Salton, G.", "Wu, H."],
+                         "abstract": "weights"}
+    assert c.queries == {"1": "A title Bookstein, A. weighted Boolean retrieval? (JASIS, 1981)"}
+    assert c.qrels == {"1": {"1": 1}}
     assert quality.arxiv_record(c.docs[0], "x")["authors_parsed"] == [["Salton", "G.", ""], ["Wu", "H.", ""]]
     beir = tmp_path / "beir"
     (beir / "qrels").mkdir(parents=True)
@@ -144,7 +150,8 @@ def test_fuzz_benchmark_keeps_a_reproducer_of_each_broken_promise(tmp_path, monk
 
     monkeypatch.setattr(fuzz, "read_listing_bytes", broken)
     fuzz.run_case(result, "garbage", b"boom", tmp_path / "f.db", tmp_path / "out", "crash")
-    assert [(f["case"], f["why"].split(":")[0]) for f in result.failures] == [("slow", "too slow"), ("crash", "KeyError")]
+    assert [(f["case"], f["why"].split(":")[0]) for f in result.failures] == [("slow", "too slow"),
+                                                                              ("crash", "KeyError")]
     assert (tmp_path / "out" / "crash.bin").read_bytes() == b"boom"
     assert "KeyError: 'a bug'" in (tmp_path / "out" / "crash.txt").read_text()
     assert result.outcomes["garbage", "foreign"] == 1

@@ -61,7 +61,8 @@ async def test_papers_prefix_command_answers_with_embeds(fake_discord, library):
         [post] = await say(fake_discord, "!papers seismic")
     assert post["content"] == "Papers for **seismic**"
     first = post["embeds"][0]
-    assert first["title"] == "1. Seismic Fault SAM: Adapting SAM with Lightweight Modules and 2.5D Strategy for Fault Detection"
+    assert first["title"] == ("1. Seismic Fault SAM: Adapting SAM with Lightweight Modules and 2.5D Strategy for "
+                              "Fault Detection")
     assert first["url"].startswith("https://arxiv.org/search/?query=Seismic+Fault+SAM")
     assert "Ran Chen, Zeren Zhang, Jinwen Ma · 2024 · CV · code released" in first["description"]
     assert "**Seismic**" in first["description"] or "**seismic**" in first["description"]
@@ -304,6 +305,7 @@ async def test_papers_bot_run_answers_and_stops_on_sigterm(fake_discord, tmp_pat
     proc = await asyncio.create_subprocess_exec(
         exe, "run", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
+    assert proc.stderr is not None
     try:
         identified = asyncio.ensure_future(fake_discord.identified.wait())
         exited = asyncio.ensure_future(proc.wait())
@@ -333,7 +335,8 @@ async def test_papers_bot_run_answers_and_stops_on_sigterm(fake_discord, tmp_pat
 async def test_reload_without_a_data_folder_never_discards_what_an_operator_loaded(fake_discord, library, tmp_path):
     """No data folder configured: `!reload` re-reads the library's own files (the sample's and the operator's)
     and removes nothing; before, it replaced the operator's papers with the 62 samples."""
-    mine = write_jsonl(tmp_path / "mine.jsonl", [arxiv_record(id=f"2403.{i:05d}", title=f"Operator paper {i}") for i in range(30)])
+    mine = write_jsonl(tmp_path / "mine.jsonl",
+                       [arxiv_record(id=f"2403.{i:05d}", title=f"Operator paper {i}") for i in range(30)])
     library.load([mine])
     write_jsonl(mine, [arxiv_record(id=f"2403.{i:05d}", title=f"Operator paper {i}") for i in range(31)])  # one more
     async with running(fake_discord, library):
@@ -358,6 +361,7 @@ async def test_papers_bot_run_with_discord_unreachable_says_so_in_a_line_and_ret
            "PAPERS_BOT_DB": str(tmp_path / "run.db")}
     exe = os.path.join(os.path.dirname(sys.executable), "papers-bot")
     proc = await asyncio.create_subprocess_exec(exe, "run", env=env, stderr=asyncio.subprocess.PIPE)
+    assert proc.stderr is not None
     lines: list[str] = []
     try:
         while sum("cannot reach Discord" in line for line in lines) < 2:

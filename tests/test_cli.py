@@ -29,7 +29,8 @@ def test_search_json_fields(run):
     assert result.exit_code == 0
     hits = json.loads(result.output)
     assert len(hits) == 2
-    assert set(hits[0]) == {"id", "title", "display_title", "authors", "year", "date", "category", "url", "code_url", "score"}
+    assert set(hits[0]) == {"id", "title", "display_title", "authors", "year", "date", "category", "url", "code_url",
+                            "score"}
     assert hits[0]["title"].startswith("Seismic Fault SAM") and hits[0]["year"] == 2024
     assert hits[0]["score"] > hits[1]["score"] > 0
 
@@ -221,7 +222,8 @@ def test_a_reader_that_goes_away_does_not_turn_a_done_load_into_a_failure(tmp_pa
     )
     assert done.stdout.strip() == "0", done.stderr
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
-    assert json.loads(CliRunner().invoke(cli, ["--db", str(tmp_path / "p.db"), "stats", "--json"]).output)["papers"] == 3
+    stats = CliRunner().invoke(cli, ["--db", str(tmp_path / "p.db"), "stats", "--json"])
+    assert json.loads(stats.output)["papers"] == 3
 
 
 @pytest.mark.parametrize("where", ["folder", "missing"])

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 import pytest
 import tantivy
@@ -42,7 +43,7 @@ def state(db_path: Path) -> tuple[set[str], set[str]]:
         stored = {pid for (pid,) in conn.execute("SELECT id FROM papers")}
     searcher = PaperIndex(index_path(db_path)).snapshot().searcher()
     hits = searcher.search(tantivy.Query.all_query(), max(searcher.num_docs, 1)).hits
-    indexed = [searcher.doc(address).get_first("id") for _, address in hits]
+    indexed = [cast(str, searcher.doc(address).get_first("id")) for _, address in hits]
     assert len(indexed) == len(set(indexed)), "the index holds a paper twice"
     return stored, set(indexed) - {META_ID}
 
@@ -90,6 +91,7 @@ def test_a_second_load_process_is_refused_while_one_writes(db_path, tmp_path):
     proc = subprocess.Popen(
         [EXE, "--db", str(db_path), "load", "--replace", str(first)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
+    assert proc.stderr is not None
     while not writing(db_path):  # the first load is inside its transaction: hold it there
         assert proc.poll() is None, "the first load ended before it was seen writing; make its corpus larger"
         time.sleep(0.001)
@@ -112,7 +114,7 @@ def test_two_load_processes_started_together_end_with_one_complete_load(db_path,
         subprocess.Popen([EXE, "--db", str(db_path), "load", "--replace", str(path)], stderr=subprocess.PIPE, text=True)
         for path, _ in corpora
     ]
-    outcomes = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    outcomes = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in procs]
     assert all(code == 0 or (code == 1 and "another load" in err) for code, err in outcomes), outcomes
     assert any(code == 0 for code, _ in outcomes)
     stored, indexed = state(db_path)
@@ -159,9 +161,8 @@ def test_a_second_reload_in_the_same_process_is_refused(db_path, tmp_path):
     second, _ = corpus(tmp_path / "second.jsonl", "second", 20)
     library = Library(db_path)
     try:
-        with paused_load(library, first) as reload:
-            with pytest.raises(StoreBusy, match="already running; try again"):
-                library.load([second], replace=True)
+        with paused_load(library, first) as reload, pytest.raises(StoreBusy, match="already running; try again"):
+            library.load([second], replace=True)
         assert reload.result().added == 20
         assert {h.paper["id"] for h in library.search("second", k=50).hits} == set()
     finally:
@@ -295,7 +296,7 @@ def test_a_reload_right_after_a_repair_started_waits_for_it(tmp_path):
     library = Library(tmp_path / "papers.db")
     try:
         for round in range(10):
-            other, other_ids = corpus(tmp_path / f"other{round}.jsonl", f"other{round}", 3)
+            other, _ = corpus(tmp_path / f"other{round}.jsonl", f"other{round}", 3)
             store_commit_only(library.db_path, other)  # a load that died after its store commit
             library.search("paper")  # starts the repair
             library.load([sample_folder()], replace=True)

@@ -22,7 +22,8 @@ def db(tmp_path):
 
 
 def snapshot(db) -> dict:
-    return {t: list(db.query(f"SELECT * FROM {t} ORDER BY 1, 2")) for t in ("papers", "paper_authors", "sources", "authors", "meta")}
+    return {t: list(db.query(f"SELECT * FROM {t} ORDER BY 1, 2"))
+            for t in ("papers", "paper_authors", "sources", "authors", "meta")}
 
 
 def load(db, *paths, replace=False):
@@ -53,7 +54,8 @@ def test_rows_hold_parsed_fields(db):
     load(db, FEED, ABSTRACTS, PROFILE)
     row = db["papers"].get("2310.05873")
     assert (row["title"], row["display_title"], row["url"]) == ("", "Geom-Erasing", "https://arxiv.org/abs/2310.05873")
-    sam = store.get_papers(db, [r["id"] for r in db.query("SELECT id FROM papers WHERE title LIKE 'Seismic Fault SAM%'")])[0]
+    sam_ids = [r["id"] for r in db.query("SELECT id FROM papers WHERE title LIKE 'Seismic Fault SAM%'")]
+    sam = store.get_papers(db, sam_ids)[0]
     assert sam["authors"] == ["Ran Chen", "Zeren Zhang", "Jinwen Ma"]
     assert (sam["year"], sam["has_code"], sam["code_url"], sam["category"]) == (2024, True, None, "CV")
     assert json.loads(db["authors"].get("Jinwen Ma")["scores"]) == {"Novelty": "54%", "AI Score": "38"}
@@ -71,7 +73,8 @@ def test_replace_makes_the_database_exactly_the_listings(db):
 
 def test_same_arxiv_id_is_one_paper_with_both_sources(db, tmp_path):
     load(db, ABSTRACTS)
-    meta = write_jsonl(tmp_path / "m.jsonl", [arxiv_record(id="2310.05873v2", title="Implicit Concept Removal of Diffusion Models")])
+    meta = write_jsonl(tmp_path / "m.jsonl",
+                       [arxiv_record(id="2310.05873v2", title="Implicit Concept Removal of Diffusion Models")])
     summary = load(db, meta)
     assert (summary.added, summary.updated) == (0, 1)
     paper = store.get_paper(db, "2310.05873")
@@ -115,7 +118,7 @@ def test_a_failure_half_way_leaves_the_database_as_it_was(db, tmp_path):
     vanishing = write_jsonl(tmp_path / "m.jsonl", [arxiv_record()])
     listings = [read_listing(ABSTRACTS), read_listing(vanishing)]
     vanishing.unlink()  # detected, then gone before its papers are streamed
-    with pytest.raises(ParseError, match="m.jsonl: cannot read file"):
+    with pytest.raises(ParseError, match=r"m\.jsonl: cannot read file"):
         store.load_listings(db, listings)
     assert snapshot(db) == before
 
@@ -161,7 +164,8 @@ def test_stats(db):
 def test_a_paper_listed_three_ways_is_one_paper(db, tmp_path):
     """Feed (title only), arXiv abstracts (id only), then JSON (id and title): the JSON record joins both."""
     feed = tmp_path / "feed.txt"
-    feed.write_text("CVJan 3, 2024\nA Study of Widget MachinesAda Lovelace, Charles Babbage\nWidgets are studied here.\n")
+    feed.write_text("CVJan 3, 2024\nA Study of Widget MachinesAda Lovelace, Charles Babbage\n"
+                    "Widgets are studied here.\n")
     abstracts = tmp_path / "abs.txt"
     abstracts.write_text("Widgets are studied at length.\n\narXiv:2401.00001\nCreated: 2024-01-03\n")
     meta = write_jsonl(tmp_path / "m.jsonl", [arxiv_record(title="A study of widget machines")])
@@ -183,7 +187,8 @@ def test_a_complete_author_list_is_not_marked_truncated(db, tmp_path):
     feed = tmp_path / "feed.txt"
     feed.write_text("CVJan 3, 2024\nWidget MachinesAda Lovelace, Charles Babbage et al.\nWidgets.\n")
     load(db, feed)
-    full = arxiv_record(title="Widget Machines", authors_parsed=[["Lovelace", "Ada"], ["Babbage", "Charles"], ["Dunn", "Carl"]])
+    full = arxiv_record(title="Widget Machines",
+                        authors_parsed=[["Lovelace", "Ada"], ["Babbage", "Charles"], ["Dunn", "Carl"]])
     load(db, write_jsonl(tmp_path / "m.jsonl", [full]))
     paper = store.get_paper(db, "2401.00001")
     assert paper["authors"] == ["Ada Lovelace", "Charles Babbage", "Carl Dunn"] and paper["authors_truncated"] is False
@@ -237,7 +242,8 @@ def test_a_paper_listed_unchanged_then_changed_in_one_file_keeps_every_source(db
     store.load_listings(db, [read_listing(again)])
     paper = store.get_paper(db, "2401.00001")
     assert paper["title"] == "Paper one, revised"
-    assert sorted((s["file"], s["line"]) for s in paper["sources"]) == [(str(first), 1), (str(again), 2), (str(again), 3)]
+    assert sorted((s["file"], s["line"]) for s in paper["sources"]) == [(str(first), 1), (str(again), 2),
+                                                                         (str(again), 3)]
 
 
 def test_a_database_created_by_another_process_meanwhile_is_opened_not_created_again(tmp_path):

@@ -335,7 +335,8 @@ FACTS += [
      'The listing of TimeDiff names no authors.'),
     ('who wrote https://arxiv.org/abs/2308.11331 ?', True, '2308.11331', None,
      'The listing of GrowCLIP names no authors.'),
-    ('who wrote Common Diffusion Noise Schedules and Sample Steps are Flawed', True, 'common-diffusion-noise-0d23d5', None,
+    ('who wrote Common Diffusion Noise Schedules and Sample Steps are Flawed', True,
+     'common-diffusion-noise-0d23d5', None,
      ('Common Diffusion Noise Schedules and Sample Steps are Flawed is by Shanchuan Lin, Bingchen Liu, '
       'Jiashi Li et al. (the listing cuts the list short).')),
     ('who is the author of HybridNorm', True, 'hybridnorm-towards-stable-2bb9ba', None,
@@ -554,8 +555,9 @@ def test_paper_accepts_what_people_paste(library, reference):
 def test_a_doi_finds_its_paper(empty_library, tmp_path):
     from tests.conftest import arxiv_record, write_jsonl
 
-    empty_library.load([write_jsonl(tmp_path / "a.jsonl", [arxiv_record(id="2401.00007", doi="10.1145/3583780.3614872")])])
-    for reference in ("10.1145/3583780.3614872", "https://doi.org/10.1145/3583780.3614872", "doi:10.1145/3583780.3614872"):
+    doi = "10.1145/3583780.3614872"
+    empty_library.load([write_jsonl(tmp_path / "a.jsonl", [arxiv_record(id="2401.00007", doi=doi)])])
+    for reference in (doi, f"https://doi.org/{doi}", f"doi:{doi}"):
         assert empty_library.paper(reference)["id"] == "2401.00007"
     assert empty_library.ask("who wrote 10.1145/3583780.3614872?").fact.statement.startswith("Analytical Engines")
 

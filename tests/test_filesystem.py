@@ -62,7 +62,7 @@ def test_a_library_on_a_read_only_disk_answers_and_refuses_loads_clearly(tmp_pat
         "$PB" --db "{db.parent / 'new.db'}" stats ; echo "new rc $?"
     ''', cwd=tmp_path)
     assert "Traceback" not in done.stderr, done.stderr
-    first, asked, load_rc, new_rc = done.stdout.rstrip("\n").split("\n")[-4:]
+    _, asked, load_rc, new_rc = done.stdout.rstrip("\n").split("\n")[-4:]
     assert json.loads(done.stdout.split("\nasked")[0])[0]["title"].startswith("Seismic Fault SAM")
     assert asked == "asked" and load_rc == "load rc 1" and new_rc == "new rc 1"
     assert "is read-only (this process cannot write it or its folder)" in done.stderr

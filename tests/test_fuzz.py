@@ -50,7 +50,8 @@ def parses_and_stores(data: bytes | Path, db_path: Path, name: str = fuzz.NAME) 
 
 
 @FUZZ
-@given(st.sampled_from([b"", b"{", b"\xef\xbb\xbf", b"CVJan 1, 2024\n", b'{"id": "1", "title": "x"}\n']), st.binary(max_size=2048))
+@given(st.sampled_from([b"", b"{", b"\xef\xbb\xbf", b"CVJan 1, 2024\n", b'{"id": "1", "title": "x"}\n']),
+       st.binary(max_size=2048))
 def test_random_bytes(db_path, start, data):
     parses_and_stores(start + data, db_path)
 
@@ -59,7 +60,8 @@ listing_line = (
     st.sampled_from(sorted({line for lines in SAMPLES for line in lines}))
     | st.text(max_size=80)
     | st.from_regex(HEADER, fullmatch=True)
-    | st.from_regex(r"arXiv:\d{4}\.\d{4,5}(v\d)?|Created: 20\d\d-[01]\d-[0-3]\d( Updated: 2024-01-0\d)?", fullmatch=True)
+    | st.from_regex(r"arXiv:\d{4}\.\d{4,5}(v\d)?|Created: 20\d\d-[01]\d-[0-3]\d( Updated: 2024-01-0\d)?",
+                    fullmatch=True)
 )
 
 
@@ -75,14 +77,16 @@ def listing_lines(draw) -> list[str]:
 
 
 @FUZZ
-@given(listing_lines() | st.lists(listing_line, max_size=40), st.sampled_from(["\n", "\r\n", "\r"]), st.sampled_from(["", "\ufeff"]))
+@given(listing_lines() | st.lists(listing_line, max_size=40), st.sampled_from(["\n", "\r\n", "\r"]),
+       st.sampled_from(["", "\ufeff"]))
 def test_lines_of_real_listings_and_random_text(db_path, lines, newline, bom):
     parses_and_stores((bom + newline.join(lines)).encode(), db_path)
 
 
 json_value = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
-    | st.sampled_from(["\ud800", "x\udfff", "\ud83d\ude00", "2024-02-30", "Mon, 2 Apr 2007 19:18:42 GMT", "2310.05873v2"]),
+    | st.sampled_from(["\ud800", "x\udfff", "\ud83d\ude00", "2024-02-30", "Mon, 2 Apr 2007 19:18:42 GMT",
+                       "2310.05873v2"]),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=12,
 )
@@ -130,7 +134,8 @@ def test_a_truncated_listing_loses_only_the_entry_it_cuts(seed_name):
 @pytest.mark.parametrize(
     "seed_name, newline",
     # JSON lines end with \n (or \r\n); a file of \r-ended records is one line, not a listing.
-    [(name, newline) for name in fuzz.SEEDS for newline in (b"\r\n", b"\r") if (name, newline) != ("arxiv.jsonl", b"\r")],
+    [(name, newline) for name in fuzz.SEEDS for newline in (b"\r\n", b"\r")
+     if (name, newline) != ("arxiv.jsonl", b"\r")],
 )
 def test_crlf_and_cr_parse_like_lf(seed_name, newline):
     data = fuzz.SEEDS[seed_name]
@@ -151,7 +156,7 @@ def test_invalid_utf8_anywhere_names_its_line(path, bad):
 
 @pytest.mark.parametrize("data", [b"", b"\n\n", b" \t\r\n", b"\xef\xbb\xbf", b"\x00", b"{}", b"{\n"])
 def test_empty_files_are_in_no_format(data):
-    with pytest.raises(UnknownFormatError, match="^f.txt"):
+    with pytest.raises(UnknownFormatError, match=r"^f\.txt"):
         read_listing_bytes(data, name="f.txt")
 
 

@@ -50,7 +50,7 @@ def test_bad_file_changes_nothing_and_names_the_file(library, tmp_path, sample_d
     bad = tmp_path / "notes.txt"
     bad.write_text("hello\nworld\n")
     before = (library.stats(), ids_for(library, "diffusion"))
-    with pytest.raises(UnknownFormatError, match="notes.txt"):
+    with pytest.raises(UnknownFormatError, match=r"notes\.txt"):
         library.load([sample_dir, tmp_path], replace=True)
     assert (library.stats(), ids_for(library, "diffusion")) == before
 
@@ -79,7 +79,8 @@ def test_unreadable_or_undecodable_file_changes_nothing_and_says_which_and_why(l
 
 def test_json_lone_surrogate_is_a_bad_line_and_the_rest_loads(library):
     """`"\\ud800"` decoded to a string SQLite cannot store: the whole load failed with UnicodeEncodeError."""
-    records = [arxiv_record(id="2401.00001", title="Half a pair \ud800"), arxiv_record(id="2401.00002", title="\ud83d\ude00 Whole")]
+    records = [arxiv_record(id="2401.00001", title="Half a pair \ud800"),
+               arxiv_record(id="2401.00002", title="\ud83d\ude00 Whole")]
     data = "".join(json.dumps(r) + "\n" for r in records).encode()
     summary = library.load([], attached=[("odd.jsonl", data)])
     assert summary.added == 1
@@ -164,7 +165,9 @@ def test_searches_across_reloads_see_one_generation(tmp_path, monkeypatch):
         time.sleep(0.05)  # the index has committed; the store has not yet
 
     monkeypatch.setattr(IndexUpdate, "commit", slow_commit)
-    seen, errors, stop = Counter(), [], threading.Event()
+    seen: Counter[str] = Counter()
+    errors: list[str | list[str]] = []
+    stop = threading.Event()
 
     def read():
         while not stop.is_set():
@@ -277,11 +280,13 @@ def test_a_listing_rewritten_while_it_loads_commits_nothing(library, tmp_path, c
     records = [arxiv_record(id=f"2402.{i:05d}", title=f"Zyxstreamed paper {i}") for i in range(2500)]
     path = write_jsonl(tmp_path / "big.jsonl", records)
     before = library.stats()
+    done = False
 
     def rewrite(listing, _count):
-        if listing.position == 0 or rewrite.done:
+        nonlocal done
+        if listing.position == 0 or done:
             return
-        rewrite.done = True
+        done = True
         if change == "shorten":
             path.write_text(path.read_text()[: path.stat().st_size // 3])
         elif change == "grow":
@@ -291,7 +296,6 @@ def test_a_listing_rewritten_while_it_loads_commits_nothing(library, tmp_path, c
             other = write_jsonl(tmp_path / "other.jsonl", records[:10])
             other.replace(path)
 
-    rewrite.done = False
     with pytest.raises(ParseError, match="changed while it was being loaded") as e:
         library.load([path], replace=True, on_batch=rewrite)
     assert str(path) in str(e.value)
@@ -315,14 +319,14 @@ def test_an_emptied_database_beside_its_index_is_an_error_not_a_new_library(tmp_
     (tmp_path / "p.db").write_bytes(b"")
     for extra in ("p.db-wal", "p.db-shm"):
         (tmp_path / extra).unlink(missing_ok=True)
-    with pytest.raises(PapersBotError, match="is empty, but .* was built from its papers"):
+    with pytest.raises(PapersBotError, match=r"is empty, but .* was built from its papers"):
         Library(tmp_path / "p.db")
     assert (tmp_path / "p.db").stat().st_size == 0  # nothing was written into it
 
 
 def test_a_garbage_database_file_is_a_clear_error(tmp_path):
     (tmp_path / "p.db").write_bytes(b"not sqlite at all " * 500)
-    with pytest.raises(PapersBotError, match="not a papers-bot database, or damaged .* nothing was changed"):
+    with pytest.raises(PapersBotError, match=r"not a papers-bot database, or damaged .* nothing was changed"):
         Library(tmp_path / "p.db")
 
 

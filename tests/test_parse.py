@@ -5,11 +5,12 @@ from pathlib import Path
 import pytest
 
 from store.errors import ParseError, UnknownFormatError
+from store.paper import Paper
 from store.parse import FORMAT_BYTES, listing_files, parse_text, read_listing, split_title_authors
 from tests.conftest import ABSTRACTS, FEED, PROFILE, arxiv_record, write_jsonl
 
 
-def papers_of(path: Path) -> dict[str, object]:
+def papers_of(path: Path) -> dict[str | None, Paper]:
     return {p.title or p.arxiv_id: p for p in read_listing(path).papers}
 
 
@@ -83,10 +84,12 @@ def test_every_feed_author_is_a_plain_name():
 @pytest.mark.parametrize(
     "line, expected",
     [
-        ("Deep GANSpace for McDonald DataRyan McDonald, Wei Li", ("Deep GANSpace for McDonald Data", ["Ryan McDonald", "Wei Li"])),
+        ("Deep GANSpace for McDonald DataRyan McDonald, Wei Li",
+         ("Deep GANSpace for McDonald Data", ["Ryan McDonald", "Wei Li"])),
         ("Learning with LLMsAda Lovelace", ("Learning with LLMs", ["Ada Lovelace"])),
         ("Models Made SimpleYann LeCun, Ada MacKay", ("Models Made Simple", ["Yann LeCun", "Ada MacKay"])),
-        ("A Study of 3D ShapesJean-Luc van der Berg, O'Neil Smith et al.", ("A Study of 3D Shapes", ["Jean-Luc van der Berg", "O'Neil Smith"])),
+        ("A Study of 3D ShapesJean-Luc van der Berg, O'Neil Smith et al.",
+         ("A Study of 3D Shapes", ["Jean-Luc van der Berg", "O'Neil Smith"])),
         ("no authors at all here", None),
     ],
 )
@@ -259,11 +262,13 @@ def test_listing_files_in_a_folder_skip_readmes_and_hidden(tmp_path):
 
 
 def test_profile_entry_without_abstract_is_skipped_with_its_line():
-    text = "Ada Lovelace\n\nCV\nh-index3\n2papers\n\nCVDec 8, 2022\nEngines\n\nAda Lovelace\n\nCVDec 9, 2022\nLooms\n\nAda Lovelace · analytical\n\nWe weave.\n"
+    text = ("Ada Lovelace\n\nCV\nh-index3\n2papers\n\nCVDec 8, 2022\nEngines\n\nAda Lovelace\n\n"
+            "CVDec 9, 2022\nLooms\n\nAda Lovelace · analytical\n\nWe weave.\n")
     listing = parse_text(text, name="p.txt")
     papers = list(listing.papers)
     assert [(p.title, p.affiliation, p.abstract) for p in papers] == [("Looms", "analytical", "We weave.")]
     assert listing.warnings == ["p.txt:8: entry has no abstract; skipped"]
+    assert listing.profile is not None
     assert listing.profile["h_index"] == 3 and listing.profile["paper_count"] == 2
 
 
@@ -277,11 +282,13 @@ def test_profile_entry_without_abstract_is_skipped_with_its_line():
     ],
 )
 def test_split_camel_case_names_initials_particles(line, title, authors):
-    assert split_title_authors(line)[:2] == (title, authors)
+    got = split_title_authors(line)
+    assert got is not None and got[:2] == (title, authors)
 
 
 def test_a_skipped_abstract_entry_does_not_lend_its_dates():
-    text = "First abstract.\n\narXiv:2401.00001\nCreated: 2024-01-03\n\nSecond abstract.\n\narXiv:not-an-id\nCreated: 2019-05-05 Updated: 2019-06-06\n"
+    text = ("First abstract.\n\narXiv:2401.00001\nCreated: 2024-01-03\n\n"
+            "Second abstract.\n\narXiv:not-an-id\nCreated: 2019-05-05 Updated: 2019-06-06\n")
     listing = parse_text(text, name="a.txt")
     [paper] = list(listing.papers)
     assert (paper.date, paper.updated, paper.year) == ("2024-01-03", None, 2024)
@@ -289,7 +296,8 @@ def test_a_skipped_abstract_entry_does_not_lend_its_dates():
 
 
 def test_profile_entry_without_author_line_is_skipped():
-    text = ("Ada Lovelace\n\nCV\nh-index3\n\nCVDec 8, 2022\nEngines\n\nRecently, a variety of methods (like BYOL, SimSiam) work.\n\n"
+    text = ("Ada Lovelace\n\nCV\nh-index3\n\nCVDec 8, 2022\nEngines\n\n"
+            "Recently, a variety of methods (like BYOL, SimSiam) work.\n\n"
             "More abstract text.\n")
     listing = parse_text(text, name="p.txt")
     assert list(listing.papers) == []
@@ -347,7 +355,8 @@ def test_long_title_lines_split_in_linear_time(line, expected):
 def test_json_nested_too_deep_is_a_bad_line_not_a_crash(tmp_path, line):
     """`[[[[...]]]]` 5,000 deep raised RecursionError out of the parser."""
     deep = '{"id": "2401.00009", "title": "x", "extra": ' + "[" * 5000 + "]" * 5000 + "}"
-    records = [arxiv_record(id="2401.00001"), deep] if line == 2 else [deep, arxiv_record(id="2401.00001")]
+    good = arxiv_record(id="2401.00001")
+    records: list[dict | str] = [good, deep] if line == 2 else [deep, good]
     path = write_jsonl(tmp_path / "m.jsonl", records)
     if line == 1:
         with pytest.raises(UnknownFormatError, match=r"m\.jsonl:1: starts like JSON"):
@@ -369,7 +378,8 @@ def test_a_fifo_named_to_load_is_refused_not_waited_on(tmp_path):
     assert str(fifo) in str(e.value)
 
 
-@pytest.mark.parametrize("bad_id, says", [("x" * 70_000, "is longer than 1000 bytes"), ("\x00meta", "holds control characters")])
+@pytest.mark.parametrize("bad_id, says", [("x" * 70_000, "is longer than 1000 bytes"),
+                                          ("\x00meta", "holds control characters")])
 def test_ids_the_index_cannot_hold_are_skipped_with_a_warning(tmp_path, bad_id, says):
     path = write_jsonl(tmp_path / "a.jsonl", [arxiv_record(id=bad_id), arxiv_record(id="2401.00002")])
     listing = read_listing(path)

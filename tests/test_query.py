@@ -6,7 +6,8 @@ from retrieval.query import ParsedQuery, parse_query
 
 
 def test_everything_at_once():
-    q = parse_query('seismic "segment anything" -ultrasound author:"Jinwen Ma" year:2019-2021 cat:CV has:code sort:date')
+    q = parse_query('seismic "segment anything" -ultrasound author:"Jinwen Ma" year:2019-2021 cat:CV has:code '
+                    'sort:date')
     assert q == ParsedQuery(
         text="seismic segment anything", phrases=["segment anything"], excluded=["ultrasound"], authors=["Jinwen Ma"],
         year_from=2019, year_to=2021, categories=["cv"], has_code=True, sort_by_date=True,
@@ -17,9 +18,10 @@ def test_everything_at_once():
 
 @pytest.mark.parametrize(
     "text, years",
-    [("year:2023", (2023, 2023)), ("year:2021-2019", (2019, 2021)), ("year:2020-", (2020, None)), ("year:-2018", (None, 2018)),
-     ("x since 2022", (2022, None)), ("x after 2021", (2022, None)), ("x before 2020", (None, 2019)),
-     ("x from 2019 to 2021", (2019, 2021)), ("what was published in 2023 about gans", (2023, 2023))],
+    [("year:2023", (2023, 2023)), ("year:2021-2019", (2019, 2021)), ("year:2020-", (2020, None)),
+     ("year:-2018", (None, 2018)), ("x since 2022", (2022, None)), ("x after 2021", (2022, None)),
+     ("x before 2020", (None, 2019)), ("x from 2019 to 2021", (2019, 2021)),
+     ("what was published in 2023 about gans", (2023, 2023))],
 )
 def test_years(text, years):
     q = parse_query(text)

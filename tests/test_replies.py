@@ -38,7 +38,7 @@ def test_search_pages_have_linked_titles_passages_and_bold_terms(library):
     assert [len(p.cards) for p in pages] == [5, 5, 3]  # 13 papers mention diffusion
     assert pages[0].content == "Papers for **diffusion** (page 1 of 3)"
     first = pages[0].cards[0]
-    assert first.title.startswith("1. ") and first.url.startswith("https://arxiv.org/")
+    assert first.title.startswith("1. ") and first.url is not None and first.url.startswith("https://arxiv.org/")
     assert "**diffusion**" in first.description.lower() and "\n> " in first.description
 
 

@@ -32,7 +32,8 @@ def test_question_words_are_dropped_but_never_everything():
         ("seismic", "Seismic Fault SAM: Adapting SAM with Lightweight Modules and 2.5D Strategy for Fault Detection"),
         ("which papers adapt SAM to seismic data?",
          "Seismic Fault SAM: Adapting SAM with Lightweight Modules and 2.5D Strategy for Fault Detection"),
-        ("few-shot GAN training", "Towards Faster and Stabilized GAN Training for High-fidelity Few-shot Image Synthesis"),
+        ("few-shot GAN training",
+         "Towards Faster and Stabilized GAN Training for High-fidelity Few-shot Image Synthesis"),
         ("GrowCLIP", "GrowCLIP"),  # an untitled arXiv entry, found through its abstract
         ("time series diffusion", "TimeDiff"),
         ("hashing nearest neighbor", "Deep Unsupervised Hashing by Distilled Smooth Guidance"),
@@ -64,8 +65,8 @@ def test_scores_descend_and_k_is_respected(library):
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
-@pytest.mark.parametrize("query", ["", "   ", "?!", "the of and", "zzzzqqq", '"unbalanced', "AND OR NOT ( ) : *", "🙂" * 50,
-                                   "seismic " * 700, "title:seismic", "'; DROP TABLE papers; --"])
+@pytest.mark.parametrize("query", ["", "   ", "?!", "the of and", "zzzzqqq", '"unbalanced', "AND OR NOT ( ) : *",
+                                   "🙂" * 50, "seismic " * 700, "title:seismic", "'; DROP TABLE papers; --"])
 def test_any_query_is_answered_without_error(library, query):
     result = library.search(query, k=5)
     assert len(result.hits) <= 5
@@ -167,6 +168,7 @@ def test_pruned_queries_rank_exactly_as_the_full_ones(synthetic, k, pruned_at_le
         searcher = snapshot.searcher()
         for query in queries + [q + " year:2010-2015" for q in queries[:10]]:
             plan = build_query(snapshot, query)
+            assert plan is not None
             full, top = _top(searcher, plan.full, k), plan.top(searcher, k)
             assert [pid for _, pid in top] == [pid for _, pid in full], query
             assert [score for score, _ in top] == pytest.approx([score for score, _ in full], rel=1e-5), query
@@ -188,7 +190,7 @@ def test_pruning_falls_back_when_common_words_alone_outrank(tmp_path):
     try:
         with library.reading() as (_, snapshot):
             plan = build_query(snapshot, "zyxwv alpha beta gamma")
-            assert plan.pruned is not None
+            assert plan is not None and plan.pruned is not None
             pruned = _top(snapshot.searcher(), plan.pruned, 10)
             assert {pid[:4] for _, pid in pruned} == {"2403"}  # it only knows the rare word's papers
         assert {h.paper["id"][:4] for h in library.search("zyxwv alpha beta gamma", k=10).hits} == {"2401"}
@@ -219,15 +221,18 @@ def test_a_word_never_scores_over_its_bound_with_deleted_papers_in_the_index(tmp
 
 def test_an_author_filter_matches_a_whole_name_not_two_neighbours(tmp_path):
     records = [
-        arxiv_record(id="2401.00001", authors="Wei Zhang and Ada Lovelace", authors_parsed=[["Zhang", "Wei", ""], ["Lovelace", "Ada", ""]]),
-        arxiv_record(id="2401.00002", authors="Li Wei and Zhang San", authors_parsed=[["Wei", "Li", ""], ["San", "Zhang", ""]]),
+        arxiv_record(id="2401.00001", authors="Wei Zhang and Ada Lovelace",
+                     authors_parsed=[["Zhang", "Wei", ""], ["Lovelace", "Ada", ""]]),
+        arxiv_record(id="2401.00002", authors="Li Wei and Zhang San",
+                     authors_parsed=[["Wei", "Li", ""], ["San", "Zhang", ""]]),
     ]
     library = Library(tmp_path / "papers.db", sample_if_new=False)
     library.load([write_jsonl(tmp_path / "a.jsonl", records)])
     try:
         assert [h.paper["id"] for h in library.search('engines author:"Wei Zhang"').hits] == ["2401.00001"]
         assert [h.paper["id"] for h in library.search("engines by WEI ZHANG").hits] == ["2401.00001"]
-        assert sorted(h.paper["id"] for h in library.search("engines author:zhang").hits) == ["2401.00001", "2401.00002"]
+        assert sorted(h.paper["id"] for h in library.search("engines author:zhang").hits) == ["2401.00001",
+                                                                                              "2401.00002"]
     finally:
         library.close()
 
@@ -251,7 +256,8 @@ def _generated_questions(library: Library, n: int) -> list[str]:
     papers = [library.paper(pid) for pid in sorted({h.paper["id"] for h in library.search("the", k=100).hits})]
     papers += [h.paper for h in library.search("year:2000-2030", k=100).hits]
     frames = [
-        'which papers discuss {w}? An article on it is X. Nobody and Y. Else "{t}", J. Imaginary Res. 12, 613-641 (1979).',
+        'which papers discuss {w}? An article on it is X. Nobody and Y. Else "{t}", '
+        'J. Imaginary Res. 12, 613-641 (1979).',
         'Articles by Gerard Salton or others about {w}, e.g. "{w2} systems" (i.e. the {w3} kind)',
         'papers by {a} on {w} in 1901',
         '{w} {w2} "a quoted passage no paper holds" since 2031 with code',
@@ -329,9 +335,11 @@ def test_author_filter_plain_by_and_author_command_agree(sample):
 @pytest.mark.parametrize("written", ["Salton", "G. Salton", "Gerard Salton", "Salton, G.", "G Salton", "salton g"])
 def test_author_name_forms(tmp_path, written):
     records = [
-        arxiv_record(id="2401.00001", title="Clustering documents", authors="Gerard Salton and Ann Smith", authors_parsed=None),
+        arxiv_record(id="2401.00001", title="Clustering documents", authors="Gerard Salton and Ann Smith",
+                     authors_parsed=None),
         arxiv_record(id="2401.00002", title="Term weights", authors_parsed=[["Salton", "G.", ""]], authors="G. Salton"),
-        arxiv_record(id="2401.00003", title="Dimension reduction", authors="Laurens van der Maaten and Jo-Ku Cheng", authors_parsed=None),
+        arxiv_record(id="2401.00003", title="Dimension reduction", authors="Laurens van der Maaten and Jo-Ku Cheng",
+                     authors_parsed=None),
         arxiv_record(id="2401.00004", title="Other Saltons", authors="George Salton", authors_parsed=None),
         arxiv_record(id="2401.00005", title="Hyphenated", authors="C.-P. Yuan", authors_parsed=None),
     ]
@@ -387,9 +395,10 @@ def test_suffixes_and_middle_names_meet(tmp_path):
     lib = Library(tmp_path / "p.db", sample_if_new=False)
     try:
         lib.load([write_jsonl(tmp_path / "a.jsonl", records)])
-        for name, paper in [("Michael Jordan", "2405.00001"), ("Jordan, Michael", "2405.00001"), ("M. Jordan", "2405.00001"),
-                            ("Michael I. Jordan", "2405.00001"), ("John Smith", "2405.00002"),
-                            ("Smith Jr., John", "2405.00002"), ("J. Smith", "2405.00002")]:
+        for name, paper in [("Michael Jordan", "2405.00001"), ("Jordan, Michael", "2405.00001"),
+                            ("M. Jordan", "2405.00001"), ("Michael I. Jordan", "2405.00001"),
+                            ("John Smith", "2405.00002"), ("Smith Jr., John", "2405.00002"),
+                            ("J. Smith", "2405.00002")]:
             assert {h.paper["id"] for h in lib.search(f'author:"{name}"').hits} == {paper}, name
     finally:
         lib.close()

@@ -64,7 +64,8 @@ def test_query_text_is_words_never_sql_or_index_syntax(drop_library, query, word
     assert schema_and_counts(drop_library.db_path) == before
 
 
-@pytest.mark.parametrize("text", ["'; DROP TABLE papers; --", "%", "_", "' OR '1'='1", "x' UNION SELECT id FROM papers --"])
+@pytest.mark.parametrize("text", ["'; DROP TABLE papers; --", "%", "_", "' OR '1'='1",
+                                  "x' UNION SELECT id FROM papers --"])
 def test_ids_and_author_names_are_values_never_sql(drop_library, text):
     before = schema_and_counts(drop_library.db_path)
     with pytest.raises(PaperNotFound):
@@ -206,7 +207,8 @@ async def test_attachments_are_size_limited_and_never_written(fake_discord, libr
 
     before = files_but_the_library()
     async with running(fake_discord, library, data_dir=str(new_listing), max_attachment_bytes=len(listing) + 10):
-        [too_big] = await say(fake_discord, "!reload", user="admin", attachments=[("a.jsonl", listing), ("b.jsonl", listing)])
+        [too_big] = await say(fake_discord, "!reload", user="admin",
+                              attachments=[("a.jsonl", listing), ("b.jsonl", listing)])
         assert library.stats()["generation"] == 1
         [loaded] = await say(fake_discord, "!reload", user="admin", attachments=[("comet.jsonl", listing)])
     assert too_big["content"] == (
@@ -215,4 +217,5 @@ async def test_attachments_are_size_limited_and_never_written(fake_discord, libr
     )
     assert "attachment/comet.jsonl (arxiv-jsonl, 1 papers)" in loaded["content"]
     assert library.search("attached comet survey").hits[0].paper["id"] == "2401.77777"
-    assert files_but_the_library() == before  # parsed in memory: no file appeared anywhere, in or out of the data folder
+    # parsed in memory: no file appeared anywhere, in or out of the data folder
+    assert files_but_the_library() == before

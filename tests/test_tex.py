@@ -14,12 +14,33 @@ from store import db as store
 from store.parse import read_listing
 from store.tex import tex_to_text
 
-# Lines in the exact form of arXiv's metadata snapshot (JSON: backslashes escaped). 0704.0001 and 0704.0002 are
-# copied from it; the third is written the TeX way in both author fields, as many records are.
+# Lines in the exact form of arXiv's metadata snapshot (JSON: backslashes escaped), each written over several
+# source lines. 0704.0001 and 0704.0002 are copied from it; the third is written the TeX way in both author fields,
+# as many records are.
 SNAPSHOT = [
-    r'''{"id":"0704.0001","submitter":"Pavel Nadolsky","authors":"C. Bal\\'azs, E. L. Berger, P. M. Nadolsky, C.-P. Yuan","title":"Calculation of prompt diphoton production cross sections at Tevatron and\n  LHC energies","comments":"37 pages, 15 figures; published version","journal-ref":"Phys.Rev.D76:013009,2007","doi":"10.1103/PhysRevD.76.013009","report-no":"ANL-HEP-PR-07-12","categories":"hep-ph","license":null,"abstract":"  A fully differential calculation in perturbative quantum chromodynamics is\npresented for the production of massive photon pairs at hadron colliders.","versions":[{"version":"v1","created":"Mon, 2 Apr 2007 19:18:42 GMT"}],"update_date":"2008-11-13","authors_parsed":[["Bal\u00e1zs","C.",""],["Berger","E. L.",""],["Nadolsky","P. M.",""],["Yuan","C. -P.",""]]}''',
-    r'{"id":"0704.0002","submitter":"Louis Theran","authors":"Ileana Streinu and Louis Theran","title":"Sparsity-certifying Graph Decompositions","comments":"To appear in Graphs and Combinatorics","journal-ref":null,"doi":null,"report-no":null,"categories":"math.CO cs.CG","license":"http://arxiv.org/licenses/nonexclusive-distrib/1.0/","abstract":"  We describe a new algorithm, the $(k,\\ell)$-pebble game with colors, and use\nit obtain a characterization of the family of $(k,\\ell)$-sparse graphs.","versions":[{"version":"v1","created":"Sat, 31 Mar 2007 02:26:18 GMT"}],"update_date":"2008-12-13","authors_parsed":[["Streinu","Ileana",""],["Theran","Louis",""]]}',
-    r'{"id":"0704.9999","authors":"J. M\\\"uller and {\\O}. S{\\o}rensen","title":"On the $\\ell^2$-Betti numbers of \\emph{foliations}","abstract":"We use {\\em Stra\\ss e} and \\c{c}ay and \\v{s}ums, Pe\\~na, na{\\\"\\i}ve -- 50\\% of $\\mathcal{O}(n)$~work.","comments":"\\textbf{12} pages, \\textit{draft}","categories":"math.GT","versions":[{"version":"v1","created":"Sun, 1 Apr 2007 10:00:00 GMT"}],"authors_parsed":[["M\\\"uller","J.",""],["S{\\o}rensen","{\\O}.",""]]}',
+    r'{"id":"0704.0001","submitter":"Pavel Nadolsky",'
+    r'''"authors":"C. Bal\\'azs, E. L. Berger, P. M. Nadolsky, C.-P. Yuan",'''
+    r'"title":"Calculation of prompt diphoton production cross sections at Tevatron and\n  LHC energies",'
+    r'"comments":"37 pages, 15 figures; published version","journal-ref":"Phys.Rev.D76:013009,2007",'
+    r'"doi":"10.1103/PhysRevD.76.013009","report-no":"ANL-HEP-PR-07-12","categories":"hep-ph",'
+    r'"license":null,"abstract":"  A fully differential calculation in perturbative quantum chromodynamics '
+    r'is\npresented for the production of massive photon pairs at hadron colliders.","versions":[{"version":"v1",'
+    r'"created":"Mon, 2 Apr 2007 19:18:42 GMT"}],"update_date":"2008-11-13","authors_parsed":[["Bal\u00e1zs","C.",""],'
+    r'["Berger","E. L.",""],["Nadolsky","P. M.",""],["Yuan","C. -P.",""]]}',
+    r'{"id":"0704.0002","submitter":"Louis Theran","authors":"Ileana Streinu and Louis Theran",'
+    r'"title":"Sparsity-certifying Graph Decompositions","comments":"To appear in Graphs and Combinatorics",'
+    r'"journal-ref":null,"doi":null,"report-no":null,"categories":"math.CO cs.CG",'
+    r'"license":"http://arxiv.org/licenses/nonexclusive-distrib/1.0/",'
+    r'"abstract":"  We describe a new algorithm, the $(k,\\ell)$-pebble game with colors, and use\nit obtain a '
+    r'characterization of the family of $(k,\\ell)$-sparse graphs.","versions":[{"version":"v1",'
+    r'"created":"Sat, 31 Mar 2007 02:26:18 GMT"}],"update_date":"2008-12-13","authors_parsed":[["Streinu","Ileana",'
+    r'""],["Theran","Louis",""]]}',
+    r'{"id":"0704.9999","authors":"J. M\\\"uller and {\\O}. S{\\o}rensen",'
+    r'"title":"On the $\\ell^2$-Betti numbers of \\emph{foliations}",'
+    r'"abstract":"We use {\\em Stra\\ss e} and \\c{c}ay and \\v{s}ums, Pe\\~na, na{\\\"\\i}ve -- 50\\% of '
+    r'$\\mathcal{O}(n)$~work.","comments":"\\textbf{12} pages, \\textit{draft}","categories":"math.GT",'
+    r'"versions":[{"version":"v1","created":"Sun, 1 Apr 2007 10:00:00 GMT"}],"authors_parsed":[["M\\\"uller","J.",""],'
+    r'["S{\\o}rensen","{\\O}.",""]]}',
 ]
 
 
@@ -55,15 +76,18 @@ def test_snapshot_records_display_decoded_and_keep_their_raw_text(tmp_path):
     (tmp_path / "s.jsonl").write_text("\n".join(SNAPSHOT) + "\n")
     first, second, third = read_listing(tmp_path / "s.jsonl").papers
     assert first.authors == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C.-P. Yuan"]  # hyphenated initials kept
+    assert first.raw is not None
     assert json.loads(first.raw) == {"authors": "C. Bal\\'azs, E. L. Berger, P. M. Nadolsky, C.-P. Yuan"}
     assert second.raw is None and "$(k,\\ell)$-pebble game" in second.abstract  # math as written
     assert third.authors == ["J. Müller", "Ø. Sørensen"]
     assert third.title == "On the ℓ^2-Betti numbers of foliations"
     assert third.abstract == "We use Straße and çay and šums, Peña, naïve – 50% of $\\mathcal{O}(n)$ work."
     assert third.comment == "12 pages, draft"
+    assert third.raw is not None
     raw = json.loads(third.raw)
     assert raw["title"] == "On the $\\ell^2$-Betti numbers of \\emph{foliations}"
-    assert raw["authors"] == 'J. M\\"uller and {\\O}. S{\\o}rensen' and set(raw) == {"title", "abstract", "comments", "authors"}
+    assert raw["authors"] == 'J. M\\"uller and {\\O}. S{\\o}rensen'
+    assert set(raw) == {"title", "abstract", "comments", "authors"}
 
 
 def test_names_people_type_find_decoded_authors(tex_library):

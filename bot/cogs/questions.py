@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 from collections import OrderedDict
+from typing import Final
 
 import discord
 from discord.ext import commands
@@ -25,7 +26,7 @@ _ASKS = re.compile(
 MAX_THREADS = 1000  # threads whose questions and papers the bot remembers for follow-ups
 # Minutes of quiet before Discord archives an answer's thread (the least it allows). Archived threads leave
 # discord.py's cache, so a busy bot holds the last hour's threads, not a day's; a new message reopens one.
-THREAD_ARCHIVE_MINUTES = 60
+THREAD_ARCHIVE_MINUTES: Final = 60
 
 
 def looks_like_question(text: str) -> bool:
@@ -75,7 +76,8 @@ class Questions(commands.Cog):
             return
         if (await self.bot.get_context(message)).valid:
             return  # a command (e.g. "@bot papers x"): the command handles it
-        retry = self.cooldowns.get_bucket(message).update_rate_limit()
+        bucket = self.cooldowns.get_bucket(message)  # (None only for a mapping without a cooldown)
+        retry = bucket.update_rate_limit() if bucket is not None else None
         if retry:
             await message.reply(f"Slow down a little: try again in {max(1, round(retry))} s.")
             return
