@@ -35,7 +35,7 @@ SHOWN = 10  # supporting papers listed with a fact (the count says how many ther
 MAX_NAMED = 5  # papers compared side by side
 MAX_PART_WORDS = 8  # a paper's name in a question is at most this long ("the paper on few-shot GAN training")
 MAX_NAME_WORDS = 4  # ... and one that matched nothing is taken for a name (not a topic) up to this long
-MIN_TITLE_TERMS = 3  # a title matched by its words, not a name: it must hold at least these many, and all
+MIN_TITLE_TERMS = 2  # a title matched by its words, not a name: it must hold at least these many, and all
 
 
 @dataclass
@@ -72,11 +72,16 @@ def find_person(db: sqlite_utils.Database, index: Snapshot, name: str, *, partia
 
 
 _PAPER_WORDS = re.compile(
-    r"^(?:the\s+)?(?:(?:paper|article|preprint|work|model|method|approach|one)s?\s+)?"
-    r"(?:(?:called|named|titled|on|about)\s+)?",
+    r"^(?:the\s+)?(?:(?:paper|article|preprint|work|model|method|approach|one)s?\s+(?:(?:called|named|titled|on|"
+    r"about)\s+)?|(?:called|named|titled)\s+)?",
     re.I,
 )
-_TRAILING = re.compile(r"\s+(?:paper|article|preprint|model|method)$", re.I)
+# Words a phrase naming a paper may hold besides its name ("the SANA 1.5 paper", "the original GrowCLIP").
+_FILLER = frozenset("the a an paper papers article preprint model method approach work one this that its original "
+                    "framework authors team group people".split())
+# A phrase that starts so is a topic, not a paper: "where can I read about partial differential operators".
+_TOPICAL = re.compile(r"^(?:about|on|regarding|concerning|for|into|papers?\s+(?:on|about)|more\b|anything\b)", re.I)
+_TRAILING = re.compile(r"(?:\s+(?:paper|article|preprint|model|method|pdf|code|repo|github|link|arxiv page))+$", re.I)
 _QUOTES = " \"'“”‘’`.,;:!?()<>"
 _NAME_EDGES = " \"'“”‘’`,;:!?()<>"  # (a name keeps its initials' dots: `Salton, G.`)
 
@@ -97,21 +102,44 @@ def find_named(db: sqlite_utils.Database, index: Snapshot, phrase: str) -> list[
         row = db.conn.execute("SELECT id FROM papers WHERE doi = ? COLLATE NOCASE", [doi]).fetchone()
         if row:
             return store.get_papers(db, [row[0]])
+    if _TOPICAL.match(phrase):
+        return []
     words = phrase.split()
     searcher = index.searcher()
     for start, end in [(0, len(words)), *spans(words)]:  # (the whole phrase first: a full title)
         key = name_key(" ".join(words[start:end]))
         if len(key) < MIN_KEY or (end - start == 1 and not _name_like(index, words[start])):
             continue
+        if any(w.lower().strip(_QUOTES) not in _FILLER for w in words[:start] + words[end:]):
+            continue  # ("the next SANA version" does not name SANA 1.5)
         found = searcher.search(tantivy.Query.term_query(index.schema, "name_key", key), MAX_NAMED, count=False)
         if found.hits:
             return store.get_papers(db, [paper_id(searcher, a) for _, a in found.hits])
+    # Else the papers whose titles hold every word: one, if the phrase has only two ("the nonconvex
+    # regularization paper"); up to three, with more ("Open Knowledge Base Canonicalization" names two).
     terms = set(question_terms(phrase))
-    if len(terms) < MIN_TITLE_TERMS:  # ("GANs", "diffusion models": topics, not a paper's title)
+    if len(terms) < MIN_TITLE_TERMS:  # ("GANs", "diffusion": a topic, not a paper's title)
         return []
-    hits = search(db, index, phrase, k=1).hits
-    if hits and terms <= set(analyze(hits[0].paper["display_title"])):
-        return [hits[0].paper]
+    held = [h.paper for h in search(db, index, phrase, k=4).hits if terms <= set(analyze(h.paper["display_title"]))]
+    if len(held) > 1:  # several: only the titles the phrase begins ("Open Knowledge Base Canonicalization" two
+        # papers' titles), not those it is a topic of ("knowledge graph unlearning")
+        held = [p for p in held if name_key(p["display_title"]).startswith(name_key(phrase))]
+    return held[:3]
+
+
+def _named_in(db: sqlite_utils.Database, index: Snapshot, sentence: str) -> list[dict[str, Any]]:
+    """The paper a sentence mentions by a name it goes by (`I liked the TIME paper a lot`), if any."""
+    words = [w.strip(_QUOTES) for w in sentence.split()]
+    searcher = index.searcher()
+    for start, end in spans(words):
+        key = name_key(" ".join(words[start:end]))
+        if len(key) < MIN_KEY or not any(_name_like(index, w) for w in words[start:end]):
+            continue
+        if end - start == 1 and not any(c.isupper() or c.isdigit() for c in words[start]):
+            continue  # (one lower-case word inside a sentence is a word)
+        found = searcher.search(tantivy.Query.term_query(index.schema, "name_key", key), 1, count=False)
+        if found.hits:
+            return store.get_papers(db, [paper_id(searcher, a) for _, a in found.hits])
     return []
 
 
@@ -129,25 +157,35 @@ def _name_like(index: Snapshot, word: str) -> bool:
 
 
 def _names_a_paper(index: Snapshot, phrase: str) -> bool:
-    """Whether a phrase that matched no paper was meant as a paper's name (`fastgan`, `AlphaFold 2`), not a
-    topic (`training GANs on small datasets`): then the answer says no paper has that name."""
+    """Whether a phrase that matched no paper was meant as a paper's name the library never uses (`AlphaFold`,
+    `DALL-E 3`), not a topic (`training GANs on small datasets`) or a name its papers do use (`SAM`, which the
+    passages then show): then the answer says no paper has that name."""
     words = _TRAILING.sub("", _PAPER_WORDS.sub("", phrase.strip(_QUOTES))).split()
-    if len(words) == 1:
-        return _rare(index, words[0])
-    written = [w for w in words if any(c.isupper() or c.isdigit() for c in w)]  # (as a name is written)
-    return len(words) <= MAX_NAME_WORDS and any(_rare(index, w) for w in written)
+    if _TOPICAL.match(" ".join(words)):
+        return False
+    if len(words) > 1:  # (as a name is written: a capital or a digit)
+        words = [w for w in words if any(c.isupper() or c.isdigit() for c in w)] if len(words) <= MAX_NAME_WORDS else []
+    return any(_unused(index, w) for w in words)
+
+
+def _unused(index: Snapshot, word: str) -> bool:
+    """In no paper's title, and (almost) in no paper at all: `Imagen`, which one abstract compares with."""
+    terms = [t for t in analyze(word) if len(t) > 2 or len(analyze(word)) == 1]
+    return bool(terms) and _rare(index, word) and all(index.doc_freq("title", t) == 0 for t in terms)
 
 
 # --------------------------------------------------------------------------------------------------- counting
 
 
 def _count(index: Snapshot, parsed: ParsedQuery, words: list[str],
-           venue: tantivy.Query | None = None) -> tuple[int, list[str]]:
-    """How many papers meet `parsed`'s filters (and are at `venue`) and hold every one of `words`, and the ids of
-    the newest SHOWN."""
+           venue: tantivy.Query | None = None, *, no_code: bool = False) -> tuple[int, list[str]]:
+    """How many papers meet `parsed`'s filters (and are at `venue`, and have no code) and hold every one of
+    `words`, and the ids of the newest SHOWN."""
     if venue is not None:
         parsed = dataclasses.replace(parsed, year_from=None, year_to=None)  # (the venue's year says it)
     clauses = [(tantivy.Occur.Must, q) for q in filter_queries(index, parsed)]
+    if no_code:
+        clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_query(index.schema, "has_code", 1)))
     clauses += [(tantivy.Occur.Must, tantivy.Query.term_query(index.schema, "text", w)) for w in words]
     clauses.append((tantivy.Occur.Must, venue or tantivy.Query.term_query(index.schema, "kind", "paper")))
     searcher = index.searcher()
@@ -155,7 +193,8 @@ def _count(index: Snapshot, parsed: ParsedQuery, words: list[str],
     return match_count(found), [paper_id(searcher, a) for _, a in found.hits]
 
 
-def _which(parsed: ParsedQuery, person: str | None, words: list[str], venue: str | None = None) -> str:
+def _which(parsed: ParsedQuery, person: str | None, words: list[str], venue: str | None = None, *,
+           no_code: bool = False) -> str:
     """`by Jinwen Ma at ICML 2023 from 2024 in CV with code mentioning diffusion`: what was counted, in words."""
     parts = [f"by {person}"] if person else []
     if venue:
@@ -168,6 +207,8 @@ def _which(parsed: ParsedQuery, person: str | None, words: list[str], venue: str
         parts.append("in " + " or ".join(c.upper() if c != "unknown" else "no category" for c in parsed.categories))
     if parsed.has_code:
         parts.append("with code")
+    if no_code:
+        parts.append("without code")
     if words:
         parts.append("mentioning " + " and ".join(words))
     return (" " + " ".join(parts)) if parts else ""
@@ -192,6 +233,11 @@ _HAVE_CODE = re.compile(
     r"(?:(?:a|an|any|their|its|the|public|open[\s-]source|source|released|official|github|code)\s+)*"
     r"(?:code|repo|repos|repository|repositories|github|implementation|implementations|code links?)|"
     r"open[\s-]sourced?)\b",
+    re.I,
+)
+_NO_CODE = re.compile(
+    r"\b(?:(?:have|has|with)\s+no|without|lacking|missing|(?:have|has|do|does)(?:n't| not)(?:\s+(?:have|got))?)\s+"
+    r"(?:any\s+)?(?:(?:public|released|open[\s-]source|source)\s+)?(?:code|repo|repository|implementation)s?\b",
     re.I,
 )
 # What a count or a list is about, when it is about words: "mentioning diffusion", "on style transfer".
@@ -264,36 +310,70 @@ class _Filters:
     said: list[str]  # the same as written
     venue: str | None
     venue_query: tantivy.Query | None
+    no_code: bool = False  # "have no code", "without code"
 
 
 def _filters_in(index: Snapshot, text: str) -> _Filters:
+    no_code = bool(_NO_CODE.search(text))
+    text = _NO_CODE.sub(" ", text)
+    has_code = bool(_HAVE_CODE.search(text))
+    text = _HAVE_CODE.sub(" ", text)  # (before the topic: "mentioning diffusion and have code")
     words, said, text = _topic(text)
     venue, venue_query, text = _venue_in(index, text)
-    has_code = bool(_HAVE_CODE.search(text))
-    categories, text = _categories_in(index, _HAVE_CODE.sub(" ", text))
+    categories, text = _categories_in(index, text)
+    text, years = _years_said(text)
     # ("papers" first: "papers from 2019" are 2019's, as `search` reads it, where "from 2019" alone is "since")
     parsed = parse_query("papers " + text, question=True)
-    bare = _BARE_YEAR.findall(text)
-    if parsed.year_from is None and parsed.year_to is None and len(set(bare)) == 1:  # "2024 papers by ..."
-        parsed = dataclasses.replace(parsed, year_from=int(bare[0]), year_to=int(bare[0]))
+    if years is not None:
+        parsed = dataclasses.replace(parsed, year_from=years[0], year_to=years[1])
     parsed = dataclasses.replace(parsed, authors=[], inferred_authors=[], categories=categories or parsed.categories,
                                  has_code=parsed.has_code or has_code)
-    return _Filters(parsed, words, said, venue, venue_query)
+    return _Filters(parsed, words, said, venue, venue_query, no_code)
+
+
+def _years_said(text: str) -> tuple[str, tuple[int | None, int | None] | None]:
+    """The years a count names where `parse_query` reads a search differently: "are from 2019" (that year, not
+    since), "2017 or earlier", "2020 or later", a bare "2024 papers"; the text without them."""
+    for pattern, span in _YEAR_PHRASES:
+        match = pattern.search(text)
+        if match:
+            year = int(next(g for g in match.groups() if g))
+            return text[: match.start()] + " " + text[match.end():], span(year)
+    bare = set(_BARE_YEAR.findall(text))
+    if len(bare) == 1 and not re.search(r"\b(?:since|after|before|from|to|until|between|in|during)\s+(?:19|20)\d\d",
+                                        text, re.I):
+        year = int(bare.pop())
+        return _BARE_YEAR.sub(" ", text), (year, year)
+    return text, None
+
+
+_YEAR_PHRASES: list[tuple[re.Pattern[str], Callable[[int], tuple[int | None, int | None]]]] = [
+    (re.compile(r"\b(?:from|in)?\s*((?:19|20)\d\d)\s+(?:or|and)\s+(?:earlier|before|older)\b", re.I),
+     lambda y: (None, y)),
+    (re.compile(r"\b(?:from|in)?\s*((?:19|20)\d\d)\s+(?:or|and)\s+(?:later|after|newer|since)\b|"
+                r"\b(?:from\s+)?((?:19|20)\d\d)\s+onwards?\b", re.I), lambda y: (y, None)),
+    (re.compile(r"\b(?:are|were|is|was|published|released|appeared|come|came)\s+(?:out\s+)?(?:from|in)\s+"
+                r"((?:19|20)\d\d)\b(?!\s*(?:to|-|until|and|or)\b)", re.I), lambda y: (y, y)),
+]
 
 
 # --------------------------------------------------------------------------------------------- the questions
 
 _CONTRACTIONS = [
+    (re.compile(r"\b(?:wat|wht|wut)\b", re.I), "what"),
     (re.compile(r"\b(what|who|where|how|when|which|that|there)(?:'s|’s|s)\b(?!')", re.I), r"\1 is"),
     (re.compile(r"\b(what|who|where|how|when|which)(?:'re|’re)\b", re.I), r"\1 are"),
 ]
 _FRAME = re.compile(
-    r"^(?:(?:and|so|ok(?:ay)?|also|hey|hi|hello|yo|um+|well|then|now|quick question|question)[\s,:!-]+)*"
+    r"^(?:(?:and|so|ok(?:ay)?|also|hey|hi|hello|yo|um+|well|then|now|quick (?:question|one)|question|everyone|"
+    r"all|folks|there)[\s,:!-]+)*"
     r"(?:(?:please|pls)\s+)?(?:(?:can|could|would) you\s+(?:please\s+)?)?(?:(?:tell|show|give|list) me\s+)?"
     r"(?:do you know\s+)?(?:i (?:want|would like|need) to know\s+)?(?:i wonder\s+)?",
     re.I,
 )
-_SENTENCE = re.compile(r"(?<=[?!.])\s+")
+_SENTENCE = re.compile(r"(?<=[?!.:])\s+")
+_POLITE = re.compile(r"(?:[\s,]+(?:pls|plz|please|thanks|thank you|thx|ty|cheers|anyone|folks|guys))+[\s!?.]*$", re.I)
+_REFERS = re.compile(r"\b(?:it|its|this paper|that paper|this one|that one)\b", re.I)
 _REFERENCE = re.compile(
     r"(?:it|this|that|they|them|these|those|this one|that one|the first one|the (?:first |last )?(?:paper|article|"
     r"one)|this (?:paper|article|work)|that (?:paper|article|work)|its?)",
@@ -310,11 +390,21 @@ def fact(db: sqlite_utils.Database, index: Snapshot, question: str,
     for pattern, replacement in _CONTRACTIONS:
         text = pattern.sub(replacement, text)
     sentences = [s for s in _SENTENCE.split(text) if s.strip()]
+    context = context_papers or []
+    for number, candidate in reversed(list(enumerate(sentences))) if len(sentences) > 1 else []:
+        if not context and _REFERS.search(candidate):  # ("I liked the TIME paper. Who wrote it?")
+            context = next((named for before in sentences[:number] if (named := _named_in(db, index, before))), [])
     for candidate in [text, *reversed(sentences)] if len(sentences) > 1 else [text]:
-        found = _answer(db, index, _FRAME.sub("", candidate.strip()).strip().rstrip("?.! "), context_papers or [])
-        if found is not None:
-            return found
+        answered = _answer(db, index, _tidy(candidate), context)
+        if answered is not None:
+            return answered
     return None
+
+
+def _tidy(text: str) -> str:
+    """One sentence of a question without its greeting and its politeness: what the patterns read."""
+    text = _FRAME.sub("", text.strip()).strip()
+    return _POLITE.sub("", text).strip().rstrip("?.!:, ")
 
 
 def _answer(db: sqlite_utils.Database, index: Snapshot, text: str, context: list[dict[str, Any]]) -> Fact | None:
@@ -328,6 +418,9 @@ def _answer(db: sqlite_utils.Database, index: Snapshot, text: str, context: list
             if found is not None:
                 return found
     return None
+
+
+_NOT_A_NAME = re.compile(r"(?:a|an|the|every|each|any|typical)\b", re.I)  # ("a typical NeurIPS paper")
 
 
 class _Unclear(Exception):
@@ -362,9 +455,29 @@ class _Ask:
         if venues_in(text[:20]):
             return None, text  # ("papers from ICLR 2023": a venue, not a person)
         words = text.split()
+        for skip in range(min(3, len(words))):  # ("Does Jinwen Ma have a high h-index": the name after "Does")
+            if skip and not words[skip][:1].isupper():
+                continue
+            found, rest = self._person_at(words[skip:], sure=sure)
+            if found is not None:
+                return found, rest
+        name = " ".join(words[:3]).strip(_NAME_EDGES)
+        if sure and re.search(r"(?:^|\s)[A-Z]", name) and not _NOT_A_NAME.match(name):
+            return Fact("author", f"No author called {name} in the library.", established=False), ""
+        return None, text
+
+    def coauthor(self, rest: str) -> tuple[dict[str, Any] | Fact | None, str]:
+        """A second author after the first ("Bingchen Liu and Ahmed Elgammal ... together"), and the rest."""
+        match = re.match(r"^(?:and|&|with)\s+(.+?)(?:\s+(?:together|jointly|both))?$", rest.strip(), re.I)
+        if not match:
+            return None, re.sub(r"\b(?:together|jointly)\b", " ", rest)
+        other, after = self.person(match.group(1), sure=True)
+        return other, re.sub(r"\b(?:together|jointly|both)\b", " ", after)
+
+    def _person_at(self, words: list[str], *, sure: bool) -> tuple[dict[str, Any] | Fact | None, str]:
         for n in range(min(6, len(words)), 0, -1):
             name = re.sub(r"(?:'s|’s|s'|’)$", "", " ".join(words[:n])).strip(_NAME_EDGES)
-            if len(name) < 3 or not re.search(r"[^\W\d_]", name):
+            if len(name) < 2 or (len(name) == 2 and not name[0].isupper()) or not re.search(r"[^\W\d_]", name):
                 continue
             try:
                 found = find_person(self.db, self.index, name, partial=False)
@@ -378,10 +491,7 @@ class _Ask:
                 return Fact("author", f"Several authors fit {name}: {', '.join(found['candidates'][:10])}. "
                             "Which one?", established=False), ""
             return found, " ".join(words[n:])
-        name = " ".join(words[:3]).strip(_NAME_EDGES)
-        if sure and re.search(r"(?:^|\s)[A-Z]", name):
-            return Fact("author", f"No author called {name} in the library.", established=False), ""
-        return None, text
+        return None, " ".join(words)
 
 
 def _same_words(said: str, name: str) -> bool:
@@ -461,11 +571,14 @@ def _about(kind: str, line: Callable[[dict[str, Any]], str]) -> Callable[[_Ask],
     return lambda ask: _one_paper(ask, kind, line)
 
 
+_FIGURE_FILLER = frozenset("have has got a an any high good known public their his her the".split())
+
+
 def _profile_figure(figure: str, label: str, *, sure: bool = True) -> Callable[[_Ask], Fact | None]:
     def answer(ask: _Ask) -> Fact | None:
         found, rest = ask.person(ask.group("name"), sure=sure)
-        if not isinstance(found, dict) or rest.strip():
-            return found if isinstance(found, Fact) else None
+        if not isinstance(found, dict) or not set(rest.lower().split()) <= _FIGURE_FILLER:
+            return found if isinstance(found, Fact) else None  # ("Does Jinwen Ma have a high h-index": fine)
         name, profile = found["name"], found["profile"]
         ids, total = papers_by(ask.index, name, limit=SHOWN)
         value = (profile or {}).get(figure)
@@ -511,8 +624,19 @@ _COUNT_FRAME = re.compile(
 )
 
 
+# A count of papers in general, not in the library: "how many papers should I read", "... on arXiv", "each year".
+_NOT_THE_LIBRARY = re.compile(
+    r"\b(?:should|must|would|could|can|need to|do i|does one|to read|get accepted|typical(?:ly)?|usually|on average|"
+    r"average|each year|per year|every year|a year|per day|a day|in the world|worldwide|on arxiv|exist|ever)\b",
+    re.I,
+)
+
+
 def _count_question(ask: _Ask) -> Fact | None:
-    """A count; None when it is of someone the library does not know and may not be a person ("by hand")."""
+    """A count; None when it is of someone the library does not know and may not be a person ("by hand"), or of
+    papers in general ("how many papers should I read")."""
+    if _NOT_THE_LIBRARY.search(ask.group("rest")):
+        return None
     text = _COUNT_FRAME.sub(" ", f"{ask.group('qualifier')} {ask.group('rest')}")
     person = None
     for pattern in _COUNT_BY:
@@ -526,18 +650,22 @@ def _count_question(ask: _Ask) -> Fact | None:
         if isinstance(found, Fact):
             return found
         person = found
+        other, rest = ask.coauthor(rest)
+        if isinstance(other, Fact):
+            return other
         text = f"{text[: match.start()]} {rest} {match.groupdict().get('after') or ''}"
-        break
+        return _counted(ask, _filters_in(ask.index, text), person, other)
     return _counted(ask, _filters_in(ask.index, text), person)
 
 
-def _counted(ask: _Ask, f: _Filters, person: dict[str, Any] | None) -> Fact:
-    parsed = dataclasses.replace(f.parsed, authors=[person["name"]]) if person else f.parsed
-    total, ids = _count(ask.index, parsed, f.words, f.venue_query)
-    which = _which(parsed, person["name"] if person else None, f.said, f.venue)
+def _counted(ask: _Ask, f: _Filters, person: dict[str, Any] | None, other: dict[str, Any] | None = None) -> Fact:
+    people = [p["name"] for p in (person, other) if p]
+    parsed = dataclasses.replace(f.parsed, authors=people)
+    total, ids = _count(ask.index, parsed, f.words, f.venue_query, no_code=f.no_code)
+    which = _which(parsed, " and ".join(people) or None, f.said, f.venue, no_code=f.no_code)
     statement = f"The library holds {_plural(total, 'paper')}{which}."
     profile = (person or {}).get("profile") or {}
-    if person and which == f" by {person['name']}" and profile.get("paper_count") is not None:
+    if person and not other and which == f" by {person['name']}" and profile.get("paper_count") is not None:
         statement += f" Their profile page counts {profile['paper_count']:,}."
     return Fact("count", statement, papers=store.get_papers(ask.db, ids), total=total)
 
@@ -563,13 +691,18 @@ def _author_papers(*, sure: bool) -> Callable[[_Ask], Fact | None]:
         found, rest = ask.person(ask.group("name"), sure=sure)
         if not isinstance(found, dict):
             return found
+        other, rest = ask.coauthor(rest)
+        if isinstance(other, Fact):
+            return other
         f = _filters_in(ask.index, f"{ask.group('before')} {rest} {ask.group('rest')}")
         if f.words or f.venue:
             return None
-        parsed = dataclasses.replace(f.parsed, authors=[found["name"]])
-        total, ids = _count(ask.index, parsed, [])
-        return Fact("author-papers", f"The library holds {_plural(total, 'paper')}{_which(parsed, found['name'], [])}"
-                    ", newest first:", papers=store.get_papers(ask.db, ids), total=total)
+        people = [p["name"] for p in (found, other) if p]
+        parsed = dataclasses.replace(f.parsed, authors=people)
+        total, ids = _count(ask.index, parsed, [], no_code=f.no_code)
+        which = _which(parsed, " and ".join(people), [], no_code=f.no_code)
+        return Fact("author-papers", f"The library holds {_plural(total, 'paper')}{which}, newest first:",
+                    papers=store.get_papers(ask.db, ids), total=total)
 
     return answer
 
@@ -590,8 +723,8 @@ def _compare(ask: _Ask) -> Fact | None:
         elif _names_a_paper(ask.index, part):
             missing.append(part)
     if len(found) < 2:
-        if not missing or not ask.group("asked"):
-            return None
+        if not found or not missing or not ask.group("asked"):
+            return None  # ("compare GANs and VAEs": topics, unless one of them is a paper here)
         return Fact("compare", f"No paper in the library is called {' or '.join(missing)}.", papers=found,
                     established=False, side_by_side=True)
     statement = f"{len(found)} papers side by side" + (f" (none is called {', '.join(missing)})" if missing else "")
@@ -599,7 +732,7 @@ def _compare(ask: _Ask) -> Fact | None:
 
 
 def _venue_papers(ask: _Ask) -> Fact | None:
-    if not venues_in(ask.text):
+    if not venues_in(ask.text) or _ABOUT_A_VENUE.search(ask.text) or _NOT_THE_LIBRARY.search(ask.text):
         return None
     f = _filters_in(ask.index, _LIST_WORDS.sub(" ", ask.text))
     if f.venue_query is None:
@@ -613,6 +746,9 @@ def _venue_papers(ask: _Ask) -> Fact | None:
                 "comments or journal references say):", papers=store.get_papers(ask.db, ids), total=total)
 
 
+# A question about a venue itself, not about the papers at it.
+_ABOUT_A_VENUE = re.compile(r"\b(?:awards?|deadlines?|acceptance rate|reviews?|reviewers?|submissions?|submit|rebuttal|"
+                            r"location|held|registration|fee|page limit|template|format)\b", re.I)
 # The words of a question that lists papers, which say nothing about which ones.
 _LIST_WORDS = re.compile(
     r"\b(?:which|what|papers?|articles?|works?|were|was|are|is|got|get|been|has|have|accepted|published|presented|"
@@ -624,12 +760,13 @@ _NAME = r"(?P<name>.+?)"
 _WHAT = r"^(?:(?:what|which)(?:\s+is|\s+are|\s+was)?\s+)?(?:the\s+)?"
 _PUBLISHED = (r"(?:published|released|out|come out|came out|submitted|posted|appear|appeared|written|announced|"
               r"put out|uploaded)")
-_WHO = r"(?:wrote|authored|created|made|developed|proposed|introduced|is behind|are behind|was behind)"
+_WHO = (r"(?:wrote|authored|created|made|developed|proposed|introduced|invented|designed|built|came up with|is "
+        r"behind|are behind|was behind)")
 _PAPERS = r"(?:papers?|publications?|works?|articles?|preprints?|research)"
-_CODE = (r"(?:(?:any|its|the|an?|public|open[\s-]source|source|official|github)\s+)*"
+_CODE = (r"(?:(?:any|its|their|the|an?|public|open[\s-]source|source|official|github)\s+)*"
          r"(?:code|implementation|repo|repository|github|source)")
 _HINDEX = r"h[\s-]?index"
-_CITATIONS = r"(?:citations?|citation count|cites|number of citations|total citations)"
+_CITATIONS = r"(?:(?:total |overall )?(?:citations?|citation count|cites)|number of citations|citation total)"
 _I = re.I
 
 
@@ -653,27 +790,36 @@ _KINDS: list[tuple[re.Pattern[str], Callable[[_Ask], Fact | None]]] = [
      _profile_figure("citations", "citation count")),
     (_p(_WHAT + _CITATIONS + r"\s+(?:of|for)\s+" + _NAME + "$"), _profile_figure("citations", "citation count")),
     (_p(_WHAT + _NAME + r"(?:'s|’s|s')?\s+" + _CITATIONS + "$"), _profile_figure("citations", "citation count")),
-    (_p(r"^(?:where|which (?:university|institution|company|lab|organi[sz]ation))\s+(?:does|did|do|is|was)\s+" +
-        _NAME + r"\s+(?:work|study|research|based|at|from|with|affiliated(?: with)?)$"), _affiliation),
+    (_p(r"^(?:where|(?:which|what) (?:university|institution|company|lab|organi[sz]ation|school))\s+(?:does|did|do|is|"
+        r"was)\s+" + _NAME + r"\s+(?:work|study|research|based|at|from|with|affiliated(?: with)?)"
+        r"(?:\s+(?:for|at|in))?$"),
+     _affiliation),
     (_p(_WHAT + r"affiliations?\s+(?:of|for)\s+" + _NAME + "$"), _affiliation),
     (_p(_WHAT + _NAME + r"(?:'s|’s|s')\s+affiliations?$"), _affiliation),
     # Counts.
-    (_p(r"^how many (?:different |distinct |unique )?(?:authors|researchers|people)\b"), _authors_count),
-    (_p(r"^how many\s+(?P<qualifier>(?:[A-Za-z.]+|(?:19|20)\d\d)\s+)?" + _PAPERS + r"\b(?P<rest>.*)$"),
-     _count_question),
-    (_p(r"^(?:what is\s+)?(?:the\s+)?(?:total\s+)?(?:number|count) of " + _PAPERS + r"\b(?P<rest>.*)$"),
+    (_p(r"^how many (?:different |distinct |unique )?(?:authors|researchers|people)(?: are there| (?:are|do you "
+        r"have) in (?:the|this|your) (?:library|collection|database)| (?:does|do) (?:the|this|your|you) (?:library|"
+        r"collection|database)? ?(?:know|have|hold|list|name)(?: about)?)?$"), _authors_count),
+    (_p(r"^how many\s+(?:of (?:the|your|these|those)\s+)?(?P<qualifier>(?:[A-Za-z.]+|(?:19|20)\d\d)\s+)?" + _PAPERS
+        + r"\b(?P<rest>.*)$"), _count_question),
+    (_p(r"^(?:what is\s+)?(?:the\s+)?(?:total\s+)?(?:number|no\.?|count|#) of " + _PAPERS + r"\b(?P<rest>.*)$"),
      _count_question),
     (_p(r"^how (?:big|large) is (?:the|your|this) (?:library|collection)$"), lambda ask: _count_question(ask)),
     (_p(r"^" + _NAME + r"(?:'s|’s|s')?\s+(?:paper|publication) count$"), _paper_count),
     # What an author published.
     (_p(r"^what (?:did|has|have)\s+" + _NAME + r"\s+(?:publish|published|write|written|put out)\b(?P<rest>.*)$"),
      _author_papers(sure=True)),
-    (_p(r"^(?P<before>(?:the |list |all )?(?:latest |newest |most recent |recent |all )?(?:(?:19|20)\d\d )?)"
-        + _PAPERS + r"\s+(?:by|from|of)\s+" + _NAME + r"(?P<rest>)$"), _author_papers(sure=True)),
+    (_p(r"^(?:(?:what|which) (?:is|are) )?(?P<before>(?:the |list |all )?(?:latest |newest |most recent |recent |all "
+        r")?(?:(?:19|20)\d\d )?)" + _PAPERS + r"\s+(?:by|from|of)\s+" + _NAME + r"(?P<rest>)$"),
+     _author_papers(sure=True)),
+    (_p(r"^(?:everything|all(?: of)?(?: the)?(?: " + _PAPERS + r")?)\s+(?:that\s+)?" + _NAME +
+        r"\s+(?:has|have|had)\s+(?:written|published|authored|done|put out)(?P<rest>)$"), _author_papers(sure=True)),
     (_p(r"^(?:anything|something|any papers?|what is there)\s+(?:new\s+)?(?:by|from)\s+" + _NAME + r"(?P<rest>)$"),
      _author_papers(sure=True)),
-    (_p(r"^" + _NAME + r"(?:'s|’s|s')?\s+(?P<before>(?:latest |newest |recent |most recent )?)" + _PAPERS +
-        r"(?P<rest>.*)$"), _author_papers(sure=False)),
+    (_p(r"^" + _NAME + r"(?:'s|’s|s')\s+(?P<before>(?:latest |newest |recent |most recent )?)" + _PAPERS +
+        r"(?P<rest>.*)$"), _author_papers(sure=True)),
+    (_p(r"^" + _NAME + r"\s+(?P<before>(?:latest |newest |recent |most recent )?)" + _PAPERS + r"(?P<rest>.*)$"),
+     _author_papers(sure=False)),
     # About one paper.
     (_p(r"^who\s+(?:" + _WHO + r"|(?:are|were) the authors of|is the author of)\s+" + _PAPER + "$"),
      _about("authors", _authors_line)),
@@ -681,7 +827,7 @@ _KINDS: list[tuple[re.Pattern[str], Callable[[_Ask], Fact | None]]] = [
      _about("authors", _authors_line)),
     (_p(r"^" + _PAPER + r"(?:'s|’s)?\s+authors?$"), _about("authors", _authors_line)),
     (_p(r"^when (?:was|were|did|is)\s+" + _PAPER + r"\s+" + _PUBLISHED + "$"), _about("date", _date_line)),
-    (_p(r"^(?:in )?what year (?:was|were|did|is)\s+" + _PAPER + r"(?:\s+" + _PUBLISHED + ")?$"),
+    (_p(r"^(?:in )?(?:what|which) year (?:was|were|did|is)\s+" + _PAPER + r"(?:\s+" + _PUBLISHED + r")?(?:\s+from)?$"),
      _about("date", _date_line)),
     (_p(_WHAT + r"(?:publication |release )?date of\s+" + _PAPER + "$"), _about("date", _date_line)),
     (_p(r"^" + _PAPER + r"(?:'s|’s)?\s+(?:publication |release )?date$"), _about("date", _date_line)),
@@ -691,15 +837,17 @@ _KINDS: list[tuple[re.Pattern[str], Callable[[_Ask], Fact | None]]] = [
         r"\s+(?:for|of)\s+" + _PAPER + "$"), _about("code", _code_line)),
     (_p(r"^(?:does|did|has)\s+" + _PAPER + r"\s+(?:have|has|release|released|provide|come with|got|share)\s+" + _CODE
         + "$"), _about("code", _code_line)),
-    (_p(r"^(?:is|was|are)\s+" + _PAPER + r"\s+open[\s-]?sourced?$"), _about("code", _code_line)),
+    (_p(r"^(?:is|was|are|has|have)\s+" + _PAPER + r"\s+(?:been\s+)?open[\s-]?sourced?$"), _about("code", _code_line)),
+    (_p(r"^(?:is|are)\s+(?:the |there )?" + _CODE + r"\s+(?:for|of)\s+" + _PAPER +
+        r"\s+(?:available|out|released|public|online|anywhere)$"), _about("code", _code_line)),
     (_p(r"^" + _PAPER + r"(?:'s|’s)?\s+(?:code|github|repo|repository|implementation)$"), _about("code", _code_line)),
-    (_p(r"^(?:(?:got|have you got|do you have|any|is there)\s+)?(?:the |an? )?(?:links?|urls?|pdfs?)\s+(?:to |for |of )"
-        + _PAPER + "$"), _about("links", _links_line)),
+    (_p(r"^(?:(?:got|have you got|do you have|any|is there|can i (?:get|have|see)|could i (?:get|have)|send me)\s+)?"
+        r"(?:the |an? )?(?:links?|urls?|pdfs?)\s+(?:to |for |of )" + _PAPER + "$"), _about("links", _links_line)),
     (_p(r"^where can i (?:find|read|get|download)\s+" + _PAPER + "$"), _about("links", _links_line)),
     (_p(r"^" + _PAPER + r"(?:'s|’s)?\s+(?:links?|pdf|url)$"), _about("links", _links_line)),
-    (_p(r"^(?:where|in which venue|at which (?:conference|venue)|which (?:venue|conference|journal)|what "
-        r"(?:venue|conference|journal))\s+(?:was|is|did|were)\s+" + _PAPER +
-        r"\s+(?:published|accepted|presented|appear|appeared|in|at)(?:\s+(?:in|at|to))?$"),
+    (_p(r"^(?:where|(?:in|at|to) (?:which|what) (?:venue|conference|journal)|(?:which|what) (?:venue|conference|"
+        r"journal))\s+(?:was|is|did|were)\s+" + _PAPER + r"\s+(?:(?:get|got|be|been)\s+)?"
+        r"(?:published|accepted|presented|appear|appeared|in|at)(?:\s+(?:in|at|to))?$"),
      _about("venue", _venue_line)),
     (_p(r"^(?:was|is|has)\s+" + _PAPER + r"\s+(?:been\s+)?(?:accepted|published|presented)(?:\s+(?:anywhere|somewhere|"
         r"at a (?:conference|venue)|in a journal))?$"), _about("venue", _venue_line)),
