@@ -16,6 +16,7 @@ from discord.ext import commands, tasks
 
 from bot.config import Config, ConfigError
 from bot.format import DISCORD
+from bot.service import LibraryThreads
 from retrieval.library import Library
 from store.errors import PapersBotError
 
@@ -54,7 +55,8 @@ class PapersBot(commands.Bot):
             owner_ids=set(config.owner_ids) or None,
             **options,
         )
-        self.library = library
+        self.library = library  # (not the bot's to close: whoever created it does, `run`)
+        self.papers = LibraryThreads(library)  # what the cogs call, never on the event loop
         self.config = config
 
     async def setup_hook(self) -> None:
@@ -83,9 +85,11 @@ class PapersBot(commands.Bot):
         await reply_to_error(ctx, error)
 
     async def close(self) -> None:
+        """Disconnect, and let the library calls still running finish, without blocking the event loop. The
+        Library stays open: whoever created it closes it."""
         self.release_memory.cancel()
         await super().close()
-        self.library.close()
+        await self.papers.aclose()
 
 
 def user_message(error: Exception, prefix: str) -> str | None:
@@ -193,6 +197,6 @@ async def run(config: Config) -> int:
         log.error("Discord rejected the token in DISCORD_TOKEN; copy it again from the Developer Portal.")
         return 1
     finally:
-        library.close()
+        await asyncio.to_thread(library.close)  # (it waits for running searches: not on the event loop)
     log.info("stopped")
     return 0

@@ -379,3 +379,46 @@ async def test_papers_bot_run_with_discord_unreachable_says_so_in_a_line_and_ret
     assert len(said) == 2, "".join(lines)[-2000:]
     assert "trying again in 1 s" in said[0] and "trying again in 2 s" in said[1]
     assert "Traceback" not in "".join(lines) + rest and proc.returncode == 0
+
+
+async def test_closing_the_bot_never_blocks_the_event_loop_and_leaves_the_library_to_its_owner(
+        fake_discord, library, monkeypatch):
+    """Issue 14: PapersBot.close called the blocking Library.close (up to 30 s) on the event loop. Now the cogs'
+    library calls run in the bot's own worker threads, closing waits for them off the loop, and the library is
+    closed by whoever created it."""
+    import time
+
+    closed = []
+    monkeypatch.setattr(library, "close", lambda **_: closed.append(True))
+    gaps: list[float] = []
+
+    async def ticker() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.01)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    async with running(fake_discord, library) as papers_bot:
+        slow = asyncio.ensure_future(papers_bot.papers.run(lambda _library: time.sleep(1.0) or "done"))
+        await asyncio.sleep(0.05)  # (the slow call is running in a worker thread)
+        ticking = asyncio.ensure_future(ticker())
+        started = time.perf_counter()
+        await papers_bot.close()
+        took = time.perf_counter() - started
+        ticking.cancel()
+    assert await slow == "done"  # the call that was running finished before the close did
+    assert took >= 0.5 and max(gaps) < 0.25, (took, max(gaps))  # waited for it, the loop ticking all along
+    assert closed == []  # the library is its creator's to close
+
+
+def test_no_cog_runs_library_calls_itself():
+    """Every library call from a cog goes through the bot's LibraryThreads (one executor, closed off the loop)."""
+    from pathlib import Path
+
+    import bot.cogs
+
+    for source in Path(bot.cogs.__file__).parent.glob("*.py"):
+        text = source.read_text()
+        assert "to_thread" not in text and "run_in_executor" not in text, source.name

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import discord
 from discord.ext import commands
 
 from bot import replies
 from bot.pages import send_texts
+from retrieval.library import Library
 
 
 class NotAdmin(commands.CheckFailure):
@@ -49,7 +48,7 @@ class Admin(commands.Cog):
         await ctx.defer()
         attached = [(f"attachment/{a.filename}", await a.read()) for a in attachments]
         folder = self.bot.config.data_dir  # type: ignore[attr-defined]
-        summary = await asyncio.to_thread(self.bot.library.reload, folder, attached=attached)  # type: ignore[attr-defined]
+        summary = await self.bot.papers.run(Library.reload, folder, attached=attached)  # type: ignore[attr-defined]
         await send_texts(ctx, replies.load_messages(summary))
 
     @commands.command(name="sync")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import weakref
 
 from discord.ext import commands
 
 from bot import replies
 from bot.pages import Pages, embed, send_pages, send_texts
+from bot.service import LibraryThreads
 
 
 def user_cooldown(ctx: commands.Context) -> commands.Cooldown:
@@ -23,8 +23,8 @@ class Papers(commands.Cog):
         self.pages: weakref.WeakValueDictionary[int, Pages] = weakref.WeakValueDictionary()  # by user id
 
     @property
-    def library(self):
-        return self.bot.library  # type: ignore[attr-defined]
+    def threads(self) -> LibraryThreads:
+        return self.bot.papers  # type: ignore[attr-defined]
 
     # (mypy cannot solve discord.py's union of callback types for a hybrid command on a method: arg-type)
     @commands.hybrid_command(name="papers", aliases=["search"])  # type: ignore[arg-type]
@@ -32,27 +32,27 @@ class Papers(commands.Cog):
     async def papers(self, ctx: commands.Context, *, query: str) -> None:
         """Find the papers that best match some words."""
         await ctx.defer()
-        pages = await asyncio.to_thread(replies.search_pages, self.library, query)
+        pages = await self.threads.run(replies.search_pages, query)
         await send_pages(ctx, pages, self.pages)
 
     @commands.hybrid_command(name="paper")  # type: ignore[arg-type]
     async def paper(self, ctx: commands.Context, paper_id: str) -> None:
         """Show one paper in full, by the id shown with search results or its arXiv id."""
         await ctx.defer()
-        reply = await asyncio.to_thread(replies.paper_reply, self.library, paper_id)
+        reply = await self.threads.run(replies.paper_reply, paper_id)
         await ctx.reply(embeds=[embed(c) for c in reply.cards])
 
     @commands.hybrid_command(name="author")  # type: ignore[arg-type]
     async def author(self, ctx: commands.Context, *, name: str) -> None:
         """An author's papers and profile."""
         await ctx.defer()
-        await send_texts(ctx, await asyncio.to_thread(replies.author_messages, self.library, name))
+        await send_texts(ctx, await self.threads.run(replies.author_messages, name))
 
     @commands.hybrid_command(name="stats")  # type: ignore[arg-type]
     async def stats(self, ctx: commands.Context) -> None:
         """What is in the library."""
         await ctx.defer()
-        await ctx.reply(await asyncio.to_thread(replies.stats_reply, self.library))
+        await ctx.reply(await self.threads.run(replies.stats_reply))
 
     @commands.hybrid_command(name="help")  # type: ignore[arg-type]
     async def help(self, ctx: commands.Context) -> None:

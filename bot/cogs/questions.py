@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections import OrderedDict
@@ -83,7 +82,7 @@ class Questions(commands.Cog):
             return
         context = self.threads.get(message.channel.id, Context())
         try:
-            answer, after = await asyncio.to_thread(replies.answer_replies, self.bot.library, question, context=context)  # type: ignore[attr-defined]
+            answer, after = await self.bot.papers.run(replies.answer_replies, question, context=context)  # type: ignore[attr-defined]
             first = await message.reply(answer[0].content or None, embeds=[embed(c) for c in answer[0].cards])
             for reply in answer[1:]:
                 await message.channel.send(reply.content or None, embeds=[embed(c) for c in reply.cards])
