@@ -14,6 +14,7 @@ None, not "no such author", when what it names is not in the library.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -86,10 +87,12 @@ _QUOTES = " \"'“”‘’`.,;:!?()<>"
 _NAME_EDGES = " \"'“”‘’`,;:!?()<>"  # (a name keeps its initials' dots: `Salton, G.`)
 
 
-def find_named(db: sqlite_utils.Database, index: Snapshot, phrase: str) -> list[dict[str, Any]]:
+def find_named(db: sqlite_utils.Database, index: Snapshot, phrase: str, *,
+               titles: bool = True) -> list[dict[str, Any]]:
     """The paper(s) `phrase` names: an arXiv id or URL, a DOI, a name it goes by (`SANA 1.5`, `PixArt-alpha`,
-    `fastgan`: `retrieval.names`, tried on the longest runs of words first), else the best title match if its
-    title holds every word of a phrase of MIN_TITLE_TERMS words or more. Empty when the library has none."""
+    `fastgan`: `retrieval.names`, tried on the longest runs of words first), else (`titles`) the best title match
+    if its title holds every word of a phrase of MIN_TITLE_TERMS words or more. Empty when the library has none.
+    Without `titles` only names: "who proposed diffusion models" asks about a concept, not a title's words."""
     phrase = _TRAILING.sub("", _PAPER_WORDS.sub("", phrase.strip(_QUOTES))).strip(_QUOTES)
     if not phrase:
         return []
@@ -118,7 +121,7 @@ def find_named(db: sqlite_utils.Database, index: Snapshot, phrase: str) -> list[
     # Else the papers whose titles hold every word: one, if the phrase has only two ("the nonconvex
     # regularization paper"); up to three, with more ("Open Knowledge Base Canonicalization" names two).
     terms = set(question_terms(phrase))
-    if len(terms) < MIN_TITLE_TERMS:  # ("GANs", "diffusion": a topic, not a paper's title)
+    if not titles or len(terms) < MIN_TITLE_TERMS:  # ("GANs", "diffusion": a topic, not a paper's title)
         return []
     held = [h.paper for h in search(db, index, phrase, k=4).hits if terms <= set(analyze(h.paper["display_title"]))]
     if len(held) > 1:  # several: only the titles the phrase begins ("Open Knowledge Base Canonicalization" two
@@ -135,8 +138,8 @@ def _named_in(db: sqlite_utils.Database, index: Snapshot, sentence: str) -> list
         key = name_key(" ".join(words[start:end]))
         if len(key) < MIN_KEY or not any(_name_like(index, w) for w in words[start:end]):
             continue
-        if end - start == 1 and not any(c.isupper() or c.isdigit() for c in words[start]):
-            continue  # (one lower-case word inside a sentence is a word)
+        if end - start == 1 and not _name_like(index, words[start]):
+            continue  # (one common lower-case word inside a sentence is a word)
         found = searcher.search(tantivy.Query.term_query(index.schema, "name_key", key), 1, count=False)
         if found.hits:
             return store.get_papers(db, [paper_id(searcher, a) for _, a in found.hits])
@@ -242,7 +245,8 @@ _NO_CODE = re.compile(
 )
 # What a count or a list is about, when it is about words: "mentioning diffusion", "on style transfer".
 _TOPIC = re.compile(
-    r"\b(?:mention(?:s|ing)?|about|on|regarding|concerning|discuss(?:es|ing)?|cover(?:s|ing)?|contain(?:s|ing)?|"
+    r"\b(?:mention(?:s|ing)?|(?:talk(?:s|ing)?\s+)?about|on|regarding|concerning|discuss(?:es|ing)?|cover(?:s|ing)?|"
+    r"contain(?:s|ing)?|"
     r"use|uses|using|with the words?|titled|that say)\s+(?P<topic>.+)$",
     re.I,
 )
@@ -255,7 +259,7 @@ def _topic(text: str) -> tuple[list[str], list[str], str]:
     if not match:
         return [], [], text
     topic = parse_query(match.group("topic"), question=True).text
-    terms = question_terms(topic, all_if_none=False)
+    terms = [t for t in question_terms(topic, all_if_none=False) if t not in _filler_terms()]
     return terms, _as_said(topic, terms), text[: match.start()]
 
 
@@ -278,6 +282,19 @@ def _categories_in(index: Snapshot, text: str) -> tuple[list[str], str]:
     return found, _CATEGORY.sub(take, text)
 
 
+def _venue_at(index: Snapshot, name: str, year: int) -> tuple[str, tantivy.Query]:
+    """Papers at venue `name` in `year`: as their comments write it (`ICML 2023`), or with no year written there
+    and published that year."""
+    key = name.lower()
+    written = tantivy.Query.term_query(index.schema, "venue", f"{key}@{year}")
+    unwritten = tantivy.Query.boolean_query([
+        (tantivy.Occur.Must, tantivy.Query.term_query(index.schema, "venue", f"{key}@")),
+        (tantivy.Occur.Must, tantivy.Query.range_query(index.schema, "year", tantivy.FieldType.Integer, year, year)),
+    ])
+    either = tantivy.Query.boolean_query([(tantivy.Occur.Should, written), (tantivy.Occur.Should, unwritten)])
+    return f"{name} {year}", either
+
+
 def _venue_in(index: Snapshot, text: str) -> tuple[str | None, tantivy.Query | None, str]:
     """A venue the text names (`ICML 2023`): in words, as the query for the papers at it, and the text without
     it. The year is the one written beside the venue, or, where none is, the paper's year."""
@@ -286,16 +303,9 @@ def _venue_in(index: Snapshot, text: str) -> tuple[str | None, tantivy.Query | N
         return None, None, text
     name, year = found[0]
     rest = VENUE_PATTERN.sub(" ", text)
-    key = name.lower()
     if year is None:
-        return name, tantivy.Query.term_query(index.schema, "venue", key), rest
-    written = tantivy.Query.term_query(index.schema, "venue", f"{key}@{year}")
-    unwritten = tantivy.Query.boolean_query([
-        (tantivy.Occur.Must, tantivy.Query.term_query(index.schema, "venue", f"{key}@")),
-        (tantivy.Occur.Must, tantivy.Query.range_query(index.schema, "year", tantivy.FieldType.Integer, year, year)),
-    ])
-    either = tantivy.Query.boolean_query([(tantivy.Occur.Should, written), (tantivy.Occur.Should, unwritten)])
-    return f"{name} {year}", either, rest
+        return name, tantivy.Query.term_query(index.schema, "venue", name.lower()), rest
+    return (*_venue_at(index, name, year), rest)
 
 
 _BARE_YEAR = re.compile(r"(?<![\w.-])((?:19|20)\d\d)(?![\w.-])")
@@ -311,6 +321,7 @@ class _Filters:
     venue: str | None
     venue_query: tantivy.Query | None
     no_code: bool = False  # "have no code", "without code"
+    understood: bool = True  # False: words the count did not read (then no number is given)
 
 
 def _filters_in(index: Snapshot, text: str) -> _Filters:
@@ -318,17 +329,43 @@ def _filters_in(index: Snapshot, text: str) -> _Filters:
     text = _NO_CODE.sub(" ", text)
     has_code = bool(_HAVE_CODE.search(text))
     text = _HAVE_CODE.sub(" ", text)  # (before the topic: "mentioning diffusion and have code")
-    words, said, text = _topic(text)
     venue, venue_query, text = _venue_in(index, text)
     categories, text = _categories_in(index, text)
     text, years = _years_said(text)
+    understood = not _UNSURE.search(text)  # ("not in CV", "2023 or 2024": read wrongly, better not read)
+    words, said, before = _topic(text)
     # ("papers" first: "papers from 2019" are 2019's, as `search` reads it, where "from 2019" alone is "since")
     parsed = parse_query("papers " + text, question=True)
     if years is not None:
         parsed = dataclasses.replace(parsed, year_from=years[0], year_to=years[1])
+    if venue_query is not None and parsed.year_from is not None and parsed.year_from == parsed.year_to:
+        venue, venue_query = _venue_at(index, venue or "", parsed.year_from)  # ("at ICLR in 2024")
+        parsed = dataclasses.replace(parsed, year_from=None, year_to=None)  # (the venue's year says it)
+    elif venue_query is not None and (parsed.year_from is not None or parsed.year_to is not None):
+        understood = False
     parsed = dataclasses.replace(parsed, authors=[], inferred_authors=[], categories=categories or parsed.categories,
                                  has_code=parsed.has_code or has_code)
-    return _Filters(parsed, words, said, venue, venue_query, no_code)
+    leftover = parse_query("papers " + before, question=True).text
+    if {t for t in analyze(leftover) if not t.isdigit()} - _filler_terms():
+        understood = False  # ("have a DOI", "until 2019"): a word this count did not read
+    return _Filters(parsed, words, said, venue, venue_query, no_code, understood)
+
+
+_UNSURE = re.compile(r"\b(?:not|n't|never|except|excluding|other than|besides|or|either|neither|nor|only)\b|n't\b",
+                     re.I)
+_FILLER_WORDS = """
+are is was were be been being there in the library collection database have has had do does did published publish
+written write wrote released release out came come appeared appear total altogether overall so far of you your
+hold holds contain contains loaded any all paper papers article articles work works publication publications
+preprints preprint many how number count got get available listed stored indexed currently now today yet exist
+exists by from with this these those that which what and me tell show give list recent recently most latest newest
+we us our here together jointly both accepted presented link links
+"""
+
+
+@functools.cache
+def _filler_terms() -> frozenset[str]:
+    return frozenset(t for w in _FILLER_WORDS.split() for t in analyze(w))
 
 
 def _years_said(text: str) -> tuple[str, tuple[int | None, int | None] | None]:
@@ -371,7 +408,8 @@ _FRAME = re.compile(
     r"(?:do you know\s+)?(?:i (?:want|would like|need) to know\s+)?(?:i wonder\s+)?",
     re.I,
 )
-_SENTENCE = re.compile(r"(?<=[?!.:])\s+")
+# Where a sentence ends: after ?, ! or :, or a full stop after a word (not an initial: "J. Ma").
+_SENTENCE = re.compile(r"(?<=[?!:])\s+|(?<=[^\W\d_]{2}\.)\s+(?=[^\W\d_])")
 _POLITE = re.compile(r"(?:[\s,]+(?:pls|plz|please|thanks|thank you|thx|ty|cheers|anyone|folks|guys))+[\s!?.]*$", re.I)
 _REFERS = re.compile(r"\b(?:it|its|this paper|that paper|this one|that one)\b", re.I)
 _REFERENCE = re.compile(
@@ -393,12 +431,16 @@ def fact(db: sqlite_utils.Database, index: Snapshot, question: str,
     context = context_papers or []
     for number, candidate in reversed(list(enumerate(sentences))) if len(sentences) > 1 else []:
         if not context and _REFERS.search(candidate):  # ("I liked the TIME paper. Who wrote it?")
-            context = next((named for before in sentences[:number] if (named := _named_in(db, index, before))), [])
-    for candidate in [text, *reversed(sentences)] if len(sentences) > 1 else [text]:
+            context = next((named for before in reversed(sentences[:number])
+                            if (named := _named_in(db, index, before))), [])
+    # The last sentence first (where the question usually is), the whole text last ("... h-index? What is it?").
+    unsure = None  # (a sentence's "no such author" gives way to another sentence's established fact)
+    for candidate in [*reversed(sentences), text] if len(sentences) > 1 else [text]:
         answered = _answer(db, index, _tidy(candidate), context)
-        if answered is not None:
+        if answered is not None and answered.established:
             return answered
-    return None
+        unsure = unsure or answered
+    return unsure
 
 
 def _tidy(text: str) -> str:
@@ -438,14 +480,14 @@ class _Ask:
     def group(self, name: str) -> str:
         return (self.match.groupdict().get(name) or "").strip()
 
-    def papers(self, phrase: str) -> list[dict[str, Any]]:
+    def papers(self, phrase: str, *, titles: bool = True) -> list[dict[str, Any]]:
         """The papers a phrase names; "it", "this paper", "them" are the thread's last answer's."""
         said = phrase.strip(_QUOTES).lower()
         if _REFERENCE.fullmatch(said):
             if not self.context:
                 raise _Unclear("Which paper do you mean? Ask with its title or its name (e.g. SANA 1.5).")
             return self.context if said in _PLURAL_REFERENCE else self.context[:1]
-        return find_named(self.db, self.index, phrase)
+        return find_named(self.db, self.index, phrase, titles=titles)
 
     def person(self, text: str, *, sure: bool) -> tuple[dict[str, Any] | Fact | None, str]:
         """The author the start of `text` names (its longest start of up to six words that is one: "jinwen ma
@@ -507,10 +549,10 @@ def _no_paper(phrase: str) -> Fact:
     return Fact("paper", f"No paper in the library is called {phrase.strip(_QUOTES)}.", established=False)
 
 
-def _one_paper(ask: _Ask, kind: str, line: Callable[[dict[str, Any]], str]) -> Fact | None:
+def _one_paper(ask: _Ask, kind: str, line: Callable[[dict[str, Any]], str], *, titles: bool = True) -> Fact | None:
     """A fact about the paper(s) a question names, one sentence each."""
     phrase = ask.group("paper")
-    found = ask.papers(phrase)
+    found = ask.papers(phrase, titles=titles)
     if not found:
         return _no_paper(phrase) if _names_a_paper(ask.index, phrase) else None
     return Fact(kind, " ".join(line(p) for p in found[:3]), papers=found[:3])
@@ -567,8 +609,8 @@ def _venue_line(paper: dict[str, Any]) -> str:
     return f"The listing of {_title(paper)} names no venue (no journal reference, and no venue in its comment)."
 
 
-def _about(kind: str, line: Callable[[dict[str, Any]], str]) -> Callable[[_Ask], Fact | None]:
-    return lambda ask: _one_paper(ask, kind, line)
+def _about(kind: str, line: Callable[[dict[str, Any]], str], *, titles: bool = True) -> Callable[[_Ask], Fact | None]:
+    return lambda ask: _one_paper(ask, kind, line, titles=titles)
 
 
 _FIGURE_FILLER = frozenset("have has got a an any high good known public their his her the".split())
@@ -658,7 +700,10 @@ def _count_question(ask: _Ask) -> Fact | None:
     return _counted(ask, _filters_in(ask.index, text), person)
 
 
-def _counted(ask: _Ask, f: _Filters, person: dict[str, Any] | None, other: dict[str, Any] | None = None) -> Fact:
+def _counted(ask: _Ask, f: _Filters, person: dict[str, Any] | None,
+             other: dict[str, Any] | None = None) -> Fact | None:
+    if not f.understood:
+        return None  # (a count of something else than what was asked is worse than the passages)
     people = [p["name"] for p in (person, other) if p]
     parsed = dataclasses.replace(f.parsed, authors=people)
     total, ids = _count(ask.index, parsed, f.words, f.venue_query, no_code=f.no_code)
@@ -695,7 +740,7 @@ def _author_papers(*, sure: bool) -> Callable[[_Ask], Fact | None]:
         if isinstance(other, Fact):
             return other
         f = _filters_in(ask.index, f"{ask.group('before')} {rest} {ask.group('rest')}")
-        if f.words or f.venue:
+        if f.words or f.venue or not f.understood:
             return None
         people = [p["name"] for p in (found, other) if p]
         parsed = dataclasses.replace(f.parsed, authors=people)
@@ -735,7 +780,7 @@ def _venue_papers(ask: _Ask) -> Fact | None:
     if not venues_in(ask.text) or _ABOUT_A_VENUE.search(ask.text) or _NOT_THE_LIBRARY.search(ask.text):
         return None
     f = _filters_in(ask.index, _LIST_WORDS.sub(" ", ask.text))
-    if f.venue_query is None:
+    if f.venue_query is None or not f.understood:
         return None
     total, ids = _count(ask.index, f.parsed, f.words, f.venue_query)
     which = _which(f.parsed, None, f.said)
@@ -760,8 +805,9 @@ _NAME = r"(?P<name>.+?)"
 _WHAT = r"^(?:(?:what|which)(?:\s+is|\s+are|\s+was)?\s+)?(?:the\s+)?"
 _PUBLISHED = (r"(?:published|released|out|come out|came out|submitted|posted|appear|appeared|written|announced|"
               r"put out|uploaded)")
-_WHO = (r"(?:wrote|authored|created|made|developed|proposed|introduced|invented|designed|built|came up with|is "
-        r"behind|are behind|was behind)")
+_WHO = r"(?:wrote|authored|is behind|are behind|was behind)"
+# Who made a thing: of a paper named by name; "who proposed diffusion models" asks about a concept.
+_ORIGIN = r"(?:created|made|developed|proposed|introduced|invented|designed|built|came up with|trained|released)"
 _PAPERS = r"(?:papers?|publications?|works?|articles?|preprints?|research)"
 _CODE = (r"(?:(?:any|its|their|the|an?|public|open[\s-]source|source|official|github)\s+)*"
          r"(?:code|implementation|repo|repository|github|source)")
@@ -821,6 +867,7 @@ _KINDS: list[tuple[re.Pattern[str], Callable[[_Ask], Fact | None]]] = [
     (_p(r"^" + _NAME + r"\s+(?P<before>(?:latest |newest |recent |most recent )?)" + _PAPERS + r"(?P<rest>.*)$"),
      _author_papers(sure=False)),
     # About one paper.
+    (_p(r"^who\s+" + _ORIGIN + r"\s+" + _PAPER + "$"), _about("authors", _authors_line, titles=False)),
     (_p(r"^who\s+(?:" + _WHO + r"|(?:are|were) the authors of|is the author of)\s+" + _PAPER + "$"),
      _about("authors", _authors_line)),
     (_p(r"^(?:who are |what are )?(?:the )?authors? (?:of|for|behind)\s+" + _PAPER + "$"),
