@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,16 @@ def cli(ctx: click.Context, db_path: str | None, verbose: bool) -> None:
     ctx.call_on_close(close)
 
 
+def _columns(stream: Any) -> int:
+    """The width of the terminal `stream` writes to (the bar is drawn on stderr, whatever stdout is)."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return shutil.get_terminal_size().columns
+
+
 def _progressbar(columns: int) -> Any:
     """A load's progress bar that fits `columns`: label, bar, percentage and time left take 28 columns besides the
     bar; a narrower terminal gets the bar and the percentage alone."""
@@ -136,7 +147,7 @@ def load(obj: LibraryContext, paths: tuple[Path, ...], replace: bool) -> None:
     try:
         library = obj.library
         if sys.stderr.isatty():
-            with _progressbar(shutil.get_terminal_size().columns) as bar:
+            with _progressbar(_columns(sys.stderr)) as bar:
                 done = {}
 
                 def progress(listing: Any, _count: int) -> None:
@@ -298,7 +309,15 @@ def main() -> None:
     # through undecoded) shows a replacement for it, never a traceback.
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+    # SIGTERM and SIGHUP end the command as SIGINT does, through its clean-up: a load is rolled back, and a
+    # read-only library's index folder in the temporary folder is removed (the default kills it where it stands).
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _exit_on)
     cli(prog_name="papers-bot")
+
+
+def _exit_on(sig: int, _frame: Any) -> None:
+    raise SystemExit(128 + sig)
 
 
 if __name__ == "__main__":

@@ -162,9 +162,13 @@ def format_hits(result: SearchResult, style: Style = PLAIN, *, start: int = 1) -
     return "\n".join(lines)
 
 
+MAX_STATEMENT = 1500  # characters of a fact's sentence: the papers that show it must fit beside it
+
+
 def format_fact(fact: Fact, style: Style) -> str:
     """The fact in one line, then the papers that show it: listed, or side by side when compared."""
-    lines = [style.bold(style.text(fact.statement)) if fact.established else style.text(fact.statement)]
+    said = fact.statement if len(fact.statement) <= MAX_STATEMENT else fact.statement[: MAX_STATEMENT - 1] + "…"
+    lines = [style.bold(style.text(said)) if fact.established else style.text(said)]
     for paper in fact.papers:
         lines.append(("\n" if fact.side_by_side else "") + f"- {title_link(paper, style, indent='  ')}")
         if not fact.side_by_side:

@@ -32,6 +32,7 @@ from store import db as store
 from store.errors import PaperNotFound
 from store.paper import doi_in, id_in
 
+MAX_QUESTION = 300  # characters: a fact question is short
 SHOWN = 10  # supporting papers listed with a fact (the count says how many there are)
 MAX_NAMED = 5  # papers compared side by side
 MAX_PART_WORDS = 8  # a paper's name in a question is at most this long ("the paper on few-shot GAN training")
@@ -424,7 +425,9 @@ def fact(db: sqlite_utils.Database, index: Snapshot, question: str,
          *, context_papers: list[dict[str, Any]] | None = None) -> Fact | None:
     """The fact `question` asks for, or None when it asks for none (see the module's docstring).
     `context_papers`: the papers of the answer before it in a thread, which "it" and "this paper" refer to."""
-    text = clean(question).strip()
+    text = " ".join(clean(question).split())  # (one space between words: no pattern meets a run of thousands)
+    if len(text) > MAX_QUESTION:
+        return None  # (a pasted paragraph is a topic, not a fact question)
     for pattern, replacement in _CONTRACTIONS:
         text = pattern.sub(replacement, text)
     sentences = [s for s in _SENTENCE.split(text) if s.strip()]
@@ -558,16 +561,24 @@ def _one_paper(ask: _Ask, kind: str, line: Callable[[dict[str, Any]], str], *, t
     return Fact(kind, " ".join(line(p) for p in found[:3]), papers=found[:3])
 
 
+MAX_TITLE = 200  # characters of a title in a fact's sentence (the paper itself follows, in full)
+MAX_AUTHORS = 20  # authors named in one (a collaboration of 700 is "and 680 more")
+
+
 def _title(paper: dict[str, Any]) -> str:
-    return str(paper["display_title"])
+    title = str(paper["display_title"])
+    return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _authors_line(paper: dict[str, Any]) -> str:
     names = paper["authors"]
     if not names:
         return f"The listing of {_title(paper)} names no authors."
+    shown = ", ".join(names[:MAX_AUTHORS])
+    if len(names) > MAX_AUTHORS:
+        shown += f" and {len(names) - MAX_AUTHORS:,} more"
     more = " et al. (the listing cuts the list short)" if paper["authors_truncated"] else ""
-    return f"{_title(paper)} is by {', '.join(names)}{more}."
+    return f"{_title(paper)} is by {shown}{more}."
 
 
 def _date_line(paper: dict[str, Any]) -> str:

@@ -26,7 +26,7 @@ import tantivy
 from retrieval.analysis import NAMES, TEXT, author_keys, name_analyzer, text_analyzer
 from retrieval.names import paper_name_keys, venue_keys
 from store import db as store
-from store.errors import StoreBusy
+from store.errors import PapersBotError, StoreBusy
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,19 @@ def match_count(found: tantivy.SearchResult) -> int:
     return found.count or 0  # type: ignore[attr-defined]  # (tantivy's stub lacks SearchResult.count)
 
 
+def _temporary_folder() -> tempfile.TemporaryDirectory[str]:
+    """A folder for this process: in the system's temporary folder, else in memory (`/dev/shm`) when that disk is
+    full or read-only as well (a one-disk machine whose disk filled up)."""
+    for where in (None, "/dev/shm"):
+        try:
+            return tempfile.TemporaryDirectory(prefix="papers-bot-index-", dir=where)
+        except OSError:
+            continue
+    raise PapersBotError("the index cannot be read: it needs a folder of this process's own (tantivy writes a lock "
+                         "file even to read), and neither the temporary folder nor /dev/shm can be written; free "
+                         "some space")
+
+
 class PaperIndex:
     """An on-disk tantivy index of the papers in one store."""
 
@@ -160,7 +173,7 @@ class PaperIndex:
         not write (it takes a lock file even to read). Segment files are linked, not copied (they never change);
         the small files naming them are copied. A rebuild (the index out of step with a read-only store) writes
         here, never to `folder`; the mirror goes when the index object does."""
-        self._mirror = tempfile.TemporaryDirectory(prefix="papers-bot-index-")
+        self._mirror = _temporary_folder()
         mirror = Path(self._mirror.name)
         for file in folder.iterdir() if folder.is_dir() else ():
             if file.name.startswith(".tantivy-") or not file.is_file():

@@ -76,9 +76,12 @@ class Library:
         try:
             self.check_index()  # before any load: a load only updates an index that matches the store
         except BaseException as e:
-            if not self._damaged(e):
+            if disk_refused(e):  # (a rebuild on a full disk: answer from the index as it is, and say why)
+                log.warning("cannot rebuild the index at %s (%s); answering from it as it is", self.index.path, e)
+            elif not self._damaged(e):
                 raise
-            self._reset_index(self._index_resets)
+            else:
+                self._reset_index(self._index_resets)
         # (never loaded: new, whoever created the file)
         if sample_if_new and store.generation(self.db) == 0 and not self.read_only:
             log.info("new database %s: loading the bundled sample papers", self.db_path)
@@ -93,7 +96,8 @@ class Library:
         folder = index_path(self.db_path)
         if not (self.db_path.is_file() and self.db_path.stat().st_size == 0 and folder.is_dir()):
             return
-        if PaperIndex(folder).store_version is not None:
+        # (Its files say so, whatever the index's version: opening an index of another version would reset it.)
+        if (folder / "meta.json").is_file() and any(folder.glob("*.store")):
             raise PapersBotError(
                 f"{self.db_path} is empty, but {folder} was built from its papers: the database was truncated or "
                 f"lost. Restore it from a backup; or, to start afresh, delete both {self.db_path} and {folder}"
@@ -287,8 +291,11 @@ class Library:
                         self._close_thread_connection()
             finally:
                 self._load_lock.release()
-        except Exception:
-            log.exception("repairing the index failed; answering from it as it is")
+        except Exception as e:
+            if disk_refused(e):  # (a full disk: said in a line; the repair is tried again later)
+                log.warning("cannot repair the index at %s (%s); answering from it as it is", self.index.path, e)
+            else:
+                log.exception("repairing the index failed; answering from it as it is")
         finally:
             with self._repair_lock:
                 self._repairing = False

@@ -70,7 +70,8 @@ def paper_names(paper: dict[str, Any]) -> list[str]:
             names.append(head.group(1))
     names += [_VERSION.sub("", n) for n in names if _VERSION.search(n)]  # "SANA 1.5" is also "SANA"
     urls = [paper.get("code_url") or "", *(paper.get("links") or [])]
-    for url in urls:
+    said = " ".join(filter(None, [paper.get("abstract"), paper.get("comment")]))
+    for url in dict.fromkeys(u for u in urls if u and _presented_as_its_own(said, u)):
         if repo := _REPO.match(url):
             names.append(_REPO_SUFFIX.sub("", repo.group(1)))
         elif page := _PROJECT_PAGE.match(url.rstrip("/")):
@@ -78,21 +79,46 @@ def paper_names(paper: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
+# How a listing presents its own code or page: "code is available at", "our implementation:", "Project page:".
+_OWN_LINK = re.compile(r"\b(?:code|codes|available|implementation|released?|our|project|page|website|repo|"
+                       r"repository|github|here|at)\b[^.]{0,30}$", re.I)
+
+
+def _presented_as_its_own(text: str, url: str) -> bool:
+    """Whether `text` presents `url` as the paper's own code or page, not a tool it used ("We fine-tune Stable
+    Diffusion (https://github.com/CompVis/stable-diffusion)"). A link only in the listing's links counts."""
+    at = text.find(url)
+    return at < 0 or bool(_OWN_LINK.search(text[max(0, at - 60): at]))
+
+
 def paper_name_keys(paper: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(k for k in map(name_key, paper_names(paper)) if len(k) >= MIN_KEY))
 
 
-def venues_in(text: str) -> list[tuple[str, int | None]]:
-    """The venues `text` names, each with the year written beside it: `Accepted by ICCV2023` -> ICCV, 2023."""
+_URL = re.compile(r"\S+://\S+|\bwww\.\S+", re.I)
+# A venue named in a clause that says the paper is not (yet) there: "under review at NeurIPS", "extends our KDD
+# 2021 paper", "rejected from ICLR".
+_NOT_THERE = re.compile(r"\b(?:under review|review|submitted|submission|rejected|extends|extension|extended|"
+                        r"previous|prior|earlier|preliminary|short version|conference version|see also|workshop)\b",
+                        re.I)
+
+
+def venues_in(text: str, *, appeared: bool = False) -> list[tuple[str, int | None]]:
+    """The venues `text` names, each with the year written beside it: `Accepted by ICCV2023` -> ICCV, 2023.
+    Links are not read (`www.` is not the WWW conference). `appeared`: only where the clause says the paper
+    appeared there (not "under review at", "extends our KDD 2021 paper"), as a listing's comment does."""
+    text = _URL.sub(" ", text)
     found = []
     for match in VENUE_PATTERN.finditer(text):
+        clause = re.split(r"[;.,()\n]", text[: match.start()])[-1]
+        if appeared and _NOT_THERE.search(clause):
+            continue
         name = VENUES[match.group(1).lower()]
         year = match.group(2)
+        year_value: int | None = None
         if year is not None:
-            digits = year.lstrip("'")
-            year_value: int | None = int(digits) if len(digits) == 4 else 2000 + int(digits)
-        else:
-            year_value = None
+            digits = int(year.lstrip("'"))
+            year_value = digits if digits > 999 else (1900 + digits if digits > 50 else 2000 + digits)  # ('99, '23)
         found.append((name, year_value))
     return list(dict.fromkeys(found))
 
@@ -101,7 +127,8 @@ def venue_keys(paper: dict[str, Any]) -> list[str]:
     """Index terms for the venues a paper's comment and journal reference name: `icml`, with `icml@2023` when
     the year is written and `icml@` when it is not (then the paper's own year stands for it)."""
     keys: list[str] = []
-    for name, year in venues_in(" ".join(filter(None, [paper.get("comment"), paper.get("journal_ref")]))):
+    said = " ".join(filter(None, [paper.get("comment"), paper.get("journal_ref")]))
+    for name, year in venues_in(said, appeared=True):
         key = name.lower()
         keys += [key, f"{key}@{year}" if year else f"{key}@"]
     return list(dict.fromkeys(keys))
@@ -112,7 +139,7 @@ def venue_of(paper: dict[str, Any]) -> str | None:
     if paper.get("journal_ref"):
         return str(paper["journal_ref"])
     comment = paper.get("comment") or ""
-    found = venues_in(comment)
+    found = venues_in(comment, appeared=True)
     if not found:
         return None
     name, year = found[0]

@@ -208,6 +208,36 @@ def ensure_schema(db: sqlite_utils.Database, *, read_only: bool = False) -> None
             f"{db.conn.execute('PRAGMA database_list').fetchone()[2]}: database schema version {version}, "
             f"this papers-bot needs {SCHEMA_VERSION}; load your listings into a new database"
         )
+    if not read_only:
+        _ensure_indexes(db)
+
+
+# Indexes added since a schema version: made when missing (one pass over the papers, once), not a new version.
+_INDEXES = {"idx_papers_doi": "CREATE INDEX IF NOT EXISTS idx_papers_doi ON papers(doi COLLATE NOCASE)"}
+
+
+def _ensure_indexes(db: sqlite_utils.Database) -> None:
+    """A paper looked up by DOI is found through an index, not a scan of every paper. Made when missing; left to
+    the next open when another process is writing (a load)."""
+    have = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    missing = [sql for name, sql in _INDEXES.items() if name not in have]
+    if not missing:
+        return
+    timeout = db.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    db.conn.execute("PRAGMA busy_timeout = 0")  # (never wait for a load to end: try again at the next open)
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        return  # (busy: another writer)
+    finally:
+        db.conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+    try:
+        for sql in missing:
+            db.conn.execute(sql)
+        db.conn.execute("COMMIT")
+    except BaseException:
+        db.conn.execute("ROLLBACK") if db.conn.in_transaction else None
+        raise
 
 
 def _upgrade_from_1(db: sqlite_utils.Database) -> None:

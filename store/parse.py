@@ -130,7 +130,7 @@ def _read(head: bytes, size: int, open_binary: Callable[[], IO[bytes]], name: st
             raise UnknownFormatError(_NO_FORMAT + "; it holds binary data", file=name)
         whole_lines = start[: start.rfind(b"\n") + 1]  # (a line longer than the rest is read on: it may be an entry)
         if size > FORMAT_BYTES and len(whole_lines) >= FORMAT_BYTES // 2 and detect_format(
-            whole_lines.decode("utf-8", "replace").splitlines()
+            whole_lines.decode("utf-8-sig", "replace").splitlines()
         ) is None:
             raise UnknownFormatError(_NO_FORMAT + f" (none shows in its first {FORMAT_BYTES >> 20} MB)", file=name)
     try:

@@ -401,7 +401,11 @@ async def test_closing_the_bot_never_blocks_the_event_loop_and_leaves_the_librar
             last = now
 
     async with running(fake_discord, library) as papers_bot:
-        slow = asyncio.ensure_future(papers_bot.papers.run(lambda _library: time.sleep(1.0) or "done"))
+        def slow_call(_library: object) -> str:
+            time.sleep(1.0)
+            return "done"
+
+        slow = asyncio.ensure_future(papers_bot.papers.run(slow_call))
         await asyncio.sleep(0.05)  # (the slow call is running in a worker thread)
         ticking = asyncio.ensure_future(ticker())
         started = time.perf_counter()

@@ -854,3 +854,73 @@ def test_a_doi_finds_its_paper(empty_library, tmp_path):
 def test_comments_and_venues_are_searchable(library):
     assert {h.paper["id"] for h in library.search("ICML", k=5).hits} >= {"2306.05043", "2306.03007"}
     assert library.search("accepted ICCV2023", k=1).hits[0].paper["id"] == "2308.11331"
+
+
+def test_no_fact_is_stated_from_an_index_out_of_step_with_the_store(library, tmp_path):
+    """From review: while the index is behind the store (a load between its commits, a rebuild), a count came
+    from the index as it was ("The library holds 0 papers")."""
+    from store import db as store
+    from store.parse import read_listing
+    from tests.conftest import arxiv_record, write_jsonl
+
+    listing = write_jsonl(tmp_path / "more.jsonl", [arxiv_record(id=f"2404.{i:05d}") for i in range(3)])
+    db = store.open_db(library.db_path)
+    try:  # the store moves on alone, as a load killed between its two commits leaves it
+        store.load_listings(db, [read_listing(listing)])
+    finally:
+        db.close()
+    answer = library.ask("how many papers are there?")
+    assert not answer.fact.established and "brought up to date" in answer.fact.statement
+
+
+def test_venues_are_where_a_listing_says_the_paper_appeared():
+    """From review: `www.` in a link was the WWW conference, "under review at NeurIPS" a NeurIPS paper, and
+    NIPS'99 the year 2099."""
+    from retrieval.names import venue_keys, venue_of
+
+    def paper(comment: str) -> dict:
+        return {"comment": comment, "journal_ref": None, "year": 2024}
+
+    assert venue_keys(paper("Project page: https://www.glorpnet.org/ . 9 pages")) == []
+    assert venue_keys(paper("Under review at NeurIPS 2024; rejected from ICLR 2024")) == []
+    assert venue_keys(paper("Code: https://github.com/x/y. Extends our KDD 2021 paper.")) == []
+    assert venue_of(paper("Appeared at NIPS'99")) == "NeurIPS 1999"
+    assert venue_keys(paper("Accepted by ICCV2023")) == ["iccv", "iccv@2023"]
+
+
+def test_a_tool_a_paper_links_to_is_not_its_name():
+    """From review: every repository an abstract linked became a name of the paper ("who wrote stable diffusion?"
+    named the paper that fine-tuned it)."""
+    from retrieval.names import paper_name_keys
+
+    used = {"title": "Zebra Painting with Latent Models", "display_title": "Zebra Painting with Latent Models",
+            "abstract": "We fine-tune Stable Diffusion (https://github.com/CompVis/stable-diffusion) on zebras. "
+                        "Our code is available at https://github.com/jane/zebrapaint.",
+            "comment": None, "code_url": "https://github.com/CompVis/stable-diffusion",
+            "links": ["https://github.com/CompVis/stable-diffusion", "https://github.com/jane/zebrapaint"]}
+    keys = paper_name_keys(used)
+    assert "zebrapaint" in keys and "stablediffusion" not in keys
+
+
+def test_a_big_collaboration_fits_a_message(empty_library, tmp_path):
+    """From review: 700 authors made a 15,000-character sentence, and the embed said only "…"."""
+    from bot.replies import answer_replies
+    from tests.conftest import arxiv_record, write_jsonl
+
+    names = " and ".join(f"Firstname Surname{i:03d}" for i in range(700))
+    parsed = [[f"Surname{i:03d}", "Firstname", ""] for i in range(700)]
+    empty_library.load([write_jsonl(tmp_path / "big.jsonl", [arxiv_record(
+        id="2401.00009", title="Observation of Quuxon Decays with the Grand Detector", authors=names,
+        authors_parsed=parsed)])])
+    [reply], _ = answer_replies(empty_library, "who wrote Observation of Quuxon Decays with the Grand Detector?")
+    description = reply.cards[0].description
+    assert description.startswith("**Observation of Quuxon Decays") and "and 680 more" in description
+    assert len(description) <= 4096
+
+
+def test_a_long_run_of_spaces_is_not_a_fact_question(library):
+    from retrieval.facts import fact
+
+    with library.reading() as (db, index):
+        assert fact(db, index, "how many papers" + " " * 4000 + "are there") is not None  # (one space: as words)
+        assert fact(db, index, "how many papers " + "and more words " * 40) is None  # (a paragraph: a topic)

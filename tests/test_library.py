@@ -424,3 +424,21 @@ def test_closing_waits_for_a_damaged_index_being_rebuilt(tmp_path, monkeypatch):
     alive_after_close = worker.is_alive()
     worker.join(30)
     assert not alive_after_close and errors == [] and lib._index_resets == 1
+
+
+def test_an_emptied_database_beside_an_index_of_another_version_is_still_refused(tmp_path):
+    """From review: the check opened the index to read its version, and an index of an older version was reset
+    on opening, so the loss went unseen and the sample was loaded instead."""
+    db = tmp_path / "p.db"
+    Library(db).close()
+    meta = index_path(db) / "meta.json"
+    meta.write_text(meta.read_text().replace('"index_settings"', '"index_settings_of_another_version"', 1))
+    db.write_bytes(b"")
+    with pytest.raises(PapersBotError, match="was truncated or lost"):
+        Library(db)
+    assert any(index_path(db).glob("*.store"))  # (and the index that shows the loss is still there)
+
+
+def test_a_paper_is_found_by_its_doi_through_an_index(library):
+    plan = library.db.conn.execute("EXPLAIN QUERY PLAN SELECT id FROM papers WHERE doi = ? COLLATE NOCASE", ["x"])
+    assert "USING INDEX idx_papers_doi" in " ".join(str(row) for row in plan)

@@ -447,3 +447,11 @@ def test_names_that_are_not_text_and_links_that_loop_are_clear_errors(tmp_path):
         with pytest.raises(ParseError, match="the file name is not valid UTF-8") as e:
             listing_files(named)
         str(e.value).encode("utf-8")  # (the message itself is text)
+
+
+def test_a_large_feed_saved_with_a_byte_order_mark_loads(tmp_path):
+    """From review: over 1 MB, the format was looked for in bytes decoded without the BOM taken off."""
+    entry = FEED.read_text().strip() + "\n\n"
+    big = tmp_path / "feed.txt"
+    big.write_bytes(b"\xef\xbb\xbf" + (entry * (2 * FORMAT_BYTES // len(entry) + 1)).encode())
+    assert len(list(read_listing(big).papers)) > 0
