@@ -43,8 +43,13 @@ VENUE_PATTERN = re.compile(
 )
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 def name_key(text: str) -> str:
     """`text` as a name key (see the module's docstring)."""
+    if text.isascii():  # (most titles: the same key without a look at each character's Unicode name)
+        return _NOT_ALNUM.sub("", text.lower())
     out = []
     for char in unicodedata.normalize("NFKD", text):
         if char.isascii():
@@ -63,15 +68,16 @@ def paper_names(paper: dict[str, Any]) -> list[str]:
     """The names `paper` goes by, as written: its title, the head of a title (`SANA 1.5: ...`), the name a
     listing without a title is known by (from its abstract), and its code repository's or project page's name."""
     shown = paper["display_title"] or ""
-    names = [paper["title"] or "", "" if shown.endswith("…") else shown]  # (not an excerpt of the abstract)
-    for title in names[:2]:
+    titles = {paper["title"] or "", "" if shown.endswith("…") else shown} - {""}  # (not an excerpt of the abstract)
+    names = list(titles)
+    for title in titles:
         head = _TITLE_HEAD.match(title)
         if head and len(head.group(1).split()) <= MAX_NAME_WORDS:
             names.append(head.group(1))
-    names += [_VERSION.sub("", n) for n in names if _VERSION.search(n)]  # "SANA 1.5" is also "SANA"
-    urls = [paper.get("code_url") or "", *(paper.get("links") or [])]
-    said = " ".join(filter(None, [paper.get("abstract"), paper.get("comment")]))
-    for url in dict.fromkeys(u for u in urls if u and _presented_as_its_own(said, u)):
+    names += [_VERSION.sub("", n) for n in names if n[-1:].isdigit() and _VERSION.search(n)]  # "SANA 1.5": "SANA"
+    urls = [u for u in [paper.get("code_url") or "", *(paper.get("links") or [])] if u]
+    said = " ".join(filter(None, [paper.get("abstract"), paper.get("comment")])) if urls else ""
+    for url in dict.fromkeys(u for u in urls if _presented_as_its_own(said, u)):
         if repo := _REPO.match(url):
             names.append(_REPO_SUFFIX.sub("", repo.group(1)))
         elif page := _PROJECT_PAGE.match(url.rstrip("/")):
