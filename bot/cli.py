@@ -177,20 +177,20 @@ def search(obj: LibraryContext, query: str, k: int, as_json: bool) -> None:
     try:
         library = obj.library
         if query == "-":
-            _lines(lambda text: {"query": text, **_result_json(library.search(text, k=k))})
+            _lines(lambda text: {"query": text, **_result_json(library.search(text, k=k, passages=True))})
             return
-        result = library.search(query, k=k)
+        result = library.search(query, k=k, passages=True)
     except PapersBotError as e:
         _fail(e)
     if as_json:
-        click.echo(json.dumps([hit_json(h.paper, h.score) for h in result.hits], indent=2))
+        click.echo(json.dumps(_result_json(result)["results"], indent=2))
     else:
         click.echo(fmt.format_hits(result))
 
 
-def _result_json(result: Any, passages: list[str] | None = None) -> dict[str, Any]:
+def _result_json(result: Any) -> dict[str, Any]:
     hits = [hit_json(h.paper, h.score) for h in result.hits]
-    for hit, passage in zip(hits, passages or []):
+    for hit, passage in zip(hits, result.passages):
         hit["passage"] = passage
     return {"took_ms": round(result.took_ms, 3), "relaxed": result.relaxed, "results": hits}
 
@@ -208,12 +208,12 @@ def ask(obj: LibraryContext, question: str, k: int | None, as_json: bool) -> Non
         library = obj.library
         if question == "-":
             _lines(lambda text: {"question": text,
-                                 **_result_json(*library.rank_question(text, k=k or 10, passages=True))},
+                                 **_result_json(library.rank_question(text, k=k or 10, passages=True))},
                    key="question")
             return
         if k is not None:
-            result, passages = library.rank_question(question, k=k, passages=True)
-            click.echo(json.dumps({"question": question, **_result_json(result, passages)}, indent=2) if as_json
+            result = library.rank_question(question, k=k, passages=True)
+            click.echo(json.dumps({"question": question, **_result_json(result)}, indent=2) if as_json
                        else fmt.format_hits(result))
             return
         answer = library.ask(question)

@@ -55,7 +55,8 @@ class Console:
             return [str(e)]
 
     def _search(self, query: str) -> list[str]:
-        self.pages, self.page = replies.search_pages(self.library, query), 0
+        result = self.library.search(query, k=replies.SEARCH_RESULTS, passages=True)
+        self.pages, self.page = replies.search_pages(result), 0
         return [self._page()]
 
     def _page(self) -> str:

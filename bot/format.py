@@ -156,9 +156,12 @@ def format_hits(result: SearchResult, style: Style = PLAIN, *, start: int = 1) -
     if not result.hits:
         return no_hits(result, style)
     lines = search_notes(result, style) if start == 1 else []
-    for n, hit in enumerate(result.hits, start):
+    passages = result.passages or [""] * len(result.hits)
+    for n, (hit, passage) in enumerate(zip(result.hits, passages), start):
         lines.append(f"{n}. {title_link(hit.paper, style)}")
         lines.append(f"   {paper_line(hit.paper, style)}")
+        if passage:
+            lines.append(f"   > {style.highlight(passage, result.terms)}")
     return "\n".join(lines)
 
 

@@ -27,8 +27,9 @@ from bot.format import (
     safe_url,
     search_notes,
 )
-from retrieval.answer import Context, best_passages
+from retrieval.answer import Context
 from retrieval.library import Library
+from retrieval.search import SearchResult
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 MESSAGE = 2000
@@ -136,23 +137,23 @@ def fit(cards: list[Card]) -> list[Card]:
     return fitted
 
 
-def search_pages(library: Library, query: str, *, style: Style = DISCORD) -> list[Reply]:
-    """`!papers QUERY`: the top papers, PER_PAGE a page, each with its best passage, query words in bold."""
-    result = library.search(query, k=SEARCH_RESULTS)
+def search_pages(result: SearchResult, *, style: Style = DISCORD) -> list[Reply]:
+    """`!papers QUERY`: the top papers (`Library.search(..., passages=True)`), PER_PAGE a page, each with its best
+    passage, query words in bold."""
+    query = result.query
     if not result.hits:
         return [Reply(no_hits(result, style))]
     filters = result.parsed.describe()
     heading = f"Papers for {style.bold(style.text(clip(query, 200)))}"
     heading += f" ({style.text(filters)})" if filters else ""
     heading = "\n".join([heading, *search_notes(result, style)])
-    passages = best_passages(result.hits, result.terms, result.idf)
     cards = [
         Card(
             title=f"{n}. {style.text(hit.paper['display_title'])}",
             url=safe_url(hit.paper["url"]),
             description=f"{paper_line(hit.paper, style)}\n> {style.highlight(passage, result.terms)}",
         )
-        for n, (hit, passage) in enumerate(zip(result.hits, passages), 1)
+        for n, (hit, passage) in enumerate(zip(result.hits, result.passages), 1)
     ]
     pages = [cards[i : i + PER_PAGE] for i in range(0, len(cards), PER_PAGE)]
     return [

@@ -3,7 +3,7 @@
 A blocking call on the event loop stalls every other user's answer and the gateway's heartbeat, so the cogs never
 call the Library (or `asyncio.to_thread`) themselves: they `await bot.papers.run(fn, ...)`, which runs
 `fn(library, ...)` in the facade's executor (datasette's `execute_fn` is the model): a reply function of
-`bot.replies`, or a Library method (`Library.reload`). The facade does not own the
+`bot.replies`, or `lambda library: library.search(...)`. The facade does not own the
 Library: whoever created it closes it (`bot.client.run`), off the event loop too.
 """
 

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import Any
 
 import sqlite_utils
 
@@ -360,20 +360,22 @@ class Library:
             finally:
                 self._load_lock.release()
 
-    def search(self, query: str, *, k: int = 10) -> SearchResult:
-        return self._read(lambda db, snapshot: search(db, snapshot, query, k=k))
+    def search(self, query: str, *, k: int = 10, passages: bool = False) -> SearchResult:
+        """The papers ranked for a search (`search`, `!papers`); with `passages`, each one's best passage
+        (`result.passages`): the same for the command line, the console and Discord."""
+        return self._with_passages(self._read(lambda db, snapshot: search(db, snapshot, query, k=k)), passages)
 
-    @overload
-    def rank_question(self, question: str, *, k: int = ..., passages: Literal[False] = ...) -> SearchResult: ...
-    @overload
-    def rank_question(self, question: str, *, k: int = ...,
-                      passages: Literal[True]) -> tuple[SearchResult, list[str]]: ...
-
-    def rank_question(self, question: str, *, k: int = 10, passages: bool = False) -> Any:
+    def rank_question(self, question: str, *, k: int = 10, passages: bool = False) -> SearchResult:
         """The papers ranked for a question, as `ask` and the Discord channels rank them; with `passages`, each
         paper's best passage too."""
         result = self._read(lambda db, snapshot: search(db, snapshot, question, k=k, question=True))
-        return (result, best_passages(result.hits, result.terms, result.idf)) if passages else result
+        return self._with_passages(result, passages)
+
+    @staticmethod
+    def _with_passages(result: SearchResult, passages: bool) -> SearchResult:
+        if passages:
+            result.passages = best_passages(result.hits, result.terms, result.idf)
+        return result
 
     def ask(self, question: str, *, k: int = 3, context: Context | None = None) -> Answer:
         return self._read(lambda db, snapshot: ask(db, snapshot, question, k=k, context=context))

@@ -69,6 +69,7 @@ class SearchResult:
     parsed: ParsedQuery = field(default_factory=ParsedQuery)  # as ranked: what `relaxed` names is gone from it
     relaxed: list[str] = field(default_factory=list)  # constraints dropped because no paper met them
     idf: dict[str, float] = field(default_factory=dict)  # each term's idf in the library (for passage picking)
+    passages: list[str] = field(default_factory=list)  # each hit's best passage, when asked for (Library)
 
 
 def _should(clauses: list[tantivy.Query]) -> tantivy.Query:

@@ -256,6 +256,8 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=[("paper_id", "papers", "id")],
     )
     db.execute("CREATE INDEX idx_paper_authors_name ON paper_authors(name COLLATE NOCASE)")
+    for sql in _INDEXES.values():  # (a new database has them from the start: no second write on opening)
+        db.execute(sql)
     db.table("sources").create(
         {"paper_id": str, "file": str, "line": int, "format": str},
         pk=("paper_id", "file", "line"),

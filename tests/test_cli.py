@@ -30,7 +30,7 @@ def test_search_json_fields(run):
     hits = json.loads(result.output)
     assert len(hits) == 2
     assert set(hits[0]) == {"id", "title", "display_title", "authors", "year", "date", "category", "url", "code_url",
-                            "score"}
+                            "score", "passage"}
     assert hits[0]["title"].startswith("Seismic Fault SAM") and hits[0]["year"] == 2024
     assert hits[0]["score"] > hits[1]["score"] > 0
 

@@ -34,7 +34,7 @@ def test_fit_respects_every_embed_limit():
 
 
 def test_search_pages_have_linked_titles_passages_and_bold_terms(library):
-    pages = replies.search_pages(library, "diffusion")
+    pages = replies.search_pages(library.search("diffusion", k=replies.SEARCH_RESULTS, passages=True))
     assert [len(p.cards) for p in pages] == [5, 5, 3]  # 13 papers mention diffusion
     assert pages[0].content == "Papers for **diffusion** (page 1 of 3)"
     first = pages[0].cards[0]
@@ -43,7 +43,7 @@ def test_search_pages_have_linked_titles_passages_and_bold_terms(library):
 
 
 def test_search_pages_for_nothing(library):
-    [page] = replies.search_pages(library, "zzzqqq @everyone")
+    [page] = replies.search_pages(library.search("zzzqqq @everyone", passages=True))
     assert page.cards == [] and "@everyone" not in page.content
 
 
@@ -57,3 +57,19 @@ def test_paper_reply_fields(library):
 @pytest.mark.parametrize("prefix", ["!", "?"])
 def test_help_names_the_prefix(prefix):
     assert f"`{prefix}papers <words>`" in replies.help_text(prefix)
+
+
+def test_the_command_line_and_discord_show_the_same_papers_and_passages(library, tmp_path):
+    """Issue 14: `!papers` showed passages that `papers-bot search` did not; both now get them from the Library."""
+    import json
+
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    [page, *_] = replies.search_pages(library.search("seismic fault", k=replies.SEARCH_RESULTS, passages=True))
+    shown = CliRunner().invoke(cli, ["--db", str(library.db_path), "search", "seismic fault", "-k", "5", "--json"])
+    hits = json.loads(shown.output)
+    assert [h["display_title"] for h in hits[:5]] == [c.title.split(". ", 1)[1] for c in page.cards]
+    for hit, card in zip(hits, page.cards):
+        assert hit["passage"] and hit["passage"].split()[-1].strip("*") in card.description.replace("**", "")

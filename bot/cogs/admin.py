@@ -7,7 +7,6 @@ from discord.ext import commands
 
 from bot import replies
 from bot.pages import send_texts
-from retrieval.library import Library
 
 
 class NotAdmin(commands.CheckFailure):
@@ -48,7 +47,7 @@ class Admin(commands.Cog):
         await ctx.defer()
         attached = [(f"attachment/{a.filename}", await a.read()) for a in attachments]
         folder = self.bot.config.data_dir  # type: ignore[attr-defined]
-        summary = await self.bot.papers.run(Library.reload, folder, attached=attached)  # type: ignore[attr-defined]
+        summary = await self.bot.papers.run(lambda library: library.reload(folder, attached=attached))  # type: ignore[attr-defined]
         await send_texts(ctx, replies.load_messages(summary))
 
     @commands.command(name="sync")

@@ -32,7 +32,8 @@ class Papers(commands.Cog):
     async def papers(self, ctx: commands.Context, *, query: str) -> None:
         """Find the papers that best match some words."""
         await ctx.defer()
-        pages = await self.threads.run(replies.search_pages, query)
+        result = await self.threads.run(lambda library: library.search(query, k=replies.SEARCH_RESULTS, passages=True))
+        pages = replies.search_pages(result)
         await send_pages(ctx, pages, self.pages)
 
     @commands.hybrid_command(name="paper")  # type: ignore[arg-type]
