@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot import replies
+from bot.commands import COMMANDS
 from bot.config import Config
 from retrieval.answer import Context
 from retrieval.library import Library
@@ -24,15 +25,16 @@ class Console:
         self.page = 0
         self.context = Context()  # the chat is one conversation: "who wrote it?" follows the last answer
         p = config.prefix
-        self.commands: dict[str, Callable[[str], list[str]]] = {
-            f"{p}papers": self._search,
-            f"{p}search": self._search,
-            f"{p}paper": lambda arg: [replies.paper_reply(self.library, arg).text()],
-            f"{p}author": lambda arg: replies.author_messages(self.library, arg),
-            f"{p}stats": lambda _arg: [replies.stats_reply(self.library)],
-            f"{p}help": lambda _arg: [replies.help_text(p)],
-            f"{p}reload": self._reload,
+        run: dict[str, Callable[[str], list[str]]] = {
+            "papers": self._search,
+            "paper": lambda arg: [replies.paper_reply(self.library, arg).text()],
+            "author": lambda arg: replies.author_messages(self.library, arg),
+            "stats": lambda _arg: [replies.stats_reply(self.library)],
+            "help": lambda _arg: [replies.help_text(p)],
+            "reload": self._reload,
         }
+        # Every command of the table, by its name and its aliases (`!search` is `!papers`).
+        self.commands = {f"{p}{name}": (c, run[c.name]) for c in COMMANDS for name in (c.name, *c.aliases)}
 
     def handle(self, line: str) -> list[str]:
         line = line.strip()
@@ -44,9 +46,10 @@ class Console:
         name, _, arg = line.partition(" ")
         try:
             if name in self.commands:
-                if not arg.strip() and name.endswith(("papers", "search", "paper", "author")):
-                    return [f"Missing an argument: `{name} <...>`. Try `{self.config.prefix}help`."]
-                return self.commands[name](arg.strip())
+                command, call = self.commands[name]
+                if command.argument and not arg.strip():
+                    return [f"Missing `{command.argument}`: `{name} {command.usage}`. Try `{self.config.prefix}help`."]
+                return call(arg.strip())
             if name.startswith(self.config.prefix):
                 return [f"No command `{name}`. Try `{self.config.prefix}help`."]
             answer, self.context = replies.answer_replies(self.library, line, context=self.context)

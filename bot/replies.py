@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import commands
 from bot.format import (
     DISCORD,
     Style,
@@ -217,15 +218,4 @@ def load_messages(summary: Any, *, style: Style = DISCORD) -> list[str]:
 
 
 def help_text(prefix: str) -> str:
-    return "\n".join(
-        [
-            "**papers-bot** answers questions about the papers in its library.",
-            f"`{prefix}papers <words>` (or `/papers`): the best-matching papers, with passages and links",
-            f"`{prefix}paper <id>` (or `/paper`): one paper in full; ids are shown with every result",
-            f"`{prefix}author <name>` (or `/author`): an author's papers and profile",
-            f"`{prefix}stats` (or `/stats`): what is in the library",
-            f"`{prefix}reload` (or `/reload`, admins): re-read the data folder and any attached listing files",
-            "Ask a question in an answer channel, or mention me anywhere, and I answer with passages; "
-            "ask follow-ups in the thread I start.",
-        ]
-    )
+    return commands.help_text(prefix)

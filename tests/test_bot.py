@@ -426,3 +426,26 @@ def test_no_cog_runs_library_calls_itself():
     for source in Path(bot.cogs.__file__).parent.glob("*.py"):
         text = source.read_text()
         assert "to_thread" not in text and "run_in_executor" not in text, source.name
+
+
+async def test_help_and_slash_descriptions_come_from_the_one_command_table(fake_discord, library):
+    """Issue 14: the commands were written three times (cogs, console, help). Now `!help`, `/help`, the slash
+    commands' descriptions and the console's help are all the table in bot/commands.py."""
+    import io
+
+    from bot.commands import COMMANDS, help_text
+    from bot.console import chat
+
+    async with running(fake_discord, library) as papers_bot:
+        [prefix_help] = await say(fake_discord, "!help")
+        before = len(fake_discord.posted)
+        await fake_discord.slash("help", {})
+        slash_help = (await fake_discord.wait_for_posts(before + 1))[-1]
+        slash = {c.name: c.description for c in papers_bot.tree.get_commands()}
+    assert prefix_help["content"] == help_text("!")
+    assert slash_help["kind"] != prefix_help["kind"] or slash_help["id"] != prefix_help["id"]
+    assert slash_help["content"] == help_text("!")
+    assert {c.name: c.help for c in COMMANDS} == {name: slash[name] for name in slash if name != "sync"}
+    out = io.StringIO()
+    chat(library, papers_bot.config, io.StringIO("!help\n"), out, prompt=False)
+    assert out.getvalue().strip() == help_text("!")

@@ -144,7 +144,7 @@ def test_chat_takes_commands_and_questions(run):
     assert "1. " in out and "6. " in out  # the second page, after `next`
     assert "PIXART" in out and "id 2310.00426" in out
     assert "**seismic**" in out
-    assert "No command `!nope`" in out and "Missing an argument: `!author <...>`" in out
+    assert "No command `!nope`" in out and "Missing `name`: `!author <name>`" in out
 
 
 def test_run_without_a_token_points_to_chat(run, monkeypatch):

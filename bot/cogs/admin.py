@@ -6,6 +6,7 @@ import discord
 from discord.ext import commands
 
 from bot import replies
+from bot.commands import command
 from bot.pages import send_texts
 
 
@@ -33,7 +34,7 @@ class Admin(commands.Cog):
         self.bot = bot
 
     # (mypy cannot solve discord.py's union of callback types for a hybrid command on a method: arg-type)
-    @commands.hybrid_command(name="reload")  # type: ignore[arg-type]
+    @commands.hybrid_command(name="reload", description=command("reload").help)  # type: ignore[arg-type]
     async def reload(self, ctx: commands.Context, file: discord.Attachment | None = None) -> None:
         """Re-read the data folder (or, without one, the library's own files) and attached listing files."""
         if not await is_admin(ctx):

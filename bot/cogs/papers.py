@@ -7,6 +7,7 @@ import weakref
 from discord.ext import commands
 
 from bot import replies
+from bot.commands import command
 from bot.pages import Pages, embed, send_pages, send_texts
 from bot.service import LibraryThreads
 
@@ -27,7 +28,7 @@ class Papers(commands.Cog):
         return self.bot.papers  # type: ignore[attr-defined]
 
     # (mypy cannot solve discord.py's union of callback types for a hybrid command on a method: arg-type)
-    @commands.hybrid_command(name="papers", aliases=["search"])  # type: ignore[arg-type]
+    @commands.hybrid_command(name="papers", aliases=list(command("papers").aliases), description=command("papers").help)  # type: ignore[arg-type]
     @commands.dynamic_cooldown(user_cooldown, commands.BucketType.user)
     async def papers(self, ctx: commands.Context, *, query: str) -> None:
         """Find the papers that best match some words."""
@@ -36,26 +37,26 @@ class Papers(commands.Cog):
         pages = replies.search_pages(result)
         await send_pages(ctx, pages, self.pages)
 
-    @commands.hybrid_command(name="paper")  # type: ignore[arg-type]
+    @commands.hybrid_command(name="paper", description=command("paper").help)  # type: ignore[arg-type]
     async def paper(self, ctx: commands.Context, paper_id: str) -> None:
         """Show one paper in full, by the id shown with search results or its arXiv id."""
         await ctx.defer()
         reply = await self.threads.run(replies.paper_reply, paper_id)
         await ctx.reply(embeds=[embed(c) for c in reply.cards])
 
-    @commands.hybrid_command(name="author")  # type: ignore[arg-type]
+    @commands.hybrid_command(name="author", description=command("author").help)  # type: ignore[arg-type]
     async def author(self, ctx: commands.Context, *, name: str) -> None:
         """An author's papers and profile."""
         await ctx.defer()
         await send_texts(ctx, await self.threads.run(replies.author_messages, name))
 
-    @commands.hybrid_command(name="stats")  # type: ignore[arg-type]
+    @commands.hybrid_command(name="stats", description=command("stats").help)  # type: ignore[arg-type]
     async def stats(self, ctx: commands.Context) -> None:
         """What is in the library."""
         await ctx.defer()
         await ctx.reply(await self.threads.run(replies.stats_reply))
 
-    @commands.hybrid_command(name="help")  # type: ignore[arg-type]
+    @commands.hybrid_command(name="help", description=command("help").help)  # type: ignore[arg-type]
     async def help(self, ctx: commands.Context) -> None:
         """How to use papers-bot."""
         await ctx.reply(replies.help_text(self.bot.config.prefix))  # type: ignore[attr-defined]

@@ -1,0 +1,46 @@
+"""The bot's commands, once: name, aliases, argument, help. The cogs' decorators, `!help` and `/help`, the slash
+commands' descriptions and the console's commands all come from this table (no Discord import)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str  # one line: `!help`, the slash command's description, the console
+    argument: str | None = None  # the one argument's name, if it takes one (`query`: the rest of the line)
+    usage: str = ""  # how the argument is written in help: `<words>`
+    aliases: tuple[str, ...] = ()
+    admin: bool = False
+
+    def line(self, prefix: str) -> str:
+        """The command's line in `!help`."""
+        said = f"`{prefix}{self.name}{' ' + self.usage if self.usage else ''}` (or `/{self.name}`"
+        return said + (", admins)" if self.admin else ")") + f": {self.help}"
+
+
+COMMANDS = (
+    Command("papers", "the best-matching papers, with passages and links", "query", "<words>", aliases=("search",)),
+    Command("paper", "one paper in full; ids are shown with every result (an arXiv id, URL or DOI works too)",
+            "paper_id", "<id>"),
+    Command("author", "an author's papers and profile", "name", "<name>"),
+    Command("stats", "what is in the library"),
+    Command("help", "how to use papers-bot"),
+    Command("reload", "re-read the data folder and any attached listing files", admin=True),
+)
+BY_NAME = {c.name: c for c in COMMANDS}
+
+
+def command(name: str) -> Command:
+    return BY_NAME[name]
+
+
+def help_text(prefix: str) -> str:
+    return "\n".join([
+        "**papers-bot** answers questions about the papers in its library.",
+        *(c.line(prefix) for c in COMMANDS if c.name != "help"),
+        "Ask a question in an answer channel, or mention me anywhere, and I answer: facts from the library "
+        "(how many, who wrote, when, where published) or passages; ask follow-ups in the thread I start.",
+    ])
