@@ -19,7 +19,7 @@ from retrieval.facts import Fact, fact
 from retrieval.index import Snapshot
 from retrieval.query import parse_query
 from retrieval.search import Hit, search
-from store.db import generation, get_papers, version
+from store.db import get_papers
 
 # A paper answers a question well when its title and abstract hold at least this share of the question's
 # terms; below it we say so instead of presenting a weak match as an answer.
@@ -129,7 +129,7 @@ def ask(db: sqlite_utils.Database, index: Snapshot, question: str, *, k: int = 3
     and a question with no topic of its own ("any from 2023?") is asked about the conversation's."""
     earlier = get_papers(db, context.papers) if context and context.papers else []
     found = fact(db, index, question, context_papers=earlier)
-    if found is not None and not _in_step(db, index):
+    if found is not None and not index.in_step(db):
         # The index is behind or ahead of the store (a load between its commits, a rebuild): its counts and
         # names are not the library's, and a fact is exact or not said.
         found = Fact(found.kind, "The index is being brought up to date with the library, so this cannot be "
@@ -141,11 +141,6 @@ def ask(db: sqlite_utils.Database, index: Snapshot, question: str, *, k: int = 3
     answer = _passages(db, index, question, k)
     answer.fact, answer.topic = found, question
     return answer
-
-
-def _in_step(db: sqlite_utils.Database, index: Snapshot) -> bool:
-    """Whether the index snapshot holds what the store holds (as `PaperIndex.in_step`)."""
-    return index.store_version == version(db) or (index.store_version is None and generation(db) == 0)
 
 
 def _has_topic(index: Snapshot, question: str) -> bool:

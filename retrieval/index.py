@@ -218,10 +218,8 @@ class PaperIndex:
         return self.snapshot().store_version
 
     def in_step(self, db: sqlite_utils.Database) -> bool:
-        """Whether this index (as last committed) holds what `db` holds: it records the store's version, or both
-        are new and empty."""
-        have = self.store_version
-        return have == store.version(db) or (have is None and store.generation(db) == 0)
+        """Whether this index (as last committed) holds what `db` holds (`Snapshot.in_step`)."""
+        return self.snapshot().in_step(db)
 
     def update(self) -> IndexUpdate:
         """Start a change to the index (one writer at a time, across processes)."""
@@ -272,6 +270,10 @@ class Snapshot:
 
     def searcher(self) -> tantivy.Searcher:
         return self._searcher
+
+    def in_step(self, db: sqlite_utils.Database) -> bool:
+        """Whether this snapshot holds what `db` holds: it records the store's version, or both are new and empty."""
+        return self.store_version == store.version(db) or (self.store_version is None and store.generation(db) == 0)
 
     @property
     def stored_docs(self) -> int:

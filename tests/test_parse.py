@@ -387,38 +387,33 @@ def test_ids_the_index_cannot_hold_are_skipped_with_a_warning(tmp_path, bad_id, 
     assert listing.warnings == [f"{path}:1: not an arXiv metadata record (`id` {says}); skipped"]
 
 
-def test_a_huge_file_in_no_format_is_refused_without_reading_it_whole(tmp_path):
+def _peak_memory_refusing(path, says: str) -> int:
+    """The most memory (bytes, as tracemalloc counts it) that refusing `path` as in no format took."""
     import tracemalloc
 
     from store.errors import UnknownFormatError
 
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnknownFormatError, match=says):
+            read_listing(path)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_huge_file_in_no_format_is_refused_without_reading_it_whole(tmp_path):
     sparse = tmp_path / "huge.txt"
     with sparse.open("wb") as f:
         f.truncate(200 * 1024 * 1024)  # 200 MB of nothing, taking no disk
-    tracemalloc.start()
-    try:
-        with pytest.raises(UnknownFormatError, match="not a known listing format"):
-            read_listing(sparse)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = _peak_memory_refusing(sparse, "not a known listing format")
     assert peak < 5 * 1024 * 1024  # (read whole, it took over 400 MB)
 
 
 def test_a_huge_text_file_in_no_format_is_refused_after_its_first_megabyte(tmp_path):
-    import tracemalloc
-
-    from store.errors import UnknownFormatError
-
     prose = tmp_path / "prose.txt"
     prose.write_text("Words, words, words; no listing in any of them.\n" * 500_000)  # 24 MB of text
-    tracemalloc.start()
-    try:
-        with pytest.raises(UnknownFormatError, match="none shows in its first 1 MB"):
-            read_listing(prose)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = _peak_memory_refusing(prose, "none shows in its first 1 MB")
     assert peak < 10 * 1024 * 1024  # (read whole before: the file and its lines, over 60 MB)
     big_feed = tmp_path / "feed.txt"  # a real listing over the limit still loads
     entry = FEED.read_text().strip() + "\n\n"
