@@ -3,7 +3,7 @@
     python bench/bot_load.py [--users 50] [--seconds 30] [--papers N] [--think 0.5] [--baseline-seconds 10]
                              [--archive-after 30] [--fail-on-late] [--tracemalloc] [--json]
 
-The real bot (`PapersBot`, the real library) runs in its own process against tests/fakediscord.py, so what is
+The real bot (`PapersBot`, the real library) runs in its own process against papers_bot.testing.fakediscord, so what is
 measured there is the bot alone: its event loop's lag (a task that sleeps 10 ms and notes how late it wakes,
 and how much of that the loop's own thread spent running) and its memory (RSS, and with --tracemalloc the
 Python heap) sampled through the run. First one user alone runs for --baseline-seconds, so answer times
@@ -44,12 +44,10 @@ import types
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bot.client import SOMETHING_WENT_WRONG  # noqa: E402
-from retrieval.library import Library  # noqa: E402
-from tests.fakediscord import FakeDiscord  # noqa: E402
+import papers_bot
+from papers_bot.bot.client import SOMETHING_WENT_WRONG
+from papers_bot.library import Library
+from papers_bot.testing.fakediscord import FakeDiscord
 
 BLOCKED_MS = 100.0  # a loop held longer than this is a blocked bot
 TICK = 0.01  # the loop monitor's sleep
@@ -258,15 +256,15 @@ def place(frame: types.FrameType) -> str:
     def at(f: types.FrameType) -> str:
         return f"{Path(f.f_code.co_filename).name}:{f.f_lineno} {f.f_code.co_name}"
 
-    bot_code = tuple(str(ROOT / package) for package in ("bot", "retrieval", "store"))
+    bot_code = str(Path(papers_bot.__file__).parent)
     ours = next((f for f, _ in traceback.walk_stack(frame) if f.f_code.co_filename.startswith(bot_code)), None)
     return at(frame) if ours in (None, frame) else f"{at(frame)} in {at(ours)}"
 
 
 async def serve() -> None:
     """Run the bot (configured by the environment, as `papers-bot run` is) until SIGTERM; print its figures."""
-    from bot.client import PapersBot, point_at
-    from bot.config import Config
+    from papers_bot.bot.client import PapersBot, point_at
+    from papers_bot.config import Config
 
     config = Config.load()
     assert config.token, "measure() gives the bot the fake's token"

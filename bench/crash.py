@@ -51,11 +51,11 @@ from typing import Any
 import scale  # bench/ is on sys.path when this runs as a script, and the tests put it there
 import tantivy
 
-from retrieval.analysis import analyze
-from retrieval.index import META_ID, PaperIndex, match_count, paper_id
-from retrieval.library import Library, index_path, source_name
-from store import db as store
-from store.parse import read_listing
+from papers_bot.library import Library, index_path, source_name
+from papers_bot.retrieval.analysis import analyze
+from papers_bot.retrieval.index import META_ID, PaperIndex, match_count, paper_id
+from papers_bot.store import db as store
+from papers_bot.store.parse import read_listing
 
 SEED = 20261124
 SEARCHES = [" ".join(scale.words(120)[i : i + 3]) for i in (50, 80, 110)]  # frequent words of both corpora

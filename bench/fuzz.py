@@ -36,13 +36,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from store import db as store  # noqa: E402
-from store.errors import PapersBotError, ParseError  # noqa: E402
-from store.paper import Paper  # noqa: E402
-from store.parse import (  # noqa: E402
+from papers_bot.errors import PapersBotError, ParseError
+from papers_bot.store import db as store
+from papers_bot.store.paper import Paper
+from papers_bot.store.parse import (
     ARXIV_LINE,
     CREATED_LINE,
     HEADER,

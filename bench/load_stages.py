@@ -15,17 +15,12 @@ import argparse
 import os
 import platform
 import resource
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from retrieval.index import PaperIndex, paper_document  # noqa: E402
-from store import db as store  # noqa: E402
-from store.parse import Listing, read_listing  # noqa: E402
+from papers_bot.retrieval.index import PaperIndex, paper_document
+from papers_bot.store import db as store
+from papers_bot.store.parse import Listing, read_listing
 
 
 def cpu() -> float:

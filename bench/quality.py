@@ -39,14 +39,11 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from papers_bot.library import Library
+from papers_bot.retrieval.analysis import analyze
+from papers_bot.retrieval.facts import fact
 
-from retrieval.analysis import analyze  # noqa: E402
-from retrieval.facts import fact  # noqa: E402
-from retrieval.library import Library  # noqa: E402
-
-EVAL = ROOT.parent / "shared" / "eval"
+EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 DEFAULTS = [EVAL / "cranfield", EVAL / "cisi"]
 _QUERY_FIELDS = ("T", "A", "W", "B")  # what a SMART query holds, in the order a person would paste it
 

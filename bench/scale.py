@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
 VOCABULARY = 50_000
 SEED = 20261123
 GIVEN_NAMES = 3_000
@@ -157,7 +156,7 @@ def with_filters(qs: list[str]) -> list[str]:
 
 _QUESTIONS = (
     "import json, sys, time\n"
-    "from retrieval.library import Library\n"
+    "from papers_bot.library import Library\n"
     "library = Library(sys.argv[1], sample_if_new=False)\n"
     "for line in sys.stdin:\n"
     "    started = time.perf_counter()\n"
@@ -194,10 +193,9 @@ def size_on_disk(path: Path) -> int:
 
 def baseline(data: Path, qs: list[str]) -> dict:
     """rank-bm25 BM25Okapi over the same text with papers-bot's analyser: build time and latency."""
-    sys.path.insert(0, str(ROOT))
     from rank_bm25 import BM25Okapi
 
-    from retrieval.analysis import analyze
+    from papers_bot.retrieval.analysis import analyze
 
     started = time.perf_counter()
     corpus = []

@@ -14,16 +14,16 @@ import discord
 import yarl
 from discord.ext import commands, tasks
 
-from bot.config import Config, ConfigError
-from bot.format import DISCORD
-from bot.service import LibraryThreads
-from retrieval.library import Library
-from store.errors import PapersBotError
+from papers_bot.bot.service import LibraryThreads
+from papers_bot.config import Config, ConfigError
+from papers_bot.errors import PapersBotError
+from papers_bot.format import DISCORD
+from papers_bot.library import Library
 
 log = logging.getLogger("papers_bot.bot")
 RETRY_MAX = 60.0  # seconds: the longest wait between attempts to reach Discord
 
-COGS = ("bot.cogs.papers", "bot.cogs.questions", "bot.cogs.admin")
+COGS = ("papers_bot.bot.cogs.papers", "papers_bot.bot.cogs.questions", "papers_bot.bot.cogs.admin")
 SOMETHING_WENT_WRONG = "Something went wrong on my side; it has been logged. Please try again later."
 TRIM_EVERY = 60.0  # seconds between handing the heap's free memory back to the system
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-from bot import replies
-from bot.commands import COMMANDS
-from bot.config import Config
-from retrieval.answer import Context
-from retrieval.library import Library
-from store.errors import PapersBotError
+from papers_bot.bot import replies
+from papers_bot.bot.commands import COMMANDS
+from papers_bot.config import Config
+from papers_bot.errors import PapersBotError
+from papers_bot.library import Library
+from papers_bot.retrieval.answer import Context
 
 PAGE_HINT = "[Previous] [Next] — type `next` or `prev` to turn the page"
 

@@ -8,7 +8,7 @@ from collections.abc import MutableMapping
 import discord
 from discord.ext import commands
 
-from bot.replies import Card, Reply
+from papers_bot.bot.replies import Card, Reply
 
 TIMEOUT = 300.0
 

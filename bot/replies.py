@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import commands
-from bot.format import (
+from papers_bot.bot import commands
+from papers_bot.format import (
     DISCORD,
     Style,
     footer_text,
@@ -28,9 +28,9 @@ from bot.format import (
     safe_url,
     search_notes,
 )
-from retrieval.answer import Context
-from retrieval.library import Library
-from retrieval.search import SearchResult
+from papers_bot.library import Library
+from papers_bot.retrieval.answer import Context
+from papers_bot.retrieval.search import SearchResult
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 MESSAGE = 2000

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Concatenate, ParamSpec, TypeVar
 
-from retrieval.library import Library
+from papers_bot.library import Library
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import tantivy
 
-from store.tex import tex_to_text
+from papers_bot.store.tex import tex_to_text
 
 TEXT = "papers_en"
 NAMES = "papers_names"

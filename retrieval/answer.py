@@ -14,12 +14,12 @@ from typing import Any
 import sqlite_utils
 from rank_bm25 import BM25Okapi
 
-from retrieval.analysis import analyze, question_terms
-from retrieval.facts import Fact, fact
-from retrieval.index import Snapshot
-from retrieval.query import parse_query
-from retrieval.search import Hit, search
-from store.db import get_papers
+from papers_bot.retrieval.analysis import analyze, question_terms
+from papers_bot.retrieval.facts import Fact, fact
+from papers_bot.retrieval.index import Snapshot
+from papers_bot.retrieval.query import parse_query
+from papers_bot.retrieval.search import Hit, search
+from papers_bot.store.db import get_papers
 
 # A paper answers a question well when its title and abstract hold at least this share of the question's
 # terms; below it we say so instead of presenting a weak match as an answer.

@@ -23,14 +23,14 @@ from typing import Any
 import sqlite_utils
 import tantivy
 
-from retrieval.analysis import analyze, author_keys, author_query_keys, clean, name_analyzer, question_terms
-from retrieval.index import Snapshot, match_count, paper_id
-from retrieval.names import MIN_KEY, VENUE_PATTERN, name_key, spans, venue_of, venues_in
-from retrieval.query import ParsedQuery, parse_query
-from retrieval.search import filter_queries, papers_by, search
-from store import db as store
-from store.errors import PaperNotFound
-from store.paper import doi_in, id_in
+from papers_bot.errors import PaperNotFound
+from papers_bot.retrieval.analysis import analyze, author_keys, author_query_keys, clean, name_analyzer, question_terms
+from papers_bot.retrieval.index import Snapshot, match_count, paper_id
+from papers_bot.retrieval.names import MIN_KEY, VENUE_PATTERN, name_key, spans, venue_of, venues_in
+from papers_bot.retrieval.query import ParsedQuery, parse_query
+from papers_bot.retrieval.search import filter_queries, papers_by, search
+from papers_bot.store import db as store
+from papers_bot.store.paper import doi_in, id_in
 
 MAX_QUESTION = 300  # characters: a fact question is short
 SHOWN = 10  # supporting papers listed with a fact (the count says how many there are)

@@ -23,10 +23,10 @@ from typing import Any, cast
 import sqlite_utils
 import tantivy
 
-from retrieval.analysis import NAMES, TEXT, author_keys, name_analyzer, text_analyzer
-from retrieval.names import paper_name_keys, venue_keys
-from store import db as store
-from store.errors import PapersBotError, StoreBusy
+from papers_bot.errors import PapersBotError, StoreBusy
+from papers_bot.retrieval.analysis import NAMES, TEXT, author_keys, name_analyzer, text_analyzer
+from papers_bot.retrieval.names import paper_name_keys, venue_keys
+from papers_bot.store import db as store
 
 log = logging.getLogger(__name__)
 

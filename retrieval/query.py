@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from store.paper import normalise_arxiv_id
+from papers_bot.store.paper import normalise_arxiv_id
 
 MAX_CHARS = 2000  # longer input is cut (a pasted abstract says what it is about in its first 2,000 characters)
 

@@ -15,11 +15,18 @@ from typing import Any
 import sqlite_utils
 import tantivy
 
-from retrieval.analysis import QUESTION_WORDS, analyze, author_query_keys, clean, name_analyzer, question_terms
-from retrieval.index import Snapshot, match_count, paper_id
-from retrieval.query import CONSTRAINTS, ParsedQuery, parse_query
-from store.db import get_paper, get_papers
-from store.tex import tex_to_text
+from papers_bot.retrieval.analysis import (
+    QUESTION_WORDS,
+    analyze,
+    author_query_keys,
+    clean,
+    name_analyzer,
+    question_terms,
+)
+from papers_bot.retrieval.index import Snapshot, match_count, paper_id
+from papers_bot.retrieval.query import CONSTRAINTS, ParsedQuery, parse_query
+from papers_bot.store.db import get_paper, get_papers
+from papers_bot.store.tex import tex_to_text
 
 # Ranking settings, measured on Cranfield and CISI by bench/quality.py (README "Ranking quality"); general, not
 # tuned to any question. tantivy's BM25 (k1 1.2, b 0.75) over `text`, title and abstract as one field: one

@@ -21,9 +21,9 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
-from store.errors import PaperNotFound, PapersBotError, ParseError, StoreBusy
-from store.paper import Paper, Source, code_link, doi_in, id_in, merge, normalise_arxiv_id
-from store.parse import Listing
+from papers_bot.errors import PaperNotFound, PapersBotError, ParseError, StoreBusy
+from papers_bot.store.paper import Paper, Source, code_link, doi_in, id_in, merge, normalise_arxiv_id
+from papers_bot.store.parse import Listing
 
 log = logging.getLogger(__name__)
 

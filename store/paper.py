@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import quote, quote_plus
 
-from store.tex import tex_to_text
+from papers_bot.store.tex import tex_to_text
 
 # New-style (2310.05873, 0704.0001v2) and old-style (math/0406594, hep-th/9901001v3) arXiv ids.
 ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from store.errors import ParseError, UnknownFormatError
-from store.paper import Paper, Source, iso_date, normalise_arxiv_id
-from store.tex import has_tex, tex_to_text
+from papers_bot.errors import ParseError, UnknownFormatError
+from papers_bot.store.paper import Paper, Source, iso_date, normalise_arxiv_id
+from papers_bot.store.tex import has_tex, tex_to_text
 
 MONTHS = {
     m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
@@ -611,4 +611,4 @@ def listing_files(paths: Iterable[str | Path]) -> list[Path]:
 
 def sample_folder() -> Path:
     """The bundled sample corpus (the three listings the bot was specified from)."""
-    return Path(__file__).parent / "sample"
+    return Path(__file__).resolve().parent / "sample"  # resolved: an editable install links each file

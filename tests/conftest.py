@@ -1,16 +1,24 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
-from retrieval.library import Library
-from store.parse import sample_folder
-from tests.fakediscord import fake_discord  # noqa: F401  (a fixture: the fake Discord server)
+from papers_bot.library import Library
+from papers_bot.store.parse import sample_folder
+from papers_bot.testing.fakediscord import FakeDiscord, serving
 
 FEED, ABSTRACTS, PROFILE = sorted(sample_folder().glob("*.txt"))
+
+
+@pytest_asyncio.fixture
+async def fake_discord() -> AsyncIterator[FakeDiscord]:
+    """A running FakeDiscord with discord.py pointed at it."""
+    async with serving() as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ import unicodedata
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import cli
-from bot.format import DISCORD, PLAIN, format_paper
-from bot.replies import MESSAGE, pagify
+from papers_bot.bot.replies import MESSAGE, pagify
+from papers_bot.cli import cli
+from papers_bot.format import DISCORD, PLAIN, format_paper
+from papers_bot.testing.fakediscord import message_violations
 from tests.conftest import arxiv_record, write_jsonl
-from tests.fakediscord import message_violations
 from tests.test_bot import buttons, nothing_unexpected, running, say  # noqa: F401  (autouse: no errors logged)
 
 SNOWFLAKE = "123456789012345678"

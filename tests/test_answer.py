@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from retrieval.answer import best_passages, split_sentences
-from retrieval.search import Hit
+from papers_bot.retrieval.answer import best_passages, split_sentences
+from papers_bot.retrieval.search import Hit
 
 
 def test_split_sentences_keeps_abbreviations_and_decimals():

@@ -173,8 +173,8 @@ def test_crash_benchmark_smoke(tmp_path):
 def test_crash_check_catches_an_index_that_disagrees_with_the_store(tmp_path):
     import crash
 
-    from retrieval.library import Library
-    from store import db as store
+    from papers_bot.library import Library
+    from papers_bot.store import db as store
 
     old, new = (crash.make_corpus(tmp_path, name, 30, seed=i, skip=i) for i, name in enumerate(["old", "new"]))
     db_path = tmp_path / "papers.db"

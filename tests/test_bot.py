@@ -12,11 +12,11 @@ import sys
 
 import pytest
 
-import bot.pages
-from bot.client import PapersBot
-from bot.config import Config
+import papers_bot.bot.pages
+from papers_bot.bot.client import PapersBot
+from papers_bot.config import Config
+from papers_bot.testing.fakediscord import FakeDiscord, point_discord_py_at, run_client
 from tests.conftest import arxiv_record, write_jsonl
-from tests.fakediscord import FakeDiscord, point_discord_py_at, run_client
 
 MESSAGE_LIMIT = 2000
 
@@ -24,9 +24,9 @@ MESSAGE_LIMIT = 2000
 @contextlib.asynccontextmanager
 async def running(fake: FakeDiscord, library, **settings):
     config = Config.from_values({"answer_channels": ["papers"], "cooldown": "100/60", **settings})
-    papers_bot = PapersBot(library, config, guild_ready_timeout=0.1)
-    async with run_client(papers_bot, fake):
-        yield papers_bot
+    client = PapersBot(library, config, guild_ready_timeout=0.1)
+    async with run_client(client, fake):
+        yield client
 
 
 @pytest.fixture(autouse=True)
@@ -78,7 +78,7 @@ async def test_search_alias_and_mention_prefix(fake_discord, library):
 
 
 async def test_pages_turn_by_button_only_for_the_asker_and_disable_on_timeout(fake_discord, library, monkeypatch):
-    monkeypatch.setattr(bot.pages, "TIMEOUT", 1.0)
+    monkeypatch.setattr(papers_bot.bot.pages, "TIMEOUT", 1.0)
     async with running(fake_discord, library):
         [post] = await say(fake_discord, "!papers diffusion")
         assert post["content"] == "Papers for **diffusion** (page 1 of 3)"
@@ -145,20 +145,20 @@ async def test_a_fact_question_gets_the_fact_in_an_embed_and_its_thread_follows_
 async def test_archived_answer_thread_leaves_the_cache_and_a_follow_up_still_gets_context(fake_discord, library):
     """The bot starts a thread per question; discord.py keeps threads until Discord archives them, which is
     what bounds the bot's memory (bench/bot_load.py archives idle threads the same way)."""
-    async with running(fake_discord, library) as papers_bot:
+    async with running(fake_discord, library) as client:
         await say(fake_discord, "which papers adapt SAM to seismic data?", channel="papers")
         for _ in range(100):
-            if fake_discord.threads and papers_bot.get_channel(next(iter(fake_discord.threads))):
+            if fake_discord.threads and client.get_channel(next(iter(fake_discord.threads))):
                 break
             await asyncio.sleep(0.05)
         [thread_id] = fake_discord.threads
-        assert papers_bot.get_channel(thread_id) is not None
+        assert client.get_channel(thread_id) is not None
         assert await fake_discord.archive_idle_threads(0) == 1
         for _ in range(100):
-            if papers_bot.get_channel(thread_id) is None:
+            if client.get_channel(thread_id) is None:
                 break
             await asyncio.sleep(0.05)
-        assert papers_bot.get_channel(thread_id) is None  # dropped from discord.py's cache
+        assert client.get_channel(thread_id) is None  # dropped from discord.py's cache
         [follow] = await say(fake_discord, "and with lightweight adapters?", channel=thread_id)
         assert fake_discord.threads[thread_id]["thread_metadata"]["archived"] is False  # posting woke it
     assert follow["channel_id"] == thread_id and "Seismic Fault SAM" in follow["content"]
@@ -400,16 +400,16 @@ async def test_closing_the_bot_never_blocks_the_event_loop_and_leaves_the_librar
             gaps.append(now - last)
             last = now
 
-    async with running(fake_discord, library) as papers_bot:
+    async with running(fake_discord, library) as client:
         def slow_call(_library: object) -> str:
             time.sleep(1.0)
             return "done"
 
-        slow = asyncio.ensure_future(papers_bot.papers.run(slow_call))
+        slow = asyncio.ensure_future(client.papers.run(slow_call))
         await asyncio.sleep(0.05)  # (the slow call is running in a worker thread)
         ticking = asyncio.ensure_future(ticker())
         started = time.perf_counter()
-        await papers_bot.close()
+        await client.close()
         took = time.perf_counter() - started
         ticking.cancel()
     assert await slow == "done"  # the call that was running finished before the close did
@@ -421,9 +421,9 @@ def test_no_cog_runs_library_calls_itself():
     """Every library call from a cog goes through the bot's LibraryThreads (one executor, closed off the loop)."""
     from pathlib import Path
 
-    import bot.cogs
+    import papers_bot.bot.cogs
 
-    for source in Path(bot.cogs.__file__).parent.glob("*.py"):
+    for source in Path(papers_bot.bot.cogs.__file__).parent.glob("*.py"):
         text = source.read_text()
         assert "to_thread" not in text and "run_in_executor" not in text, source.name
 
@@ -433,19 +433,19 @@ async def test_help_and_slash_descriptions_come_from_the_one_command_table(fake_
     commands' descriptions and the console's help are all the table in bot/commands.py."""
     import io
 
-    from bot.commands import COMMANDS, help_text
-    from bot.console import chat
+    from papers_bot.bot.commands import COMMANDS, help_text
+    from papers_bot.bot.console import chat
 
-    async with running(fake_discord, library) as papers_bot:
+    async with running(fake_discord, library) as client:
         [prefix_help] = await say(fake_discord, "!help")
         before = len(fake_discord.posted)
         await fake_discord.slash("help", {})
         slash_help = (await fake_discord.wait_for_posts(before + 1))[-1]
-        slash = {c.name: c.description for c in papers_bot.tree.get_commands()}
+        slash = {c.name: c.description for c in client.tree.get_commands()}
     assert prefix_help["content"] == help_text("!")
     assert slash_help["kind"] != prefix_help["kind"] or slash_help["id"] != prefix_help["id"]
     assert slash_help["content"] == help_text("!")
     assert {c.name: c.help for c in COMMANDS} == {name: slash[name] for name in slash if name != "sync"}
     out = io.StringIO()
-    chat(library, papers_bot.config, io.StringIO("!help\n"), out, prompt=False)
+    chat(library, client.config, io.StringIO("!help\n"), out, prompt=False)
     assert out.getvalue().strip() == help_text("!")

@@ -10,7 +10,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import cli
+from papers_bot.cli import cli
 from tests.conftest import arxiv_record, write_jsonl
 
 

@@ -19,11 +19,11 @@ from typing import cast
 import pytest
 import tantivy
 
-from retrieval.index import META_ID, IndexUpdate, PaperIndex
-from retrieval.library import Library, index_path
-from store import db as store
-from store.errors import StoreBusy
-from store.parse import read_listing, sample_folder
+from papers_bot.errors import StoreBusy
+from papers_bot.library import Library, index_path
+from papers_bot.retrieval.index import META_ID, IndexUpdate, PaperIndex
+from papers_bot.store import db as store
+from papers_bot.store.parse import read_listing, sample_folder
 from tests.conftest import arxiv_record, write_jsonl
 
 EXE = str(Path(sys.executable).with_name("papers-bot"))  # this environment's, not another one on PATH

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import Config, ConfigError
+from papers_bot.config import Config, ConfigError
 
 
 def test_environment_settings(tmp_path):

@@ -8,9 +8,9 @@ import time
 import pytest
 import sqlite_utils
 
-from store import db as store
-from store.errors import PaperNotFound, ParseError, StoreBusy
-from store.parse import read_listing
+from papers_bot.errors import PaperNotFound, ParseError, StoreBusy
+from papers_bot.store import db as store
+from papers_bot.store.parse import read_listing
 from tests.conftest import ABSTRACTS, FEED, PROFILE, arxiv_record, write_jsonl
 
 
@@ -197,7 +197,7 @@ def test_a_complete_author_list_is_not_marked_truncated(db, tmp_path):
 def test_load_into_a_new_database_holds_only_the_loaded_papers(tmp_path):
     from click.testing import CliRunner
 
-    from bot.cli import cli
+    from papers_bot.cli import cli
 
     path = write_jsonl(tmp_path / "m.jsonl", [arxiv_record()])
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "new.db"), "load", str(path)])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.answer import Context
+from papers_bot.retrieval.answer import Context
 
 # (question, established, the first supporting paper's id, how many papers support it, the fact as said)
 FACTS = [
@@ -859,8 +859,8 @@ def test_comments_and_venues_are_searchable(library):
 def test_no_fact_is_stated_from_an_index_out_of_step_with_the_store(library, tmp_path):
     """From review: while the index is behind the store (a load between its commits, a rebuild), a count came
     from the index as it was ("The library holds 0 papers")."""
-    from store import db as store
-    from store.parse import read_listing
+    from papers_bot.store import db as store
+    from papers_bot.store.parse import read_listing
     from tests.conftest import arxiv_record, write_jsonl
 
     listing = write_jsonl(tmp_path / "more.jsonl", [arxiv_record(id=f"2404.{i:05d}") for i in range(3)])
@@ -876,7 +876,7 @@ def test_no_fact_is_stated_from_an_index_out_of_step_with_the_store(library, tmp
 def test_venues_are_where_a_listing_says_the_paper_appeared():
     """From review: `www.` in a link was the WWW conference, "under review at NeurIPS" a NeurIPS paper, and
     NIPS'99 the year 2099."""
-    from retrieval.names import venue_keys, venue_of
+    from papers_bot.retrieval.names import venue_keys, venue_of
 
     def paper(comment: str) -> dict:
         return {"comment": comment, "journal_ref": None, "year": 2024}
@@ -891,7 +891,7 @@ def test_venues_are_where_a_listing_says_the_paper_appeared():
 def test_a_tool_a_paper_links_to_is_not_its_name():
     """From review: every repository an abstract linked became a name of the paper ("who wrote stable diffusion?"
     named the paper that fine-tuned it)."""
-    from retrieval.names import paper_name_keys
+    from papers_bot.retrieval.names import paper_name_keys
 
     used = {"title": "Zebra Painting with Latent Models", "display_title": "Zebra Painting with Latent Models",
             "abstract": "We fine-tune Stable Diffusion (https://github.com/CompVis/stable-diffusion) on zebras. "
@@ -904,7 +904,7 @@ def test_a_tool_a_paper_links_to_is_not_its_name():
 
 def test_a_big_collaboration_fits_a_message(empty_library, tmp_path):
     """From review: 700 authors made a 15,000-character sentence, and the embed said only "…"."""
-    from bot.replies import answer_replies
+    from papers_bot.bot.replies import answer_replies
     from tests.conftest import arxiv_record, write_jsonl
 
     names = " and ".join(f"Firstname Surname{i:03d}" for i in range(700))
@@ -919,7 +919,7 @@ def test_a_big_collaboration_fits_a_message(empty_library, tmp_path):
 
 
 def test_a_long_run_of_spaces_is_not_a_fact_question(library):
-    from retrieval.facts import fact
+    from papers_bot.retrieval.facts import fact
 
     with library.reading() as (db, index):
         assert fact(db, index, "how many papers" + " " * 4000 + "are there") is not None  # (one space: as words)

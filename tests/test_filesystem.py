@@ -97,8 +97,8 @@ def test_an_index_folder_made_read_only_during_a_load_is_a_clear_error_and_the_s
     listing = write_jsonl(tmp_path / "a.jsonl", [arxiv_record(id=f"2404.{i:05d}") for i in range(2500)])
     script = f'''
         import subprocess, sys
-        from retrieval.library import Library
-        from store.errors import PapersBotError
+        from papers_bot.library import Library
+        from papers_bot.errors import PapersBotError
         lib = Library("{db}")
         def freeze(listing, count):  # after the first batch: the index folder turns read-only under the load
             folder = "{db}.index"

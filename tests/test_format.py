@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.format import DISCORD, PLAIN, format_answer, format_author, format_hits, format_paper, format_stats
+from papers_bot.format import DISCORD, PLAIN, format_answer, format_author, format_hits, format_paper, format_stats
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def test_no_hits_explains_filters_and_notes(library):
 
 
 def test_links_and_codes_cannot_mention_or_break_out():
-    from bot.format import safe_url
+    from papers_bot.format import safe_url
 
     assert safe_url("https://doi.org/10.1/a> @everyone [x](https://evil.example) <@&123>") == (
         "https://doi.org/10.1/a%3E%20%40everyone%20%5Bx%5D%28https://evil.example%29%20%3C%40&123%3E"

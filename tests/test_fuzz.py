@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from retrieval.library import Library
-from store import db as store
-from store.errors import ParseError, UnknownFormatError
-from store.parse import HEADER, read_listing_bytes
+from papers_bot.errors import ParseError, UnknownFormatError
+from papers_bot.library import Library
+from papers_bot.store import db as store
+from papers_bot.store.parse import HEADER, read_listing_bytes
 from tests.conftest import ABSTRACTS, FEED, PROFILE, arxiv_record, write_jsonl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.index import IndexUpdate
-from retrieval.library import Library, index_path
-from store import db as store
-from store.errors import PapersBotError, ParseError, StoreBusy, UnknownFormatError
-from store.parse import read_listing, sample_folder
+from papers_bot.errors import PapersBotError, ParseError, StoreBusy, UnknownFormatError
+from papers_bot.library import Library, index_path
+from papers_bot.retrieval.index import IndexUpdate
+from papers_bot.store import db as store
+from papers_bot.store.parse import read_listing, sample_folder
 from tests.conftest import FEED, arxiv_record, write_jsonl
 
 

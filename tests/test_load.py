@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakediscord import FakeDiscord, serving
+from papers_bot.testing.fakediscord import FakeDiscord, serving
 from tests.test_bot import running
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))

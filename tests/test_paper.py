@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from store.paper import Paper, Source, display_name, find_urls, merge, normalise_arxiv_id, title_id
-from store.tex import tex_to_text
+from papers_bot.store.paper import Paper, Source, display_name, find_urls, merge, normalise_arxiv_id, title_id
+from papers_bot.store.tex import tex_to_text
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_display_name_and_latex():
 
 
 def test_titles_without_word_characters_are_distinct_papers(tmp_path):
-    from retrieval.library import Library
+    from papers_bot.library import Library
 
     assert title_id("🚀🚀") != title_id("!!!???") != title_id("")
     assert title_id("🚀🚀") == title_id(" 🚀🚀 ")

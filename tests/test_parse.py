@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from store.errors import ParseError, UnknownFormatError
-from store.paper import Paper
-from store.parse import FORMAT_BYTES, listing_files, parse_text, read_listing, split_title_authors
+from papers_bot.errors import ParseError, UnknownFormatError
+from papers_bot.store.paper import Paper
+from papers_bot.store.parse import FORMAT_BYTES, listing_files, parse_text, read_listing, split_title_authors
 from tests.conftest import ABSTRACTS, FEED, PROFILE, arxiv_record, write_jsonl
 
 
@@ -391,7 +391,7 @@ def _peak_memory_refusing(path, says: str) -> int:
     """The most memory (bytes, as tracemalloc counts it) that refusing `path` as in no format took."""
     import tracemalloc
 
-    from store.errors import UnknownFormatError
+    from papers_bot.errors import UnknownFormatError
 
     tracemalloc.start()
     try:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.query import ParsedQuery, parse_query
+from papers_bot.retrieval.query import ParsedQuery, parse_query
 
 
 def test_everything_at_once():

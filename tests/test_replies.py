@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import replies
-from bot.replies import EMBED_DESCRIPTION, EMBED_TITLE, EMBEDS_TOTAL, MESSAGE, Card, clip, fit, pagify
+from papers_bot.bot import replies
+from papers_bot.bot.replies import EMBED_DESCRIPTION, EMBED_TITLE, EMBEDS_TOTAL, MESSAGE, Card, clip, fit, pagify
 
 
 def test_pagify_keeps_every_character_within_the_limit():
@@ -65,7 +65,7 @@ def test_the_command_line_and_discord_show_the_same_papers_and_passages(library,
 
     from click.testing import CliRunner
 
-    from bot.cli import cli
+    from papers_bot.cli import cli
 
     [page, *_] = replies.search_pages(library.search("seismic fault", k=replies.SEARCH_RESULTS, passages=True))
     shown = CliRunner().invoke(cli, ["--db", str(library.db_path), "search", "seismic fault", "-k", "5", "--json"])

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.analysis import analyze, question_terms
-from retrieval.library import Library
-from retrieval.search import _term_clause, _top, build_query
+from papers_bot.library import Library
+from papers_bot.retrieval.analysis import analyze, question_terms
+from papers_bot.retrieval.search import _term_clause, _top, build_query
 from tests.conftest import arxiv_record, write_jsonl
 
 

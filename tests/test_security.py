@@ -14,10 +14,10 @@ import sys
 
 import pytest
 
-from bot.client import RedactToken
-from retrieval.library import Library
-from store.errors import PaperNotFound, ParseError
-from store.parse import listing_files
+from papers_bot.bot.client import RedactToken
+from papers_bot.errors import PaperNotFound, ParseError
+from papers_bot.library import Library
+from papers_bot.store.parse import listing_files
 from tests.conftest import arxiv_record, write_jsonl
 from tests.test_bot import nothing_unexpected, running, say  # noqa: F401  (autouse: no errors logged)
 

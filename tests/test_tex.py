@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.library import Library
-from store import db as store
-from store.parse import read_listing
-from store.tex import tex_to_text
+from papers_bot.library import Library
+from papers_bot.store import db as store
+from papers_bot.store.parse import read_listing
+from papers_bot.store.tex import tex_to_text
 
 # Lines in the exact form of arXiv's metadata snapshot (JSON: backslashes escaped), each written over several
 # source lines. 0704.0001 and 0704.0002 are copied from it; the third is written the TeX way in both author fields,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import discord
 from discord.ext import commands
 
-from bot import replies
-from bot.commands import command
-from bot.pages import send_texts
+from papers_bot.bot import replies
+from papers_bot.bot.commands import command
+from papers_bot.bot.pages import send_texts
 
 
 class NotAdmin(commands.CheckFailure):

@@ -6,10 +6,10 @@ import weakref
 
 from discord.ext import commands
 
-from bot import replies
-from bot.commands import command
-from bot.pages import Pages, embed, send_pages, send_texts
-from bot.service import LibraryThreads
+from papers_bot.bot import replies
+from papers_bot.bot.commands import command
+from papers_bot.bot.pages import Pages, embed, send_pages, send_texts
+from papers_bot.bot.service import LibraryThreads
 
 
 def user_cooldown(ctx: commands.Context) -> commands.Cooldown:

@@ -10,10 +10,10 @@ from typing import Final
 import discord
 from discord.ext import commands
 
-from bot import replies
-from bot.client import SOMETHING_WENT_WRONG, user_message
-from bot.pages import embed
-from retrieval.answer import Context
+from papers_bot.bot import replies
+from papers_bot.bot.client import SOMETHING_WENT_WRONG, user_message
+from papers_bot.bot.pages import embed
+from papers_bot.retrieval.answer import Context
 
 log = logging.getLogger("papers_bot.questions")
 

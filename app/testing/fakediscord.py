@@ -39,7 +39,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-import pytest_asyncio
 from aiohttp import BodyPartReader, WSMsgType, web
 
 Json = dict[str, Any]
@@ -1010,7 +1009,7 @@ class FakeDiscord:
 
 
 # ------------------------------------------------------------------------------------------------------
-# pytest helpers
+# helpers for tests and benchmarks
 # ------------------------------------------------------------------------------------------------------
 
 
@@ -1060,9 +1059,3 @@ async def serving(**options: Any) -> AsyncIterator[FakeDiscord]:
     finally:
         await fake.stop()
 
-
-@pytest_asyncio.fixture
-async def fake_discord() -> AsyncIterator[FakeDiscord]:
-    """A running FakeDiscord with discord.py pointed at it. Import it into a test module or conftest.py."""
-    async with serving() as fake:
-        yield fake

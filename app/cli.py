@@ -15,10 +15,10 @@ from typing import Any
 
 import click
 
-from bot import format as fmt
-from bot.config import Config
-from retrieval.library import Library
-from store.errors import PapersBotError
+from papers_bot import format as fmt
+from papers_bot.config import Config
+from papers_bot.errors import PapersBotError
+from papers_bot.library import Library
 
 log = logging.getLogger("papers_bot")
 
@@ -279,7 +279,7 @@ def run(obj: LibraryContext) -> None:
     """Run the Discord bot (needs DISCORD_TOKEN; see README 'Discord bot')."""
     import asyncio
 
-    from bot.client import run as run_bot
+    from papers_bot.bot.client import run as run_bot
 
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("discord").setLevel(logging.INFO)
@@ -294,7 +294,7 @@ def run(obj: LibraryContext) -> None:
 @click.pass_obj
 def chat(obj: LibraryContext) -> None:
     """Chat with the bot in the terminal: the same commands and answers, no Discord account needed."""
-    from bot.console import chat as run_chat
+    from papers_bot.bot.console import chat as run_chat
 
     try:
         config = obj.config()

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from store.errors import PapersBotError
+from papers_bot.errors import PapersBotError
 
 
 class ConfigError(PapersBotError):

@@ -15,15 +15,15 @@ from typing import Any
 
 import sqlite_utils
 
-from retrieval.analysis import clean
-from retrieval.answer import Answer, Context, ask, best_passages
-from retrieval.facts import find_person
-from retrieval.index import PaperIndex, Snapshot, disk_refused, index_fault
-from retrieval.search import SearchResult, papers_by, search
-from store import db as store
-from store.errors import PapersBotError, StoreBusy
-from store.parse import Listing, listing_files, read_listing, read_listing_bytes, sample_folder
-from store.tex import tex_to_text
+from papers_bot.errors import PapersBotError, StoreBusy
+from papers_bot.retrieval.analysis import clean
+from papers_bot.retrieval.answer import Answer, Context, ask, best_passages
+from papers_bot.retrieval.facts import find_person
+from papers_bot.retrieval.index import PaperIndex, Snapshot, disk_refused, index_fault
+from papers_bot.retrieval.search import SearchResult, papers_by, search
+from papers_bot.store import db as store
+from papers_bot.store.parse import Listing, listing_files, read_listing, read_listing_bytes, sample_folder
+from papers_bot.store.tex import tex_to_text
 
 log = logging.getLogger(__name__)
 

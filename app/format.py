@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from retrieval.analysis import term_spans
-from retrieval.answer import Answer, split_sentences
-from retrieval.facts import Fact
-from retrieval.names import venue_of
-from retrieval.search import SearchResult
+from papers_bot.retrieval.analysis import term_spans
+from papers_bot.retrieval.answer import Answer, split_sentences
+from papers_bot.retrieval.facts import Fact
+from papers_bot.retrieval.names import venue_of
+from papers_bot.retrieval.search import SearchResult
 
 # What Discord's markdown parses. Escaped wherever they stand: emphasis, code, spoilers, links, timestamps and
 # `<...>` tags, quotes and headings (a long reply split mid-line starts its next message there). Lists only
