@@ -137,6 +137,10 @@ def _progressbar(columns: int) -> Any:
     return click.progressbar(length=100, width=max(columns - 11, 1), show_eta=False, file=sys.stderr)
 
 
+# Every command that prints a result can print it as JSON instead (sqlite-utils' output_options).
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--replace", is_flag=True, help="Make the database exactly these files' papers (others are removed).")
@@ -170,7 +174,7 @@ _TEXT_FIRST = {"ignore_unknown_options": True}
 @cli.command(context_settings=_TEXT_FIRST)
 @click.argument("query")
 @click.option("-k", "k", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many papers.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def search(obj: LibraryContext, query: str, k: int, as_json: bool) -> None:
     """Rank papers for QUERY. QUERY `-` reads one query per line from stdin and prints JSON lines."""
@@ -199,7 +203,7 @@ def _result_json(result: Any) -> dict[str, Any]:
 @click.argument("question")
 @click.option("-k", "k", default=None, type=click.IntRange(1, 100),
               help="Print the K best-ranked papers, each with its passage, instead of the answer.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def ask(obj: LibraryContext, question: str, k: int | None, as_json: bool) -> None:
     """Answer a QUESTION with the best passages from the best-matching papers. QUESTION `-` reads one question
@@ -249,7 +253,7 @@ def _show(call: Any, formatter: Any, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("paper_id")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def paper(obj: LibraryContext, paper_id: str, as_json: bool) -> None:
     """Show one paper in full (by id or arXiv id)."""
@@ -258,7 +262,7 @@ def paper(obj: LibraryContext, paper_id: str, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def author(obj: LibraryContext, name: str, as_json: bool) -> None:
     """Show an author's papers and profile figures."""
@@ -266,7 +270,7 @@ def author(obj: LibraryContext, name: str, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def stats(obj: LibraryContext, as_json: bool) -> None:
     """Papers, authors, sources, year span and categories in the database."""

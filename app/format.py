@@ -17,6 +17,7 @@ from papers_bot.retrieval.answer import Answer, split_sentences
 from papers_bot.retrieval.facts import Fact
 from papers_bot.retrieval.names import venue_of
 from papers_bot.retrieval.search import SearchResult
+from papers_bot.text import clip
 
 # What Discord's markdown parses. Escaped wherever they stand: emphasis, code, spoilers, links, timestamps and
 # `<...>` tags, quotes and headings (a long reply split mid-line starts its next message there). Lists only
@@ -126,8 +127,7 @@ def title_link(paper: dict[str, Any], style: Style, *, indent: str = "   ") -> s
 
 def no_hits(result: SearchResult, style: Style, *, limit: int = 200) -> str:
     """Nothing found, said with what the query asked for and what to try instead."""
-    query = result.query if len(result.query) <= limit else result.query[: limit - 1] + "…"
-    text = f"No papers match {style.bold(style.text(query))}."
+    text = f"No papers match {style.bold(style.text(clip(result.query, limit)))}."
     filters = result.parsed.describe()
     if filters:
         text += f" Filters: {style.text(filters)}; try without some of them."
@@ -170,7 +170,7 @@ MAX_STATEMENT = 1500  # characters of a fact's sentence: the papers that show it
 
 def format_fact(fact: Fact, style: Style) -> str:
     """The fact in one line, then the papers that show it: listed, or side by side when compared."""
-    said = fact.statement if len(fact.statement) <= MAX_STATEMENT else fact.statement[: MAX_STATEMENT - 1] + "…"
+    said = clip(fact.statement, MAX_STATEMENT)
     lines = [style.bold(style.text(said)) if fact.established else style.text(said)]
     for paper in fact.papers:
         lines.append(("\n" if fact.side_by_side else "") + f"- {title_link(paper, style, indent='  ')}")

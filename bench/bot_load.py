@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
 import signal
 import statistics
@@ -43,6 +42,8 @@ import tracemalloc
 import types
 from dataclasses import dataclass
 from pathlib import Path
+
+from common import machine
 
 import papers_bot
 from papers_bot.bot.client import SOMETHING_WENT_WRONG
@@ -262,33 +263,31 @@ def place(frame: types.FrameType) -> str:
 
 
 async def serve() -> None:
-    """Run the bot (configured by the environment, as `papers-bot run` is) until SIGTERM; print its figures."""
-    from papers_bot.bot.client import PapersBot, point_at
+    """Run the bot as `papers-bot run` does (configured by the environment) until SIGTERM; print its figures."""
+    from papers_bot.bot.client import PapersBot, run
     from papers_bot.config import Config
 
-    config = Config.load()
-    assert config.token, "measure() gives the bot the fake's token"
-    point_at(config)
-    library = await asyncio.to_thread(Library, config.db)
-    papers_bot = PapersBot(library, config)
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     watch = LoopWatch()
-    async with papers_bot:
-        await papers_bot.login(config.token)
-        connection = asyncio.create_task(papers_bot.connect(reconnect=False))
-        await papers_bot.wait_until_ready()
-        monitors = [asyncio.create_task(watch.lag()), asyncio.create_task(watch.sample_memory())]
-        stop_watchdog = threading.Event()
+    monitors: list[asyncio.Task] = []
+    stop_watchdog = threading.Event()
+
+    async def measure_from_now(bot: PapersBot) -> None:
+        monitors.extend([asyncio.create_task(watch.lag()), asyncio.create_task(watch.sample_memory())])
         loop_thread = (threading.get_ident(), threading.get_native_id(), stop_watchdog)
-        watchdog = threading.Thread(target=watch.watchdog, args=loop_thread, daemon=True)
-        watchdog.start()
+        threading.Thread(target=watch.watchdog, args=loop_thread, daemon=True).start()
+        bot.add_listener(stop_measuring, "on_disconnect")  # SIGTERM: the close is not the bot's lag under load
         print("ready", flush=True)
-        await stop.wait()
+
+    async def stop_measuring() -> None:
         stop_watchdog.set()
         for task in monitors:
             task.cancel()
-    await connection
+
+    config = Config.load()
+    assert config.token, "measure() gives the bot the fake's token"
+    status = await run(config, when_ready=measure_from_now)
+    await stop_measuring()
+    assert status == 0, f"the bot exited with status {status}"
     print(json.dumps(watch.summary()), flush=True)
 
 
@@ -357,7 +356,7 @@ async def measure(folder: Path, workload: Workload, *, users: int = 50, seconds:
         "answer_max_ms": max(latencies, default=float("nan")),
         "status_429": fake.status_429, "load_start": load_start, "load_end": os.getloadavg()[0],
         **json.loads(out.decode().strip().splitlines()[-1]),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": machine(),
     }
 
 

@@ -50,6 +50,7 @@ from typing import Any
 
 import scale  # bench/ is on sys.path when this runs as a script, and the tests put it there
 import tantivy
+from common import machine
 
 from papers_bot.library import Library, index_path, source_name
 from papers_bot.retrieval.analysis import analyze
@@ -296,7 +297,7 @@ def run(n: int, *, kills: int, rebuild_kills: int, out: Path, seed: int = SEED, 
     index_start_mb = size_mb(index_path(db_path))
     result: dict[str, Any] = {
         "n": n,
-        "machine": scale.machine(),
+        "machine": machine(),
         "seed": seed,
         "kills": 0,
         "finished_before_kill": 0,

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import sys
 import tempfile
@@ -35,6 +33,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from common import machine
 
 from papers_bot.errors import PapersBotError, ParseError
 from papers_bot.store import db as store
@@ -427,8 +427,6 @@ def report(result: Result) -> str:
     return "\n".join(lines)
 
 
-def machine() -> str:
-    return f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def main() -> None:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import resource
 import tempfile
 from pathlib import Path
+
+from common import machine
 
 from papers_bot.retrieval.index import PaperIndex, paper_document
 from papers_bot.store import db as store
@@ -75,7 +76,7 @@ def report(r: dict, cores: int, target: float) -> str:
     per = {name: s / n * 1e6 for name, s in r["stages"].items()}
     total = sum(per.values())
     lines = [
-        f"{n:,} papers; {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        f"{n:,} papers; {machine()}",
         "",
         "| stage | CPU per paper | share |",
         "|---|---|---|",

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import platform
 import re
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from common import machine
 
 from papers_bot.library import Library
 from papers_bot.retrieval.analysis import analyze
@@ -321,10 +321,6 @@ def main() -> None:
         print(report(name, collection, results))
 
 
-def machine() -> str:
-    import os
-
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 if __name__ == "__main__":

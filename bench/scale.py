@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from common import machine
 
 VOCABULARY = 50_000
 SEED = 20261123
@@ -313,8 +313,6 @@ def workdir(out: Path | None) -> Iterator[Path]:
         yield out
 
 
-def machine() -> str:
-    return f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def main() -> None:

@@ -8,12 +8,15 @@ import ctypes
 import gc
 import logging
 import signal
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 import aiohttp
 import discord
 import yarl
 from discord.ext import commands, tasks
 
+from papers_bot.bot.commands import command
 from papers_bot.bot.service import LibraryThreads
 from papers_bot.config import Config, ConfigError
 from papers_bot.errors import PapersBotError
@@ -92,6 +95,22 @@ class PapersBot(commands.Bot):
         await self.papers.aclose()
 
 
+BotContext = commands.Context[PapersBot]  # what the cogs' commands get: ctx.bot is a PapersBot
+CommandCallback = Callable[..., Coroutine[Any, Any, None]]
+
+
+def hybrid_command(name: str) -> Callable[[CommandCallback], commands.HybridCommand[Any, ..., None]]:
+    """A prefix and slash command as the command table (bot/commands.py) names and describes it. (Typed with
+    `...`: mypy cannot solve discord.py's union of callback types for a command defined on a cog's method.)"""
+    spec = command(name)
+    return commands.hybrid_command(name=spec.name, aliases=list(spec.aliases), description=spec.help)
+
+
+def slow_down(retry_after: float) -> str:
+    """The reply to a user who asks faster than the configured cooldown allows."""
+    return f"Slow down a little: try again in {max(1, round(retry_after))} s."
+
+
 def user_message(error: Exception, prefix: str) -> str | None:
     """The short reply for a mistake a user can fix, or None for an unexpected error. Error texts can quote what
     the user typed or a file's name, so they are made inert like any other untrusted text."""
@@ -102,7 +121,7 @@ def user_message(error: Exception, prefix: str) -> str | None:
     if isinstance(error, commands.MissingRequiredArgument):
         return f"Missing `{error.param.name}`. Try `{prefix}help`."
     if isinstance(error, commands.CommandOnCooldown):
-        return f"Slow down a little: try again in {max(1, round(error.retry_after))} s."
+        return slow_down(error.retry_after)
     if isinstance(error, (commands.CheckFailure, discord.app_commands.CheckFailure)):
         return DISCORD.text(str(error)) or "You can't use that command here."
     if isinstance(error, commands.UserInputError):  # bad or unparsable arguments (an unclosed quote)
@@ -112,7 +131,7 @@ def user_message(error: Exception, prefix: str) -> str | None:
     return None
 
 
-async def reply_to_error(ctx: commands.Context, error: commands.CommandError) -> None:
+async def reply_to_error(ctx: BotContext, error: commands.CommandError) -> None:
     if isinstance(error, commands.CommandNotFound):
         return
     message = user_message(error, ctx.bot.config.prefix)
@@ -143,6 +162,11 @@ class RedactToken(logging.Filter):
         return True
 
 
+async def _after_ready(bot: PapersBot, then: Callable[[PapersBot], Awaitable[None]]) -> None:
+    await bot.wait_until_ready()
+    await then(bot)
+
+
 def point_at(config: Config) -> None:
     """Send REST calls and the gateway to another base (an HTTP proxy, or a test server) when configured."""
     if config.api_base:
@@ -151,8 +175,9 @@ def point_at(config: Config) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
 
 
-async def run(config: Config) -> int:
-    """Run the bot until SIGINT/SIGTERM or a fatal error; returns the exit status."""
+async def run(config: Config, *, when_ready: Callable[[PapersBot], Awaitable[None]] | None = None) -> int:
+    """Run the bot until SIGINT/SIGTERM or a fatal error; returns the exit status. `when_ready` is awaited once
+    the bot is first connected and ready (bench/bot_load.py starts its measurements there)."""
     if not config.token:
         raise ConfigError(
             "DISCORD_TOKEN is not set. Create a bot in the Discord Developer Portal and export its token, "
@@ -174,6 +199,7 @@ async def run(config: Config) -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop, sig)
+    ready = asyncio.ensure_future(_after_ready(bot, when_ready)) if when_ready else None
     try:
         async with bot:
             delay = 1.0
@@ -197,6 +223,8 @@ async def run(config: Config) -> int:
         log.error("Discord rejected the token in DISCORD_TOKEN; copy it again from the Developer Portal.")
         return 1
     finally:
+        if ready is not None:
+            ready.cancel()
         await asyncio.to_thread(library.close)  # (it waits for running searches: not on the event loop)
     log.info("stopped")
     return 0

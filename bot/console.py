@@ -31,7 +31,7 @@ class Console:
             "author": lambda arg: replies.author_messages(self.library, arg),
             "stats": lambda _arg: [replies.stats_reply(self.library)],
             "help": lambda _arg: [replies.help_text(p)],
-            "reload": self._reload,
+            "reload": lambda _arg: replies.reload_messages(self.library, config.data_dir),
         }
         # Every command of the table, by its name and its aliases (`!search` is `!papers`).
         self.commands = {f"{p}{name}": (c, run[c.name]) for c in COMMANDS for name in (c.name, *c.aliases)}
@@ -65,10 +65,6 @@ class Console:
     def _page(self) -> str:
         text = self.pages[self.page].text()
         return f"{text}\n{PAGE_HINT}" if len(self.pages) > 1 else text
-
-    def _reload(self, _arg: str) -> list[str]:
-        summary = self.library.reload(self.config.data_dir)
-        return replies.load_messages(summary)
 
 
 def chat(library: Library, config: Config, stdin: TextIO, stdout: TextIO, *, prompt: bool) -> None:

@@ -6,8 +6,9 @@ Both front ends call these same functions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
 
 from papers_bot.bot import commands
 from papers_bot.format import (
@@ -31,6 +32,7 @@ from papers_bot.format import (
 from papers_bot.library import Library
 from papers_bot.retrieval.answer import Context
 from papers_bot.retrieval.search import SearchResult
+from papers_bot.text import clip
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 MESSAGE = 2000
@@ -78,21 +80,6 @@ class Reply:
             lines += [card.footer] if card.footer else []
             parts.append("\n".join(lines))
         return "\n\n".join(parts)
-
-
-def clip(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters at a word boundary where one is near, marked with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit * 0.8:
-        cut = cut[:space]
-    # Never leave half of a markdown pair or escape behind.
-    cut = cut.rstrip("\\")
-    if cut.count("**") % 2:
-        cut = cut[: cut.rfind("**")]
-    return cut + "…"
 
 
 def pagify(text: str, limit: int = MESSAGE) -> list[str]:
@@ -213,8 +200,10 @@ def stats_reply(library: Library, *, style: Style = DISCORD) -> str:
     return clip(format_stats(library.stats(), style), MESSAGE)
 
 
-def load_messages(summary: Any, *, style: Style = DISCORD) -> list[str]:
-    return pagify(format_load(summary, style))
+def reload_messages(library: Library, folder: Path | None, attached: Sequence[tuple[str, bytes]] = (),
+                    *, style: Style = DISCORD) -> list[str]:
+    """`!reload`, in Discord and the console: the data folder and any attached files loaded, and what changed."""
+    return pagify(format_load(library.reload(folder, attached=attached), style))
 
 
 def help_text(prefix: str) -> str:

@@ -20,6 +20,7 @@ from papers_bot.retrieval.index import Snapshot
 from papers_bot.retrieval.query import parse_query
 from papers_bot.retrieval.search import Hit, search
 from papers_bot.store.db import get_papers
+from papers_bot.text import clip
 
 # A paper answers a question well when its title and abstract hold at least this share of the question's
 # terms; below it we say so instead of presenting a weak match as an answer.
@@ -109,7 +110,7 @@ def best_passages(hits: list[Hit], terms: list[str], idf: dict[str, float] | Non
         text = paper[best]
         if len(text) < SHORT_SENTENCE and best + 1 < len(paper):
             text += " " + paper[best + 1]
-        passages.append(_shorten(text, PASSAGE_CHARS))
+        passages.append(clip(text, PASSAGE_CHARS))
         start += len(paper)
     return passages
 
@@ -173,7 +174,3 @@ def _code_note(db: sqlite_utils.Database, index: Snapshot, question: str, shown:
     return [f"The best match, {best[0].paper['display_title']}, has no code listed; the best with code:"]
 
 
-def _shorten(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0] + "…"

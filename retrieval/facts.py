@@ -31,6 +31,7 @@ from papers_bot.retrieval.query import ParsedQuery, parse_query
 from papers_bot.retrieval.search import filter_queries, papers_by, search
 from papers_bot.store import db as store
 from papers_bot.store.paper import doi_in, id_in
+from papers_bot.text import clip
 
 MAX_QUESTION = 300  # characters: a fact question is short
 SHOWN = 10  # supporting papers listed with a fact (the count says how many there are)
@@ -566,8 +567,7 @@ MAX_AUTHORS = 20  # authors named in one (a collaboration of 700 is "and 680 mor
 
 
 def _title(paper: dict[str, Any]) -> str:
-    title = str(paper["display_title"])
-    return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1].rsplit(" ", 1)[0] + "…"
+    return clip(str(paper["display_title"]), MAX_TITLE)
 
 
 def _authors_line(paper: dict[str, Any]) -> str:

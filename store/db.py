@@ -470,8 +470,7 @@ class _Loader:
             ("id", {p.id for p in batch}),
             ("title_key", {p.title_key for p in batch if p.title_key}),
         ):
-            for chunk in _chunks(list(values), 500):
-                sql = f"SELECT * FROM papers WHERE {column} IN ({', '.join('?' * len(chunk))})"
+            for sql, chunk in _in_chunks(f"SELECT * FROM papers WHERE {column} IN ({{marks}})", values):
                 for row in self.db.query(sql, chunk):
                     found[row["id"]] = row
         sources = _sources_for(self.db, list(found))
@@ -504,11 +503,10 @@ class _Loader:
         )
 
     def _delete(self, ids: Sequence[str], *, tables: Sequence[str] = ("paper_authors", "sources", "papers")) -> None:
-        for chunk in _chunks(list(ids), 500):
-            marks = ", ".join("?" * len(chunk))
-            for table in tables:
-                column = "id" if table == "papers" else "paper_id"
-                self.db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
+        for table in tables:
+            column = "id" if table == "papers" else "paper_id"
+            for sql, chunk in _in_chunks(f"DELETE FROM {table} WHERE {column} IN ({{marks}})", ids):
+                self.db.execute(sql, chunk)
 
     def remove_unlisted(self) -> int:
         """With --replace: drop every paper this load did not list."""
@@ -628,15 +626,20 @@ def _batches(items: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
         yield batch
 
 
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+MAX_VARIABLES = 500  # values bound to one IN (...): under SQLite's limit (999 before 3.32, 32,766 since)
+
+
+def _in_chunks(sql: str, values: Iterable[str]) -> Iterator[tuple[str, list[str]]]:
+    """`sql` with its `{marks}` filled in for each run of at most MAX_VARIABLES values, with the run."""
+    items = list(values)
+    for i in range(0, len(items), MAX_VARIABLES):
+        chunk = items[i : i + MAX_VARIABLES]
+        yield sql.format(marks=", ".join("?" * len(chunk))), chunk
 
 
 def _sources_for(db: sqlite_utils.Database, ids: list[str]) -> dict[str, list[Source]]:
     out: dict[str, list[Source]] = {}
-    for chunk in _chunks(ids, 500):
-        sql = f"SELECT * FROM sources WHERE paper_id IN ({', '.join('?' * len(chunk))}) ORDER BY file, line"
+    for sql, chunk in _in_chunks("SELECT * FROM sources WHERE paper_id IN ({marks}) ORDER BY file, line", ids):
         for row in db.query(sql, chunk):
             out.setdefault(row["paper_id"], []).append(Source(row["file"], row["line"], row["format"]))
     return out
@@ -658,8 +661,7 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
 def get_papers(db: sqlite_utils.Database, ids: Sequence[str]) -> list[dict[str, Any]]:
     """The papers with these ids, in the order given (ids not stored are left out)."""
     found: dict[str, dict] = {}
-    for chunk in _chunks(list(ids), 500):
-        sql = f"SELECT * FROM papers WHERE id IN ({', '.join('?' * len(chunk))})"
+    for sql, chunk in _in_chunks("SELECT * FROM papers WHERE id IN ({marks})", ids):
         found.update((row["id"], _decode(row)) for row in db.query(sql, chunk))
     return [found[i] for i in ids if i in found]
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, quote_plus
 
 from papers_bot.store.tex import tex_to_text
+from papers_bot.text import clip
 
 # New-style (2310.05873, 0704.0001v2) and old-style (math/0406594, hep-th/9901001v3) arXiv ids.
 ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
@@ -192,10 +193,7 @@ def display_name(abstract: str, *, limit: int = 80) -> str:
         if sum(c.isupper() for c in name) >= 2 or any(c.isdigit() or c in "-$" for c in name):
             return tex_to_text(name)
     first = re.split(r"(?<=[.!?])\s+", abstract.strip(), maxsplit=1)[0]
-    first = tex_to_text(first).rstrip(".")
-    if len(first) <= limit:
-        return first
-    return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return clip(tex_to_text(first).rstrip("."), limit)
 
 
 def iso_date(text: str | None) -> str | None:

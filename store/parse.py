@@ -19,6 +19,7 @@ from typing import IO
 from papers_bot.errors import ParseError, UnknownFormatError
 from papers_bot.store.paper import Paper, Source, iso_date, normalise_arxiv_id
 from papers_bot.store.tex import has_tex, tex_to_text
+from papers_bot.text import clip
 
 MONTHS = {
     m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
@@ -551,8 +552,7 @@ def _bounded_lines(f: IO[bytes]) -> Iterator[bytes | None]:
 
 
 def _short(e: Exception) -> str:
-    text = str(e)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return clip(str(e), 80)
 
 
 _PARSERS: dict[str, Callable[[list[str], Listing], list[Paper]]] = {

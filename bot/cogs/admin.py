@@ -6,7 +6,7 @@ import discord
 from discord.ext import commands
 
 from papers_bot.bot import replies
-from papers_bot.bot.commands import command
+from papers_bot.bot.client import BotContext, PapersBot, hybrid_command
 from papers_bot.bot.pages import send_texts
 
 
@@ -17,7 +17,7 @@ class NotAdmin(commands.CheckFailure):
         super().__init__(self.__doc__)
 
 
-async def is_admin(ctx: commands.Context) -> bool:
+async def is_admin(ctx: BotContext) -> bool:
     """Checked on every call, for prefix and slash alike (slash default permissions are only a hint)."""
     if await ctx.bot.is_owner(ctx.author):
         return True
@@ -30,30 +30,27 @@ async def is_admin(ctx: commands.Context) -> bool:
 
 
 class Admin(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: PapersBot) -> None:
         self.bot = bot
 
-    # (mypy cannot solve discord.py's union of callback types for a hybrid command on a method: arg-type)
-    @commands.hybrid_command(name="reload", description=command("reload").help)  # type: ignore[arg-type]
-    async def reload(self, ctx: commands.Context, file: discord.Attachment | None = None) -> None:
+    @hybrid_command("reload")
+    async def reload(self, ctx: BotContext, file: discord.Attachment | None = None) -> None:
         """Re-read the data folder (or, without one, the library's own files) and attached listing files."""
         if not await is_admin(ctx):
             raise NotAdmin()
         attachments = list(ctx.message.attachments) if ctx.interaction is None else [file] if file else []
-        limit, size = self.bot.config.max_attachment_bytes, sum(a.size for a in attachments)  # type: ignore[attr-defined]
+        limit, size = self.bot.config.max_attachment_bytes, sum(a.size for a in attachments)
         if size > limit:  # they are held in memory while they load
             raise commands.BadArgument(
                 f"The attached listings are {size:,} bytes; they can be at most {limit:,} in all."
             )
         await ctx.defer()
         attached = [(f"attachment/{a.filename}", await a.read()) for a in attachments]
-        folder = self.bot.config.data_dir  # type: ignore[attr-defined]
-        summary = await self.bot.papers.run(lambda library: library.reload(folder, attached=attached))  # type: ignore[attr-defined]
-        await send_texts(ctx, replies.load_messages(summary))
+        await send_texts(ctx, await self.bot.papers.run(replies.reload_messages, self.bot.config.data_dir, attached))
 
     @commands.command(name="sync")
     @commands.is_owner()
-    async def sync(self, ctx: commands.Context, scope: str = "global") -> None:
+    async def sync(self, ctx: BotContext, scope: str = "global") -> None:
         """Register the slash commands with Discord: `!sync` everywhere (takes up to an hour), `!sync here` now."""
         if scope == "here" and ctx.guild is not None:
             self.bot.tree.copy_global_to(guild=ctx.guild)
@@ -63,5 +60,5 @@ class Admin(commands.Cog):
         await ctx.send(f"Registered {len(synced)} slash commands ({'this server' if scope == 'here' else 'globally'}).")
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: PapersBot) -> None:
     await bot.add_cog(Admin(bot))

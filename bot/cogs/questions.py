@@ -11,9 +11,10 @@ import discord
 from discord.ext import commands
 
 from papers_bot.bot import replies
-from papers_bot.bot.client import SOMETHING_WENT_WRONG, user_message
+from papers_bot.bot.client import SOMETHING_WENT_WRONG, PapersBot, slow_down, user_message
 from papers_bot.bot.pages import embed
 from papers_bot.retrieval.answer import Context
+from papers_bot.text import clip
 
 log = logging.getLogger("papers_bot.questions")
 
@@ -34,22 +35,22 @@ def looks_like_question(text: str) -> bool:
 
 
 class Questions(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: PapersBot) -> None:
         self.bot = bot
-        config = bot.config  # type: ignore[attr-defined]
+        config = bot.config
         self.cooldowns = commands.CooldownMapping.from_cooldown(
             config.cooldown_uses, config.cooldown_seconds, commands.BucketType.user
         )
         self.threads: OrderedDict[int, Context] = OrderedDict()  # thread id -> what it is about so far
 
     def _in_answer_channel(self, channel: discord.abc.Messageable) -> bool:
-        wanted = self.bot.config.answer_channels  # type: ignore[attr-defined]
+        wanted = self.bot.config.answer_channels
         return str(getattr(channel, "id", "")) in wanted or getattr(channel, "name", None) in wanted
 
     def _answer_thread(self, channel: discord.abc.Messageable) -> bool:
         """A thread the bot started on one of its answers (remembered, or from before a restart)."""
         me = self.bot.user
-        return channel.id in self.threads or (  # type: ignore[attr-defined]
+        return getattr(channel, "id", None) in self.threads or (
             isinstance(channel, discord.Thread) and me is not None and channel.owner_id == me.id
         )
 
@@ -78,16 +79,16 @@ class Questions(commands.Cog):
         bucket = self.cooldowns.get_bucket(message)  # (None only for a mapping without a cooldown)
         retry = bucket.update_rate_limit() if bucket is not None else None
         if retry:
-            await message.reply(f"Slow down a little: try again in {max(1, round(retry))} s.")
+            await message.reply(slow_down(retry))
             return
         context = self.threads.get(message.channel.id, Context())
         try:
-            answer, after = await self.bot.papers.run(replies.answer_replies, question, context=context)  # type: ignore[attr-defined]
+            answer, after = await self.bot.papers.run(replies.answer_replies, question, context=context)
             first = await message.reply(answer[0].content or None, embeds=[embed(c) for c in answer[0].cards])
             for reply in answer[1:]:
                 await message.channel.send(reply.content or None, embeds=[embed(c) for c in reply.cards])
         except Exception as error:  # a listener's errors would otherwise be silent for the asker
-            text = user_message(error, self.bot.config.prefix)  # type: ignore[attr-defined]
+            text = user_message(error, self.bot.config.prefix)
             if text is None:
                 log.exception("answering %r failed", question)
                 text = SOMETHING_WENT_WRONG
@@ -107,7 +108,7 @@ class Questions(commands.Cog):
         # follow-up posted the moment the thread appears is already answered in context.
         self.threads[answer.id] = after
         try:
-            await answer.create_thread(name=replies.clip(question, 100), auto_archive_duration=THREAD_ARCHIVE_MINUTES)
+            await answer.create_thread(name=clip(question, 100), auto_archive_duration=THREAD_ARCHIVE_MINUTES)
         except discord.HTTPException as e:
             self.threads.pop(answer.id, None)
             log.info("no follow-up thread for a question (%s)", e)
@@ -116,5 +117,5 @@ class Questions(commands.Cog):
             self.threads.popitem(last=False)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: PapersBot) -> None:
     await bot.add_cog(Questions(bot))
