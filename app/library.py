@@ -19,7 +19,7 @@ from papers_bot.errors import PapersBotError, StoreBusy
 from papers_bot.retrieval.analysis import clean
 from papers_bot.retrieval.answer import Answer, Context, ask, best_passages
 from papers_bot.retrieval.facts import find_person
-from papers_bot.retrieval.index import PaperIndex, Snapshot, disk_refused, index_fault
+from papers_bot.retrieval.index import IndexUpdate, PaperIndex, Snapshot, disk_refused, index_fault
 from papers_bot.retrieval.search import SearchResult, papers_by, search
 from papers_bot.store import db as store
 from papers_bot.store.parse import Listing, listing_files, read_listing, read_listing_bytes, sample_folder
@@ -37,6 +37,20 @@ def source_name(path: Path) -> str:
     if path.parent == sample_folder().resolve():
         return f"sample/{path.name}"
     return str(path)
+
+
+def catch_up(update: IndexUpdate, db: sqlite_utils.Database) -> int | None:
+    """The one way the index is rebuilt: when it (as last committed, by any process) does not hold what `db`
+    holds, `update` is refilled with every stored paper; how many (None when it held them already). A load
+    calls it under the store's write lock, before its changes: they are changes to what is stored, and applied
+    to an index behind the store (another process's load died between its two commits) they would leave it
+    holding other papers. A rebuild calls it in a read transaction."""
+    recorded = update.index.store_version
+    if store.in_step(db, recorded):
+        return None
+    log.warning("the index at %s was built from store %s, the store is %s: rebuilding it from the store",
+                update.index.path, recorded, store.version(db))
+    return update.refill(store.iter_papers(db))
 
 
 def index_path(db_path: str | Path) -> Path:
@@ -116,19 +130,33 @@ class Library:
 
     def check_index(self) -> bool:
         """Rebuild the index from the store if it does not match it (a load stopped half-way). True if rebuilt;
-        False when it matched, or another process writes the index (a load, which leaves it in step)."""
-        if self.index.in_step(self.db):
+        False when it matched, or another process writes the index (a load, which leaves it in step).
+
+        The writer lock comes first: a load holds it from before its index commit until after its store commit,
+        so a rebuild never runs between the two (it would fill the index from the store the load is about to
+        replace)."""
+        db = self.db
+        if store.in_step(db, self.index.store_version):
             return False
-        log.warning("index built from store %s, the store is %s: rebuilding the index",
-                    self.index.store_version, store.version(self.db))
         try:
-            count = self.index.rebuild(self.db)
+            update = self.index.update()
         except StoreBusy:
             log.warning("another process is writing the index (a load); leaving it to that")
             return False
-        if count is not None:
+        try:
+            db.conn.execute("BEGIN")  # the papers and the version they make, read from one committed state
+            try:
+                count = catch_up(update, db)
+                version = store.version(db)
+            finally:
+                db.conn.execute("COMMIT")
+            if count is None:
+                return False  # (a load brought it in step meanwhile)
+            update.commit(version)
             log.info("index rebuilt: %d papers", count)
-        return count is not None
+            return True
+        finally:
+            update.close()
 
     def load(
         self,
@@ -156,8 +184,8 @@ class Library:
             listings += [read_listing_bytes(data, name=name) for name, data in attached]
             update = self.index.update()
             writer = store.open_db(self.db_path)
-            # (The update first brings an index that does not match the store up to it: IndexUpdate.begin.)
-            summary = store.load_listings(writer, listings, replace=replace, sink=update, on_batch=on_batch)
+            summary = store.load_listings(writer, listings, replace=replace, sink=update,
+                                          catch_up=lambda db: catch_up(update, db) is not None, on_batch=on_batch)
             store.checkpoint(writer)
             return summary
         except (sqlite3.OperationalError, OSError, ValueError) as e:

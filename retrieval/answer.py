@@ -19,7 +19,7 @@ from papers_bot.retrieval.facts import Fact, fact
 from papers_bot.retrieval.index import Snapshot
 from papers_bot.retrieval.query import parse_query
 from papers_bot.retrieval.search import Hit, search
-from papers_bot.store.db import get_papers
+from papers_bot.store.db import get_papers, in_step
 from papers_bot.text import clip
 
 # A paper answers a question well when its title and abstract hold at least this share of the question's
@@ -130,7 +130,7 @@ def ask(db: sqlite_utils.Database, index: Snapshot, question: str, *, k: int = 3
     and a question with no topic of its own ("any from 2023?") is asked about the conversation's."""
     earlier = get_papers(db, context.papers) if context and context.papers else []
     found = fact(db, index, question, context_papers=earlier)
-    if found is not None and not index.in_step(db):
+    if found is not None and not in_step(db, index.store_version):
         # The index is behind or ahead of the store (a load between its commits, a rebuild): its counts and
         # names are not the library's, and a fact is exact or not said.
         found = Fact(found.kind, "The index is being brought up to date with the library, so this cannot be "

@@ -20,13 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-import sqlite_utils
 import tantivy
 
 from papers_bot.errors import PapersBotError, StoreBusy
 from papers_bot.retrieval.analysis import NAMES, TEXT, author_keys, name_analyzer, text_analyzer
 from papers_bot.retrieval.names import paper_name_keys, venue_keys
-from papers_bot.store import db as store
 
 log = logging.getLogger(__name__)
 
@@ -217,10 +215,6 @@ class PaperIndex:
         """The store version (`store.db.version`) this index was built from; None for an empty or old index."""
         return self.snapshot().store_version
 
-    def in_step(self, db: sqlite_utils.Database) -> bool:
-        """Whether this index (as last committed) holds what `db` holds (`Snapshot.in_step`)."""
-        return self.snapshot().in_step(db)
-
     def update(self) -> IndexUpdate:
         """Start a change to the index (one writer at a time, across processes)."""
         try:
@@ -237,25 +231,6 @@ class PaperIndex:
         writer.garbage_collect_files()
         return IndexUpdate(self, writer)
 
-    def rebuild(self, db: sqlite_utils.Database) -> int | None:
-        """Make the index hold exactly what `db` holds, committed as one step; how many papers, or None when it
-        already did. The writer lock comes first: a load holds it from before its index commit until after its
-        store commit, so a rebuild never runs between the two (it would fill the index from the store the load is
-        about to replace). Raises StoreBusy while another process writes the index."""
-        update = self.update()
-        try:
-            db.conn.execute("BEGIN")  # the papers and the version they make, read from one committed state
-            try:
-                if self.in_step(db):
-                    return None  # (a load brought it in step meanwhile)
-                version = store.version(db)
-                count = update.refill(store.iter_papers(db))
-            finally:
-                db.conn.execute("COMMIT")
-            update.commit(version)
-            return count
-        finally:
-            update.close()
 
 
 @dataclass(frozen=True)
@@ -270,10 +245,6 @@ class Snapshot:
 
     def searcher(self) -> tantivy.Searcher:
         return self._searcher
-
-    def in_step(self, db: sqlite_utils.Database) -> bool:
-        """Whether this snapshot holds what `db` holds: it records the store's version, or both are new and empty."""
-        return self.store_version == store.version(db) or (self.store_version is None and store.generation(db) == 0)
 
     @property
     def stored_docs(self) -> int:
@@ -295,7 +266,8 @@ class Snapshot:
 
 
 class IndexUpdate:
-    """Index changes made while a load writes the store (implements store.db.ChangeSink)."""
+    """A change to the index, one writer at a time: a load's changes as it writes the store (it implements
+    store.db.ChangeSink), or a refill with every paper."""
 
     def __init__(self, index: PaperIndex, writer: tantivy.IndexWriter) -> None:
         self.index = index
@@ -307,16 +279,6 @@ class IndexUpdate:
         if self._writer is None:
             raise RuntimeError("this index change is closed")
         return self._writer
-
-    def begin(self, db: sqlite_utils.Database) -> bool:
-        """Catch up with the store before a load's changes arrive. They are changes to what is stored, so an index
-        behind it (another process's load died between its two commits while this one had the index open) is
-        refilled from the store first; applied to the stale index they would leave it holding other papers."""
-        if not self.index.in_step(db):  # (read as last committed, by any process)
-            log.warning("index at %s is behind the store: refilling it before the load", self.index.path)
-            self.refill(store.iter_papers(db))
-            return True
-        return False
 
     def refill(self, rows: Iterable[dict[str, Any]]) -> int:
         """Replace every document with `rows`; how many."""

@@ -70,10 +70,6 @@ _INSERT_PAPER = (
 class ChangeSink(Protocol):
     """Receives every paper a load writes or removes, in order (the search index implements it)."""
 
-    def begin(self, db: sqlite_utils.Database) -> bool:
-        """The load holds the write lock now: the changes that follow are changes to what `db` holds. True when
-        the sink changed itself to catch up with `db` (it is then committed even if the load changes nothing)."""
-
     def upsert(self, row: dict[str, Any], *, replaces: Sequence[str]) -> None: ...
 
     def delete(self, paper_id: str) -> None: ...
@@ -295,6 +291,12 @@ def generation(db: sqlite_utils.Database) -> int:
     """A number that grows with every load that changed something (and with a first load); the index records
     the one it matches. 0: never loaded."""
     return int(_meta(db, "generation") or 0)
+
+
+def in_step(db: sqlite_utils.Database, index_version: str | None) -> bool:
+    """Whether an index recording `index_version` (None: it records none) holds what `db` holds: it records the
+    store's version, or both are new and empty."""
+    return index_version == version(db) or (index_version is None and generation(db) == 0)
 
 
 def version(db: sqlite_utils.Database) -> str:
@@ -539,12 +541,16 @@ def load_listings(
     *,
     replace: bool = False,
     sink: ChangeSink | None = None,
+    catch_up: Callable[[sqlite_utils.Database], bool] | None = None,
     on_batch: Callable[[Listing, int], None] | None = None,
 ) -> LoadSummary:
     """Write the papers of `listings` in one transaction: all of them, or (on any error) none.
 
     Without `replace` the papers are added to what is stored (a paper listed again is updated, its sources
-    remembered); with `replace` the database ends up holding exactly these listings' papers.
+    remembered); with `replace` the database ends up holding exactly these listings' papers. Every change is
+    passed to `sink` as it is made. The changes are to what `db` holds once the write lock is taken, so
+    `catch_up(db)` is called then, before them, to bring a sink behind the store up to it (True when it did:
+    the sink is then committed even if the load changes nothing).
     """
     summary = LoadSummary()
     listings = list(listings)
@@ -555,7 +561,7 @@ def load_listings(
     # default 2 MB page cache it re-reads their pages over and over (about 17% of its time at 50k papers).
     db.conn.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
     with writing(db):
-        caught_up = sink is not None and sink.begin(db)
+        caught_up = catch_up is not None and catch_up(db)
         listed_profiles: list[dict] = []
         for listing in listings:
             count = 0
