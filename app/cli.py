@@ -19,13 +19,14 @@ from papers_bot import format as fmt
 from papers_bot.config import Config
 from papers_bot.errors import PapersBotError
 from papers_bot.library import Library
+from papers_bot.store.paper import StoredPaper
 
 log = logging.getLogger("papers_bot")
 
 
-def hit_json(paper: dict[str, Any], score: float | None) -> dict[str, Any]:
+def hit_json(paper: StoredPaper, score: float | None) -> dict[str, Any]:
     keys = ("id", "title", "display_title", "authors", "year", "date", "category", "url", "code_url")
-    return {**{k: paper[k] for k in keys}, **({"score": round(score, 4)} if score is not None else {})}
+    return {**{k: getattr(paper, k) for k in keys}, **({"score": round(score, 4)} if score is not None else {})}
 
 
 def _lines(answer_line: Any, *, key: str = "query") -> None:
@@ -248,7 +249,10 @@ def _show(call: Any, formatter: Any, as_json: bool) -> None:
         found = call()
     except PapersBotError as e:
         _fail(e)
-    click.echo(json.dumps(found, indent=2) if as_json else formatter(found))
+    if as_json:  # (a stored paper or an author lookup is a dataclass; the stats a dict)
+        click.echo(json.dumps(found if isinstance(found, dict) else dataclasses.asdict(found), indent=2))
+    else:
+        click.echo(formatter(found))
 
 
 @cli.command()

@@ -17,6 +17,7 @@ from papers_bot.retrieval.answer import Answer, split_sentences
 from papers_bot.retrieval.facts import Fact
 from papers_bot.retrieval.names import venue_of
 from papers_bot.retrieval.search import SearchResult
+from papers_bot.store.paper import AuthorLookup, StoredPaper
 from papers_bot.text import clip
 
 # What Discord's markdown parses. Escaped wherever they stand: emphasis, code, spoilers, links, timestamps and
@@ -96,33 +97,33 @@ def footer_text(s: str | None) -> str:
     return _MENTION.sub("@" + ZWSP, PLAIN.text(s))
 
 
-def authors_line(paper: dict[str, Any], style: Style, *, limit: int = 4) -> str:
-    names = paper["authors"]
+def authors_line(paper: StoredPaper, style: Style, *, limit: int = 4) -> str:
+    names = paper.authors
     shown = ", ".join(style.text(n) for n in names[:limit])
-    if len(names) > limit or paper["authors_truncated"]:
+    if len(names) > limit or paper.authors_truncated:
         shown += " et al."
     return shown or "authors unknown"
 
 
-def paper_line(paper: dict[str, Any], style: Style) -> str:
+def paper_line(paper: StoredPaper, style: Style) -> str:
     """`Authors · 2024 · CV · code · id`"""
     bits = [authors_line(paper, style)]
-    bits.append(str(paper["year"]) if paper["year"] else "year unknown")
-    if paper["category"]:
-        bits.append(style.text(paper["category"]))
-    if paper["code_url"]:
-        bits.append(style.link("code", paper["code_url"]))
-    elif paper["has_code"]:
+    bits.append(str(paper.year) if paper.year else "year unknown")
+    if paper.category:
+        bits.append(style.text(paper.category))
+    if paper.code_url:
+        bits.append(style.link("code", paper.code_url))
+    elif paper.has_code:
         bits.append("code released")
-    bits.append(style.code(paper["id"]))
+    bits.append(style.code(paper.id))
     return " · ".join(bits)
 
 
-def title_link(paper: dict[str, Any], style: Style, *, indent: str = "   ") -> str:
+def title_link(paper: StoredPaper, style: Style, *, indent: str = "   ") -> str:
     """The linked title; in plain text the link goes on the next line, where a terminal can open it."""
-    if style.markdown or not paper["url"]:
-        return style.bold(style.link(style.text(paper["display_title"]), paper["url"]))
-    return f"{style.text(paper['display_title'])}\n{indent}{safe_url(paper['url']) or ''}"
+    if style.markdown or not paper.url:
+        return style.bold(style.link(style.text(paper.display_title), paper.url))
+    return f"{style.text(paper.display_title)}\n{indent}{safe_url(paper.url) or ''}"
 
 
 def no_hits(result: SearchResult, style: Style, *, limit: int = 200) -> str:
@@ -179,14 +180,14 @@ def format_fact(fact: Fact, style: Style) -> str:
             if fact.kind == "links":
                 lines.append("  " + (" · ".join(paper_links(paper, style)) or "no links"))
             continue
-        if paper["code_url"]:
-            code = style.link("code", paper["code_url"])
+        if paper.code_url:
+            code = style.link("code", paper.code_url)
         else:
-            code = "code released" if paper["has_code"] else "no code listed"
+            code = "code released" if paper.has_code else "no code listed"
         venue = venue_of(paper)
-        lines.append(f"  {authors_line(paper, style, limit=6)} · {paper['year'] or 'year unknown'} · "
-                     f"{style.text(venue) if venue else 'no venue listed'} · {code} · {style.code(paper['id'])}")
-        first = split_sentences(paper["abstract"] or "")[:1]
+        lines.append(f"  {authors_line(paper, style, limit=6)} · {paper.year or 'year unknown'} · "
+                     f"{style.text(venue) if venue else 'no venue listed'} · {code} · {style.code(paper.id)}")
+        first = split_sentences(paper.abstract or "")[:1]
         if first:
             lines.append(f"  > {style.text(first[0] if len(first[0]) <= 300 else first[0][:299] + '…')}")
     if fact.total is not None and fact.total > len(fact.papers):
@@ -221,75 +222,71 @@ def _format_passages(answer: Answer, style: Style) -> str:
     return "\n\n".join(blocks)
 
 
-def paper_when(paper: dict[str, Any]) -> str:
-    when = paper["date"] or (f"{paper['date_text']} (year unknown)" if paper["date_text"] else "date unknown")
-    if paper["updated"] and paper["updated"] != paper["date"]:
-        when += f", updated {paper['updated']}"
+def paper_when(paper: StoredPaper) -> str:
+    when = paper.date or (f"{paper.date_text} (year unknown)" if paper.date_text else "date unknown")
+    if paper.updated and paper.updated != paper.date:
+        when += f", updated {paper.updated}"
     return when
 
 
-def paper_authors(paper: dict[str, Any], style: Style) -> str:
-    names = ", ".join(style.text(n) for n in paper["authors"]) or "authors unknown"
-    if paper["authors_truncated"]:
+def paper_authors(paper: StoredPaper, style: Style) -> str:
+    names = ", ".join(style.text(n) for n in paper.authors) or "authors unknown"
+    if paper.authors_truncated:
         names += " et al. (list truncated in the source)"
-    if paper.get("affiliation"):
-        names += f" · {style.text(paper['affiliation'])}"
+    if paper.affiliation:
+        names += f" · {style.text(paper.affiliation)}"
     return names
 
 
-def paper_links(paper: dict[str, Any], style: Style) -> list[str]:
-    links = [style.link("paper", paper["url"])] if paper["url"] else []
-    if paper["pdf_url"]:
-        links.append(style.link("PDF", paper["pdf_url"]))
-    if paper["code_url"]:
-        links.append(style.link("code", paper["code_url"]))
-    elif paper["has_code"]:
+def paper_links(paper: StoredPaper, style: Style) -> list[str]:
+    links = [style.link("paper", paper.url)] if paper.url else []
+    if paper.pdf_url:
+        links.append(style.link("PDF", paper.pdf_url))
+    if paper.code_url:
+        links.append(style.link("code", paper.code_url))
+    elif paper.has_code:
         links.append("code released (no link in the listing)")
-    return links + [style.link("link", u) for u in paper["links"] if u != paper["code_url"]]
+    return links + [style.link("link", u) for u in paper.links if u != paper.code_url]
 
 
-def paper_sources(paper: dict[str, Any], style: Style) -> str:
-    return ", ".join(style.text(f"{s['file']}:{s['line']}") for s in paper.get("sources", []))
+def paper_sources(paper: StoredPaper, style: Style) -> str:
+    return ", ".join(style.text(f"{s.file}:{s.line}") for s in paper.sources)
 
 
-def format_paper(paper: dict[str, Any], style: Style = PLAIN) -> str:
+def format_paper(paper: StoredPaper, style: Style = PLAIN) -> str:
     lines = [title_link(paper, style)]
-    if paper["title"] == "" and paper["arxiv_id"]:
-        lines.append(f"arXiv:{paper['arxiv_id']} (the listing gives no title; named from its abstract)")
+    if paper.title == "" and paper.arxiv_id:
+        lines.append(f"arXiv:{paper.arxiv_id} (the listing gives no title; named from its abstract)")
     lines.append(paper_authors(paper, style))
-    lines.append(" · ".join(filter(None, [paper_when(paper), style.text(paper["category"]), style.code(paper["id"])])))
-    if paper["comment"]:
-        lines.append(f"Comment: {style.text(paper['comment'])}")
-    if paper["journal_ref"]:
-        lines.append(f"Journal: {style.text(paper['journal_ref'])}")
-    lines += ["", style.text(paper["abstract"]), "", "Links: " + " · ".join(paper_links(paper, style))]
-    if paper.get("sources"):
+    lines.append(" · ".join(filter(None, [paper_when(paper), style.text(paper.category), style.code(paper.id)])))
+    if paper.comment:
+        lines.append(f"Comment: {style.text(paper.comment)}")
+    if paper.journal_ref:
+        lines.append(f"Journal: {style.text(paper.journal_ref)}")
+    lines += ["", style.text(paper.abstract), "", "Links: " + " · ".join(paper_links(paper, style))]
+    if paper.sources:
         lines.append("Sources: " + paper_sources(paper, style))
     return "\n".join(lines)
 
 
-def format_author(found: dict[str, Any], style: Style = PLAIN) -> str:
-    if found["name"] is None:
-        names = ", ".join(style.bold(style.text(n)) for n in found["candidates"])
+def format_author(found: AuthorLookup, style: Style = PLAIN) -> str:
+    if found.name is None:
+        names = ", ".join(style.bold(style.text(n)) for n in found.candidates)
         return f"Several authors match: {names}. Ask again with the full name."
-    lines = [style.bold(style.text(found["name"]))]
-    profile = found.get("profile")
+    lines = [style.bold(style.text(found.name))]
+    profile = found.profile
     if profile:
-        figures = [
-            f"{label} {profile[key]:,}"
-            for key, label in (("h_index", "h-index"), ("paper_count", "papers"), ("citations", "citations"))
-            if profile.get(key) is not None
-        ]
-        figures += [f"{style.text(k)} {style.text(str(v))}" for k, v in profile["scores"].items()]
-        if profile.get("category"):
-            figures.insert(0, style.text(profile["category"]))
+        counted = (("h-index", profile.h_index), ("papers", profile.paper_count), ("citations", profile.citations))
+        figures = [f"{label} {value:,}" for label, value in counted if value is not None]
+        figures += [f"{style.text(k)} {style.text(str(v))}" for k, v in profile.scores.items()]
+        if profile.category:
+            figures.insert(0, style.text(profile.category))
         lines.append("Profile: " + " · ".join(figures))
-    shown = len(found["papers"])
-    lines.append(f"{found['total']} paper{'s' * (found['total'] != 1)} in the library"
-                 + (f", newest {shown}:" if shown < found["total"] else ":"))
-    for paper in found["papers"]:
+    shown, total = len(found.papers), found.total or 0
+    lines.append(f"{total} paper{'s' * (total != 1)} in the library" + (f", newest {shown}:" if shown < total else ":"))
+    for paper in found.papers:
         lines.append(f"- {title_link(paper, style, indent='  ')} "
-                     f"({paper['year'] or 'year unknown'}, {style.code(paper['id'])})")
+                     f"({paper.year or 'year unknown'}, {style.code(paper.id)})")
     return "\n".join(lines)
 
 

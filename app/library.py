@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import logging
 import os
@@ -22,6 +23,7 @@ from papers_bot.retrieval.facts import find_person
 from papers_bot.retrieval.index import IndexUpdate, PaperIndex, Snapshot, disk_refused, index_fault
 from papers_bot.retrieval.search import SearchResult, papers_by, search
 from papers_bot.store import db as store
+from papers_bot.store.paper import AuthorLookup, StoredPaper
 from papers_bot.store.parse import Listing, listing_files, read_listing, read_listing_bytes, sample_folder
 from papers_bot.store.tex import tex_to_text
 
@@ -408,20 +410,20 @@ class Library:
     def ask(self, question: str, *, k: int = 3, context: Context | None = None) -> Answer:
         return self._read(lambda db, snapshot: ask(db, snapshot, question, k=k, context=context))
 
-    def paper(self, paper_id: str) -> dict[str, Any]:
+    def paper(self, paper_id: str) -> StoredPaper:
         # (clean: an argument of undecodable bytes is still text)
         return self._read(lambda db, _: store.get_paper(db, clean(paper_id)))
 
-    def author(self, name: str, *, limit: int = 50) -> dict[str, Any]:
+    def author(self, name: str, *, limit: int = 50) -> AuthorLookup:
         """An author's profile and papers, newest first: the papers `author:NAME` finds (profile pages included)."""
         name = tex_to_text(clean(name))  # (`M\"uller`, as arXiv writes him)
 
-        def find(db: sqlite_utils.Database, snapshot: Snapshot) -> dict[str, Any]:
+        def find(db: sqlite_utils.Database, snapshot: Snapshot) -> AuthorLookup:
             found = find_person(db, snapshot, name)
-            if found["name"]:
-                ids, found["total"] = papers_by(snapshot, found["name"], limit=limit)
-                found["papers"] = store.get_papers(db, ids)
-            return found
+            if not found.name:
+                return found
+            ids, total = papers_by(snapshot, found.name, limit=limit)
+            return dataclasses.replace(found, papers=tuple(store.get_papers(db, ids)), total=total)
 
         return self._read(find)
 

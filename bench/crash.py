@@ -217,7 +217,7 @@ def check(db_path: Path, corpora: list[Corpus]) -> tuple[Corpus, bool]:
             if marker_count(library.index, c.marker) != want:
                 problems.append(f"{marker_count(library.index, c.marker)} indexed titles say {c.marker}, not {want}")
         for query in [c.marker for c in corpora] + SEARCHES:
-            strays = [h.paper["id"] for h in library.search(query, k=20).hits if h.paper["id"] not in stored]
+            strays = [h.paper.id for h in library.search(query, k=20).hits if h.paper.id not in stored]
             if strays:
                 problems.append(f"search {query!r} names papers not stored: {strays[:5]}")
         if held is not None and not library.search(held.marker, k=5).hits:

@@ -38,7 +38,7 @@ from common import machine
 
 from papers_bot.errors import PapersBotError, ParseError
 from papers_bot.store import db as store
-from papers_bot.store.paper import Paper
+from papers_bot.store.paper import Paper, normalise_title
 from papers_bot.store.parse import (
     ARXIV_LINE,
     CREATED_LINE,
@@ -304,12 +304,12 @@ def store_and_reopen(data: bytes | Path, papers: list[Paper], db_path: Path, nam
     db = store.open_db(db_path)
     try:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        ids = [row["id"] for row in store.iter_papers(db)]
+        ids = [row.id for row in store.iter_papers(db)]
         rows = store.get_papers(db, ids)
-        assert [row["id"] for row in rows] == ids and store.stats(db)["papers"] == len(ids)
+        assert [row.id for row in rows] == ids and store.stats(db)["papers"] == len(ids)
         for paper_id in ids[:50]:
-            assert store.get_paper(db, paper_id)["sources"]
-        stored, keys = set(ids), {row["title_key"] for row in rows}
+            assert store.get_paper(db, paper_id).sources
+        stored, keys = set(ids), {normalise_title(row.title) or None for row in rows}
         lost = [p.id for p in papers if p.id not in stored and p.title_key not in keys]
         assert not lost, f"parsed but not stored: {lost[:5]}"
         return len(ids)

@@ -269,7 +269,7 @@ def measure(collection: Collection) -> list[dict]:
         library = load_into_library(collection, Path(tmp))
         try:
             def ids(hits: list) -> list[str]:
-                return [h.paper["id"].removeprefix(prefix) for h in hits]
+                return [h.paper.id.removeprefix(prefix) for h in hits]
 
             results = [
                 evaluate(QUESTIONS, lambda q: ids(library.rank_question(q, k=100).hits), collection),

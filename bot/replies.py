@@ -137,8 +137,8 @@ def search_pages(result: SearchResult, *, style: Style = DISCORD) -> list[Reply]
     heading = "\n".join([heading, *search_notes(result, style)])
     cards = [
         Card(
-            title=f"{n}. {style.text(hit.paper['display_title'])}",
-            url=safe_url(hit.paper["url"]),
+            title=f"{n}. {style.text(hit.paper.display_title)}",
+            url=safe_url(hit.paper.url),
             description=f"{paper_line(hit.paper, style)}\n> {style.highlight(passage, result.terms)}",
         )
         for n, (hit, passage) in enumerate(zip(result.hits, result.passages), 1)
@@ -175,19 +175,19 @@ def paper_reply(library: Library, paper_id: str, *, style: Style = DISCORD) -> R
     """`!paper ID`: one paper in full."""
     paper = library.paper(paper_id)
     fields = [("Authors", paper_authors(paper, style)), ("Published", paper_when(paper))]
-    if paper["category"]:
-        fields.append(("Category", style.text(paper["category"])))
-    if paper["comment"]:
-        fields.append(("Comment", style.text(paper["comment"])))
+    if paper.category:
+        fields.append(("Category", style.text(paper.category)))
+    if paper.comment:
+        fields.append(("Comment", style.text(paper.comment)))
     fields.append(("Links", " · ".join(paper_links(paper, style)) or "none"))
     fields.append(("Sources", paper_sources(paper, style)))
-    untitled = "" if paper["title"] else " · untitled in the listing; named from its abstract"
+    untitled = "" if paper.title else " · untitled in the listing; named from its abstract"
     card = Card(
-        title=style.text(paper["display_title"]),
-        url=safe_url(paper["url"]),
-        description=style.text(paper["abstract"]),
+        title=style.text(paper.display_title),
+        url=safe_url(paper.url),
+        description=style.text(paper.abstract),
         fields=fields,
-        footer=f"id {footer_text(paper['id'])}{untitled}",
+        footer=f"id {footer_text(paper.id)}{untitled}",
     )
     return Reply(cards=fit([card]))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 import sqlite_utils
 from rank_bm25 import BM25Okapi
@@ -20,6 +19,7 @@ from papers_bot.retrieval.index import Snapshot
 from papers_bot.retrieval.query import parse_query
 from papers_bot.retrieval.search import Hit, search
 from papers_bot.store.db import get_papers, in_step
+from papers_bot.store.paper import StoredPaper
 from papers_bot.text import clip
 
 # A paper answers a question well when its title and abstract hold at least this share of the question's
@@ -35,7 +35,7 @@ _ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|et al|etc|vs|cf|Fig|Eq|Sec|resp|appr
 
 @dataclass
 class Passage:
-    paper: dict[str, Any]
+    paper: StoredPaper
     text: str
     score: float  # the paper's search score
     coverage: float  # share of the question's terms the paper contains
@@ -56,7 +56,7 @@ class Answer:
     def found(self) -> bool:
         return bool(self.passages) or bool(self.fact and self.fact.established)
 
-    def papers(self) -> list[dict[str, Any]]:
+    def papers(self) -> list[StoredPaper]:
         """The papers this answer is about: what a follow-up's "it" refers to."""
         if self.fact and self.fact.papers:
             return self.fact.papers
@@ -76,7 +76,7 @@ class Context:
 
     def after(self, answer: Answer) -> Context:
         """The context once `answer` is given: its topic (a fact about "it" keeps the one before), its papers."""
-        return Context((answer.topic or self.question)[:MAX_CONTEXT], [p["id"] for p in answer.papers()[:5]])
+        return Context((answer.topic or self.question)[:MAX_CONTEXT], [p.id for p in answer.papers()[:5]])
 
 
 def split_sentences(text: str) -> list[str]:
@@ -95,7 +95,7 @@ def best_passages(hits: list[Hit], terms: list[str], idf: dict[str, float] | Non
     """For each hit, the sentence (with the next one if it is short) that best matches `terms`: the one holding the
     question's rarest words (by their `idf` in the library; a few abstracts are too few to tell), then by
     rank-bm25 over the hits' sentences."""
-    sentences = [split_sentences(h.paper["abstract"]) or [h.paper["display_title"]] for h in hits]
+    sentences = [split_sentences(h.paper.abstract) or [h.paper.display_title] for h in hits]
     corpus = [analyze(s) or ["\x00"] for paper in sentences for s in paper]
     if not corpus:
         return []
@@ -115,11 +115,11 @@ def best_passages(hits: list[Hit], terms: list[str], idf: dict[str, float] | Non
     return passages
 
 
-def coverage(paper: dict[str, Any], terms: list[str]) -> float:
+def coverage(paper: StoredPaper, terms: list[str]) -> float:
     if not terms:
         return 0.0
-    present = set(analyze(paper["title"] or "")) | set(analyze(paper["abstract"] or ""))
-    present |= {t for name in paper["authors"] for t in analyze(name)}
+    present = set(analyze(paper.title or "")) | set(analyze(paper.abstract or ""))
+    present |= {t for name in paper.authors for t in analyze(name)}
     return sum(t in present for t in set(terms)) / len(set(terms))
 
 
@@ -169,8 +169,8 @@ def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int)
 def _code_note(db: sqlite_utils.Database, index: Snapshot, question: str, shown: list[Hit]) -> list[str]:
     """When the best paper on the topic has no code, the papers with code are not the best answer: say so."""
     best = search(db, index, question, k=1, question=True, without=("has_code",)).hits
-    if not best or best[0].paper["has_code"] or best[0].paper["id"] in {h.paper["id"] for h in shown}:
+    if not best or best[0].paper.has_code or best[0].paper.id in {h.paper.id for h in shown}:
         return []
-    return [f"The best match, {best[0].paper['display_title']}, has no code listed; the best with code:"]
+    return [f"The best match, {best[0].paper.display_title}, has no code listed; the best with code:"]
 
 

@@ -18,7 +18,6 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import sqlite_utils
 import tantivy
@@ -30,7 +29,7 @@ from papers_bot.retrieval.names import MIN_KEY, VENUE_PATTERN, name_key, spans, 
 from papers_bot.retrieval.query import ParsedQuery, parse_query
 from papers_bot.retrieval.search import filter_queries, papers_by, search
 from papers_bot.store import db as store
-from papers_bot.store.paper import doi_in, id_in
+from papers_bot.store.paper import AuthorLookup, StoredPaper, doi_in, id_in
 from papers_bot.text import clip
 
 MAX_QUESTION = 300  # characters: a fact question is short
@@ -47,7 +46,7 @@ class Fact:
 
     kind: str
     statement: str  # plain text; the front end escapes it
-    papers: list[dict[str, Any]] = field(default_factory=list)  # the first SHOWN supporting papers
+    papers: list[StoredPaper] = field(default_factory=list)  # the first SHOWN supporting papers
     total: int | None = None  # how many papers support it, when there are more than shown
     established: bool = True  # False: the library does not hold it (`statement` says what is missing)
     side_by_side: bool = False  # papers compared: each with its authors, year, venue, code and a line
@@ -56,7 +55,7 @@ class Fact:
 # ---------------------------------------------------------------------------------------------- who and what
 
 
-def find_person(db: sqlite_utils.Database, index: Snapshot, name: str, *, partial: bool = True) -> dict[str, Any]:
+def find_person(db: sqlite_utils.Database, index: Snapshot, name: str, *, partial: bool = True) -> AuthorLookup:
     """The author `name` means, written any way (`Salton, G.` for `Gerard Salton`): their name as stored and
     profile, or `candidates` when several people fit; `partial`: part of a name too (`store.find_author`: a scan
     of every author, for the `author` command, not for every question). Raises PaperNotFound when none fits."""
@@ -66,11 +65,11 @@ def find_person(db: sqlite_utils.Database, index: Snapshot, name: str, *, partia
         pass
     ids, _ = papers_by(index, name, limit=200)
     wanted = set(author_query_keys(name))
-    names = sorted({a for p in store.get_papers(db, ids) for a in p["authors"] if wanted & set(author_keys(a))})
+    names = sorted({a for p in store.get_papers(db, ids) for a in p.authors if wanted & set(author_keys(a))})
     if not names:
         raise PaperNotFound(f"no author called {name!r}; try part of the name, e.g. a surname")
     if len(names) > 1:
-        return {"name": None, "candidates": names, "papers": [], "profile": None}
+        return AuthorLookup(None, candidates=tuple(names))
     return store.find_author(db, names[0], papers=False)
 
 
@@ -90,7 +89,7 @@ _NAME_EDGES = " \"'“”‘’`,;:!?()<>"  # (a name keeps its initials' dots: 
 
 
 def find_named(db: sqlite_utils.Database, index: Snapshot, phrase: str, *,
-               titles: bool = True) -> list[dict[str, Any]]:
+               titles: bool = True) -> list[StoredPaper]:
     """The paper(s) `phrase` names: an arXiv id or URL, a DOI, a name it goes by (`SANA 1.5`, `PixArt-alpha`,
     `fastgan`: `retrieval.names`, tried on the longest runs of words first), else (`titles`) the best title match
     if its title holds every word of a phrase of MIN_TITLE_TERMS words or more. Empty when the library has none.
@@ -125,14 +124,14 @@ def find_named(db: sqlite_utils.Database, index: Snapshot, phrase: str, *,
     terms = set(question_terms(phrase))
     if not titles or len(terms) < MIN_TITLE_TERMS:  # ("GANs", "diffusion": a topic, not a paper's title)
         return []
-    held = [h.paper for h in search(db, index, phrase, k=4).hits if terms <= set(analyze(h.paper["display_title"]))]
+    held = [h.paper for h in search(db, index, phrase, k=4).hits if terms <= set(analyze(h.paper.display_title))]
     if len(held) > 1:  # several: only the titles the phrase begins ("Open Knowledge Base Canonicalization" two
         # papers' titles), not those it is a topic of ("knowledge graph unlearning")
-        held = [p for p in held if name_key(p["display_title"]).startswith(name_key(phrase))]
+        held = [p for p in held if name_key(p.display_title).startswith(name_key(phrase))]
     return held[:3]
 
 
-def _named_in(db: sqlite_utils.Database, index: Snapshot, sentence: str) -> list[dict[str, Any]]:
+def _named_in(db: sqlite_utils.Database, index: Snapshot, sentence: str) -> list[StoredPaper]:
     """The paper a sentence mentions by a name it goes by (`I liked the TIME paper a lot`), if any."""
     words = [w.strip(_QUOTES) for w in sentence.split()]
     searcher = index.searcher()
@@ -423,7 +422,7 @@ _PLURAL_REFERENCE = {"they", "them", "these", "those"}
 
 
 def fact(db: sqlite_utils.Database, index: Snapshot, question: str,
-         *, context_papers: list[dict[str, Any]] | None = None) -> Fact | None:
+         *, context_papers: list[StoredPaper] | None = None) -> Fact | None:
     """The fact `question` asks for, or None when it asks for none (see the module's docstring).
     `context_papers`: the papers of the answer before it in a thread, which "it" and "this paper" refer to."""
     text = " ".join(clean(question).split())  # (one space between words: no pattern meets a run of thousands)
@@ -453,7 +452,7 @@ def _tidy(text: str) -> str:
     return _POLITE.sub("", text).strip().rstrip("?.!:, ")
 
 
-def _answer(db: sqlite_utils.Database, index: Snapshot, text: str, context: list[dict[str, Any]]) -> Fact | None:
+def _answer(db: sqlite_utils.Database, index: Snapshot, text: str, context: list[StoredPaper]) -> Fact | None:
     for pattern, answer in _KINDS:
         match = pattern.search(text)
         if match:
@@ -479,12 +478,12 @@ class _Ask:
     index: Snapshot
     text: str
     match: re.Match[str]
-    context: list[dict[str, Any]]
+    context: list[StoredPaper]
 
     def group(self, name: str) -> str:
         return (self.match.groupdict().get(name) or "").strip()
 
-    def papers(self, phrase: str, *, titles: bool = True) -> list[dict[str, Any]]:
+    def papers(self, phrase: str, *, titles: bool = True) -> list[StoredPaper]:
         """The papers a phrase names; "it", "this paper", "them" are the thread's last answer's."""
         said = phrase.strip(_QUOTES).lower()
         if _REFERENCE.fullmatch(said):
@@ -493,7 +492,7 @@ class _Ask:
             return self.context if said in _PLURAL_REFERENCE else self.context[:1]
         return find_named(self.db, self.index, phrase, titles=titles)
 
-    def person(self, text: str, *, sure: bool) -> tuple[dict[str, Any] | Fact | None, str]:
+    def person(self, text: str, *, sure: bool) -> tuple[AuthorLookup | Fact | None, str]:
         """The author the start of `text` names (its longest start of up to six words that is one: "jinwen ma
         from 2019" -> Jinwen Ma, "from 2019"), and the rest. When none is: a Fact saying so if the question
         is `sure` to name a person and this looks like a name, else None."""
@@ -512,7 +511,7 @@ class _Ask:
             return Fact("author", f"No author called {name} in the library.", established=False), ""
         return None, text
 
-    def coauthor(self, rest: str) -> tuple[dict[str, Any] | Fact | None, str]:
+    def coauthor(self, rest: str) -> tuple[AuthorLookup | Fact | None, str]:
         """A second author after the first ("Bingchen Liu and Ahmed Elgammal ... together"), and the rest."""
         match = re.match(r"^(?:and|&|with)\s+(.+?)(?:\s+(?:together|jointly|both))?$", rest.strip(), re.I)
         if not match:
@@ -520,7 +519,7 @@ class _Ask:
         other, after = self.person(match.group(1), sure=True)
         return other, re.sub(r"\b(?:together|jointly|both)\b", " ", after)
 
-    def _person_at(self, words: list[str], *, sure: bool) -> tuple[dict[str, Any] | Fact | None, str]:
+    def _person_at(self, words: list[str], *, sure: bool) -> tuple[AuthorLookup | Fact | None, str]:
         for n in range(min(6, len(words)), 0, -1):
             name = re.sub(r"(?:'s|’s|s'|’)$", "", " ".join(words[:n])).strip(_NAME_EDGES)
             if len(name) < 2 or (len(name) == 2 and not name[0].isupper()) or not re.search(r"[^\W\d_]", name):
@@ -529,12 +528,12 @@ class _Ask:
                 found = find_person(self.db, self.index, name, partial=False)
             except PaperNotFound:
                 continue
-            if found["name"] is not None and not _same_words(name, found["name"]):
+            if found.name is not None and not _same_words(name, found.name):
                 continue  # ("the" is in "Matthew": a part of a word names no one)
-            if found["name"] is None and (n > 1 or not sure):
+            if found.name is None and (n > 1 or not sure):
                 continue  # (a part of a name that several fit: a longer start, or nothing)
-            if found["name"] is None:
-                return Fact("author", f"Several authors fit {name}: {', '.join(found['candidates'][:10])}. "
+            if found.name is None:
+                return Fact("author", f"Several authors fit {name}: {', '.join(found.candidates[:10])}. "
                             "Which one?", established=False), ""
             return found, " ".join(words[n:])
         return None, " ".join(words)
@@ -553,7 +552,7 @@ def _no_paper(phrase: str) -> Fact:
     return Fact("paper", f"No paper in the library is called {phrase.strip(_QUOTES)}.", established=False)
 
 
-def _one_paper(ask: _Ask, kind: str, line: Callable[[dict[str, Any]], str], *, titles: bool = True) -> Fact | None:
+def _one_paper(ask: _Ask, kind: str, line: Callable[[StoredPaper], str], *, titles: bool = True) -> Fact | None:
     """A fact about the paper(s) a question names, one sentence each."""
     phrase = ask.group("paper")
     found = ask.papers(phrase, titles=titles)
@@ -566,61 +565,61 @@ MAX_TITLE = 200  # characters of a title in a fact's sentence (the paper itself 
 MAX_AUTHORS = 20  # authors named in one (a collaboration of 700 is "and 680 more")
 
 
-def _title(paper: dict[str, Any]) -> str:
-    return clip(str(paper["display_title"]), MAX_TITLE)
+def _title(paper: StoredPaper) -> str:
+    return clip(str(paper.display_title), MAX_TITLE)
 
 
-def _authors_line(paper: dict[str, Any]) -> str:
-    names = paper["authors"]
+def _authors_line(paper: StoredPaper) -> str:
+    names = paper.authors
     if not names:
         return f"The listing of {_title(paper)} names no authors."
     shown = ", ".join(names[:MAX_AUTHORS])
     if len(names) > MAX_AUTHORS:
         shown += f" and {len(names) - MAX_AUTHORS:,} more"
-    more = " et al. (the listing cuts the list short)" if paper["authors_truncated"] else ""
+    more = " et al. (the listing cuts the list short)" if paper.authors_truncated else ""
     return f"{_title(paper)} is by {shown}{more}."
 
 
-def _date_line(paper: dict[str, Any]) -> str:
-    if paper["date"]:
-        updated = f", updated {paper['updated']}" if paper.get("updated") and paper["updated"] != paper["date"] else ""
-        return f"{_title(paper)} was published on {paper['date']}{updated}."
-    if paper["year"]:
-        return f"{_title(paper)} was published in {paper['year']}."
+def _date_line(paper: StoredPaper) -> str:
+    if paper.date:
+        updated = f", updated {paper.updated}" if paper.updated and paper.updated != paper.date else ""
+        return f"{_title(paper)} was published on {paper.date}{updated}."
+    if paper.year:
+        return f"{_title(paper)} was published in {paper.year}."
     return f"The listing of {_title(paper)} gives no date."
 
 
-def _id_line(paper: dict[str, Any]) -> str:
-    if paper["arxiv_id"]:
-        return f"The arXiv id of {_title(paper)} is {paper['arxiv_id']}."
-    return f"The listing of {_title(paper)} gives no arXiv id (its id here is {paper['id']})."
+def _id_line(paper: StoredPaper) -> str:
+    if paper.arxiv_id:
+        return f"The arXiv id of {_title(paper)} is {paper.arxiv_id}."
+    return f"The listing of {_title(paper)} gives no arXiv id (its id here is {paper.id})."
 
 
-def _links_line(paper: dict[str, Any]) -> str:
-    links = [name for name, url in (("its arXiv page", paper["arxiv_id"] and paper["url"]),
-                                    ("a PDF", paper["pdf_url"]), ("its code", paper["code_url"])) if url]
-    if not links and paper["url"]:
+def _links_line(paper: StoredPaper) -> str:
+    links = [name for name, url in (("its arXiv page", paper.arxiv_id and paper.url),
+                                    ("a PDF", paper.pdf_url), ("its code", paper.code_url)) if url]
+    if not links and paper.url:
         links = ["a search for its title"]
     return f"{_title(paper)}: " + (" and ".join(links) + ", linked below" if links else "no links in the listing") + "."
 
 
-def _code_line(paper: dict[str, Any]) -> str:
-    if paper["code_url"]:
+def _code_line(paper: StoredPaper) -> str:
+    if paper.code_url:
         return f"Yes: {_title(paper)} has released code (linked below)."
-    if paper["has_code"]:
+    if paper.has_code:
         return f"Yes: the listing says {_title(paper)} has released code, but gives no link."
     return f"No code is listed for {_title(paper)}."
 
 
-def _venue_line(paper: dict[str, Any]) -> str:
+def _venue_line(paper: StoredPaper) -> str:
     venue = venue_of(paper)
     if venue:
-        comment = paper.get("comment") if not paper.get("journal_ref") else None
+        comment = paper.comment if not paper.journal_ref else None
         return f"{_title(paper)} appeared at {venue}" + (f" (the listing says: {comment})." if comment else ".")
     return f"The listing of {_title(paper)} names no venue (no journal reference, and no venue in its comment)."
 
 
-def _about(kind: str, line: Callable[[dict[str, Any]], str], *, titles: bool = True) -> Callable[[_Ask], Fact | None]:
+def _about(kind: str, line: Callable[[StoredPaper], str], *, titles: bool = True) -> Callable[[_Ask], Fact | None]:
     return lambda ask: _one_paper(ask, kind, line, titles=titles)
 
 
@@ -630,17 +629,17 @@ _FIGURE_FILLER = frozenset("have has got a an any high good known public their h
 def _profile_figure(figure: str, label: str, *, sure: bool = True) -> Callable[[_Ask], Fact | None]:
     def answer(ask: _Ask) -> Fact | None:
         found, rest = ask.person(ask.group("name"), sure=sure)
-        if not isinstance(found, dict) or not set(rest.lower().split()) <= _FIGURE_FILLER:
+        if not isinstance(found, AuthorLookup) or not set(rest.lower().split()) <= _FIGURE_FILLER:
             return found if isinstance(found, Fact) else None  # ("Does Jinwen Ma have a high h-index": fine)
-        name, profile = found["name"], found["profile"]
+        name, profile = found.name or "", found.profile
         ids, total = papers_by(ask.index, name, limit=SHOWN)
-        value = (profile or {}).get(figure)
-        if value is None:
+        value = getattr(profile, figure) if profile else None
+        if profile is None or value is None:
             why = "no profile of theirs is loaded" if profile is None else "their profile does not give it"
             return Fact("profile", f"No {label} is known for {name}: {why} ({_plural(total, 'paper')} by {name} in "
                         "the library).", established=False)
         shown = f"{value:,}" if isinstance(value, int) else str(value)
-        return Fact("profile", f"{name}'s {label} is {shown}, as their profile page ({profile['source']}) gives it.",
+        return Fact("profile", f"{name}'s {label} is {shown}, as their profile page ({profile.source}) gives it.",
                     papers=store.get_papers(ask.db, ids), total=total)
 
     return answer
@@ -648,17 +647,17 @@ def _profile_figure(figure: str, label: str, *, sure: bool = True) -> Callable[[
 
 def _affiliation(ask: _Ask) -> Fact | None:
     found, rest = ask.person(ask.group("name"), sure=True)
-    if not isinstance(found, dict) or rest.strip():
+    if not isinstance(found, AuthorLookup) or rest.strip():
         return found if isinstance(found, Fact) else None
-    name = found["name"]
+    name = found.name or ""
     ids, total = papers_by(ask.index, name, limit=200)
     papers = store.get_papers(ask.db, ids)
-    places = sorted({p["affiliation"] for p in papers if p.get("affiliation")})
+    places = sorted({p.affiliation for p in papers if p.affiliation})
     if not places:
         return Fact("profile", f"No affiliation is known for {name}: none of their {_plural(total, 'paper')} in the "
                     "library gives one.", established=False)
     return Fact("profile", f"{name}'s papers give the affiliation {', '.join(places)}.",
-                papers=[p for p in papers if p.get("affiliation")][:SHOWN])
+                papers=[p for p in papers if p.affiliation][:SHOWN])
 
 
 # "how many papers has Jinwen Ma published", "... does jinwen ma have", "... by Jinwen Ma": who a count is of.
@@ -711,24 +710,24 @@ def _count_question(ask: _Ask) -> Fact | None:
     return _counted(ask, _filters_in(ask.index, text), person)
 
 
-def _counted(ask: _Ask, f: _Filters, person: dict[str, Any] | None,
-             other: dict[str, Any] | None = None) -> Fact | None:
+def _counted(ask: _Ask, f: _Filters, person: AuthorLookup | None,
+             other: AuthorLookup | None = None) -> Fact | None:
     if not f.understood:
         return None  # (a count of something else than what was asked is worse than the passages)
-    people = [p["name"] for p in (person, other) if p]
+    people = [p.name for p in (person, other) if p and p.name]
     parsed = dataclasses.replace(f.parsed, authors=people)
     total, ids = _count(ask.index, parsed, f.words, f.venue_query, no_code=f.no_code)
     which = _which(parsed, " and ".join(people) or None, f.said, f.venue, no_code=f.no_code)
     statement = f"The library holds {_plural(total, 'paper')}{which}."
-    profile = (person or {}).get("profile") or {}
-    if person and not other and which == f" by {person['name']}" and profile.get("paper_count") is not None:
-        statement += f" Their profile page counts {profile['paper_count']:,}."
+    profile = person.profile if person else None
+    if person and not other and which == f" by {person.name}" and profile and profile.paper_count is not None:
+        statement += f" Their profile page counts {profile.paper_count:,}."
     return Fact("count", statement, papers=store.get_papers(ask.db, ids), total=total)
 
 
 def _paper_count(ask: _Ask) -> Fact | None:
     found, rest = ask.person(ask.group("name"), sure=True)
-    if not isinstance(found, dict) or rest.strip():
+    if not isinstance(found, AuthorLookup) or rest.strip():
         return found if isinstance(found, Fact) else None
     return _counted(ask, _filters_in(ask.index, ""), found)
 
@@ -745,7 +744,7 @@ def _author_papers(*, sure: bool) -> Callable[[_Ask], Fact | None]:
 
     def answer(ask: _Ask) -> Fact | None:
         found, rest = ask.person(ask.group("name"), sure=sure)
-        if not isinstance(found, dict):
+        if not isinstance(found, AuthorLookup):
             return found
         other, rest = ask.coauthor(rest)
         if isinstance(other, Fact):
@@ -753,7 +752,7 @@ def _author_papers(*, sure: bool) -> Callable[[_Ask], Fact | None]:
         f = _filters_in(ask.index, f"{ask.group('before')} {rest} {ask.group('rest')}")
         if f.words or f.venue or not f.understood:
             return None
-        people = [p["name"] for p in (found, other) if p]
+        people = [p.name for p in (found, other) if p and p.name]
         parsed = dataclasses.replace(f.parsed, authors=people)
         total, ids = _count(ask.index, parsed, [], no_code=f.no_code)
         which = _which(parsed, " and ".join(people), [], no_code=f.no_code)
@@ -770,12 +769,12 @@ def _compare(ask: _Ask) -> Fact | None:
                                          ask.group("papers")) if p.strip()]
     if not 2 <= len(parts) <= MAX_NAMED or any(len(p.split()) > MAX_PART_WORDS for p in parts):
         return None
-    found: list[dict[str, Any]] = []
+    found: list[StoredPaper] = []
     missing = []
     for part in parts:
         named = ask.papers(part)
         if named:
-            found += [p for p in named[:1] if p["id"] not in {f["id"] for f in found}]
+            found += [p for p in named[:1] if p.id not in {f.id for f in found}]
         elif _names_a_paper(ask.index, part):
             missing.append(part)
     if len(found) < 2:

@@ -18,13 +18,14 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import tantivy
 
 from papers_bot.errors import PapersBotError, StoreBusy
 from papers_bot.retrieval.analysis import NAMES, TEXT, author_keys, name_analyzer, text_analyzer
 from papers_bot.retrieval.names import paper_name_keys, venue_keys
+from papers_bot.store.paper import StoredPaper
 
 log = logging.getLogger(__name__)
 
@@ -56,54 +57,44 @@ def _schema() -> tantivy.Schema:
     return sb.build()
 
 
-def category_terms(categories: Iterable[str]) -> list[str]:
+@functools.lru_cache(maxsize=4096)  # (a few thousand category lists cover arXiv)
+def category_terms(categories: tuple[str, ...]) -> tuple[str, ...]:
     """`cs.CV` -> `cs.cv`, `cv`, `cs`; `CV` -> `cv`: so `cat:CV` finds feed and arXiv papers alike."""
     terms: list[str] = []
     for c in categories:
         c = c.strip().lower()
         if c:
             terms += [c, *c.split(".")] if "." in c else [c]
-    return list(dict.fromkeys(terms))
+    return tuple(dict.fromkeys(terms))
 
 
-@functools.lru_cache(maxsize=4096)  # (a few thousand category lists cover arXiv)
-def _category_terms_json(categories: str) -> tuple[str, ...]:
-    return tuple(category_terms(json.loads(categories)))
-
-
-def paper_document(row: dict[str, Any]) -> tantivy.Document:
+def paper_document(paper: StoredPaper) -> tantivy.Document:
     doc = tantivy.Document()
-    doc.add_text("id", row["id"])
+    doc.add_text("id", paper.id)
     doc.add_text("kind", "paper")
-    doc.add_text("title", row["title"] or "")
-    doc.add_text("text", row["title"] or "")
-    doc.add_text("text", row["abstract"] or "")
-    for note in (row["comment"], row["journal_ref"]):
+    doc.add_text("title", paper.title)
+    doc.add_text("text", paper.title)
+    doc.add_text("text", paper.abstract)
+    for note in (paper.comment, paper.journal_ref):
         if note:
             doc.add_text("text", note)
-    links = row["links"]
-    named = {**row, "links": json.loads(links) if isinstance(links, str) else links}
-    for key in paper_name_keys(named):
+    for key in paper_name_keys(paper):
         doc.add_text("name_key", key)
-    for key in venue_keys(row):
+    for key in venue_keys(paper):
         doc.add_text("venue", key)
-    authors = row["authors"]
-    names = json.loads(authors) if isinstance(authors, str) else authors
     # The author of a profile page that lists the paper is one of its authors, though the listing's author
     # line is often cut short before their name.
-    for name in [*names, *row.get("listed_by", ())]:
+    for name in (*paper.authors, *paper.listed_by):
         doc.add_text("authors", name)
         for key in author_keys(name):
             doc.add_text("author_name", key)
-    categories = row["categories"]
-    terms = _category_terms_json(categories) if isinstance(categories, str) else category_terms(categories)
-    for term in terms or (UNKNOWN_CATEGORY,):
+    for term in category_terms(paper.categories) or (UNKNOWN_CATEGORY,):
         doc.add_text("category", term)
-    if row["year"] is not None:
-        doc.add_integer("year", int(row["year"]))
-    if row["date"]:
-        doc.add_integer("date", int(row["date"].replace("-", "")))
-    doc.add_unsigned("has_code", int(bool(row["has_code"])))
+    if paper.year is not None:
+        doc.add_integer("year", paper.year)
+    if paper.date:
+        doc.add_integer("date", int(paper.date.replace("-", "")))
+    doc.add_unsigned("has_code", int(paper.has_code))
     return doc
 
 
@@ -280,19 +271,19 @@ class IndexUpdate:
             raise RuntimeError("this index change is closed")
         return self._writer
 
-    def refill(self, rows: Iterable[dict[str, Any]]) -> int:
+    def refill(self, papers: Iterable[StoredPaper]) -> int:
         """Replace every document with `rows`; how many."""
         self.writer.delete_all_documents()
         count = 0
-        for row in rows:
-            self.writer.add_document(paper_document(row))
+        for paper in papers:
+            self.writer.add_document(paper_document(paper))
             count += 1
         return count
 
-    def upsert(self, row: dict[str, Any], *, replaces: Sequence[str]) -> None:
+    def upsert(self, paper: StoredPaper, *, replaces: Sequence[str]) -> None:
         for stale in replaces:
             self.writer.delete_documents_by_term("id", stale)
-        self.writer.add_document(paper_document(row))
+        self.writer.add_document(paper_document(paper))
 
     def delete(self, paper_id: str) -> None:
         self.writer.delete_documents_by_term("id", paper_id)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from typing import Any
+
+from papers_bot.store.paper import StoredPaper
 
 MIN_KEY = 3  # a shorter name ("AI") names too much
 MAX_NAME_WORDS = 8  # a title's head ("SANA 1.5: ...") longer than this is not a name
@@ -64,19 +65,19 @@ def name_key(text: str) -> str:
     return "".join(out)
 
 
-def paper_names(paper: dict[str, Any]) -> list[str]:
+def paper_names(paper: StoredPaper) -> list[str]:
     """The names `paper` goes by, as written: its title, the head of a title (`SANA 1.5: ...`), the name a
     listing without a title is known by (from its abstract), and its code repository's or project page's name."""
-    shown = paper["display_title"] or ""
-    titles = {paper["title"] or "", "" if shown.endswith("…") else shown} - {""}  # (not an excerpt of the abstract)
+    shown = paper.display_title
+    titles = {paper.title, "" if shown.endswith("…") else shown} - {""}  # (not an excerpt of the abstract)
     names = list(titles)
     for title in titles:
         head = _TITLE_HEAD.match(title)
         if head and len(head.group(1).split()) <= MAX_NAME_WORDS:
             names.append(head.group(1))
     names += [_VERSION.sub("", n) for n in names if n[-1:].isdigit() and _VERSION.search(n)]  # "SANA 1.5": "SANA"
-    urls = [u for u in [paper.get("code_url") or "", *(paper.get("links") or [])] if u]
-    said = " ".join(filter(None, [paper.get("abstract"), paper.get("comment")])) if urls else ""
+    urls = [u for u in [paper.code_url or "", *paper.links] if u]
+    said = " ".join(filter(None, [paper.abstract, paper.comment])) if urls else ""
     for url in dict.fromkeys(u for u in urls if _presented_as_its_own(said, u)):
         if repo := _REPO.match(url):
             names.append(_REPO_SUFFIX.sub("", repo.group(1)))
@@ -97,7 +98,7 @@ def _presented_as_its_own(text: str, url: str) -> bool:
     return at < 0 or bool(_OWN_LINK.search(text[max(0, at - 60): at]))
 
 
-def paper_name_keys(paper: dict[str, Any]) -> list[str]:
+def paper_name_keys(paper: StoredPaper) -> list[str]:
     return list(dict.fromkeys(k for k in map(name_key, paper_names(paper)) if len(k) >= MIN_KEY))
 
 
@@ -129,27 +130,27 @@ def venues_in(text: str, *, appeared: bool = False) -> list[tuple[str, int | Non
     return list(dict.fromkeys(found))
 
 
-def venue_keys(paper: dict[str, Any]) -> list[str]:
+def venue_keys(paper: StoredPaper) -> list[str]:
     """Index terms for the venues a paper's comment and journal reference name: `icml`, with `icml@2023` when
     the year is written and `icml@` when it is not (then the paper's own year stands for it)."""
     keys: list[str] = []
-    said = " ".join(filter(None, [paper.get("comment"), paper.get("journal_ref")]))
+    said = " ".join(filter(None, [paper.comment, paper.journal_ref]))
     for name, year in venues_in(said, appeared=True):
         key = name.lower()
         keys += [key, f"{key}@{year}" if year else f"{key}@"]
     return list(dict.fromkeys(keys))
 
 
-def venue_of(paper: dict[str, Any]) -> str | None:
+def venue_of(paper: StoredPaper) -> str | None:
     """Where a paper appeared, as its listing says: the journal reference, else a comment naming a venue."""
-    if paper.get("journal_ref"):
-        return str(paper["journal_ref"])
-    comment = paper.get("comment") or ""
+    if paper.journal_ref:
+        return paper.journal_ref
+    comment = paper.comment or ""
     found = venues_in(comment, appeared=True)
     if not found:
         return None
     name, year = found[0]
-    return f"{name} {year}" if year else (f"{name} {paper['year']}" if paper.get("year") else name)
+    return f"{name} {year}" if year else (f"{name} {paper.year}" if paper.year else name)
 
 
 def spans(words: list[str], longest: int = MAX_NAME_WORDS) -> Iterable[tuple[int, int]]:

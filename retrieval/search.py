@@ -10,7 +10,6 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 import sqlite_utils
 import tantivy
@@ -26,6 +25,7 @@ from papers_bot.retrieval.analysis import (
 from papers_bot.retrieval.index import Snapshot, match_count, paper_id
 from papers_bot.retrieval.query import CONSTRAINTS, ParsedQuery, parse_query
 from papers_bot.store.db import get_paper, get_papers
+from papers_bot.store.paper import StoredPaper
 from papers_bot.store.tex import tex_to_text
 
 # Ranking settings, measured on Cranfield and CISI by bench/quality.py (README "Ranking quality"); general, not
@@ -63,7 +63,7 @@ _NOT_NAMES = frozenset(QUESTION_WORDS) | {"and", "or", "the", "of", "in", "on", 
 
 @dataclass
 class Hit:
-    paper: dict[str, Any]
+    paper: StoredPaper
     score: float
 
 
@@ -231,12 +231,12 @@ def _pruned(index: Snapshot, words: list[_Clause], pairs: list[_Clause]) -> tupl
     return query, sum(c.most for c in seeked)
 
 
-def feedback_terms(papers: list[dict[str, Any]], scores: list[float], index: Snapshot,
+def feedback_terms(papers: list[StoredPaper], scores: list[float], index: Snapshot,
                    exclude: set[str]) -> list[tuple[str, float]]:
     """The FEEDBACK_TERMS words that best describe the top papers, with weights (the best scaled to 1)."""
     weights: defaultdict[str, float] = defaultdict(float)
     for paper, score in zip(papers, scores):
-        tokens = analyze(f"{paper['title']} {paper['abstract']}")
+        tokens = analyze(f"{paper.title} {paper.abstract}")
         for term, count in Counter(tokens).items():
             weights[term] += score * count / len(tokens)
     # idf (one index look-up a word) only for the strongest candidates: the same choice on Cranfield, far fewer
@@ -351,26 +351,26 @@ def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: Parse
         return result
     result.idf = {t: _most_idf(index, "text", t) for t in plan.terms}
     searcher = index.searcher()
-    papers: dict[str, dict[str, Any]] = {}
+    papers: dict[str, StoredPaper] = {}
     scored = None
     if not plan.terms:  # filters alone: the newest papers that pass them (all score alike)
         scored = [(0.0, pid) for _, pid in plan.top(searcher, k, by_date=True)]
     elif question and FEEDBACK_TERMS and not parsed.sort_by_date:
         first = plan.top(searcher, FEEDBACK_DOCS)
         if _confident(first):
-            papers.update((p["id"], p) for p in get_papers(db, [pid for _, pid in first]))
+            papers.update((p.id, p) for p in get_papers(db, [pid for _, pid in first]))
             found = [(papers[pid], score) for score, pid in first if pid in papers]
             extra = feedback_terms([p for p, _ in found], [s for _, s in found], index, set(plan.terms))
             if extra:
                 scored = _top(searcher, expand(index, plan.full, extra), k)
     if scored is None:
         scored = plan.top(searcher, max(k, NEWEST_POOL) if parsed.sort_by_date else k)
-    papers.update((p["id"], p) for p in get_papers(db, [pid for _, pid in scored if pid not in papers]))
+    papers.update((p.id, p) for p in get_papers(db, [pid for _, pid in scored if pid not in papers]))
     hits = [Hit(papers[pid], score) for score, pid in scored if pid in papers]
     if parsed.sort_by_date and plan.terms and hits:
         # "latest on X": the newest of the papers that answer X well, not of every paper sharing one word.
         hits = [h for h in hits if h.score >= NEWEST_SHARE * hits[0].score]
-        hits.sort(key=lambda h: h.paper["date"] or "", reverse=True)
+        hits.sort(key=lambda h: h.paper.date or "", reverse=True)
     result.hits = hits[:k]
     return result
 
@@ -386,18 +386,18 @@ def related(db: sqlite_utils.Database, index: Snapshot, paper_id: str, *, k: int
         (tantivy.Occur.Should, tantivy.Query.boost_query(tantivy.Query.term_query(index.schema, "text", w), weight))
         for w, weight in words
     ]
-    clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_query(index.schema, "id", paper["id"])))
+    clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_query(index.schema, "id", paper.id)))
     scored = _top(index.searcher(), tantivy.Query.boolean_query(clauses), k)
-    papers = {p["id"]: p for p in get_papers(db, [pid for _, pid in scored])}
+    papers = {p.id: p for p in get_papers(db, [pid for _, pid in scored])}
     result.hits = [Hit(papers[pid], score) for score, pid in scored if pid in papers]
     return result
 
 
-def describing_terms(paper: dict[str, Any], index: Snapshot) -> list[tuple[str, float]]:
+def describing_terms(paper: StoredPaper, index: Snapshot) -> list[tuple[str, float]]:
     """The RELATED_TERMS words of `paper` that say most about it, weighted (1 + log tf) * idf."""
     total = max(index.searcher().num_docs, 1)
     weights = []
-    for term, tf in Counter(analyze(f"{paper['title']} {paper['abstract']}")).items():
+    for term, tf in Counter(analyze(f"{paper.title} {paper.abstract}")).items():
         df = index.doc_freq("text", term)
         if 0 < df <= RELATED_MAX_SHARE * total:
             weights.append((term, (1 + math.log(tf)) * math.log(1 + total / (1 + df))))

@@ -22,7 +22,18 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from papers_bot.errors import PaperNotFound, PapersBotError, ParseError, StoreBusy
-from papers_bot.store.paper import Paper, Source, code_link, doi_in, id_in, merge, normalise_arxiv_id
+from papers_bot.store.paper import (
+    AuthorLookup,
+    AuthorProfile,
+    Paper,
+    Source,
+    StoredPaper,
+    code_link,
+    doi_in,
+    id_in,
+    merge,
+    normalise_arxiv_id,
+)
 from papers_bot.store.parse import Listing
 
 log = logging.getLogger(__name__)
@@ -70,7 +81,7 @@ _INSERT_PAPER = (
 class ChangeSink(Protocol):
     """Receives every paper a load writes or removes, in order (the search index implements it)."""
 
-    def upsert(self, row: dict[str, Any], *, replaces: Sequence[str]) -> None: ...
+    def upsert(self, paper: StoredPaper, *, replaces: Sequence[str]) -> None: ...
 
     def delete(self, paper_id: str) -> None: ...
 
@@ -352,17 +363,6 @@ def paper_row(p: Paper) -> dict[str, Any]:
     return row
 
 
-def paper_from_row(row: dict[str, Any], sources: Iterable[Source] = ()) -> Paper:
-    names = {f.name for f in dataclasses.fields(Paper)}
-    values = {k: v for k, v in row.items() if k in names}
-    values["authors"] = json.loads(row["authors"] or "[]")
-    values["categories"] = json.loads(row["categories"] or "[]")
-    values["authors_truncated"] = bool(row["authors_truncated"])
-    values["has_code_flag"] = bool(row["has_code_flag"])
-    values["sources"] = list(sources)
-    return Paper(**values)
-
-
 class _Known:
     """Papers a batch may be another listing of, looked up by id and by normalised title."""
 
@@ -434,7 +434,7 @@ class _Loader:
                 self.after.pop(old_id, None)
                 pending.pop(old_id, None)
                 known.remove(old_id)
-            row["listed_by"] = self.listed_by(merged.sources)
+            listed_by = self.listed_by(merged.sources)
             if gone:
                 self._delete(gone)
             elif row["content_hash"] == current:
@@ -442,8 +442,9 @@ class _Loader:
                 stored = known.by_id[new_id][0].sources if new_id in known.by_id else None
                 if stored is None or set(stored) != set(merged.sources):
                     moved[new_id] = merged
-                    if self.sink is not None and self.listed_by(stored or []) != row["listed_by"]:
-                        self.sink.upsert(row, replaces=[new_id])  # (now on another author's profile page)
+                    if self.sink is not None and self.listed_by(stored or []) != listed_by:
+                        # (now on another author's profile page)
+                        self.sink.upsert(StoredPaper.from_row(row, listed_by=listed_by), replaces=[new_id])
                     if new_id in known.by_id:  # a later listing of it in this batch merges with these sources
                         known.remove(new_id)
                     known.add(merged, row)
@@ -453,7 +454,7 @@ class _Loader:
             known.add(merged, row)
             pending[new_id] = (merged, row)
             if self.sink is not None:
-                self.sink.upsert(row, replaces=replaces)
+                self.sink.upsert(StoredPaper.from_row(row, listed_by=listed_by), replaces=replaces)
         self._write(pending.values())
         self._write_sources([paper for pid, paper in moved.items() if pid not in pending])  # (pending: written)
 
@@ -478,7 +479,7 @@ class _Loader:
         sources = _sources_for(self.db, list(found))
         known = _Known()
         for pid, row in found.items():
-            known.add(paper_from_row(row, sources.get(pid, [])), row)
+            known.add(StoredPaper.from_row(row, sources=sources.get(pid, [])).as_paper(), row)
         return known
 
     def _write(self, pending: Iterable[tuple[Paper, dict]]) -> None:
@@ -654,25 +655,15 @@ def _sources_for(db: sqlite_utils.Database, ids: list[str]) -> dict[str, list[So
 # -- reading -------------------------------------------------------------------------------------------
 
 
-def _decode(row: dict[str, Any]) -> dict[str, Any]:
-    """A papers row as the answer code uses it: JSON columns decoded, flags as bools."""
-    row = dict(row)
-    for column in ("authors", "categories", "links"):
-        row[column] = json.loads(row[column] or "[]")
-    row["authors_truncated"] = bool(row["authors_truncated"])
-    row["has_code"] = bool(row["has_code"])
-    return row
-
-
-def get_papers(db: sqlite_utils.Database, ids: Sequence[str]) -> list[dict[str, Any]]:
+def get_papers(db: sqlite_utils.Database, ids: Sequence[str]) -> list[StoredPaper]:
     """The papers with these ids, in the order given (ids not stored are left out)."""
-    found: dict[str, dict] = {}
+    found: dict[str, StoredPaper] = {}
     for sql, chunk in _in_chunks("SELECT * FROM papers WHERE id IN ({marks})", ids):
-        found.update((row["id"], _decode(row)) for row in db.query(sql, chunk))
+        found.update((row["id"], StoredPaper.from_row(row)) for row in db.query(sql, chunk))
     return [found[i] for i in ids if i in found]
 
 
-def get_paper(db: sqlite_utils.Database, paper_id: str) -> dict[str, Any]:
+def get_paper(db: sqlite_utils.Database, paper_id: str) -> StoredPaper:
     """One paper in full, with its sources; looked up by id, arXiv id (`arXiv:2310.05873v2`, an arXiv URL) or DOI."""
     paper_id = paper_id.strip()
     candidates = [paper_id, normalise_arxiv_id(paper_id), normalise_arxiv_id(id_in(paper_id) or "")]
@@ -684,14 +675,11 @@ def get_paper(db: sqlite_utils.Database, paper_id: str) -> dict[str, Any]:
         row = db.conn.execute("SELECT id FROM papers WHERE id = ?", [candidate]).fetchone()
         if row:
             paper = get_papers(db, [row[0]])[0]
-            paper["sources"] = [
-                dataclasses.asdict(s) for s in _sources_for(db, [paper["id"]]).get(paper["id"], [])
-            ]
-            return paper
+            return dataclasses.replace(paper, sources=tuple(_sources_for(db, [paper.id]).get(paper.id, [])))
     raise PaperNotFound(f"no paper has the id {paper_id!r}; search for it first, ids are shown with each result")
 
 
-def iter_papers(db: sqlite_utils.Database, *, batch: int = BATCH) -> Iterator[dict[str, Any]]:
+def iter_papers(db: sqlite_utils.Database, *, batch: int = BATCH) -> Iterator[StoredPaper]:
     """Every stored paper, streamed in id order (for rebuilding the index), with `listed_by`: the authors whose
     profile pages list it."""
     last = ""
@@ -706,14 +694,12 @@ def iter_papers(db: sqlite_utils.Database, *, batch: int = BATCH) -> Iterator[di
             f"WHERE s.paper_id IN ({marks}) ORDER BY a.name", [r["id"] for r in rows]
         ):
             listed.setdefault(pid, []).append(name)
-        for row in rows:
-            row["listed_by"] = listed.get(row["id"], [])
-        yield from rows
+        yield from (StoredPaper.from_row(row, listed_by=listed.get(row["id"], ())) for row in rows)
         last = rows[-1]["id"]
 
 
 def find_author(db: sqlite_utils.Database, name: str, *, limit: int = 50, papers: bool = True,
-                partial: bool = True) -> dict[str, Any]:
+                partial: bool = True) -> AuthorLookup:
     """An author's papers (newest first) and profile, by exact name ignoring case, else (`partial`) by part of it,
     which reads every author row. Without `papers`, only who it is and the profile (the library lists the papers
     from its index)."""
@@ -732,14 +718,12 @@ def find_author(db: sqlite_utils.Database, name: str, *, limit: int = 50, papers
     if not names:
         raise PaperNotFound(f"no author called {name!r}; try part of the name, e.g. a surname")
     if len(names) > 1 and names[0].casefold() != name.casefold():
-        return {"name": None, "candidates": names, "papers": [], "profile": None}
+        return AuthorLookup(None, candidates=tuple(names))
     chosen = names[0]
-    profile = db.conn.execute("SELECT * FROM authors WHERE name = ? COLLATE NOCASE", [chosen]).fetchone()
-    if profile is not None:
-        profile = dict(zip([c[0] for c in db.conn.execute("SELECT * FROM authors LIMIT 0").description], profile))
-        profile["scores"] = json.loads(profile["scores"] or "{}")
+    row = next(iter(db.query("SELECT * FROM authors WHERE name = ? COLLATE NOCASE", [chosen])), None)
+    profile = AuthorProfile.from_row(row) if row else None
     if not papers:
-        return {"name": chosen, "candidates": [], "papers": [], "total": None, "profile": profile}
+        return AuthorLookup(chosen, profile=profile)
     # An author's papers: those that name them, and those on their profile page (whose author lists are often
     # cut short before their name).
     mine = (
@@ -754,7 +738,7 @@ def find_author(db: sqlite_utils.Database, name: str, *, limit: int = 50, papers
         )
     ]
     total = db.conn.execute(f"SELECT COUNT(*) FROM ({mine})", {"name": chosen}).fetchone()[0]
-    return {"name": chosen, "candidates": [], "papers": get_papers(db, ids), "total": total, "profile": profile}
+    return AuthorLookup(chosen, profile=profile, papers=tuple(get_papers(db, ids)), total=total)
 
 
 def stats(db: sqlite_utils.Database) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The Paper record that parsers produce and the store keeps."""
+"""The records: Paper, which parsers produce and the store keeps; StoredPaper, a paper as the store gives it back;
+and the author records of a lookup."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import dataclasses
 import datetime
 import functools
 import hashlib
+import json
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 from papers_bot.store.tex import tex_to_text
@@ -100,6 +104,95 @@ class Paper:
     @property
     def display_title(self) -> str:
         return self.title or display_name(self.abstract) or (self.arxiv_id or self.id)
+
+
+@dataclass(frozen=True)
+class StoredPaper:
+    """A paper as the store holds it, decoded: what searches, facts, the formats and `--json` read."""
+
+    id: str
+    title: str = ""
+    display_title: str = ""
+    authors: tuple[str, ...] = ()
+    authors_truncated: bool = False
+    affiliation: str | None = None
+    abstract: str = ""
+    comment: str | None = None
+    category: str | None = None
+    categories: tuple[str, ...] = ()
+    year: int | None = None
+    date: str | None = None
+    date_text: str | None = None
+    updated: str | None = None
+    arxiv_id: str | None = None
+    source_id: str | None = None
+    doi: str | None = None
+    journal_ref: str | None = None
+    url: str | None = None
+    pdf_url: str | None = None
+    code_url: str | None = None
+    has_code: bool = False  # a code link, or the listing said so
+    has_code_flag: bool = False  # the listing said so
+    links: tuple[str, ...] = ()
+    raw: str | None = None
+    sources: tuple[Source, ...] = ()  # where it was read (a paper shown in full)
+    listed_by: tuple[str, ...] = ()  # the authors whose profile pages list it (what the index is given)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any], *, sources: Iterable[Source] = (),
+                 listed_by: Iterable[str] = ()) -> StoredPaper:
+        """The one decoder of a `papers` row: its JSON columns as tuples, its flags as bools."""
+        values = {name: row[name] for name in _PLAIN_COLUMNS}
+        return cls(
+            **values,
+            authors=tuple(json.loads(row["authors"] or "[]")),
+            categories=tuple(json.loads(row["categories"] or "[]")),
+            links=tuple(json.loads(row["links"] or "[]")),
+            authors_truncated=bool(row["authors_truncated"]),
+            has_code=bool(row["has_code"]),
+            has_code_flag=bool(row["has_code_flag"]),
+            sources=tuple(sources),
+            listed_by=tuple(listed_by),
+        )
+
+    def as_paper(self) -> Paper:
+        """The record a load merges a new listing of this paper into."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(Paper)}
+        return Paper(**{**values, "authors": list(self.authors), "categories": list(self.categories),
+                        "sources": list(self.sources)})
+
+
+_DECODED = {"authors", "categories", "links", "authors_truncated", "has_code", "has_code_flag", "sources", "listed_by"}
+_PLAIN_COLUMNS = [f.name for f in dataclasses.fields(StoredPaper) if f.name not in _DECODED]
+
+
+@dataclass(frozen=True)
+class AuthorProfile:
+    """An author's profile page, as the store keeps it."""
+
+    name: str
+    category: str | None
+    h_index: int | None
+    paper_count: int | None
+    citations: int | None
+    scores: dict[str, str]  # the page's other figures: {"Novelty": "54%", "AI Score": "38"}
+    source: str | None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> AuthorProfile:
+        return cls(**{**row, "scores": json.loads(row["scores"] or "{}")})
+
+
+@dataclass(frozen=True)
+class AuthorLookup:
+    """Who a name found: one author (`name`), with their profile if the library has one and, when asked for, their
+    papers newest first (`total` in all); or, when the name was ambiguous, no one and the `candidates`."""
+
+    name: str | None
+    candidates: tuple[str, ...] = ()
+    profile: AuthorProfile | None = None
+    papers: tuple[StoredPaper, ...] = ()
+    total: int | None = None
 
 
 def code_link(links: list[str]) -> str | None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from papers_bot.retrieval.answer import best_passages, split_sentences
 from papers_bot.retrieval.search import Hit
+from papers_bot.store.paper import StoredPaper
 
 
 def test_split_sentences_keeps_abbreviations_and_decimals():
@@ -14,7 +15,7 @@ def test_split_sentences_keeps_abbreviations_and_decimals():
 
 
 def fake_hit(abstract: str) -> Hit:
-    return Hit({"abstract": abstract, "display_title": "T"}, 1.0)
+    return Hit(StoredPaper("x", abstract=abstract, display_title="T"), 1.0)
 
 
 def test_best_passage_is_the_sentence_that_matches_the_question():
@@ -37,10 +38,10 @@ def test_ask_answers_with_the_passage_that_answers(library):
     answer = library.ask("which papers adapt SAM to seismic data?")
     assert answer.found
     first = answer.passages[0]
-    assert first.paper["display_title"].startswith("Seismic Fault SAM")
+    assert first.paper.display_title.startswith("Seismic Fault SAM")
     assert "seismic" in first.text.lower() and "SAM" in first.text
     assert first.coverage == 1.0
-    assert all(p.paper["display_title"]
+    assert all(p.paper.display_title
                != "Sharpness-aware minimization (SAM), which searches for flat minima by min-max…"
                for p in answer.passages)  # a far weaker match is not presented as an answer
 
@@ -53,4 +54,4 @@ def test_ask_says_plainly_when_nothing_matches(library):
 def test_ask_offers_nearest_papers_for_a_weak_match(library):
     answer = library.ask("seismic protein folding enzyme kinetics")
     assert not answer.found
-    assert answer.nearest and "Seismic" in answer.nearest[0].paper["display_title"]
+    assert answer.nearest and "Seismic" in answer.nearest[0].paper.display_title

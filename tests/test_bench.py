@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import subprocess
@@ -70,8 +71,8 @@ def test_ours_runs_through_the_real_loader(tmp_path):
     collection = quality.Collection("cran", docs, {"1": "heat slabs"}, {"1": {"2": 1}})
     library = quality.load_into_library(collection, tmp_path)
     try:
-        assert [h.paper["id"] for h in library.search("heat slabs", k=5).hits] == ["cran-2"]
-        assert library.search("wing", k=5).hits[0].paper["authors"] == ["J. Smith"]
+        assert [h.paper.id for h in library.search("heat slabs", k=5).hits] == ["cran-2"]
+        assert library.search("wing", k=5).hits[0].paper.authors == ("J. Smith",)
     finally:
         library.close()
     results = quality.measure(collection)
@@ -181,7 +182,7 @@ def test_crash_check_catches_an_index_that_disagrees_with_the_store(tmp_path):
     library = Library(db_path, sample_if_new=False)
     library.load([old.path], replace=True)
     assert crash.check(db_path, [old, new]) == (old, False)
-    stray = {**store.get_papers(library.db, [next(iter(old.digests))])[0], "id": "stray"}
+    stray = dataclasses.replace(store.get_papers(library.db, [next(iter(old.digests))])[0], id="stray")
     update = library.index.update()  # a paper only the index holds, the versions still equal
     update.upsert(stray, replaces=[])
     update.commit(store.version(library.db))

@@ -164,7 +164,7 @@ def test_a_second_reload_in_the_same_process_is_refused(db_path, tmp_path):
         with paused_load(library, first) as reload, pytest.raises(StoreBusy, match="already running; try again"):
             library.load([second], replace=True)
         assert reload.result().added == 20
-        assert {h.paper["id"] for h in library.search("second", k=50).hits} == set()
+        assert {h.paper.id for h in library.search("second", k=50).hits} == set()
     finally:
         library.close()
     assert state(db_path) == (first_ids, first_ids)
@@ -264,7 +264,7 @@ def test_a_library_opened_between_a_loads_two_commits_never_serves_a_stale_index
             resume.set()
             loading.result(timeout=60)
         assert state(db_path) == (after_ids, after_ids)
-        titles = {h.paper["title"] for h in opened.search("after paper", k=10).hits}
+        titles = {h.paper.title for h in opened.search("after paper", k=10).hits}
         assert titles == {f"after paper {i}" for i in sorted(after_ids)}
     finally:
         resume.set()
@@ -285,7 +285,7 @@ def test_a_running_library_repairs_an_index_left_out_of_step(tmp_path):
         while library.index.store_version != store.version(library.db) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert state(library.db_path) == (other_ids, other_ids)
-        assert {h.paper["id"] for h in library.search("other paper", k=10).hits} == other_ids
+        assert {h.paper.id for h in library.search("other paper", k=10).hits} == other_ids
     finally:
         library.close()
 

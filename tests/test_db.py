@@ -56,8 +56,8 @@ def test_rows_hold_parsed_fields(db):
     assert (row["title"], row["display_title"], row["url"]) == ("", "Geom-Erasing", "https://arxiv.org/abs/2310.05873")
     sam_ids = [r["id"] for r in db.query("SELECT id FROM papers WHERE title LIKE 'Seismic Fault SAM%'")]
     sam = store.get_papers(db, sam_ids)[0]
-    assert sam["authors"] == ["Ran Chen", "Zeren Zhang", "Jinwen Ma"]
-    assert (sam["year"], sam["has_code"], sam["code_url"], sam["category"]) == (2024, True, None, "CV")
+    assert sam.authors == ("Ran Chen", "Zeren Zhang", "Jinwen Ma")
+    assert (sam.year, sam.has_code, sam.code_url, sam.category) == (2024, True, None, "CV")
     assert json.loads(db["authors"].get("Jinwen Ma")["scores"]) == {"Novelty": "54%", "AI Score": "38"}
     assert db["authors"].get("Jinwen Ma")["h_index"] == 11
 
@@ -78,9 +78,9 @@ def test_same_arxiv_id_is_one_paper_with_both_sources(db, tmp_path):
     summary = load(db, meta)
     assert (summary.added, summary.updated) == (0, 1)
     paper = store.get_paper(db, "2310.05873")
-    assert paper["title"] == "Implicit Concept Removal of Diffusion Models"
-    assert paper["display_title"] == paper["title"]
-    assert sorted(s["format"] for s in paper["sources"]) == ["arxiv-abstracts", "arxiv-jsonl"]
+    assert paper.title == "Implicit Concept Removal of Diffusion Models"
+    assert paper.display_title == paper.title
+    assert sorted(s.format for s in paper.sources) == ["arxiv-abstracts", "arxiv-jsonl"]
     assert db["papers"].count == 10
 
 
@@ -94,8 +94,8 @@ def test_same_normalised_title_is_one_paper_and_takes_the_arxiv_id(db, tmp_path)
     with pytest.raises(PaperNotFound):
         store.get_paper(db, old_id)
     merged = store.get_paper(db, "2407.14121")
-    assert len(merged["sources"]) == 2 and merged["url"] == "https://arxiv.org/abs/2407.14121"
-    assert merged["has_code"]  # the profile's Code flag survives the merge
+    assert len(merged.sources) == 2 and merged.url == "https://arxiv.org/abs/2407.14121"
+    assert merged.has_code  # the profile's Code flag survives the merge
 
 
 def test_same_title_different_arxiv_ids_are_two_papers(db, tmp_path):
@@ -108,8 +108,8 @@ def test_duplicate_inside_one_load_counts_once(db, tmp_path):
     records = [arxiv_record(), arxiv_record(comments="v2: 13 pages")]
     summary = load(db, write_jsonl(tmp_path / "m.jsonl", records))
     assert (summary.added, summary.updated) == (1, 0)
-    assert store.get_paper(db, "2401.00001")["comment"] == "v2: 13 pages"
-    assert len(store.get_paper(db, "2401.00001")["sources"]) == 2
+    assert store.get_paper(db, "2401.00001").comment == "v2: 13 pages"
+    assert len(store.get_paper(db, "2401.00001").sources) == 2
 
 
 def test_a_failure_half_way_leaves_the_database_as_it_was(db, tmp_path):
@@ -139,13 +139,13 @@ def test_find_author_exact_partial_and_unknown(db):
     load(db, FEED, PROFILE)
     found = store.find_author(db, "jinwen ma")
     # 10 papers name him; his profile page lists 30 (its author lists are cut short before his name).
-    assert found["name"] == "Jinwen Ma" and found["total"] == 30 and found["profile"]["citations"] == 2072
-    dates = [p["date"] for p in found["papers"]]
+    assert found.name == "Jinwen Ma" and found.total == 30 and found.profile and found.profile.citations == 2072
+    dates = [p.date or "" for p in found.papers]
     assert dates == sorted(dates, reverse=True)
     partial = store.find_author(db, "Elgammal")
-    assert partial["name"] == "Ahmed Elgammal" and partial["profile"] is None
+    assert partial.name == "Ahmed Elgammal" and partial.profile is None
     several = store.find_author(db, "Zhu")
-    assert several["name"] is None and "Yizhe Zhu" in several["candidates"]
+    assert several.name is None and "Yizhe Zhu" in several.candidates
     with pytest.raises(PaperNotFound, match="no author"):
         store.find_author(db, "Nobody Atall")
     with pytest.raises(PaperNotFound):
@@ -175,7 +175,7 @@ def test_a_paper_listed_three_ways_is_one_paper(db, tmp_path):
     assert db["papers"].count == 1
     assert (summary.added, summary.updated, summary.removed) == (0, 1, 1)
     paper = store.get_paper(db, "2401.00001")
-    assert sorted(s["format"] for s in paper["sources"]) == ["arxiv-abstracts", "arxiv-jsonl", "feed"]
+    assert sorted(s.format for s in paper.sources) == ["arxiv-abstracts", "arxiv-jsonl", "feed"]
     # The same three in one load: one paper too.
     fresh = store.open_db(tmp_path / "fresh.db")
     store.load_listings(fresh, [read_listing(p) for p in (feed, abstracts, meta)])
@@ -191,7 +191,7 @@ def test_a_complete_author_list_is_not_marked_truncated(db, tmp_path):
                         authors_parsed=[["Lovelace", "Ada"], ["Babbage", "Charles"], ["Dunn", "Carl"]])
     load(db, write_jsonl(tmp_path / "m.jsonl", [full]))
     paper = store.get_paper(db, "2401.00001")
-    assert paper["authors"] == ["Ada Lovelace", "Charles Babbage", "Carl Dunn"] and paper["authors_truncated"] is False
+    assert paper.authors == ("Ada Lovelace", "Charles Babbage", "Carl Dunn") and paper.authors_truncated is False
 
 
 def test_load_into_a_new_database_holds_only_the_loaded_papers(tmp_path):
@@ -217,7 +217,7 @@ def test_the_same_papers_from_a_new_file_are_unchanged_with_new_sources(db, tmp_
             return False
 
         def upsert(self, row, *, replaces):
-            changed.append(row["id"])
+            changed.append(row.id)
 
         def delete(self, paper_id):
             changed.append(paper_id)
@@ -228,8 +228,8 @@ def test_the_same_papers_from_a_new_file_are_unchanged_with_new_sources(db, tmp_
     new = write_jsonl(tmp_path / "2024-02.jsonl", list(reversed(records)))
     summary = store.load_listings(db, [read_listing(new)], replace=True, sink=Sink())
     assert (summary.updated, summary.unchanged, changed) == (1, 4, ["2401.00002"])
-    sources = store.get_paper(db, "2401.00004")["sources"]
-    assert [(s["file"], s["line"]) for s in sources] == [(str(new), 1)]
+    sources = store.get_paper(db, "2401.00004").sources
+    assert [(s.file, s.line) for s in sources] == [(str(new), 1)]
 
 
 def test_a_paper_listed_unchanged_then_changed_in_one_file_keeps_every_source(db, tmp_path):
@@ -241,8 +241,8 @@ def test_a_paper_listed_unchanged_then_changed_in_one_file_keeps_every_source(db
                                                arxiv_record(id="2401.00001", title="Paper one, revised")])
     store.load_listings(db, [read_listing(again)])
     paper = store.get_paper(db, "2401.00001")
-    assert paper["title"] == "Paper one, revised"
-    assert sorted((s["file"], s["line"]) for s in paper["sources"]) == [(str(first), 1), (str(again), 2),
+    assert paper.title == "Paper one, revised"
+    assert sorted((s.file, s.line) for s in paper.sources) == [(str(first), 1), (str(again), 2),
                                                                          (str(again), 3)]
 
 

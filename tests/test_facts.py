@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from papers_bot.retrieval.answer import Context
+from papers_bot.store.paper import StoredPaper
 
 # (question, established, the first supporting paper's id, how many papers support it, the fact as said)
 FACTS = [
@@ -712,7 +713,7 @@ def test_fact_questions_are_answered_exactly(library, question, established, fir
     answer = library.ask(question)
     assert answer.fact is not None, "not read as a fact question"
     assert (answer.fact.established, answer.fact.statement) == (established, statement)
-    assert (answer.fact.papers[0]["id"] if answer.fact.papers else None) == first
+    assert (answer.fact.papers[0].id if answer.fact.papers else None) == first
     assert answer.fact.total == total
 
 
@@ -810,7 +811,7 @@ def test_a_fact_the_library_lacks_falls_back_to_passages_and_says_so(library):
 def test_papers_with_code_on_a_topic_say_when_the_best_match_has_none(library):
     answer = library.ask("papers with code on time series")
     assert answer.notes == ["The best match, TimeDiff, has no code listed; the best with code:"]
-    assert all(p.paper["has_code"] for p in answer.passages)
+    assert all(p.paper.has_code for p in answer.passages)
 
 
 def test_a_thread_keeps_its_papers_for_it_and_its_topic_for_follow_ups_but_a_new_topic_wins(library):
@@ -819,7 +820,7 @@ def test_a_thread_keeps_its_papers_for_it_and_its_topic_for_follow_ups_but_a_new
     for question in ["what is SANA 1.5?", "how does SANA scale training?", "and what about hashing?",
                      "who wrote it?", "any from 2021?", "when was it published?"]:
         answer = library.ask(question, context=context)
-        said.append(answer.fact.statement if answer.fact else answer.papers()[0]["display_title"])
+        said.append(answer.fact.statement if answer.fact else answer.papers()[0].display_title)
         context = context.after(answer)
     assert said[0].startswith("SANA 1.5") and said[1].startswith("SANA 1.5")
     assert "Hash" in said[2]  # (the thread's SANA context no longer drowns a new topic)
@@ -838,7 +839,7 @@ def test_it_with_nothing_before_asks_which_paper(library):
     "arXiv:2310.05873", "2310.05873v1", "<https://arxiv.org/abs/2310.05873>",
 ])
 def test_paper_accepts_what_people_paste(library, reference):
-    assert library.paper(reference)["id"] == "2310.05873"
+    assert library.paper(reference).id == "2310.05873"
 
 
 def test_a_doi_finds_its_paper(empty_library, tmp_path):
@@ -847,13 +848,13 @@ def test_a_doi_finds_its_paper(empty_library, tmp_path):
     doi = "10.1145/3583780.3614872"
     empty_library.load([write_jsonl(tmp_path / "a.jsonl", [arxiv_record(id="2401.00007", doi=doi)])])
     for reference in (doi, f"https://doi.org/{doi}", f"doi:{doi}"):
-        assert empty_library.paper(reference)["id"] == "2401.00007"
+        assert empty_library.paper(reference).id == "2401.00007"
     assert empty_library.ask("who wrote 10.1145/3583780.3614872?").fact.statement.startswith("Analytical Engines")
 
 
 def test_comments_and_venues_are_searchable(library):
-    assert {h.paper["id"] for h in library.search("ICML", k=5).hits} >= {"2306.05043", "2306.03007"}
-    assert library.search("accepted ICCV2023", k=1).hits[0].paper["id"] == "2308.11331"
+    assert {h.paper.id for h in library.search("ICML", k=5).hits} >= {"2306.05043", "2306.03007"}
+    assert library.search("accepted ICCV2023", k=1).hits[0].paper.id == "2308.11331"
 
 
 def test_no_fact_is_stated_from_an_index_out_of_step_with_the_store(library, tmp_path):
@@ -878,8 +879,8 @@ def test_venues_are_where_a_listing_says_the_paper_appeared():
     NIPS'99 the year 2099."""
     from papers_bot.retrieval.names import venue_keys, venue_of
 
-    def paper(comment: str) -> dict:
-        return {"comment": comment, "journal_ref": None, "year": 2024}
+    def paper(comment: str) -> StoredPaper:
+        return StoredPaper("x", comment=comment, year=2024)
 
     assert venue_keys(paper("Project page: https://www.glorpnet.org/ . 9 pages")) == []
     assert venue_keys(paper("Under review at NeurIPS 2024; rejected from ICLR 2024")) == []
@@ -893,11 +894,13 @@ def test_a_tool_a_paper_links_to_is_not_its_name():
     named the paper that fine-tuned it)."""
     from papers_bot.retrieval.names import paper_name_keys
 
-    used = {"title": "Zebra Painting with Latent Models", "display_title": "Zebra Painting with Latent Models",
-            "abstract": "We fine-tune Stable Diffusion (https://github.com/CompVis/stable-diffusion) on zebras. "
-                        "Our code is available at https://github.com/jane/zebrapaint.",
-            "comment": None, "code_url": "https://github.com/CompVis/stable-diffusion",
-            "links": ["https://github.com/CompVis/stable-diffusion", "https://github.com/jane/zebrapaint"]}
+    used = StoredPaper(
+        "x", title="Zebra Painting with Latent Models", display_title="Zebra Painting with Latent Models",
+        abstract="We fine-tune Stable Diffusion (https://github.com/CompVis/stable-diffusion) on zebras. "
+                 "Our code is available at https://github.com/jane/zebrapaint.",
+        code_url="https://github.com/CompVis/stable-diffusion",
+        links=("https://github.com/CompVis/stable-diffusion", "https://github.com/jane/zebrapaint"),
+    )
     keys = paper_name_keys(used)
     assert "zebrapaint" in keys and "stablediffusion" not in keys
 

@@ -109,7 +109,7 @@ def test_an_index_folder_made_read_only_during_a_load_is_a_clear_error_and_the_s
         except PapersBotError as e:
             print("error:", e)
         print("papers:", lib.stats()["papers"])
-        print("found:", lib.search("seismic", k=1).hits[0].paper["title"][:18])
+        print("found:", lib.search("seismic", k=1).hits[0].paper.title[:18])
     '''
     done = in_namespace(f'"$PY" - <<"EOF"\n{textwrap.dedent(script)}\nEOF\n', cwd=Path(__file__).parents[1])
     assert "Traceback" not in done.stderr, done.stderr

@@ -56,7 +56,7 @@ def test_paper_in_full(library):
     assert "PDF: https://arxiv.org/pdf/2310.00426" in text and "link: https://pixart-alpha.github.io" in text
     assert "Sources: sample/001_c0ce64b68d182523.txt:6" in text
     mcaf = library.search("multimodal sentiment causal disentanglement", k=1).hits[0].paper
-    assert "May 29 (year unknown)" in format_paper(library.paper(mcaf["id"]), PLAIN)
+    assert "May 29 (year unknown)" in format_paper(library.paper(mcaf.id), PLAIN)
 
 
 def test_author_and_stats(library):

@@ -14,12 +14,13 @@ from papers_bot.errors import PapersBotError, ParseError, StoreBusy, UnknownForm
 from papers_bot.library import Library, index_path
 from papers_bot.retrieval.index import IndexUpdate
 from papers_bot.store import db as store
+from papers_bot.store.paper import StoredPaper
 from papers_bot.store.parse import read_listing, sample_folder
 from tests.conftest import FEED, arxiv_record, write_jsonl
 
 
 def ids_for(library: Library, query: str) -> list[str]:
-    return [h.paper["id"] for h in library.search(query, k=100).hits]
+    return [h.paper.id for h in library.search(query, k=100).hits]
 
 
 def test_new_database_holds_the_sample_and_a_matching_index(library):
@@ -86,7 +87,7 @@ def test_json_lone_surrogate_is_a_bad_line_and_the_rest_loads(library):
     assert summary.added == 1
     assert summary.warnings == ["odd.jsonl:1: not an arXiv metadata record (a \\u escape is half a surrogate pair, "
                                 "not a character); skipped"]
-    assert library.paper("2401.00002")["title"] == "\U0001f600 Whole"
+    assert library.paper("2401.00002").title == "\U0001f600 Whole"
 
 
 def test_index_behind_the_store_is_rebuilt_on_open(tmp_path):
@@ -173,11 +174,11 @@ def test_searches_across_reloads_see_one_generation(tmp_path, monkeypatch):
         while not stop.is_set():
             try:
                 hits = library.search("shared", k=100).hits
-                words = {h.paper["title"].split()[0] for h in hits}
+                words = {h.paper.title.split()[0] for h in hits}
                 expected = {"zebra": 30, "walrus": 40}
                 if len(words) != 1 or len(hits) != expected.get(words.pop(), -1):
-                    errors.append(sorted(h.paper["title"] for h in hits))
-                seen[hits[0].paper["title"].split()[0] if hits else "none"] += 1
+                    errors.append(sorted(h.paper.title for h in hits))
+                seen[hits[0].paper.title.split()[0] if hits else "none"] += 1
             except Exception as e:
                 errors.append(repr(e))
 
@@ -212,7 +213,7 @@ def test_an_index_ahead_of_the_store_is_rebuilt_before_the_next_load(library, tm
     never got. Searches leave them out; the next load starts by rebuilding the index from the store."""
     update = library.index.update()
     ghost = write_jsonl(tmp_path / "ghost.jsonl", [arxiv_record(id="2499.99999", title="A ghostly paper")])
-    update.upsert(store.paper_row(next(iter(read_listing(ghost).papers))), replaces=[])
+    update.upsert(StoredPaper.from_row(store.paper_row(next(iter(read_listing(ghost).papers)))), replaces=[])
     update.commit("another/load/that-died")
     update.close()
     assert ids_for(library, "ghostly") == []  # not in the store: never shown
@@ -227,7 +228,7 @@ def test_an_index_ahead_of_the_store_is_repaired_by_a_load_that_changes_nothing(
     stays, and every search after it answers from an index of another version."""
     update = library.index.update()
     ghost = write_jsonl(tmp_path / "ghost.jsonl", [arxiv_record(id="2499.99999", title="A ghostly paper")])
-    update.upsert(store.paper_row(next(iter(read_listing(ghost).papers))), replaces=[])
+    update.upsert(StoredPaper.from_row(store.paper_row(next(iter(read_listing(ghost).papers)))), replaces=[])
     update.commit("another/load/that-died")
     update.close()
     summary = library.load([sample_folder()])  # the sample again: nothing changes
@@ -350,11 +351,11 @@ def test_a_damaged_index_is_rebuilt_from_the_store_and_answers(tmp_path, suffix)
     _damage(index_path(tmp_path / "p.db"), suffix)
     lib = Library(tmp_path / "p.db")  # a bot or a command starting on it
     try:
-        assert lib.search('"Seismic Fault SAM"').hits[0].paper["title"].startswith("Seismic Fault SAM")
+        assert lib.search('"Seismic Fault SAM"').hits[0].paper.title.startswith("Seismic Fault SAM")
         assert lib.ask("which papers adapt SAM to seismic data?").found and lib.stats()["papers"] == 62
         _damage(index_path(tmp_path / "p.db"), suffix)  # and under a running library
-        assert lib.search('"Seismic Fault SAM"').hits[0].paper["title"].startswith("Seismic Fault SAM")
-        assert lib.author("Jinwen Ma")["total"] == 30
+        assert lib.search('"Seismic Fault SAM"').hits[0].paper.title.startswith("Seismic Fault SAM")
+        assert lib.author("Jinwen Ma").total == 30
     finally:
         lib.close()
 

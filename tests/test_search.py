@@ -13,7 +13,7 @@ from tests.conftest import arxiv_record, write_jsonl
 
 
 def titles(library, query, k=3):
-    return [h.paper["display_title"] for h in library.search(query, k=k).hits]
+    return [h.paper.display_title for h in library.search(query, k=k).hits]
 
 
 def test_analyser_lowercases_stems_folds_and_drops_stop_words():
@@ -56,7 +56,7 @@ def test_title_matches_outrank_abstract_mentions(library):
 def test_author_names_are_searched(library):
     hits = library.search("Elgammal", k=10).hits
     assert len(hits) == 3
-    assert all("Ahmed Elgammal" in h.paper["authors"] for h in hits)
+    assert all("Ahmed Elgammal" in h.paper.authors for h in hits)
 
 
 def test_scores_descend_and_k_is_respected(library):
@@ -80,28 +80,28 @@ def test_tantivy_syntax_is_never_syntax(library):
 
 
 def ids(library, query, k=30):
-    return [h.paper["id"] for h in library.search(query, k=k).hits]
+    return [h.paper.id for h in library.search(query, k=k).hits]
 
 
 def test_filters_select_without_changing_the_words(library):
     everything = library.search("style transfer", k=30).hits
     cv_2019 = library.search("style transfer year:2019 cat:CV", k=30).hits
-    assert cv_2019 and {h.paper["id"] for h in cv_2019} < {h.paper["id"] for h in everything}
-    assert all(h.paper["year"] == 2019 and h.paper["category"] == "CV" for h in cv_2019)
+    assert cv_2019 and {h.paper.id for h in cv_2019} < {h.paper.id for h in everything}
+    assert all(h.paper.year == 2019 and h.paper.category == "CV" for h in cv_2019)
 
 
 @pytest.mark.parametrize(
     "query, check",
     [
         # (his profile page lists papers whose author lines stop before his name: sample/001 is that page)
-        ('author:"Jinwen Ma"', lambda p: "Jinwen Ma" in p["authors"] or p["authors_truncated"]),
-        ("papers by Jinwen Ma on style transfer", lambda p: "Jinwen Ma" in p["authors"] or p["authors_truncated"]),
-        ("diffusion year:2022-2023", lambda p: 2022 <= p["year"] <= 2023),
-        ("diffusion since 2024", lambda p: p["year"] >= 2024),
-        ("gan has:code", lambda p: p["has_code"]),
-        ("gan with code", lambda p: p["has_code"]),
-        ("cat:CL", lambda p: p["category"] == "CL"),
-        ('"knowledge graph" -federated', lambda p: "federated" not in (p["title"] + p["abstract"]).lower()),
+        ('author:"Jinwen Ma"', lambda p: "Jinwen Ma" in p.authors or p.authors_truncated),
+        ("papers by Jinwen Ma on style transfer", lambda p: "Jinwen Ma" in p.authors or p.authors_truncated),
+        ("diffusion year:2022-2023", lambda p: 2022 <= p.year <= 2023),
+        ("diffusion since 2024", lambda p: p.year >= 2024),
+        ("gan has:code", lambda p: p.has_code),
+        ("gan with code", lambda p: p.has_code),
+        ("cat:CL", lambda p: p.category == "CL"),
+        ('"knowledge graph" -federated', lambda p: "federated" not in (p.title + p.abstract).lower()),
     ],
 )
 def test_each_filter(library, query, check):
@@ -112,21 +112,21 @@ def test_each_filter(library, query, check):
 
 
 def test_phrase_must_appear_as_written(library):
-    phrase = {h.paper["id"] for h in library.search('"style transfer"', k=30).hits}
-    loose = {h.paper["id"] for h in library.search("style transfer", k=30).hits}
+    phrase = {h.paper.id for h in library.search('"style transfer"', k=30).hits}
+    loose = {h.paper.id for h in library.search("style transfer", k=30).hits}
     assert phrase and phrase < loose
 
 
 def test_author_plain_language_finds_exactly_their_papers(library):
     found = ids(library, "papers by Jinwen Ma on style transfer")
     assert found == ids(library, 'style transfer author:"Jinwen Ma"')
-    profile = {p["id"] for p in library.author("Jinwen Ma")["papers"]}
+    profile = {p.id for p in library.author("Jinwen Ma").papers}
     assert any(f.startswith("stylenas") for f in found) and set(found) <= profile
 
 
 def test_sort_by_date_is_newest_first(library):
     hits = library.search("diffusion sort:date", k=30).hits
-    dates = [h.paper["date"] for h in hits if h.paper["date"]]
+    dates = [h.paper.date for h in hits if h.paper.date]
     assert len(dates) >= 5 and dates == sorted(dates, reverse=True)
     only_filters = library.search("cat:CV", k=100).hits
     assert len(only_filters) == 29  # no words: every CV paper, newest first
@@ -134,14 +134,14 @@ def test_sort_by_date_is_newest_first(library):
 
 def test_related_papers(library):
     hits = library.search("related 2306.05043", k=5).hits  # TimeDiff
-    assert hits and all(h.paper["id"] != "2306.05043" for h in hits)
-    assert "Diffusion" in hits[0].paper["display_title"] or "diffusion" in hits[0].paper["abstract"]
+    assert hits and all(h.paper.id != "2306.05043" for h in hits)
+    assert "Diffusion" in hits[0].paper.display_title or "diffusion" in hits[0].paper.abstract
     # Concept erasure in diffusion models: its topic, not the word its abstract repeats most ("implicit").
     erasing = library.search("related 2310.05873", k=3).hits[0].paper
-    assert "diffusion" in (erasing["title"] + erasing["abstract"]).lower()
+    assert "diffusion" in (erasing.title + erasing.abstract).lower()
     with pytest.raises(Exception, match="no paper has the id"):
         library.search("related 2999.99999")
-    assert library.search("related to unlearning", k=3).hits[0].paper["title"].count("Unlearning")
+    assert library.search("related to unlearning", k=3).hits[0].paper.title.count("Unlearning")
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +193,7 @@ def test_pruning_falls_back_when_common_words_alone_outrank(tmp_path):
             assert plan is not None and plan.pruned is not None
             pruned = _top(snapshot.searcher(), plan.pruned, 10)
             assert {pid[:4] for _, pid in pruned} == {"2403"}  # it only knows the rare word's papers
-        assert {h.paper["id"][:4] for h in library.search("zyxwv alpha beta gamma", k=10).hits} == {"2401"}
+        assert {h.paper.id[:4] for h in library.search("zyxwv alpha beta gamma", k=10).hits} == {"2401"}
     finally:
         library.close()
 
@@ -229,9 +229,9 @@ def test_an_author_filter_matches_a_whole_name_not_two_neighbours(tmp_path):
     library = Library(tmp_path / "papers.db", sample_if_new=False)
     library.load([write_jsonl(tmp_path / "a.jsonl", records)])
     try:
-        assert [h.paper["id"] for h in library.search('engines author:"Wei Zhang"').hits] == ["2401.00001"]
-        assert [h.paper["id"] for h in library.search("engines by WEI ZHANG").hits] == ["2401.00001"]
-        assert sorted(h.paper["id"] for h in library.search("engines author:zhang").hits) == ["2401.00001",
+        assert [h.paper.id for h in library.search('engines author:"Wei Zhang"').hits] == ["2401.00001"]
+        assert [h.paper.id for h in library.search("engines by WEI ZHANG").hits] == ["2401.00001"]
+        assert sorted(h.paper.id for h in library.search("engines author:zhang").hits) == ["2401.00001",
                                                                                               "2401.00002"]
     finally:
         library.close()
@@ -253,7 +253,7 @@ def _generated_questions(library: Library, n: int) -> list[str]:
     import random
 
     rng = random.Random(7)
-    papers = [library.paper(pid) for pid in sorted({h.paper["id"] for h in library.search("the", k=100).hits})]
+    papers = [library.paper(pid) for pid in sorted({h.paper.id for h in library.search("the", k=100).hits})]
     papers += [h.paper for h in library.search("year:2000-2030", k=100).hits]
     frames = [
         'which papers discuss {w}? An article on it is X. Nobody and Y. Else "{t}", '
@@ -269,10 +269,10 @@ def _generated_questions(library: Library, n: int) -> list[str]:
     questions = []
     for _ in range(n):
         paper = rng.choice(papers)
-        words = [w for w in re.findall(r"[A-Za-z]{5,}", paper["abstract"] + " " + paper["title"])] or ["network"]
-        author = rng.choice(paper["authors"] or ["Nobody Known"])
+        words = [w for w in re.findall(r"[A-Za-z]{5,}", paper.abstract + " " + paper.title)] or ["network"]
+        author = rng.choice(paper.authors or ["Nobody Known"])
         questions.append(rng.choice(frames).format(
-            w=rng.choice(words), w2=rng.choice(words), w3=rng.choice(words), t=paper["display_title"], a=author))
+            w=rng.choice(words), w2=rng.choice(words), w3=rng.choice(words), t=paper.display_title, a=author))
     return questions
 
 
@@ -304,32 +304,32 @@ def test_what_was_relaxed_is_said(sample):
 def test_sentences_and_searches_read_as_people_mean(sample):
     assert sample.search('"state of the art"').hits  # stop words inside a phrase
     literal = sample.search('"text-to-image"', k=100).hits
-    assert literal and all("text-to-image" in (h.paper["title"] + h.paper["abstract"]).lower() for h in literal)
+    assert literal and all("text-to-image" in (h.paper.title + h.paper.abstract).lower() for h in literal)
     excluded = sample.search('diffusion -"text-to-image"', k=100).hits
-    assert excluded and all("text-to-image" not in (h.paper["title"] + h.paper["abstract"]).lower() for h in excluded)
+    assert excluded and all("text-to-image" not in (h.paper.title + h.paper.abstract).lower() for h in excluded)
     gans = sample.search('GAN -author:"Bingchen Liu"', k=100).hits
-    assert gans and all("Bingchen Liu" not in h.paper["authors"] for h in gans)
-    assert "Jinwen Ma" in sample.search("papers by Jinwen Ma GAN").hits[0].paper["authors"]
-    assert {h.paper["year"] for h in sample.search("papers from 2019", k=100).hits} == {2019}
-    assert "Seismic Fault SAM" in sample.search("segment anything").hits[0].paper["title"]
+    assert gans and all("Bingchen Liu" not in h.paper.authors for h in gans)
+    assert "Jinwen Ma" in sample.search("papers by Jinwen Ma GAN").hits[0].paper.authors
+    assert {h.paper.year for h in sample.search("papers from 2019", k=100).hits} == {2019}
+    assert "Seismic Fault SAM" in sample.search("segment anything").hits[0].paper.title
     newest = sample.search("latest on knowledge graph unlearning", k=3).hits
-    assert all("nlearning" in h.paper["title"] for h in newest)
-    assert [h.paper["date"] for h in newest] == sorted([h.paper["date"] for h in newest], reverse=True)
+    assert all("nlearning" in h.paper.title for h in newest)
+    assert [h.paper.date for h in newest] == sorted([h.paper.date for h in newest], reverse=True)
     assert len(sample.search("cat:cs.CV", k=100).hits) == sample.stats()["categories"]["CV"]
-    assert all(not h.paper["category"] for h in sample.search("cat:unknown", k=100).hits)
+    assert all(not h.paper.category for h in sample.search("cat:unknown", k=100).hits)
     by_liu = sample.search('author:"Bingchen Liu"', k=100).hits
     assert by_liu and all(h.score == 0.0 for h in by_liu)  # a score, not a date
 
 
 def test_author_filter_plain_by_and_author_command_agree(sample):
     profile = sample.author("Jinwen Ma")
-    assert profile["total"] == 30 and len(profile["papers"]) == 30
-    ids = {p["id"] for p in profile["papers"]}
-    assert {h.paper["id"] for h in sample.search('author:"Jinwen Ma"', k=100).hits} == ids
-    assert {h.paper["id"] for h in sample.search("by Jinwen Ma", k=100).hits} == ids
-    assert {h.paper["id"] for h in sample.search("papers by Jinwen Ma", k=100).hits} == ids
+    assert profile.total == 30 and len(profile.papers) == 30
+    ids = {p.id for p in profile.papers}
+    assert {h.paper.id for h in sample.search('author:"Jinwen Ma"', k=100).hits} == ids
+    assert {h.paper.id for h in sample.search("by Jinwen Ma", k=100).hits} == ids
+    assert {h.paper.id for h in sample.search("papers by Jinwen Ma", k=100).hits} == ids
     geometry = sample.search("papers by Jinwen Ma on geometry").hits
-    assert len(geometry) >= 2 and all(h.paper["id"] in ids for h in geometry)
+    assert len(geometry) >= 2 and all(h.paper.id in ids for h in geometry)
 
 
 @pytest.mark.parametrize("written", ["Salton", "G. Salton", "Gerard Salton", "Salton, G.", "G Salton", "salton g"])
@@ -346,15 +346,15 @@ def test_author_name_forms(tmp_path, written):
     lib = Library(tmp_path / "p.db", sample_if_new=False)
     try:
         lib.load([write_jsonl(tmp_path / "a.jsonl", records)])
-        found = {h.paper["id"] for h in lib.search(f'author:"{written}"', k=10).hits}
+        found = {h.paper.id for h in lib.search(f'author:"{written}"', k=10).hits}
         expected = {"2401.00001", "2401.00002"} | ({"2401.00004"} if written == "Salton" else set())
         if written in ("G. Salton", "Salton, G.", "G Salton", "salton g"):
             expected |= {"2401.00004"}  # (initials cannot tell Gerard from George)
         assert found == expected
         for name, paper in [("van der Maaten", "2401.00003"), ("L. van der Maaten", "2401.00003"),
                             ("Jo-Ku Cheng", "2401.00003"), ("J.-K. Cheng", "2401.00003"), ("C.-P. Yuan", "2401.00005")]:
-            assert {h.paper["id"] for h in lib.search(f'author:"{name}"').hits} == {paper}, name
-        assert lib.author("Salton, G.")["candidates"] == ["G. Salton", "George Salton", "Gerard Salton"]
+            assert {h.paper.id for h in lib.search(f'author:"{name}"').hits} == {paper}, name
+        assert lib.author("Salton, G.").candidates == ("G. Salton", "George Salton", "Gerard Salton")
     finally:
         lib.close()
 
@@ -373,7 +373,7 @@ def test_relaxing_drops_only_what_was_inferred_and_one_kind_at_a_time(tmp_path):
     lib = Library(tmp_path / "p.db", sample_if_new=False)
     try:
         lib.load([write_jsonl(tmp_path / "a.jsonl", records)])
-        ids = lambda r: {h.paper["id"] for h in r.hits}
+        ids = lambda r: {h.paper.id for h in r.hits}
         r = lib.search("graph networks by Jinwen Ma in 2023")
         assert ids(r) == {"2001.00001"} and r.relaxed == ["2023"]  # his paper, only the year let go
         r = lib.search("graph networks -author:Foo by Jinwen Ma in 2021")
@@ -399,6 +399,6 @@ def test_suffixes_and_middle_names_meet(tmp_path):
                             ("M. Jordan", "2405.00001"), ("Michael I. Jordan", "2405.00001"),
                             ("John Smith", "2405.00002"), ("Smith Jr., John", "2405.00002"),
                             ("J. Smith", "2405.00002")]:
-            assert {h.paper["id"] for h in lib.search(f'author:"{name}"').hits} == {paper}, name
+            assert {h.paper.id for h in lib.search(f'author:"{name}"').hits} == {paper}, name
     finally:
         lib.close()

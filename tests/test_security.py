@@ -57,9 +57,9 @@ def test_query_text_is_words_never_sql_or_index_syntax(drop_library, query, word
     before = schema_and_counts(drop_library.db_path)
     found = drop_library.search(query, k=20)
     assert bool(found.hits) == bool(words)  # the words find papers; pure syntax finds none, and raises nothing
-    assert [h.paper["id"] for h in found.hits] == [h.paper["id"] for h in drop_library.search(words, k=20).hits]
+    assert [h.paper.id for h in found.hits] == [h.paper.id for h in drop_library.search(words, k=20).hits]
     if "DROP" in query:
-        assert found.hits[0].paper["title"] == "Drop table papers: a 1=1 study"
+        assert found.hits[0].paper.title == "Drop table papers: a 1=1 study"
     assert drop_library.ask(query).question == query
     assert schema_and_counts(drop_library.db_path) == before
 
@@ -216,6 +216,6 @@ async def test_attachments_are_size_limited_and_never_written(fake_discord, libr
         "Try `!help`."
     )
     assert "attachment/comet.jsonl (arxiv-jsonl, 1 papers)" in loaded["content"]
-    assert library.search("attached comet survey").hits[0].paper["id"] == "2401.77777"
+    assert library.search("attached comet survey").hits[0].paper.id == "2401.77777"
     # parsed in memory: no file appeared anywhere, in or out of the data folder
     assert files_but_the_library() == before

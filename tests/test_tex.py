@@ -92,13 +92,13 @@ def test_snapshot_records_display_decoded_and_keep_their_raw_text(tmp_path):
 
 def test_names_people_type_find_decoded_authors(tex_library):
     for typed in ("Müller", "Muller", 'M\\"uller', "J. Müller", "Muller, J."):
-        assert tex_library.author(typed)["name"] == "J. Müller", typed
+        assert tex_library.author(typed).name == "J. Müller", typed
     for query in ('author:"Sørensen"', "author:Sorensen", 'author:"Ø. Sørensen"', 'author:"O. Sorensen"',
                   'author:"M\\"uller"', 'author:"C.-P. Yuan"', "author:Balazs"):
         assert tex_library.search(query).hits, query
-    assert tex_library.search("foliations").hits[0].paper["id"] == "0704.9999"
+    assert tex_library.search("foliations").hits[0].paper.id == "0704.9999"
     assert tex_library.search("emph textbf").hits == []  # markup is not indexed as words
-    assert tex_library.paper("0704.9999")["raw"]  # what the record said, for anyone who needs it
+    assert tex_library.paper("0704.9999").raw  # what the record said, for anyone who needs it
 
 
 _TEX = st.sampled_from([r"\'", r"\"", "\\", "{", "}", "$", r"\emph{", r"{\em ", r"\c{", r"\v", "--", "~", r"\o",
@@ -138,6 +138,6 @@ def test_a_schema_1_database_is_upgraded_with_its_papers(tmp_path, tex_library):
     conn.close()
     db = store.open_db(path)
     try:
-        assert store.stats(db)["papers"] == 3 and store.get_paper(db, "0704.0001")["raw"] is None
+        assert store.stats(db)["papers"] == 3 and store.get_paper(db, "0704.0001").raw is None
     finally:
         db.close()
