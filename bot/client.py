@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 import discord
 import yarl
+from discord import app_commands
 from discord.ext import commands, tasks
 
 from papers_bot.bot.commands import command
@@ -45,13 +46,19 @@ def _malloc_trim():
 
 MALLOC_TRIM = _malloc_trim()
 
+# The bot never joins a voice channel: discord.py's start-up warnings that its voice libraries (PyNaCl, davey)
+# are missing would only alarm an operator.
+for _flag in ("warn_nacl", "warn_dave"):
+    if hasattr(discord.VoiceClient, _flag):
+        setattr(discord.VoiceClient, _flag, False)
+
 
 class PapersBot(commands.Bot):
     def __init__(self, library: Library, config: Config, **options) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # to read questions asked in channels (a privileged intent)
         super().__init__(
-            command_prefix=commands.when_mentioned_or(config.prefix),
+            command_prefix=_prefixes,
             intents=intents,
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),  # nothing the bot posts can ping anyone
@@ -100,10 +107,27 @@ CommandCallback = Callable[..., Coroutine[Any, Any, None]]
 
 
 def hybrid_command(name: str) -> Callable[[CommandCallback], commands.HybridCommand[Any, ..., None]]:
-    """A prefix and slash command as the command table (bot/commands.py) names and describes it. (Typed with
-    `...`: mypy cannot solve discord.py's union of callback types for a command defined on a cog's method.)"""
+    """A prefix and slash command as the command table (bot/commands.py) names and describes it: its options'
+    descriptions, and for an admin command, hidden in servers from members without Manage Server and never
+    offered in DMs. (Typed with `...`: mypy cannot solve discord.py's union of callback types for a command
+    defined on a cog's method.)"""
     spec = command(name)
-    return commands.hybrid_command(name=spec.name, aliases=list(spec.aliases), description=spec.help)
+
+    def decorate(callback: CommandCallback) -> commands.HybridCommand[Any, ..., None]:
+        if spec.options:
+            callback = app_commands.describe(**dict(spec.options))(callback)
+        if spec.admin:
+            callback = app_commands.guild_only()(app_commands.default_permissions(manage_guild=True)(callback))
+        return commands.hybrid_command(name=spec.name, aliases=list(spec.aliases), description=spec.help)(callback)
+
+    return decorate
+
+
+def _prefixes(bot: PapersBot, message: discord.Message) -> list[str]:
+    """What a command starts with: the configured prefix, a mention of the bot, or of its own (managed) role."""
+    prefixes = commands.when_mentioned_or(bot.config.prefix)(bot, message)
+    role = message.guild.self_role if message.guild else None
+    return prefixes + ([f"{role.mention} "] if role else [])
 
 
 def slow_down(retry_after: float) -> str:

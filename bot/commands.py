@@ -13,7 +13,8 @@ class Command:
     argument: str | None = None  # the one argument's name, if it takes one (`query`: the rest of the line)
     usage: str = ""  # how the argument is written in help: `<words>`
     aliases: tuple[str, ...] = ()
-    admin: bool = False
+    admin: bool = False  # slash: hidden from members without Manage Server (the command checks on every call too)
+    options: tuple[tuple[str, str], ...] = ()  # (option, description) of each slash option, as Discord shows it
 
     def line(self, prefix: str) -> str:
         """The command's line in `!help`."""
@@ -22,13 +23,16 @@ class Command:
 
 
 COMMANDS = (
-    Command("papers", "the best-matching papers, with passages and links", "query", "<words>", aliases=("search",)),
+    Command("papers", "the best-matching papers, with passages and links", "query", "<words>", aliases=("search",),
+            options=(("query", 'words to find; also "a phrase", -word, author:"Name", cat:CV, year:2023, has:code'),)),
     Command("paper", "one paper in full; ids are shown with every result (an arXiv id, URL or DOI works too)",
-            "paper_id", "<id>"),
-    Command("author", "an author's papers and profile", "name", "<name>"),
+            "paper_id", "<id>", options=(("paper_id", "the id shown with a result, an arXiv id or URL, or a DOI"),)),
+    Command("author", "an author's papers and profile", "name", "<name>",
+            options=(("name", "the author's name, or part of it (a surname)"),)),
     Command("stats", "what is in the library"),
     Command("help", "how to use papers-bot"),
-    Command("reload", "re-read the data folder and any attached listing files", admin=True),
+    Command("reload", "re-read the data folder and any attached listing files", admin=True,
+            options=(("file", "a listing file to load too (text or arXiv JSON lines)"),)),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 

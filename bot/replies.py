@@ -6,6 +6,7 @@ Both front ends call these same functions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,3 +209,16 @@ def reload_messages(library: Library, folder: Path | None, attached: Sequence[tu
 
 def help_text(prefix: str) -> str:
     return commands.help_text(prefix)
+
+
+THREAD_NAME = 100  # characters in a thread's name (Discord's limit)
+_MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(everyone|here)\b")
+_NOT_SHOWN = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+def thread_name(question: str) -> str:
+    """The name of the thread on an answer: the question as plain words, without mentions (shown raw in a
+    name), markdown marks, control or invisible characters, within Discord's 100 characters; never empty."""
+    text = _MENTION.sub(lambda m: m.group(1) or " ", question)
+    text = _NOT_SHOWN.sub(" ", text).translate(str.maketrans("", "", "*_~`|>#"))
+    return clip(" ".join(text.split()), THREAD_NAME) or "Question"

@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 
+import discord
 import pytest
 
 import papers_bot.bot.pages
@@ -77,6 +78,22 @@ async def test_search_alias_and_mention_prefix(fake_discord, library):
     assert alias["embeds"][0]["title"] == mention["embeds"][0]["title"]
 
 
+async def test_mentioning_the_bots_own_role_is_mentioning_the_bot(fake_discord, library):
+    """Discord's member list and autocomplete offer the bot's managed role beside the bot: `<@&id>` asks it too."""
+    role = f"<@&{fake_discord.bot_role_id}>"
+    async with running(fake_discord, library):
+        [command] = await say(fake_discord, f"{role} papers style transfer")
+        [question] = await say(fake_discord, f"{role} which papers adapt SAM to seismic data?", channel="general")
+        [plain] = await say(fake_discord, "!papers style transfer")
+        before = len(fake_discord.posted)
+        await fake_discord.send_message("general", "member", "which papers adapt SAM to seismic data?")
+        await asyncio.sleep(0.5)
+    assert command["embeds"][0]["title"] == plain["embeds"][0]["title"]
+    assert "Seismic Fault SAM" in json.dumps(question) and role not in json.dumps(question)
+    # (not in an answer channel, not mentioned: not for the bot)
+    assert [p for p in fake_discord.posted[before:] if p["kind"] != "edit"] == []
+
+
 async def test_pages_turn_by_button_only_for_the_asker_and_disable_on_timeout(fake_discord, library, monkeypatch):
     monkeypatch.setattr(papers_bot.bot.pages, "TIMEOUT", 1.0)
     async with running(fake_discord, library):
@@ -140,6 +157,17 @@ async def test_a_fact_question_gets_the_fact_in_an_embed_and_its_thread_follows_
     assert who["embeds"][0]["description"].startswith("**Towards Faster and Stabilized GAN Training for High-fidelity")
     assert "is by Bingchen Liu" in who["embeds"][0]["description"]
     assert "Hash" in other["content"].split("\n", 1)[0]
+
+
+async def test_an_answers_thread_is_named_by_the_question_in_plain_words(fake_discord, library):
+    async with running(fake_discord, library):
+        await say(fake_discord, "@everyone which papers adapt **SAM** to `seismic` data?", channel="papers")
+        for _ in range(100):
+            if fake_discord.threads:
+                break
+            await asyncio.sleep(0.05)
+    [thread] = fake_discord.threads.values()
+    assert thread["name"] == "everyone which papers adapt SAM to seismic data?"
 
 
 async def test_archived_answer_thread_leaves_the_cache_and_a_follow_up_still_gets_context(fake_discord, library):
@@ -293,6 +321,19 @@ async def test_sync_is_for_the_owner(fake_discord, library):
     assert {c["name"] for c in fake_discord.commands[None]} == {"papers", "paper", "author", "stats", "help", "reload"}
 
 
+async def test_slash_commands_describe_their_options_and_hide_admin_commands(fake_discord, library):
+    async with running(fake_discord, library):
+        await say(fake_discord, "!sync", user="owner")
+    synced = {c["name"]: c for c in fake_discord.commands[None]}
+    options = {(c["name"], o["name"]): o["description"] for c in synced.values() for o in c["options"]}
+    assert set(options) == {("papers", "query"), ("paper", "paper_id"), ("author", "name"), ("reload", "file")}
+    assert all(d.strip() and d != "…" and len(d) <= 100 for d in options.values()), options  # (Discord's limit)
+    # /reload is offered only to members who may use it (Manage Server), and only in servers.
+    assert str(synced["reload"]["default_member_permissions"]) == str(discord.Permissions(manage_guild=True).value)
+    assert synced["reload"].get("contexts") == [0] or synced["reload"].get("dm_permission") is False
+    assert all(synced[name]["default_member_permissions"] is None for name in synced if name != "reload")
+
+
 async def test_papers_bot_run_answers_and_stops_on_sigterm(fake_discord, tmp_path):
     env = {
         **os.environ,
@@ -330,6 +371,7 @@ async def test_papers_bot_run_answers_and_stops_on_sigterm(fake_discord, tmp_pat
     log = err.decode()
     assert "SIGTERM: shutting down" in log and "stopped" in log
     assert fake_discord.token not in log
+    assert "voice" not in log  # (the bot has no voice: discord.py's warnings about its voice libraries are off)
 
 
 async def test_reload_without_a_data_folder_never_discards_what_an_operator_loaded(fake_discord, library, tmp_path):

@@ -73,3 +73,18 @@ def test_the_command_line_and_discord_show_the_same_papers_and_passages(library,
     assert [h["display_title"] for h in hits[:5]] == [c.title.split(". ", 1)[1] for c in page.cards]
     for hit, card in zip(hits, page.cards):
         assert hit["passage"] and hit["passage"].split()[-1].strip("*") in card.description.replace("**", "")
+
+
+@pytest.mark.parametrize("question, name", [
+    ("which papers adapt **SAM** to _seismic_ data?", "which papers adapt SAM to seismic data?"),
+    ("<@123456789012345678> papers by <@!42> on `GANs`\n\n# headline", "papers by on GANs headline"),
+    ("hey @everyone, <@&5> and <#77>: \u202etxet\x07 \u200bsam?", "hey everyone, and : txet sam?"),
+    ("*** <@1>", "Question"),
+])
+def test_thread_names_are_plain_words(question, name):
+    assert replies.thread_name(question) == name
+
+
+def test_a_long_question_makes_a_thread_name_within_discords_limit():
+    name = replies.thread_name("why " * 200)
+    assert len(name) <= 100 and name.endswith("…") and "  " not in name

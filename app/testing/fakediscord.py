@@ -272,6 +272,7 @@ class FakeDiscord:
                                "color": 0, "hoist": False, "managed": rid == bot_role, "mentionable": False,
                                "icon": None, "unicode_emoji": None, "flags": 0}
         self.roles[bot_role]["tags"] = {"bot_id": self.bot_user["id"]}
+        self.bot_role_id = bot_role  # the bot's managed role: `<@&id>` mentions it
         self._member_roles: dict[int, list[int]] = {self.application_id: [bot_role],
                                                     int(self.users["admin"]["id"]): [self.admin_role_id],
                                                     int(self.users["other"]["id"]): [self.helper_role_id]}
@@ -501,7 +502,9 @@ class FakeDiscord:
         msg: Json = {
             "id": str(self._ids()), "channel_id": channel["id"], "type": 0, "content": content,
             "author": self._users_by_id[author_id], "timestamp": now_iso(), "edited_timestamp": None, "tts": False,
-            "mention_everyone": False, "mentions": self._mentions(content, channel), "mention_roles": [],
+            "mention_everyone": False, "mentions": self._mentions(content, channel),
+            "mention_roles": [r for r in dict.fromkeys(re.findall(r"<@&(\d+)>", content or "")) if int(r) in self.roles]
+            if "guild_id" in channel else [],
             "attachments": [], "embeds": [], "components": [], "pinned": False, "flags": 0,
         }
         if "guild_id" in channel:

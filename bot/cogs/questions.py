@@ -14,7 +14,6 @@ from papers_bot.bot import replies
 from papers_bot.bot.client import SOMETHING_WENT_WRONG, PapersBot, slow_down, user_message
 from papers_bot.bot.pages import embed
 from papers_bot.retrieval.answer import Context
-from papers_bot.text import clip
 
 log = logging.getLogger("papers_bot.questions")
 
@@ -59,8 +58,14 @@ class Questions(commands.Cog):
         if message.author.bot or not message.content.strip():
             return None
         me = self.bot.user
-        mentioned = me is not None and me in message.mentions
-        text = re.sub(rf"<@!?{me.id}>", " ", message.content).strip() if me else message.content.strip()
+        role = message.guild.self_role if message.guild else None  # the bot's own role: mentioning it is asking it
+        mentioned = (me is not None and me in message.mentions) or (role is not None and role in message.role_mentions)
+        text = message.content
+        if me:
+            text = re.sub(rf"<@!?{me.id}>", " ", text)
+        if role:
+            text = text.replace(role.mention, " ")
+        text = text.strip()
         if not text:
             return None
         if mentioned or message.guild is None or self._answer_thread(message.channel):
@@ -108,7 +113,7 @@ class Questions(commands.Cog):
         # follow-up posted the moment the thread appears is already answered in context.
         self.threads[answer.id] = after
         try:
-            await answer.create_thread(name=clip(question, 100), auto_archive_duration=THREAD_ARCHIVE_MINUTES)
+            await answer.create_thread(name=replies.thread_name(question), auto_archive_duration=THREAD_ARCHIVE_MINUTES)
         except discord.HTTPException as e:
             self.threads.pop(answer.id, None)
             log.info("no follow-up thread for a question (%s)", e)
