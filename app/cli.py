@@ -289,13 +289,60 @@ def run(obj: LibraryContext) -> None:
 
     from papers_bot.bot.client import run as run_bot
 
-    logging.getLogger().setLevel(logging.INFO)
-    logging.getLogger("discord").setLevel(logging.INFO)
     try:
-        status = asyncio.run(run_bot(obj.config()))
+        config = obj.config()
+        logging.getLogger().setLevel(config.log_level)
+        logging.getLogger("discord").setLevel(config.log_level)
+        status = asyncio.run(run_bot(config))
     except PapersBotError as e:
         _fail(e)
     sys.exit(status)
+
+
+@cli.group(name="config")
+def config_group() -> None:
+    """The configuration: a TOML file (PAPERS_BOT_CONFIG) and the environment."""
+
+
+@config_group.command(name="check")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+def config_check(file: Path | None) -> None:
+    """Check FILE (else PAPERS_BOT_CONFIG's) with the environment over it, and print what every setting resolves
+    to and where from (the token is never shown)."""
+    try:
+        config = Config.load(file=file)
+    except PapersBotError as e:
+        _fail(e)
+    click.echo(f"{config.file or 'no configuration file'}, then the environment:")
+    for line in config.describe():
+        click.echo(f"  {line}")
+    for warning in config.warnings():
+        click.echo(f"warning: {warning}", err=True)
+    click.echo("The configuration is valid.")
+
+
+@cli.command()
+@click.option("--application-id", type=int, help="The application's id (default: configured, else the token's).")
+def invite(application_id: int | None) -> None:
+    """Print the link that adds the bot to a server with the permissions it needs, and what each is for."""
+    from papers_bot.bot.permissions import NEEDED, NOT_NEEDED, application_id_of, invite_url, needed
+
+    try:
+        config = Config.load()
+    except PapersBotError as e:
+        _fail(e)
+    application_id = application_id or config.application_id or application_id_of(config.token or "")
+    if application_id is None:
+        raise click.ClickException(
+            "no application id: set application_id (or DISCORD_APPLICATION_ID, or pass --application-id) to the "
+            "Application ID on the Developer Portal's General Information page, or set the bot token"
+        )
+    click.echo(invite_url(application_id))
+    click.echo(f"\nOpen it, pick the server, and authorise. It asks for these permissions ({needed().value}):")
+    for _flag, name, why in NEEDED:
+        click.echo(f"  {name}: to {why}")
+    click.echo(f"Not asked for (nothing the bot does needs them): {', '.join(name for _, name in NOT_NEEDED)}.")
+    click.echo("Scopes: bot, and applications.commands for the slash commands (then `!sync` once, as the owner).")
 
 
 @cli.command()

@@ -1,12 +1,18 @@
-"""Bot configuration from the environment, optionally from a TOML file (the environment wins)."""
+"""The configuration: a TOML file named by PAPERS_BOT_CONFIG, then the environment (which wins), then defaults.
+
+Every setting is in SETTINGS once, with its environment variable; `papers-bot.example.toml` documents them all
+and `papers-bot config check` prints what they resolve to, the token redacted.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from papers_bot.errors import PapersBotError
 
@@ -15,66 +21,89 @@ class ConfigError(PapersBotError):
     """The bot's configuration is incomplete or wrong."""
 
 
+# (key in the file, its environment variable)
+SETTINGS = (
+    ("token", "DISCORD_TOKEN"),
+    ("application_id", "DISCORD_APPLICATION_ID"),
+    ("prefix", "PAPERS_BOT_PREFIX"),
+    ("db", "PAPERS_BOT_DB"),
+    ("data_dir", "PAPERS_BOT_DATA"),
+    ("answer_channels", "PAPERS_BOT_ANSWER_CHANNELS"),
+    ("admin_role", "PAPERS_BOT_ADMIN_ROLE"),
+    ("owner_ids", "PAPERS_BOT_OWNER_IDS"),
+    ("cooldown", "PAPERS_BOT_COOLDOWN"),
+    ("max_attachment_bytes", "PAPERS_BOT_MAX_ATTACHMENT_BYTES"),
+    ("log_level", "PAPERS_BOT_LOG_LEVEL"),
+    ("api_base", "DISCORD_API_BASE"),
+    ("gateway_url", "DISCORD_GATEWAY_URL"),
+)
+ENVIRONMENT = dict(SETTINGS)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
 @dataclass(frozen=True)
 class Config:
     token: str | None = field(default=None, repr=False)  # never printed
+    application_id: int | None = None  # for `papers-bot invite`; the token names it too
     prefix: str = "!"
     db: str = "papers.db"
     data_dir: Path | None = None  # None: `!reload` re-reads the files the library was loaded from
-    answer_channels: frozenset[str] = frozenset()  # channel ids or names where questions get answers
+    answer_channels: frozenset[str] = frozenset()  # channel ids, `server/channel` names, or plain names
     admin_role: str | None = None  # a role (id or name) allowed to reload, besides Manage Server
     owner_ids: frozenset[int] = frozenset()  # bot owners; empty: the application's owner
     cooldown_uses: int = 5  # searches and questions per user ...
     cooldown_seconds: float = 30.0  # ... in this many seconds
     max_attachment_bytes: int = 25 * 1024 * 1024
+    log_level: str = "INFO"  # of `papers-bot run`
     api_base: str | None = None
     gateway_url: str | None = None
+    file: Path | None = field(default=None, compare=False)  # the file read, if any
+    origins: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)  # key -> file/environment
 
     @classmethod
-    def load(cls, environ: Mapping[str, str] | None = None) -> Config:
+    def load(cls, environ: Mapping[str, str] | None = None, *, file: str | Path | None = None) -> Config:
+        """The file (`file`, else PAPERS_BOT_CONFIG's), then the environment over it. A relative `db` or
+        `data_dir` in the file is relative to the file's folder, so a service finds the same library whatever
+        its working directory; from the environment, to the working directory."""
         env = os.environ if environ is None else environ
-        values: dict = {}
-        path = env.get("PAPERS_BOT_CONFIG")
-        if path:
+        values: dict[str, Any] = {}
+        origins: dict[str, str] = {}
+        path = Path(file) if file else Path(env["PAPERS_BOT_CONFIG"]) if env.get("PAPERS_BOT_CONFIG") else None
+        if path is not None:
+            values = _read(path)
+            origins = {key: str(path) for key in values}
+            for key in ("db", "data_dir"):
+                if key in values and not Path(str(values[key])).expanduser().is_absolute():
+                    values[key] = str(path.resolve().parent / str(values[key]))
             try:
-                values.update(tomllib.loads(Path(path).read_text()))
-            except (OSError, tomllib.TOMLDecodeError) as e:
-                raise ConfigError(f"{path}: cannot read the configuration file ({e})") from e
-        names = {
-            "DISCORD_TOKEN": "token",
-            "PAPERS_BOT_PREFIX": "prefix",
-            "PAPERS_BOT_DB": "db",
-            "PAPERS_BOT_DATA": "data_dir",
-            "PAPERS_BOT_ANSWER_CHANNELS": "answer_channels",
-            "PAPERS_BOT_ADMIN_ROLE": "admin_role",
-            "PAPERS_BOT_OWNER_IDS": "owner_ids",
-            "PAPERS_BOT_COOLDOWN": "cooldown",
-            "DISCORD_API_BASE": "api_base",
-            "DISCORD_GATEWAY_URL": "gateway_url",
-        }
-        values.update({key: env[name] for name, key in names.items() if env.get(name)})
-        return cls.from_values(values)
+                cls.from_values(values)  # (what is wrong in the file, said with its name)
+            except ConfigError as e:
+                raise ConfigError(f"{path}: {e}") from e
+        for key, name in SETTINGS:
+            if env.get(name):
+                values[key], origins[key] = env[name], name
+        return cls.from_values(values, file=path, origins=origins)
 
     @classmethod
-    def from_values(cls, values: Mapping) -> Config:
-        known = {"token", "prefix", "db", "data_dir", "answer_channels", "admin_role", "owner_ids", "cooldown",
-                 "max_attachment_bytes", "api_base", "gateway_url"}
-        unknown = set(values) - known
+    def from_values(cls, values: Mapping[str, Any], *, file: Path | None = None,
+                    origins: Mapping[str, str] | None = None) -> Config:
+        unknown = set(values) - set(ENVIRONMENT)
         if unknown:
-            raise ConfigError(f"unknown configuration keys: {', '.join(sorted(unknown))}")
+            raise ConfigError(f"unknown configuration keys: {', '.join(sorted(unknown))} "
+                              f"(known: {', '.join(ENVIRONMENT)})")
         as_given = {"token", "prefix", "db", "admin_role", "api_base", "gateway_url"}
-        out: dict = {k: v for k, v in values.items() if k in as_given}
+        out: dict[str, Any] = {k: str(v) for k, v in values.items() if k in as_given}
         if "data_dir" in values:
             out["data_dir"] = Path(values["data_dir"]).expanduser()
             if not out["data_dir"].is_dir():
                 raise ConfigError(f"data folder {out['data_dir']} does not exist")
         if "answer_channels" in values:
-            out["answer_channels"] = frozenset(_words(values["answer_channels"]))
+            out["answer_channels"] = frozenset(_channels(values["answer_channels"]))
         if "owner_ids" in values:
-            try:
-                out["owner_ids"] = frozenset(int(x) for x in _words(values["owner_ids"]))
-            except ValueError as e:
-                raise ConfigError("owner_ids must be Discord user ids (numbers)") from e
+            ids = _words(values["owner_ids"])
+            out["owner_ids"] = frozenset(_number(x, "owner_ids", "Discord user ids") for x in ids)
+        if "application_id" in values:
+            out["application_id"] = _number(values["application_id"], "application_id", "a Discord application id")
         if "cooldown" in values:
             try:
                 uses, seconds = str(values["cooldown"]).split("/")
@@ -82,12 +111,81 @@ class Config:
             except ValueError as e:
                 raise ConfigError("cooldown must look like USES/SECONDS, e.g. 5/30") from e
         if "max_attachment_bytes" in values:
-            out["max_attachment_bytes"] = int(values["max_attachment_bytes"])
-        if "prefix" in out and not str(out["prefix"]).strip():
+            out["max_attachment_bytes"] = _number(values["max_attachment_bytes"], "max_attachment_bytes", "bytes")
+        if "log_level" in values:
+            out["log_level"] = str(values["log_level"]).upper()
+            if out["log_level"] not in LOG_LEVELS:
+                raise ConfigError(f"log_level must be one of {', '.join(LOG_LEVELS)}")
+        if "prefix" in out and not out["prefix"].strip():
             raise ConfigError("the command prefix cannot be empty")
-        return cls(**out)
+        return cls(**out, file=file, origins=dict(origins or {}))
+
+    def describe(self) -> list[str]:
+        """Every setting as it resolved, and where from (the token only as set or not)."""
+        lines = []
+        for key, name in SETTINGS:
+            if key == "cooldown":
+                shown = repr(f"{self.cooldown_uses}/{self.cooldown_seconds:g}")
+            elif key == "token":
+                shown = "[set, not shown]" if self.token else "[not set: `run` needs it]"
+            else:
+                value = getattr(self, key)
+                shown = repr(sorted(value) if isinstance(value, frozenset) else str(value) if isinstance(value, Path)
+                             else value)
+            where = f"from {self.origins[key]}" if key in self.origins else "default"
+            lines.append(f"{key} = {shown}  ({where}; env {name})")
+        return lines
+
+    def warnings(self) -> list[str]:
+        """What works but should not be left so."""
+        found = []
+        if self.file is not None and self.origins.get("token") == str(self.file):
+            mode = self.file.stat().st_mode
+            if mode & (stat.S_IRGRP | stat.S_IROTH):
+                found.append(f"{self.file} holds the bot token and other users can read it: chmod 600 {self.file}")
+        if not Path(self.db).is_absolute() and "db" not in self.origins:
+            found.append(f"db is the default {self.db!r}, in the working directory ({Path.cwd()}): a service "
+                         "started elsewhere would make a new library; set an absolute db")
+        plain = sorted(c for c in self.answer_channels if not c.isdigit() and "/" not in c)
+        if plain:
+            found.append(f"answer_channels {', '.join(plain)} name a channel in every server that has one; write "
+                         "`server/channel` or the channel id to mean one (a name two servers share is not used)")
+        return found
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text())
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read the configuration file ({e})") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML ({e})") from e
+
+
+def _number(value: object, key: str, what: str) -> int:
+    try:
+        return int(str(value))
+    except ValueError as e:
+        raise ConfigError(f"{key} must be {what} (numbers), not {value!r}") from e
 
 
 def _words(value: object) -> list[str]:
     items = value if isinstance(value, (list, tuple)) else str(value).replace(",", " ").split()
-    return [str(x).strip().lstrip("#") for x in items if str(x).strip()]
+    return [str(x).strip() for x in items if str(x).strip()]
+
+
+def _channels(value: object) -> list[str]:
+    """Channel ids, `server/channel` (a server's name or id, then the channel's name), or plain names; `#` is
+    dropped. A list from the file keeps each item whole; the environment's string is split at commas, and an
+    item without a `/` at spaces too (a server's name may hold spaces)."""
+    if isinstance(value, (list, tuple)):
+        items = [str(x) for x in value]
+    else:
+        items = [w for part in str(value).split(",") for w in ([part] if "/" in part else part.split())]
+    out = []
+    for item in (i.strip() for i in items):
+        server, slash, channel = item.rpartition("/")
+        channel = channel.strip().lstrip("#")
+        if channel:
+            out.append(f"{server.strip()}/{channel}" if slash else channel)
+    return out

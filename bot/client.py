@@ -7,8 +7,9 @@ import contextlib
 import ctypes
 import gc
 import logging
+import os
 import signal
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 import aiohttp
@@ -83,6 +84,9 @@ class PapersBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+        for name in sorted(ambiguous_names(self.guilds, self.config.answer_channels)):
+            log.warning("answer channel %r is a channel of several servers, so it is not used; write it as "
+                        "server/%s or the channel's id", name, name)
         flags = self.application_flags
         if not (flags.gateway_message_content or flags.gateway_message_content_limited):
             log.warning(
@@ -121,6 +125,18 @@ def hybrid_command(name: str) -> Callable[[CommandCallback], commands.HybridComm
         return commands.hybrid_command(name=spec.name, aliases=list(spec.aliases), description=spec.help)(callback)
 
     return decorate
+
+
+def ambiguous_names(guilds: Sequence[discord.Guild], wanted: frozenset[str]) -> set[str]:
+    """The plain channel names in `wanted` that more than one of the bot's servers has a text channel by."""
+    plain = {w for w in wanted if "/" not in w and not w.isdigit()}
+    if not plain:
+        return set()
+    servers: dict[str, int] = {}
+    for guild in guilds:
+        for name in plain & {c.name for c in guild.text_channels}:
+            servers[name] = servers.get(name, 0) + 1
+    return {name for name, count in servers.items() if count > 1}
 
 
 def _prefixes(bot: PapersBot, message: discord.Message) -> list[str]:
@@ -186,6 +202,14 @@ class RedactToken(logging.Filter):
         return True
 
 
+def _open_library(config: Config) -> Library:
+    """The configured library, after saying which it is and what in the configuration should not be left so."""
+    for warning in config.warnings():
+        log.warning("%s", warning)
+    log.info("library: %s", os.path.abspath(config.db))
+    return Library(config.db)
+
+
 async def _after_ready(bot: PapersBot, then: Callable[[PapersBot], Awaitable[None]]) -> None:
     await bot.wait_until_ready()
     await then(bot)
@@ -210,7 +234,7 @@ async def run(config: Config, *, when_ready: Callable[[PapersBot], Awaitable[Non
     for handler in logging.getLogger().handlers:
         handler.addFilter(RedactToken(config.token))
     point_at(config)
-    library = await asyncio.to_thread(Library, config.db)
+    library = await asyncio.to_thread(_open_library, config)
     bot = PapersBot(library, config)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()

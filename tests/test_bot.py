@@ -7,8 +7,11 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
+from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
@@ -20,6 +23,9 @@ from papers_bot.testing.fakediscord import FakeDiscord, point_discord_py_at, run
 from tests.conftest import arxiv_record, write_jsonl
 
 MESSAGE_LIMIT = 2000
+
+
+EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "papers-bot.example.toml"
 
 
 @contextlib.asynccontextmanager
@@ -334,44 +340,87 @@ async def test_slash_commands_describe_their_options_and_hide_admin_commands(fak
     assert all(synced[name]["default_member_permissions"] is None for name in synced if name != "reload")
 
 
-async def test_papers_bot_run_answers_and_stops_on_sigterm(fake_discord, tmp_path):
-    env = {
-        **os.environ,
-        "DISCORD_TOKEN": fake_discord.token,
-        "DISCORD_API_BASE": fake_discord.api_base,
-        "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
-        "PAPERS_BOT_DB": str(tmp_path / "run.db"),
-    }
+async def run_papers_bot(fake: FakeDiscord, env: dict[str, str]) -> tuple[dict, int | None, str]:
+    """`papers-bot run` in its own process: its answer to `!papers seismic`, and its exit status and log after
+    SIGTERM."""
     exe = os.path.join(os.path.dirname(sys.executable), "papers-bot")
     proc = await asyncio.create_subprocess_exec(
         exe, "run", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
     assert proc.stderr is not None
     try:
-        identified = asyncio.ensure_future(fake_discord.identified.wait())
+        identified = asyncio.ensure_future(fake.identified.wait())
         exited = asyncio.ensure_future(proc.wait())
         await asyncio.wait({identified, exited}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
         assert not exited.done(), (await proc.stderr.read()).decode()[-3000:]
         assert identified.done(), "papers-bot run did not connect within 30 s"
         for _ in range(100):  # ready once GUILD_CREATE is processed; then a command is answered
-            await fake_discord.send_message("general", "member", "!papers seismic")
+            await fake.send_message("general", "member", "!papers seismic")
             try:
-                await fake_discord.wait_for_posts(1, timeout=0.3)
+                await fake.wait_for_posts(1, timeout=0.3)
                 break
             except TimeoutError:
                 continue
-        post = fake_discord.posted[0]
+        post = fake.posted[0]
         proc.send_signal(signal.SIGTERM)
         _out, err = await asyncio.wait_for(proc.communicate(), 30)
     finally:
         if proc.returncode is None:
             proc.kill()
+    return post, proc.returncode, err.decode()
+
+
+def fake_discord_environment(fake: FakeDiscord) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERS_BOT_", "DISCORD_"))}
+    return {**env, "DISCORD_TOKEN": fake.token, "DISCORD_API_BASE": fake.api_base,
+            "DISCORD_GATEWAY_URL": fake.gateway_url}
+
+
+async def test_papers_bot_run_answers_and_stops_on_sigterm(fake_discord, tmp_path):
+    env = {**fake_discord_environment(fake_discord), "PAPERS_BOT_DB": str(tmp_path / "run.db")}
+    post, status, log = await run_papers_bot(fake_discord, env)
     assert post["embeds"][0]["title"].startswith("1. Seismic Fault SAM")
-    assert proc.returncode == 0, err.decode()[-2000:]
-    log = err.decode()
+    assert status == 0, log[-2000:]
     assert "SIGTERM: shutting down" in log and "stopped" in log
     assert fake_discord.token not in log
     assert "voice" not in log  # (the bot has no voice: discord.py's warnings about its voice libraries are off)
+
+
+async def test_papers_bot_run_from_the_example_configuration_file(fake_discord, tmp_path):
+    """The README's way: copy the example, point PAPERS_BOT_CONFIG at it. Its relative `db` is beside the file,
+    whatever folder the bot starts in."""
+    config = tmp_path / "etc" / "papers-bot.toml"
+    config.parent.mkdir()
+    shutil.copy(EXAMPLE_CONFIG, config)
+    env = {**fake_discord_environment(fake_discord), "PAPERS_BOT_CONFIG": str(config)}
+    post, status, log = await run_papers_bot(fake_discord, env)
+    assert post["embeds"][0]["title"].startswith("1. Seismic Fault SAM") and status == 0, log[-2000:]
+    assert (tmp_path / "etc" / "papers.db").is_file() and f"library: {tmp_path / 'etc' / 'papers.db'}" in log
+
+
+@pytest.mark.parametrize("channel, answered", [
+    ("Paper Club/papers", True), ("Paper Club/#papers", True), ("Other Server/papers", False), ("papers", True),
+])
+async def test_an_answer_channel_can_be_named_with_its_server(fake_discord, library, channel, answered):
+    async with running(fake_discord, library, answer_channels=[channel]):
+        await fake_discord.send_message("papers", "member", "which papers adapt SAM to seismic data?")
+        [stats] = await say(fake_discord, "!stats", channel="general")  # (after the question's answer, if any)
+        await asyncio.sleep(0.2)
+    posts = [p for p in fake_discord.posted if p["kind"] != "edit" and p is not stats]
+    assert bool(posts) is answered
+
+
+def test_a_plain_channel_name_two_servers_share_is_ambiguous():
+    from types import SimpleNamespace
+
+    from papers_bot.bot.client import ambiguous_names
+
+    def guild(*names: str) -> Any:  # (what ambiguous_names reads of a discord.Guild)
+        return SimpleNamespace(text_channels=[SimpleNamespace(name=n) for n in names])
+
+    wanted = frozenset({"papers", "ask", "Lab/papers", "123"})
+    assert ambiguous_names([guild("papers", "ask"), guild("papers", "general")], wanted) == {"papers"}
+    assert ambiguous_names([guild("papers", "ask")], wanted) == set()
 
 
 async def test_reload_without_a_data_folder_never_discards_what_an_operator_loaded(fake_discord, library, tmp_path):

@@ -259,3 +259,46 @@ def test_the_progress_bar_fits_the_terminal(tmp_path, columns):
     visible = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", drawn.decode())  # (escape codes take no columns)
     lines = [line for line in visible.replace("\r", "\n").split("\n") if "%" in line]
     assert lines and max(len(line.rstrip()) for line in lines) <= columns, lines
+
+
+def test_invite_link_asks_for_exactly_the_permissions_the_bot_needs(monkeypatch):
+    import base64
+
+    import discord
+
+    from papers_bot.bot.permissions import NEEDED
+
+    for name in ("DISCORD_TOKEN", "DISCORD_APPLICATION_ID", "PAPERS_BOT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(cli, ["invite", "--application-id", "1234567890123456789"])
+    assert result.exit_code == 0, result.output
+    expected = discord.Permissions(view_channel=True, send_messages=True, send_messages_in_threads=True,
+                                   create_public_threads=True, embed_links=True, read_message_history=True).value
+    url = result.output.splitlines()[0]
+    assert url == ("https://discord.com/oauth2/authorize?client_id=1234567890123456789"
+                   f"&scope=bot+applications.commands&permissions={expected}")
+    assert all(f"{name}: to " in result.output for _, name, _ in NEEDED)
+    # The token's first part is the application id: no id to configure when the token is set.
+    token = base64.b64encode(b"987654321098765432").decode().rstrip("=") + ".GxYz.secret-part"
+    monkeypatch.setenv("DISCORD_TOKEN", token)
+    from_token = CliRunner().invoke(cli, ["invite"])
+    assert "client_id=987654321098765432&" in from_token.output and token not in from_token.output
+    monkeypatch.delenv("DISCORD_TOKEN")
+    missing = CliRunner().invoke(cli, ["invite"])
+    assert missing.exit_code == 1 and "Application ID" in missing.output
+
+
+def test_config_check_prints_every_setting_without_the_token(tmp_path, monkeypatch):
+    from papers_bot.config import SETTINGS
+
+    path = tmp_path / "bot.toml"
+    path.write_text('db = "papers.db"\nanswer_channels = ["Paper Club/papers"]\n')
+    monkeypatch.setenv("DISCORD_TOKEN", "the-secret-token")
+    result = CliRunner().invoke(cli, ["config", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "the-secret-token" not in result.output and "token = [set, not shown]  (from DISCORD_TOKEN" in result.output
+    assert all(f"  {key} = " in result.output for key, _ in SETTINGS)
+    assert f"db = {str(tmp_path / 'papers.db')!r}  (from {path}" in result.output
+    path.write_text('cooldown = "often"\n')
+    bad = CliRunner().invoke(cli, ["config", "check", str(path)])
+    assert bad.exit_code == 1 and f"{path}: cooldown must look like USES/SECONDS" in bad.output

@@ -11,7 +11,7 @@ import discord
 from discord.ext import commands
 
 from papers_bot.bot import replies
-from papers_bot.bot.client import SOMETHING_WENT_WRONG, PapersBot, slow_down, user_message
+from papers_bot.bot.client import SOMETHING_WENT_WRONG, PapersBot, ambiguous_names, slow_down, user_message
 from papers_bot.bot.pages import embed
 from papers_bot.retrieval.answer import Context
 
@@ -43,8 +43,15 @@ class Questions(commands.Cog):
         self.threads: OrderedDict[int, Context] = OrderedDict()  # thread id -> what it is about so far
 
     def _in_answer_channel(self, channel: discord.abc.Messageable) -> bool:
+        """Configured by id, by `server/channel` (the server's name or id), or by a plain name that only one of
+        the bot's servers has a channel by."""
+        if not isinstance(channel, discord.TextChannel):
+            return False
         wanted = self.bot.config.answer_channels
-        return str(getattr(channel, "id", "")) in wanted or getattr(channel, "name", None) in wanted
+        guild, name = channel.guild, channel.name
+        if wanted & {str(channel.id), f"{guild.id}/{name}", f"{guild.name}/{name}"}:
+            return True
+        return name in wanted and name not in ambiguous_names(self.bot.guilds, wanted)
 
     def _answer_thread(self, channel: discord.abc.Messageable) -> bool:
         """A thread the bot started on one of its answers (remembered, or from before a restart)."""
