@@ -9,6 +9,7 @@ import gc
 import logging
 import os
 import signal
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
@@ -26,6 +27,7 @@ from papers_bot.format import DISCORD
 from papers_bot.library import Library
 
 log = logging.getLogger("papers_bot.bot")
+REFUSED_PAUSE = 600  # seconds the bot leaves a channel alone after Discord refused it a post there
 RETRY_MAX = 60.0  # seconds: the longest wait between attempts to reach Discord
 
 COGS = ("papers_bot.bot.cogs.papers", "papers_bot.bot.cogs.questions", "papers_bot.bot.cogs.admin")
@@ -69,6 +71,34 @@ class PapersBot(commands.Bot):
         self.library = library  # (not the bot's to close: whoever created it does, `run`)
         self.papers = LibraryThreads(library)  # what the cogs call, never on the event loop
         self.config = config
+        self._refused: dict[int, float] = {}  # channel id -> when the bot may try posting there again
+        self.add_check(self._may_answer_in)
+
+    def may_post(self, channel_id: int) -> bool:
+        """False for a while after Discord refused the bot a post in the channel (it lacks a permission there)."""
+        until = self._refused.get(channel_id)
+        if until is None or until <= time.monotonic():
+            self._refused.pop(channel_id, None)
+            return True
+        return False
+
+    def refused(self, channel: discord.abc.Messageable, error: discord.Forbidden) -> None:
+        """Discord refused a post: say so in one log line, and leave the channel alone for REFUSED_PAUSE."""
+        channel_id = getattr(channel, "id", 0)
+        if channel_id not in self._refused:
+            where = getattr(channel, "guild", None)
+            log.warning("cannot post in #%s%s: %s (Discord says %s); not answering there for %d minutes",
+                        getattr(channel, "name", channel_id), f" ({where.name})" if where else "",
+                        "the bot lacks a permission there (see `papers-bot invite` for those it needs)",
+                        error.text or error.status, REFUSED_PAUSE // 60)
+        self._refused[channel_id] = time.monotonic() + REFUSED_PAUSE
+
+    async def _may_answer_in(self, ctx: commands.Context) -> bool:
+        """Prefix commands in a channel that refused the bot are left alone (a slash command's answer goes by
+        the interaction, which the channel's permissions do not stop)."""
+        if ctx.interaction is None and not self.may_post(ctx.channel.id):
+            raise Refused()
+        return True
 
     async def setup_hook(self) -> None:
         for cog in COGS:
@@ -171,8 +201,16 @@ def user_message(error: Exception, prefix: str) -> str | None:
     return None
 
 
+class Refused(commands.CheckFailure):
+    """The channel refused the bot's posts a short while ago: nothing is said there (it would be refused too)."""
+
+
 async def reply_to_error(ctx: BotContext, error: commands.CommandError) -> None:
-    if isinstance(error, commands.CommandNotFound):
+    if isinstance(error, (commands.CommandNotFound, Refused)):
+        return
+    original = getattr(error, "original", error)
+    if isinstance(original, discord.Forbidden):
+        ctx.bot.refused(ctx.channel, original)  # (an apology in the same channel would be refused as well)
         return
     message = user_message(error, ctx.bot.config.prefix)
     if message is None:

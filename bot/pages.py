@@ -8,9 +8,29 @@ from collections.abc import MutableMapping
 import discord
 from discord.ext import commands
 
-from papers_bot.bot.replies import Card, Reply
+from papers_bot.bot.replies import MESSAGE, Card, Reply
+from papers_bot.text import clip
 
 TIMEOUT = 300.0
+NO_EMBEDS = "\n-# (I may not embed links in this channel, so the cards come as text: an admin can give me Embed Links.)"
+
+
+def may_embed(where: commands.Context | discord.Message) -> bool:
+    """Whether the bot's embeds show where it answers: Discord drops them without Embed Links (a slash
+    command's answer goes by the interaction, which may embed)."""
+    if isinstance(where, commands.Context):
+        return where.interaction is not None or where.bot_permissions.embed_links
+    channel, guild = where.channel, where.guild
+    if guild is None or not isinstance(channel, (discord.abc.GuildChannel, discord.Thread)):
+        return True
+    return channel.permissions_for(guild.me).embed_links
+
+
+def parts(reply: Reply, *, embeds: bool = True) -> dict:
+    """A reply as a message's content and embeds; where the bot may not embed links, its cards as text."""
+    if embeds or not reply.cards:
+        return {"content": reply.content or None, "embeds": [embed(c) for c in reply.cards]}
+    return {"content": clip(reply.text(), MESSAGE - len(NO_EMBEDS)) + NO_EMBEDS, "embeds": []}
 
 
 def embed(card: Card) -> discord.Embed:
@@ -25,10 +45,12 @@ def embed(card: Card) -> discord.Embed:
 class Pages(discord.ui.View):
     """Previous/Next through a search's pages; only the person who asked can turn them."""
 
-    def __init__(self, pages: list[Reply], *, owner_id: int, timeout: float | None = None) -> None:
+    def __init__(self, pages: list[Reply], *, owner_id: int, timeout: float | None = None,
+                 embeds: bool = True) -> None:
         super().__init__(timeout=TIMEOUT if timeout is None else timeout)
         self.pages = pages
         self.owner_id = owner_id
+        self.embeds = embeds
         self.index = 0
         self.message: discord.Message | None = None
         self._sync()
@@ -38,8 +60,7 @@ class Pages(discord.ui.View):
         self.next.disabled = self.index == len(self.pages) - 1
 
     def current(self) -> dict:
-        page = self.pages[self.index]
-        return {"content": page.content or None, "embeds": [embed(c) for c in page.cards]}
+        return parts(self.pages[self.index], embeds=self.embeds)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
@@ -80,9 +101,8 @@ async def send_pages(ctx: commands.Context, pages: list[Reply], live: MutableMap
     `live` holds each user's pages that still turn: a new search stops (and greys out) the user's previous
     one, as its timeout would, so a busy bot holds one search per user, not every search of the last minutes."""
     if len(pages) == 1:
-        page = pages[0]
-        return await ctx.reply(content=page.content or None, embeds=[embed(c) for c in page.cards])
-    view = Pages(pages, owner_id=ctx.author.id)
+        return await ctx.reply(**parts(pages[0], embeds=may_embed(ctx)))
+    view = Pages(pages, owner_id=ctx.author.id, embeds=may_embed(ctx))
     view.message = await ctx.reply(**view.current(), view=view)
     previous, live[ctx.author.id] = live.get(ctx.author.id), view
     if previous is not None and not previous.is_finished():

@@ -13,7 +13,7 @@ NEEDED = (
     ("send_messages", "Send Messages", "answer"),
     ("send_messages_in_threads", "Send Messages in Threads", "answer follow-up questions in an answer's thread"),
     ("create_public_threads", "Create Public Threads", "start a thread on each answer, for follow-ups"),
-    ("embed_links", "Embed Links", "show papers as cards with links"),
+    ("embed_links", "Embed Links", "show papers as cards with links (without it they come as text)"),
     ("read_message_history", "Read Message History", "reply to the message it answers"),
 )
 # Asked for elsewhere, and not needed: the bot adds no reactions and attaches no files, and its slash commands

@@ -19,7 +19,14 @@ import pytest
 import papers_bot.bot.pages
 from papers_bot.bot.client import PapersBot
 from papers_bot.config import Config
-from papers_bot.testing.fakediscord import FakeDiscord, point_discord_py_at, run_client
+from papers_bot.testing.fakediscord import (
+    CREATE_PUBLIC_THREADS,
+    EMBED_LINKS,
+    SEND_MESSAGES,
+    FakeDiscord,
+    point_discord_py_at,
+    run_client,
+)
 from tests.conftest import arxiv_record, write_jsonl
 
 MESSAGE_LIMIT = 2000
@@ -540,3 +547,52 @@ async def test_help_and_slash_descriptions_come_from_the_one_command_table(fake_
     out = io.StringIO()
     chat(library, client.config, io.StringIO("!help\n"), out, prompt=False)
     assert out.getvalue().strip() == help_text("!")
+
+
+async def test_without_embed_links_answers_come_as_text(fake_discord, library):
+    async with running(fake_discord, library):
+        await fake_discord.deny_bot("general", EMBED_LINKS)
+        await fake_discord.deny_bot("papers", EMBED_LINKS)
+        [search] = await say(fake_discord, "!papers seismic")
+        [paper] = await say(fake_discord, "!paper 2310.05873")
+        [answer] = await say(fake_discord, "does fastgan have code?", channel="papers")  # (a fact: a card)
+        before = len(fake_discord.posted)
+        await fake_discord.slash("paper", {"paper_id": "2310.05873"})
+        slash = (await fake_discord.wait_for_posts(before + 1))[-1]
+    for post in (search, paper, answer):
+        assert post["embeds"] == [] and "cards come as text" in post["content"] and len(post["content"]) <= 2000
+    assert "Seismic Fault SAM" in search["content"] and "Geom-Erasing" in paper["content"]
+    assert "FastGAN-pytorch" in answer["content"]
+    assert slash["embeds"]  # (a slash command's answer goes by the interaction: it may embed)
+
+
+async def test_a_channel_that_refuses_the_bot_gets_one_log_line_and_is_left_alone(fake_discord, library, caplog):
+    async with running(fake_discord, library):
+        await fake_discord.deny_bot("general", SEND_MESSAGES)
+        await fake_discord.send_message("general", "member", "!papers seismic")
+        for _ in range(100):
+            if fake_discord.forbidden:
+                break
+            await asyncio.sleep(0.02)
+        await fake_discord.send_message("general", "member", "!papers style transfer")
+        await fake_discord.send_message("general", "member", "knowledge graph unlearning", mention_bot=True)
+        [elsewhere] = await say(fake_discord, "!stats", channel="papers")
+        await asyncio.sleep(0.3)
+    assert len(fake_discord.forbidden) == 1  # no apology tried, and nothing more there for a while
+    refused = [r.getMessage() for r in caplog.records if "cannot post in #general" in r.getMessage()]
+    assert len(refused) == 1 and "Missing Permissions" in refused[0] and "papers-bot invite" in refused[0]
+    assert not [r for r in caplog.records if r.exc_info]  # one line, no traceback
+    assert elsewhere["content"].startswith("62 papers")
+
+
+async def test_without_thread_permissions_the_answer_says_why_there_is_no_thread(fake_discord, library):
+    async with running(fake_discord, library):
+        await fake_discord.deny_bot("papers", CREATE_PUBLIC_THREADS)
+        [posted] = await say(fake_discord, "which papers adapt SAM to seismic data?", channel="papers")
+        for _ in range(100):
+            if "No thread" in (answer := fake_discord.messages[int(posted["id"])])["content"]:
+                break
+            await asyncio.sleep(0.02)
+    assert "Seismic Fault SAM" in answer["content"]  # the answer as it was, and under it why no thread follows
+    assert "No thread for follow-ups: I lack Create Public Threads" in answer["content"]
+    assert fake_discord.threads == {} and fake_discord.forbidden == []

@@ -53,6 +53,11 @@ INTENT_MESSAGE_CONTENT = 1 << 15  # gateway intent bit the client requests in ID
 
 ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+CREATE_PUBLIC_THREADS = 1 << 35
+SEND_MESSAGES_IN_THREADS = 1 << 38
 ALL_PERMISSIONS = (1 << 53) - 1
 # Roughly @everyone in a fresh server: chat, embed, upload, react, threads, app commands.
 EVERYONE_PERMISSIONS = sum(1 << bit for bit in (6, 10, 11, 14, 15, 16, 18, 31, 35, 38))
@@ -293,6 +298,7 @@ class FakeDiscord:
         self.posted: list[Json] = []
         self.answers: dict[int, list[Json]] = {}  # posts by what they answer: the message replied to, or interaction
         self.rejected: list[tuple[str, str]] = []
+        self.forbidden: list[tuple[int, int]] = []  # (channel id, permissions it lacked) of each refused request
         self.unknown_requests: list[tuple[str, str]] = []
         self.server_errors: list[str] = []  # tracebacks of bugs in this fake; tests should assert it is empty
         self.responses: list[Json] = []  # interaction callbacks: {"interaction_id", "type", "data"}
@@ -443,6 +449,30 @@ class FakeDiscord:
         for role_id in self._member_roles.get(user_id, []):
             perms |= int(self.roles[role_id]["permissions"])
         return ALL_PERMISSIONS if perms & ADMINISTRATOR else perms
+
+    def _channel_permissions(self, user_id: int, channel: Json) -> int:
+        """A member's permissions in a channel: the server's, then the channel's overwrites (a thread has its
+        parent's) for @everyone, the member's roles, and the member, as Discord computes them."""
+        perms = self._permissions(user_id)
+        if perms & ADMINISTRATOR or perms == ALL_PERMISSIONS:
+            return perms
+        parent = self._channels.get(int(channel["parent_id"])) if channel.get("parent_id") else None
+        overwrites = {int(o["id"]): o for o in (parent or channel).get("permission_overwrites", [])}
+        roles = self._member_roles.get(user_id, [])
+        for ids in ([self.guild_id], roles, [user_id]):
+            allow = deny = 0
+            for oid in ids:
+                if oid in overwrites:
+                    allow |= int(overwrites[oid]["allow"])
+                    deny |= int(overwrites[oid]["deny"])
+            perms = (perms & ~deny) | allow
+        return perms
+
+    def _require(self, channel: Json, needed: int) -> None:
+        """A bot request in `channel` that needs `needed` is refused as Discord refuses it (403, 50013)."""
+        if "guild_id" in channel and self._channel_permissions(self.application_id, channel) & needed != needed:
+            self.forbidden.append((int(channel["id"]), needed))
+            raise DiscordError(403, 50013, "Missing Permissions")
 
     def _member(self, user_id: int, *, with_user: bool = True, permissions: bool = False) -> Json:
         member: Json = {"roles": [str(r) for r in self._member_roles.get(user_id, [])], "nick": None, "avatar": None,
@@ -764,7 +794,16 @@ class FakeDiscord:
         self._channel(call.id(1))
 
     async def _create_message(self, call: Call) -> Json:
-        return await self._post(self._channel(call.id(1)), call.body, call.files, "message")
+        channel = self._channel(call.id(1))
+        in_thread = int(channel["id"]) in self.threads
+        self._require(channel, VIEW_CHANNEL | (SEND_MESSAGES_IN_THREADS if in_thread else SEND_MESSAGES))
+        body = call.body
+        if body.get("embeds") and "guild_id" in channel and not self._permission(channel, EMBED_LINKS):
+            body = {**body, "embeds": []}  # Discord drops a bot's embeds where it may not embed links
+        return await self._post(channel, body, call.files, "message")
+
+    def _permission(self, channel: Json, flag: int) -> bool:
+        return bool(self._channel_permissions(self.application_id, channel) & flag)
 
     async def _channel_message(self, call: Call) -> Json | None:
         msg = self._stored(call.id(1), call.id(2))
@@ -779,6 +818,7 @@ class FakeDiscord:
 
     async def _create_thread(self, call: Call) -> web.Response:
         parent = self._channel(call.id(1))
+        self._require(parent, VIEW_CHANNEL | CREATE_PUBLIC_THREADS)
         source = self._stored(call.id(1), call.id(2)) if call.match[2] else None
         if source is not None and "thread" in source:
             raise DiscordError(400, 160004, "A thread has already been created for this message")
@@ -889,6 +929,15 @@ class FakeDiscord:
         return web.Response(body=data, headers={"Content-Type": content_type})
 
     # ---- test-facing API ---------------------------------------------------------------------------------
+
+    async def deny_bot(self, channel: str | int, permissions: int) -> None:
+        """Take `permissions` from the bot in one channel (an overwrite for its role), as a server admin would;
+        the bot hears of it by CHANNEL_UPDATE."""
+        ch = self._channel(channel)
+        overwrite = {"id": str(self.bot_role_id), "type": 0, "allow": "0", "deny": str(permissions)}
+        ch["permission_overwrites"] = [o for o in ch["permission_overwrites"] if o["id"] != overwrite["id"]]
+        ch["permission_overwrites"].append(overwrite)
+        await self._dispatch("CHANNEL_UPDATE", ch)
 
     async def send_message(self, channel: str | int, user: str, content: str, *, mention_bot: bool = False,
                            attachments: Sequence[tuple[str, bytes]] = ()) -> Json:

@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from papers_bot.bot import replies
 from papers_bot.bot.client import BotContext, PapersBot, hybrid_command
-from papers_bot.bot.pages import Pages, embed, send_pages, send_texts
+from papers_bot.bot.pages import Pages, may_embed, parts, send_pages, send_texts
 from papers_bot.bot.service import LibraryThreads
 
 
@@ -41,7 +41,7 @@ class Papers(commands.Cog):
         """Show one paper in full, by the id shown with search results or its arXiv id."""
         await ctx.defer()
         reply = await self.threads.run(replies.paper_reply, paper_id)
-        await ctx.reply(embeds=[embed(c) for c in reply.cards])
+        await ctx.reply(**parts(reply, embeds=may_embed(ctx)))
 
     @hybrid_command("author")
     async def author(self, ctx: BotContext, *, name: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections import OrderedDict
@@ -12,7 +13,8 @@ from discord.ext import commands
 
 from papers_bot.bot import replies
 from papers_bot.bot.client import SOMETHING_WENT_WRONG, PapersBot, ambiguous_names, slow_down, user_message
-from papers_bot.bot.pages import embed
+from papers_bot.bot.pages import may_embed, parts
+from papers_bot.bot.replies import MESSAGE
 from papers_bot.retrieval.answer import Context
 
 log = logging.getLogger("papers_bot.questions")
@@ -84,7 +86,7 @@ class Questions(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         question = self.question_in(message)
-        if question is None:
+        if question is None or not self.bot.may_post(message.channel.id):
             return
         if (await self.bot.get_context(message)).valid:
             return  # a command (e.g. "@bot papers x"): the command handles it
@@ -96,9 +98,13 @@ class Questions(commands.Cog):
         context = self.threads.get(message.channel.id, Context())
         try:
             answer, after = await self.bot.papers.run(replies.answer_replies, question, context=context)
-            first = await message.reply(answer[0].content or None, embeds=[embed(c) for c in answer[0].cards])
+            embeds = may_embed(message)
+            first = await message.reply(**parts(answer[0], embeds=embeds))
             for reply in answer[1:]:
-                await message.channel.send(reply.content or None, embeds=[embed(c) for c in reply.cards])
+                await message.channel.send(**parts(reply, embeds=embeds))
+        except discord.Forbidden as error:  # the channel does not let the bot post: an apology would fail too
+            self.bot.refused(message.channel, error)
+            return
         except Exception as error:  # a listener's errors would otherwise be silent for the asker
             text = user_message(error, self.bot.config.prefix)
             if text is None:
@@ -116,6 +122,15 @@ class Questions(commands.Cog):
             return
         if message.guild is None or isinstance(message.channel, discord.Thread):
             return
+        me = message.guild.me
+        allowed = message.channel.permissions_for(me) if isinstance(message.channel, discord.TextChannel) else None
+        missing = [name for flag, name in (("create_public_threads", "Create Public Threads"),
+                                           ("send_messages_in_threads", "Send Messages in Threads"))
+                   if allowed is not None and not getattr(allowed, flag)]
+        if missing:
+            await _note(answer, f"-# No thread for follow-ups: I lack {' and '.join(missing)} in this channel, so "
+                                "ask again with the whole question.")
+            return
         # A thread started on a message has the message's id: remembered before Discord creates it, so a
         # follow-up posted the moment the thread appears is already answered in context.
         self.threads[answer.id] = after
@@ -127,6 +142,14 @@ class Questions(commands.Cog):
             return
         while len(self.threads) > MAX_THREADS:
             self.threads.popitem(last=False)
+
+
+async def _note(answer: discord.Message, note: str) -> None:
+    """Add a line under an answer (its cards stay)."""
+    content = f"{answer.content}\n{note}" if answer.content else note
+    if len(content) <= MESSAGE:
+        with contextlib.suppress(discord.HTTPException):
+            await answer.edit(content=content)
 
 
 async def setup(bot: PapersBot) -> None:
