@@ -19,7 +19,7 @@ from papers_bot import format as fmt
 from papers_bot.config import Config
 from papers_bot.errors import PapersBotError
 from papers_bot.library import Library
-from papers_bot.store.paper import StoredPaper
+from papers_bot.store.paper import AuthorLookup, StoredPaper
 
 log = logging.getLogger("papers_bot")
 
@@ -244,13 +244,27 @@ def ask(obj: LibraryContext, question: str, k: int | None, as_json: bool) -> Non
     click.echo(json.dumps(record, indent=2))
 
 
+def _plain(found: StoredPaper | AuthorLookup | dict[str, Any]) -> dict[str, Any]:
+    """`--json`'s form of a paper (without `listed_by`, which only the index reads, and without `sources` where
+    they were not read: a paper in a list), an author look-up, or the stats."""
+    if isinstance(found, StoredPaper):
+        record = dataclasses.asdict(found)
+        del record["listed_by"]
+        if not found.sources:
+            del record["sources"]
+        return record
+    if isinstance(found, AuthorLookup):
+        return {**dataclasses.asdict(found), "papers": [_plain(p) for p in found.papers]}
+    return found
+
+
 def _show(call: Any, formatter: Any, as_json: bool) -> None:
     try:
         found = call()
     except PapersBotError as e:
         _fail(e)
-    if as_json:  # (a stored paper or an author lookup is a dataclass; the stats a dict)
-        click.echo(json.dumps(found if isinstance(found, dict) else dataclasses.asdict(found), indent=2))
+    if as_json:
+        click.echo(json.dumps(_plain(found), indent=2))
     else:
         click.echo(formatter(found))
 

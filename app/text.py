@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 
-def clip(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, at a word break in the last fifth where there is one, and marked
-    with an ellipsis. Never leaves a dangling comma, half of a markdown pair or a lone escape behind."""
+def clip(text: str, limit: int, *, markdown: bool = False) -> str:
+    """`text` cut to `limit` characters (the ellipsis included), at a word break in the last fifth where there is
+    one, without a dangling comma or colon. `markdown`: the text is Discord markdown (escaped), so the cut never
+    leaves half of a `**` pair or a lone backslash; plain text keeps every `**` it has (`2**k`)."""
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit * 0.8:
-        cut = cut[:space]
-    cut = cut.rstrip(" ,;:").rstrip("\\")
-    if cut.count("**") % 2:
-        cut = cut[: cut.rfind("**")]
+    if not text[limit - 1].isspace():  # (the cut is inside a word: back to its start, if that is near)
+        space = cut.rfind(" ")
+        if space > limit * 0.8:
+            cut = cut[:space]
+    cut = cut.rstrip(" ,;:")
+    if markdown:
+        cut = cut.rstrip("\\")
+        if cut.count("**") % 2:
+            cut = cut[: cut.rfind("**")]
     return cut + "…"

@@ -28,7 +28,7 @@ class Console:
         run: dict[str, Callable[[str], list[str]]] = {
             "papers": self._search,
             "paper": lambda arg: [replies.paper_reply(self.library, arg).text()],
-            "author": lambda arg: replies.author_messages(self.library, arg),
+            "author": lambda arg: self._show_pages(replies.author_pages(self.library, arg)),
             "stats": lambda _arg: [replies.stats_reply(self.library)],
             "help": lambda _arg: [replies.help_text(p)],
             "reload": lambda _arg: replies.reload_messages(self.library, config.data_dir),
@@ -59,7 +59,10 @@ class Console:
 
     def _search(self, query: str) -> list[str]:
         result = self.library.search(query, k=replies.SEARCH_RESULTS, passages=True)
-        self.pages, self.page = replies.search_pages(result), 0
+        return self._show_pages(replies.search_pages(result))
+
+    def _show_pages(self, pages: list[replies.Reply]) -> list[str]:
+        self.pages, self.page = pages, 0
         return [self._page()]
 
     def _page(self) -> str:

@@ -12,7 +12,7 @@ from papers_bot.bot.replies import MESSAGE, Card, Reply
 from papers_bot.text import clip
 
 TIMEOUT = 300.0
-NO_EMBEDS = "\n-# (I may not embed links in this channel, so the cards come as text: an admin can give me Embed Links.)"
+NO_EMBEDS = "\n(I may not embed links in this channel, so the cards come as text: an admin can give me Embed Links.)"
 
 
 def may_embed(where: commands.Context | discord.Message) -> bool:
@@ -30,7 +30,7 @@ def parts(reply: Reply, *, embeds: bool = True) -> dict:
     """A reply as a message's content and embeds; where the bot may not embed links, its cards as text."""
     if embeds or not reply.cards:
         return {"content": reply.content or None, "embeds": [embed(c) for c in reply.cards]}
-    return {"content": clip(reply.text(), MESSAGE - len(NO_EMBEDS)) + NO_EMBEDS, "embeds": []}
+    return {"content": clip(reply.text(), MESSAGE - len(NO_EMBEDS), markdown=True) + NO_EMBEDS, "embeds": []}
 
 
 def embed(card: Card) -> discord.Embed:

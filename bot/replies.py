@@ -108,17 +108,18 @@ def fit(cards: list[Card]) -> list[Card]:
     total = 0
     for card in cards[:EMBEDS_PER_MESSAGE]:
         card = Card(
-            title=clip(card.title, EMBED_TITLE),
+            title=clip(card.title, EMBED_TITLE, markdown=True),
             url=card.url,
-            description=clip(card.description, EMBED_DESCRIPTION),
-            fields=[(clip(n, FIELD_NAME), clip(v, FIELD_VALUE)) for n, v in card.fields[:EMBED_FIELDS]],
-            footer=clip(card.footer, EMBED_FOOTER),
+            description=clip(card.description, EMBED_DESCRIPTION, markdown=True),
+            fields=[(clip(n, FIELD_NAME, markdown=True), clip(v, FIELD_VALUE, markdown=True))
+                    for n, v in card.fields[:EMBED_FIELDS]],
+            footer=clip(card.footer, EMBED_FOOTER, markdown=True),
         )
         room = EMBEDS_TOTAL - total
         while card.size() > room and card.fields:
             card.fields.pop()
         if card.size() > room:
-            card.description = clip(card.description, max(room - card.size() + len(card.description), 0))
+            card.description = clip(card.description, max(room - card.size() + len(card.description), 0), markdown=True)
         if card.size() > room or not (card.description or card.fields):
             break
         fitted.append(card)
@@ -193,12 +194,16 @@ def paper_reply(library: Library, paper_id: str, *, style: Style = DISCORD) -> R
     return Reply(cards=fit([card]))
 
 
-def author_messages(library: Library, name: str, *, style: Style = DISCORD) -> list[str]:
-    return pagify(format_author(library.author(name), style))
+def author_pages(library: Library, name: str, *, style: Style = DISCORD) -> list[Reply]:
+    """`!author NAME`: the profile and papers, as pages of one message that Previous/Next turn (never a flood)."""
+    texts = pagify(format_author(library.author(name), style), MESSAGE - 20)
+    if len(texts) == 1:
+        return [Reply(texts[0])]
+    return [Reply(f"{text}\n(page {n} of {len(texts)})") for n, text in enumerate(texts, 1)]
 
 
 def stats_reply(library: Library, *, style: Style = DISCORD) -> str:
-    return clip(format_stats(library.stats(), style), MESSAGE)
+    return clip(format_stats(library.stats(), style), MESSAGE, markdown=True)
 
 
 def reload_messages(library: Library, folder: Path | None, attached: Sequence[tuple[str, bytes]] = (),

@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from papers_bot.store.tex import tex_to_text
-from papers_bot.text import clip
 
 # New-style (2310.05873, 0704.0001v2) and old-style (math/0406594, hep-th/9901001v3) arXiv ids.
 ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
@@ -286,7 +285,11 @@ def display_name(abstract: str, *, limit: int = 80) -> str:
         if sum(c.isupper() for c in name) >= 2 or any(c.isdigit() or c in "-$" for c in name):
             return tex_to_text(name)
     first = re.split(r"(?<=[.!?])\s+", abstract.strip(), maxsplit=1)[0]
-    return clip(tex_to_text(first).rstrip("."), limit)
+    first = tex_to_text(first).rstrip(".")
+    if len(first) <= limit:
+        return first
+    # (not text.clip: this name is stored, in every untitled paper's row, so its rule stays as it was)
+    return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def iso_date(text: str | None) -> str | None:

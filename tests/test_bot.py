@@ -276,14 +276,19 @@ async def test_cooldown_answers_with_the_wait(fake_discord, library):
     assert third["content"].startswith("Slow down a little: try again in ")
 
 
-async def test_long_answers_are_split_not_rejected(fake_discord, library):
+async def test_a_long_author_list_is_one_message_of_pages_not_a_flood(fake_discord, library):
     async with running(fake_discord, library):
-        posts = await say(fake_discord, "!author Bingchen Liu", n=2)
+        [first] = await say(fake_discord, "!author Jinwen Ma")
         await asyncio.sleep(0.3)
-    posts = fake_discord.posted
-    assert len(posts) >= 2 and all(len(p["content"]) <= MESSAGE_LIMIT for p in posts)
-    text = "\n".join(p["content"] for p in posts)
-    assert text.count("\n- ") + text.startswith("- ") >= 19  # every one of the 19 papers arrived
+        assert [p for p in fake_discord.posted if p["kind"] != "edit"] == [first]
+        texts = [first["content"]]
+        while not buttons(post := fake_discord.posted[-1])["Next"].get("disabled"):
+            await fake_discord.click(post["id"], buttons(post)["Next"]["custom_id"], user="member")
+            texts.append((await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]["content"])
+    assert len(texts) >= 2 and all(len(t) <= MESSAGE_LIMIT for t in texts)
+    assert f"page {len(texts)} of {len(texts)}" in texts[-1]
+    text = "\n".join(texts)
+    assert text.count("\n- ") == 30  # every one of his 30 papers, across the pages
 
 
 async def test_paper_in_full_and_unknown_id(fake_discord, library):

@@ -302,3 +302,11 @@ def test_config_check_prints_every_setting_without_the_token(tmp_path, monkeypat
     path.write_text('cooldown = "often"\n')
     bad = CliRunner().invoke(cli, ["config", "check", str(path)])
     assert bad.exit_code == 1 and f"{path}: cooldown must look like USES/SECONDS" in bad.output
+
+
+def test_paper_and_author_json_say_only_what_was_read(run):
+    paper = json.loads(run("paper", "seismic-fault-sam-b554c8", "--json").output)
+    assert paper["sources"] and "listed_by" not in paper and paper["has_code"] is True
+    author = json.loads(run("author", "Jinwen Ma", "--json").output)
+    assert author["total"] == 30 and author["profile"]["citations"] == 2072
+    assert all("sources" not in p and "listed_by" not in p for p in author["papers"])

@@ -77,3 +77,12 @@ def test_titles_without_word_characters_are_distinct_papers(tmp_path):
         assert (summary.added, lib.stats()["papers"]) == (3, 3)
     finally:
         lib.close()
+
+
+def test_an_untitled_papers_name_is_cut_as_it_always_was():
+    """From review: the name is stored (and in each row's hash), so a new cutting rule would have shown every
+    untitled paper as updated on the next reload."""
+    from papers_bot.store.paper import display_name
+
+    abstract = "We propose a method for understanding internationalization-and-localization-aware systems. Then."
+    assert display_name(abstract) == "We propose a method for understanding…"

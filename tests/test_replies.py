@@ -17,10 +17,21 @@ def test_pagify_splits_a_single_unbroken_run():
     assert [len(p) for p in pagify("x" * 4500)] == [2000, 2000, 500]
 
 
-def test_clip_never_leaves_half_a_bold_pair_or_escape():
-    out = clip("**" + "a" * 300 + "** tail", 100)
+def test_clip_never_leaves_half_a_bold_pair_or_escape_in_markdown():
+    out = clip("**" + "a" * 300 + "** tail", 100, markdown=True)
     assert len(out) <= 100 and out.count("**") % 2 == 0
-    assert not clip("a\\" * 100, 51).rstrip("…").endswith("\\")
+    assert not clip("a\\" * 100, 51, markdown=True).rstrip("…").endswith("\\")
+
+
+def test_clip_of_plain_text_keeps_what_it_says_and_whole_words():
+    """From review: the markdown rule cut a passage at a literal `2**k`, and a word ending just at the cut was
+    dropped."""
+    passage = "Matrices with entries 2**k are used throughout, and we show that the norm concentrates " * 3
+    assert clip(passage, 120).startswith("Matrices with entries 2**k are used throughout, and we show")
+    assert clip("abcd efgh ijkl", 10) == "abcd efgh…"  # (`efgh` ends at the cut: kept)
+    assert clip("abcd efghijkl", 10) == "abcd efgh…"  # (no word break in the last fifth: cut inside the word)
+    for limit in range(2, 60):
+        assert len(clip(passage, limit)) <= limit
 
 
 def test_fit_respects_every_embed_limit():

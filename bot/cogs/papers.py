@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from papers_bot.bot import replies
 from papers_bot.bot.client import BotContext, PapersBot, hybrid_command
-from papers_bot.bot.pages import Pages, may_embed, parts, send_pages, send_texts
+from papers_bot.bot.pages import Pages, may_embed, parts, send_pages
 from papers_bot.bot.service import LibraryThreads
 
 
@@ -47,7 +47,7 @@ class Papers(commands.Cog):
     async def author(self, ctx: BotContext, *, name: str) -> None:
         """An author's papers and profile."""
         await ctx.defer()
-        await send_texts(ctx, await self.threads.run(replies.author_messages, name))
+        await send_pages(ctx, await self.threads.run(replies.author_pages, name), self.pages)
 
     @hybrid_command("stats")
     async def stats(self, ctx: BotContext) -> None:

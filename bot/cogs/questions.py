@@ -128,8 +128,8 @@ class Questions(commands.Cog):
                                            ("send_messages_in_threads", "Send Messages in Threads"))
                    if allowed is not None and not getattr(allowed, flag)]
         if missing:
-            await _note(answer, f"-# No thread for follow-ups: I lack {' and '.join(missing)} in this channel, so "
-                                "ask again with the whole question.")
+            await _note(answer, f"(No thread for follow-ups: I lack {' and '.join(missing)} in this channel, so "
+                                "ask again with the whole question.)")
             return
         # A thread started on a message has the message's id: remembered before Discord creates it, so a
         # follow-up posted the moment the thread appears is already answered in context.
