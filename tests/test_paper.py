@@ -86,3 +86,14 @@ def test_an_untitled_papers_name_is_cut_as_it_always_was():
 
     abstract = "We propose a method for understanding internationalization-and-localization-aware systems. Then."
     assert display_name(abstract) == "We propose a method for understanding…"
+
+
+def test_a_stored_paper_has_a_field_for_every_column_of_the_papers_table():
+    """StoredPaper.from_row fills the record from the row itself: a column added to the table needs its field."""
+    import dataclasses
+
+    from papers_bot.store.db import PAPER_COLUMNS
+    from papers_bot.store.paper import STORE_ONLY, StoredPaper
+
+    fields = {f.name for f in dataclasses.fields(StoredPaper)} - {"sources", "listed_by"}
+    assert fields == set(PAPER_COLUMNS) - set(STORE_ONLY)
