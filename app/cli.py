@@ -305,7 +305,9 @@ def run(obj: LibraryContext) -> None:
 
     try:
         config = obj.config()
-        logging.getLogger().setLevel(config.log_level)
+        # A service's log: to stdout, one line a record, no timestamps (journald and Docker add their own).
+        logging.basicConfig(stream=sys.stdout, level=config.log_level, format="%(levelname)s %(name)s: %(message)s",
+                            force=True)
         logging.getLogger("discord").setLevel(config.log_level)
         status = asyncio.run(run_bot(config))
     except PapersBotError as e:
@@ -333,6 +335,28 @@ def config_check(file: Path | None) -> None:
     for warning in config.warnings():
         click.echo(f"warning: {warning}", err=True)
     click.echo("The configuration is valid.")
+
+
+@cli.command()
+@click.option("--max-age", type=float, default=60.0, show_default=True,
+              help="Seconds after which a heartbeat counts as missed.")
+def health(max_age: float) -> None:
+    """Exit 0 if the running bot is healthy (connected, its library answering, its heartbeat fresh), else say
+    why and exit 1: a container's or a supervisor's health check. Reads health_file (PAPERS_BOT_HEALTH_FILE)."""
+    from papers_bot.bot.client import health_problems
+
+    try:
+        config = Config.load()
+    except PapersBotError as e:
+        _fail(e)
+    if not config.health_file:
+        raise click.ClickException("no health_file is configured (PAPERS_BOT_HEALTH_FILE): `run` keeps none")
+    problems = health_problems(config.health_file, max_age=max_age)
+    for problem in problems:
+        click.echo(f"unhealthy: {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("healthy")
 
 
 @cli.command()

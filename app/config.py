@@ -34,6 +34,7 @@ SETTINGS = (
     ("cooldown", "PAPERS_BOT_COOLDOWN"),
     ("max_attachment_bytes", "PAPERS_BOT_MAX_ATTACHMENT_BYTES"),
     ("log_level", "PAPERS_BOT_LOG_LEVEL"),
+    ("health_file", "PAPERS_BOT_HEALTH_FILE"),
     ("api_base", "DISCORD_API_BASE"),
     ("gateway_url", "DISCORD_GATEWAY_URL"),
 )
@@ -55,6 +56,7 @@ class Config:
     cooldown_seconds: float = 30.0  # ... in this many seconds
     max_attachment_bytes: int = 25 * 1024 * 1024
     log_level: str = "INFO"  # of `papers-bot run`
+    health_file: str | None = None  # where `run` keeps its heartbeat, for `papers-bot health`
     api_base: str | None = None
     gateway_url: str | None = None
     file: Path | None = field(default=None, compare=False)  # the file read, if any
@@ -72,7 +74,7 @@ class Config:
         if path is not None:
             values = _read(path)
             origins = {key: str(path) for key in values}
-            for key in ("db", "data_dir"):
+            for key in ("db", "data_dir", "health_file"):
                 if key in values and not Path(str(values[key])).expanduser().is_absolute():
                     values[key] = str(path.resolve().parent / str(values[key]))
             try:
@@ -91,7 +93,7 @@ class Config:
         if unknown:
             raise ConfigError(f"unknown configuration keys: {', '.join(sorted(unknown))} "
                               f"(known: {', '.join(ENVIRONMENT)})")
-        as_given = {"token", "prefix", "db", "admin_role", "api_base", "gateway_url"}
+        as_given = {"token", "prefix", "db", "admin_role", "api_base", "gateway_url", "health_file"}
         out: dict[str, Any] = {k: str(v) for k, v in values.items() if k in as_given}
         if "data_dir" in values:
             out["data_dir"] = Path(values["data_dir"]).expanduser()

@@ -427,6 +427,10 @@ class Library:
 
         return self._read(find)
 
+    def ping(self) -> None:
+        """Read the store and the index, as a search would (raising what it would meet): for a health check."""
+        self._read(lambda db, snapshot: (db.execute("SELECT 1 FROM meta LIMIT 1").fetchone(), snapshot.stored_docs))
+
     def stats(self) -> dict[str, Any]:
         return self._read(lambda db, _: store.stats(db))
 

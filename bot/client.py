@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import ctypes
 import gc
+import json
 import logging
 import os
 import signal
@@ -33,6 +34,7 @@ RETRY_MAX = 60.0  # seconds: the longest wait between attempts to reach Discord
 COGS = ("papers_bot.bot.cogs.papers", "papers_bot.bot.cogs.questions", "papers_bot.bot.cogs.admin")
 SOMETHING_WENT_WRONG = "Something went wrong on my side; it has been logged. Please try again later."
 TRIM_EVERY = 60.0  # seconds between handing the heap's free memory back to the system
+HEARTBEAT_EVERY = 15.0  # seconds between writes of the health file (`papers-bot health` allows 4 missed)
 
 
 def _malloc_trim():
@@ -72,6 +74,7 @@ class PapersBot(commands.Bot):
         self.papers = LibraryThreads(library)  # what the cogs call, never on the event loop
         self.config = config
         self._refused: dict[int, float] = {}  # channel id -> when the bot may try posting there again
+        self.last_event: float | None = None  # time.time() of the last gateway event
         self.add_check(self._may_answer_in)
 
     def may_post(self, channel_id: int) -> bool:
@@ -107,6 +110,28 @@ class PapersBot(commands.Bot):
         gc.freeze()  # what start-up made lives as long as the bot: keep it out of full collections (shorter pauses)
         if MALLOC_TRIM is not None:
             self.release_memory.start()
+        if self.config.health_file:
+            self.heartbeat.start()
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        if event_name == "socket_event_type":  # (every gateway event: noted here, with no listener task for it)
+            self.last_event = time.time()
+        super().dispatch(event_name, *args, **kwargs)
+
+    @tasks.loop(seconds=HEARTBEAT_EVERY)
+    async def heartbeat(self) -> None:
+        """The health file: whether the bot is connected, when Discord last sent it something, and whether the
+        library answers; written whole (a reader never sees half of it)."""
+        try:
+            await asyncio.wait_for(self.papers.run(Library.ping), 10)
+            library = "ok"
+        except Exception as e:  # (a locked, lost or damaged database, or a stuck one)
+            library = f"{type(e).__name__}: {e}"
+        state = {"time": time.time(), "pid": os.getpid(), "connected": self.is_ready() and not self.is_closed(),
+                 "last_event": self.last_event, "guilds": len(self.guilds), "library": library,
+                 "read_only": self.library.read_only}
+        assert self.config.health_file is not None  # (the loop runs only with one)
+        await asyncio.to_thread(write_health, self.config.health_file, state)
 
     @tasks.loop(seconds=TRIM_EVERY)
     async def release_memory(self) -> None:
@@ -132,6 +157,7 @@ class PapersBot(commands.Bot):
         """Disconnect, and let the library calls still running finish, without blocking the event loop. The
         Library stays open: whoever created it closes it."""
         self.release_memory.cancel()
+        self.heartbeat.cancel()
         await super().close()
         await self.papers.aclose()
 
@@ -238,6 +264,31 @@ class RedactToken(logging.Filter):
                 text = record.exc_text or logging.Formatter().formatException(record.exc_info)
                 record.exc_text = text.replace(self.token, "[token]")
         return True
+
+
+def write_health(path: str, state: dict[str, Any]) -> None:
+    temporary = f"{path}.{os.getpid()}.tmp"
+    with open(temporary, "w") as f:
+        json.dump(state, f)
+    os.replace(temporary, path)
+
+
+def health_problems(path: str, *, max_age: float = 4 * HEARTBEAT_EVERY, now: float | None = None) -> list[str]:
+    """What the health file says is wrong with the running bot (`papers-bot health`); none: healthy."""
+    try:
+        with open(path) as f:
+            state = json.load(f)
+    except (OSError, ValueError) as e:
+        return [f"no heartbeat in {path} ({e}): is `papers-bot run` running, with this health_file?"]
+    now = time.time() if now is None else now
+    problems = []
+    if now - state.get("time", 0) > max_age:
+        problems.append(f"the last heartbeat is {now - state.get('time', 0):.0f} s old: the bot is stuck or stopped")
+    if not state.get("connected"):
+        problems.append("not connected to Discord (it keeps trying; see its log)")
+    if state.get("library") != "ok":
+        problems.append(f"the library does not answer: {state.get('library')}")
+    return problems
 
 
 def _open_library(config: Config) -> Library:

@@ -357,14 +357,14 @@ async def run_papers_bot(fake: FakeDiscord, env: dict[str, str]) -> tuple[dict, 
     SIGTERM."""
     exe = os.path.join(os.path.dirname(sys.executable), "papers-bot")
     proc = await asyncio.create_subprocess_exec(
-        exe, "run", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        exe, "run", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )
-    assert proc.stderr is not None
+    assert proc.stdout is not None
     try:
         identified = asyncio.ensure_future(fake.identified.wait())
         exited = asyncio.ensure_future(proc.wait())
         await asyncio.wait({identified, exited}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
-        assert not exited.done(), (await proc.stderr.read()).decode()[-3000:]
+        assert not exited.done(), (await proc.stdout.read()).decode()[-3000:]
         assert identified.done(), "papers-bot run did not connect within 30 s"
         for _ in range(100):  # ready once GUILD_CREATE is processed; then a command is answered
             await fake.send_message("general", "member", "!papers seismic")
@@ -375,11 +375,11 @@ async def run_papers_bot(fake: FakeDiscord, env: dict[str, str]) -> tuple[dict, 
                 continue
         post = fake.posted[0]
         proc.send_signal(signal.SIGTERM)
-        _out, err = await asyncio.wait_for(proc.communicate(), 30)
+        out, _ = await asyncio.wait_for(proc.communicate(), 30)  # (the log goes to stdout)
     finally:
         if proc.returncode is None:
             proc.kill()
-    return post, proc.returncode, err.decode()
+    return post, proc.returncode, out.decode()
 
 
 def fake_discord_environment(fake: FakeDiscord) -> dict[str, str]:
@@ -463,17 +463,18 @@ async def test_papers_bot_run_with_discord_unreachable_says_so_in_a_line_and_ret
            "DISCORD_API_BASE": f"http://127.0.0.1:{port}/api/v10", "DISCORD_GATEWAY_URL": f"ws://127.0.0.1:{port}/",
            "PAPERS_BOT_DB": str(tmp_path / "run.db")}
     exe = os.path.join(os.path.dirname(sys.executable), "papers-bot")
-    proc = await asyncio.create_subprocess_exec(exe, "run", env=env, stderr=asyncio.subprocess.PIPE)
-    assert proc.stderr is not None
+    proc = await asyncio.create_subprocess_exec(exe, "run", env=env, stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.STDOUT)
+    assert proc.stdout is not None
     lines: list[str] = []
     try:
         while sum("cannot reach Discord" in line for line in lines) < 2:
-            line = (await asyncio.wait_for(proc.stderr.readline(), 30)).decode()
+            line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
             if not line:
                 break  # (it exited)
             lines.append(line)
         proc.send_signal(signal.SIGTERM)
-        rest = (await asyncio.wait_for(proc.stderr.read(), 10)).decode()
+        rest = (await asyncio.wait_for(proc.stdout.read(), 10)).decode()
         await asyncio.wait_for(proc.wait(), 10)
     finally:
         if proc.returncode is None:
@@ -601,3 +602,27 @@ async def test_without_thread_permissions_the_answer_says_why_there_is_no_thread
     assert "Seismic Fault SAM" in answer["content"]  # the answer as it was, and under it why no thread follows
     assert "No thread for follow-ups: I lack Create Public Threads" in answer["content"]
     assert fake_discord.threads == {} and fake_discord.forbidden == []
+
+
+async def test_the_health_file_says_connected_and_answering(fake_discord, library, tmp_path):
+    from papers_bot.bot.client import health_problems
+
+    health = tmp_path / "health.json"
+    async with running(fake_discord, library, health_file=str(health)) as client:
+        await client.heartbeat()  # (one beat now; the loop beats every 15 s)
+        state = json.loads(health.read_text())
+        assert health_problems(str(health)) == []
+    assert state["connected"] is True and state["library"] == "ok" and state["guilds"] == 1
+    assert state["last_event"] is not None and abs(state["time"] - state["last_event"]) < 10
+    assert health_problems(str(health), now=state["time"] + 120)[0].startswith("the last heartbeat is 120 s old")
+
+
+def test_health_problems_name_what_is_wrong(tmp_path):
+    from papers_bot.bot.client import health_problems, write_health
+
+    path = str(tmp_path / "health.json")
+    assert "no heartbeat" in health_problems(path)[0]
+    write_health(path, {"time": 1000.0, "connected": False, "library": "DatabaseError: file is not a database"})
+    problems = health_problems(path, now=1010.0)
+    assert problems == ["not connected to Discord (it keeps trying; see its log)",
+                        "the library does not answer: DatabaseError: file is not a database"]

@@ -310,3 +310,20 @@ def test_paper_and_author_json_say_only_what_was_read(run):
     author = json.loads(run("author", "Jinwen Ma", "--json").output)
     assert author["total"] == 30 and author["profile"]["citations"] == 2072
     assert all("sources" not in p and "listed_by" not in p for p in author["papers"])
+
+
+def test_health_exits_by_the_heartbeat(tmp_path, monkeypatch):
+    import time
+
+    from papers_bot.bot.client import write_health
+
+    path = tmp_path / "health.json"
+    monkeypatch.delenv("PAPERS_BOT_CONFIG", raising=False)
+    monkeypatch.setenv("PAPERS_BOT_HEALTH_FILE", str(path))
+    write_health(str(path), {"time": time.time(), "connected": True, "library": "ok"})
+    assert CliRunner().invoke(cli, ["health"]).exit_code == 0
+    write_health(str(path), {"time": time.time() - 300, "connected": True, "library": "ok"})
+    stale = CliRunner().invoke(cli, ["health"])
+    assert stale.exit_code == 1 and "the last heartbeat is 300 s old" in stale.output
+    monkeypatch.delenv("PAPERS_BOT_HEALTH_FILE")
+    assert "no health_file is configured" in CliRunner().invoke(cli, ["health"]).output

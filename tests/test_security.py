@@ -125,7 +125,7 @@ async def test_papers_bot_run_with_a_bad_token_says_so_and_shows_or_keeps_it_now
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 1
-    assert "Discord rejected the token in DISCORD_TOKEN" in err.decode()
+    assert "Discord rejected the token in DISCORD_TOKEN" in (out + err).decode()
     assert TOKEN.encode() not in out + err
     secret_parts = [part.encode() for part in TOKEN.split(".")]
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
