@@ -626,3 +626,40 @@ def test_health_problems_name_what_is_wrong(tmp_path):
     problems = health_problems(path, now=1010.0)
     assert problems == ["not connected to Discord (it keeps trying; see its log)",
                         "the library does not answer: DatabaseError: file is not a database"]
+
+
+async def test_an_edited_question_gets_its_answer_edited(fake_discord, library):
+    async with running(fake_discord, library):
+        asked = await fake_discord.send_message("papers", "member", "which papers adapt SAM to seismic data?")
+        [answer] = await fake_discord.wait_for_posts(1)
+        await fake_discord.edit_message(asked["id"], "which papers use knowledge graph unlearning?")
+        for _ in range(100):
+            if "Unlearning" in (edited := fake_discord.messages[int(answer["id"])])["content"]:
+                break
+            await asyncio.sleep(0.02)
+        await fake_discord.edit_message(asked["id"], "which papers use knowledge graph unlearning?")  # (no change)
+        await asyncio.sleep(0.3)
+    assert "Seismic Fault SAM" in answer["content"] and "Unlearning" in edited["content"]
+    assert [p["kind"] for p in fake_discord.posted] == ["message", "edit"]  # one answer, edited; no second reply
+
+
+async def test_a_question_deleted_before_its_answer_gets_none(fake_discord, library, monkeypatch):
+    from papers_bot.bot import replies
+
+    answer_replies = replies.answer_replies
+    deleted = asyncio.Event()
+
+    def slow_answer(*args, **kwargs):  # (the answer is worked out while the asker deletes the question)
+        asyncio.run_coroutine_threadsafe(deleted.wait(), loop).result(10)
+        return answer_replies(*args, **kwargs)
+
+    loop = asyncio.get_running_loop()
+    monkeypatch.setattr(replies, "answer_replies", slow_answer)
+    async with running(fake_discord, library):
+        asked = await fake_discord.send_message("papers", "member", "which papers adapt SAM to seismic data?")
+        await asyncio.sleep(0.2)
+        await fake_discord.delete_message(asked["id"])
+        await asyncio.sleep(0.1)
+        deleted.set()
+        await asyncio.sleep(0.5)
+    assert fake_discord.posted == [] and fake_discord.rejected == []

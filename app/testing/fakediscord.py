@@ -954,6 +954,18 @@ class FakeDiscord:
         await self._dispatch("MESSAGE_CREATE", self._visible(msg))
         return msg
 
+    async def edit_message(self, message_id: int | str, content: str) -> Json:
+        """The author of a message edits it: MESSAGE_UPDATE with the whole message, as Discord sends it."""
+        msg = self.messages[int(message_id)]
+        channel = self._channels[int(msg["channel_id"])]
+        msg.update(content=content, edited_timestamp=now_iso(), mentions=self._mentions(content, channel))
+        await self._dispatch("MESSAGE_UPDATE", self._visible(msg))
+        return msg
+
+    async def delete_message(self, message_id: int | str) -> None:
+        """The author (or a moderator) deletes a message."""
+        await self._delete(self.messages[int(message_id)])
+
     async def archive_idle_threads(self, idle: float) -> int:
         """Archive the threads with no message for `idle` seconds, as Discord does after a thread's
         auto_archive_duration (THREAD_UPDATE; clients drop archived threads from their cache). Returns how many."""

@@ -43,6 +43,8 @@ class Questions(commands.Cog):
             config.cooldown_uses, config.cooldown_seconds, commands.BucketType.user
         )
         self.threads: OrderedDict[int, Context] = OrderedDict()  # thread id -> what it is about so far
+        self.answered: OrderedDict[int, int] = OrderedDict()  # question id -> its answer's id (the last ones)
+        self.deleted: OrderedDict[int, None] = OrderedDict()  # ids of messages deleted lately
 
     def _in_answer_channel(self, channel: discord.abc.Messageable) -> bool:
         """Configured by id, by `server/channel` (the server's name or id), or by a plain name that only one of
@@ -85,6 +87,21 @@ class Questions(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
+        await self._answer(message)
+
+    @commands.Cog.listener()
+    async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
+        """An edited question is answered again: in its answer, edited in place, if it had one."""
+        if before.content != after.content:  # (Discord also sends an edit when it adds a link's preview)
+            await self._answer(after, edited=True)
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, event: discord.RawMessageDeleteEvent) -> None:
+        self.deleted[event.message_id] = None  # (a question deleted while its answer is worked out gets none)
+        while len(self.deleted) > MAX_THREADS:
+            self.deleted.popitem(last=False)
+
+    async def _answer(self, message: discord.Message, *, edited: bool = False) -> None:
         question = self.question_in(message)
         if question is None or not self.bot.may_post(message.channel.id):
             return
@@ -96,9 +113,15 @@ class Questions(commands.Cog):
             await message.reply(slow_down(retry))
             return
         context = self.threads.get(message.channel.id, Context())
+        previous = self.answered.get(message.id) if edited else None
         try:
             answer, after = await self.bot.papers.run(replies.answer_replies, question, context=context)
+            if message.id in self.deleted:
+                return
             embeds = may_embed(message)
+            if previous is not None and hasattr(message.channel, "get_partial_message"):
+                await message.channel.get_partial_message(previous).edit(**parts(answer[0], embeds=embeds))
+                return
             first = await message.reply(**parts(answer[0], embeds=embeds))
             for reply in answer[1:]:
                 await message.channel.send(**parts(reply, embeds=embeds))
@@ -106,12 +129,18 @@ class Questions(commands.Cog):
             self.bot.refused(message.channel, error)
             return
         except Exception as error:  # a listener's errors would otherwise be silent for the asker
+            if message.id in self.deleted:  # (deleted as the answer went out: Discord refuses a reply to it)
+                log.info("a question was deleted before its answer was posted; not answered")
+                return
             text = user_message(error, self.bot.config.prefix)
             if text is None:
                 log.exception("answering %r failed", question)
                 text = SOMETHING_WENT_WRONG
             await message.reply(text)
             return
+        self.answered[message.id] = first.id
+        while len(self.answered) > MAX_THREADS:
+            self.answered.popitem(last=False)
         await self._remember(message, first, question, after)
 
     async def _remember(self, message: discord.Message, answer: discord.Message, question: str, after: Context) -> None:
