@@ -338,6 +338,33 @@ def config_check(file: Path | None) -> None:
 
 
 @cli.command()
+def doctor() -> None:
+    """Connect as the bot and report, per server and answer channel, what it can and cannot do (the Message
+    Content intent, permissions, slash commands registered), and the library's health, each with its fix."""
+    import asyncio
+
+    import aiohttp
+    import discord
+
+    from papers_bot.bot.doctor import check
+
+    try:
+        findings = asyncio.run(check(Config.load()))
+    except PapersBotError as e:
+        _fail(e)
+    except discord.LoginFailure as e:
+        raise click.ClickException("Discord rejected the token in DISCORD_TOKEN; copy it again from the "
+                                   "Developer Portal (Bot > Reset Token)") from e
+    except (aiohttp.ClientConnectionError, OSError, TimeoutError) as e:
+        raise click.ClickException(f"cannot reach Discord ({e or type(e).__name__})") from e
+    for finding in findings:
+        click.echo(finding.line())
+    problems = sum(not f.ok for f in findings)
+    click.echo(f"{problems} thing{'s' * (problems != 1)} to fix." if problems else "All is in place.")
+    sys.exit(1 if problems else 0)
+
+
+@cli.command()
 @click.option("--max-age", type=float, default=60.0, show_default=True,
               help="Seconds after which a heartbeat counts as missed.")
 def health(max_age: float) -> None:

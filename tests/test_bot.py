@@ -663,3 +663,35 @@ async def test_a_question_deleted_before_its_answer_gets_none(fake_discord, libr
         deleted.set()
         await asyncio.sleep(0.5)
     assert fake_discord.posted == [] and fake_discord.rejected == []
+
+
+async def test_doctor_says_what_the_bot_cannot_do_and_how_to_fix_it(fake_discord, library, tmp_path):
+    db = tmp_path / "papers.db"  # (the library fixture's)
+    env = {**fake_discord_environment(fake_discord), "PAPERS_BOT_DB": str(db),
+           "PAPERS_BOT_ANSWER_CHANNELS": "Paper Club/papers, nowhere"}
+    exe = os.path.join(os.path.dirname(sys.executable), "papers-bot")
+
+    async def doctor() -> tuple[int | None, str]:
+        proc = await asyncio.create_subprocess_exec(exe, "doctor", env=env, stdout=asyncio.subprocess.PIPE,
+                                                    stderr=asyncio.subprocess.STDOUT)
+        out, _ = await asyncio.wait_for(proc.communicate(), 60)
+        return proc.returncode, out.decode()
+
+    await fake_discord.deny_bot("papers", EMBED_LINKS | CREATE_PUBLIC_THREADS)
+    status, report = await doctor()
+    assert status == 1, report
+    assert f"ok   library {db}: 62 papers" in report and "ok   its index is in step" in report
+    assert "ok   the Message Content intent is on" in report
+    assert "FIX  slash commands not registered: /author, /help, /paper, /papers, /reload, /stats" in report
+    assert "!sync" in report
+    assert "ok   server Paper Club: every permission the bot needs" in report
+    assert "FIX    #papers: missing Create Public Threads, Embed Links" in report
+    assert "#papers > Edit Channel > Permissions > papers-bot: allow them" in report
+    assert "FIX  answer channel 'nowhere' is in none of the bot's servers" in report
+    assert fake_discord.token not in report
+    async with running(fake_discord, library):
+        await say(fake_discord, "!sync", user="owner")
+    await fake_discord.deny_bot("papers", 0)
+    env["PAPERS_BOT_ANSWER_CHANNELS"] = "Paper Club/papers"
+    status, report = await doctor()
+    assert status == 0 and "All is in place." in report and "ok     #papers: answers questions here" in report, report

@@ -937,7 +937,7 @@ class FakeDiscord:
         overwrite = {"id": str(self.bot_role_id), "type": 0, "allow": "0", "deny": str(permissions)}
         ch["permission_overwrites"] = [o for o in ch["permission_overwrites"] if o["id"] != overwrite["id"]]
         ch["permission_overwrites"].append(overwrite)
-        await self._dispatch("CHANNEL_UPDATE", ch)
+        await self._dispatch("CHANNEL_UPDATE", ch, required=False)  # (a client that connects later reads it whole)
 
     async def send_message(self, channel: str | int, user: str, content: str, *, mention_bot: bool = False,
                            attachments: Sequence[tuple[str, bytes]] = ()) -> Json:
