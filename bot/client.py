@@ -104,6 +104,12 @@ class PapersBot(commands.Bot):
         return True
 
     async def setup_hook(self) -> None:
+        if not (self.owner_id or self.owner_ids):  # who owns the bot, known before any command: checking it in a
+            app = await self.application_info()  # slash command would be a REST call before its 3-second defer
+            if app.team:
+                self.owner_ids = {member.id for member in app.team.members}
+            else:
+                self.owner_id = app.owner.id
         for cog in COGS:
             await self.load_extension(cog)
         gc.collect()
