@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import re
+import weakref
 from collections.abc import MutableMapping
 
 import discord
 from discord.ext import commands
 
-from papers_bot.bot.replies import MESSAGE, Card, Reply
+from papers_bot.bot.replies import MESSAGE, PAGE_SOURCES, Card, Reply
 from papers_bot.text import clip
 
 TIMEOUT = 300.0
@@ -42,17 +44,36 @@ def embed(card: Card) -> discord.Embed:
     return e
 
 
-class Pages(discord.ui.View):
-    """Previous/Next through a search's pages; only the person who asked can turn them."""
+KEPT = 60  # characters of a query kept in its buttons' custom ids (Discord allows 100 in all)
+ONLY_THE_ASKER = "Only the person who searched can turn these pages; run the search yourself to browse."
 
-    def __init__(self, pages: list[Reply], *, owner_id: int, timeout: float | None = None,
-                 embeds: bool = True) -> None:
+
+def live_pages(client: discord.Client) -> MutableMapping[int, Pages]:
+    """The pages that turn in this bot, by message (PapersBot.live_pages: a weak mapping)."""
+    pages: MutableMapping[int, Pages] = client.__dict__.setdefault("live_pages", weakref.WeakValueDictionary())
+    return pages
+
+
+def turn_id(kind: str, step: str, owner_id: int, key: str) -> str:
+    """A page button's custom id: what it shows and for whom, so that it still works after a restart."""
+    return f"pages:{kind}:{step}:{owner_id}:{key if len(key) <= KEPT else ''}"
+
+
+class Pages(discord.ui.View):
+    """Previous/Next through a search's pages; only the person who asked can turn them. `kind` and `key` (a
+    PAGE_SOURCES letter and the query) are in the buttons' custom ids: PageTurn turns them after a restart."""
+
+    def __init__(self, pages: list[Reply], *, owner_id: int, kind: str = "", key: str = "", index: int = 0,
+                 timeout: float | None = None, embeds: bool = True) -> None:
         super().__init__(timeout=TIMEOUT if timeout is None else timeout)
         self.pages = pages
         self.owner_id = owner_id
         self.embeds = embeds
-        self.index = 0
+        self.index = max(0, min(len(pages) - 1, index))
         self.message: discord.Message | None = None
+        if kind:
+            self.previous.custom_id = turn_id(kind, "prev", owner_id, key)
+            self.next.custom_id = turn_id(kind, "next", owner_id, key)
         self._sync()
 
     def _sync(self) -> None:
@@ -65,9 +86,7 @@ class Pages(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
             return True
-        await interaction.response.send_message(
-            "Only the person who searched can turn these pages; run the search yourself to browse.", ephemeral=True
-        )
+        await interaction.response.send_message(ONLY_THE_ASKER, ephemeral=True)
         return False
 
     async def _turn(self, interaction: discord.Interaction, step: int) -> None:
@@ -95,15 +114,59 @@ class Pages(discord.ui.View):
                 await self.message.edit(view=self)
 
 
-async def send_pages(ctx: commands.Context, pages: list[Reply], live: MutableMapping[int, Pages]) -> discord.Message:
+TURN = r"pages:(?P<kind>[a-z]):(?P<step>prev|next):(?P<owner>\d+):(?P<key>.*)"  # (turn_id's form)
+
+
+class PageTurn(discord.ui.DynamicItem[discord.ui.Button], template=TURN):
+    """A page button whose view is gone (the bot restarted): the pages are made again from the query in its custom
+    id and turned; a query too long to have been kept is answered politely."""
+
+    def __init__(self, kind: str, step: str, owner_id: int, key: str) -> None:
+        super().__init__(discord.ui.Button(label="Next" if step == "next" else "Previous",
+                                           custom_id=turn_id(kind, step, owner_id, key)))
+        self.kind, self.step, self.owner_id, self.key = kind, step, owner_id, key
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str],
+                             /) -> PageTurn:
+        return cls(match["kind"], match["step"], int(match["owner"]), match["key"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        live = live_pages(interaction.client).get(interaction.message.id) if interaction.message else None
+        if live is not None and not live.is_finished():
+            return  # (the view in memory turns it: discord.py offers its clicks here too)
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(ONLY_THE_ASKER, ephemeral=True)
+            return
+        source = PAGE_SOURCES.get(self.kind)
+        if source is None or not self.key:
+            await interaction.response.send_message(
+                "These pages are from before the bot restarted and could not be kept: run the search again.",
+                ephemeral=True)
+            return
+        shown = re.search(r"\(page (\d+) of \d+\)", interaction.message.content if interaction.message else "")
+        index = (int(shown[1]) - 1 if shown else 0) + (1 if self.step == "next" else -1)
+        bot = interaction.client
+        pages = await bot.papers.run(source, self.key)  # type: ignore[attr-defined]
+        view = Pages(pages, owner_id=self.owner_id, kind=self.kind, key=self.key, index=index,
+                     embeds=interaction.app_permissions.embed_links)
+        view.message = interaction.message
+        if interaction.message is not None:
+            live_pages(interaction.client)[interaction.message.id] = view
+        await interaction.response.edit_message(**view.current(), view=view)
+
+
+async def send_pages(ctx: commands.Context, pages: list[Reply], live: MutableMapping[int, Pages], *,
+                     kind: str = "", key: str = "") -> discord.Message:
     """Reply with the first page; with more than one, attach the Previous/Next view.
 
     `live` holds each user's pages that still turn: a new search stops (and greys out) the user's previous
     one, as its timeout would, so a busy bot holds one search per user, not every search of the last minutes."""
     if len(pages) == 1:
         return await ctx.reply(**parts(pages[0], embeds=may_embed(ctx)))
-    view = Pages(pages, owner_id=ctx.author.id, embeds=may_embed(ctx))
+    view = Pages(pages, owner_id=ctx.author.id, kind=kind, key=key, embeds=may_embed(ctx))
     view.message = await ctx.reply(**view.current(), view=view)
+    live_pages(ctx.bot)[view.message.id] = view
     previous, live[ctx.author.id] = live.get(ctx.author.id), view
     if previous is not None and not previous.is_finished():
         previous.stop()

@@ -194,6 +194,11 @@ def paper_reply(library: Library, paper_id: str, *, style: Style = DISCORD) -> R
     return Reply(cards=fit([card]))
 
 
+def papers_pages(library: Library, query: str) -> list[Reply]:
+    """`!papers QUERY`, from the query: what its pages show (again, after a restart)."""
+    return search_pages(library.search(query, k=SEARCH_RESULTS, passages=True))
+
+
 def author_pages(library: Library, name: str, *, style: Style = DISCORD) -> list[Reply]:
     """`!author NAME`: the profile and papers, as pages of one message that Previous/Next turn (never a flood)."""
     texts = pagify(format_author(library.author(name), style), MESSAGE - 20)
@@ -227,3 +232,7 @@ def thread_name(question: str) -> str:
     text = _MENTION.sub(lambda m: m.group(1) or " ", question)
     text = _NOT_SHOWN.sub(" ", text).translate(str.maketrans("", "", "*_~`|>#"))
     return clip(" ".join(text.split()), THREAD_NAME) or "Question"
+
+
+# The pages a command shows, by a letter its buttons' custom ids carry: after a restart they are made again.
+PAGE_SOURCES = {"s": papers_pages, "a": author_pages}

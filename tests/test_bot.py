@@ -695,3 +695,26 @@ async def test_doctor_says_what_the_bot_cannot_do_and_how_to_fix_it(fake_discord
     env["PAPERS_BOT_ANSWER_CHANNELS"] = "Paper Club/papers"
     status, report = await doctor()
     assert status == 0 and "All is in place." in report and "ok     #papers: answers questions here" in report, report
+
+
+async def test_page_buttons_still_turn_after_a_restart(fake_discord, library):
+    long_query = "diffusion " + "x" * 80  # (too long to keep in a custom id)
+    async with running(fake_discord, library):
+        [post] = await say(fake_discord, "!papers diffusion")
+        [long] = await say(fake_discord, f"!papers {long_query}", user="other")
+    async with running(fake_discord, library):  # a new process: the views of the old one are gone
+        await fake_discord.click(post["id"], buttons(post)["Next"]["custom_id"], user="other")
+        refusal = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+        await fake_discord.click(post["id"], buttons(post)["Next"]["custom_id"], user="member")
+        turned = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+        await fake_discord.click(post["id"], buttons(turned)["Next"]["custom_id"], user="member")  # (now in memory)
+        third = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+        if buttons(long)["Next"]["disabled"] is False:
+            await fake_discord.click(long["id"], buttons(long)["Next"]["custom_id"], user="other")
+            gone = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+            assert gone["ephemeral"] and "run the search again" in gone["content"]
+    assert refusal["ephemeral"] and "Only the person who searched" in refusal["content"]
+    assert turned["kind"] == "edit" and turned["id"] == post["id"]
+    assert turned["content"] == "Papers for **diffusion** (page 2 of 3)"
+    assert turned["embeds"][0]["title"].startswith("6. ")
+    assert third["content"] == "Papers for **diffusion** (page 3 of 3)" and buttons(third)["Next"]["disabled"]

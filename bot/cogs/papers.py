@@ -32,9 +32,8 @@ class Papers(commands.Cog):
     async def papers(self, ctx: BotContext, *, query: str) -> None:
         """Find the papers that best match some words."""
         await ctx.defer()
-        result = await self.threads.run(lambda library: library.search(query, k=replies.SEARCH_RESULTS, passages=True))
-        pages = replies.search_pages(result)
-        await send_pages(ctx, pages, self.pages)
+        pages = await self.threads.run(replies.papers_pages, query)
+        await send_pages(ctx, pages, self.pages, kind="s", key=query)
 
     @hybrid_command("paper")
     async def paper(self, ctx: BotContext, paper_id: str) -> None:
@@ -47,7 +46,7 @@ class Papers(commands.Cog):
     async def author(self, ctx: BotContext, *, name: str) -> None:
         """An author's papers and profile."""
         await ctx.defer()
-        await send_pages(ctx, await self.threads.run(replies.author_pages, name), self.pages)
+        await send_pages(ctx, await self.threads.run(replies.author_pages, name), self.pages, kind="a", key=name)
 
     @hybrid_command("stats")
     async def stats(self, ctx: BotContext) -> None:
