@@ -11,7 +11,7 @@ import shutil
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -96,7 +96,7 @@ class _Group(click.Group):
             return None
 
 
-def _fail(e: PapersBotError) -> None:
+def _fail(e: PapersBotError) -> NoReturn:
     raise click.ClickException(str(e)) from e
 
 
@@ -315,6 +315,14 @@ def run(obj: LibraryContext) -> None:
     sys.exit(status)
 
 
+def _config(file: Path | None = None) -> Config:
+    """The configuration (FILE, else PAPERS_BOT_CONFIG's, with the environment over it), or a clean error."""
+    try:
+        return Config.load(file=file)
+    except PapersBotError as e:
+        _fail(e)
+
+
 @cli.group(name="config")
 def config_group() -> None:
     """The configuration: a TOML file (PAPERS_BOT_CONFIG) and the environment."""
@@ -325,10 +333,7 @@ def config_group() -> None:
 def config_check(file: Path | None) -> None:
     """Check FILE (else PAPERS_BOT_CONFIG's) with the environment over it, and print what every setting resolves
     to and where from (the token is never shown)."""
-    try:
-        config = Config.load(file=file)
-    except PapersBotError as e:
-        _fail(e)
+    config = _config(file)
     click.echo(f"{config.file or 'no configuration file'}, then the environment:")
     for line in config.describe():
         click.echo(f"  {line}")
@@ -338,7 +343,8 @@ def config_check(file: Path | None) -> None:
 
 
 @cli.command()
-def doctor() -> None:
+@click.pass_obj
+def doctor(obj: LibraryContext) -> None:
     """Connect as the bot and report, per server and answer channel, what it can and cannot do (the Message
     Content intent, permissions, slash commands registered), and the library's health, each with its fix."""
     import asyncio
@@ -349,7 +355,7 @@ def doctor() -> None:
     from papers_bot.bot.doctor import check
 
     try:
-        findings = asyncio.run(check(Config.load()))
+        findings = asyncio.run(check(obj.config()))
     except PapersBotError as e:
         _fail(e)
     except discord.LoginFailure as e:
@@ -372,10 +378,7 @@ def health(max_age: float) -> None:
     why and exit 1: a container's or a supervisor's health check. Reads health_file (PAPERS_BOT_HEALTH_FILE)."""
     from papers_bot.bot.client import health_problems
 
-    try:
-        config = Config.load()
-    except PapersBotError as e:
-        _fail(e)
+    config = _config()
     if not config.health_file:
         raise click.ClickException("no health_file is configured (PAPERS_BOT_HEALTH_FILE): `run` keeps none")
     problems = health_problems(config.health_file, max_age=max_age)
@@ -392,10 +395,7 @@ def invite(application_id: int | None) -> None:
     """Print the link that adds the bot to a server with the permissions it needs, and what each is for."""
     from papers_bot.bot.permissions import NEEDED, NOT_NEEDED, application_id_of, invite_url, needed
 
-    try:
-        config = Config.load()
-    except PapersBotError as e:
-        _fail(e)
+    config = _config()
     application_id = application_id or config.application_id or application_id_of(config.token or "")
     if application_id is None:
         raise click.ClickException(

@@ -122,6 +122,11 @@ class Config:
             raise ConfigError("the command prefix cannot be empty")
         return cls(**out, file=file, origins=dict(origins or {}))
 
+    @property
+    def plain_channels(self) -> frozenset[str]:
+        """The answer channels named by a plain name: a channel in every server that has one by that name."""
+        return frozenset(c for c in self.answer_channels if not c.isdigit() and "/" not in c)
+
     def describe(self) -> list[str]:
         """Every setting as it resolved, and where from (the token only as set or not)."""
         lines = []
@@ -148,8 +153,7 @@ class Config:
         if not Path(self.db).is_absolute() and "db" not in self.origins:
             found.append(f"db is the default {self.db!r}, in the working directory ({Path.cwd()}): a service "
                          "started elsewhere would make a new library; set an absolute db")
-        plain = sorted(c for c in self.answer_channels if not c.isdigit() and "/" not in c)
-        if plain:
+        if plain := sorted(self.plain_channels):
             found.append(f"answer_channels {', '.join(plain)} name a channel in every server that has one; write "
                          "`server/channel` or the channel id to mean one (a name two servers share is not used)")
         return found

@@ -76,6 +76,7 @@ class PapersBot(commands.Bot):
         self.config = config
         self._refused: dict[int, float] = {}  # channel id -> when the bot may try posting there again
         self.last_event: float | None = None  # time.time() of the last gateway event
+        self.ambiguous: set[str] = set()  # plain answer-channel names two servers share (not used), kept current
         self.add_check(self._may_answer_in)
 
     def may_post(self, channel_id: int) -> bool:
@@ -121,6 +122,29 @@ class PapersBot(commands.Bot):
         if self.config.health_file:
             self.heartbeat.start()
 
+    def _find_ambiguous(self) -> set[str]:
+        self.ambiguous = ambiguous_names(self.guilds, self.config.plain_channels)
+        return self.ambiguous
+
+    # Servers and channels come and go and are renamed: the ambiguous names are found again then, not per message.
+    async def on_guild_join(self, _guild: discord.Guild) -> None:
+        self._find_ambiguous()
+
+    async def on_guild_remove(self, _guild: discord.Guild) -> None:
+        self._find_ambiguous()
+
+    async def on_guild_channel_create(self, _channel: discord.abc.GuildChannel) -> None:
+        self._find_ambiguous()
+
+    async def on_guild_channel_delete(self, _channel: discord.abc.GuildChannel) -> None:
+        self._find_ambiguous()
+
+    async def on_guild_channel_update(self, _before: discord.abc.GuildChannel, _after: Any) -> None:
+        self._find_ambiguous()
+
+    async def on_guild_available(self, _guild: discord.Guild) -> None:
+        self._find_ambiguous()
+
     def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
         if event_name == "socket_event_type":  # (every gateway event: noted here, with no listener task for it)
             self.last_event = time.time()
@@ -147,7 +171,7 @@ class PapersBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
-        for name in sorted(ambiguous_names(self.guilds, self.config.answer_channels)):
+        for name in sorted(self._find_ambiguous()):
             log.warning("answer channel %r is a channel of several servers, so it is not used; write it as "
                         "server/%s or the channel's id", name, name)
         flags = self.application_flags
@@ -191,9 +215,14 @@ def hybrid_command(name: str) -> Callable[[CommandCallback], commands.HybridComm
     return decorate
 
 
-def ambiguous_names(guilds: Sequence[discord.Guild], wanted: frozenset[str]) -> set[str]:
-    """The plain channel names in `wanted` that more than one of the bot's servers has a text channel by."""
-    plain = {w for w in wanted if "/" not in w and not w.isdigit()}
+def channel_keys(channel: discord.TextChannel) -> set[str]:
+    """How answer_channels can name a channel: its id, `server/channel` by the server's id or name, its name."""
+    guild = channel.guild
+    return {str(channel.id), f"{guild.id}/{channel.name}", f"{guild.name}/{channel.name}", channel.name}
+
+
+def ambiguous_names(guilds: Sequence[discord.Guild], plain: frozenset[str]) -> set[str]:
+    """The plain channel names that more than one of the bot's servers has a text channel by."""
     if not plain:
         return set()
     servers: dict[str, int] = {}

@@ -58,8 +58,7 @@ class Console:
             return [str(e)]
 
     def _search(self, query: str) -> list[str]:
-        result = self.library.search(query, k=replies.SEARCH_RESULTS, passages=True)
-        return self._show_pages(replies.search_pages(result))
+        return self._show_pages(replies.papers_pages(self.library, query))
 
     def _show_pages(self, pages: list[replies.Reply]) -> list[str]:
         self.pages, self.page = pages, 0

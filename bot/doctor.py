@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import discord
 
-from papers_bot.bot.client import ambiguous_names, point_at
+from papers_bot.bot import permissions
+from papers_bot.bot.client import ambiguous_names, channel_keys, point_at
 from papers_bot.bot.commands import COMMANDS
-from papers_bot.bot.permissions import NEEDED
 from papers_bot.config import Config, ConfigError
 from papers_bot.library import Library
 from papers_bot.store import db as store
@@ -54,10 +54,6 @@ def library_findings(config: Config) -> list[Finding]:
     return found
 
 
-def _missing(permissions: discord.Permissions) -> list[str]:
-    return [name for flag, name, _ in NEEDED if not getattr(permissions, flag)]
-
-
 def server_findings(client: discord.Client, config: Config, registered: set[str]) -> list[Finding]:
     found = []
     flags = client.application_flags
@@ -73,23 +69,23 @@ def server_findings(client: discord.Client, config: Config, registered: set[str]
                          "!sync here (this server, at once)"))
     if not client.guilds:
         found.append(Finding(False, "the bot is in no server", "add it with the link `papers-bot invite` prints"))
-    for name in sorted(ambiguous_names(client.guilds, config.answer_channels)):
+    for name in sorted(ambiguous_names(client.guilds, config.plain_channels)):
         found.append(Finding(False, f"answer channel {name!r} is in several servers, so it is not used",
                              f"write it as server/{name} or the channel's id"))
     matched: set[str] = set()
     for guild in client.guilds:
         me = guild.me
-        missing = _missing(me.guild_permissions)
+        missing = permissions.missing(me.guild_permissions)
         found.append(Finding(not missing, f"server {guild.name}: " + ("every permission the bot needs" if not missing
                              else "missing " + ", ".join(missing)),
                              "" if not missing else f"Server Settings > Roles > {me.top_role.name}: allow them, or "
                              "invite it again with the link `papers-bot invite` prints"))
         for channel in guild.text_channels:
-            names = {str(channel.id), f"{guild.id}/{channel.name}", f"{guild.name}/{channel.name}", channel.name}
+            names = channel_keys(channel)
             if not names & config.answer_channels:
                 continue
             matched |= names & config.answer_channels
-            missing = _missing(channel.permissions_for(me))
+            missing = permissions.missing(channel.permissions_for(me))
             found.append(Finding(not missing, f"  #{channel.name}: " + ("answers questions here" if not missing
                                  else "missing " + ", ".join(missing)),
                                  "" if not missing else f"#{channel.name} > Edit Channel > Permissions > "

@@ -156,21 +156,21 @@ class PageTurn(discord.ui.DynamicItem[discord.ui.Button], template=TURN):
         await interaction.response.edit_message(**view.current(), view=view)
 
 
-async def send_pages(ctx: commands.Context, pages: list[Reply], live: MutableMapping[int, Pages], *,
-                     kind: str = "", key: str = "") -> discord.Message:
+async def send_pages(ctx: commands.Context, pages: list[Reply], *, kind: str = "", key: str = "") -> discord.Message:
     """Reply with the first page; with more than one, attach the Previous/Next view.
 
-    `live` holds each user's pages that still turn: a new search stops (and greys out) the user's previous
-    one, as its timeout would, so a busy bot holds one search per user, not every search of the last minutes."""
+    A new search stops (and greys out) the user's pages that still turn, as their timeout would, so a busy bot
+    holds one search per user, not every search of the last minutes."""
     if len(pages) == 1:
         return await ctx.reply(**parts(pages[0], embeds=may_embed(ctx)))
     view = Pages(pages, owner_id=ctx.author.id, kind=kind, key=key, embeds=may_embed(ctx))
     view.message = await ctx.reply(**view.current(), view=view)
-    live_pages(ctx.bot)[view.message.id] = view
-    previous, live[ctx.author.id] = live.get(ctx.author.id), view
-    if previous is not None and not previous.is_finished():
-        previous.stop()
-        await previous.disable()
+    live = live_pages(ctx.bot)
+    previous = [v for v in list(live.values()) if v.owner_id == ctx.author.id and not v.is_finished()]
+    live[view.message.id] = view
+    for old in previous:
+        old.stop()
+        await old.disable()
     return view.message
 
 

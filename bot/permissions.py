@@ -26,6 +26,12 @@ NOT_NEEDED = (
 SCOPES = ("bot", "applications.commands")
 
 
+def missing(permissions: discord.Permissions, flags: tuple[str, ...] | None = None) -> list[str]:
+    """The names (as Discord's settings show them) of the permissions the bot needs, or of `flags`, that
+    `permissions` lacks."""
+    return [name for flag, name, _ in NEEDED if (flags is None or flag in flags) and not getattr(permissions, flag)]
+
+
 def needed() -> discord.Permissions:
     return discord.Permissions(**{flag: True for flag, _, _ in NEEDED})
 

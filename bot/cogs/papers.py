@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import weakref
-
 from discord.ext import commands
 
 from papers_bot.bot import replies
 from papers_bot.bot.client import BotContext, PapersBot, hybrid_command
-from papers_bot.bot.pages import Pages, may_embed, parts, send_pages
+from papers_bot.bot.pages import may_embed, parts, send_pages
 from papers_bot.bot.service import LibraryThreads
 
 
@@ -21,7 +19,6 @@ def user_cooldown(ctx: BotContext) -> commands.Cooldown:
 class Papers(commands.Cog):
     def __init__(self, bot: PapersBot) -> None:
         self.bot = bot
-        self.pages: weakref.WeakValueDictionary[int, Pages] = weakref.WeakValueDictionary()  # by user id
 
     @property
     def threads(self) -> LibraryThreads:
@@ -33,7 +30,7 @@ class Papers(commands.Cog):
         """Find the papers that best match some words."""
         await ctx.defer()
         pages = await self.threads.run(replies.papers_pages, query)
-        await send_pages(ctx, pages, self.pages, kind="s", key=query)
+        await send_pages(ctx, pages, kind="s", key=query)
 
     @hybrid_command("paper")
     async def paper(self, ctx: BotContext, paper_id: str) -> None:
@@ -46,7 +43,7 @@ class Papers(commands.Cog):
     async def author(self, ctx: BotContext, *, name: str) -> None:
         """An author's papers and profile."""
         await ctx.defer()
-        await send_pages(ctx, await self.threads.run(replies.author_pages, name), self.pages, kind="a", key=name)
+        await send_pages(ctx, await self.threads.run(replies.author_pages, name), kind="a", key=name)
 
     @hybrid_command("stats")
     async def stats(self, ctx: BotContext) -> None:

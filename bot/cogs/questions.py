@@ -11,8 +11,8 @@ from typing import Final
 import discord
 from discord.ext import commands
 
-from papers_bot.bot import replies
-from papers_bot.bot.client import SOMETHING_WENT_WRONG, PapersBot, ambiguous_names, slow_down, user_message
+from papers_bot.bot import permissions, replies
+from papers_bot.bot.client import SOMETHING_WENT_WRONG, PapersBot, channel_keys, slow_down, user_message
 from papers_bot.bot.pages import may_embed, parts
 from papers_bot.bot.replies import MESSAGE
 from papers_bot.retrieval.answer import Context
@@ -51,11 +51,8 @@ class Questions(commands.Cog):
         the bot's servers has a channel by."""
         if not isinstance(channel, discord.TextChannel):
             return False
-        wanted = self.bot.config.answer_channels
-        guild, name = channel.guild, channel.name
-        if wanted & {str(channel.id), f"{guild.id}/{name}", f"{guild.name}/{name}"}:
-            return True
-        return name in wanted and name not in ambiguous_names(self.bot.guilds, wanted)
+        named = channel_keys(channel) & self.bot.config.answer_channels
+        return bool(named - {channel.name}) or (bool(named) and channel.name not in self.bot.ambiguous)
 
     def _answer_thread(self, channel: discord.abc.Messageable) -> bool:
         """A thread the bot started on one of its answers (remembered, or from before a restart)."""
@@ -151,12 +148,8 @@ class Questions(commands.Cog):
             return
         if message.guild is None or isinstance(message.channel, discord.Thread):
             return
-        me = message.guild.me
-        allowed = message.channel.permissions_for(me) if isinstance(message.channel, discord.TextChannel) else None
-        missing = [name for flag, name in (("create_public_threads", "Create Public Threads"),
-                                           ("send_messages_in_threads", "Send Messages in Threads"))
-                   if allowed is not None and not getattr(allowed, flag)]
-        if missing:
+        allowed = message.channel.permissions_for(message.guild.me)
+        if missing := permissions.missing(allowed, ("create_public_threads", "send_messages_in_threads")):
             await _note(answer, f"(No thread for follow-ups: I lack {' and '.join(missing)} in this channel, so "
                                 "ask again with the whole question.)")
             return
