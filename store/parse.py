@@ -481,8 +481,11 @@ def _authors_from_json(obj: dict) -> tuple[list[str], str | None]:
 
 
 def _version_date(version: object) -> str | None:
-    """`{"created": "Mon, 2 Apr 2007 19:18:42 GMT"}` -> `2007-04-02`."""
+    """`{"created": "Mon, 2 Apr 2007 19:18:42 GMT"}` (the snapshot's) or `{"created": "2007-04-02"}` (arXiv's
+    OAI-PMH feed's) -> `2007-04-02`."""
     created = version.get("created") if isinstance(version, dict) else None
+    if isinstance(created, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", created.strip()):
+        return iso_date(created)
     m = re.search(r"(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})", created or "")
     if not m or m.group(2) not in MONTHS:
         return None

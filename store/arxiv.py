@@ -1,0 +1,199 @@
+"""What arXiv's own feeds hold -> Paper records. Pure: reads a downloaded response, writes nothing.
+
+Two feeds. OAI-PMH `ListRecords` pages in the `arXiv` metadata format (one page, as saved to a file, is read by
+streaming: the records one at a time, then its resumption token); and the RSS (or Atom) feed of one category's
+announcements. Each record is made into the same record as a line of arXiv's metadata snapshot and read by
+`parse.paper_from_arxiv_json`: one set of rules for ids, TeX in names and titles, categories, dates and links,
+whichever way a paper arrived.
+
+Both are untrusted input from the network. The XML parsers refuse a DTD (so no entity can be declared, let alone
+expanded: defusedxml), and a feed is parsed by feedparser only once it has none either.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as SafeET
+import feedparser
+from defusedxml import DefusedXmlException
+
+from papers_bot.errors import ParseError as ListingError
+from papers_bot.store.paper import Paper, Source
+from papers_bot.store.parse import Listing, paper_from_arxiv_json
+from papers_bot.text import clip
+
+OAI = "{http://www.openarchives.org/OAI/2.0/}"
+ARXIV = "{http://arxiv.org/OAI/arXiv/}"
+OAI_FORMAT = "arxiv-oai"
+RSS_FORMAT = "arxiv-rss"
+# The fields of the `arXiv` format that are the metadata snapshot's, under the snapshot's names.
+_FIELDS = {"id": "id", "title": "title", "abstract": "abstract", "comments": "comments",
+           "journal-ref": "journal-ref", "doi": "doi", "categories": "categories"}
+
+
+@dataclass
+class PageEnd:
+    """What a ListRecords page says besides its records: an OAI error, or where the list goes on."""
+
+    error: str | None = None  # the OAI error code (`noRecordsMatch`, `badResumptionToken`, ...)
+    message: str = ""
+    token: str | None = None  # None (or ""): the list is complete
+    complete_size: int | None = None  # records in the whole list, as the server counts them
+    records: int = 0
+    deleted: int = 0
+
+
+def _events(path: Path, name: str) -> Iterator[tuple[str, Element]]:
+    """The page's records, resumption token and error, as its elements end (each record cleared after use)."""
+    try:
+        for _, element in SafeET.iterparse(str(path), events=("end",), forbid_dtd=True):
+            tag = element.tag
+            if tag == f"{OAI}record":
+                yield "record", element
+                element.clear()
+            elif tag in (f"{OAI}resumptionToken", f"{OAI}error"):
+                yield tag.removeprefix(OAI), element
+    except ParseError as e:
+        line, column = e.position
+        raise ListingError(f"not a complete OAI-PMH response (malformed XML at column {column}: {e.msg})",
+                           file=name, line=line) from e
+    except DefusedXmlException as e:
+        raise ListingError(f"refused: the response declares a DTD or entities ({type(e).__name__})",
+                           file=name) from e
+
+
+def page_end(path: Path, *, name: str) -> PageEnd:
+    """Read a saved ListRecords page through (checking it is whole) for its error or token and record count."""
+    end = PageEnd()
+    for kind, element in _events(path, name):
+        if kind == "record":
+            end.records += 1
+            header = element.find(f"{OAI}header")
+            end.deleted += header is not None and header.get("status") == "deleted"
+        elif kind == "error":
+            end.error, end.message = element.get("code") or "unknown", " ".join((element.text or "").split())
+        else:
+            end.token = (element.text or "").strip() or None
+            size = element.get("completeListSize")
+            end.complete_size = int(size) if size and size.isdigit() else None
+    return end
+
+
+def oai_listing(path: Path, *, name: str, source: str) -> Listing:
+    """A saved ListRecords page as a listing: its papers streamed, as a load reads them. `name` says where the
+    page came from (in warnings); `source` is how its papers remember it (`harvest/oai/cs:cs:CV`)."""
+    listing = Listing(name, OAI_FORMAT, iter(()), size=path.stat().st_size)
+    listing.papers = _oai_papers(path, listing, source)
+    return listing
+
+
+def _oai_papers(path: Path, listing: Listing, source: str) -> Iterator[Paper]:
+    number = 0
+    for kind, element in _events(path, listing.file):
+        if kind != "record":
+            continue
+        number += 1
+        header = element.find(f"{OAI}header")
+        if header is not None and header.get("status") == "deleted":
+            continue  # (arXiv withdraws papers, it does not delete them: a deleted record leaves the paper be)
+        metadata = element.find(f"{OAI}metadata/{ARXIV}arXiv")
+        if metadata is None:
+            listing.warn(f"{listing.file}: record {number} has no arXiv metadata; skipped")
+            continue
+        try:
+            yield paper_from_arxiv_json(oai_record(metadata), Source(source, 0, OAI_FORMAT))
+        except (ValueError, TypeError) as e:
+            listing.warn(f"{listing.file}: record {number}: not an arXiv record ({clip(str(e), 80)}); skipped")
+
+
+def oai_record(metadata: Element) -> dict[str, Any]:
+    """An `<arXiv>` metadata element as the snapshot's record: `authors_parsed` from keyname/forenames/suffix,
+    the first version's date from `<created>`, `update_date` from `<updated>`."""
+    record: dict[str, Any] = {key: metadata.findtext(f"{ARXIV}{tag}") for key, tag in _FIELDS.items()}
+    parsed = [
+        [author.findtext(f"{ARXIV}keyname") or "", author.findtext(f"{ARXIV}forenames") or "",
+         author.findtext(f"{ARXIV}suffix") or ""]
+        for author in metadata.iterfind(f"{ARXIV}authors/{ARXIV}author")
+    ]
+    record["authors_parsed"] = [p for p in parsed if p[0] or p[1]]
+    record["authors"] = ", ".join(" ".join(filter(None, (p[1], p[0], p[2]))) for p in record["authors_parsed"])
+    created = metadata.findtext(f"{ARXIV}created")
+    record["versions"] = [{"version": "v1", "created": created}] if created else []
+    record["update_date"] = metadata.findtext(f"{ARXIV}updated") or created
+    return record
+
+
+# -- RSS and Atom ----------------------------------------------------------------------------------------
+
+_ANNOUNCED = re.compile(r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?", re.S)
+_DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
+
+
+@dataclass
+class Feed:
+    """One category's announcements: its papers, and what the feed says of the day."""
+
+    papers: list[Paper]
+    revised: int = 0  # of them, new versions of papers announced before (`replace`)
+    skip_days: tuple[str, ...] = ()  # the days the feed says it has no announcements (Saturday, Sunday)
+    title: str = ""
+
+
+def read_feed(data: bytes, *, name: str, source: str) -> Feed:
+    """An arXiv RSS or Atom feed (as rss.arxiv.org serves it) -> its papers. A feed that declares a DTD is
+    refused unread (no entity in it is expanded), one that is not a feed at all raises naming it."""
+    if _DTD.search(data[:4096]):
+        raise ListingError("refused: the feed declares a DTD or entities", file=name)
+    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    if parsed.get("bozo") and not parsed.entries and not parsed.feed:
+        raise ListingError(f"not an RSS or Atom feed ({clip(str(parsed.get('bozo_exception') or 'unreadable'), 80)})",
+                           file=name)
+    feed = Feed([], title=str(parsed.feed.get("title", "")))
+    skip = parsed.feed.get("skipdays") or ""
+    feed.skip_days = tuple(re.findall(r"[A-Z][a-z]+day", str(skip)))
+    for number, entry in enumerate(parsed.entries, 1):
+        try:
+            paper, revised = _feed_paper(entry, Source(source, 0, RSS_FORMAT))
+        except (ValueError, TypeError) as e:
+            raise ListingError(f"item {number}: not an arXiv announcement ({clip(str(e), 80)})", file=name) from e
+        if paper is not None:
+            feed.papers.append(paper)
+            feed.revised += revised
+    return feed
+
+
+def _feed_paper(entry: Any, source: Source) -> tuple[Paper | None, bool]:
+    """One item: `arXiv:2501.00001v2 Announce Type: replace Abstract: ...` in its description, the names in
+    dc:creator (or Atom authors), its categories as tags, the announcement's date."""
+    summary = str(entry.get("summary", ""))
+    m = _ANNOUNCED.match(summary)
+    arxiv_id = m["id"] if m else str(entry.get("link", "")).rstrip("/").rsplit("/", 1)[-1]
+    kind = (m["type"] if m else str(entry.get("arxiv_announce_type", "new"))).lower()
+    names = [str(a.get("name", "")) for a in entry.get("authors", []) if a.get("name")]
+    authors = names if len(names) > 1 else str(entry.get("author", "")).split(",") if entry.get("author") else []
+    when = entry.get("published_parsed") or entry.get("updated_parsed")
+    day = time.strftime("%Y-%m-%d", time.gmtime(calendar.timegm(when))) if when else None
+    revised = kind.startswith("replace")
+    record = {
+        "id": arxiv_id,
+        "title": str(entry.get("title", "")),
+        "abstract": summary[m.end():] if m else summary,
+        "authors": ", ".join(a.strip() for a in authors if a.strip()),
+        "categories": " ".join(str(t.get("term", "")) for t in entry.get("tags", []) if t.get("term")),
+        # A new paper's announcement dates it; a revision's is only its update (the first version's date is
+        # kept from what the library holds: a load fills what a listing lacks).
+        "versions": [] if revised else [{"version": "v1", "created": day}],
+        "update_date": day,
+    }
+    paper = paper_from_arxiv_json(record, source)
+    if revised:
+        paper.date = paper.year = None
+    return paper, revised
