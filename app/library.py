@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -21,13 +21,15 @@ from papers_bot.retrieval.analysis import clean
 from papers_bot.retrieval.answer import Answer, Context, ask, best_passages
 from papers_bot.retrieval.facts import find_person
 from papers_bot.retrieval.index import IndexUpdate, PaperIndex, Snapshot, disk_refused, index_fault
-from papers_bot.retrieval.search import SearchResult, papers_by, search
+from papers_bot.retrieval.search import SearchResult, follow_matches, follow_query, papers_by, search
 from papers_bot.store import db as store
+from papers_bot.store import state
 from papers_bot.store.paper import AuthorLookup, StoredPaper
 from papers_bot.store.parse import Listing, listing_files, read_listing, read_listing_bytes, sample_folder
 from papers_bot.store.tex import tex_to_text
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CLOSE_WAIT = 30.0  # seconds `Library.close` waits for running requests (they take milliseconds)
 REPAIR_EVERY = 10.0  # seconds between attempts to repair an index found out of step while answering
@@ -166,9 +168,12 @@ class Library:
         *,
         replace: bool = False,
         attached: Sequence[tuple[str, bytes]] = (),
+        listings: Sequence[Listing] = (),
         on_batch: Callable[[Listing, int], None] | None = None,
+        also: Callable[[sqlite_utils.Database], None] | None = None,
     ) -> store.LoadSummary:
-        """Load listing files (and `attached` (name, bytes) listings) into the store and index, all or nothing.
+        """Load listing files (and `attached` (name, bytes) listings, and `listings` read already: a harvested
+        page) into the store and index, all or nothing; `also(db)` writes more in the load's transaction.
 
         One load at a time: in this process a second one is refused at once; across processes the index
         writer lock refuses it (StoreBusy), so the store is never written by two loads together."""
@@ -182,12 +187,13 @@ class Library:
         update = writer = None
         try:
             # Read every file's format (and every text file whole) before writing anything.
-            listings = [read_listing(f, name=source_name(f)) for f in listing_files(paths)]
-            listings += [read_listing_bytes(data, name=name) for name, data in attached]
+            read = [read_listing(f, name=source_name(f)) for f in listing_files(paths)]
+            read += [read_listing_bytes(data, name=name) for name, data in attached]
             update = self.index.update()
             writer = store.open_db(self.db_path)
-            summary = store.load_listings(writer, listings, replace=replace, sink=update,
-                                          catch_up=lambda db: catch_up(update, db) is not None, on_batch=on_batch)
+            summary = store.load_listings(writer, [*read, *listings], replace=replace, sink=update,
+                                          catch_up=lambda db: catch_up(update, db) is not None, on_batch=on_batch,
+                                          also=also)
             store.checkpoint(writer)
             return summary
         except (sqlite3.OperationalError, OSError, ValueError) as e:
@@ -230,8 +236,8 @@ class Library:
         files: list[Path] = []
         gone: list[Path] = []
         for name in recorded:
-            if name.startswith("attachment/"):
-                continue  # (read from a message once; its papers stay)
+            if name.startswith(("attachment/", store.HARVESTED)):
+                continue  # (read from a message once, or harvested: their papers stay)
             path = sample_folder() / name.removeprefix("sample/") if name.startswith("sample/") else Path(name)
             (files if path.is_file() else gone).append(path)
         summary = self.load(files, attached=attached)
@@ -426,6 +432,92 @@ class Library:
             return dataclasses.replace(found, papers=tuple(store.get_papers(db, ids)), total=total)
 
         return self._read(find)
+
+    def write(self, call: Callable[[sqlite_utils.Database], T]) -> T:
+        """`call(db)` through this thread's connection: the small writes besides loads (a follow, a harvest's
+        progress), each its own transaction (store.state). Refused, saying why, when the library is read-only."""
+        if self.read_only:
+            raise PapersBotError(f"{self.db_path} is read-only ({self.read_only}): nothing can be changed in it")
+        with self._request():
+            try:
+                return call(self.db)
+            except sqlite3.OperationalError as e:
+                raise self._write_failure(e) from e
+
+    def follow(self, channel_id: str, query: str, *, guild_id: str | None = None,
+               added_by: str | None = None) -> state.Follow:
+        """A channel follows `query` (`!follow`): its digests show the new papers that match it."""
+        query = " ".join(clean(query).split())
+        if self._read(lambda _, snapshot: follow_query(snapshot, query)) is None:
+            raise PapersBotError(
+                f"{query!r} selects no papers to follow: give words, a \"phrase\", author:\"Name\", cat:cs.CV or "
+                "has:code (not `related`)"
+            )
+        return self.write(lambda db: state.add_follow(db, channel_id=channel_id, query=query, guild_id=guild_id,
+                                                      added_by=added_by))
+
+    def unfollow(self, channel_id: str, number: int) -> state.Follow:
+        return self.write(lambda db: state.remove_follow(db, channel_id, number))
+
+    def following(self, channel_id: str | None = None) -> list[state.Follow]:
+        return self._read(lambda db, _: state.follows(db, channel_id))
+
+    def digests(self, *, revisions: bool = False, per_follow: int = state.PER_FOLLOW,
+                most: int = state.PER_DIGEST) -> list[state.Digest]:
+        """For each channel that follows something and has changes its digests have not covered: the papers those
+        changes brought that its follows match, not shown there before (with `revisions`, new versions of papers
+        shown before too), newest first under the first follow each matches, at most `per_follow` of a follow's
+        and `most` in all (the rest counted)."""
+
+        def find(db: sqlite_utils.Database, snapshot: Snapshot) -> list[state.Digest]:
+            generation = store.generation(db)
+            channels: dict[str, list[state.Follow]] = {}
+            for f in state.follows(db):
+                channels.setdefault(f.channel_id, []).append(f)
+            found = []
+            changed: dict[int, dict[str, str]] = {}
+            for channel_id, mine in channels.items():
+                if all(f.through >= generation for f in mine):
+                    continue
+                matched: dict[str, int] = {}  # paper id -> the number of the first follow that matches it
+                for number, f in enumerate(mine, 1):
+                    if f.through not in changed:
+                        changed[f.through] = state.changes_after(db, f.through)
+                    for pid in follow_matches(snapshot, f.query, changed[f.through]):
+                        matched.setdefault(pid, number)
+                shown = state.announced(db, channel_id, matched)
+                papers = {p.id: p for p in store.get_papers(db, list(matched))}
+                groups: dict[int, list[tuple[StoredPaper, bool]]] = {}
+                for pid, number in matched.items():
+                    paper = papers.get(pid)
+                    if paper is None:
+                        continue
+                    if pid in shown and not (revisions and shown[pid] != state.version_of(paper)):
+                        continue
+                    groups.setdefault(number, []).append((paper, pid in shown))
+                found.append(state.Digest.of(channel_id, mine, groups, generation, per_follow=per_follow, most=most))
+            return found
+
+        return self._read(find)
+
+    def announcing(self, channel_id: str, papers: Sequence[tuple[str, str | None]]) -> dict[str, str | None]:
+        """Record that a channel is being shown these (id, version)s, before the post (so that none is shown
+        twice); returns what it had been shown of them, for `unannounce` if the post fails."""
+
+        def record(db: sqlite_utils.Database) -> dict[str, str | None]:
+            before = state.announced(db, channel_id, [pid for pid, _ in papers])
+            state.record_announced(db, channel_id, papers)
+            return before
+
+        return self.write(record)
+
+    def unannounce(self, channel_id: str, papers: Sequence[tuple[str, str | None]],
+                   before: dict[str, str | None]) -> None:
+        self.write(lambda db: state.forget_announced(db, channel_id, papers, before))
+
+    def digested(self, digest: state.Digest) -> None:
+        """A digest was posted whole (or had nothing to show): its follows have covered its changes."""
+        self.write(lambda db: state.mark_digested(db, digest.follow_ids, digest.through))
 
     def ping(self) -> None:
         """Read the store and the index, as a search would (raising what it would meet): for a health check."""

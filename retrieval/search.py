@@ -407,3 +407,51 @@ def describing_terms(paper: StoredPaper, index: Snapshot) -> list[tuple[str, flo
 def _top(searcher: tantivy.Searcher, query: tantivy.Query, k: int, *, by_date: bool = False) -> list[tuple[float, str]]:
     hits = searcher.search(query, k, count=False, order_by_field="date" if by_date else None).hits
     return [(float(score or 0), paper_id(searcher, address)) for score, address in hits]
+
+
+FOLLOW_CHUNK = 1000  # paper ids per query when a follow is matched against a load's papers
+
+
+def follow_query(index: Snapshot, text: str) -> tantivy.Query | None:
+    """What a follow (a standing query) selects, as clauses every paper it matches must meet: each of its words
+    (question words aside) in the title, abstract or authors; each filter and phrase; no exclusion. Filters read
+    from plain words (`by Jinwen Ma`, `since 2022`, `with code`) select too: a follow says what it wants once and
+    for all. None: it selects nothing (no words, no filters) or is not a query a follow can be (`related`)."""
+    parsed = parse_query(clean(text))
+    if parsed.related is not None:
+        return None
+    parsed = _resolve_by(index, parsed)
+    kept = set(question_terms(parsed.text, all_if_none=True))
+    clauses = []
+    for word in parsed.text.split():
+        terms = [t for t in analyze(word) if t in kept]
+        if not terms:
+            continue
+        names = [n for n in name_analyzer().analyze(clean(word)) if len(n) > 1]
+        options = [tantivy.Query.term_query(index.schema, "text", t) for t in terms]
+        options += [tantivy.Query.term_query(index.schema, "authors", n) for n in names]
+        clauses.append(_should(options))
+    clauses += filter_queries(index, parsed)
+    if not clauses:
+        return None
+    excluded = [_text_match(index, e) for e in parsed.excluded]
+    excluded += [author_match(index, a) for a in parsed.excluded_authors]
+    return tantivy.Query.boolean_query(
+        [(tantivy.Occur.Must, c) for c in clauses] + [(tantivy.Occur.MustNot, e) for e in excluded if e is not None]
+    )
+
+
+def follow_matches(index: Snapshot, text: str, ids: Iterable[str]) -> set[str]:
+    """Of the papers `ids`, those the follow `text` selects (`follow_query`)."""
+    selects = follow_query(index, text)
+    wanted = list(ids)
+    if selects is None or not wanted:
+        return set()
+    searcher = index.searcher()
+    found: set[str] = set()
+    for start in range(0, len(wanted), FOLLOW_CHUNK):
+        chunk = wanted[start : start + FOLLOW_CHUNK]
+        among = _should([tantivy.Query.term_query(index.schema, "id", pid) for pid in chunk])
+        query = tantivy.Query.boolean_query([(tantivy.Occur.Must, among), (tantivy.Occur.Must, selects)])
+        found.update(paper_id(searcher, address) for _, address in searcher.search(query, len(chunk)).hits)
+    return found

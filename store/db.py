@@ -39,6 +39,7 @@ from papers_bot.store.parse import Listing
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2  # 2: papers.raw
+HARVESTED = "harvest/"  # how the sources of harvested papers start: `harvest/oai/cs:cs:CV`, `harvest/rss/cs.CV`
 BATCH = 1000
 LOAD_CACHE_KIB = 256 * 1024
 
@@ -219,15 +220,44 @@ def ensure_schema(db: sqlite_utils.Database, *, read_only: bool = False) -> None
         _ensure_indexes(db)
 
 
-# Indexes added since a schema version: made when missing (one pass over the papers, once), not a new version.
-_INDEXES = {"idx_papers_doi": "CREATE INDEX IF NOT EXISTS idx_papers_doi ON papers(doi COLLATE NOCASE)"}
+# Indexes and tables added since a schema version: made when missing (an index in one pass over the papers,
+# once), not a new version. A paper looked up by DOI is found through an index, not a scan of every paper; the
+# tables hold what the bot keeps besides papers (store/state.py) and the log of what loads changed.
+_ADDED = {
+    "idx_papers_doi": "CREATE INDEX IF NOT EXISTS idx_papers_doi ON papers(doi COLLATE NOCASE)",
+    # What each load that changed something added or updated (`added`, `updated`), by the generation it made:
+    # what a channel's follows have not yet been shown. Written only while some channel follows something, and
+    # pruned as far as every follow has been shown (state.mark_digested).
+    "paper_changes": "CREATE TABLE IF NOT EXISTS paper_changes (generation INTEGER NOT NULL, paper_id TEXT NOT "
+                     "NULL, change TEXT NOT NULL, PRIMARY KEY (generation, paper_id))",
+    # A channel's standing queries; `through` is the generation up to which its digests have covered changes.
+    "follows": "CREATE TABLE IF NOT EXISTS follows (id INTEGER PRIMARY KEY AUTOINCREMENT, guild_id TEXT, "
+               "channel_id TEXT NOT NULL, query TEXT NOT NULL, added_by TEXT, added_at TEXT NOT NULL, "
+               "through INTEGER NOT NULL)",
+    "idx_follows_channel": "CREATE INDEX IF NOT EXISTS idx_follows_channel ON follows(channel_id)",
+    # Which papers a channel has been shown, and as of which version (its date of update).
+    "announced": "CREATE TABLE IF NOT EXISTS announced (channel_id TEXT NOT NULL, paper_id TEXT NOT NULL, "
+                 "version TEXT, announced_at TEXT NOT NULL, PRIMARY KEY (channel_id, paper_id))",
+    # Each harvested feed's progress: where the next run starts, the list a run is part way through, the last run.
+    "harvests": "CREATE TABLE IF NOT EXISTS harvests (source TEXT PRIMARY KEY, next_from TEXT, token TEXT, "
+                "run_from TEXT, run_started TEXT, run_records INTEGER NOT NULL DEFAULT 0, last_started TEXT, "
+                "last_finished TEXT, last_records INTEGER, last_outcome TEXT, total_records INTEGER NOT NULL "
+                "DEFAULT 0)",
+}
+
+
+def ensure_added(db: sqlite_utils.Database) -> None:
+    """The added tables and indexes, inside a write transaction the caller holds (a statement each; nothing when
+    they are there)."""
+    for sql in _ADDED.values():
+        db.conn.execute(sql)
 
 
 def _ensure_indexes(db: sqlite_utils.Database) -> None:
-    """A paper looked up by DOI is found through an index, not a scan of every paper. Made when missing; left to
-    the next open when another process is writing (a load)."""
-    have = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    missing = [sql for name, sql in _INDEXES.items() if name not in have]
+    """Whatever of `_ADDED` is missing, made; left to the next open (or the next write that needs it) when
+    another process is writing (a load)."""
+    have = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master")}
+    missing = [sql for name, sql in _ADDED.items() if name not in have]
     if not missing:
         return
     timeout = db.conn.execute("PRAGMA busy_timeout").fetchone()[0]
@@ -263,7 +293,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=[("paper_id", "papers", "id")],
     )
     db.execute("CREATE INDEX idx_paper_authors_name ON paper_authors(name COLLATE NOCASE)")
-    for sql in _INDEXES.values():  # (a new database has them from the start: no second write on opening)
+    for sql in _ADDED.values():  # (a new database has them from the start: no second write on opening)
         db.execute(sql)
     db.table("sources").create(
         {"paper_id": str, "file": str, "line": int, "format": str},
@@ -512,13 +542,22 @@ class _Loader:
                 self.db.execute(sql, chunk)
 
     def remove_unlisted(self) -> int:
-        """With --replace: drop every paper this load did not list."""
-        stale = [pid for (pid,) in self.db.conn.execute("SELECT id FROM papers") if pid not in self.after]
+        """With --replace: drop every paper this load did not list, but those a harvest brought (they are in no
+        folder, and the harvest that brought them has moved on: no later one would bring them back)."""
+        harvested = {pid for (pid,) in self.db.conn.execute(
+            f"SELECT DISTINCT paper_id FROM sources WHERE file LIKE '{HARVESTED}%'")}
+        stale = [pid for (pid,) in self.db.conn.execute("SELECT id FROM papers")
+                 if pid not in self.after and pid not in harvested]
         self._delete(stale)
         if self.sink is not None:
             for pid in stale:
                 self.sink.delete(pid)
         return len(stale)
+
+    def changes(self) -> list[tuple[str, str]]:
+        """(id, `added` or `updated`) of every paper this load added or changed."""
+        return [(pid, "added" if self.before.get(pid) is None else "updated")
+                for pid, now in self.after.items() if self.before.get(pid) != now]
 
     def tally(self, summary: LoadSummary) -> None:
         """Added, updated, unchanged, and removed for papers folded into another one that were stored before."""
@@ -544,8 +583,10 @@ def load_listings(
     sink: ChangeSink | None = None,
     catch_up: Callable[[sqlite_utils.Database], bool] | None = None,
     on_batch: Callable[[Listing, int], None] | None = None,
+    also: Callable[[sqlite_utils.Database], None] | None = None,
 ) -> LoadSummary:
-    """Write the papers of `listings` in one transaction: all of them, or (on any error) none.
+    """Write the papers of `listings` in one transaction: all of them, or (on any error) none. `also(db)` writes
+    more in the same transaction, after the papers (a harvest's progress: a page and its papers commit together).
 
     Without `replace` the papers are added to what is stored (a paper listed again is updated, its sources
     remembered); with `replace` the database ends up holding exactly these listings' papers. Every change is
@@ -587,18 +628,32 @@ def load_listings(
         if replace:
             summary.removed += loader.remove_unlisted()
         loader.tally(summary)
+        if also is not None:
+            ensure_added(db)
+            also(db)
         # A first load counts even when it stores nothing: the database is then the user's, never the sample's.
         new_generation = summary.changed or profiles_changed or generation(db) == 0
         if new_generation:
             db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('load_id', ?)", [uuid.uuid4().hex])
         summary.generation = generation(db)
+        if new_generation and _following(db):
+            ensure_added(db)
+            db.conn.executemany("INSERT OR REPLACE INTO paper_changes (generation, paper_id, change) VALUES (?, ?, ?)",
+                                [(summary.generation, pid, change) for pid, change in loader.changes()])
         summary.version = version(db)
         if sink is not None and (new_generation or caught_up):
             # The index first: a crash between the two commits leaves it ahead of the store (a version the
             # store never reaches), and the library rebuilds it from the store when it next opens or loads.
             sink.commit(summary.version)
     return summary
+
+
+def _following(db: sqlite_utils.Database) -> bool:
+    """Whether any channel follows anything (then a load logs what it changed, for their digests)."""
+    if not db.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'follows'").fetchone():
+        return False
+    return db.conn.execute("SELECT 1 FROM follows LIMIT 1").fetchone() is not None
 
 
 def _write_profiles(db: sqlite_utils.Database, profiles: list[dict], *, replace: bool) -> bool:

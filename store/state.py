@@ -1,0 +1,271 @@
+"""What the bot keeps besides papers, in the same SQLite file: the channels' follows, which papers each channel
+has been shown, and each harvested feed's progress. Readable with sqlite-utils or Datasette like the papers.
+
+The tables are db.py's (`_ADDED`); this module reads and writes them. Harvest progress is written inside the
+load of the page it describes (`Library.load(..., also=...)`), so a page's papers and the token after it commit
+together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from papers_bot.errors import PapersBotError
+from papers_bot.store import db as store
+from papers_bot.store.paper import StoredPaper
+
+MAX_FOLLOWS = 25  # per channel: `!following` lists them in one message, a digest groups by them
+PER_FOLLOW = 5  # papers a digest shows of one follow's (the rest are counted, with the search that lists them)
+PER_DIGEST = 20  # papers one digest shows in all
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+def _has(db: sqlite_utils.Database, table: str) -> bool:
+    """Whether the table is there (a database opened read-only before this version wrote it has none)."""
+    return db.conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [table]).fetchone() is not None
+
+
+# -- follows ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Follow:
+    id: int
+    guild_id: str | None
+    channel_id: str
+    query: str
+    added_by: str | None
+    added_at: str
+    through: int  # the store generation up to which this follow's digests have looked
+
+
+def follows(db: sqlite_utils.Database, channel_id: str | None = None) -> list[Follow]:
+    """A channel's follows (every channel's, without one), in the order they were added: `!following` numbers."""
+    if not _has(db, "follows"):
+        return []
+    where, args = ("WHERE channel_id = ?", [channel_id]) if channel_id is not None else ("", [])
+    return [Follow(**row) for row in db.query(f"SELECT * FROM follows {where} ORDER BY id", args)]
+
+
+def add_follow(db: sqlite_utils.Database, *, channel_id: str, query: str, guild_id: str | None = None,
+               added_by: str | None = None) -> Follow:
+    """Follow `query` in a channel, from the papers the next load brings (never what the library holds now)."""
+    query = " ".join(query.split())
+    with store.writing(db):
+        store.ensure_added(db)
+        mine = follows(db, channel_id)
+        if same := [f for f in mine if f.query.casefold() == query.casefold()]:
+            raise PapersBotError(f"this channel follows {same[0].query!r} already")
+        if len(mine) >= MAX_FOLLOWS:
+            raise PapersBotError(f"this channel follows {MAX_FOLLOWS} queries already, the most it can; unfollow one "
+                                 "first")
+        cursor = db.conn.execute(
+            "INSERT INTO follows (guild_id, channel_id, query, added_by, added_at, through) VALUES (?, ?, ?, ?, ?, ?)",
+            [guild_id, channel_id, query, added_by, now(), store.generation(db)],
+        )
+        row = next(db.query("SELECT * FROM follows WHERE id = ?", [cursor.lastrowid]))
+    return Follow(**row)
+
+
+def remove_follow(db: sqlite_utils.Database, channel_id: str, number: int) -> Follow:
+    """Stop following the channel's `number`th follow (as `!following` numbers them)."""
+    with store.writing(db):
+        mine = follows(db, channel_id)
+        if not 1 <= number <= len(mine):
+            raise PapersBotError(f"this channel has no follow number {number}" + (
+                f"; it has {len(mine)} (see the list of them)" if mine else ": it follows nothing"))
+        gone = mine[number - 1]
+        db.conn.execute("DELETE FROM follows WHERE id = ?", [gone.id])
+        if len(mine) == 1:  # (what the channel was shown only matters while it follows something)
+            db.conn.execute("DELETE FROM announced WHERE channel_id = ?", [channel_id])
+        _prune(db)
+    return gone
+
+
+# -- digests ---------------------------------------------------------------------------------------------
+
+
+def version_of(paper: StoredPaper) -> str | None:
+    """Which version of a paper a channel was shown: its date of update (a new version has a later one)."""
+    return paper.updated or paper.date
+
+
+@dataclass
+class DigestGroup:
+    """One follow's part of a digest: the papers shown for it (each with whether it is a new version of one
+    shown before), and how many more matched."""
+
+    number: int  # the follow's number in `!following`
+    follow: Follow
+    papers: list[tuple[StoredPaper, bool]] = field(default_factory=list)
+    more: int = 0
+
+
+@dataclass
+class Digest:
+    """What one channel is to be shown: the new papers its follows match, by follow."""
+
+    channel_id: str
+    guild_id: str | None
+    groups: list[DigestGroup]
+    through: int  # the generation it covers the changes up to
+    follow_ids: list[int]
+
+    @classmethod
+    def of(cls, channel_id: str, follows: Sequence[Follow], matched: dict[int, list[tuple[StoredPaper, bool]]],
+           through: int, *, per_follow: int, most: int) -> Digest:
+        groups, room = [], most
+        for number in sorted(matched):
+            papers = sorted(matched[number], key=lambda pr: (pr[0].updated or pr[0].date or "", pr[0].id),
+                            reverse=True)
+            shown = papers[: max(min(per_follow, room), 0)]
+            room -= len(shown)
+            groups.append(DigestGroup(number, follows[number - 1], shown, len(papers) - len(shown)))
+        return cls(channel_id, follows[0].guild_id if follows else None, groups, through, [f.id for f in follows])
+
+    @property
+    def papers(self) -> list[tuple[str, str | None]]:
+        """(id, version) of every paper it shows."""
+        return [(p.id, version_of(p)) for g in self.groups for p, _ in g.papers]
+
+
+def changes_after(db: sqlite_utils.Database, generation: int) -> dict[str, str]:
+    """Paper id -> `added` or `updated`: what loads changed after `generation` (an added paper stays added)."""
+    if not _has(db, "paper_changes"):
+        return {}
+    found: dict[str, str] = {}
+    for pid, change in db.conn.execute(
+        "SELECT paper_id, change FROM paper_changes WHERE generation > ? ORDER BY generation", [generation]
+    ):
+        found[pid] = "added" if found.get(pid) == "added" else change
+    return found
+
+
+def announced(db: sqlite_utils.Database, channel_id: str, ids: Iterable[str]) -> dict[str, str | None]:
+    """Of `ids`, those the channel has been shown: id -> the version (date of update) it was shown."""
+    found: dict[str, str | None] = {}
+    for sql, chunk in store._in_chunks("SELECT paper_id, version FROM announced WHERE channel_id = ? AND paper_id "
+                                       "IN ({marks})", ids):
+        found.update(db.conn.execute(sql, [channel_id, *chunk]).fetchall())
+    return found
+
+
+def record_announced(db: sqlite_utils.Database, channel_id: str, papers: Sequence[tuple[str, str | None]]) -> None:
+    """The channel is being shown these (id, version)s: recorded before they are posted, so that no paper is
+    ever shown twice (`forget_announced` undoes it when the post fails)."""
+    with store.writing(db):
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO announced (channel_id, paper_id, version, announced_at) VALUES (?, ?, ?, ?)",
+            [(channel_id, pid, version, now()) for pid, version in papers],
+        )
+
+
+def forget_announced(db: sqlite_utils.Database, channel_id: str, papers: Sequence[tuple[str, str | None]],
+                     before: dict[str, str | None]) -> None:
+    """Undo `record_announced`: each paper back to the version it was shown before (`before`), or to none."""
+    with store.writing(db):
+        for pid, _version in papers:
+            if pid in before:
+                db.conn.execute("UPDATE announced SET version = ? WHERE channel_id = ? AND paper_id = ?",
+                                [before[pid], channel_id, pid])
+            else:
+                db.conn.execute("DELETE FROM announced WHERE channel_id = ? AND paper_id = ?", [channel_id, pid])
+
+
+def mark_digested(db: sqlite_utils.Database, follow_ids: Sequence[int], through: int) -> None:
+    """These follows' digests have covered the changes up to `through`; changes every follow has covered go."""
+    with store.writing(db):
+        db.conn.executemany("UPDATE follows SET through = MAX(through, ?) WHERE id = ?",
+                            [(through, fid) for fid in follow_ids])
+        _prune(db)
+
+
+def _prune(db: sqlite_utils.Database) -> None:
+    (oldest,) = db.conn.execute("SELECT MIN(through) FROM follows").fetchone()
+    if oldest is None:
+        db.conn.execute("DELETE FROM paper_changes")
+    else:
+        db.conn.execute("DELETE FROM paper_changes WHERE generation <= ?", [oldest])
+
+
+# -- harvest progress ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One harvested feed's row of `harvests`."""
+
+    source: str
+    next_from: str | None = None  # the date the next run asks from (None: from the start)
+    token: str | None = None  # a run part way through its list: the token of its next page
+    run_from: str | None = None  # that run's `from` (a token arXiv no longer knows starts it again from there)
+    run_started: str | None = None  # the UTC date it began: the next run's `from` once it completes
+    run_records: int = 0
+    last_started: str | None = None
+    last_finished: str | None = None
+    last_records: int | None = None
+    last_outcome: str | None = None
+    total_records: int = 0
+
+
+def progress(db: sqlite_utils.Database, source: str) -> Progress:
+    if not _has(db, "harvests"):
+        return Progress(source)
+    rows = list(db.query("SELECT * FROM harvests WHERE source = ?", [source]))
+    return Progress(**rows[0]) if rows else Progress(source)
+
+
+def all_progress(db: sqlite_utils.Database) -> list[Progress]:
+    return [Progress(**row) for row in db.query("SELECT * FROM harvests ORDER BY source")] if _has(
+        db, "harvests") else []
+
+
+def begin_run(db: sqlite_utils.Database, source: str, *, run_from: str | None, started: str) -> None:
+    """A new run of `source`'s harvest, asking from `run_from`, begun on the UTC date `started`."""
+    with store.writing(db):
+        store.ensure_added(db)
+        db.conn.execute("INSERT OR IGNORE INTO harvests (source) VALUES (?)", [source])
+        db.conn.execute("UPDATE harvests SET token = NULL, run_from = ?, run_started = ?, run_records = 0, "
+                        "last_started = ? WHERE source = ?", [run_from, started, now(), source])
+
+
+def page_loaded(db: sqlite_utils.Database, source: str, *, asked: str | None, token: str | None,
+                records: int) -> None:
+    """In a page's load: the run goes on from `token` (None: its list is done). `asked` is the token the page was
+    asked with: a run another process moved on meanwhile (two harvesters) is refused, and its page not loaded."""
+    row = db.conn.execute("SELECT token FROM harvests WHERE source = ?", [source]).fetchone()
+    if row is None or row[0] != asked:
+        raise PapersBotError(f"another harvest of {source} moved on meanwhile; leaving it to that one")
+    db.conn.execute("UPDATE harvests SET token = ?, run_records = run_records + ?, total_records = total_records "
+                    "+ ? WHERE source = ?", [token, records, records, source])
+
+
+def finish_run(db: sqlite_utils.Database, source: str, outcome: str) -> None:
+    """In the last page's load (or on its own, after a run that brought nothing): the run is complete, and the
+    next one asks from the date this one began."""
+    db.conn.execute("UPDATE harvests SET next_from = COALESCE(run_started, next_from), token = NULL, "
+                    "last_finished = ?, last_records = run_records, last_outcome = ? WHERE source = ?",
+                    [now(), outcome, source])
+
+
+def finish(db: sqlite_utils.Database, source: str, outcome: str) -> None:
+    """`finish_run` in a transaction of its own."""
+    with store.writing(db):
+        finish_run(db, source, outcome)
+
+
+def run_failed(db: sqlite_utils.Database, source: str, outcome: str) -> None:
+    """The run stopped short (the network, arXiv, a bad page): said in `last_outcome`; its token is kept, so the
+    next run goes on from the page it could not load."""
+    with store.writing(db):
+        store.ensure_added(db)
+        db.conn.execute("INSERT OR IGNORE INTO harvests (source) VALUES (?)", [source])
+        db.conn.execute("UPDATE harvests SET last_finished = ?, last_outcome = ? WHERE source = ?",
+                        [now(), outcome, source])
