@@ -315,6 +315,55 @@ def run(obj: LibraryContext) -> None:
     sys.exit(status)
 
 
+@cli.command()
+@click.option("--set", "sets", multiple=True, metavar="SET",
+              help="An arXiv OAI-PMH set to harvest: cs, cs:cs:CV (cs.CV means that); default: harvest_sets.")
+@click.option("--feed", "feeds", multiple=True, metavar="CATEGORY",
+              help="A category whose RSS feed of today's announcements to read (cs.CV); default: harvest_feeds.")
+@click.option("--from", "since", metavar="YYYY-MM-DD", help="Ask for records from this date, not the last run's.")
+@click.option("--status", "show_status", is_flag=True,
+              help="Show each feed's last run, what it brought (and why nothing), and the next run; fetch nothing.")
+@click.pass_obj
+def harvest(obj: LibraryContext, sets: tuple[str, ...], feeds: tuple[str, ...], since: str | None,
+            show_status: bool) -> None:
+    """Fetch new and updated papers from arXiv into the library (see README 'Keeping the library current'). A
+    run stopped anywhere goes on from where it stopped the next time."""
+    import asyncio
+    import datetime
+
+    from papers_bot.config import oai_set
+    from papers_bot.harvest import Harvester, status, targets
+
+    try:
+        config = obj.config()
+    except PapersBotError as e:
+        _fail(e)
+    if sets or feeds:
+        config = dataclasses.replace(config, harvest_sets=tuple(oai_set(s) for s in sets), harvest_feeds=feeds)
+    if since is not None:
+        try:
+            since = datetime.date.fromisoformat(since).isoformat()
+        except ValueError as e:
+            raise click.BadParameter(f"{since!r} is not a date (YYYY-MM-DD)", param_hint="--from") from e
+    obj.sample_if_new = False  # (a new database holds only what is harvested)
+    try:
+        if show_status:
+            click.echo("\n".join(status(obj.library, config)))
+            return
+        if not targets(config):
+            raise click.ClickException("nothing to harvest: give --set or --feed, or configure harvest_sets or "
+                                       "harvest_feeds (README 'Keeping the library current')")
+        logging.getLogger("papers_bot.harvest").setLevel(logging.INFO)  # (a page a line: a first harvest is long)
+        reports = asyncio.run(Harvester(obj.library, config).run(since=since))
+    except PapersBotError as e:
+        _fail(e)
+    for report in reports:
+        click.echo(report.line())
+        for warning in report.warnings[:20]:
+            click.echo(f"  warning: {warning}", err=True)
+    sys.exit(1 if any(r.failed for r in reports) else 0)
+
+
 def _config(file: Path | None = None) -> Config:
     """The configuration (FILE, else PAPERS_BOT_CONFIG's, with the environment over it), or a clean error."""
     try:

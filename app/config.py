@@ -6,6 +6,7 @@ and `papers-bot config check` prints what they resolve to, the token redacted.
 
 from __future__ import annotations
 
+import datetime
 import os
 import stat
 import tomllib
@@ -35,6 +36,15 @@ SETTINGS = (
     ("max_attachment_bytes", "PAPERS_BOT_MAX_ATTACHMENT_BYTES"),
     ("log_level", "PAPERS_BOT_LOG_LEVEL"),
     ("health_file", "PAPERS_BOT_HEALTH_FILE"),
+    ("harvest_sets", "PAPERS_BOT_HARVEST_SETS"),
+    ("harvest_feeds", "PAPERS_BOT_HARVEST_FEEDS"),
+    ("harvest_times", "PAPERS_BOT_HARVEST_TIMES"),
+    ("harvest_contact", "PAPERS_BOT_HARVEST_CONTACT"),
+    ("harvest_delay", "PAPERS_BOT_HARVEST_DELAY"),
+    ("oai_url", "PAPERS_BOT_OAI_URL"),
+    ("rss_url", "PAPERS_BOT_RSS_URL"),
+    ("follow_role", "PAPERS_BOT_FOLLOW_ROLE"),
+    ("announce_revisions", "PAPERS_BOT_ANNOUNCE_REVISIONS"),
     ("api_base", "DISCORD_API_BASE"),
     ("gateway_url", "DISCORD_GATEWAY_URL"),
 )
@@ -57,6 +67,15 @@ class Config:
     max_attachment_bytes: int = 25 * 1024 * 1024
     log_level: str = "INFO"  # of `papers-bot run`
     health_file: str | None = None  # where `run` keeps its heartbeat, for `papers-bot health`
+    harvest_sets: tuple[str, ...] = ()  # arXiv OAI-PMH sets to harvest (`cs`, `cs:cs:CV`; `cs.CV` is read so)
+    harvest_feeds: tuple[str, ...] = ()  # arXiv categories whose RSS feed of the day's announcements to read
+    harvest_times: tuple[datetime.time, ...] = (datetime.time(3, 0),)  # UTC times of day the bot harvests
+    harvest_contact: str | None = None  # an e-mail or URL for the User-Agent, as arXiv asks of harvesters
+    harvest_delay: float = 3.0  # seconds between requests (arXiv asks at least 3; only a local server gets less)
+    oai_url: str = "https://oaipmh.arxiv.org/oai"
+    rss_url: str = "https://rss.arxiv.org/rss"
+    follow_role: str | None = None  # a role (id or name) that may follow, besides Manage Channels; `everyone`
+    announce_revisions: bool = False  # a digest also shows new versions of papers the channel was shown
     api_base: str | None = None
     gateway_url: str | None = None
     file: Path | None = field(default=None, compare=False)  # the file read, if any
@@ -93,7 +112,8 @@ class Config:
         if unknown:
             raise ConfigError(f"unknown configuration keys: {', '.join(sorted(unknown))} "
                               f"(known: {', '.join(ENVIRONMENT)})")
-        as_given = {"token", "prefix", "db", "admin_role", "api_base", "gateway_url", "health_file"}
+        as_given = {"token", "prefix", "db", "admin_role", "api_base", "gateway_url", "health_file", "harvest_contact",
+                    "oai_url", "rss_url", "follow_role"}
         out: dict[str, Any] = {k: str(v) for k, v in values.items() if k in as_given}
         if "data_dir" in values:
             out["data_dir"] = Path(values["data_dir"]).expanduser()
@@ -118,6 +138,22 @@ class Config:
             out["log_level"] = str(values["log_level"]).upper()
             if out["log_level"] not in LOG_LEVELS:
                 raise ConfigError(f"log_level must be one of {', '.join(LOG_LEVELS)}")
+        if "harvest_sets" in values:
+            out["harvest_sets"] = tuple(dict.fromkeys(oai_set(x) for x in _words(values["harvest_sets"])))
+        if "harvest_feeds" in values:
+            out["harvest_feeds"] = tuple(dict.fromkeys(_words(values["harvest_feeds"])))
+        if "harvest_times" in values:
+            out["harvest_times"] = tuple(sorted({_time(x) for x in _words(values["harvest_times"])}))
+        if "harvest_delay" in values:
+            try:
+                out["harvest_delay"] = float(values["harvest_delay"])
+            except ValueError as e:
+                raise ConfigError(f"harvest_delay must be seconds, not {values['harvest_delay']!r}") from e
+        for key in ("oai_url", "rss_url"):
+            if key in out and not out[key].startswith(("http://", "https://")):
+                raise ConfigError(f"{key} must be an http(s) URL, not {out[key]!r}")
+        if "announce_revisions" in values:
+            out["announce_revisions"] = _flag(values["announce_revisions"], "announce_revisions")
         if "prefix" in out and not out["prefix"].strip():
             raise ConfigError("the command prefix cannot be empty")
         return cls(**out, file=file, origins=dict(origins or {}))
@@ -133,12 +169,14 @@ class Config:
         for key, name in SETTINGS:
             if key == "cooldown":
                 shown = repr(f"{self.cooldown_uses}/{self.cooldown_seconds:g}")
+            elif key == "harvest_times":
+                shown = repr([t.strftime("%H:%M") for t in self.harvest_times])
             elif key == "token":
                 shown = "[set, not shown]" if self.token else "[not set: `run` needs it]"
             else:
                 value = getattr(self, key)
-                shown = repr(sorted(value) if isinstance(value, frozenset) else str(value) if isinstance(value, Path)
-                             else value)
+                shown = repr(sorted(value) if isinstance(value, frozenset) else list(value) if isinstance(value, tuple)
+                             else str(value) if isinstance(value, Path) else value)
             where = f"from {self.origins[key]}" if key in self.origins else "default"
             lines.append(f"{key} = {shown}  ({where}; env {name})")
         return lines
@@ -178,6 +216,31 @@ def _number(value: object, key: str, what: str) -> int:
 def _words(value: object) -> list[str]:
     items = value if isinstance(value, (list, tuple)) else str(value).replace(",", " ").split()
     return [str(x).strip() for x in items if str(x).strip()]
+
+
+def oai_set(name: str) -> str:
+    """An OAI-PMH set as arXiv names them: `cs`, `cs:cs:CV`, `physics:hep-th`; a category written as arXiv
+    writes it (`cs.CV`, `math.AG`) is its set (`cs:cs:CV`)."""
+    archive, dot, rest = name.partition(".")
+    return f"{archive}:{archive}:{rest}" if dot and ":" not in name else name
+
+
+def _time(value: str) -> datetime.time:
+    try:
+        return datetime.time.fromisoformat(value)
+    except ValueError as e:
+        raise ConfigError(f"harvest_times must be UTC times of day such as 03:00, not {value!r}") from e
+
+
+def _flag(value: object, key: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{key} must be true or false, not {value!r}")
 
 
 def _channels(value: object) -> list[str]:

@@ -1,0 +1,286 @@
+"""Harvesting arXiv (OAI-PMH and RSS) against the fake arXiv on 127.0.0.1: parsing, politeness, resuming."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import itertools
+import sqlite3
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from papers_bot.config import Config
+from papers_bot.errors import PapersBotError, ParseError
+from papers_bot.harvest import (
+    MIN_DELAY,
+    Harvester,
+    Target,
+    delay_for,
+    feed_quiet_reason,
+    next_run,
+    quiet_reason,
+    retry_after,
+    status,
+)
+from papers_bot.library import Library
+from papers_bot.store import arxiv, state
+from papers_bot.testing.fakearxiv import FakeArxiv, Item, Record, serving_arxiv
+
+FULL = Record(
+    id="2612.00042", title=r"Seismic fault segmentation with $\alpha$-SAM", abstract="We adapt SAM to seismic data.",
+    authors=(("M\\\"uller", "J\\\"org", "Jr", "ETH Z\\\"urich"), ("Ma", "Jinwen")), categories="cs.CV physics.geo-ph",
+    created="2026-11-20", updated="2026-11-28", datestamp="2026-12-01", comments="Code: https://github.com/a/fault-sam",
+    journal_ref="CVPR 2026", doi="10.1000/xyz", report_no="R-1", msc_class="68T45", acm_class="I.4",
+    license="http://creativecommons.org/licenses/by/4.0/",
+)
+BARE = Record(id="2612.00043", title="Bare", abstract="Nothing optional.", authors=(("Solo", ""),), categories="cs.CV",
+              created="2026-11-30")
+
+
+def many(n: int, *, start: int = 1, datestamp: str = "2026-12-01") -> list[Record]:
+    return [Record(id=f"2612.{i:05d}", title=f"Diffusion paper {i}", datestamp=datestamp)
+            for i in range(start, start + n)]
+
+
+def config(fake: FakeArxiv, **values) -> Config:
+    return Config.from_values({"harvest_sets": ["cs.CV"], "oai_url": fake.oai_url, "rss_url": fake.rss_url,
+                               "harvest_delay": 0, **values})
+
+
+@pytest_asyncio.fixture
+async def fake():
+    async with serving_arxiv(page_size=3) as server:
+        yield server
+
+
+@pytest.fixture
+def lib(tmp_path):
+    library = Library(tmp_path / "papers.db", sample_if_new=False)
+    yield library
+    library.close()
+
+
+def harvested(library: Library) -> list[str]:
+    with library.reading() as (db, _):
+        return [r[0] for r in db.conn.execute("SELECT id FROM papers ORDER BY id")]
+
+
+async def test_a_record_with_every_optional_field_and_one_with_none(fake, lib):
+    fake.records = [FULL, BARE]
+    [report] = await Harvester(lib, config(fake)).run()
+    assert not report.failed and report.added == 2
+    full, bare = lib.paper("2612.00042"), lib.paper("2612.00043")
+    assert full.title == "Seismic fault segmentation with α-SAM"  # (TeX decoded, as from the metadata snapshot)
+    assert full.authors == ("Jörg Müller Jr", "Jinwen Ma")
+    assert full.categories == ("cs.CV", "physics.geo-ph") and full.category == "cs.CV"
+    assert (full.date, full.updated, full.year) == ("2026-11-20", "2026-11-28", 2026)
+    assert full.comment == "Code: https://github.com/a/fault-sam" and full.code_url == "https://github.com/a/fault-sam"
+    assert (full.journal_ref, full.doi) == ("CVPR 2026", "10.1000/xyz")
+    assert [s.file for s in full.sources] == ["harvest/oai/cs:cs:CV"]
+    assert bare.authors == ("Solo",) and bare.comment is None and bare.doi is None and bare.date == "2026-11-30"
+    assert lib.search('author:"Jinwen Ma" seismic').hits[0].paper.id == "2612.00042"
+
+
+async def test_pages_follow_resumption_tokens_to_the_end_and_the_next_run_asks_from_the_day_it_began(fake, lib):
+    fake.records = many(8)
+    harvester = Harvester(lib, config(fake))
+    [report] = await harvester.run()
+    assert (report.records, report.pages, report.added) == (8, 3, 8)
+    assert harvested(lib) == [f"2612.{i:05d}" for i in range(1, 9)]
+    assert [r.query.get("resumptionToken") is not None for r in fake.requests] == [False, True, True]
+    assert fake.requests[0].query == {"verb": "ListRecords", "metadataPrefix": "arXiv", "set": "cs:cs:CV"}
+    fake.records += many(2, start=9, datestamp="2026-12-05")
+    [again] = await harvester.run()
+    assert fake.requests[3].query["from"] == datetime.datetime.now(datetime.UTC).date().isoformat()
+    assert len(harvested(lib)) == 10 and again.added == 2 and again.records == 2
+
+
+async def test_a_new_version_updates_the_paper(fake, lib):
+    fake.records = [Record(id="2612.00001", title="First title", created="2026-11-01")]
+    harvester = Harvester(lib, config(fake))
+    await harvester.run(since="2026-01-01")
+    fake.records = [Record(id="2612.00001", title="Second title", created="2026-11-01", updated="2026-12-01")]
+    [report] = await harvester.run(since="2026-01-01")
+    assert (report.added, report.updated) == (0, 1)
+    paper = lib.paper("2612.00001")
+    assert (paper.title, paper.date, paper.updated) == ("Second title", "2026-11-01", "2026-12-01")
+    [same] = await harvester.run(since="2026-01-01")
+    assert (same.added, same.updated) == (0, 0)  # (harvested again: unchanged, never a second copy)
+    assert harvested(lib) == ["2612.00001"]
+
+
+async def test_no_records_says_why_instead_of_looking_broken(fake, lib):
+    [report] = await Harvester(lib, config(fake)).run(since="2026-11-28")  # a Saturday, to the next days
+    assert not report.failed and report.records == 0
+    assert report.outcome.startswith("no new records since 2026-11-28")
+    text = "\n".join(status(lib, config(fake)))
+    assert "no new records since 2026-11-28" in text and "set cs:cs:CV:" in text
+    assert "Saturdays and Sundays" in quiet_reason("2026-11-28", "2026-11-30")  # Sat, Sun; Monday is today
+    assert "holiday" in quiet_reason("2026-11-24", "2026-11-27")  # Tuesday to Friday
+    assert "once a day" in quiet_reason("2026-12-02", "2026-12-02")
+    assert "empty on Saturdays and Sundays" in feed_quiet_reason("2026-12-05")  # a Saturday's feed
+    assert "holiday" in feed_quiet_reason("2026-12-03")
+
+
+async def test_503_retry_after_is_honoured_and_5xx_retried_with_growing_waits(fake, lib):
+    fake.records = many(4)
+    fake.fail = [(503, 1), (500,), (500,)]
+    [report] = await Harvester(lib, config(fake)).run()
+    assert not report.failed and len(harvested(lib)) == 4
+    times = [r.at for r in fake.requests]
+    assert times[1] - times[0] >= 1.0  # Retry-After: 1
+    assert times[3] - times[2] >= 2 * (times[2] - times[1]) * 0.9 and times[3] - times[2] > 0.05
+
+
+async def test_requests_are_one_at_a_time_and_spaced_and_say_who_asks(fake, lib):
+    fake.records = many(7)
+    await Harvester(lib, config(fake, harvest_delay=0.3, harvest_contact="ops@example.org")).run()
+    times = [r.at for r in fake.requests]
+    assert len(times) == 3 and all(b - a >= 0.3 for a, b in itertools.pairwise(times))
+    agent = fake.requests[0].user_agent
+    assert agent.startswith("papers-bot/") and "ops@example.org" in agent
+    assert delay_for("https://oaipmh.arxiv.org/oai", 0) == MIN_DELAY == 3.0  # (arXiv never gets less)
+    assert delay_for("http://127.0.0.1:9/oai", 0) == 0 and delay_for("http://localhost:9/oai", 0.5) == 0.5
+    assert retry_after("7") == 7 and retry_after("soon") is None
+    assert retry_after("Wed, 02 Dec 2026 10:00:10 GMT", now=datetime.datetime(
+        2026, 12, 2, 10, 0, tzinfo=datetime.UTC).timestamp()) == 10
+
+
+async def test_giving_up_after_retries_keeps_what_was_loaded_and_the_next_run_goes_on(fake, lib):
+    fake.records = many(7)
+    fake.fail = [None, *[(500,)] * 6]  # the first page comes, then the second fails every time
+    harvester = Harvester(lib, config(fake))
+    [report] = await harvester.run()
+    assert report.failed and "gave up after 6 attempts" in report.outcome
+    assert len(harvested(lib)) == 3
+    assert "part way through a run" in "\n".join(status(lib, config(fake)))
+    [resumed] = await harvester.run()
+    assert not resumed.failed and len(harvested(lib)) == 7
+    assert "resumptionToken" in fake.requests[7].query  # (it went on from the page it had not loaded)
+
+
+async def test_an_expired_token_starts_the_run_again_from_its_date(fake, lib):
+    fake.records = many(7)
+    fake.fail = [None, *[(500,)] * 6]
+    harvester = Harvester(lib, config(fake))
+    await harvester.run()
+    fake.expire_tokens()
+    [report] = await harvester.run()
+    assert not report.failed and harvested(lib) == [f"2612.{i:05d}" for i in range(1, 8)]
+    assert fake.requests[-3].query.get("set") == "cs:cs:CV"  # (asked again from the start of its list)
+
+
+async def test_a_malformed_page_is_asked_for_again_then_the_run_stops_with_where(fake, lib):
+    fake.records = many(4)
+    fake.fail = [("malformed",)]
+    [report] = await Harvester(lib, config(fake)).run()
+    assert not report.failed and len(harvested(lib)) == 4
+    fake.records = many(4, start=10, datestamp="2030-01-01")
+    fake.fail = [("malformed",), ("malformed",)]
+    [broken] = await Harvester(lib, config(fake)).run(since="2030-01-01")
+    assert broken.failed and "malformed XML" in broken.outcome and "line 1" in broken.outcome
+    assert len(harvested(lib)) == 4  # (nothing of the broken page)
+
+
+async def test_a_dropped_connection_is_retried(fake, lib):
+    fake.records = many(2)
+    fake.fail = [("drop",)]
+    [report] = await Harvester(lib, config(fake)).run()
+    assert not report.failed and len(harvested(lib)) == 2
+
+
+def test_entity_declarations_are_refused_not_expanded(tmp_path):
+    laughs = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+              '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+              "<ListRecords>&c;</ListRecords></OAI-PMH>")
+    page = tmp_path / "page.xml"
+    page.write_text(laughs)
+    with pytest.raises(ParseError, match="declares a DTD"):
+        arxiv.page_end(page, name="page")
+    with pytest.raises(ParseError, match="declares a DTD"):
+        arxiv.read_feed(laughs.encode(), name="feed", source="harvest/rss/cs.CV")
+
+
+async def test_rss_feeds_bring_new_papers_and_new_versions(fake, lib):
+    fake.records = [Record(id="2612.00001", title="Old title", created="2026-10-01")]
+    fake.feeds = {"cs.CV": [Item("2612.00300v1", title="Announced today", authors="Ada Lovelace, Jinwen Ma",
+                                 categories=("cs.CV", "cs.LG")),
+                            Item("2612.00001v2", title="Revised title", kind="replace")]}
+    harvester = Harvester(lib, config(fake, harvest_feeds=["cs.CV"]))
+    _, rss = await harvester.run()
+    assert not rss.failed and (rss.records, rss.added, rss.updated) == (2, 1, 1)
+    new, revised = lib.paper("2612.00300"), lib.paper("2612.00001")
+    assert new.authors == ("Ada Lovelace", "Jinwen Ma") and new.categories == ("cs.CV", "cs.LG")
+    assert new.date == "2026-12-01" and new.abstract == "What it does."
+    assert revised.title == "Revised title" and revised.date == "2026-10-01"  # (the first version's date is kept)
+    fake.feeds["cs.CV"] = []
+    [empty] = await harvester.run([Target("rss", "cs.CV")])
+    assert not empty.failed and "no announcements" in empty.outcome
+
+
+async def test_a_harvested_paper_survives_a_reload_that_replaces_the_files(fake, lib, sample_dir):
+    fake.records = many(2)
+    await Harvester(lib, config(fake)).run()
+    lib.reload(sample_dir)  # what `!reload` does with a data folder: the library becomes its listings...
+    assert {"2612.00001", "2612.00002"} <= set(harvested(lib))  # ... and keeps what harvests brought
+    lib.reload(None)  # (without one: the harvested sources are not files to read again)
+
+
+def test_settings_and_the_next_run():
+    cfg = Config.from_values({"harvest_sets": "cs.CV, math", "harvest_times": ["03:00", "15:30"]})
+    assert cfg.harvest_sets == ("cs:cs:CV", "math")
+    now = datetime.datetime(2026, 12, 2, 16, 0, tzinfo=datetime.UTC)
+    assert next_run(cfg, now) == datetime.datetime(2026, 12, 3, 3, 0, tzinfo=datetime.UTC)
+    assert next_run(Config(), now) is None  # (harvesting is opt-in)
+
+
+async def test_the_command_line_harvests_and_shows_the_status(fake, tmp_path):
+    from click.testing import CliRunner
+
+    from papers_bot.cli import cli
+
+    fake.records = many(4)
+    env = {"PAPERS_BOT_OAI_URL": fake.oai_url, "PAPERS_BOT_HARVEST_DELAY": "0"}
+    db = str(tmp_path / "cli.db")
+
+    def invoke(*args: str):
+        return CliRunner().invoke(cli, ["--db", db, "harvest", *args], env=env, catch_exceptions=False)
+
+    none = await asyncio.to_thread(invoke)
+    assert none.exit_code == 1 and "nothing to harvest" in none.output
+    done = await asyncio.to_thread(invoke, "--set", "cs.CV")
+    assert done.exit_code == 0 and "set cs:cs:CV: 4 records (4 new, 0 updated) in 2 pages" in done.output
+    shown = await asyncio.to_thread(invoke, "--status", "--set", "cs.CV")
+    assert "records fetched in all: 4" in shown.output and "4 records in 2 pages, complete" in shown.output
+    assert "Next run: " in shown.output and " 03:00 UTC" in shown.output  # (the default time of day)
+    with sqlite3.connect(db) as conn:  # (readable as the rest: plain tables)
+        assert conn.execute("SELECT total_records FROM harvests").fetchone() == (4,)
+
+
+def test_oai_listing_warns_for_a_record_without_metadata(tmp_path: Path):
+    page = tmp_path / "p.xml"
+    page.write_text('<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords><record><header>'
+                    "<identifier>x</identifier></header></record>" + Record(id="2612.00001").xml()
+                    + "</ListRecords></OAI-PMH>")
+    listing = arxiv.oai_listing(page, name="page", source="harvest/oai/cs")
+    assert [p.arxiv_id for p in listing.papers] == ["2612.00001"]
+    assert listing.warnings == ["page: record 1 has no arXiv metadata; skipped"]
+
+
+async def test_a_second_harvester_that_finds_the_run_moved_on_loads_nothing(fake, lib):
+    fake.records = many(7)
+    fake.fail = [None, *[(500,)] * 6]
+    harvester = Harvester(lib, config(fake))
+    await harvester.run()  # (stopped after its first page: a token is stored)
+    lib.write(lambda db: state.begin_run(db, "harvest/oai/cs:cs:CV", run_from=None, started="2026-12-02"))
+    with pytest.raises(PapersBotError, match="moved on meanwhile"):
+        lib.write(lambda db: state.page_loaded(db, "harvest/oai/cs:cs:CV", asked="1|3", token="2|6", records=3))
+
+
+async def test_a_read_only_library_is_not_harvested_and_says_why(fake, lib):
+    lib.read_only = "its disk is full"  # (as the library finds a full disk when it opens)
+    fake.records = many(2)
+    [report] = await Harvester(lib, config(fake)).run()
+    assert report.failed and "read-only (its disk is full)" in report.outcome and fake.requests == []
