@@ -32,7 +32,8 @@ log = logging.getLogger("papers_bot.bot")
 REFUSED_PAUSE = 600  # seconds the bot leaves a channel alone after Discord refused it a post there
 RETRY_MAX = 60.0  # seconds: the longest wait between attempts to reach Discord
 
-COGS = ("papers_bot.bot.cogs.papers", "papers_bot.bot.cogs.questions", "papers_bot.bot.cogs.admin")
+COGS = ("papers_bot.bot.cogs.papers", "papers_bot.bot.cogs.questions", "papers_bot.bot.cogs.admin",
+        "papers_bot.bot.cogs.follows")
 SOMETHING_WENT_WRONG = "Something went wrong on my side; it has been logged. Please try again later."
 TRIM_EVERY = 60.0  # seconds between handing the heap's free memory back to the system
 HEARTBEAT_EVERY = 15.0  # seconds between writes of the health file (`papers-bot health` allows 4 missed)
@@ -209,7 +210,9 @@ def hybrid_command(name: str) -> Callable[[CommandCallback], commands.HybridComm
         if spec.options:
             callback = app_commands.describe(**dict(spec.options))(callback)
         if spec.admin:
-            callback = app_commands.guild_only()(app_commands.default_permissions(manage_guild=True)(callback))
+            callback = app_commands.default_permissions(manage_guild=True)(callback)
+        if spec.admin or spec.guild_only:
+            callback = app_commands.guild_only()(callback)
         return commands.hybrid_command(name=spec.name, aliases=list(spec.aliases), description=spec.help)(callback)
 
     return decorate

@@ -14,6 +14,7 @@ class Command:
     usage: str = ""  # how the argument is written in help: `<words>`
     aliases: tuple[str, ...] = ()
     admin: bool = False  # slash: hidden from members without Manage Server (the command checks on every call too)
+    guild_only: bool = False  # only in a server's channels (never offered in DMs)
     options: tuple[tuple[str, str], ...] = ()  # (option, description) of each slash option, as Discord shows it
 
     def line(self, prefix: str) -> str:
@@ -29,6 +30,12 @@ COMMANDS = (
             "paper_id", "<id>", options=(("paper_id", "the id shown with a result, an arXiv id or URL, or a DOI"),)),
     Command("author", "an author's papers and profile", "name", "<name>",
             options=(("name", "the author's name, or part of it (a surname)"),)),
+    Command("follow", "post the new papers that match a query in this channel, after each harvest or load",
+            "query", "<query>", guild_only=True,
+            options=(("query", 'what to follow: words, author:"Name", cat:cs.CV, has:code; or author "Name"'),)),
+    Command("unfollow", "stop one of this channel's follows", "number", "<n>", guild_only=True,
+            options=(("number", "the follow's number, as /following lists them"),)),
+    Command("following", "what this channel follows, numbered", guild_only=True),
     Command("stats", "what is in the library"),
     Command("help", "how to use papers-bot"),
     Command("reload", "re-read the data folder and any attached listing files", admin=True,

@@ -32,6 +32,7 @@ class Console:
             "stats": lambda _arg: [replies.stats_reply(self.library)],
             "help": lambda _arg: [replies.help_text(p)],
             "reload": lambda _arg: replies.reload_messages(self.library, config.data_dir),
+            **dict.fromkeys(("follow", "unfollow", "following"), lambda _arg: [replies.FOLLOWS_ARE_FOR_CHANNELS]),
         }
         # Every command of the table, by its name and its aliases (`!search` is `!papers`).
         self.commands = {f"{p}{name}": (c, run[c.name]) for c in COMMANDS for name in (c.name, *c.aliases)}

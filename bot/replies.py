@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from papers_bot.bot import commands
+from papers_bot.errors import PapersBotError
 from papers_bot.format import (
     DISCORD,
     Style,
@@ -33,6 +34,8 @@ from papers_bot.format import (
 from papers_bot.library import Library
 from papers_bot.retrieval.answer import Context
 from papers_bot.retrieval.search import SearchResult
+from papers_bot.store.paper import StoredPaper
+from papers_bot.store.state import Digest, Follow, version_of
 from papers_bot.text import clip
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -219,6 +222,92 @@ def reload_messages(library: Library, folder: Path | None, attached: Sequence[tu
 
 def help_text(prefix: str) -> str:
     return commands.help_text(prefix)
+
+
+FOLLOWS_ARE_FOR_CHANNELS = ("Follows belong to a Discord channel: `!follow` a query in a server's channel, and the bot "
+                            "posts the new papers that match it there after each harvest or load.")
+MAX_FOLLOW_QUERY = 150  # characters: a follow is shown in every digest and in `!following`
+
+
+def follow_query(text: str) -> str:
+    """What `!follow` was given, as the query it follows: `author "Jinwen Ma"` (or `author Jinwen Ma`) is
+    `author:"Jinwen Ma"`; anything else is a query as `!papers` reads it."""
+    text = " ".join(text.split())
+    words = text.split(" ", 1)
+    if len(words) == 2 and words[0].lower() in ("author", "by"):
+        name = words[1].strip().strip('"').strip()
+        if name and '"' not in name:
+            text = f'author:"{name}"'
+    if len(text) > MAX_FOLLOW_QUERY:
+        raise PapersBotError(f"a follow can be at most {MAX_FOLLOW_QUERY} characters; this one is {len(text)}")
+    return text
+
+
+def _as_code(query: str) -> str:
+    """A query shown as inline code (what to type): nothing in it can end the code span."""
+    return "`" + clip(query.replace("`", "'"), MAX_FOLLOW_QUERY) + "`"
+
+
+def followed(follow: Follow, number: int, prefix: str, style: Style = DISCORD) -> str:
+    return (f"Following {_as_code(follow.query)} in this channel (number {number}). After each harvest or load I "
+            f"post the new papers that match it here, once each. `{prefix}following` lists this channel's follows, "
+            f"`{prefix}unfollow {number}` stops this one.")
+
+
+def unfollowed(follow: Follow, number: int) -> str:
+    return f"Stopped following {_as_code(follow.query)} (it was number {number}) in this channel."
+
+
+def following_text(follows: Sequence[Follow], prefix: str, style: Style = DISCORD) -> str:
+    if not follows:
+        return (f"This channel follows nothing. `{prefix}follow <query>` posts the new papers that match a query "
+                f"here, e.g. `{prefix}follow seismic segmentation` or `{prefix}follow author \"Jinwen Ma\"`.")
+    lines = [f"This channel follows {len(follows)} {'query' if len(follows) == 1 else 'queries'}:"]
+    lines += [f"{n}. {_as_code(f.query)} (since {f.added_at[:10]})" for n, f in enumerate(follows, 1)]
+    lines.append(f"`{prefix}unfollow <n>` stops one.")
+    return clip("\n".join(lines), MESSAGE)
+
+
+def digest_line(paper: StoredPaper, revised: bool, style: Style = DISCORD) -> str:
+    """One paper in a digest: its linked title, then who, when, where and its code (each part cut before it is
+    escaped, so a line is never longer than about 800 characters, whatever a listing holds)."""
+    title = style.bold(style.link(style.text(clip(paper.display_title, 150)), paper.url))
+    names = paper.authors[:3]
+    authors = ", ".join(names) + (" et al." if len(paper.authors) > 3 or paper.authors_truncated else "")
+    bits = [style.text(clip(authors, 120)) or "authors unknown", str(paper.year) if paper.year else "year unknown"]
+    bits += [style.text(clip(paper.category, 30))] if paper.category else []
+    code = safe_url(paper.code_url)
+    bits += [style.link("code", code)] if code and len(code) <= 150 else []
+    bits.append(style.code(clip(paper.id, 40)))
+    return f"- {title}{' (new version)' if revised else ''}\n  " + " · ".join(bits)
+
+
+def digest_messages(digest: Digest, prefix: str,
+                    style: Style = DISCORD) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    """A channel's digest as messages within Discord's 2,000 characters, each with the (id, version)s of the
+    papers it shows: linked titles and authors under the follow each matched (why it is there), the rest counted
+    with the search that lists them. Empty when it shows nothing."""
+    if not digest.papers:
+        return []
+    lines: list[tuple[str, tuple[str, str | None] | None]] = [("**New papers** for what this channel follows:", None)]
+    for group in digest.groups:
+        count = len(group.papers) + group.more
+        lines.append((f"\n{style.bold(f'{group.number}.')} {_as_code(group.follow.query)}: {count} new "
+                      f"{'paper' if count == 1 else 'papers'}", None))
+        lines += [(digest_line(paper, revised, style), (paper.id, version_of(paper)))
+                  for paper, revised in group.papers]
+        if group.more:
+            lines.append((f"and {group.more} more: {_as_code(f'{prefix}papers {group.follow.query} sort:date')}", None))
+    messages: list[tuple[str, list[tuple[str, str | None]]]] = []
+    text, shown = "", list[tuple[str, str | None]]()
+    for line, paper in lines:
+        if text and len(text) + 1 + len(line) > MESSAGE:
+            messages.append((text, shown))
+            text, shown = "", []
+        text = f"{text}\n{line}" if text else line.lstrip("\n")
+        shown += [paper] if paper else []
+    messages.append((text, shown))
+    return messages
 
 
 THREAD_NAME = 100  # characters in a thread's name (Discord's limit)

@@ -335,8 +335,9 @@ async def test_sync_is_for_the_owner(fake_discord, library):
         [refused] = await say(fake_discord, "!sync", user="admin")
         [synced] = await say(fake_discord, "!sync", user="owner")
     assert refused["content"] == "You do not own this bot."
-    assert synced["content"] == "Registered 6 slash commands (globally)."
-    assert {c["name"] for c in fake_discord.commands[None]} == {"papers", "paper", "author", "stats", "help", "reload"}
+    assert synced["content"] == "Registered 9 slash commands (globally)."
+    assert {c["name"] for c in fake_discord.commands[None]} == {"papers", "paper", "author", "stats", "help", "reload",
+                                                                 "follow", "unfollow", "following"}
 
 
 async def test_slash_commands_describe_their_options_and_hide_admin_commands(fake_discord, library):
@@ -344,12 +345,16 @@ async def test_slash_commands_describe_their_options_and_hide_admin_commands(fak
         await say(fake_discord, "!sync", user="owner")
     synced = {c["name"]: c for c in fake_discord.commands[None]}
     options = {(c["name"], o["name"]): o["description"] for c in synced.values() for o in c["options"]}
-    assert set(options) == {("papers", "query"), ("paper", "paper_id"), ("author", "name"), ("reload", "file")}
+    assert set(options) == {("papers", "query"), ("paper", "paper_id"), ("author", "name"), ("reload", "file"),
+                            ("follow", "query"), ("unfollow", "number")}
     assert all(d.strip() and d != "…" and len(d) <= 100 for d in options.values()), options  # (Discord's limit)
     # /reload is offered only to members who may use it (Manage Server), and only in servers.
     assert str(synced["reload"]["default_member_permissions"]) == str(discord.Permissions(manage_guild=True).value)
     assert synced["reload"].get("contexts") == [0] or synced["reload"].get("dm_permission") is False
     assert all(synced[name]["default_member_permissions"] is None for name in synced if name != "reload")
+    # (what a channel follows is a server's: never offered in DMs; who may change it is checked on every call)
+    assert all(synced[name].get("contexts") == [0] or synced[name].get("dm_permission") is False
+               for name in ("follow", "unfollow", "following"))
 
 
 async def run_papers_bot(fake: FakeDiscord, env: dict[str, str]) -> tuple[dict, int | None, str]:
@@ -682,7 +687,8 @@ async def test_doctor_says_what_the_bot_cannot_do_and_how_to_fix_it(fake_discord
     assert status == 1, report
     assert f"ok   library {db}: 62 papers" in report and "ok   its index is in step" in report
     assert "ok   the Message Content intent is on" in report
-    assert "FIX  slash commands not registered: /author, /help, /paper, /papers, /reload, /stats" in report
+    assert ("FIX  slash commands not registered: /author, /follow, /following, /help, /paper, /papers, /reload, "
+            "/stats, /unfollow") in report
     assert "!sync" in report
     assert "ok   server Paper Club: every permission the bot needs" in report
     assert "FIX    #papers: missing Create Public Threads, Embed Links" in report

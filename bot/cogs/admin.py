@@ -47,6 +47,7 @@ class Admin(commands.Cog):
         await ctx.defer()
         attached = [(f"attachment/{a.filename}", await a.read()) for a in attachments]
         await send_texts(ctx, await self.bot.papers.run(replies.reload_messages, self.bot.config.data_dir, attached))
+        self.bot.dispatch("papers_loaded")  # (the channels that follow something hear of the new papers)
 
     @commands.command(name="sync")
     @commands.is_owner()

@@ -1,0 +1,144 @@
+"""Follows and digests in the library: which new papers a channel is shown, once, within Discord's limits."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+
+from papers_bot.bot import replies
+from papers_bot.errors import PapersBotError
+from papers_bot.library import Library
+from papers_bot.store import state
+from tests.conftest import arxiv_record, write_jsonl
+
+CHANNEL = "1001"
+
+
+def load(library: Library, tmp_path, name: str, records: list[dict]) -> None:
+    library.load([write_jsonl(tmp_path / f"{name}.jsonl", records)])
+
+
+def shown(digests: list[state.Digest], channel: str = CHANNEL) -> dict[int, list[str]]:
+    """Follow number -> the ids its group shows, for one channel's digest."""
+    [digest] = [d for d in digests if d.channel_id == channel]
+    return {g.number: [p.id for p, _ in g.papers] for g in digest.groups}
+
+
+def post(library: Library, digests: list[state.Digest]) -> None:
+    """What the bot does with each digest: record its papers as shown, then the follows as digested."""
+    for digest in digests:
+        library.announcing(digest.channel_id, digest.papers)
+        library.digested(digest)
+
+
+SEISMIC = arxiv_record(id="2612.00001", title="Seismic fault segmentation", abstract="Faults in seismic data.",
+                       authors_parsed=[["Ma", "Jinwen", ""]], categories="cs.CV")
+HASHING = arxiv_record(id="2612.00002", title="Deep hashing", abstract="Hashing images. Code: https://github.com/a/b",
+                       authors_parsed=[["Person", "Ada", ""]], categories="cs.IR")
+SEISMIC_LG = arxiv_record(id="2612.00003", title="Seismic inversion", abstract="Seismic waves, learned.",
+                          authors_parsed=[["Other", "Bo", ""]], categories="cs.LG")
+
+
+def test_a_follow_sees_only_papers_loaded_after_it_and_each_once(library, tmp_path):
+    library.follow(CHANNEL, "segmentation")  # (the sample holds segmentation papers: they are not news)
+    assert library.digests() == []
+    load(library, tmp_path, "one", [SEISMIC, HASHING])
+    digests = library.digests()
+    assert shown(digests) == {1: ["2612.00001"]}
+    post(library, digests)
+    assert library.digests() == []
+    load(library, tmp_path, "again", [SEISMIC, HASHING])  # (harvested again: unchanged, nothing to show)
+    assert library.digests() == []
+
+
+def test_each_kind_of_query_selects_as_the_query_language_says(library, tmp_path):
+    for query in ('author:"Jinwen Ma"', "seismic cat:cs.LG", "has:code", "seismic -inversion", "hashing images"):
+        library.follow(CHANNEL, query)
+    load(library, tmp_path, "new", [SEISMIC, HASHING, SEISMIC_LG])
+    assert shown(library.digests()) == {1: ["2612.00001"], 2: ["2612.00003"], 3: ["2612.00002"]}
+    # (follow 4 matched 2612.00001, shown under follow 1 already; follow 5's paper is follow 3's)
+
+
+def test_a_paper_several_follows_match_is_shown_once_under_the_first(library, tmp_path):
+    library.follow(CHANNEL, "seismic")
+    library.follow(CHANNEL, "fault")
+    load(library, tmp_path, "new", [SEISMIC])
+    assert shown(library.digests()) == {1: ["2612.00001"]}
+
+
+def test_a_new_version_is_shown_again_only_when_revisions_are_asked_for(library, tmp_path):
+    library.follow(CHANNEL, "seismic")
+    load(library, tmp_path, "v1", [SEISMIC])
+    post(library, library.digests())
+    load(library, tmp_path, "v2", [{**SEISMIC, "update_date": "2026-12-20", "title": "Seismic fault segmentation v2"}])
+    assert library.digests()[0].papers == []  # (a digest that shows nothing still moves its follows on)
+    assert shown(library.digests(revisions=True)) == {1: ["2612.00001"]}
+    assert library.digests(revisions=True)[0].groups[0].papers[0][1] is True  # (as a new version)
+
+
+def test_channels_are_apart_and_caps_count_the_rest(library, tmp_path):
+    library.follow(CHANNEL, "study")
+    library.follow("2002", "study")
+    load(library, tmp_path, "many", [arxiv_record(id=f"2612.{i:05d}", title=f"A study {i}",
+                                                  update_date=f"2026-12-{i:02d}") for i in range(1, 13)])
+    [mine, theirs] = sorted(library.digests(per_follow=5, most=20), key=lambda d: d.channel_id)
+    group = mine.groups[0]
+    assert [p.id for p, _ in group.papers] == [f"2612.{i:05d}" for i in range(12, 7, -1)]  # (newest first)
+    assert group.more == 7 and shown([theirs], "2002") == {1: [p.id for p, _ in group.papers]}
+    post(library, [mine])
+    assert [d.channel_id for d in library.digests()] == ["2002"]
+
+
+def test_follows_are_numbered_per_channel_and_kept_in_the_store(library, tmp_path):
+    library.follow(CHANNEL, "seismic")
+    library.follow(CHANNEL, 'author:"Jinwen Ma"')
+    with pytest.raises(PapersBotError, match="follows 'seismic' already"):
+        library.follow(CHANNEL, "Seismic")
+    with pytest.raises(PapersBotError, match="selects no papers"):
+        library.follow(CHANNEL, "the of and")
+    with pytest.raises(PapersBotError, match="selects no papers"):
+        library.follow(CHANNEL, "related 2310.05873")
+    assert library.unfollow(CHANNEL, 1).query == "seismic"
+    assert [f.query for f in library.following(CHANNEL)] == ['author:"Jinwen Ma"']
+    with pytest.raises(PapersBotError, match="no follow number 2"):
+        library.unfollow(CHANNEL, 2)
+    library.reload(None)  # (a reload leaves them be)
+    with sqlite3.connect(library.db_path) as conn:  # readable as plain tables
+        assert conn.execute("SELECT channel_id, query FROM follows").fetchall() == [(CHANNEL, 'author:"Jinwen Ma"')]
+
+
+def test_the_change_log_is_kept_only_while_someone_follows(library, tmp_path):
+    def logged() -> int:
+        with sqlite3.connect(library.db_path) as conn:
+            return conn.execute("SELECT COUNT(*) FROM paper_changes").fetchone()[0]
+
+    load(library, tmp_path, "a", [SEISMIC])
+    assert logged() == 0
+    library.follow(CHANNEL, "hashing")
+    load(library, tmp_path, "b", [HASHING])
+    assert logged() == 1
+    post(library, library.digests())
+    assert logged() == 0  # (every follow has covered it)
+
+
+def test_digest_messages_stay_within_discords_limits_and_never_mention(library, tmp_path):
+    hostile = "@everyone <@123> **" + "x" * 3000
+    library.follow(CHANNEL, "study")
+    load(library, tmp_path, "hostile", [arxiv_record(id=f"2612.{i:05d}", title=f"study {hostile}",
+                                                     authors_parsed=[[hostile, "A", ""]] * 5) for i in range(1, 11)])
+    [digest] = library.digests(per_follow=8)
+    messages = replies.digest_messages(digest, "!")
+    assert len(messages) > 1 and all(len(text) <= 2000 for text, _ in messages)
+    assert sum(len(papers) for _, papers in messages) == 8
+    assert "and 2 more: `!papers study sort:date`" in messages[-1][0]
+    assert not any(re.search(r"(?<!\\)@everyone|<@\d", text) for text, _ in messages)
+
+
+def test_follow_author_shorthand_and_long_queries():
+    assert replies.follow_query('author "Jinwen Ma"') == 'author:"Jinwen Ma"'
+    assert replies.follow_query("author Jinwen Ma") == 'author:"Jinwen Ma"'
+    assert replies.follow_query("seismic  faults") == "seismic faults"
+    with pytest.raises(PapersBotError, match="at most 150"):
+        replies.follow_query("x" * 151)
