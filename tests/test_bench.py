@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -212,3 +213,31 @@ def test_ratio_interval_is_paired_and_brackets_the_ratio():
     better = {"per_query": {"ndcg@10": [0.4, 1.0, 1.0, 0.3]}}
     low, high = quality.ratio_interval(better, same, "ndcg@10")
     assert 1.0 < low <= (2.7 / 1.7) <= high
+
+
+def test_harvest_benchmark_smoke(tmp_path):
+    """A tiny bench/harvest.py run: a first harvest through the fake arXiv in its own process, timed against a
+    load of the same records; harvests SIGKILLed part-way, each completed by one more run and then checked."""
+    import harvest
+
+    result = harvest.run(300, page_size=50, kill_rounds=2, kill_records=400, out=tmp_path, log=lambda *_: None)
+    first = result["first_harvest"]
+    assert first["records"] == 300 and first["harvest_records_per_s"] > 0 and first["load_records_per_s"] > 0
+    assert result["kills"]["failures"] == [] and result["kills"]["rounds"] == 2
+
+
+def test_harvest_check_catches_a_lost_or_doubled_record(tmp_path):
+    import harvest
+
+    fake = harvest.Fake(40, 10)
+    try:
+        db = tmp_path / "h.db"
+        assert harvest.timed(harvest.harvest(db, fake.url))[2] == 0
+    finally:
+        fake.close()
+    assert harvest.check(db, 40) == []
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM sources WHERE paper_id = (SELECT MIN(id) FROM papers)")
+        conn.execute("INSERT INTO sources VALUES ((SELECT MAX(id) FROM papers), 'harvest/oai/cs', 7, 'arxiv-oai')")
+    assert harvest.check(db, 40) == ["40 source rows for 39 papers (one each expected)"]
+    assert "not the 41 records" in harvest.check(db, 41)[0]
