@@ -149,6 +149,8 @@ class Config:
                 out["harvest_delay"] = float(values["harvest_delay"])
             except ValueError as e:
                 raise ConfigError(f"harvest_delay must be seconds, not {values['harvest_delay']!r}") from e
+            if not 0 <= out["harvest_delay"] <= 3600:  # (NaN too)
+                raise ConfigError(f"harvest_delay must be 0 to 3600 seconds, not {values['harvest_delay']!r}")
         for key in ("oai_url", "rss_url"):
             if key in out and not out[key].startswith(("http://", "https://")):
                 raise ConfigError(f"{key} must be an http(s) URL, not {out[key]!r}")
@@ -218,18 +220,30 @@ def _words(value: object) -> list[str]:
     return [str(x).strip() for x in items if str(x).strip()]
 
 
+# arXiv's physics archives: their OAI-PMH sets sit under `physics` (`physics:hep-th`, `physics:astro-ph:CO`).
+PHYSICS_ARCHIVES = frozenset("astro-ph cond-mat gr-qc hep-ex hep-lat hep-ph hep-th math-ph nlin nucl-ex nucl-th "
+                             "physics quant-ph".split())
+
+
 def oai_set(name: str) -> str:
-    """An OAI-PMH set as arXiv names them: `cs`, `cs:cs:CV`, `physics:hep-th`; a category written as arXiv
-    writes it (`cs.CV`, `math.AG`) is its set (`cs:cs:CV`)."""
+    """An OAI-PMH set as arXiv names them: `cs`, `cs:cs:CV`, `physics:hep-th`, `physics:astro-ph:CO`; an
+    archive or a category written as arXiv writes it (`cs.CV`, `math.AG`, `hep-th`, `astro-ph.CO`) is its set."""
+    if ":" in name:
+        return name
     archive, dot, rest = name.partition(".")
-    return f"{archive}:{archive}:{rest}" if dot and ":" not in name else name
+    if archive in PHYSICS_ARCHIVES:
+        return f"physics:{archive}" + (f":{rest}" if dot else "")
+    return f"{archive}:{archive}:{rest}" if dot else archive
 
 
 def _time(value: str) -> datetime.time:
     try:
-        return datetime.time.fromisoformat(value)
+        at = datetime.time.fromisoformat(value)
     except ValueError as e:
         raise ConfigError(f"harvest_times must be UTC times of day such as 03:00, not {value!r}") from e
+    if at.tzinfo is not None:
+        raise ConfigError(f"harvest_times are UTC: write {value!r} without its offset, as the UTC time it means")
+    return at
 
 
 def _flag(value: object, key: str) -> bool:

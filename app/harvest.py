@@ -111,7 +111,8 @@ def retry_after(value: str | None, *, now: float | None = None) -> float | None:
 
 class Client:
     """One polite HTTP client: a request at a time, `delay` apart (from the end of one to the start of the next),
-    transient failures retried with doubling waits, 503's Retry-After honoured."""
+    transient failures retried with doubling waits, 503's Retry-After honoured. Once it gives up (a server that
+    keeps failing, or asks for a long wait) the run asks nothing more (`gave_up`)."""
 
     def __init__(self, *, delay: float, contact: str | None = None, retries: int = RETRIES,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
@@ -120,6 +121,7 @@ class Client:
         self.sleep = sleep
         self.user_agent = user_agent(contact)
         self.requests = 0
+        self.gave_up: str | None = None  # why it stopped asking (a server down, or asking to wait): for this run
         self._session: aiohttp.ClientSession | None = None
         self._lock = asyncio.Lock()
         self._ready_at = 0.0  # time.monotonic() before which no request starts
@@ -150,8 +152,8 @@ class Client:
                         if response.status in (429, 503):
                             asked = retry_after(response.headers.get("Retry-After"))
                             if asked is not None and asked > MAX_RETRY_AFTER:
-                                raise HarvestError(f"{url} asks to wait {asked:.0f} s (Retry-After); leaving it until "
-                                                   "the next run")
+                                self.gave_up = f"{url} asked to wait {asked:.0f} s (Retry-After)"
+                                raise HarvestError(f"{self.gave_up}; leaving it until the next run")
                             problem = f"{url} answered {response.status} (busy)"
                             wait = asked if asked is not None else self._backoff(attempt)
                             continue
@@ -177,7 +179,8 @@ class Client:
                     self._ready_at = time.monotonic() + self.delay
                 log.warning("%s; trying again in %.0f s (attempt %d of %d)", problem, wait, attempt + 2,
                             self.retries + 1)
-            raise HarvestError(f"{problem}; gave up after {self.retries + 1} attempts")
+            self.gave_up = f"{problem}; gave up after {self.retries + 1} attempts"
+            raise HarvestError(self.gave_up)
 
     def _backoff(self, attempt: int) -> float:
         return max(self.delay, 1.0 if self.delay >= MIN_DELAY else 0.05) * 2 ** attempt
@@ -262,6 +265,8 @@ class Harvester:
             for target in chosen:
                 report = Report(target)
                 try:
+                    if client.gave_up:  # (never on to the next set or feed after a failure: until the next run)
+                        raise HarvestError(f"not asked this run: {client.gave_up}")
                     if target.kind == "oai":
                         await self._oai(client, target, report, since)
                     else:

@@ -479,22 +479,28 @@ class Library:
             for channel_id, mine in channels.items():
                 if all(f.through >= generation for f in mine):
                     continue
-                matched: dict[str, int] = {}  # paper id -> the number of the first follow that matches it
+                matched: dict[str, tuple[int, str]] = {}  # paper id -> (its first matching follow, its change)
                 for number, f in enumerate(mine, 1):
                     if f.through not in changed:
                         changed[f.through] = state.changes_after(db, f.through)
-                    for pid in follow_matches(snapshot, f.query, changed[f.through]):
-                        matched.setdefault(pid, number)
+                    changes = changed[f.through]
+                    # (without `revisions`, only papers new to the library: not new versions of ones it held)
+                    wanted = changes if revisions else {pid for pid, kind in changes.items() if kind == "added"}
+                    for pid in follow_matches(snapshot, f.query, wanted):
+                        matched.setdefault(pid, (number, changes[pid]))
                 shown = state.announced(db, channel_id, matched)
                 papers = {p.id: p for p in store.get_papers(db, list(matched))}
                 groups: dict[int, list[tuple[StoredPaper, bool]]] = {}
-                for pid, number in matched.items():
+                for pid, (number, change) in matched.items():
                     paper = papers.get(pid)
                     if paper is None:
                         continue
-                    if pid in shown and not (revisions and shown[pid] != state.version_of(paper)):
+                    revised = change == "updated" or state.revised_only(paper)
+                    if revised and not revisions:
                         continue
-                    groups.setdefault(number, []).append((paper, pid in shown))
+                    if pid in shown and shown[pid] == state.version_of(paper):
+                        continue  # (never the same version twice in a channel)
+                    groups.setdefault(number, []).append((paper, revised))
                 found.append(state.Digest.of(channel_id, mine, groups, generation, per_follow=per_follow, most=most))
             return found
 

@@ -227,17 +227,23 @@ def help_text(prefix: str) -> str:
 FOLLOWS_ARE_FOR_CHANNELS = ("Follows belong to a Discord channel: `!follow` a query in a server's channel, and the bot "
                             "posts the new papers that match it there after each harvest or load.")
 MAX_FOLLOW_QUERY = 150  # characters: a follow is shown in every digest and in `!following`
+MAX_LINK = 300  # characters of a link in a digest (arXiv's are under 50)
+
+
+_AUTHOR_QUOTED = re.compile(r'^(?:author|by)\s+"([^"]+)"(.*)$', re.IGNORECASE)
 
 
 def follow_query(text: str) -> str:
     """What `!follow` was given, as the query it follows: `author "Jinwen Ma"` (or `author Jinwen Ma`) is
-    `author:"Jinwen Ma"`; anything else is a query as `!papers` reads it."""
+    `author:"Jinwen Ma"`, and `author "Jinwen Ma" seismic` is `author:"Jinwen Ma" seismic`; anything else is a
+    query as `!papers` reads it."""
     text = " ".join(text.split())
+    quoted = _AUTHOR_QUOTED.match(text)
     words = text.split(" ", 1)
-    if len(words) == 2 and words[0].lower() in ("author", "by"):
-        name = words[1].strip().strip('"').strip()
-        if name and '"' not in name:
-            text = f'author:"{name}"'
+    if quoted and quoted[1].strip():
+        text = f'author:"{quoted[1].strip()}"{quoted[2]}'
+    elif len(words) == 2 and words[0].lower() in ("author", "by") and '"' not in words[1]:
+        text = f'author:"{words[1]}"'
     if len(text) > MAX_FOLLOW_QUERY:
         raise PapersBotError(f"a follow can be at most {MAX_FOLLOW_QUERY} characters; this one is {len(text)}")
     return text
@@ -258,26 +264,30 @@ def unfollowed(follow: Follow, number: int) -> str:
     return f"Stopped following {_as_code(follow.query)} (it was number {number}) in this channel."
 
 
-def following_text(follows: Sequence[Follow], prefix: str, style: Style = DISCORD) -> str:
+def following_texts(follows: Sequence[Follow], prefix: str, style: Style = DISCORD) -> list[str]:
+    """`!following`: the channel's follows, numbered, in as many messages as they take (lines are never cut)."""
     if not follows:
-        return (f"This channel follows nothing. `{prefix}follow <query>` posts the new papers that match a query "
-                f"here, e.g. `{prefix}follow seismic segmentation` or `{prefix}follow author \"Jinwen Ma\"`.")
+        return [f"This channel follows nothing. `{prefix}follow <query>` posts the new papers that match a query "
+                f"here, e.g. `{prefix}follow seismic segmentation` or `{prefix}follow author \"Jinwen Ma\"`."]
     lines = [f"This channel follows {len(follows)} {'query' if len(follows) == 1 else 'queries'}:"]
     lines += [f"{n}. {_as_code(f.query)} (since {f.added_at[:10]})" for n, f in enumerate(follows, 1)]
     lines.append(f"`{prefix}unfollow <n>` stops one.")
-    return clip("\n".join(lines), MESSAGE)
+    return pagify("\n".join(lines))
 
 
 def digest_line(paper: StoredPaper, revised: bool, style: Style = DISCORD) -> str:
     """One paper in a digest: its linked title, then who, when, where and its code (each part cut before it is
-    escaped, so a line is never longer than about 800 characters, whatever a listing holds)."""
-    title = style.bold(style.link(style.text(clip(paper.display_title, 150)), paper.url))
+    escaped, and links over MAX_LINK left out, so a line is never longer than about 1,100 characters, whatever a
+    listing holds)."""
+    url = safe_url(paper.url)  # (a paper without an arXiv id links to a search for its title: a long title's
+    title = style.bold(style.link(style.text(clip(paper.display_title, 150)),  # search is left unlinked)
+                                  url if url and len(url) <= MAX_LINK else None))
     names = paper.authors[:3]
     authors = ", ".join(names) + (" et al." if len(paper.authors) > 3 or paper.authors_truncated else "")
     bits = [style.text(clip(authors, 120)) or "authors unknown", str(paper.year) if paper.year else "year unknown"]
     bits += [style.text(clip(paper.category, 30))] if paper.category else []
     code = safe_url(paper.code_url)
-    bits += [style.link("code", code)] if code and len(code) <= 150 else []
+    bits += [style.link("code", code)] if code and len(code) <= MAX_LINK else []
     bits.append(style.code(clip(paper.id, 40)))
     return f"- {title}{' (new version)' if revised else ''}\n  " + " · ".join(bits)
 

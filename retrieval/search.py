@@ -15,6 +15,7 @@ import sqlite_utils
 import tantivy
 
 from papers_bot.retrieval.analysis import (
+    FUNCTION_WORDS,
     QUESTION_WORDS,
     analyze,
     author_query_keys,
@@ -410,27 +411,33 @@ def _top(searcher: tantivy.Searcher, query: tantivy.Query, k: int, *, by_date: b
 
 
 FOLLOW_CHUNK = 1000  # paper ids per query when a follow is matched against a load's papers
+# Words a follow says but does not ask papers to hold: "new papers on diffusion", "latest diffusion papers".
+_FOLLOW_NOISE = frozenset(FUNCTION_WORDS) | frozenset(
+    "paper papers article articles publication publications preprint preprints new newest latest recent recently "
+    "anything everything announced today".split())
+_PUNCTUATION = ".,;:!?()[]{}'\"“”‘’"
 
 
 def follow_query(index: Snapshot, text: str) -> tantivy.Query | None:
     """What a follow (a standing query) selects, as clauses every paper it matches must meet: each of its words
-    (question words aside) in the title, abstract or authors; each filter and phrase; no exclusion. Filters read
+    in the title, abstract or authors (a hyphenated word as a phrase of its parts; the words a request is made
+    of, such as "papers", "new", "latest", "about", left out wherever they stand); each filter and phrase; no
+    exclusion. Filters read
     from plain words (`by Jinwen Ma`, `since 2022`, `with code`) select too: a follow says what it wants once and
     for all. None: it selects nothing (no words, no filters) or is not a query a follow can be (`related`)."""
     parsed = parse_query(clean(text))
     if parsed.related is not None:
         return None
     parsed = _resolve_by(index, parsed)
-    kept = set(question_terms(parsed.text, all_if_none=True))
     clauses = []
     for word in parsed.text.split():
-        terms = [t for t in analyze(word) if t in kept]
-        if not terms:
+        if word.strip(_PUNCTUATION).casefold() in _FOLLOW_NOISE:
             continue
+        said = _text_match(index, word)  # (`self-supervised`: its parts as a phrase, not either part)
+        if said is None:
+            continue  # (a stop word)
         names = [n for n in name_analyzer().analyze(clean(word)) if len(n) > 1]
-        options = [tantivy.Query.term_query(index.schema, "text", t) for t in terms]
-        options += [tantivy.Query.term_query(index.schema, "authors", n) for n in names]
-        clauses.append(_should(options))
+        clauses.append(_should([said, *(tantivy.Query.term_query(index.schema, "authors", n) for n in names)]))
     clauses += filter_queries(index, parsed)
     if not clauses:
         return None

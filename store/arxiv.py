@@ -134,7 +134,6 @@ def oai_record(metadata: Element) -> dict[str, Any]:
 # -- RSS and Atom ----------------------------------------------------------------------------------------
 
 _ANNOUNCED = re.compile(r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?", re.S)
-_DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
 
 
 @dataclass
@@ -149,9 +148,16 @@ class Feed:
 
 def read_feed(data: bytes, *, name: str, source: str) -> Feed:
     """An arXiv RSS or Atom feed (as rss.arxiv.org serves it) -> its papers. A feed that declares a DTD is
-    refused unread (no entity in it is expanded), one that is not a feed at all raises naming it."""
-    if _DTD.search(data[:4096]):
-        raise ListingError("refused: the feed declares a DTD or entities", file=name)
+    refused before feedparser reads it (no entity in it is expanded), one that is not a feed at all raises naming
+    it. Held in memory whole (feedparser reads a document so; a day's feed is under 1 MB, and the harvester refuses
+    one over 32 MB)."""
+    try:  # (the whole document, in whatever encoding it declares: a DTD anywhere in it is refused)
+        SafeET.fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as e:
+        raise ListingError(f"refused: the feed declares a DTD or entities ({type(e).__name__})", file=name) from e
+    except ParseError as e:
+        raise ListingError(f"not an RSS or Atom feed (malformed XML at line {e.position[0]}: {e.msg})",
+                           file=name) from e
     parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     if parsed.get("bozo") and not parsed.entries and not parsed.feed:
         raise ListingError(f"not an RSS or Atom feed ({clip(str(parsed.get('bozo_exception') or 'unreadable'), 80)})",
@@ -188,8 +194,10 @@ def _feed_paper(entry: Any, source: Source) -> tuple[Paper | None, bool]:
         "abstract": summary[m.end():] if m else summary,
         "authors": ", ".join(a.strip() for a in authors if a.strip()),
         "categories": " ".join(str(t.get("term", "")) for t in entry.get("tags", []) if t.get("term")),
-        # A new paper's announcement dates it; a revision's is only its update (the first version's date is
-        # kept from what the library holds: a load fills what a listing lacks).
+        # A new paper's announcement dates its first version, near enough (OAI-PMH's `created`, when it comes,
+        # is exact), and is its last update (so that it reads as a first version: state.version_of). A
+        # revision's announcement is only its update: the first version's date is kept from what the library
+        # holds (a load fills what a listing lacks), and a paper known only from a revision has none.
         "versions": [] if revised else [{"version": "v1", "created": day}],
         "update_date": day,
     }

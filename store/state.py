@@ -93,8 +93,16 @@ def remove_follow(db: sqlite_utils.Database, channel_id: str, number: int) -> Fo
 
 
 def version_of(paper: StoredPaper) -> str | None:
-    """Which version of a paper a channel was shown: its date of update (a new version has a later one)."""
-    return paper.updated or paper.date
+    """Which version of a paper a channel was shown: the date of its latest version when it has been revised
+    (arXiv's `updated`), else `1` (a first version, however its date was read: OAI-PMH's `created`, an RSS
+    announcement's day)."""
+    return paper.updated if paper.updated and paper.updated != paper.date else "1"
+
+
+def revised_only(paper: StoredPaper) -> bool:
+    """A paper the library knows only from the announcement of a new version of it (RSS `replace`): no first
+    version's date."""
+    return paper.date is None and paper.updated is not None
 
 
 @dataclass

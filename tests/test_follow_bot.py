@@ -97,3 +97,13 @@ async def test_slash_follow_and_following(fake_discord, library):
         dm = await say(fake_discord, "!following", channel="dm")
     assert "1. `diffusion`" in listed["content"]
     assert "Follows belong to a Discord channel" in dm[0]["content"]
+
+
+async def test_a_deleted_channels_digest_is_dropped_and_holds_nothing_back(fake_discord, library, tmp_path):
+    listing = tmp_path / "new.jsonl"
+    listing.write_text(json.dumps(arxiv_record(id="2612.00009", title="Quasar lensing surveys")) + "\n")
+    async with running(fake_discord, library) as bot:
+        await bot.papers.run(lambda lib: lib.follow("999999999999", "quasar"))  # (a channel since deleted)
+        await bot.papers.run(lambda lib: lib.load([listing]))
+        await bot.get_cog("Follows").post_digests()
+        assert await bot.papers.run(lambda lib: lib.digests()) == []

@@ -142,3 +142,61 @@ def test_follow_author_shorthand_and_long_queries():
     assert replies.follow_query("seismic  faults") == "seismic faults"
     with pytest.raises(PapersBotError, match="at most 150"):
         replies.follow_query("x" * 151)
+
+
+def test_the_console_says_follows_belong_to_a_channel(library):
+    from papers_bot.bot.console import Console
+    from papers_bot.config import Config
+
+    console = Console(library, Config())
+    assert console.handle("!follow seismic") == [replies.FOLLOWS_ARE_FOR_CHANNELS]
+    assert "!follow <query>" in console.handle("!help")[0]
+
+
+def test_a_follow_reads_hyphenated_words_as_one_and_passes_over_request_words(library, tmp_path):
+    papers = [arxiv_record(id="2612.00001", title="Self attention for seismic data"),
+              arxiv_record(id="2612.00002", title="Supervised hashing"),
+              arxiv_record(id="2612.00003", title="Self-supervised seismic inversion with diffusion")]
+    for query in ("self-supervised", "new papers on diffusion", "latest diffusion papers", "anything about seismic"):
+        library.follow(CHANNEL, query)
+    load(library, tmp_path, "new", papers)
+    with library.reading() as (_, snapshot):
+        from papers_bot.retrieval.search import follow_matches
+
+        ids = ["2612.00001", "2612.00002", "2612.00003"]
+        assert follow_matches(snapshot, "self-supervised", ids) == {"2612.00003"}
+        assert follow_matches(snapshot, "new papers on diffusion", ids) == {"2612.00003"}
+        assert follow_matches(snapshot, "latest diffusion papers", ids) == {"2612.00003"}
+        assert follow_matches(snapshot, "anything about seismic", ids) == {"2612.00001", "2612.00003"}
+    with pytest.raises(PapersBotError, match="selects no papers"):
+        library.follow(CHANNEL, "new papers")
+
+
+def test_without_revisions_a_new_version_of_a_paper_the_library_held_is_not_news(library, tmp_path):
+    load(library, tmp_path, "v1", [SEISMIC])  # (held before the channel follows)
+    library.follow(CHANNEL, "seismic")
+    load(library, tmp_path, "v2", [{**SEISMIC, "update_date": "2026-12-20", "abstract": "Faults, revised."}])
+    assert library.digests()[0].papers == []
+    assert library.digests(revisions=True)[0].groups[0].papers[0][1] is True
+
+
+def test_following_lists_every_follow_in_as_many_messages_as_it_takes(library):
+    for n in range(25):
+        library.follow(CHANNEL, f"topic{n} " + "word " * 25)
+    texts = replies.following_texts(library.following(CHANNEL), "!")
+    assert len(texts) > 1 and all(len(t) <= 2000 for t in texts)
+    assert "25. `topic24" in texts[-1] and texts[-1].endswith("`!unfollow <n>` stops one.")
+    assert all(t.count("`") % 2 == 0 for t in texts)
+
+
+def test_a_digest_line_leaves_out_a_link_too_long_to_show(library, tmp_path):
+    library.follow(CHANNEL, "quasar")
+    load(library, tmp_path, "long", [arxiv_record(id="not-arxiv-1", title="Quasar " + "lensing " * 300)])
+    [digest] = library.digests()
+    [(text, papers)] = replies.digest_messages(digest, "!")
+    assert len(text) < 1200 and [pid for pid, _ in papers] == ["not-arxiv-1"] and "arxiv.org/search" not in text
+
+
+def test_follow_author_shorthand_takes_more_words():
+    assert replies.follow_query('author "Jinwen Ma" seismic') == 'author:"Jinwen Ma" seismic'
+    assert replies.follow_query('by "Jinwen Ma"') == 'author:"Jinwen Ma"'

@@ -284,3 +284,47 @@ async def test_a_read_only_library_is_not_harvested_and_says_why(fake, lib):
     fake.records = many(2)
     [report] = await Harvester(lib, config(fake)).run()
     assert report.failed and "read-only (its disk is full)" in report.outcome and fake.requests == []
+
+
+async def test_a_long_retry_after_or_a_server_that_keeps_failing_ends_the_run(fake, lib):
+    fake.records = many(2)
+    fake.fail = [(503, 3600)]
+    reports = await Harvester(lib, config(fake, harvest_sets=["cs.CV", "cs.LG"], harvest_feeds=["cs.CV"])).run()
+    assert [r.failed for r in reports] == [True, True, True] and len(fake.requests) == 1
+    assert "asked to wait 3600 s" in reports[0].outcome and reports[1].outcome.startswith("stopped: not asked this run")
+    fake.requests.clear()
+    fake.fail = [(500,)] * 6
+    reports = await Harvester(lib, config(fake, harvest_sets=["cs.CV", "cs.LG"])).run()
+    assert len(fake.requests) == 6 and "not asked this run" in reports[1].outcome
+
+
+def test_a_dtd_anywhere_in_a_feed_in_any_encoding_is_refused():
+    entity = '<!DOCTYPE rss [<!ENTITY e "EXPANDED">]>'
+    feed = '<rss version="2.0"><channel><title>&e;</title></channel></rss>'
+    for data in (f'<?xml version="1.0"?><!--{"x" * 5000}-->{entity}{feed}'.encode(),
+                 f'<?xml version="1.0" encoding="UTF-16"?>{entity}{feed}'.encode("utf-16")):
+        with pytest.raises(ParseError, match="declares a DTD"):
+            arxiv.read_feed(data, name="feed", source="harvest/rss/cs.CV")
+
+
+async def test_the_same_first_version_from_oai_and_rss_is_one_version(fake, lib):
+    fake.records = [Record(id="2612.00001", title="Seismic", created="2026-11-30")]
+    fake.feeds = {"cs.CV": [Item("2612.00001v1", title="Seismic")]}
+    lib.follow("1", "seismic")
+    await Harvester(lib, config(fake)).run()
+    [digest] = lib.digests(revisions=True)
+    lib.announcing("1", digest.papers)
+    lib.digested(digest)
+    await Harvester(lib, config(fake, harvest_sets=[], harvest_feeds=["cs.CV"])).run()
+    assert all(d.papers == [] for d in lib.digests(revisions=True))
+
+
+def test_settings_that_would_break_politeness_or_the_schedule_are_refused():
+    from papers_bot.config import ConfigError, oai_set
+
+    for values in ({"harvest_delay": "nan"}, {"harvest_delay": "inf"}, {"harvest_delay": "-1"},
+                   {"harvest_times": "03:00,05:00+02:00"}, {"harvest_times": "3 o'clock"}):
+        with pytest.raises(ConfigError):
+            Config.from_values(values)
+    assert [oai_set(s) for s in ("cs.CV", "cs", "hep-th", "astro-ph.CO", "physics.optics", "math:math:AG")] == [
+        "cs:cs:CV", "cs", "physics:hep-th", "physics:astro-ph:CO", "physics:physics:optics", "math:math:AG"]

@@ -19,6 +19,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from aiohttp import web
 
+from papers_bot.config import oai_set
+
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 MAX_TOKENS = 10_000
 
@@ -71,12 +73,9 @@ class Record:
 
 
 def set_specs(categories: str) -> list[str]:
-    """The OAI sets a paper is in, as arXiv forms them: `cs.CV` -> `cs:cs:CV`, `hep-th` -> `physics:hep-th`."""
-    specs = []
-    for category in categories.split():
-        archive, dot, _ = category.partition(".")
-        specs.append(f"{archive}:{category.replace('.', ':')}" if dot else f"physics:{category}")
-    return specs
+    """The OAI sets a paper is in, as arXiv forms them: `cs.CV` -> `cs:cs:CV`, `hep-th` -> `physics:hep-th`,
+    `astro-ph.CO` -> `physics:astro-ph:CO` (a set also holds its subsets' papers: `in_set`)."""
+    return [oai_set(c) for c in categories.split()]
 
 
 def in_set(record: Record, spec: str | None) -> bool:

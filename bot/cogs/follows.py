@@ -17,6 +17,7 @@ from discord.ext import commands, tasks
 from papers_bot.bot import replies
 from papers_bot.bot.client import BotContext, PapersBot, hybrid_command
 from papers_bot.bot.cogs.admin import is_admin
+from papers_bot.bot.pages import send_texts
 from papers_bot.harvest import Harvester, targets
 from papers_bot.library import Library
 from papers_bot.store.state import Digest
@@ -104,7 +105,7 @@ class Follows(commands.Cog):
             raise commands.NoPrivateMessage(replies.FOLLOWS_ARE_FOR_CHANNELS)
         channel = channel_of(ctx)
         mine = await self.bot.papers.run(lambda library: library.following(channel))
-        await ctx.reply(replies.following_text(mine, self.bot.config.prefix))
+        await send_texts(ctx, replies.following_texts(mine, self.bot.config.prefix))
 
     @commands.Cog.listener()
     async def on_papers_loaded(self) -> None:
@@ -148,8 +149,13 @@ class Follows(commands.Cog):
         if channel is None:
             try:
                 channel = await self.bot.fetch_channel(int(digest.channel_id))
-            except (discord.NotFound, discord.Forbidden):
-                log.warning("channel %s follows %d queries but is gone or hidden from the bot; its digest waits",
+            except discord.NotFound:  # (deleted: its digest is for no one, and must not hold the log back)
+                log.warning("channel %s follows %d queries but no longer exists; its digest is dropped",
+                            digest.channel_id, len(digest.follow_ids))
+                await self.bot.papers.run(Library.digested, digest)
+                return
+            except discord.Forbidden:
+                log.warning("channel %s follows %d queries but is hidden from the bot; its digest waits",
                             digest.channel_id, len(digest.follow_ids))
                 return
         if not isinstance(channel, discord.abc.Messageable) or not self.bot.may_post(int(digest.channel_id)):
@@ -162,10 +168,14 @@ class Follows(commands.Cog):
                 await self.bot.papers.run(Library.unannounce, digest.channel_id, papers, before)
                 if isinstance(e, discord.Forbidden):
                     self.bot.refused(channel, e)
-                else:
+                    return
+                if e.status >= 500 or e.status == 429:
                     log.warning("could not post a digest in channel %s (%s); it is tried again later",
                                 digest.channel_id, e)
-                return
+                    return
+                # (Discord refused this message itself: sent again it would be refused again, forever)
+                log.error("Discord refused a digest message in channel %s (%s); its papers are left out",
+                          digest.channel_id, e)
         await self.bot.papers.run(Library.digested, digest)
 
 
