@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 
 from papers_bot.testing.fakearxiv import Record, serving_arxiv
@@ -107,3 +108,25 @@ async def test_a_deleted_channels_digest_is_dropped_and_holds_nothing_back(fake_
         await bot.papers.run(lambda lib: lib.load([listing]))
         await bot.get_cog("Follows").post_digests()
         assert await bot.papers.run(lambda lib: lib.digests()) == []
+
+
+async def test_the_harvest_runs_at_the_configured_times_only_when_something_is_configured(fake_discord, library):
+    async with running(fake_discord, library, harvest_sets=["cs.CV"], harvest_times=["04:30", "16:00"]) as bot:
+        loop = bot.get_cog("Follows").harvest
+        assert loop.is_running() and loop.next_iteration is not None
+        assert loop.next_iteration.astimezone(datetime.UTC).time().isoformat() in ("04:30:00", "16:00:00")
+    async with running(fake_discord, library) as bot:  # (no set, no feed: harvesting is opt-in)
+        assert not bot.get_cog("Follows").harvest.is_running()
+
+
+async def test_a_slow_harvest_never_holds_up_an_answer(fake_discord, library):
+    async with serving_arxiv(records=RECORDS, page_size=1) as arxiv:
+        arxiv.fail = [(503, 2)]  # (arXiv asks the harvest to wait 2 s)
+        settings = {"harvest_sets": ["cs.CV"], "oai_url": arxiv.oai_url, "harvest_delay": 0.5}
+        async with running(fake_discord, library, **settings) as bot:
+            harvesting = asyncio.create_task(bot.get_cog("Follows").harvest())
+            await asyncio.sleep(0.2)
+            [answer] = await say(fake_discord, "!papers seismic")
+            assert not harvesting.done()  # (the answer came while the harvest still waited on arXiv)
+            await harvesting
+    assert answer["embeds"] and len(arxiv.requests) == len(RECORDS) + 1

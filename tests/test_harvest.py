@@ -328,3 +328,28 @@ def test_settings_that_would_break_politeness_or_the_schedule_are_refused():
             Config.from_values(values)
     assert [oai_set(s) for s in ("cs.CV", "cs", "hep-th", "astro-ph.CO", "physics.optics", "math:math:AG")] == [
         "cs:cs:CV", "cs", "physics:hep-th", "physics:astro-ph:CO", "physics:physics:optics", "math:math:AG"]
+
+
+def test_an_atom_feed_reads_as_the_rss_one():
+    atom = b"""<?xml version='1.0' encoding='UTF-8'?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom">
+  <id>http://rss.arxiv.org/atom/cs.CV</id><title>cs.CV updates on arXiv.org</title>
+  <updated>2026-12-01T00:00:00-05:00</updated>
+  <entry>
+    <id>oai:arXiv.org:2612.00500v1</id><title>An Atom announcement</title>
+    <updated>2026-12-01T00:00:00-05:00</updated>
+    <link href="https://arxiv.org/abs/2612.00500" rel="alternate" type="text/html"/>
+    <summary>arXiv:2612.00500v1 Announce Type: cross
+Abstract: Cross-listed here.</summary>
+    <category term="cs.LG" scheme="http://arxiv.org/schemas/atom"/>
+    <category term="cs.CV" scheme="http://arxiv.org/schemas/atom"/>
+    <published>2026-12-01T00:00:00-05:00</published>
+    <arxiv:announce_type>cross</arxiv:announce_type>
+    <author><name>Ada Lovelace</name></author><author><name>Jinwen Ma</name></author>
+  </entry>
+</feed>"""
+    feed = arxiv.read_feed(atom, name="atom", source="harvest/rss/cs.CV")
+    [paper] = feed.papers
+    assert (paper.arxiv_id, paper.title, paper.abstract) == ("2612.00500", "An Atom announcement", "Cross-listed here.")
+    assert paper.authors == ["Ada Lovelace", "Jinwen Ma"] and paper.categories == ["cs.LG", "cs.CV"]
+    assert paper.date == "2026-12-01" and feed.revised == 0
