@@ -472,36 +472,41 @@ class Library:
         def find(db: sqlite_utils.Database, snapshot: Snapshot) -> list[state.Digest]:
             generation = store.generation(db)
             channels: dict[str, list[state.Follow]] = {}
+            cursors: dict[int, set[str]] = {}  # the follows behind the store, by how far they have looked
             for f in state.follows(db):
                 channels.setdefault(f.channel_id, []).append(f)
+                if f.through < generation:
+                    cursors.setdefault(f.through, set()).add(f.query)
+            changed, matches = {}, {}
+            for through, queries in cursors.items():
+                changes = changed[through] = state.changes_after(db, through)
+                # (without `revisions`, only papers new to the library: not new versions of ones it held)
+                wanted = changes if revisions else {pid for pid, kind in changes.items() if kind == "added"}
+                matches[through] = follow_matches(snapshot, queries, wanted)
             found = []
-            changed: dict[int, dict[str, str]] = {}
             for channel_id, mine in channels.items():
                 if all(f.through >= generation for f in mine):
                     continue
                 matched: dict[str, tuple[int, str]] = {}  # paper id -> (its first matching follow, its change)
                 for number, f in enumerate(mine, 1):
-                    if f.through not in changed:
-                        changed[f.through] = state.changes_after(db, f.through)
-                    changes = changed[f.through]
-                    # (without `revisions`, only papers new to the library: not new versions of ones it held)
-                    wanted = changes if revisions else {pid for pid, kind in changes.items() if kind == "added"}
-                    for pid in follow_matches(snapshot, f.query, wanted):
-                        matched.setdefault(pid, (number, changes[pid]))
+                    for pid in matches[f.through][f.query] if f.through < generation else ():
+                        matched.setdefault(pid, (number, changed[f.through][pid]))
                 shown = state.announced(db, channel_id, matched)
-                papers = {p.id: p for p in store.get_papers(db, list(matched))}
-                groups: dict[int, list[tuple[StoredPaper, bool]]] = {}
+                dates = state.dates(db, matched)
+                groups: dict[int, list[state.Candidate]] = {}
                 for pid, (number, change) in matched.items():
-                    paper = papers.get(pid)
-                    if paper is None:
+                    if pid not in dates:
                         continue
-                    revised = change == "updated" or state.revised_only(paper)
+                    date, updated = dates[pid]
+                    # (a paper known only from a new version's announcement has no first version's date)
+                    revised = change == "updated" or (date is None and updated is not None)
                     if revised and not revisions:
                         continue
-                    if pid in shown and shown[pid] == state.version_of(paper):
+                    if pid in shown and shown[pid] == state.version(date, updated):
                         continue  # (never the same version twice in a channel)
-                    groups.setdefault(number, []).append((paper, revised))
-                found.append(state.Digest.of(channel_id, mine, groups, generation, per_follow=per_follow, most=most))
+                    groups.setdefault(number, []).append(state.Candidate(pid, revised, updated or date or ""))
+                found.append(state.Digest.of(channel_id, mine, groups, generation, per_follow=per_follow, most=most,
+                                             papers=lambda ids: store.get_papers(db, ids)))
             return found
 
         return self._read(find)

@@ -410,7 +410,8 @@ def _top(searcher: tantivy.Searcher, query: tantivy.Query, k: int, *, by_date: b
     return [(float(score or 0), paper_id(searcher, address)) for score, address in hits]
 
 
-FOLLOW_CHUNK = 1000  # paper ids per query when a follow is matched against a load's papers
+FOLLOW_CHUNK = 1000  # paper ids per query when follows are matched against a load's papers
+FOLLOW_WHOLE = 20  # more chunks than this: each follow's query is run alone and its hits kept if among them
 # Words a follow says but does not ask papers to hold: "new papers on diffusion", "latest diffusion papers".
 _FOLLOW_NOISE = frozenset(FUNCTION_WORDS) | frozenset(
     "paper papers article articles publication publications preprint preprints new newest latest recent recently "
@@ -448,17 +449,27 @@ def follow_query(index: Snapshot, text: str) -> tantivy.Query | None:
     )
 
 
-def follow_matches(index: Snapshot, text: str, ids: Iterable[str]) -> set[str]:
-    """Of the papers `ids`, those the follow `text` selects (`follow_query`)."""
-    selects = follow_query(index, text)
+def follow_matches(index: Snapshot, texts: Iterable[str], ids: Iterable[str]) -> dict[str, set[str]]:
+    """Of the papers `ids`, those each follow of `texts` selects (`follow_query`). A few papers (a day's
+    harvest) are named to the index, FOLLOW_CHUNK at a time, once for every follow; many (a first harvest of a
+    whole set) are found by each follow's own query, its hits then kept if among them."""
+    plans = {text: q for text in dict.fromkeys(texts) if (q := follow_query(index, text)) is not None}
+    found: dict[str, set[str]] = {text: set() for text in texts}
     wanted = list(ids)
-    if selects is None or not wanted:
-        return set()
+    if not plans or not wanted:
+        return found
     searcher = index.searcher()
-    found: set[str] = set()
+    if len(wanted) > FOLLOW_WHOLE * FOLLOW_CHUNK:
+        among = set(wanted)
+        for text, selects in plans.items():
+            count = match_count(searcher.search(selects, 1, count=True))
+            hits = searcher.search(selects, count).hits if count else []
+            found[text] = {pid for _, address in hits if (pid := paper_id(searcher, address)) in among}
+        return found
     for start in range(0, len(wanted), FOLLOW_CHUNK):
         chunk = wanted[start : start + FOLLOW_CHUNK]
-        among = _should([tantivy.Query.term_query(index.schema, "id", pid) for pid in chunk])
-        query = tantivy.Query.boolean_query([(tantivy.Occur.Must, among), (tantivy.Occur.Must, selects)])
-        found.update(paper_id(searcher, address) for _, address in searcher.search(query, len(chunk)).hits)
+        named = _should([tantivy.Query.term_query(index.schema, "id", pid) for pid in chunk])
+        for text, selects in plans.items():
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, named), (tantivy.Occur.Must, selects)])
+            found[text].update(paper_id(searcher, address) for _, address in searcher.search(query, len(chunk)).hits)
     return found

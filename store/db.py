@@ -503,7 +503,7 @@ class _Loader:
             ("id", {p.id for p in batch}),
             ("title_key", {p.title_key for p in batch if p.title_key}),
         ):
-            for sql, chunk in _in_chunks(f"SELECT * FROM papers WHERE {column} IN ({{marks}})", values):
+            for sql, chunk in in_chunks(f"SELECT * FROM papers WHERE {column} IN ({{marks}})", values):
                 for row in self.db.query(sql, chunk):
                     found[row["id"]] = row
         sources = _sources_for(self.db, list(found))
@@ -538,7 +538,7 @@ class _Loader:
     def _delete(self, ids: Sequence[str], *, tables: Sequence[str] = ("paper_authors", "sources", "papers")) -> None:
         for table in tables:
             column = "id" if table == "papers" else "paper_id"
-            for sql, chunk in _in_chunks(f"DELETE FROM {table} WHERE {column} IN ({{marks}})", ids):
+            for sql, chunk in in_chunks(f"DELETE FROM {table} WHERE {column} IN ({{marks}})", ids):
                 self.db.execute(sql, chunk)
 
     def remove_unlisted(self) -> int:
@@ -691,7 +691,7 @@ def _batches(items: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
 MAX_VARIABLES = 500  # values bound to one IN (...): under SQLite's limit (999 before 3.32, 32,766 since)
 
 
-def _in_chunks(sql: str, values: Iterable[str]) -> Iterator[tuple[str, list[str]]]:
+def in_chunks(sql: str, values: Iterable[str]) -> Iterator[tuple[str, list[str]]]:
     """`sql` with its `{marks}` filled in for each run of at most MAX_VARIABLES values, with the run."""
     items = list(values)
     for i in range(0, len(items), MAX_VARIABLES):
@@ -701,7 +701,7 @@ def _in_chunks(sql: str, values: Iterable[str]) -> Iterator[tuple[str, list[str]
 
 def _sources_for(db: sqlite_utils.Database, ids: list[str]) -> dict[str, list[Source]]:
     out: dict[str, list[Source]] = {}
-    for sql, chunk in _in_chunks("SELECT * FROM sources WHERE paper_id IN ({marks}) ORDER BY file, line", ids):
+    for sql, chunk in in_chunks("SELECT * FROM sources WHERE paper_id IN ({marks}) ORDER BY file, line", ids):
         for row in db.query(sql, chunk):
             out.setdefault(row["paper_id"], []).append(Source(row["file"], row["line"], row["format"]))
     return out
@@ -713,7 +713,7 @@ def _sources_for(db: sqlite_utils.Database, ids: list[str]) -> dict[str, list[So
 def get_papers(db: sqlite_utils.Database, ids: Sequence[str]) -> list[StoredPaper]:
     """The papers with these ids, in the order given (ids not stored are left out)."""
     found: dict[str, StoredPaper] = {}
-    for sql, chunk in _in_chunks("SELECT * FROM papers WHERE id IN ({marks})", ids):
+    for sql, chunk in in_chunks("SELECT * FROM papers WHERE id IN ({marks})", ids):
         found.update((row["id"], StoredPaper.from_row(row)) for row in db.query(sql, chunk))
     return [found[i] for i in ids if i in found]
 

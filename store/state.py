@@ -9,7 +9,7 @@ together or not at all.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import sqlite_utils
@@ -92,17 +92,32 @@ def remove_follow(db: sqlite_utils.Database, channel_id: str, number: int) -> Fo
 # -- digests ---------------------------------------------------------------------------------------------
 
 
-def version_of(paper: StoredPaper) -> str | None:
+def version(date: str | None, updated: str | None) -> str:
     """Which version of a paper a channel was shown: the date of its latest version when it has been revised
     (arXiv's `updated`), else `1` (a first version, however its date was read: OAI-PMH's `created`, an RSS
     announcement's day)."""
-    return paper.updated if paper.updated and paper.updated != paper.date else "1"
+    return updated if updated and updated != date else "1"
 
 
-def revised_only(paper: StoredPaper) -> bool:
-    """A paper the library knows only from the announcement of a new version of it (RSS `replace`): no first
-    version's date."""
-    return paper.date is None and paper.updated is not None
+def version_of(paper: StoredPaper) -> str:
+    return version(paper.date, paper.updated)
+
+
+def dates(db: sqlite_utils.Database, ids: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
+    """Each stored paper's (date, updated), for choosing what a digest shows without reading every paper."""
+    found: dict[str, tuple[str | None, str | None]] = {}
+    for sql, chunk in store.in_chunks("SELECT id, date, updated FROM papers WHERE id IN ({marks})", ids):
+        found.update((pid, (date, updated)) for pid, date, updated in db.conn.execute(sql, chunk))
+    return found
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A paper a digest may show: under which follow, whether as a new version, and how new it is."""
+
+    paper_id: str
+    revised: bool
+    when: str  # its latest date: digests show the newest first
 
 
 @dataclass
@@ -127,15 +142,21 @@ class Digest:
     follow_ids: list[int]
 
     @classmethod
-    def of(cls, channel_id: str, follows: Sequence[Follow], matched: dict[int, list[tuple[StoredPaper, bool]]],
-           through: int, *, per_follow: int, most: int) -> Digest:
-        groups, room = [], most
+    def of(cls, channel_id: str, follows: Sequence[Follow], matched: dict[int, list[Candidate]], through: int, *,
+           per_follow: int, most: int, papers: Callable[[list[str]], list[StoredPaper]]) -> Digest:
+        """The digest of these candidates by follow number: each follow's newest `per_follow`, `most` in all, the
+        rest counted; `papers` reads the records of those shown (only those are read)."""
+        chosen: list[tuple[int, list[Candidate], int]] = []
+        room = most
         for number in sorted(matched):
-            papers = sorted(matched[number], key=lambda pr: (pr[0].updated or pr[0].date or "", pr[0].id),
-                            reverse=True)
-            shown = papers[: max(min(per_follow, room), 0)]
+            ranked = sorted(matched[number], key=lambda c: (c.when, c.paper_id), reverse=True)
+            shown = ranked[: max(min(per_follow, room), 0)]
             room -= len(shown)
-            groups.append(DigestGroup(number, follows[number - 1], shown, len(papers) - len(shown)))
+            chosen.append((number, shown, len(ranked) - len(shown)))
+        records = {p.id: p for p in papers([c.paper_id for _, shown, _ in chosen for c in shown])}
+        groups = [DigestGroup(number, follows[number - 1],
+                              [(records[c.paper_id], c.revised) for c in shown if c.paper_id in records], more)
+                  for number, shown, more in chosen]
         return cls(channel_id, follows[0].guild_id if follows else None, groups, through, [f.id for f in follows])
 
     @property
@@ -159,7 +180,7 @@ def changes_after(db: sqlite_utils.Database, generation: int) -> dict[str, str]:
 def announced(db: sqlite_utils.Database, channel_id: str, ids: Iterable[str]) -> dict[str, str | None]:
     """Of `ids`, those the channel has been shown: id -> the version (date of update) it was shown."""
     found: dict[str, str | None] = {}
-    for sql, chunk in store._in_chunks("SELECT paper_id, version FROM announced WHERE channel_id = ? AND paper_id "
+    for sql, chunk in store.in_chunks("SELECT paper_id, version FROM announced WHERE channel_id = ? AND paper_id "
                                        "IN ({marks})", ids):
         found.update(db.conn.execute(sql, [channel_id, *chunk]).fetchall())
     return found

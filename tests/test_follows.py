@@ -10,6 +10,7 @@ import pytest
 from papers_bot.bot import replies
 from papers_bot.errors import PapersBotError
 from papers_bot.library import Library
+from papers_bot.retrieval import search
 from papers_bot.store import state
 from tests.conftest import arxiv_record, write_jsonl
 
@@ -160,14 +161,11 @@ def test_a_follow_reads_hyphenated_words_as_one_and_passes_over_request_words(li
     for query in ("self-supervised", "new papers on diffusion", "latest diffusion papers", "anything about seismic"):
         library.follow(CHANNEL, query)
     load(library, tmp_path, "new", papers)
+    queries = ["self-supervised", "new papers on diffusion", "latest diffusion papers", "anything about seismic"]
     with library.reading() as (_, snapshot):
-        from papers_bot.retrieval.search import follow_matches
-
-        ids = ["2612.00001", "2612.00002", "2612.00003"]
-        assert follow_matches(snapshot, "self-supervised", ids) == {"2612.00003"}
-        assert follow_matches(snapshot, "new papers on diffusion", ids) == {"2612.00003"}
-        assert follow_matches(snapshot, "latest diffusion papers", ids) == {"2612.00003"}
-        assert follow_matches(snapshot, "anything about seismic", ids) == {"2612.00001", "2612.00003"}
+        found = search.follow_matches(snapshot, queries, ["2612.00001", "2612.00002", "2612.00003"])
+    assert found == {"self-supervised": {"2612.00003"}, "new papers on diffusion": {"2612.00003"},
+                     "latest diffusion papers": {"2612.00003"}, "anything about seismic": {"2612.00001", "2612.00003"}}
     with pytest.raises(PapersBotError, match="selects no papers"):
         library.follow(CHANNEL, "new papers")
 
@@ -200,3 +198,20 @@ def test_a_digest_line_leaves_out_a_link_too_long_to_show(library, tmp_path):
 def test_follow_author_shorthand_takes_more_words():
     assert replies.follow_query('author "Jinwen Ma" seismic') == 'author:"Jinwen Ma" seismic'
     assert replies.follow_query('by "Jinwen Ma"') == 'author:"Jinwen Ma"'
+
+
+def test_many_changed_papers_are_matched_as_a_few_are(library, tmp_path, monkeypatch):
+    load(library, tmp_path, "many", [
+        arxiv_record(id=f"2612.{i:05d}", title=f"A study {i} of {'seismic' if i % 3 else 'graphs'}",
+                     abstract="With code: https://github.com/a/b" if i % 2 else "No code.")
+        for i in range(1, 61)
+    ])
+    queries = ["seismic", "graphs has:code", "study -seismic", 'author:"Ada Lovelace" seismic']
+    ids = [f"2612.{i:05d}" for i in range(1, 61, 2)] + ["2310.05873"]
+    with library.reading() as (_, snapshot):
+        monkeypatch.setattr(search, "FOLLOW_CHUNK", 7)
+        few = search.follow_matches(snapshot, queries, ids)
+        monkeypatch.setattr(search, "FOLLOW_WHOLE", 0)
+        many = search.follow_matches(snapshot, queries, ids)
+    assert few == many and len(few["seismic"]) == 20 and few["graphs has:code"] == {
+        f"2612.{i:05d}" for i in range(3, 61, 6)}
