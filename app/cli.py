@@ -347,8 +347,9 @@ def harvest(obj: LibraryContext, sets: tuple[str, ...], feeds: tuple[str, ...], 
             raise click.BadParameter(f"{since!r} is not a date (YYYY-MM-DD)", param_hint="--from") from e
     obj.sample_if_new = False  # (a new database holds only what is harvested)
     try:
-        if show_status:
-            click.echo("\n".join(status(obj.library, config)))
+        if show_status:  # (never creating a library that is not there)
+            there = Path(obj.db_path or config.db).exists()
+            click.echo("\n".join(status(obj.library if there else None, config)))
             return
         if not targets(config):
             raise click.ClickException("nothing to harvest: give --set or --feed, or configure harvest_sets or "

@@ -296,10 +296,12 @@ class Harvester:
         progress: state.Progress = await self.run_blocking(_progress, target.source)
         first = {"verb": "ListRecords", "metadataPrefix": "arXiv", "set": target.name}
         run_from = since or progress.next_from
+        earlier = 0  # records of this run loaded before (by a run that stopped part way)
         if progress.token and since is None:
             asked: str | None = progress.token
-            run_from = progress.run_from
+            run_from, earlier = progress.run_from, progress.run_records
             log.info("harvest: %s goes on from the page it had not loaded (token %s)", target, asked)
+            await self.run_blocking(_resume, target.source)
         else:
             asked = None
             await self.run_blocking(_begin, target.source, run_from, today())
@@ -320,7 +322,7 @@ class Harvester:
                     log.warning("harvest: arXiv no longer knows the token of %s; starting its run again from %s",
                                 target, run_from or "the start")
                     await self.run_blocking(_begin, target.source, run_from, today())
-                    asked, restarted = None, True
+                    asked, restarted, earlier = None, True, 0
                     continue
                 if end.error:
                     raise HarvestError(f"arXiv answered {end.error}: {end.message or 'no explanation'}")
@@ -329,7 +331,7 @@ class Harvester:
                 listing = arxiv.oai_listing(path, name=page_name, source=target.source)
                 done = not end.token
                 records = report.records + end.records
-                outcome = f"{records:,} records in {report.pages} pages, complete" if done else ""
+                outcome = f"{earlier + records:,} records, complete" if done else ""
 
                 def also(db: Any, asked: str | None = asked, end: arxiv.PageEnd = end, done: bool = done,
                          outcome: str = outcome) -> None:
@@ -346,7 +348,8 @@ class Harvester:
                          f"; {records:,} of {end.complete_size:,}" if end.complete_size else "")
                 if done:
                     report.outcome = (f"{records:,} records ({report.added:,} new, {report.updated:,} updated) in "
-                                      f"{report.pages} pages")
+                                      f"{report.pages} pages" + (f", after {earlier:,} in an earlier try" if earlier
+                                                                 else ""))
                     return
                 asked = end.token
 
@@ -397,6 +400,10 @@ def _begin(library: Library, source: str, run_from: str | None, started: str) ->
     library.write(lambda db: state.begin_run(db, source, run_from=run_from, started=started))
 
 
+def _resume(library: Library, source: str) -> None:
+    library.write(lambda db: state.resume_run(db, source))
+
+
 def _finish(library: Library, source: str, outcome: str) -> None:
     library.write(lambda db: state.finish(db, source, outcome))
 
@@ -423,10 +430,13 @@ def next_run(config: Config, now: datetime.datetime | None = None) -> datetime.d
     return None
 
 
-def status(library: Library, config: Config, now: datetime.datetime | None = None) -> list[str]:
-    """`papers-bot harvest --status`: each target's last run, what it brought, why nothing if so, the next."""
-    with library.reading() as (db, _):
-        rows = {p.source: p for p in state.all_progress(db)}
+def status(library: Library | None, config: Config, now: datetime.datetime | None = None) -> list[str]:
+    """`papers-bot harvest --status`: each target's last run, what it brought, why nothing if so, the next
+    (`library` None: there is none yet, so nothing was harvested)."""
+    rows: dict[str, state.Progress] = {}
+    if library is not None:
+        with library.reading() as (db, _):
+            rows = {p.source: p for p in state.all_progress(db)}
     chosen = targets(config)
     lines = []
     if not chosen:
@@ -440,8 +450,10 @@ def status(library: Library, config: Config, now: datetime.datetime | None = Non
         if p.last_started is None:
             lines.append("  never harvested")
             continue
+        ended = "stopped" if (p.last_outcome or "").startswith("stopped") else "finished"
         lines.append(f"  last run: started {p.last_started}, " + (
-            f"finished {p.last_finished}" if p.last_finished and p.last_finished >= p.last_started else "not finished"))
+            f"{ended} {p.last_finished}" if p.last_finished and p.last_finished >= p.last_started
+            else "not finished (still running, or stopped without a word: the next run goes on)"))
         if p.last_outcome:
             lines.append(f"  {p.last_outcome}")
         if p.token:

@@ -265,6 +265,12 @@ def begin_run(db: sqlite_utils.Database, source: str, *, run_from: str | None, s
                         "last_started = ? WHERE source = ?", [run_from, started, now(), source])
 
 
+def resume_run(db: sqlite_utils.Database, source: str) -> None:
+    """A run going on from the page it had not loaded (its counts and `from` stay): a new start, for --status."""
+    with store.writing(db):
+        db.conn.execute("UPDATE harvests SET last_started = ? WHERE source = ?", [now(), source])
+
+
 def page_loaded(db: sqlite_utils.Database, source: str, *, asked: str | None, token: str | None,
                 records: int) -> None:
     """In a page's load: the run goes on from `token` (None: its list is done). `asked` is the token the page was

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
+import sys
 
 from papers_bot.testing.fakearxiv import Record, serving_arxiv
 from papers_bot.testing.fakediscord import SEND_MESSAGES, FakeDiscord
@@ -130,3 +131,47 @@ async def test_a_slow_harvest_never_holds_up_an_answer(fake_discord, library):
             assert not harvesting.done()  # (the answer came while the harvest still waited on arXiv)
             await harvesting
     assert answer["embeds"] and len(arxiv.requests) == len(RECORDS) + 1
+
+
+async def test_a_digest_the_network_cut_off_is_posted_next_time(fake_discord, library, tmp_path, monkeypatch):
+    import aiohttp
+    import discord
+
+    listing = tmp_path / "new.jsonl"
+    listing.write_text(json.dumps(arxiv_record(id="2612.00009", title="Quasar lensing surveys")) + "\n")
+    real_send = discord.TextChannel.send
+    failures = [aiohttp.ClientOSError(104, "Connection reset by peer")]
+
+    async def send(channel, *args, **kwargs):
+        if failures:
+            raise failures.pop()
+        return await real_send(channel, *args, **kwargs)
+
+    async with running(fake_discord, library) as bot:
+        await say(fake_discord, "!follow quasar", user="admin", channel="papers")
+        await bot.papers.run(lambda lib: lib.load([listing]))
+        monkeypatch.setattr(discord.TextChannel, "send", send)
+        cog = bot.get_cog("Follows")
+        start = len(fake_discord.posted)
+        await cog.post_digests()
+        assert digests_in(fake_discord, start) == [] and not failures
+        await cog.post_digests()
+        [digest] = digests_in(fake_discord, start)
+    assert "Quasar lensing surveys" in digest
+
+
+async def test_a_channel_refusing_the_bot_for_too_long_no_longer_holds_its_digest(fake_discord, library, tmp_path,
+                                                                                   monkeypatch):
+    listing = tmp_path / "new.jsonl"
+    listing.write_text(json.dumps(arxiv_record(id="2612.00009", title="Quasar lensing surveys")) + "\n")
+    async with running(fake_discord, library) as bot:
+        await say(fake_discord, "!follow quasar", user="admin", channel="papers")
+        await fake_discord.deny_bot("papers", SEND_MESSAGES)
+        await bot.papers.run(lambda lib: lib.load([listing]))
+        cog = bot.get_cog("Follows")
+        await cog.post_digests()  # (refused: it waits)
+        assert len(await bot.papers.run(lambda lib: lib.digests())) == 1
+        monkeypatch.setattr(sys.modules[type(cog).__module__], "PATIENCE", 0.0)  # (the module the bot loaded)
+        await cog.post_digests()  # (refused for longer than its patience: dropped, its follow kept)
+        assert await bot.papers.run(lambda lib: lib.digests()) == []
+        assert len(await bot.papers.run(lambda lib: lib.following(str(fake_discord.channels["papers"])))) == 1

@@ -155,9 +155,12 @@ async def test_giving_up_after_retries_keeps_what_was_loaded_and_the_next_run_go
     [report] = await harvester.run()
     assert report.failed and "gave up after 6 attempts" in report.outcome
     assert len(harvested(lib)) == 3
-    assert "part way through a run" in "\n".join(status(lib, config(fake)))
+    stopped = "\n".join(status(lib, config(fake)))
+    assert "part way through a run" in stopped and ", stopped 20" in stopped
     [resumed] = await harvester.run()
     assert not resumed.failed and len(harvested(lib)) == 7
+    assert resumed.outcome.endswith("in 2 pages, after 3 in an earlier try")
+    assert "7 records, complete" in "\n".join(status(lib, config(fake)))
     assert "resumptionToken" in fake.requests[7].query  # (it went on from the page it had not loaded)
 
 
@@ -250,10 +253,12 @@ async def test_the_command_line_harvests_and_shows_the_status(fake, tmp_path):
 
     none = await asyncio.to_thread(invoke)
     assert none.exit_code == 1 and "nothing to harvest" in none.output
+    never = await asyncio.to_thread(invoke, "--status", "--set", "cs.CV")
+    assert "never harvested" in never.output and not await asyncio.to_thread(Path(db).exists)  # (none made)
     done = await asyncio.to_thread(invoke, "--set", "cs.CV")
     assert done.exit_code == 0 and "set cs:cs:CV: 4 records (4 new, 0 updated) in 2 pages" in done.output
     shown = await asyncio.to_thread(invoke, "--status", "--set", "cs.CV")
-    assert "records fetched in all: 4" in shown.output and "4 records in 2 pages, complete" in shown.output
+    assert "records fetched in all: 4" in shown.output and "4 records, complete" in shown.output
     assert "Next run: " in shown.output and " 03:00 UTC" in shown.output  # (the default time of day)
     with sqlite3.connect(db) as conn:  # (readable as the rest: plain tables)
         assert conn.execute("SELECT total_records FROM harvests").fetchone() == (4,)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
+import time
 
+import aiohttp
 import discord
 from discord.ext import commands, tasks
 
@@ -24,6 +26,7 @@ from papers_bot.store.state import Digest
 
 log = logging.getLogger("papers_bot.bot.follows")
 DIGEST_EVERY = 10.0  # minutes between looks for papers another process loaded (`papers-bot load`, a cron harvest)
+PATIENCE = 24 * 3600.0  # seconds a channel that refuses the bot keeps its digest waiting (see Follows._refused)
 
 
 class NotFollower(commands.CheckFailure):
@@ -50,9 +53,13 @@ async def may_follow(ctx: BotContext) -> bool:
 
 
 def channel_of(ctx: BotContext) -> str:
-    """The channel a follow belongs to: a thread's follows are its parent channel's."""
+    """The channel a follow belongs to: a thread's follows are its text channel's; a forum post's, the post's own
+    (a forum takes no messages of its own)."""
     channel = ctx.channel
-    return str(channel.parent_id if isinstance(channel, discord.Thread) and channel.parent_id else channel.id)
+    if isinstance(channel, discord.Thread) and channel.parent_id and not isinstance(channel.parent,
+                                                                                 discord.ForumChannel):
+        return str(channel.parent_id)  # (a media channel is a forum too)
+    return str(channel.id)
 
 
 class Follows(commands.Cog):
@@ -60,6 +67,7 @@ class Follows(commands.Cog):
         self.bot = bot
         self.harvester = Harvester(bot.library, bot.config, run_blocking=bot.papers.run)
         self._posting = asyncio.Lock()  # one round of digests at a time
+        self._refused_since: dict[str, float] = {}  # channel id -> when it began refusing the bot (monotonic)
         if bot.config.harvest_times:
             self.harvest.change_interval(time=list(bot.config.harvest_times))
 
@@ -136,46 +144,66 @@ class Follows(commands.Cog):
             try:
                 digests = await self.bot.papers.run(
                     lambda library: library.digests(revisions=self.bot.config.announce_revisions))
-                for digest in digests:
-                    await self._post(digest)
             except Exception:
-                log.exception("posting the digests failed; they are tried again in %.0f minutes", DIGEST_EVERY)
+                log.exception("finding the digests failed; they are tried again in %.0f minutes", DIGEST_EVERY)
+                return
+            for digest in digests:
+                try:
+                    await self._post(digest)
+                except Exception:  # (one channel's trouble never keeps the others' digests)
+                    log.exception("posting the digest of channel %s failed; it is tried again in %.0f minutes",
+                                  digest.channel_id, DIGEST_EVERY)
+
+    async def _drop(self, digest: Digest, why: str) -> None:
+        """A digest no one can be shown: logged and counted as covered, so that it never holds back the change
+        log every other channel's digests read (the channel's follows stay: `!unfollow`, or give the bot access)."""
+        log.warning("channel %s follows %d queries, but %s: its digest is dropped", digest.channel_id,
+                    len(digest.follow_ids), why)
+        self._refused_since.pop(digest.channel_id, None)
+        await self.bot.papers.run(Library.digested, digest)
+
+    async def _refused(self, digest: Digest, why: str) -> None:
+        """Discord refused the bot this channel: its digest waits, for at most PATIENCE (a permission an admin
+        took away by mistake is given back within a day; a channel gone for good must not hold the log back)."""
+        since = self._refused_since.setdefault(digest.channel_id, time.monotonic())
+        if time.monotonic() - since > PATIENCE:
+            await self._drop(digest, f"{why} for over {PATIENCE / 3600:.0f} hours")
+        else:
+            log.warning("channel %s: %s; its digest waits", digest.channel_id, why)
 
     async def _post(self, digest: Digest) -> None:
         """Post one digest, message by message, each message's papers recorded as shown just before it goes (a
-        paper is never shown twice) and forgotten again if Discord refuses it; the follows have covered the
-        digest's changes only once every message is posted."""
+        paper is never shown twice) and forgotten again if it cannot be posted; the follows have covered the
+        digest's changes once every message is posted (or Discord rejected one as such)."""
         channel = self.bot.get_channel(int(digest.channel_id))
         if channel is None:
             try:
                 channel = await self.bot.fetch_channel(int(digest.channel_id))
-            except discord.NotFound:  # (deleted: its digest is for no one, and must not hold the log back)
-                log.warning("channel %s follows %d queries but no longer exists; its digest is dropped",
-                            digest.channel_id, len(digest.follow_ids))
-                await self.bot.papers.run(Library.digested, digest)
-                return
-            except discord.Forbidden:
-                log.warning("channel %s follows %d queries but is hidden from the bot; its digest waits",
-                            digest.channel_id, len(digest.follow_ids))
-                return
-        if not isinstance(channel, discord.abc.Messageable) or not self.bot.may_post(int(digest.channel_id)):
-            return
+            except discord.NotFound:
+                return await self._drop(digest, "it no longer exists")
+            except discord.Forbidden:  # (the bot left its server, or may not see it)
+                return await self._refused(digest, "the bot may not see it")
+        if not isinstance(channel, discord.abc.Messageable):  # (a forum or media channel: posts, not messages)
+            return await self._drop(digest, "it takes no messages")
+        if not self.bot.may_post(int(digest.channel_id)):
+            return await self._refused(digest, "it refused the bot a post a short while ago")
         for text, papers in replies.digest_messages(digest, self.bot.config.prefix):
             before = await self.bot.papers.run(Library.announcing, digest.channel_id, papers)
             try:
                 await channel.send(text, suppress_embeds=True)
-            except discord.HTTPException as e:
+            except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as e:
                 await self.bot.papers.run(Library.unannounce, digest.channel_id, papers, before)
                 if isinstance(e, discord.Forbidden):
                     self.bot.refused(channel, e)
+                    return await self._refused(digest, "Discord refused the bot a post there")
+                if not isinstance(e, discord.HTTPException) or e.status >= 500 or e.status == 429:
+                    log.warning("could not post a digest in channel %s (%s: %s); it is tried again in %.0f minutes",
+                                digest.channel_id, type(e).__name__, e, DIGEST_EVERY)
                     return
-                if e.status >= 500 or e.status == 429:
-                    log.warning("could not post a digest in channel %s (%s); it is tried again later",
-                                digest.channel_id, e)
-                    return
-                # (Discord refused this message itself: sent again it would be refused again, forever)
-                log.error("Discord refused a digest message in channel %s (%s); its papers are left out",
+                # (Discord rejected this message itself: sent again it would be rejected again, forever)
+                log.error("Discord rejected a digest message in channel %s (%s); its papers are left out",
                           digest.channel_id, e)
+        self._refused_since.pop(digest.channel_id, None)
         await self.bot.papers.run(Library.digested, digest)
 
 
