@@ -120,7 +120,6 @@ class Client:
         self.retries = retries
         self.sleep = sleep
         self.user_agent = user_agent(contact)
-        self.requests = 0
         self.gave_up: str | None = None  # why it stopped asking (a server down, or asking to wait): for this run
         self._session: aiohttp.ClientSession | None = None
         self._lock = asyncio.Lock()
@@ -147,7 +146,6 @@ class Client:
             for attempt in range(self.retries + 1):
                 await self._turn(wait)
                 try:
-                    self.requests += 1
                     async with self._session.get(url, params=params) as response:
                         if response.status in (429, 503):
                             asked = retry_after(response.headers.get("Retry-After"))

@@ -143,7 +143,6 @@ class Feed:
     papers: list[Paper]
     revised: int = 0  # of them, new versions of papers announced before (`replace`)
     skip_days: tuple[str, ...] = ()  # the days the feed says it has no announcements (Saturday, Sunday)
-    title: str = ""
 
 
 def read_feed(data: bytes, *, name: str, source: str) -> Feed:
@@ -162,7 +161,7 @@ def read_feed(data: bytes, *, name: str, source: str) -> Feed:
     if parsed.get("bozo") and not parsed.entries and not parsed.feed:
         raise ListingError(f"not an RSS or Atom feed ({clip(str(parsed.get('bozo_exception') or 'unreadable'), 80)})",
                            file=name)
-    feed = Feed([], title=str(parsed.feed.get("title", "")))
+    feed = Feed([])
     skip = parsed.feed.get("skipdays") or ""
     feed.skip_days = tuple(re.findall(r"[A-Z][a-z]+day", str(skip)))
     for number, entry in enumerate(parsed.entries, 1):
