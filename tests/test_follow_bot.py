@@ -6,10 +6,11 @@ import asyncio
 import datetime
 import json
 import sys
+from pathlib import Path
 
 from papers_bot.testing.fakearxiv import Record, serving_arxiv
 from papers_bot.testing.fakediscord import SEND_MESSAGES, FakeDiscord
-from tests.conftest import arxiv_record
+from tests.conftest import arxiv_record, write_jsonl
 from tests.test_bot import nothing_unexpected, running, say  # noqa: F401  (the bot tests' autouse check)
 
 RECORDS = [
@@ -26,6 +27,11 @@ async def until(condition, timeout: float = 5.0) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("not within the time")
+
+
+def quasar_listing(folder) -> Path:
+    """A listing file of one new paper, on quasars."""
+    return write_jsonl(folder / "new.jsonl", [arxiv_record(id="2612.00009", title="Quasar lensing surveys")])
 
 
 def digests_in(fake: FakeDiscord, start: int, channel: str = "papers") -> list[str]:
@@ -74,8 +80,7 @@ async def test_a_reload_that_adds_papers_posts_the_digest(fake_discord, library)
 
 
 async def test_a_refused_digest_is_not_lost(fake_discord, library, tmp_path):
-    listing = tmp_path / "new.jsonl"
-    listing.write_text(json.dumps(arxiv_record(id="2612.00009", title="Quasar lensing surveys")) + "\n")
+    listing = quasar_listing(tmp_path)
     async with running(fake_discord, library) as bot:
         await say(fake_discord, "!follow quasar", user="admin", channel="papers")
         await fake_discord.deny_bot("papers", SEND_MESSAGES)
@@ -102,8 +107,7 @@ async def test_slash_follow_and_following(fake_discord, library):
 
 
 async def test_a_deleted_channels_digest_is_dropped_and_holds_nothing_back(fake_discord, library, tmp_path):
-    listing = tmp_path / "new.jsonl"
-    listing.write_text(json.dumps(arxiv_record(id="2612.00009", title="Quasar lensing surveys")) + "\n")
+    listing = quasar_listing(tmp_path)
     async with running(fake_discord, library) as bot:
         await bot.papers.run(lambda lib: lib.follow("999999999999", "quasar"))  # (a channel since deleted)
         await bot.papers.run(lambda lib: lib.load([listing]))
@@ -137,8 +141,7 @@ async def test_a_digest_the_network_cut_off_is_posted_next_time(fake_discord, li
     import aiohttp
     import discord
 
-    listing = tmp_path / "new.jsonl"
-    listing.write_text(json.dumps(arxiv_record(id="2612.00009", title="Quasar lensing surveys")) + "\n")
+    listing = quasar_listing(tmp_path)
     real_send = discord.TextChannel.send
     failures = [aiohttp.ClientOSError(104, "Connection reset by peer")]
 
@@ -162,8 +165,7 @@ async def test_a_digest_the_network_cut_off_is_posted_next_time(fake_discord, li
 
 async def test_a_channel_refusing_the_bot_for_too_long_no_longer_holds_its_digest(fake_discord, library, tmp_path,
                                                                                    monkeypatch):
-    listing = tmp_path / "new.jsonl"
-    listing.write_text(json.dumps(arxiv_record(id="2612.00009", title="Quasar lensing surveys")) + "\n")
+    listing = quasar_listing(tmp_path)
     async with running(fake_discord, library) as bot:
         await say(fake_discord, "!follow quasar", user="admin", channel="papers")
         await fake_discord.deny_bot("papers", SEND_MESSAGES)
