@@ -269,16 +269,16 @@ class Library:
             db.conn.execute("BEGIN")
             try:
                 version = store.version(db)  # the first read fixes the transaction's snapshot
-                yield db, self._snapshot(version)
+                yield db, self._snapshot(db, version)
             finally:
                 db.conn.execute("COMMIT")
 
-    def _snapshot(self, version: str) -> Snapshot:
+    def _snapshot(self, db: sqlite_utils.Database, version: str) -> Snapshot:
         with self._snapshots_lock:
             found = self._snapshots.get(version)
             if found is None:
                 found = self.index.snapshot()
-                if found.store_version != version:
+                if found.store_version != version and not store.in_step(db, found.store_version):
                     # The index is not at this store version: a load is between its commits (it brings them in
                     # step), or one died there, or another process left it so. Answer from the index as it is
                     # (papers missing from the store are left out) and have it repaired meanwhile.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import itertools
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -358,3 +359,13 @@ Abstract: Cross-listed here.</summary>
     assert (paper.arxiv_id, paper.title, paper.abstract) == ("2612.00500", "An Atom announcement", "Cross-listed here.")
     assert paper.authors == ["Ada Lovelace", "Jinwen Ma"] and paper.categories == ["cs.LG", "cs.CV"]
     assert paper.date == "2026-12-01" and feed.revised == 0
+
+
+async def test_a_first_harvest_into_a_new_library_warns_of_nothing(fake, tmp_path, caplog):
+    fake.records = many(2)
+    library = Library(tmp_path / "new.db", sample_if_new=False)
+    try:
+        [report] = await Harvester(library, config(fake)).run()
+    finally:
+        library.close()
+    assert not report.failed and [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
