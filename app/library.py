@@ -447,7 +447,7 @@ class Library:
     def follow(self, channel_id: str, query: str, *, guild_id: str | None = None,
                added_by: str | None = None) -> state.Follow:
         """A channel follows `query` (`!follow`): its digests show the new papers that match it."""
-        query = " ".join(clean(query).split())
+        query = clean(query)
         if self._read(lambda _, snapshot: follow_query(snapshot, query)) is None:
             raise PapersBotError(
                 f"{query!r} selects no papers to follow: give words, a \"phrase\", author:\"Name\", cat:cs.CV or "

@@ -233,7 +233,7 @@ MAX_LINK = 300  # characters of a link in a digest (arXiv's are under 50)
 _AUTHOR_QUOTED = re.compile(r'^(?:author|by)\s+"([^"]+)"(.*)$', re.IGNORECASE)
 
 
-def follow_query(text: str) -> str:
+def as_follow(text: str) -> str:
     """What `!follow` was given, as the query it follows: `author "Jinwen Ma"` (or `author Jinwen Ma`) is
     `author:"Jinwen Ma"`, and `author "Jinwen Ma" seismic` is `author:"Jinwen Ma" seismic`; anything else is a
     query as `!papers` reads it."""

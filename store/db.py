@@ -649,9 +649,14 @@ def load_listings(
     return summary
 
 
+def has_table(db: sqlite_utils.Database, table: str) -> bool:
+    """Whether the table is there (a database opened read-only before this version added it has none)."""
+    return db.conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [table]).fetchone() is not None
+
+
 def _following(db: sqlite_utils.Database) -> bool:
     """Whether any channel follows anything (then a load logs what it changed, for their digests)."""
-    if not db.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'follows'").fetchone():
+    if not has_table(db, "follows"):
         return False
     return db.conn.execute("SELECT 1 FROM follows LIMIT 1").fetchone() is not None
 

@@ -27,11 +27,6 @@ def now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-def _has(db: sqlite_utils.Database, table: str) -> bool:
-    """Whether the table is there (a database opened read-only before this version wrote it has none)."""
-    return db.conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [table]).fetchone() is not None
-
-
 # -- follows ---------------------------------------------------------------------------------------------
 
 
@@ -48,7 +43,7 @@ class Follow:
 
 def follows(db: sqlite_utils.Database, channel_id: str | None = None) -> list[Follow]:
     """A channel's follows (every channel's, without one), in the order they were added: `!following` numbers."""
-    if not _has(db, "follows"):
+    if not store.has_table(db, "follows"):
         return []
     where, args = ("WHERE channel_id = ?", [channel_id]) if channel_id is not None else ("", [])
     return [Follow(**row) for row in db.query(f"SELECT * FROM follows {where} ORDER BY id", args)]
@@ -167,7 +162,7 @@ class Digest:
 
 def changes_after(db: sqlite_utils.Database, generation: int) -> dict[str, str]:
     """Paper id -> `added` or `updated`: what loads changed after `generation` (an added paper stays added)."""
-    if not _has(db, "paper_changes"):
+    if not store.has_table(db, "paper_changes"):
         return {}
     found: dict[str, str] = {}
     for pid, change in db.conn.execute(
@@ -245,14 +240,14 @@ class Progress:
 
 
 def progress(db: sqlite_utils.Database, source: str) -> Progress:
-    if not _has(db, "harvests"):
+    if not store.has_table(db, "harvests"):
         return Progress(source)
     rows = list(db.query("SELECT * FROM harvests WHERE source = ?", [source]))
     return Progress(**rows[0]) if rows else Progress(source)
 
 
 def all_progress(db: sqlite_utils.Database) -> list[Progress]:
-    return [Progress(**row) for row in db.query("SELECT * FROM harvests ORDER BY source")] if _has(
+    return [Progress(**row) for row in db.query("SELECT * FROM harvests ORDER BY source")] if store.has_table(
         db, "harvests") else []
 
 

@@ -34,6 +34,14 @@ def quasar_listing(folder) -> Path:
     return write_jsonl(folder / "new.jsonl", [arxiv_record(id="2612.00009", title="Quasar lensing surveys")])
 
 
+async def follow_then_load(fake: FakeDiscord, bot, listing: Path, *, deny: int = 0) -> None:
+    """#papers follows `quasar` (an admin asks), the bot loses `deny` there, then `listing` is loaded."""
+    await say(fake, "!follow quasar", user="admin", channel="papers")
+    if deny:
+        await fake.deny_bot("papers", deny)
+    await bot.papers.run(lambda lib: lib.load([listing]))
+
+
 def digests_in(fake: FakeDiscord, start: int, channel: str = "papers") -> list[str]:
     return [p["content"] for p in fake.posted[start:]
             if p["channel_id"] == fake.channels[channel] and p["content"].startswith("**New papers**")]
@@ -82,9 +90,7 @@ async def test_a_reload_that_adds_papers_posts_the_digest(fake_discord, library)
 async def test_a_refused_digest_is_not_lost(fake_discord, library, tmp_path):
     listing = quasar_listing(tmp_path)
     async with running(fake_discord, library) as bot:
-        await say(fake_discord, "!follow quasar", user="admin", channel="papers")
-        await fake_discord.deny_bot("papers", SEND_MESSAGES)
-        await bot.papers.run(lambda lib: lib.load([listing]))
+        await follow_then_load(fake_discord, bot, listing, deny=SEND_MESSAGES)
         cog = bot.get_cog("Follows")
         start = len(fake_discord.posted)
         await cog.post_digests()
@@ -167,9 +173,7 @@ async def test_a_channel_refusing_the_bot_for_too_long_no_longer_holds_its_diges
                                                                                    monkeypatch):
     listing = quasar_listing(tmp_path)
     async with running(fake_discord, library) as bot:
-        await say(fake_discord, "!follow quasar", user="admin", channel="papers")
-        await fake_discord.deny_bot("papers", SEND_MESSAGES)
-        await bot.papers.run(lambda lib: lib.load([listing]))
+        await follow_then_load(fake_discord, bot, listing, deny=SEND_MESSAGES)
         cog = bot.get_cog("Follows")
         await cog.post_digests()  # (refused: it waits)
         assert len(await bot.papers.run(lambda lib: lib.digests())) == 1

@@ -138,11 +138,11 @@ def test_digest_messages_stay_within_discords_limits_and_never_mention(library, 
 
 
 def test_follow_author_shorthand_and_long_queries():
-    assert replies.follow_query('author "Jinwen Ma"') == 'author:"Jinwen Ma"'
-    assert replies.follow_query("author Jinwen Ma") == 'author:"Jinwen Ma"'
-    assert replies.follow_query("seismic  faults") == "seismic faults"
+    assert replies.as_follow('author "Jinwen Ma"') == 'author:"Jinwen Ma"'
+    assert replies.as_follow("author Jinwen Ma") == 'author:"Jinwen Ma"'
+    assert replies.as_follow("seismic  faults") == "seismic faults"
     with pytest.raises(PapersBotError, match="at most 150"):
-        replies.follow_query("x" * 151)
+        replies.as_follow("x" * 151)
 
 
 def test_the_console_says_follows_belong_to_a_channel(library):
@@ -196,8 +196,8 @@ def test_a_digest_line_leaves_out_a_link_too_long_to_show(library, tmp_path):
 
 
 def test_follow_author_shorthand_takes_more_words():
-    assert replies.follow_query('author "Jinwen Ma" seismic') == 'author:"Jinwen Ma" seismic'
-    assert replies.follow_query('by "Jinwen Ma"') == 'author:"Jinwen Ma"'
+    assert replies.as_follow('author "Jinwen Ma" seismic') == 'author:"Jinwen Ma" seismic'
+    assert replies.as_follow('by "Jinwen Ma"') == 'author:"Jinwen Ma"'
 
 
 def test_many_changed_papers_are_matched_as_a_few_are(library, tmp_path, monkeypatch):

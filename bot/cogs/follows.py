@@ -87,7 +87,7 @@ class Follows(commands.Cog):
             raise commands.NoPrivateMessage(replies.FOLLOWS_ARE_FOR_CHANNELS)
         if not await may_follow(ctx):
             raise NotFollower()
-        text = replies.follow_query(query)
+        text = replies.as_follow(query)
         channel = channel_of(ctx)
         await ctx.defer()
         added = await self.bot.papers.run(lambda library: library.follow(
