@@ -208,8 +208,11 @@ class Report:
         return f"{self.target}: {self.outcome}"
 
 
-def today() -> str:
-    return datetime.datetime.now(datetime.UTC).date().isoformat()
+Clock = Callable[[], datetime.datetime]
+
+
+def utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
 
 
 def quiet_reason(since: str | None, until: str, *, skip_days: Sequence[str] = ()) -> str:
@@ -244,9 +247,10 @@ class Harvester:
     threads of the bot's own (bot.papers.run), or asyncio.to_thread at the command line."""
 
     def __init__(self, library: Library, config: Config, *, run_blocking: RunBlocking | None = None,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, clock: Clock = utcnow) -> None:
         self.library = library
         self.config = config
+        self.clock = clock  # (the day a run begins is its next run's `from`: tests pass a fixed one)
         self.run_blocking: RunBlocking = run_blocking or (lambda call, *args: _in_thread(call, library, *args))
         self.sleep = sleep
         self.lock = asyncio.Lock()  # one run at a time in this process
@@ -279,6 +283,9 @@ class Harvester:
                 log.info("harvest: %s", report.line())
             return reports
 
+    def today(self) -> str:
+        return self.clock().astimezone(datetime.UTC).date().isoformat()
+
     async def _load(self, listing: Listing, also: Callable[..., None]) -> Any:
         """Load one page, waiting out another load (a `!reload`) for a while."""
         for attempt in range(BUSY_RETRIES + 1):
@@ -302,7 +309,7 @@ class Harvester:
             await self.run_blocking(_resume, target.source)
         else:
             asked = None
-            await self.run_blocking(_begin, target.source, run_from, today())
+            await self.run_blocking(_begin, target.source, run_from, self.today())
         restarted = False
         with tempfile.TemporaryDirectory(prefix="papers-bot-harvest-") as folder:
             path = Path(folder) / "page.xml"
@@ -312,14 +319,14 @@ class Harvester:
                 end = await self._page(client, params, path, target)
                 if end.error == "noRecordsMatch":
                     report.outcome = (f"no new records since {run_from or 'the start'}: "
-                                      + quiet_reason(run_from, today()))
+                                      + quiet_reason(run_from, self.today()))
                     await self.run_blocking(_finish, target.source, report.outcome)
                     return
                 if end.error == "badResumptionToken" and asked and not restarted:
                     # (a token arXiv no longer knows, after a long stop: the run starts again from its `from`)
                     log.warning("harvest: arXiv no longer knows the token of %s; starting its run again from %s",
                                 target, run_from or "the start")
-                    await self.run_blocking(_begin, target.source, run_from, today())
+                    await self.run_blocking(_begin, target.source, run_from, self.today())
                     asked, restarted, earlier = None, True, 0
                     continue
                 if end.error:
@@ -365,7 +372,7 @@ class Harvester:
         raise AssertionError("unreachable")
 
     async def _rss(self, client: Client, target: Target, report: Report) -> None:
-        await self.run_blocking(_begin, target.source, None, today())
+        await self.run_blocking(_begin, target.source, None, self.today())
         url = f"{self.config.rss_url.rstrip('/')}/{target.name}"
         with tempfile.TemporaryFile() as out:
             await client.fetch(url, {}, out, limit=MAX_FEED_BYTES)
@@ -374,7 +381,7 @@ class Harvester:
         feed = await asyncio.to_thread(arxiv.read_feed, data, name=url, source=target.source)
         report.records, report.pages = len(feed.papers), 1
         if not feed.papers:
-            report.outcome = "no announcements in today's feed: " + feed_quiet_reason(today(), feed.skip_days)
+            report.outcome = "no announcements in today's feed: " + feed_quiet_reason(self.today(), feed.skip_days)
             await self.run_blocking(_finish, target.source, report.outcome)
             return
         outcome = f"{len(feed.papers):,} announcements ({feed.revised:,} of them new versions)"
@@ -418,7 +425,7 @@ def next_run(config: Config, now: datetime.datetime | None = None) -> datetime.d
     """When the bot next harvests (UTC), or None: nothing to harvest."""
     if not targets(config) or not config.harvest_times:
         return None
-    now = now or datetime.datetime.now(datetime.UTC)
+    now = now or utcnow()
     for days in (0, 1):
         day = now.date() + datetime.timedelta(days)
         for at in config.harvest_times:

@@ -86,15 +86,17 @@ async def test_a_record_with_every_optional_field_and_one_with_none(fake, lib):
 
 async def test_pages_follow_resumption_tokens_to_the_end_and_the_next_run_asks_from_the_day_it_began(fake, lib):
     fake.records = many(8)
-    harvester = Harvester(lib, config(fake))
+    day = datetime.datetime(2026, 12, 2, 9, 30, tzinfo=datetime.UTC)
+    harvester = Harvester(lib, config(fake), clock=lambda: day)
     [report] = await harvester.run()
     assert (report.records, report.pages, report.added) == (8, 3, 8)
     assert harvested(lib) == [f"2612.{i:05d}" for i in range(1, 9)]
     assert [r.query.get("resumptionToken") is not None for r in fake.requests] == [False, True, True]
     assert fake.requests[0].query == {"verb": "ListRecords", "metadataPrefix": "arXiv", "set": "cs:cs:CV"}
-    fake.records += many(2, start=9, datestamp="2026-12-05")
+    fake.records += many(2, start=9, datestamp="2026-12-05")  # (added after the first run's day)
+    day = datetime.datetime(2026, 12, 9, 9, 30, tzinfo=datetime.UTC)
     [again] = await harvester.run()
-    assert fake.requests[3].query["from"] == datetime.datetime.now(datetime.UTC).date().isoformat()
+    assert fake.requests[3].query["from"] == "2026-12-02"  # (the day the first run began, by its clock)
     assert len(harvested(lib)) == 10 and again.added == 2 and again.records == 2
 
 
