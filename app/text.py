@@ -20,3 +20,19 @@ def clip(text: str, limit: int, *, markdown: bool = False) -> str:
         if cut.count("**") % 2:
             cut = cut[: cut.rfind("**")]
     return cut + "…"
+
+
+
+def redact_url(url: str) -> str:
+    """`url` as it may be shown, logged or stored: whatever stands before an `@` in its address (a user and
+    password, or a token: `http://user:secret@host/`) replaced by `***`."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(an address that does not parse)"
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit((parts.scheme, "***@" + parts.netloc.rsplit("@", 1)[1], parts.path, parts.query,
+                       parts.fragment))

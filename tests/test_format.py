@@ -92,3 +92,16 @@ def test_links_and_codes_cannot_mention_or_break_out():
 def test_undecodable_query_text_is_answered(library):
     result = library.search("caf\udce9 seismic")
     assert result.hits and "\udce9" not in format_hits(result, PLAIN)
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("http://user:secret@example.org:8080/oai?verb=x", "http://***@example.org:8080/oai?verb=x"),
+    ("http://tokenonly@example.org/", "http://***@example.org/"),
+    ("http://u:p@[::1]:9/x", "http://***@[::1]:9/x"),
+    ("https://example.org/oai", "https://example.org/oai"),
+    ("http://[::1/", "(an address that does not parse)"),
+])
+def test_a_url_is_shown_without_what_stands_before_its_at(url, shown):
+    from papers_bot.text import redact_url
+
+    assert redact_url(url) == shown
