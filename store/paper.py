@@ -301,9 +301,14 @@ def display_name(abstract: str, *, limit: int = 80) -> str:
     return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def iso_date(text: str | None) -> str | None:
-    """`2024-01-05` (or a longer timestamp starting with it) -> `2024-01-05`; None when it is not a real date."""
+def iso_date(text: str | None, *, latest: datetime.date | None = None) -> str | None:
+    """`2024-01-05` (or a longer timestamp starting with it) -> `2024-01-05`; None when it is not a real date, or
+    is later than `latest` (by default tomorrow, UTC: no paper is dated after it, and a `9999-12-31` would lead
+    every `sort:date`). The listing's own text keeps what it said."""
     try:
-        return datetime.date.fromisoformat((text or "").strip()[:10]).isoformat()
+        day = datetime.date.fromisoformat((text or "").strip()[:10])
     except ValueError:
         return None
+    if latest is None:
+        latest = datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=1)
+    return day.isoformat() if day <= latest else None

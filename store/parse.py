@@ -233,6 +233,8 @@ def parse_header(s: str) -> dict | None:
         return None
     year = int(m["year"]) if m["year"] else None
     date = iso_date(f"{year:04d}-{MONTHS[m['month']]:02d}-{int(m['day']):02d}") if year else None
+    if year and date is None and iso_date(f"{year:04d}-01-01") is None:  # (a year to come is no year either)
+        year = None
     return {
         "category": m["category"],
         "year": year,

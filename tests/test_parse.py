@@ -450,3 +450,21 @@ def test_a_large_feed_saved_with_a_byte_order_mark_loads(tmp_path):
     big = tmp_path / "feed.txt"
     big.write_bytes(b"\xef\xbb\xbf" + (entry * (2 * FORMAT_BYTES // len(entry) + 1)).encode())
     assert len(list(read_listing(big).papers)) > 0
+
+
+def test_a_date_past_tomorrow_is_no_date_and_the_listing_keeps_its_text(tmp_path):
+    import datetime
+
+    from papers_bot.store.paper import iso_date
+    from papers_bot.store.parse import parse_header
+
+    day = datetime.date(2026, 12, 7)
+    assert iso_date("2026-12-08", latest=day + datetime.timedelta(1)) == "2026-12-08"  # (tomorrow, in some zone)
+    assert iso_date("2026-12-09T10:00:00", latest=day + datetime.timedelta(1)) is None
+    assert iso_date("9999-12-31") is None and iso_date("2024-02-30") is None
+    header = parse_header("CVDec 31, 9999Code")
+    assert header is not None and (header["year"], header["date"], header["date_text"]) == (None, None, "Dec 31, 9999")
+    record = arxiv_record(id="2401.00002", versions=[{"version": "v1", "created": "Fri, 31 Dec 9999 10:00:00 GMT"}],
+                          update_date="9999-12-31")
+    [p] = list(read_listing(write_jsonl(tmp_path / "future.jsonl", [record])).papers)
+    assert (p.date, p.updated, p.year) == (None, None, None)
