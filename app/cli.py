@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from papers_bot import format as fmt
-from papers_bot.config import Config
+from papers_bot.config import Config, ConfigError
 from papers_bot.errors import PapersBotError
 from papers_bot.library import Library
 from papers_bot.store.paper import AuthorLookup, StoredPaper
@@ -383,7 +383,13 @@ def config_group() -> None:
 def config_check(file: Path | None) -> None:
     """Check FILE (else PAPERS_BOT_CONFIG's) with the environment over it, and print what every setting resolves
     to and where from (the token is never shown)."""
-    config = _config(file)
+    try:
+        config = Config.load(file=file)
+    except ConfigError as e:
+        for problem in e.problems:
+            click.echo(f"error: {problem}", err=True)
+        count = len(e.problems)
+        raise click.ClickException(f"{count} problem{'s' * (count != 1)}: the configuration is not valid") from e
     click.echo(f"{config.file or 'no configuration file'}, then the environment:")
     for line in config.describe():
         click.echo(f"  {line}")
@@ -439,8 +445,17 @@ def health(max_age: float) -> None:
     click.echo("healthy")
 
 
+def _application_id(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
+    """--application-id as a snowflake; a wrong one is not echoed (a token pasted in its place is a secret)."""
+    try:
+        return None if value is None else Config.from_values({"application_id": value}).application_id
+    except ConfigError as e:
+        raise click.BadParameter(str(e).removeprefix("application_id ")) from e
+
+
 @cli.command()
-@click.option("--application-id", type=int, help="The application's id (default: configured, else the token's).")
+@click.option("--application-id", callback=_application_id,
+              help="The application's id (default: configured, else the token's).")
 def invite(application_id: int | None) -> None:
     """Print the link that adds the bot to a server with the permissions it needs, and what each is for."""
     from papers_bot.bot.permissions import NEEDED, NOT_NEEDED, application_id_of, invite_url, needed
