@@ -19,6 +19,7 @@ from papers_bot import format as fmt
 from papers_bot.config import Config, ConfigError
 from papers_bot.errors import PapersBotError
 from papers_bot.library import Library
+from papers_bot.store import db as store
 from papers_bot.store.paper import AuthorLookup, StoredPaper
 
 log = logging.getLogger("papers_bot")
@@ -151,6 +152,10 @@ def load(obj: LibraryContext, paths: tuple[Path, ...], replace: bool) -> None:
     obj.sample_if_new = False
     try:
         library = obj.library
+        before = store.version(library.db)
+    except PapersBotError as e:
+        _fail(e)
+    try:
         if sys.stderr.isatty():
             with _progressbar(_columns(sys.stderr)) as bar:
                 done = {}
@@ -163,9 +168,15 @@ def load(obj: LibraryContext, paths: tuple[Path, ...], replace: bool) -> None:
                 summary = library.load(list(paths), replace=replace, on_batch=progress)
         else:
             summary = library.load(list(paths), replace=replace)
+        click.echo(fmt.format_load(summary))
     except PapersBotError as e:
         _fail(e)
-    click.echo(fmt.format_load(summary))
+    except (KeyboardInterrupt, SystemExit):
+        # Ctrl-C (or SIGTERM, SIGHUP: _exit_on) before the store's commit undid the load: "Aborted!", status 1.
+        # After it, the papers are in: saying "Aborted!" would have the user load again what is there.
+        if store.version(library.db) == before:
+            raise
+        click.echo("Interrupted after the load committed: its papers are in the library (`papers-bot stats`).")
 
 
 # A query or question may start with `-` (`-ultrasound seismic`): it is the text, not an unknown option.

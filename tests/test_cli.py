@@ -383,3 +383,29 @@ def test_config_check_and_invite_never_show_a_password_or_a_misplaced_token(tmp_
     given = CliRunner().invoke(cli, ["invite", "--application-id", token])
     assert given.exit_code == 2 and "Invalid value for '--application-id': must be a Discord id" in given.output
     assert token[:24] not in given.output and token[-27:] not in given.output
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, lambda: SystemExit(143)], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupt_once_the_load_committed_reports_it_done(run, tmp_path, monkeypatch, interrupt):
+    """Issue 23: Ctrl-C the moment a load had committed printed `Aborted!` and exit 1, the papers loaded."""
+    from papers_bot.store import db as store
+
+    first = write_jsonl(tmp_path / "a.jsonl", [arxiv_record(id="2404.00001")])
+    assert run("load", str(first)).exit_code == 0
+
+    def interrupted(*_args, **_kwargs):
+        raise interrupt()
+
+    listing = write_jsonl(tmp_path / "b.jsonl", [arxiv_record(id=f"2404.{i:05d}") for i in range(2, 5)])
+    monkeypatch.setattr(store, "_write_profiles", interrupted)  # (inside the load's transaction: undone)
+    before = run("load", str(listing))
+    assert before.exit_code in (1, 143) and "committed" not in before.output
+    monkeypatch.undo()
+    assert json.loads(run("stats", "--json").output)["papers"] == 1
+
+    monkeypatch.setattr(store, "checkpoint", interrupted)  # (just after the store's commit)
+    after = run("load", str(listing))
+    assert after.exit_code == 0, after.output
+    assert "Interrupted after the load committed: its papers are in the library" in after.output
+    monkeypatch.undo()
+    assert json.loads(run("stats", "--json").output)["papers"] == 4
