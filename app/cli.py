@@ -9,6 +9,7 @@ import logging
 import os
 import shutil
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -95,6 +96,17 @@ class _Group(click.Group):
             # status says so (1 means nothing changed). Later writes go nowhere instead of failing again.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return None
+        except sqlite3.DatabaseError as e:
+            if isinstance(e, sqlite3.OperationalError):  # (locked, busy, read-only: the library says those)
+                raise
+            # The file changed under the open library (truncated, overwritten, replaced by another file): what it
+            # read is gone, so stop, whatever the command was (`search -` reading queries for hours).
+            context = ctx.find_object(LibraryContext)
+            db = context._library.db_path if context is not None and context._library is not None else "the database"
+            raise click.ClickException(
+                f"{db}: the database was truncated, overwritten or damaged while this command used it ({e}). "
+                "Restore it from a backup (or load its papers again), then run the command again"
+            ) from e
 
 
 def _fail(e: PapersBotError) -> NoReturn:

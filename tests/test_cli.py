@@ -409,3 +409,27 @@ def test_an_interrupt_once_the_load_committed_reports_it_done(run, tmp_path, mon
     assert "Interrupted after the load committed: its papers are in the library" in after.output
     monkeypatch.undo()
     assert json.loads(run("stats", "--json").output)["papers"] == 4
+
+
+@pytest.mark.parametrize("damage", ["truncated", "overwritten"])
+def test_a_database_damaged_under_a_running_search_is_a_clear_error(tmp_path, damage):
+    """Issue 23: `search --json -` whose database was truncated or overwritten under it: a DatabaseError traceback."""
+    exe = shutil.which("papers-bot") or os.path.join(os.path.dirname(sys.executable), "papers-bot")
+    db = tmp_path / "papers.db"
+    env = {k: v for k, v in os.environ.items() if k not in ("PAPERS_BOT_DB", "PAPERS_BOT_CONFIG")}
+    searching = subprocess.Popen([exe, "--db", str(db), "search", "--json", "-", "-k", "1"], env=env, text=True,
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert searching.stdin is not None and searching.stdout is not None
+    searching.stdin.write("seismic\n")
+    searching.stdin.flush()
+    assert json.loads(searching.stdout.readline())["results"]  # (the library is open and answering)
+    if damage == "truncated":
+        db.write_bytes(b"")
+    else:
+        with db.open("r+b") as f:  # (every page: one the library has cached does not say the file changed)
+            f.write(b"not a database\n" * (db.stat().st_size // 15 + 1))
+    _, err = searching.communicate("diffusion\ngan\n", timeout=60)
+    assert searching.returncode == 1, err
+    assert err.startswith(f"Error: {db}: the database was truncated, overwritten or damaged while this command "
+                          "used it"), err
+    assert "Restore it from a backup" in err and "Traceback" not in err
