@@ -354,15 +354,17 @@ def harvest(obj: LibraryContext, sets: tuple[str, ...], feeds: tuple[str, ...], 
     import asyncio
     import datetime
 
-    from papers_bot.config import oai_set
     from papers_bot.harvest import Harvester, status, targets
 
     try:
         config = obj.config()
+        if sets or feeds:  # (checked as the settings are: a set arXiv lacks is refused before any request)
+            chosen = Config.from_values({"harvest_sets": list(sets), "harvest_feeds": list(feeds),
+                                         "oai_url": config.oai_url, "rss_url": config.rss_url},
+                                        origins={"harvest_sets": "--set", "harvest_feeds": "--feed"})
+            config = dataclasses.replace(config, harvest_sets=chosen.harvest_sets, harvest_feeds=chosen.harvest_feeds)
     except PapersBotError as e:
         _fail(e)
-    if sets or feeds:
-        config = dataclasses.replace(config, harvest_sets=tuple(oai_set(s) for s in sets), harvest_feeds=feeds)
     if since is not None:
         try:
             since = datetime.date.fromisoformat(since).isoformat()

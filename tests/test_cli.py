@@ -433,3 +433,15 @@ def test_a_database_damaged_under_a_running_search_is_a_clear_error(tmp_path, da
     assert err.startswith(f"Error: {db}: the database was truncated, overwritten or damaged while this command "
                           "used it"), err
     assert "Restore it from a backup" in err and "Traceback" not in err
+
+
+def test_harvest_checks_the_sets_and_feeds_it_is_given_as_the_settings_are(tmp_path, monkeypatch):
+    for name in ("PAPERS_BOT_CONFIG", "PAPERS_BOT_OAI_URL", "PAPERS_BOT_RSS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    db = str(tmp_path / "p.db")
+    result = CliRunner().invoke(cli, ["--db", db, "harvest", "--status", "--set", "cs.XX", "--feed", "cs.YY"])
+    assert result.exit_code == 1, result.output
+    assert "--set: harvest_sets names what arXiv does not have: cs:cs:XX" in result.output
+    assert "--feed: harvest_feeds names what arXiv does not have: cs.YY" in result.output
+    fine = CliRunner().invoke(cli, ["--db", db, "harvest", "--status", "--set", "cs.CV"])
+    assert fine.exit_code == 0 and "cs:cs:CV" in fine.output, fine.output
