@@ -62,6 +62,7 @@ SETTINGS = (
 ENVIRONMENT = dict(SETTINGS)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 URL_SETTINGS = ("oai_url", "rss_url", "api_base", "gateway_url")  # shown through redact_url, never whole
+ASKED_OF = {"harvest_sets": "oai_url", "harvest_feeds": "rss_url"}  # where each harvest setting is looked for
 MAX_FILE_BYTES = 1_000_000  # a configuration file is a few kB: more is not one (or is /dev/zero)
 MAX_COOLDOWN_USES = 1000
 MAX_COOLDOWN_SECONDS = 86400.0
@@ -138,10 +139,9 @@ class Config:
             out["cooldown_uses"], out["cooldown_seconds"] = out.pop("cooldown")
         config = cls(**out, file=file, origins=dict(origins))
         for key, names in config.unknown_to_arxiv().items():
-            url_key = "oai_url" if key == "harvest_sets" else "rss_url"
-            if _is_arxiv(getattr(config, url_key)):
-                problems.append(_problem(where, key, f"names what arXiv does not have: {', '.join(names)} (see "
-                                                     "https://arxiv.org/category_taxonomy)"))
+            if _is_arxiv(getattr(config, ASKED_OF[key])):
+                problems.append(f"{_at(where, key)}{key} names what arXiv does not have: {', '.join(names)} (see "
+                                "https://arxiv.org/category_taxonomy)")
         if problems:
             raise ConfigError(problems)
         return config
@@ -191,9 +191,8 @@ class Config:
             found.append(f"answer_channels {', '.join(plain)} name a channel in every server that has one; write "
                          "`server/channel` or the channel id to mean one (a name two servers share is not used)")
         for key, names in self.unknown_to_arxiv().items():
-            url_key = "oai_url" if key == "harvest_sets" else "rss_url"
-            found.append(f"{key} {', '.join(names)}: arXiv has no such set or category; kept, as {url_key} is not "
-                         f"arXiv's ({redact_url(getattr(self, url_key))})")
+            found.append(f"{key} {', '.join(names)}: arXiv has no such set or category; kept, as {ASKED_OF[key]} is "
+                         f"not arXiv's ({redact_url(getattr(self, ASKED_OF[key]))})")
         return found
 
 
@@ -226,8 +225,9 @@ class _Invalid(Exception):
     """A value that is not right for its setting; the message follows the setting's name."""
 
 
-def _problem(where: Mapping[str, str], key: str, message: str) -> str:
-    return f"{where[key]}: {key} {message}" if key in where else f"{key} {message}"
+def _at(where: Mapping[str, str], key: str) -> str:
+    """Where `key`'s value came from, as a problem with it starts: `file:line: `, `environment variable X: `."""
+    return f"{where[key]}: " if key in where else ""
 
 
 def _parse(values: Mapping[str, Any], where: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
@@ -239,12 +239,12 @@ def _parse(values: Mapping[str, Any], where: Mapping[str, str]) -> tuple[dict[st
         if parser is None:
             near = difflib.get_close_matches(key, ENVIRONMENT, n=1)
             hint = f"; did you mean {near[0]}?" if near else f" (known: {', '.join(ENVIRONMENT)})"
-            problems.append(f"{where[key]}: unknown key {key}{hint}" if key in where else f"unknown key {key}{hint}")
+            problems.append(f"{_at(where, key)}unknown key {key}{hint}")
             continue
         try:
             out[key] = parser(value)
         except _Invalid as e:
-            problems.append(_problem(where, key, str(e)))
+            problems.append(f"{_at(where, key)}{key} {e}")
     return out, problems
 
 
@@ -333,12 +333,10 @@ def _seconds(value: object, low: float, high: float) -> float:
 def _cooldown(value: object) -> tuple[int, float]:
     uses, slash, seconds = (value if isinstance(value, str) else "").partition("/")
     try:
-        if not slash:
-            raise _Invalid("")
         parsed = _whole(uses, 1, MAX_COOLDOWN_USES), _seconds(seconds, 0, MAX_COOLDOWN_SECONDS)
     except _Invalid:
         parsed = None
-    if parsed is None or parsed[1] <= 0:
+    if not slash or parsed is None or parsed[1] == 0:  # (no time: every use would be its own window)
         raise _Invalid(f"must look like USES/SECONDS, e.g. 5/30: USES from 1 to {MAX_COOLDOWN_USES}, SECONDS above "
                        f"0 and at most {MAX_COOLDOWN_SECONDS:g}; not {_shown(value)}")
     return parsed
