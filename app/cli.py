@@ -9,6 +9,7 @@ import logging
 import os
 import shutil
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -16,9 +17,10 @@ from typing import Any, NoReturn
 import click
 
 from papers_bot import format as fmt
-from papers_bot.config import Config
+from papers_bot.config import Config, ConfigError
 from papers_bot.errors import PapersBotError
 from papers_bot.library import Library
+from papers_bot.store import db as store
 from papers_bot.store.paper import AuthorLookup, StoredPaper
 
 log = logging.getLogger("papers_bot")
@@ -94,6 +96,17 @@ class _Group(click.Group):
             # status says so (1 means nothing changed). Later writes go nowhere instead of failing again.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return None
+        except sqlite3.DatabaseError as e:
+            if isinstance(e, sqlite3.OperationalError):  # (locked, busy, read-only: the library says those)
+                raise
+            # The file changed under the open library (truncated, overwritten, replaced by another file): what it
+            # read is gone, so stop, whatever the command was (`search -` reading queries for hours).
+            context = ctx.find_object(LibraryContext)
+            db = context._library.db_path if context is not None and context._library is not None else "the database"
+            raise click.ClickException(
+                f"{db}: the database was truncated, overwritten or damaged while this command used it ({e}). "
+                "Restore it from a backup (or load its papers again), then run the command again"
+            ) from e
 
 
 def _fail(e: PapersBotError) -> NoReturn:
@@ -151,6 +164,10 @@ def load(obj: LibraryContext, paths: tuple[Path, ...], replace: bool) -> None:
     obj.sample_if_new = False
     try:
         library = obj.library
+        before = store.version(library.db)
+    except PapersBotError as e:
+        _fail(e)
+    try:
         if sys.stderr.isatty():
             with _progressbar(_columns(sys.stderr)) as bar:
                 done = {}
@@ -163,9 +180,15 @@ def load(obj: LibraryContext, paths: tuple[Path, ...], replace: bool) -> None:
                 summary = library.load(list(paths), replace=replace, on_batch=progress)
         else:
             summary = library.load(list(paths), replace=replace)
+        click.echo(fmt.format_load(summary))
     except PapersBotError as e:
         _fail(e)
-    click.echo(fmt.format_load(summary))
+    except (KeyboardInterrupt, SystemExit):
+        # Ctrl-C (or SIGTERM, SIGHUP: _exit_on) before the store's commit undid the load: "Aborted!", status 1.
+        # After it, the papers are in: saying "Aborted!" would have the user load again what is there.
+        if store.version(library.db) == before:
+            raise
+        click.echo("Interrupted after the load committed: its papers are in the library (`papers-bot stats`).")
 
 
 # A query or question may start with `-` (`-ultrasound seismic`): it is the text, not an unknown option.
@@ -331,15 +354,17 @@ def harvest(obj: LibraryContext, sets: tuple[str, ...], feeds: tuple[str, ...], 
     import asyncio
     import datetime
 
-    from papers_bot.config import oai_set
     from papers_bot.harvest import Harvester, status, targets
 
     try:
         config = obj.config()
+        if sets or feeds:  # (checked as the settings are: a set arXiv lacks is refused before any request)
+            chosen = Config.from_values({"harvest_sets": list(sets), "harvest_feeds": list(feeds),
+                                         "oai_url": config.oai_url, "rss_url": config.rss_url},
+                                        origins={"harvest_sets": "--set", "harvest_feeds": "--feed"})
+            config = dataclasses.replace(config, harvest_sets=chosen.harvest_sets, harvest_feeds=chosen.harvest_feeds)
     except PapersBotError as e:
         _fail(e)
-    if sets or feeds:
-        config = dataclasses.replace(config, harvest_sets=tuple(oai_set(s) for s in sets), harvest_feeds=feeds)
     if since is not None:
         try:
             since = datetime.date.fromisoformat(since).isoformat()
@@ -383,7 +408,13 @@ def config_group() -> None:
 def config_check(file: Path | None) -> None:
     """Check FILE (else PAPERS_BOT_CONFIG's) with the environment over it, and print what every setting resolves
     to and where from (the token is never shown)."""
-    config = _config(file)
+    try:
+        config = Config.load(file=file)
+    except ConfigError as e:
+        for problem in e.problems:
+            click.echo(f"error: {problem}", err=True)
+        count = len(e.problems)
+        raise click.ClickException(f"{count} problem{'s' * (count != 1)}: the configuration is not valid") from e
     click.echo(f"{config.file or 'no configuration file'}, then the environment:")
     for line in config.describe():
         click.echo(f"  {line}")
@@ -439,8 +470,17 @@ def health(max_age: float) -> None:
     click.echo("healthy")
 
 
+def _application_id(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
+    """--application-id as a snowflake; a wrong one is not echoed (a token pasted in its place is a secret)."""
+    try:
+        return None if value is None else Config.from_values({"application_id": value}).application_id
+    except ConfigError as e:
+        raise click.BadParameter(str(e).removeprefix("application_id ")) from e
+
+
 @cli.command()
-@click.option("--application-id", type=int, help="The application's id (default: configured, else the token's).")
+@click.option("--application-id", callback=_application_id,
+              help="The application's id (default: configured, else the token's).")
 def invite(application_id: int | None) -> None:
     """Print the link that adds the bot to a server with the permissions it needs, and what each is for."""
     from papers_bot.bot.permissions import NEEDED, NOT_NEEDED, application_id_of, invite_url, needed

@@ -301,7 +301,7 @@ def test_config_check_prints_every_setting_without_the_token(tmp_path, monkeypat
     assert f"db = {str(tmp_path / 'papers.db')!r}  (from {path}" in result.output
     path.write_text('cooldown = "often"\n')
     bad = CliRunner().invoke(cli, ["config", "check", str(path)])
-    assert bad.exit_code == 1 and f"{path}: cooldown must look like USES/SECONDS" in bad.output
+    assert bad.exit_code == 1 and f"{path}:1: cooldown must look like USES/SECONDS" in bad.output
 
 
 def test_paper_and_author_json_say_only_what_was_read(run):
@@ -327,3 +327,121 @@ def test_health_exits_by_the_heartbeat(tmp_path, monkeypatch):
     assert stale.exit_code == 1 and "the last heartbeat is 300 s old" in stale.output
     monkeypatch.delenv("PAPERS_BOT_HEALTH_FILE")
     assert "no health_file is configured" in CliRunner().invoke(cli, ["health"]).output
+
+
+def test_config_check_lists_every_problem_at_once_with_its_key_and_where(tmp_path, monkeypatch):
+    """Issue 23: `config check` stopped at the first error; an unknown key hid five bad values."""
+    for name in ("DISCORD_TOKEN", "PAPERS_BOT_DB", "PAPERS_BOT_COOLDOWN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PAPERS_BOT_HARVEST_DELAY", "inf")
+    path = tmp_path / "bot.toml"
+    path.write_text('tokn = "x"\ncooldown = "5/inf"\nmax_attachment_bytes = -1\noai_url = "http://"\n'
+                    'harvest_sets = ["cs.XX"]\ndb = "no/such/folder/papers.db"\n')
+    result = CliRunner().invoke(cli, ["config", "check", str(path)])
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert [e.split(": ")[1:3] for e in errors] == [
+        [f"{path}:1", "unknown key tokn; did you mean token?"],
+        [f"{path}:2", "cooldown must look like USES/SECONDS, e.g. 5/30"],
+        [f"{path}:3", "max_attachment_bytes must be a whole number from 0 to 1,073,741,824, not -1"],
+        [f"{path}:4", "oai_url must be a URL (http/https) with a host, not 'http://'"],
+        [f"{path}:6", f"db is {tmp_path}/no/such/folder/papers.db, in {tmp_path}/no/such/folder, a folder that "
+                      "does not exist (create it, or fix the path)"],
+        ["environment variable PAPERS_BOT_HARVEST_DELAY", "harvest_delay must be seconds from 0 to 3600, not 'inf'"],
+        [f"{path}:5", "harvest_sets names what arXiv does not have"],
+    ]
+    assert "Error: 7 problems: the configuration is not valid" in result.output
+    assert "Traceback" not in result.output
+    monkeypatch.setenv("PAPERS_BOT_CONFIG", str(path))
+    stats = CliRunner().invoke(cli, ["stats"])  # (`run`, `search`... read the configuration the same way)
+    assert stats.exit_code == 1 and "Error: 7 problems in the configuration:\n  " in stats.output
+    assert f"{path}:3: max_attachment_bytes" in stats.output and "Traceback" not in stats.output
+
+
+def test_config_check_and_invite_never_show_a_password_or_a_misplaced_token(tmp_path, monkeypatch):
+    token = "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"
+    for name in ("DISCORD_TOKEN", "PAPERS_BOT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PAPERS_BOT_DB", str(tmp_path / "papers.db"))
+    monkeypatch.setenv("PAPERS_BOT_OAI_URL", "http://harvester:s3cret-pass@127.0.0.1:8123/oai")
+    monkeypatch.setenv("DISCORD_API_BASE", "http://proxy-user:proxy-pass@127.0.0.1:9000/api/v10")
+    shown = CliRunner().invoke(cli, ["config", "check"])
+    assert shown.exit_code == 0, shown.output
+    assert "oai_url = 'http://***@127.0.0.1:8123/oai'" in shown.output
+    assert "api_base = 'http://***@127.0.0.1:9000/api/v10'" in shown.output
+    assert "s3cret-pass" not in shown.output and "proxy-pass" not in shown.output
+    monkeypatch.setenv("PAPERS_BOT_OAI_URL", "http://harvester:s3cret-pass@")
+    assert "s3cret-pass" not in CliRunner().invoke(cli, ["config", "check"]).output
+
+    monkeypatch.delenv("PAPERS_BOT_OAI_URL")
+    monkeypatch.setenv("DISCORD_APPLICATION_ID", token)
+    for args in (["config", "check"], ["invite"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1 and "DISCORD_APPLICATION_ID: application_id must be a Discord id" in result.output
+        assert token[:24] not in result.output and token[-27:] not in result.output, args
+    monkeypatch.delenv("DISCORD_APPLICATION_ID")
+    given = CliRunner().invoke(cli, ["invite", "--application-id", token])
+    assert given.exit_code == 2 and "Invalid value for '--application-id': must be a Discord id" in given.output
+    assert token[:24] not in given.output and token[-27:] not in given.output
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, lambda: SystemExit(143)], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupt_once_the_load_committed_reports_it_done(run, tmp_path, monkeypatch, interrupt):
+    """Issue 23: Ctrl-C the moment a load had committed printed `Aborted!` and exit 1, the papers loaded."""
+    from papers_bot.store import db as store
+
+    first = write_jsonl(tmp_path / "a.jsonl", [arxiv_record(id="2404.00001")])
+    assert run("load", str(first)).exit_code == 0
+
+    def interrupted(*_args, **_kwargs):
+        raise interrupt()
+
+    listing = write_jsonl(tmp_path / "b.jsonl", [arxiv_record(id=f"2404.{i:05d}") for i in range(2, 5)])
+    monkeypatch.setattr(store, "_write_profiles", interrupted)  # (inside the load's transaction: undone)
+    before = run("load", str(listing))
+    assert before.exit_code in (1, 143) and "committed" not in before.output
+    monkeypatch.undo()
+    assert json.loads(run("stats", "--json").output)["papers"] == 1
+
+    monkeypatch.setattr(store, "checkpoint", interrupted)  # (just after the store's commit)
+    after = run("load", str(listing))
+    assert after.exit_code == 0, after.output
+    assert "Interrupted after the load committed: its papers are in the library" in after.output
+    monkeypatch.undo()
+    assert json.loads(run("stats", "--json").output)["papers"] == 4
+
+
+@pytest.mark.parametrize("damage", ["truncated", "overwritten"])
+def test_a_database_damaged_under_a_running_search_is_a_clear_error(tmp_path, damage):
+    """Issue 23: `search --json -` whose database was truncated or overwritten under it: a DatabaseError traceback."""
+    exe = shutil.which("papers-bot") or os.path.join(os.path.dirname(sys.executable), "papers-bot")
+    db = tmp_path / "papers.db"
+    env = {k: v for k, v in os.environ.items() if k not in ("PAPERS_BOT_DB", "PAPERS_BOT_CONFIG")}
+    searching = subprocess.Popen([exe, "--db", str(db), "search", "--json", "-", "-k", "1"], env=env, text=True,
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert searching.stdin is not None and searching.stdout is not None
+    searching.stdin.write("seismic\n")
+    searching.stdin.flush()
+    assert json.loads(searching.stdout.readline())["results"]  # (the library is open and answering)
+    if damage == "truncated":
+        db.write_bytes(b"")
+    else:
+        with db.open("r+b") as f:  # (every page: one the library has cached does not say the file changed)
+            f.write(b"not a database\n" * (db.stat().st_size // 15 + 1))
+    _, err = searching.communicate("diffusion\ngan\n", timeout=60)
+    assert searching.returncode == 1, err
+    assert err.startswith(f"Error: {db}: the database was truncated, overwritten or damaged while this command "
+                          "used it"), err
+    assert "Restore it from a backup" in err and "Traceback" not in err
+
+
+def test_harvest_checks_the_sets_and_feeds_it_is_given_as_the_settings_are(tmp_path, monkeypatch):
+    for name in ("PAPERS_BOT_CONFIG", "PAPERS_BOT_OAI_URL", "PAPERS_BOT_RSS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    db = str(tmp_path / "p.db")
+    result = CliRunner().invoke(cli, ["--db", db, "harvest", "--status", "--set", "cs.XX", "--feed", "cs.YY"])
+    assert result.exit_code == 1, result.output
+    assert "--set: harvest_sets names what arXiv does not have: cs:cs:XX" in result.output
+    assert "--feed: harvest_feeds names what arXiv does not have: cs.YY" in result.output
+    fine = CliRunner().invoke(cli, ["--db", db, "harvest", "--status", "--set", "cs.CV"])
+    assert fine.exit_code == 0 and "cs:cs:CV" in fine.output, fine.output
