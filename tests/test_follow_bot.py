@@ -181,3 +181,9 @@ async def test_a_channel_refusing_the_bot_for_too_long_no_longer_holds_its_diges
         await cog.post_digests()  # (refused for longer than its patience: dropped, its follow kept)
         assert await bot.papers.run(lambda lib: lib.digests()) == []
         assert len(await bot.papers.run(lambda lib: lib.following(str(fake_discord.channels["papers"])))) == 1
+
+
+async def test_the_follow_role_is_matched_whatever_its_case(fake_discord, library):
+    async with running(fake_discord, library, follow_role="Paper-Admins"):  # (the role is `paper-admins`)
+        [answer] = await say(fake_discord, "!follow seismic", user="other", channel="papers")
+    assert answer["content"].startswith("Following `seismic`")

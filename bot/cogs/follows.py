@@ -49,7 +49,7 @@ async def may_follow(ctx: BotContext) -> bool:
         return True
     if ctx.channel.permissions_for(ctx.author).manage_channels:
         return True
-    return role is not None and any(role in (str(r.id), r.name) for r in ctx.author.roles)
+    return role is not None and any(role.casefold() in (str(r.id), r.name.casefold()) for r in ctx.author.roles)
 
 
 def channel_of(ctx: BotContext) -> str:
