@@ -9,6 +9,7 @@ together or not at all.
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -41,6 +42,13 @@ class Follow:
     through: int  # the store generation up to which this follow's digests have looked
 
 
+def plain(text: str) -> str:
+    """`text` as one line of what shows: control, invisible and bidi characters (U+200B, U+202E, ...) taken out,
+    whitespace collapsed (a follow is stored, echoed and shown in every digest)."""
+    kept = (" " if unicodedata.category(c) == "Cc" else "" if unicodedata.category(c) == "Cf" else c for c in text)
+    return " ".join("".join(kept).split())
+
+
 def follows(db: sqlite_utils.Database, channel_id: str | None = None) -> list[Follow]:
     """A channel's follows (every channel's, without one), in the order they were added: `!following` numbers."""
     if not store.has_table(db, "follows"):
@@ -52,7 +60,7 @@ def follows(db: sqlite_utils.Database, channel_id: str | None = None) -> list[Fo
 def add_follow(db: sqlite_utils.Database, *, channel_id: str, query: str, guild_id: str | None = None,
                added_by: str | None = None) -> Follow:
     """Follow `query` in a channel, from the papers the next load brings (never what the library holds now)."""
-    query = " ".join(query.split())
+    query = plain(query)
     with store.writing(db):
         store.ensure_added(db)
         mine = follows(db, channel_id)

@@ -215,3 +215,23 @@ def test_many_changed_papers_are_matched_as_a_few_are(library, tmp_path, monkeyp
         many = search.follow_matches(snapshot, queries, ids)
     assert few == many and len(few["seismic"]) == 20 and few["graphs has:code"] == {
         f"2612.{i:05d}" for i in range(3, 61, 6)}
+
+
+@pytest.mark.parametrize("said", ["by Jinwen Ma seismic", "author Jinwen Ma seismic"])
+def test_a_follow_of_a_name_then_a_topic_reads_them_as_papers_does(library, tmp_path, said):
+    graphs = arxiv_record(id="2612.00004", title="Graph coloring", authors_parsed=[["Ma", "Jinwen", ""]])
+    query = replies.as_follow(said)
+    library.follow(CHANNEL, query)
+    load(library, tmp_path, "new", [SEISMIC, HASHING, SEISMIC_LG, graphs])
+    assert shown(library.digests()) == {1: ["2612.00001"]}
+    assert [h.paper.id for h in library.search("by Jinwen Ma seismic").hits][:1] == ["2612.00001"]
+
+
+def test_a_follow_keeps_no_invisible_or_bidi_characters():
+    said = "\u202eseis\u200bmic\u2066 \u200ffaults\ufeff\u0000"
+    assert replies.as_follow(said) == "seismic faults"
+    assert state.plain("a\tb\u2028c\u00adx") == "a b cx"
+
+
+def test_the_store_takes_invisible_characters_out_of_a_follow(library):
+    assert library.follow(CHANNEL, "\u202eseismic\u200b").query == "seismic"
