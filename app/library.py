@@ -530,6 +530,13 @@ class Library:
         """A digest was posted whole (or had nothing to show): its follows have covered its changes."""
         self.write(lambda db: state.mark_digested(db, digest.follow_ids, digest.through))
 
+    def lease(self, name: str, holder: str, seconds: float, *, now: float | None = None) -> bool:
+        """Hold the lease `name` for `seconds` (or renew it): False while another holder's has not lapsed."""
+        return self.write(lambda db: state.lease(db, name, holder, seconds, now=now))
+
+    def release(self, name: str, holder: str) -> None:
+        self.write(lambda db: state.release(db, name, holder))
+
     def ping(self) -> None:
         """Read the store and the index, as a search would (raising what it would meet): for a health check."""
         self._read(lambda db, snapshot: (db.execute("SELECT 1 FROM meta LIMIT 1").fetchone(), snapshot.stored_docs))

@@ -243,6 +243,8 @@ _ADDED = {
                 "run_from TEXT, run_started TEXT, run_records INTEGER NOT NULL DEFAULT 0, last_started TEXT, "
                 "last_finished TEXT, last_records INTEGER, last_outcome TEXT, total_records INTEGER NOT NULL "
                 "DEFAULT 0)",
+    # Who holds each named lease until when (Unix time): one process at a time does the work it names.
+    "leases": "CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires REAL NOT NULL)",
 }
 
 

@@ -9,6 +9,7 @@ together or not at all.
 from __future__ import annotations
 
 import datetime
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -225,6 +226,29 @@ def _prune(db: sqlite_utils.Database) -> None:
         db.conn.execute("DELETE FROM paper_changes")
     else:
         db.conn.execute("DELETE FROM paper_changes WHERE generation <= ?", [oldest])
+
+
+# -- leases ----------------------------------------------------------------------------------------------
+
+
+def lease(db: sqlite_utils.Database, name: str, holder: str, seconds: float, *, now: float | None = None) -> bool:
+    """Hold the lease `name` for `seconds` from now (Unix time), if it is free, lapsed or `holder`'s already:
+    whether `holder` holds it. One process at a time does the work a lease names (the digests' rounds)."""
+    now = time.time() if now is None else now
+    with store.writing(db):
+        store.ensure_added(db)
+        db.conn.execute("INSERT INTO leases (name, holder, expires) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                        "holder = excluded.holder, expires = excluded.expires WHERE leases.holder = excluded.holder "
+                        "OR leases.expires <= ?", [name, holder, now + seconds, now])
+        (held,) = db.conn.execute("SELECT holder FROM leases WHERE name = ?", [name]).fetchone()
+    return bool(held == holder)
+
+
+def release(db: sqlite_utils.Database, name: str, holder: str) -> None:
+    """Give the lease `name` up, if `holder` holds it."""
+    with store.writing(db):
+        if store.has_table(db, "leases"):
+            db.conn.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [name, holder])
 
 
 # -- harvest progress ------------------------------------------------------------------------------------

@@ -235,3 +235,15 @@ def test_a_follow_keeps_no_invisible_or_bidi_characters():
 
 def test_the_store_takes_invisible_characters_out_of_a_follow(library):
     assert library.follow(CHANNEL, "\u202eseismic\u200b").query == "seismic"
+
+
+def test_a_lease_has_one_holder_until_it_lapses_or_is_given_up(library):
+    assert library.lease("digests", "a", 60, now=1000.0)
+    assert not library.lease("digests", "b", 60, now=1059.0)
+    assert library.lease("digests", "a", 60, now=1059.0)  # (renewed: until 1119)
+    assert not library.lease("digests", "b", 60, now=1100.0)
+    assert library.lease("digests", "b", 60, now=1119.0)  # (lapsed)
+    library.release("digests", "a")  # (not a's to give up any more)
+    assert not library.lease("digests", "a", 60, now=1120.0)
+    library.release("digests", "b")
+    assert library.lease("other", "a", 60, now=1120.0) and library.lease("digests", "a", 60, now=1120.0)
