@@ -247,3 +247,18 @@ def test_a_lease_has_one_holder_until_it_lapses_or_is_given_up(library):
     assert not library.lease("digests", "a", 60, now=1120.0)
     library.release("digests", "b")
     assert library.lease("other", "a", 60, now=1120.0) and library.lease("digests", "a", 60, now=1120.0)
+
+
+def test_a_pending_post_keeps_its_papers_out_of_the_digests_until_it_is_settled(library, tmp_path):
+    library.follow(CHANNEL, "seismic")
+    load(library, tmp_path, "new", [SEISMIC, SEISMIC_LG])
+    [digest] = library.digests()
+    [(text, papers)] = replies.digest_messages(digest, "!")
+    post = library.posting(CHANNEL, text, papers)
+    assert library.pending_posts() == [post] and len(post.nonce) <= 25
+    assert library.digests()[0].papers == []  # (being posted: not chosen again)
+    library.posted(post, shown=False)  # (surely not posted: they come back)
+    assert library.pending_posts() == [] and sorted(library.digests()[0].papers) == sorted(papers)
+    post = library.posting(CHANNEL, text, papers)
+    library.posted(post, shown=True)
+    assert library.pending_posts() == [] and library.digests()[0].papers == []
