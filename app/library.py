@@ -511,24 +511,42 @@ class Library:
 
         return self._read(find)
 
-    def announcing(self, channel_id: str, papers: Sequence[tuple[str, str | None]]) -> dict[str, str | None]:
-        """Record that a channel is being shown these (id, version)s, before the post (so that none is shown
-        twice); returns what it had been shown of them, for `unannounce` if the post fails."""
+    def announcing(self, channel_id: str, papers: Sequence[tuple[str, str | None]]) -> None:
+        """Record that a channel was shown these (id, version)s, as a digest message that went out does."""
 
-        def record(db: sqlite_utils.Database) -> dict[str, str | None]:
-            before = state.announced(db, channel_id, [pid for pid, _ in papers])
-            state.record_announced(db, channel_id, papers)
-            return before
+        def record(db: sqlite_utils.Database) -> None:
+            with store.writing(db):
+                state.record_announced(db, channel_id, papers)
 
-        return self.write(record)
+        self.write(record)
 
-    def unannounce(self, channel_id: str, papers: Sequence[tuple[str, str | None]],
-                   before: dict[str, str | None]) -> None:
-        self.write(lambda db: state.forget_announced(db, channel_id, papers, before))
+    def posting(self, channel_id: str, content: str, papers: Sequence[tuple[str, str | None]]) -> state.Post:
+        """A digest message written to the outbox, with its nonce, before it is posted (its papers are then left
+        out of the channel's digests); `posted` settles it."""
+        return self.write(lambda db: state.write_post(db, channel_id, content, papers))
+
+    def posted(self, post: state.Post, *, shown: bool) -> None:
+        """A digest message went out (`shown`: its papers recorded as shown), or surely did not."""
+        self.write(lambda db: state.post_done(db, post, shown=shown))
+
+    def pending_posts(self) -> list[state.Post]:
+        """Digest messages not yet known to have gone out (a post cut short by a stop, a crash, a 5xx)."""
+        return self._read(lambda db, _: state.pending_posts(db))
+
+    def refused_since(self, channel_id: str, when: float) -> float:
+        return self.write(lambda db: state.refused_since(db, channel_id, when))
 
     def digested(self, digest: state.Digest) -> None:
-        """A digest was posted whole (or had nothing to show): its follows have covered its changes."""
-        self.write(lambda db: state.mark_digested(db, digest.follow_ids, digest.through))
+        """A digest was posted whole (or had nothing to show, or was dropped): its follows have covered its
+        changes."""
+        self.write(lambda db: state.mark_digested(db, digest.channel_id, digest.follow_ids, digest.through))
+
+    def lease(self, name: str, holder: str, seconds: float, *, now: float | None = None) -> bool:
+        """Hold the lease `name` for `seconds` (or renew it): False while another holder's has not lapsed."""
+        return self.write(lambda db: state.lease(db, name, holder, seconds, now=now))
+
+    def release(self, name: str, holder: str) -> None:
+        self.write(lambda db: state.release(db, name, holder))
 
     def ping(self) -> None:
         """Read the store and the index, as a search would (raising what it would meet): for a health check."""

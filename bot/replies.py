@@ -33,9 +33,10 @@ from papers_bot.format import (
 )
 from papers_bot.library import Library
 from papers_bot.retrieval.answer import Context
+from papers_bot.retrieval.query import parse_query
 from papers_bot.retrieval.search import SearchResult
 from papers_bot.store.paper import StoredPaper
-from papers_bot.store.state import Digest, Follow, version_of
+from papers_bot.store.state import Digest, Follow, plain, version_of
 from papers_bot.text import clip
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -234,16 +235,19 @@ _AUTHOR_QUOTED = re.compile(r'^(?:author|by)\s+"([^"]+)"(.*)$', re.IGNORECASE)
 
 
 def as_follow(text: str) -> str:
-    """What `!follow` was given, as the query it follows: `author "Jinwen Ma"` (or `author Jinwen Ma`) is
-    `author:"Jinwen Ma"`, and `author "Jinwen Ma" seismic` is `author:"Jinwen Ma" seismic`; anything else is a
-    query as `!papers` reads it."""
-    text = " ".join(text.split())
+    """What `!follow` was given, as the query it follows (invisible characters taken out): `author "Jinwen Ma"`
+    (or `author Jinwen Ma`) is `author:"Jinwen Ma"`, `author "Jinwen Ma" seismic` is `author:"Jinwen Ma" seismic`,
+    and `author Jinwen Ma seismic` is `by Jinwen Ma seismic` (the name read as `!papers` reads it); anything else
+    is a query as `!papers` reads it."""
+    text = plain(text)
     quoted = _AUTHOR_QUOTED.match(text)
     words = text.split(" ", 1)
     if quoted and quoted[1].strip():
         text = f'author:"{quoted[1].strip()}"{quoted[2]}'
     elif len(words) == 2 and words[0].lower() in ("author", "by") and '"' not in words[1]:
-        text = f'author:"{words[1]}"'
+        # (`by Jinwen Ma seismic`: a name, then a topic, as `!papers` reads it; the name alone, an author filter)
+        name = parse_query(f"by {words[1]}").by
+        text = f"by {words[1]}" if name and name != words[1] else f'author:"{words[1]}"'
     if len(text) > MAX_FOLLOW_QUERY:
         raise PapersBotError(f"a follow can be at most {MAX_FOLLOW_QUERY} characters; this one is {len(text)}")
     return text

@@ -243,6 +243,15 @@ _ADDED = {
                 "run_from TEXT, run_started TEXT, run_records INTEGER NOT NULL DEFAULT 0, last_started TEXT, "
                 "last_finished TEXT, last_records INTEGER, last_outcome TEXT, total_records INTEGER NOT NULL "
                 "DEFAULT 0)",
+    # A digest message being posted (an outbox): written with its nonce before the post, deleted once it is known
+    # to have gone out (its papers then in `announced`); one still here after a restart is looked for in its channel.
+    "digest_posts": "CREATE TABLE IF NOT EXISTS digest_posts (id INTEGER PRIMARY KEY AUTOINCREMENT, channel_id TEXT "
+                    "NOT NULL, nonce TEXT NOT NULL, content TEXT NOT NULL, papers TEXT NOT NULL, written_at TEXT NOT "
+                    "NULL)",
+    # Since when (Unix time) Discord has refused the bot each channel a digest: a restart keeps the patience clock.
+    "digest_refusals": "CREATE TABLE IF NOT EXISTS digest_refusals (channel_id TEXT PRIMARY KEY, since REAL NOT NULL)",
+    # Who holds each named lease until when (Unix time): one process at a time does the work it names.
+    "leases": "CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires REAL NOT NULL)",
 }
 
 

@@ -1,5 +1,6 @@
 """What the bot keeps besides papers, in the same SQLite file: the channels' follows, which papers each channel
-has been shown, and each harvested feed's progress. Readable with sqlite-utils or Datasette like the papers.
+has been shown, the digest messages being posted, the channels refusing the bot, leases, and each harvested feed's
+progress. Readable with sqlite-utils or Datasette like the papers.
 
 The tables are db.py's (`_ADDED`); this module reads and writes them. Harvest progress is written inside the
 load of the page it describes (`Library.load(..., also=...)`), so a page's papers and the token after it commit
@@ -9,6 +10,10 @@ together or not at all.
 from __future__ import annotations
 
 import datetime
+import json
+import secrets
+import time
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -41,6 +46,13 @@ class Follow:
     through: int  # the store generation up to which this follow's digests have looked
 
 
+def plain(text: str) -> str:
+    """`text` as one line of what shows: control, invisible and bidi characters (U+200B, U+202E, ...) taken out,
+    whitespace collapsed (a follow is stored, echoed and shown in every digest)."""
+    kept = (" " if unicodedata.category(c) == "Cc" else "" if unicodedata.category(c) == "Cf" else c for c in text)
+    return " ".join("".join(kept).split())
+
+
 def follows(db: sqlite_utils.Database, channel_id: str | None = None) -> list[Follow]:
     """A channel's follows (every channel's, without one), in the order they were added: `!following` numbers."""
     if not store.has_table(db, "follows"):
@@ -52,7 +64,7 @@ def follows(db: sqlite_utils.Database, channel_id: str | None = None) -> list[Fo
 def add_follow(db: sqlite_utils.Database, *, channel_id: str, query: str, guild_id: str | None = None,
                added_by: str | None = None) -> Follow:
     """Follow `query` in a channel, from the papers the next load brings (never what the library holds now)."""
-    query = " ".join(query.split())
+    query = plain(query)
     with store.writing(db):
         store.ensure_added(db)
         mine = follows(db, channel_id)
@@ -173,41 +185,33 @@ def changes_after(db: sqlite_utils.Database, generation: int) -> dict[str, str]:
 
 
 def announced(db: sqlite_utils.Database, channel_id: str, ids: Iterable[str]) -> dict[str, str | None]:
-    """Of `ids`, those the channel has been shown: id -> the version (date of update) it was shown."""
-    found: dict[str, str | None] = {}
+    """Of `ids`, those the channel has been shown, or is being shown (a pending post): id -> the version (date of
+    update) it was shown."""
+    wanted, found = set(ids), dict[str, str | None]()
     for sql, chunk in store.in_chunks("SELECT paper_id, version FROM announced WHERE channel_id = ? AND paper_id "
-                                       "IN ({marks})", ids):
+                                       "IN ({marks})", wanted):
         found.update(db.conn.execute(sql, [channel_id, *chunk]).fetchall())
+    found.update((pid, version) for post in pending_posts(db, channel_id) for pid, version in post.papers
+                 if pid in wanted)
     return found
 
 
 def record_announced(db: sqlite_utils.Database, channel_id: str, papers: Sequence[tuple[str, str | None]]) -> None:
-    """The channel is being shown these (id, version)s: recorded before they are posted, so that no paper is
-    ever shown twice (`forget_announced` undoes it when the post fails)."""
-    with store.writing(db):
-        db.conn.executemany(
-            "INSERT OR REPLACE INTO announced (channel_id, paper_id, version, announced_at) VALUES (?, ?, ?, ?)",
-            [(channel_id, pid, version, now()) for pid, version in papers],
-        )
+    """The channel was shown these (id, version)s (inside the caller's transaction)."""
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO announced (channel_id, paper_id, version, announced_at) VALUES (?, ?, ?, ?)",
+        [(channel_id, pid, version, now()) for pid, version in papers],
+    )
 
 
-def forget_announced(db: sqlite_utils.Database, channel_id: str, papers: Sequence[tuple[str, str | None]],
-                     before: dict[str, str | None]) -> None:
-    """Undo `record_announced`: each paper back to the version it was shown before (`before`), or to none."""
-    with store.writing(db):
-        for pid, _version in papers:
-            if pid in before:
-                db.conn.execute("UPDATE announced SET version = ? WHERE channel_id = ? AND paper_id = ?",
-                                [before[pid], channel_id, pid])
-            else:
-                db.conn.execute("DELETE FROM announced WHERE channel_id = ? AND paper_id = ?", [channel_id, pid])
-
-
-def mark_digested(db: sqlite_utils.Database, follow_ids: Sequence[int], through: int) -> None:
-    """These follows' digests have covered the changes up to `through`; changes every follow has covered go."""
+def mark_digested(db: sqlite_utils.Database, channel_id: str, follow_ids: Sequence[int], through: int) -> None:
+    """A channel's digest was posted whole, or dropped: its follows have covered the changes up to `through`
+    (changes every follow has covered go), and the channel no longer counts as refusing the bot."""
     with store.writing(db):
         db.conn.executemany("UPDATE follows SET through = MAX(through, ?) WHERE id = ?",
                             [(through, fid) for fid in follow_ids])
+        if store.has_table(db, "digest_refusals"):
+            db.conn.execute("DELETE FROM digest_refusals WHERE channel_id = ?", [channel_id])
         _prune(db)
 
 
@@ -217,6 +221,90 @@ def _prune(db: sqlite_utils.Database) -> None:
         db.conn.execute("DELETE FROM paper_changes")
     else:
         db.conn.execute("DELETE FROM paper_changes WHERE generation <= ?", [oldest])
+
+
+# -- the outbox: digest messages being posted ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Post:
+    """A digest message written before it is posted: its nonce makes Discord answer a retried request with the
+    message it created already; its papers are recorded as shown once it is known to have gone out."""
+
+    id: int
+    channel_id: str
+    nonce: str
+    content: str
+    papers: list[tuple[str, str | None]]
+    written_at: str
+
+    @classmethod
+    def of(cls, row: dict) -> Post:
+        return cls(**{**row, "papers": [tuple(p) for p in json.loads(row["papers"])]})
+
+
+def write_post(db: sqlite_utils.Database, channel_id: str, content: str,
+               papers: Sequence[tuple[str, str | None]]) -> Post:
+    """A digest message about to be posted, with a new nonce (Discord takes up to 25 characters)."""
+    with store.writing(db):
+        store.ensure_added(db)
+        cursor = db.conn.execute(
+            "INSERT INTO digest_posts (channel_id, nonce, content, papers, written_at) VALUES (?, ?, ?, ?, ?)",
+            [channel_id, str(secrets.randbits(63)), content, json.dumps(list(papers)), now()])
+        row = next(db.query("SELECT * FROM digest_posts WHERE id = ?", [cursor.lastrowid]))
+    return Post.of(row)
+
+
+def pending_posts(db: sqlite_utils.Database, channel_id: str | None = None) -> list[Post]:
+    """The posts not yet known to have gone out (a channel's, or every channel's), oldest first."""
+    if not store.has_table(db, "digest_posts"):
+        return []
+    where, args = ("WHERE channel_id = ?", [channel_id]) if channel_id is not None else ("", [])
+    return [Post.of(row) for row in db.query(f"SELECT * FROM digest_posts {where} ORDER BY id", args)]
+
+
+def post_done(db: sqlite_utils.Database, post: Post, *, shown: bool) -> None:
+    """A post is settled: it went out (or may have: `shown`, its papers recorded as shown), or it did not (they
+    may come in a later digest)."""
+    with store.writing(db):
+        if shown:
+            record_announced(db, post.channel_id, post.papers)
+        db.conn.execute("DELETE FROM digest_posts WHERE id = ?", [post.id])
+
+
+# -- channels that refuse the bot ------------------------------------------------------------------------
+
+
+def refused_since(db: sqlite_utils.Database, channel_id: str, when: float) -> float:
+    """Since when (Unix time) Discord has refused the bot a channel's digest: `when`, if this is the first time."""
+    with store.writing(db):
+        store.ensure_added(db)
+        db.conn.execute("INSERT OR IGNORE INTO digest_refusals (channel_id, since) VALUES (?, ?)", [channel_id, when])
+        (since,) = db.conn.execute("SELECT since FROM digest_refusals WHERE channel_id = ?", [channel_id]).fetchone()
+    return float(since)
+
+
+# -- leases ----------------------------------------------------------------------------------------------
+
+
+def lease(db: sqlite_utils.Database, name: str, holder: str, seconds: float, *, now: float | None = None) -> bool:
+    """Hold the lease `name` for `seconds` from now (Unix time), if it is free, lapsed or `holder`'s already:
+    whether `holder` holds it. One process at a time does the work a lease names (the digests' rounds)."""
+    now = time.time() if now is None else now
+    with store.writing(db):
+        store.ensure_added(db)
+        db.conn.execute("INSERT INTO leases (name, holder, expires) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                        "holder = excluded.holder, expires = excluded.expires WHERE leases.holder = excluded.holder "
+                        "OR leases.expires <= ?", [name, holder, now + seconds, now])
+        (held,) = db.conn.execute("SELECT holder FROM leases WHERE name = ?", [name]).fetchone()
+    return bool(held == holder)
+
+
+def release(db: sqlite_utils.Database, name: str, holder: str) -> None:
+    """Give the lease `name` up, if `holder` holds it."""
+    with store.writing(db):
+        if store.has_table(db, "leases"):
+            db.conn.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [name, holder])
 
 
 # -- harvest progress ------------------------------------------------------------------------------------

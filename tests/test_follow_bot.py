@@ -6,10 +6,11 @@ import asyncio
 import datetime
 import json
 import sys
+import time
 from pathlib import Path
 
 from papers_bot.testing.fakearxiv import Record, serving_arxiv
-from papers_bot.testing.fakediscord import SEND_MESSAGES, FakeDiscord
+from papers_bot.testing.fakediscord import READ_MESSAGE_HISTORY, SEND_MESSAGES, FakeDiscord
 from tests.conftest import arxiv_record, write_jsonl
 from tests.test_bot import nothing_unexpected, running, say  # noqa: F401  (the bot tests' autouse check)
 
@@ -181,3 +182,153 @@ async def test_a_channel_refusing_the_bot_for_too_long_no_longer_holds_its_diges
         await cog.post_digests()  # (refused for longer than its patience: dropped, its follow kept)
         assert await bot.papers.run(lambda lib: lib.digests()) == []
         assert len(await bot.papers.run(lambda lib: lib.following(str(fake_discord.channels["papers"])))) == 1
+
+
+class QuickRetries:
+    """discord.py's asyncio with no pauses between its retries of a 5xx (1, 3, 5, 7 and 9 seconds)."""
+
+    def __getattr__(self, name: str):
+        return getattr(asyncio, name)
+
+    @staticmethod
+    async def sleep(delay: float, result=None):
+        return await asyncio.sleep(0, result)
+
+
+async def started(bot):
+    """The bot's follows cog, its looks for changes (the first made on connecting) stopped: the test's rounds are
+    the only ones."""
+    cog = bot.get_cog("Follows")
+    looking = cog.look_for_changes.get_task()
+    cog.look_for_changes.cancel()
+    if looking is not None:
+        await asyncio.wait({looking})
+    return cog
+
+
+def nothing_left_to_post(library) -> bool:
+    return library.pending_posts() == [] and all(d.papers == [] for d in library.digests())
+
+
+async def test_a_stop_while_a_digest_waits_on_the_rate_limit_posts_it_once_after_the_restart(fake_discord, library,
+                                                                                            tmp_path):
+    listing = quasar_listing(tmp_path)
+    start = len(fake_discord.posted)
+    async with running(fake_discord, library) as bot:
+        cog = await started(bot)
+        await follow_then_load(fake_discord, bot, listing)
+        fake_discord.rate_limit("/channels/", 1, 600)
+        await say(fake_discord, "!following", channel="papers")  # (the channel's one post in ten minutes)
+        posting = asyncio.create_task(cog.post_digests())
+        await until(lambda: library.pending_posts())  # (written to the outbox; its send waits on the limiter)
+    await asyncio.wait({posting}, timeout=5)
+    if not posting.done():  # (a bot that went on waiting: stopped as a kill would)
+        posting.cancel()
+    assert digests_in(fake_discord, start) == [] and len(library.pending_posts()) == 1
+    fake_discord.lift_rate_limits()
+    async with running(fake_discord, library) as bot:
+        cog = await started(bot)
+        await cog.post_digests()
+        await cog.post_digests()
+    assert len(digests_in(fake_discord, start)) == 1 and nothing_left_to_post(library)
+
+
+async def answered_with_502s(fake: FakeDiscord, bot, listing: Path, monkeypatch) -> int:
+    """A digest Discord creates, then answers with a 502 every one of discord.py's tries (its pauses between
+    them skipped); where the fake's posts stood before it."""
+    import discord.http
+
+    monkeypatch.setattr(discord.http, "asyncio", QuickRetries())
+    cog = await started(bot)
+    await follow_then_load(fake, bot, listing)
+    start = len(fake.posted)
+    fake.fail_after_create("papers", 502, times=5)
+    await cog.post_digests()
+    assert len(digests_in(fake, start)) == 1 and len(bot.library.pending_posts()) == 1
+    return start
+
+
+async def test_a_5xx_after_discord_created_the_digest_posts_it_once(fake_discord, library, tmp_path, monkeypatch):
+    async with running(fake_discord, library) as bot:
+        start = await answered_with_502s(fake_discord, bot, quasar_listing(tmp_path), monkeypatch)
+        await bot.get_cog("Follows").post_digests()  # (the next round: found in the channel, not posted again)
+        await bot.get_cog("Follows").post_digests()
+    assert len(digests_in(fake_discord, start)) == 1 and nothing_left_to_post(library)
+
+
+async def test_a_restart_finds_a_pending_digest_that_went_out_and_does_not_post_it_again(fake_discord, library,
+                                                                                        tmp_path, monkeypatch):
+    async with running(fake_discord, library) as bot:
+        start = await answered_with_502s(fake_discord, bot, quasar_listing(tmp_path), monkeypatch)
+    fake_discord.nonce_window = 0  # (restarted after Discord forgot the nonce: only the channel can tell)
+    async with running(fake_discord, library) as bot:
+        await (await started(bot)).post_digests()
+    assert len(digests_in(fake_discord, start)) == 1 and nothing_left_to_post(library)
+
+
+async def test_a_pending_digest_the_bot_cannot_look_for_is_given_up_not_posted_twice(fake_discord, library,
+                                                                                     tmp_path, monkeypatch):
+    async with running(fake_discord, library) as bot:
+        start = await answered_with_502s(fake_discord, bot, quasar_listing(tmp_path), monkeypatch)
+    fake_discord.nonce_window = 0
+    await fake_discord.deny_bot("papers", READ_MESSAGE_HISTORY)  # (a crash, and then the history is hidden)
+    async with running(fake_discord, library) as bot:
+        await (await started(bot)).post_digests()
+    assert len(digests_in(fake_discord, start)) == 1 and nothing_left_to_post(library)  # (at most once)
+
+
+async def test_two_bots_on_one_database_post_one_digest(fake_discord, library, tmp_path, monkeypatch):
+    import threading
+
+    from papers_bot.library import Library
+
+    listing = quasar_listing(tmp_path)
+    other = Library(library.db_path)
+    real = Library.digests
+    computed: list[Library] = []
+    both = threading.Event()
+
+    def digests(self, **options):  # (each round's digests, chosen before either posts: the rounds overlap)
+        found = real(self, **options)
+        computed.append(self)
+        if len(computed) == 2:
+            both.set()
+        both.wait(10)
+        return found
+
+    try:
+        async with running(fake_discord, library) as first, running(fake_discord, other) as second:
+            one, two = await started(first), await started(second)
+            library.follow(str(fake_discord.channels["papers"]), "quasar")
+            library.load([listing])
+            start = len(fake_discord.posted)
+            monkeypatch.setattr(Library, "digests", digests)
+            posting = asyncio.create_task(one.post_digests())
+            await until(lambda: computed)
+            await two.post_digests()  # (the other bot's round, while the first one's is under way)
+            both.set()
+            await posting
+    finally:
+        other.close()
+    assert len(digests_in(fake_discord, start)) == 1 and computed == [library]
+
+
+async def test_a_channel_refusing_the_bot_is_dropped_after_a_day_across_restarts(fake_discord, library, tmp_path):
+    listing = quasar_listing(tmp_path)
+    async with running(fake_discord, library) as bot:
+        cog = await started(bot)
+        await follow_then_load(fake_discord, bot, listing, deny=SEND_MESSAGES)
+        await cog.post_digests()  # (refused: it waits)
+    assert len(library.digests()) == 1
+    async with running(fake_discord, library) as bot:  # (restarted within the day, and again a day later)
+        cog = await started(bot)
+        cog.clock = lambda: time.time() + sys.modules[type(cog).__module__].PATIENCE + 60
+        await cog.post_digests()
+    assert library.digests() == []  # (dropped: the change log no longer waits for it)
+    assert len(library.following(str(fake_discord.channels["papers"]))) == 1
+
+
+async def test_the_follow_role_is_matched_whatever_its_case(fake_discord, library):
+    async with running(fake_discord, library, follow_role="Paper-Admins"):  # (the role is `paper-admins`)
+        [answer] = await say(fake_discord, "!follow seismic", user="other", channel="papers")
+    assert answer["content"].startswith("Following `seismic`")

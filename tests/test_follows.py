@@ -215,3 +215,50 @@ def test_many_changed_papers_are_matched_as_a_few_are(library, tmp_path, monkeyp
         many = search.follow_matches(snapshot, queries, ids)
     assert few == many and len(few["seismic"]) == 20 and few["graphs has:code"] == {
         f"2612.{i:05d}" for i in range(3, 61, 6)}
+
+
+@pytest.mark.parametrize("said", ["by Jinwen Ma seismic", "author Jinwen Ma seismic"])
+def test_a_follow_of_a_name_then_a_topic_reads_them_as_papers_does(library, tmp_path, said):
+    graphs = arxiv_record(id="2612.00004", title="Graph coloring", authors_parsed=[["Ma", "Jinwen", ""]])
+    query = replies.as_follow(said)
+    library.follow(CHANNEL, query)
+    load(library, tmp_path, "new", [SEISMIC, HASHING, SEISMIC_LG, graphs])
+    assert shown(library.digests()) == {1: ["2612.00001"]}
+    assert [h.paper.id for h in library.search("by Jinwen Ma seismic").hits][:1] == ["2612.00001"]
+
+
+def test_a_follow_keeps_no_invisible_or_bidi_characters():
+    said = "\u202eseis\u200bmic\u2066 \u200ffaults\ufeff\u0000"
+    assert replies.as_follow(said) == "seismic faults"
+    assert state.plain("a\tb\u2028c\u00adx") == "a b cx"
+
+
+def test_the_store_takes_invisible_characters_out_of_a_follow(library):
+    assert library.follow(CHANNEL, "\u202eseismic\u200b").query == "seismic"
+
+
+def test_a_lease_has_one_holder_until_it_lapses_or_is_given_up(library):
+    assert library.lease("digests", "a", 60, now=1000.0)
+    assert not library.lease("digests", "b", 60, now=1059.0)
+    assert library.lease("digests", "a", 60, now=1059.0)  # (renewed: until 1119)
+    assert not library.lease("digests", "b", 60, now=1100.0)
+    assert library.lease("digests", "b", 60, now=1119.0)  # (lapsed)
+    library.release("digests", "a")  # (not a's to give up any more)
+    assert not library.lease("digests", "a", 60, now=1120.0)
+    library.release("digests", "b")
+    assert library.lease("other", "a", 60, now=1120.0) and library.lease("digests", "a", 60, now=1120.0)
+
+
+def test_a_pending_post_keeps_its_papers_out_of_the_digests_until_it_is_settled(library, tmp_path):
+    library.follow(CHANNEL, "seismic")
+    load(library, tmp_path, "new", [SEISMIC, SEISMIC_LG])
+    [digest] = library.digests()
+    [(text, papers)] = replies.digest_messages(digest, "!")
+    post = library.posting(CHANNEL, text, papers)
+    assert library.pending_posts() == [post] and len(post.nonce) <= 25
+    assert library.digests()[0].papers == []  # (being posted: not chosen again)
+    library.posted(post, shown=False)  # (surely not posted: they come back)
+    assert library.pending_posts() == [] and sorted(library.digests()[0].papers) == sorted(papers)
+    post = library.posting(CHANNEL, text, papers)
+    library.posted(post, shown=True)
+    assert library.pending_posts() == [] and library.digests()[0].papers == []

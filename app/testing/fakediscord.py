@@ -5,7 +5,9 @@ gateway websocket, receives READY and GUILD_CREATE for one guild, then reacts to
 INTERACTION_CREATE events that tests inject with `send_message`, `slash` and `click`. Everything the bot
 sends back is checked against Discord's documented limits and recorded in `posted`, and each reply (or
 interaction response) in `answers` under the message it answers. `rate_limit` makes routes answer as Discord's
-per-route limits do: X-RateLimit-* headers, and a 429 with retry_after past the limit.
+per-route limits do: X-RateLimit-* headers, and a 429 with retry_after past the limit. A message's nonce with
+enforce_nonce is honoured for `nonce_window` seconds (the same nonce returns the first message, no copy), and
+`fail_after_create` answers a create with a 5xx after carrying it out.
 
 Payload shapes follow what discord.py reads (gateway.py, state.py, http.py, interactions.py,
 webhook/async_.py). Fields it merely tolerates are still sent where Discord sends them, so code that
@@ -55,6 +57,7 @@ ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
+READ_MESSAGE_HISTORY = 1 << 16
 EMBED_LINKS = 1 << 14
 CREATE_PUBLIC_THREADS = 1 << 35
 SEND_MESSAGES_IN_THREADS = 1 << 38
@@ -312,6 +315,10 @@ class FakeDiscord:
         self._files: dict[int, tuple[bytes, str]] = {}
         self._interactions: dict[str, Interaction] = {}  # by token
         self._rate_limits: list[RateLimit] = []
+        # Discord de-duplicates a message's nonce (with enforce_nonce) for a few minutes: `nonce_window` seconds.
+        self.nonce_window = 300.0
+        self._nonces: dict[str, tuple[int, float]] = {}  # nonce -> (the message it made, when: time.monotonic())
+        self._create_faults: dict[int, list[int]] = {}  # channel id -> the statuses its next creates answer with
         self._answer_waiters: dict[int, asyncio.Future[Json]] = {}
         self._posted_event = asyncio.Event()
         self._sockets: set[web.WebSocketResponse] = set()
@@ -331,6 +338,7 @@ class FakeDiscord:
             ("GET", r"/channels/(\d+)", self._get_channel, True),
             ("POST", r"/channels/(\d+)/typing", self._typing, True),
             ("POST", r"/channels/(\d+)/messages", self._create_message, True),
+            ("GET", r"/channels/(\d+)/messages", self._channel_messages, True),
             ("GET|PATCH|DELETE", message, self._channel_message, True),
             ("POST", r"/channels/(\d+)/(?:messages/(\d+)/)?threads", self._create_thread, True),
             # Interaction callbacks and their webhooks authenticate by the token in the URL, not a header.
@@ -800,7 +808,33 @@ class FakeDiscord:
         body = call.body
         if body.get("embeds") and "guild_id" in channel and not self._permission(channel, EMBED_LINKS):
             body = {**body, "embeds": []}  # Discord drops a bot's embeds where it may not embed links
-        return await self._post(channel, body, call.files, "message")
+        nonce = str(body["nonce"]) if body.get("enforce_nonce") and body.get("nonce") is not None else None
+        made = self._nonces.get(nonce) if nonce is not None else None
+        if made is not None and made[1] + self.nonce_window > time.monotonic() and made[0] in self.messages:
+            msg = self.messages[made[0]]  # (the same author's nonce within the window: that message, no copy)
+        else:
+            msg = await self._post(channel, body, call.files, "message")
+            if nonce is not None:
+                self._nonces[nonce] = (int(msg["id"]), time.monotonic())
+        faults = self._create_faults.get(int(channel["id"]))
+        if faults:
+            status = faults.pop(0)
+            raise DiscordError(status, 0, f"{status}: the message was created, but the answer was lost")
+        return msg
+
+    async def _channel_messages(self, call: Call) -> list[Json]:
+        """A channel's messages, newest first, as `channel.history` reads them (limit, before, after); without
+        nonces, as Discord returns them."""
+        channel = self._channel(call.id(1))
+        self._require(channel, VIEW_CHANNEL | READ_MESSAGE_HISTORY)
+        query = call.request.query
+        limit = min(int(query.get("limit", 50)), 100)
+        ids = sorted(mid for mid, m in self.messages.items() if m["channel_id"] == channel["id"])
+        if "after" in query:
+            ids = [mid for mid in ids if mid > int(query["after"])][:limit]
+        else:
+            ids = [mid for mid in ids if "before" not in query or mid < int(query["before"])][-limit:]
+        return [{k: v for k, v in self._visible(self.messages[mid]).items() if k != "nonce"} for mid in reversed(ids)]
 
     def _permission(self, channel: Json, flag: int) -> bool:
         return bool(self._channel_permissions(self.application_id, channel) & flag)
@@ -1070,6 +1104,17 @@ class FakeDiscord:
         retry_after. With `announce`, every answer says what is left (X-RateLimit-*), so a client can wait
         before it is refused; without, it learns the limit from 429s alone. `windows` keeps the counts."""
         self._rate_limits.append(RateLimit(route_prefix, limit, per, announce))
+
+    def lift_rate_limits(self) -> None:
+        """No more rate limits (as if their windows had long passed)."""
+        self._rate_limits.clear()
+        self.windows.clear()
+
+    def fail_after_create(self, channel: str | int, status: int = 502, *, times: int = 1) -> None:
+        """The next `times` message creates in a channel are carried out (a message made, or one its nonce names
+        returned), then answered with `status`: Discord's 5xx after it created the message, which the client
+        cannot tell from one before."""
+        self._create_faults.setdefault(int(self._channel(channel)["id"]), []).extend([status] * times)
 
 
 # ------------------------------------------------------------------------------------------------------

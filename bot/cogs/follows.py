@@ -3,6 +3,10 @@ each following channel is posted after every harvest or load.
 
 The scheduled work runs as discord.ext.tasks loops on the event loop, with every library call and every page's
 load in the bot's worker threads (bot.papers.run): a slow or failing harvest never holds up an answer.
+
+A digest message is written to an outbox with its nonce before it is posted and settled after (`_send`); one a
+stop or a failure left pending is looked for in its channel before it is posted again (`_settle`); a round is
+posted under the database lease `digests`, so two processes on one database never both post it.
 """
 
 from __future__ import annotations
@@ -10,7 +14,11 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
+import os
+import secrets
+import socket
 import time
+from collections.abc import Callable
 
 import aiohttp
 import discord
@@ -22,11 +30,15 @@ from papers_bot.bot.cogs.admin import is_admin
 from papers_bot.bot.pages import send_texts
 from papers_bot.harvest import Harvester, targets
 from papers_bot.library import Library
-from papers_bot.store.state import Digest
+from papers_bot.store.state import Digest, Post
 
 log = logging.getLogger("papers_bot.bot.follows")
 DIGEST_EVERY = 10.0  # minutes between looks for papers another process loaded (`papers-bot load`, a cron harvest)
 PATIENCE = 24 * 3600.0  # seconds a channel that refuses the bot keeps its digest waiting (see Follows._refused)
+ROUND = "digests"  # the lease one process holds while it posts a round of digests
+LEASE = 600.0  # seconds it is held for, renewed before each message (a crashed holder's lapses after this)
+LOOK_BACK = 100  # messages since a pending post was written that are looked through for it (one request)
+SKEW = datetime.timedelta(minutes=5)  # looked for from this long before it was written (clocks disagree)
 
 
 class NotFollower(commands.CheckFailure):
@@ -49,7 +61,7 @@ async def may_follow(ctx: BotContext) -> bool:
         return True
     if ctx.channel.permissions_for(ctx.author).manage_channels:
         return True
-    return role is not None and any(role in (str(r.id), r.name) for r in ctx.author.roles)
+    return role is not None and any(role.casefold() in (str(r.id), r.name.casefold()) for r in ctx.author.roles)
 
 
 def channel_of(ctx: BotContext) -> str:
@@ -67,7 +79,11 @@ class Follows(commands.Cog):
         self.bot = bot
         self.harvester = Harvester(bot.library, bot.config, run_blocking=bot.papers.run)
         self._posting = asyncio.Lock()  # one round of digests at a time
-        self._refused_since: dict[str, float] = {}  # channel id -> when it began refusing the bot (monotonic)
+        self._round: asyncio.Task[None] | None = None  # the task posting a round of digests, if one is
+        self._stopping = False
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"  # (of the digests' lease)
+        self._leasing: asyncio.Future[bool] | None = None  # the last call taking or renewing it
+        self.clock: Callable[[], float] = time.time  # Unix time: since when a channel refuses the bot
         if bot.config.harvest_times:
             self.harvest.change_interval(time=list(bot.config.harvest_times))
 
@@ -77,8 +93,15 @@ class Follows(commands.Cog):
         self.look_for_changes.start()
 
     async def cog_unload(self) -> None:
+        """A stop: a round of digests is cut short (a message waiting on Discord's rate limiter stays in the
+        outbox, and is settled after the restart), and its lease given up before the bot's threads go."""
+        self._stopping = True
         self.harvest.cancel()
         self.look_for_changes.cancel()
+        if (round_ := self._round) is not None:
+            if not round_.cancelling():
+                round_.cancel()
+            await asyncio.wait({round_})
 
     @hybrid_command("follow")
     async def follow(self, ctx: BotContext, *, query: str) -> None:
@@ -139,72 +162,164 @@ class Follows(commands.Cog):
         await self.bot.wait_until_ready()
 
     async def post_digests(self) -> None:
-        """Each following channel's digest of the papers its follows match that it has not been shown."""
+        """Each following channel's digest of the papers its follows match that it has not been shown: first the
+        posts a stop or a failure left pending, then the new digests, by the one process that holds the lease."""
         async with self._posting:
-            try:
-                digests = await self.bot.papers.run(
-                    lambda library: library.digests(revisions=self.bot.config.announce_revisions))
-            except Exception:
-                log.exception("finding the digests failed; they are tried again in %.0f minutes", DIGEST_EVERY)
+            # (a round that waited for the one a stop cut short; a read-only library, where nothing posted could be
+            # recorded: digests need a library the bot may write)
+            if self._stopping or self.bot.library.read_only:
                 return
-            for digest in digests:
+            self._round = asyncio.current_task()
+            try:
                 try:
-                    await self._post(digest)
-                except Exception:  # (one channel's trouble never keeps the others' digests)
-                    log.exception("posting the digest of channel %s failed; it is tried again in %.0f minutes",
-                                  digest.channel_id, DIGEST_EVERY)
+                    if await self._lease():
+                        await self._round_of_digests()
+                    else:
+                        log.info("another process is posting the digests; this one leaves them to it")
+                finally:  # (shielded: a stop cancels the round, and the lease must still go)
+                    await asyncio.shield(self._give_up_lease())
+            except Exception:
+                log.exception("a round of digests failed; they are tried again in %.0f minutes", DIGEST_EVERY)
+            finally:
+                self._round = None
+
+    async def _lease(self) -> bool:
+        """Take or renew the digests' lease: whether this process holds it. The call is kept: one a stop cut short
+        goes on in its thread, and giving the lease up waits for it."""
+        self._leasing = asyncio.ensure_future(self.bot.papers.run(Library.lease, ROUND, self.holder, LEASE))
+        return await asyncio.shield(self._leasing)
+
+    async def _give_up_lease(self) -> None:
+        if self._leasing is not None:
+            await asyncio.wait({self._leasing})
+        await self.bot.papers.run(Library.release, ROUND, self.holder)
+
+    async def _round_of_digests(self) -> None:
+        for post in await self.bot.papers.run(Library.pending_posts):
+            try:
+                await self._settle(post)
+            except Exception:  # (one channel's trouble never keeps the others' digests)
+                log.exception("settling a digest message in channel %s failed; it is tried again in %.0f minutes",
+                              post.channel_id, DIGEST_EVERY)
+        digests = await self.bot.papers.run(
+            lambda library: library.digests(revisions=self.bot.config.announce_revisions))
+        for digest in digests:
+            try:
+                await self._post(digest)
+            except Exception:
+                log.exception("posting the digest of channel %s failed; it is tried again in %.0f minutes",
+                              digest.channel_id, DIGEST_EVERY)
 
     async def _drop(self, digest: Digest, why: str) -> None:
         """A digest no one can be shown: logged and counted as covered, so that it never holds back the change
         log every other channel's digests read (the channel's follows stay: `!unfollow`, or give the bot access)."""
         log.warning("channel %s follows %d queries, but %s: its digest is dropped", digest.channel_id,
                     len(digest.follow_ids), why)
-        self._refused_since.pop(digest.channel_id, None)
         await self.bot.papers.run(Library.digested, digest)
 
     async def _refused(self, digest: Digest, why: str) -> None:
         """Discord refused the bot this channel: its digest waits, for at most PATIENCE (a permission an admin
-        took away by mistake is given back within a day; a channel gone for good must not hold the log back)."""
-        since = self._refused_since.setdefault(digest.channel_id, time.monotonic())
-        if time.monotonic() - since > PATIENCE:
+        took away by mistake is given back within a day; a channel gone for good must not hold the log back).
+        Since when is kept in the database: a restart does not start the day again."""
+        now = self.clock()
+        since = await self.bot.papers.run(Library.refused_since, digest.channel_id, now)
+        if now - since > PATIENCE:
             await self._drop(digest, f"{why} for over {PATIENCE / 3600:.0f} hours")
         else:
             log.warning("channel %s: %s; its digest waits", digest.channel_id, why)
 
-    async def _post(self, digest: Digest) -> None:
-        """Post one digest, message by message, each message's papers recorded as shown just before it goes (a
-        paper is never shown twice) and forgotten again if it cannot be posted; the follows have covered the
-        digest's changes once every message is posted (or Discord rejected one as such)."""
-        channel = self.bot.get_channel(int(digest.channel_id))
+    async def _channel(self, channel_id: str) -> discord.abc.Messageable | str:
+        """The channel a digest goes to, or why it cannot: `gone`, `hidden` (the bot may not see it) or `no
+        messages` (a forum or media channel: posts, not messages)."""
+        channel = self.bot.get_channel(int(channel_id))
         if channel is None:
             try:
-                channel = await self.bot.fetch_channel(int(digest.channel_id))
+                channel = await self.bot.fetch_channel(int(channel_id))
             except discord.NotFound:
-                return await self._drop(digest, "it no longer exists")
+                return "gone"
             except discord.Forbidden:  # (the bot left its server, or may not see it)
-                return await self._refused(digest, "the bot may not see it")
-        if not isinstance(channel, discord.abc.Messageable):  # (a forum or media channel: posts, not messages)
+                return "hidden"
+        if not isinstance(channel, discord.abc.Messageable):
+            return "no messages"
+        return channel
+
+    async def _post(self, digest: Digest) -> None:
+        """Post one digest, message by message; the follows have covered the digest's changes once every message
+        is posted (or Discord rejected one as such)."""
+        channel = await self._channel(digest.channel_id)
+        if channel == "gone":
+            return await self._drop(digest, "it no longer exists")
+        if channel == "hidden":
+            return await self._refused(digest, "the bot may not see it")
+        if isinstance(channel, str):
             return await self._drop(digest, "it takes no messages")
         if not self.bot.may_post(int(digest.channel_id)):
             return await self._refused(digest, "it refused the bot a post a short while ago")
         for text, papers in replies.digest_messages(digest, self.bot.config.prefix):
-            before = await self.bot.papers.run(Library.announcing, digest.channel_id, papers)
-            try:
-                await channel.send(text, suppress_embeds=True)
-            except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as e:
-                await self.bot.papers.run(Library.unannounce, digest.channel_id, papers, before)
-                if isinstance(e, discord.Forbidden):
-                    self.bot.refused(channel, e)
-                    return await self._refused(digest, "Discord refused the bot a post there")
-                if not isinstance(e, discord.HTTPException) or e.status >= 500 or e.status == 429:
-                    log.warning("could not post a digest in channel %s (%s: %s); it is tried again in %.0f minutes",
-                                digest.channel_id, type(e).__name__, e, DIGEST_EVERY)
-                    return
-                # (Discord rejected this message itself: sent again it would be rejected again, forever)
-                log.error("Discord rejected a digest message in channel %s (%s); its papers are left out",
-                          digest.channel_id, e)
-        self._refused_since.pop(digest.channel_id, None)
+            if not await self._lease():
+                log.warning("the lease on the digests lapsed mid-round; the rest is left to its new holder")
+                return
+            post = await self.bot.papers.run(Library.posting, digest.channel_id, text, papers)
+            sent = await self._send(channel, post)
+            if sent is None:
+                return
+            if sent is False:
+                return await self._refused(digest, "Discord refused the bot a post there")
         await self.bot.papers.run(Library.digested, digest)
+
+    async def _send(self, channel: discord.abc.Messageable, post: Post) -> bool | None:
+        """Post a message of the outbox, with its nonce (Discord answers a retry of a request it carried out with
+        the message it made). True: settled (posted, or rejected as such); False: refused (403); None: it may or
+        may not have gone out (a 5xx, a timeout, the network), so it stays pending for the next round."""
+        try:
+            await channel.send(post.content, suppress_embeds=True, nonce=post.nonce)
+        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as e:
+            if isinstance(e, discord.Forbidden):
+                await self.bot.papers.run(Library.posted, post, shown=False)
+                self.bot.refused(channel, e)
+                return False
+            if not isinstance(e, discord.HTTPException) or e.status >= 500 or e.status == 429:
+                log.warning("could not post a digest message in channel %s (%s: %s); it is looked for and posted "
+                            "if need be in %.0f minutes", post.channel_id, type(e).__name__, e, DIGEST_EVERY)
+                return None
+            # (Discord rejected this message itself: sent again it would be rejected again, forever)
+            log.error("Discord rejected a digest message in channel %s (%s); its papers are left out",
+                      post.channel_id, e)
+            await self.bot.papers.run(Library.posted, post, shown=False)
+            return True
+        await self.bot.papers.run(Library.posted, post, shown=True)
+        return True
+
+    async def _settle(self, post: Post) -> None:
+        """A post a stop, a crash or a failure left pending: looked for among the channel's recent messages, and
+        posted (with its nonce) only if it is surely not there. Where that cannot be told (the bot may not read
+        the channel's history, or too much was said there since), it is given up: at most once."""
+        channel = await self._channel(post.channel_id)
+        if isinstance(channel, str):  # (one the bot may no longer see may have had it: counted as shown)
+            log.warning("a digest message for channel %s was pending, but the channel is %s: it is given up",
+                        post.channel_id, channel)
+            return await self.bot.papers.run(Library.posted, post, shown=channel == "hidden")
+        written = datetime.datetime.fromisoformat(post.written_at) - SKEW
+        seen = 0
+        try:
+            async for message in channel.history(limit=LOOK_BACK, after=written):
+                seen += 1
+                if message.author == self.bot.user and message.content.strip() == post.content.strip():
+                    log.info("a pending digest message had gone out in channel %s", post.channel_id)
+                    return await self.bot.papers.run(Library.posted, post, shown=True)
+        except discord.Forbidden:
+            seen = LOOK_BACK
+        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as e:
+            log.warning("could not read channel %s to settle a pending digest message (%s: %s); it is tried again "
+                        "in %.0f minutes", post.channel_id, type(e).__name__, e, DIGEST_EVERY)
+            return
+        if seen >= LOOK_BACK:
+            log.warning("a digest message for channel %s was pending, and the bot cannot tell whether it went out "
+                        "(it may not read the channel's history, or much was said there since): it is given up, "
+                        "never posted twice", post.channel_id)
+            return await self.bot.papers.run(Library.posted, post, shown=True)
+        if self.bot.may_post(int(post.channel_id)):
+            await self._send(channel, post)
 
 
 async def setup(bot: PapersBot) -> None:
