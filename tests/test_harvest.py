@@ -7,6 +7,7 @@ import datetime
 import itertools
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,17 @@ from papers_bot.harvest import (
 )
 from papers_bot.library import Library
 from papers_bot.store import arxiv, state
-from papers_bot.testing.fakearxiv import FakeArxiv, Item, Record, serving_arxiv
+from papers_bot.testing.fakearxiv import (
+    HTML_PAGE,
+    OAI_NS,
+    XHTML_LOGIN,
+    FakeArxiv,
+    Item,
+    Record,
+    deep,
+    laughs,
+    serving_arxiv,
+)
 
 FULL = Record(
     id="2612.00042", title=r"Seismic fault segmentation with $\alpha$-SAM", abstract="We adapt SAM to seismic data.",
@@ -371,3 +382,69 @@ async def test_a_first_harvest_into_a_new_library_warns_of_nothing(fake, tmp_pat
     finally:
         library.close()
     assert not report.failed and [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+# -- when the server misbehaves (the fake arXiv as a hostile server) --------------------------------------
+
+SOURCE = "harvest/oai/cs:cs:CV"
+
+
+def on(day: int) -> Callable[[], datetime.datetime]:
+    return lambda: datetime.datetime(2026, 12, day, 9, 0, tzinfo=datetime.UTC)
+
+
+def progress(library: Library, source: str = SOURCE) -> state.Progress:
+    with library.reading() as (db, _):
+        return state.progress(db, source)
+
+
+@pytest.mark.parametrize(("fault", "said"), [
+    (("body", HTML_PAGE), "an HTML page, not an OAI-PMH reply"),
+    (("body", XHTML_LOGIN, "application/xhtml+xml"), "an HTML page, not an OAI-PMH reply"),
+    (("body", "<html><body><p>Gateway timeout<br></body></html>"), "an HTML page, not an OAI-PMH reply"),
+    (("namespace", ""), "an XML document <OAI-PMH> without a namespace, not an OAI-PMH reply"),
+    (("namespace", "http://example.org/other/"), "<OAI-PMH> in the namespace http://example.org/other/"),
+    (("body", '<?xml version="1.0"?><status>ok</status>', "text/xml"), "an XML document <status>"),
+    (("body", f"<OAI-PMH xmlns='{OAI_NS}'><responseDate>2026-12-02</responseDate></OAI-PMH>", "text/xml"),
+     "neither ListRecords nor an error"),
+    (("body", deep(), "text/xml"), "ListRecords holds an XML document <x>"),
+    (("encoding", "x-klingon"), "declares an encoding Python does not know (unknown encoding: x-klingon)"),
+    (("body", laughs(), "text/xml"), "declares a DTD or entities"),
+])
+async def test_a_reply_that_is_not_oai_pmh_stops_the_run_and_the_next_asks_the_same_from(fake, lib, fault, said):
+    fake.records = many(2, datestamp="2026-12-05")
+    await Harvester(lib, config(fake), clock=on(2)).run()  # (complete: the next run asks from 2026-12-02)
+    fake.always = fault
+    [report] = await Harvester(lib, config(fake), clock=on(9)).run()
+    assert report.failed and said in report.outcome, report.outcome
+    assert progress(lib).next_from == "2026-12-02"  # (never taken as "0 records, complete")
+    fake.always = None
+    await Harvester(lib, config(fake), clock=on(10)).run()
+    assert fake.requests[-1].query["from"] == "2026-12-02"  # (the records since then are asked for again)
+
+
+def test_an_html_page_is_called_that_and_a_real_dtd_is_still_refused(tmp_path):
+    page = tmp_path / "page.xml"
+    page.write_text(HTML_PAGE)
+    with pytest.raises(ParseError, match="an HTML page, not an OAI-PMH reply"):
+        arxiv.page_end(page, name="page")
+    page.write_text(laughs())
+    with pytest.raises(ParseError, match="declares a DTD or entities"):
+        arxiv.page_end(page, name="page")
+    with pytest.raises(ParseError, match="nested more than 64 deep"):
+        page.write_text(deep().replace("<ListRecords>", "<ListRecords><record>", 1).replace(
+            "</ListRecords>", "</record></ListRecords>"))
+        arxiv.page_end(page, name="page")
+
+
+@pytest.mark.parametrize(("fault", "said"), [
+    (("body", XHTML_LOGIN, "application/xhtml+xml"), "an HTML page, not an RSS or Atom feed"),
+    (("body", HTML_PAGE), "an HTML page, not an RSS or Atom feed"),
+    (("body", f"<OAI-PMH xmlns='{OAI_NS}'/>", "text/xml"), f"<OAI-PMH> in the namespace {OAI_NS}, not an RSS"),
+    (("encoding", "x-klingon"), "declares an encoding Python does not know"),
+])
+async def test_a_feed_that_is_not_rss_is_an_error_not_a_holiday(fake, lib, fault, said):
+    fake.feeds = {"cs.CV": [Item("2612.00300v1")]}
+    fake.always = fault
+    [report] = await Harvester(lib, config(fake, harvest_sets=[], harvest_feeds=["cs.CV"])).run()
+    assert report.failed and said in report.outcome and "holiday" not in report.outcome, report.outcome
