@@ -604,6 +604,17 @@ async def test_a_password_in_the_address_is_never_shown_logged_or_stored(fake, t
         assert "hunter2" not in text and "user:" not in text
 
 
+def test_a_password_stored_before_is_scrubbed_when_the_library_opens(tmp_path):
+    Library(tmp_path / "papers.db", sample_if_new=False).close()
+    with sqlite3.connect(tmp_path / "papers.db") as conn:
+        conn.execute("INSERT INTO harvests (source, last_outcome) VALUES (?, ?)",
+                     [SOURCE, "stopped: http://user:hunter2@example.org/oai answered 500"])
+    Library(tmp_path / "papers.db", sample_if_new=False).close()
+    with sqlite3.connect(tmp_path / "papers.db") as conn:
+        assert conn.execute("SELECT last_outcome FROM harvests").fetchone() == (
+            "stopped: http://***@example.org/oai answered 500",)
+
+
 async def test_a_resumed_run_counts_what_the_run_loaded_in_all(fake, lib, caplog):
     fake.records = many(7)
     fake.fail = [None, *[(500,)] * 6]
