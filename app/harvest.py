@@ -47,7 +47,7 @@ from papers_bot.library import Library
 from papers_bot.store import arxiv, state
 from papers_bot.store.db import HARVESTED
 from papers_bot.store.parse import Listing
-from papers_bot.text import clip, redact_url
+from papers_bot.text import clip, redact_url, redact_urls
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -224,9 +224,11 @@ class Client:
                 if deadline.expired():  # (a server that drips would hold the run, and the bot's harvests, for ever)
                     raise self._give_up(f"{shown}: a response took more than {self.limits.page_deadline:g} s "
                                         "to arrive whole") from e
-                return f"{shown}: {type(e).__name__}: {e}", None
+                return f"{shown}: {type(e).__name__}: {redact_urls(str(e))}", None
+            except aiohttp.InvalidURL as e:  # (never better on asking again; its text is the address)
+                raise HarvestError(f"{redact_urls(str(e))} is not an address it can ask: check the setting") from e
             except aiohttp.ClientError as e:
-                return f"{shown}: {type(e).__name__}: {e}", None
+                return f"{shown}: {type(e).__name__}: {redact_urls(str(e))}", None
             finally:
                 self._ended = time.monotonic()
         raise self._give_up(f"{shown}: more than {self.limits.redirects} redirects (a loop?)")

@@ -19,6 +19,7 @@ from papers_bot.harvest import (
     MIN_DELAY,
     Client,
     Harvester,
+    HarvestError,
     Limits,
     Target,
     delay_for,
@@ -543,7 +544,7 @@ async def test_one_harvest_per_library_at_a_time(fake, lib, tmp_path):
         await go_on.wait()
 
     first = asyncio.create_task(Harvester(lib, config(fake), sleep=held).run())
-    while not fake.requests:
+    while not fake.requests and not first.done():
         await asyncio.sleep(0.01)
     other = Library(tmp_path / "papers.db", sample_if_new=False)  # (the same library, opened again)
     try:
@@ -602,6 +603,13 @@ async def test_a_password_in_the_address_is_never_shown_logged_or_stored(fake, t
         stored = conn.execute("SELECT last_outcome FROM harvests").fetchone()[0]
     for text in (report.outcome, shown, stored, caplog.text):
         assert "hunter2" not in text and "user:" not in text
+
+
+async def test_an_address_that_does_not_parse_is_said_once_without_its_password(tmp_path):
+    async with Client(spacing=lambda _url: 0.0) as client:
+        with (tmp_path / "page.xml").open("w+b") as out, pytest.raises(HarvestError) as e:
+            await client.fetch("http://user:hunter2@[oops/oai", {}, out, limit=1 << 20)
+    assert str(e.value) == "http://***@[oops/oai is not an address it can ask: check the setting"
 
 
 def test_a_password_stored_before_is_scrubbed_when_the_library_opens(tmp_path):
