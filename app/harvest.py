@@ -442,7 +442,8 @@ class Harvester:
                     cap = 2 * math.ceil(end.complete_size / max(end.records, 1)) + PAGE_SLACK
                 if end.token and report.pages + 1 >= (cap or self.limits.pages):
                     raise HarvestError(f"{url}: the list of {target} has not ended after {report.pages + 1:,} pages, "
-                                       + (f"twice what its size ({plural(end.complete_size, 'record')}) needs"
+                                       + (f"more than twice the pages its size ({plural(end.complete_size, 'record')}) "
+                                          "needs"
                                           if cap and end.complete_size is not None else "the most one run asks for"))
                 report.pages += 1
                 page_name = f"{url} ({target}, page {report.pages})"
