@@ -2,9 +2,15 @@
 announcements), loaded through the same all-or-nothing load as files.
 
 A good citizen, as arXiv asks of harvesters: one request at a time, at least MIN_DELAY seconds apart, a
-User-Agent that says who asks, `503 Retry-After` honoured, transient failures retried with growing waits, and
-after a run that failed, nothing until the next run. HTTP by aiohttp (discord.py's own client): each response
-is streamed to a temporary file, never held whole in memory, then parsed as a stream (store/arxiv.py).
+User-Agent that says who asks, `503 Retry-After` honoured, transient failures retried with growing waits,
+redirects followed a hop at a time (each hop spaced as its host needs), one harvest of a library at a time
+across processes (`harvest_lock`), and after a run that failed, nothing until the next run. HTTP by aiohttp
+(discord.py's own client): each response is streamed to a temporary file, never held whole in memory, then
+parsed as a stream (store/arxiv.py).
+
+Safe against a server that misbehaves: `Limits` bounds what a run spends on one (the waits of a request, the
+time a response takes to arrive, its size, its redirects, the pages of a list), a resumption token sent twice
+ends the run, and a reply that is not what was asked for is an error naming it, never "nothing new".
 
 Resumable and crash-safe: a page's papers and the resumption token after it commit in one transaction
 (`state.page_loaded`), so a harvest killed anywhere goes on at the next run from the page it had not loaded; a
@@ -15,18 +21,23 @@ it began (the same day's records are asked for again rather than missed).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import email.utils
+import fcntl
+import functools
 import importlib.metadata
 import ipaddress
 import logging
+import math
+import os
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
@@ -36,19 +47,32 @@ from papers_bot.library import Library
 from papers_bot.store import arxiv, state
 from papers_bot.store.db import HARVESTED
 from papers_bot.store.parse import Listing
+from papers_bot.text import clip, redact_url, redact_urls
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MIN_DELAY = 3.0  # seconds between requests to arXiv (its terms); only a server on this machine may get less
 RETRIES = 5  # attempts after the first, for a transient failure (the network, a 5xx, a 503)
-MAX_RETRY_AFTER = 600.0  # seconds: a server asking for a longer wait is left until the next run
 BUSY_RETRIES = 12  # a page's load waits out another load (a `!reload`) this many times, BUSY_WAIT apart
 BUSY_WAIT = 5.0
-MAX_PAGE_BYTES = 512 << 20  # one OAI-PMH page (arXiv's are a few MB)
-MAX_FEED_BYTES = 32 << 20  # one RSS feed (a busy category's day is under 1 MB)
 CHUNK = 1 << 16
 TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=120)
+REDIRECTS = {301, 302, 303, 307, 308}
+PAGE_SLACK = 5  # pages a list may run over twice what its completeListSize implies
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one run may spend on a server before it stops (HarvestError) and leaves the rest to the next run;
+    tests pass small ones, never waiting real minutes."""
+
+    page_deadline: float = 600.0  # seconds from asking for a response to its last byte (a server that drips)
+    retry_wait: float = 600.0  # seconds one request may wait in all between its attempts (Retry-After included)
+    redirects: int = 5  # hops one request may follow
+    pages: int = 10_000  # pages in one run when the list does not say its size (arXiv's whole: ~2,500)
+    page_bytes: int = 512 << 20  # one OAI-PMH page (arXiv's are a few MB)
+    feed_bytes: int = 32 << 20  # one RSS feed (a busy category's day is under 1 MB)
 
 
 class HarvestError(PapersBotError):
@@ -100,7 +124,7 @@ def retry_after(value: str | None, *, now: float | None = None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # (str.isdigit alone takes `²`)
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -109,21 +133,27 @@ def retry_after(value: str | None, *, now: float | None = None) -> float | None:
     return max(when.timestamp() - (time.time() if now is None else now), 0.0)
 
 
-class Client:
-    """One polite HTTP client: a request at a time, `delay` apart (from the end of one to the start of the next),
-    transient failures retried with doubling waits, 503's Retry-After honoured. Once it gives up (a server that
-    keeps failing, or asks for a long wait) the run asks nothing more (`gave_up`)."""
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
-    def __init__(self, *, delay: float, contact: str | None = None, retries: int = RETRIES,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
-        self.delay = delay
+
+class Client:
+    """One polite HTTP client: a request at a time, each `spacing(its url)` after the end of the one before,
+    redirects followed a hop at a time (each hop a request like any other), transient failures retried with
+    doubling waits, 503's Retry-After honoured. Once it gives up (a server that keeps failing, drips, loops or
+    asks for a long wait) the run asks nothing more (`gave_up`)."""
+
+    def __init__(self, *, spacing: Callable[[str], float], contact: str | None = None, retries: int = RETRIES,
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, limits: Limits = Limits()) -> None:
+        self.spacing = spacing
         self.retries = retries
         self.sleep = sleep
+        self.limits = limits
         self.user_agent = user_agent(contact)
         self.gave_up: str | None = None  # why it stopped asking (a server down, or asking to wait): for this run
         self._session: aiohttp.ClientSession | None = None
         self._lock = asyncio.Lock()
-        self._ready_at = 0.0  # time.monotonic() before which no request starts
+        self._ended = -math.inf  # time.monotonic() when the last request ended
 
     async def __aenter__(self) -> Client:
         self._session = aiohttp.ClientSession(headers={"User-Agent": self.user_agent}, timeout=TIMEOUT)
@@ -133,55 +163,91 @@ class Client:
         if self._session is not None:
             await self._session.close()
 
-    async def _turn(self, wait: float = 0.0) -> None:
-        pause = max(self._ready_at - time.monotonic(), wait)
+    async def _turn(self, url: str, wait: float = 0.0) -> None:
+        pause = max(self._ended + self.spacing(url) - time.monotonic(), wait)
         if pause > 0:
             await self.sleep(pause)
 
+    def _give_up(self, why: str) -> HarvestError:
+        self.gave_up = why
+        return HarvestError(f"{why}; leaving it until the next run")
+
     async def fetch(self, url: str, params: dict[str, str], out: IO[bytes], *, limit: int) -> None:
         """GET `url` into `out` (emptied first), streamed; HarvestError when it cannot be had."""
-        assert self._session is not None, "use the client as `async with Client(...)`"
         async with self._lock:
-            wait, problem = 0.0, ""
+            wait, waited, problem = 0.0, 0.0, ""
             for attempt in range(self.retries + 1):
-                await self._turn(wait)
-                try:
-                    async with self._session.get(url, params=params) as response:
-                        if response.status in (429, 503):
-                            asked = retry_after(response.headers.get("Retry-After"))
-                            if asked is not None and asked > MAX_RETRY_AFTER:
-                                self.gave_up = f"{url} asked to wait {asked:.0f} s (Retry-After)"
-                                raise HarvestError(f"{self.gave_up}; leaving it until the next run")
-                            problem = f"{url} answered {response.status} (busy)"
-                            wait = asked if asked is not None else self._backoff(attempt)
-                            continue
-                        if response.status >= 500:
-                            problem, wait = f"{url} answered {response.status}", self._backoff(attempt)
-                            continue
-                        if response.status != 200:
-                            raise HarvestError(f"{url} answered {response.status} {response.reason or ''}: check "
-                                               "the URL and the set or category".replace("  ", " "))
-                        out.seek(0)
-                        out.truncate()
-                        size = 0
-                        async for chunk in response.content.iter_chunked(CHUNK):
-                            size += len(chunk)
-                            if size > limit:
-                                raise HarvestError(f"{url}: the response is larger than {limit >> 20} MB; refused")
-                            out.write(chunk)
-                        out.flush()
-                        return
-                except (aiohttp.ClientError, TimeoutError) as e:
-                    problem, wait = f"{url}: {type(e).__name__}: {e}", self._backoff(attempt)
-                finally:
-                    self._ready_at = time.monotonic() + self.delay
+                problem, asked = await self._attempt(url, params, out, limit, wait)
+                if not problem:
+                    return
+                wait = asked if asked is not None else self._backoff(url, attempt)
+                if attempt == self.retries:
+                    break
+                if waited + wait > self.limits.retry_wait:
+                    raise self._give_up(
+                        (f"{redact_url(url)} asked to wait {wait:.0f} s (Retry-After)" if asked is not None
+                         else problem) + (f" after {waited:.0f} s of waits" if waited else "")
+                        + f": more than the {self.limits.retry_wait:.0f} s one request may wait")
+                waited += wait
                 log.warning("%s; trying again in %.0f s (attempt %d of %d)", problem, wait, attempt + 2,
                             self.retries + 1)
-            self.gave_up = f"{problem}; gave up after {self.retries + 1} attempts"
-            raise HarvestError(self.gave_up)
+            raise self._give_up(f"{problem}; gave up after {self.retries + 1} attempts")
 
-    def _backoff(self, attempt: int) -> float:
-        return max(self.delay, 1.0 if self.delay >= MIN_DELAY else 0.05) * 2 ** attempt
+    async def _attempt(self, url: str, params: dict[str, str], out: IO[bytes], limit: int,
+                       wait: float) -> tuple[str, float | None]:
+        """One attempt, following redirects: ("", None) when `out` holds the response, else a transient problem
+        and the wait the server asked for (None: it asked for none)."""
+        assert self._session is not None, "use the client as `async with Client(...)`"
+        for _hop in range(self.limits.redirects + 1):
+            await self._turn(url, wait)
+            wait, shown = 0.0, redact_url(url)
+            try:
+                async with asyncio.timeout(self.limits.page_deadline) as deadline:
+                    async with self._session.get(url, params=params, allow_redirects=False) as response:
+                        if response.status in REDIRECTS and "Location" in response.headers:
+                            location = urljoin(str(response.url), response.headers["Location"])
+                            if urlsplit(location).scheme not in ("http", "https"):
+                                raise HarvestError(f"{shown} redirects to {redact_url(location)}, not a web address")
+                            url, params = location, {}  # (the next hop, asked as the location says)
+                            continue
+                        if response.status in (429, 503):
+                            return (f"{shown} answered {response.status} (busy)",
+                                    retry_after(response.headers.get("Retry-After")))
+                        if response.status >= 500:
+                            return f"{shown} answered {response.status}", None
+                        if response.status != 200:
+                            raise HarvestError(f"{shown} answered {response.status} {response.reason or ''}: check "
+                                               "the URL and the set or category".replace("  ", " "))
+                        await self._save(response, out, limit, shown)
+                        return "", None
+            except TimeoutError as e:
+                if deadline.expired():  # (a server that drips would hold the run, and the bot's harvests, for ever)
+                    raise self._give_up(f"{shown}: a response took more than {self.limits.page_deadline:g} s "
+                                        "to arrive whole") from e
+                return f"{shown}: {type(e).__name__}: {redact_urls(str(e))}", None
+            except aiohttp.InvalidURL as e:  # (never better on asking again; its text is the address)
+                raise HarvestError(f"{redact_urls(str(e))} is not an address it can ask: check the setting") from e
+            except aiohttp.ClientError as e:
+                return f"{shown}: {type(e).__name__}: {redact_urls(str(e))}", None
+            finally:
+                self._ended = time.monotonic()
+        raise self._give_up(f"{shown}: more than {self.limits.redirects} redirects (a loop?)")
+
+    @staticmethod
+    async def _save(response: aiohttp.ClientResponse, out: IO[bytes], limit: int, shown: str) -> None:
+        out.seek(0)
+        out.truncate()
+        size = 0
+        async for chunk in response.content.iter_chunked(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise HarvestError(f"{shown}: the response is larger than {limit / (1 << 20):g} MB; refused")
+            out.write(chunk)
+        out.flush()
+
+    def _backoff(self, url: str, attempt: int) -> float:
+        delay = self.spacing(url)
+        return max(delay, 1.0 if delay >= MIN_DELAY else 0.05) * 2 ** attempt
 
 
 RunBlocking = Callable[..., Awaitable[Any]]
@@ -209,6 +275,22 @@ class Report:
 
 
 Clock = Callable[[], datetime.datetime]
+
+
+@contextlib.contextmanager
+def harvest_lock(db_path: Path) -> Iterator[bool]:
+    """Hold the library's harvest lock while the block runs: True, or False when another harvest holds it (in
+    any process). A file beside the database, flock'ed: the lock goes with its process, however that ends."""
+    fd = os.open(db_path.with_name(db_path.name + ".harvest-lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # (which releases the lock)
 
 
 def utcnow() -> datetime.datetime:
@@ -247,22 +329,35 @@ class Harvester:
     threads of the bot's own (bot.papers.run), or asyncio.to_thread at the command line."""
 
     def __init__(self, library: Library, config: Config, *, run_blocking: RunBlocking | None = None,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, clock: Clock = utcnow) -> None:
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, clock: Clock = utcnow,
+                 limits: Limits = Limits()) -> None:
         self.library = library
         self.config = config
         self.clock = clock  # (the day a run begins is its next run's `from`: tests pass a fixed one)
         self.run_blocking: RunBlocking = run_blocking or (lambda call, *args: _in_thread(call, library, *args))
         self.sleep = sleep
-        self.lock = asyncio.Lock()  # one run at a time in this process
+        self.limits = limits
+        self.lock = asyncio.Lock()  # one run at a time in this process (and `harvest_lock`: in any)
 
     async def run(self, chosen: Sequence[Target] | None = None, *, since: str | None = None) -> list[Report]:
         """Harvest each target in turn (all configured ones by default); `since` overrides the stored `from`."""
         chosen = list(chosen if chosen is not None else targets(self.config))
-        # One client for the run: its requests are spaced as the strictest of the hosts it asks needs (two sets
-        # are two lists from one server, asked one after the other).
-        delay = max(delay_for(self.config.oai_url if t.kind == "oai" else self.config.rss_url,
-                              self.config.harvest_delay) for t in chosen) if chosen else 0.0
-        async with self.lock, Client(delay=delay, contact=self.config.harvest_contact, sleep=self.sleep) as client:
+        async with self.lock:
+            try:
+                with harvest_lock(self.library.db_path) as taken:
+                    if not taken:  # (never two harvests at once: they would double the rate arXiv is asked at)
+                        return [Report(t, failed=True, outcome="stopped: another harvest of this library is "
+                                       "running; left to that one") for t in chosen]
+                    return await self._run(chosen, since)
+            except OSError as e:
+                return [Report(t, failed=True, outcome=f"stopped: cannot take the harvest lock beside the database "
+                               f"({e.strerror}: {e.filename})") for t in chosen]
+
+    async def _run(self, chosen: list[Target], since: str | None) -> list[Report]:
+        # Each request is spaced as the host it asks needs (a redirect to another host: that host's).
+        spacing = functools.partial(delay_for, delay=self.config.harvest_delay)
+        async with Client(spacing=spacing, contact=self.config.harvest_contact, sleep=self.sleep,
+                          limits=self.limits) as client:
             reports = []
             for target in chosen:
                 report = Report(target)
@@ -311,6 +406,9 @@ class Harvester:
             asked = None
             await self.run_blocking(_begin, target.source, run_from, self.today())
         restarted = False
+        seen = {asked} if asked else set()  # the tokens of this run: one sent twice is a list going round
+        cap: int | None = None  # pages this run may ask for, once the list says its size
+        url = redact_url(self.config.oai_url)
         with tempfile.TemporaryDirectory(prefix="papers-bot-harvest-") as folder:
             path = Path(folder) / "page.xml"
             while True:
@@ -318,8 +416,10 @@ class Harvester:
                     **first, **({"from": run_from} if run_from else {})}
                 end = await self._page(client, params, path, target)
                 if end.error == "noRecordsMatch":
-                    report.outcome = (f"no new records since {run_from or 'the start'}: "
-                                      + quiet_reason(run_from, self.today()))
+                    report.outcome = (f"no new records since {run_from or 'the start'}: " + (
+                        quiet_reason(run_from, self.today()) if progress.total_records else
+                        f"no record of {target} has ever come: check the set name ({target.name}; arXiv's are "
+                        "like cs or cs:cs:CV)"))
                     await self.run_blocking(_finish, target.source, report.outcome)
                     return
                 if end.error == "badResumptionToken" and asked and not restarted:
@@ -327,16 +427,30 @@ class Harvester:
                     log.warning("harvest: arXiv no longer knows the token of %s; starting its run again from %s",
                                 target, run_from or "the start")
                     await self.run_blocking(_begin, target.source, run_from, self.today())
-                    asked, restarted, earlier = None, True, 0
+                    asked, restarted, earlier, seen = None, True, 0, set()
                     continue
                 if end.error:
-                    raise HarvestError(f"arXiv answered {end.error}: {end.message or 'no explanation'}")
+                    check = (f": check the set name ({target.name}; arXiv's are like cs or cs:cs:CV)"
+                             if end.error in ("noSetHierarchy", "badArgument") else "")
+                    raise HarvestError(f"arXiv answered {end.error}: {end.message or 'no explanation'}{check}")
+                if end.token and end.token in seen:
+                    raise HarvestError(f"{url} sent the resumption token {clip(end.token, 40)!r} twice in one run: "
+                                       "its list goes round in a loop")
+                if end.token:
+                    seen.add(end.token)
+                if cap is None and end.complete_size is not None:
+                    cap = 2 * math.ceil(end.complete_size / max(end.records, 1)) + PAGE_SLACK
+                if end.token and report.pages + 1 >= (cap or self.limits.pages):
+                    raise HarvestError(f"{url}: the list of {target} has not ended after {report.pages + 1:,} pages, "
+                                       + (f"more than twice the pages its size ({plural(end.complete_size, 'record')}) "
+                                          "needs"
+                                          if cap and end.complete_size is not None else "the most one run asks for"))
                 report.pages += 1
-                page_name = f"{self.config.oai_url} ({target}, page {report.pages})"
+                page_name = f"{url} ({target}, page {report.pages})"
                 listing = arxiv.oai_listing(path, name=page_name, source=target.source)
                 done = not end.token
                 records = report.records + end.records
-                outcome = f"{earlier + records:,} records, complete" if done else ""
+                outcome = f"{plural(earlier + records, 'record')}, complete" if done else ""
 
                 def also(db: Any, asked: str | None = asked, end: arxiv.PageEnd = end, done: bool = done,
                          outcome: str = outcome) -> None:
@@ -348,13 +462,13 @@ class Harvester:
                 report.records, report.added, report.updated = records, report.added + summary.added, \
                     report.updated + summary.updated
                 report.warnings += summary.warnings
-                log.info("harvest: %s page %d: %d records (%d new, %d updated)%s", target, report.pages, end.records,
-                         summary.added, summary.updated,
-                         f"; {records:,} of {end.complete_size:,}" if end.complete_size else "")
+                log.info("harvest: %s page %d: %s (%d new, %d updated)%s", target, report.pages,
+                         plural(end.records, "record"), summary.added, summary.updated,
+                         f"; {earlier + records:,} of {end.complete_size:,}" if end.complete_size else "")
                 if done:
-                    report.outcome = (f"{records:,} records ({report.added:,} new, {report.updated:,} updated) in "
-                                      f"{report.pages} pages" + (f", after {earlier:,} in an earlier try" if earlier
-                                                                 else ""))
+                    report.outcome = (f"{plural(records, 'record')} ({report.added:,} new, {report.updated:,} "
+                                      f"updated) in {plural(report.pages, 'page')}"
+                                      + (f", after {earlier:,} in an earlier try" if earlier else ""))
                     return
                 asked = end.token
 
@@ -362,9 +476,10 @@ class Harvester:
         """One page, downloaded whole and read through; a page that breaks off is asked for once more."""
         for attempt in range(2):
             with path.open("w+b") as out:
-                await client.fetch(self.config.oai_url, params, out, limit=MAX_PAGE_BYTES)
+                await client.fetch(self.config.oai_url, params, out, limit=self.limits.page_bytes)
             try:
-                return await asyncio.to_thread(arxiv.page_end, path, name=f"{self.config.oai_url} ({target})")
+                return await asyncio.to_thread(arxiv.page_end, path,
+                                               name=f"{redact_url(self.config.oai_url)} ({target})")
             except ParseError as e:
                 if attempt:
                     raise HarvestError(f"{e}; the next run asks for this page again") from e
@@ -375,23 +490,30 @@ class Harvester:
         await self.run_blocking(_begin, target.source, None, self.today())
         url = f"{self.config.rss_url.rstrip('/')}/{target.name}"
         with tempfile.TemporaryFile() as out:
-            await client.fetch(url, {}, out, limit=MAX_FEED_BYTES)
+            await client.fetch(url, {}, out, limit=self.limits.feed_bytes)
             out.seek(0)
             data = out.read()
-        feed = await asyncio.to_thread(arxiv.read_feed, data, name=url, source=target.source)
-        report.records, report.pages = len(feed.papers), 1
+        feed = await asyncio.to_thread(arxiv.read_feed, data, name=redact_url(url), source=target.source)
+        report.records, report.pages, report.warnings = len(feed.papers), 1, list(feed.warnings)
+        for warning in feed.warnings:
+            log.warning("harvest: %s", warning)
+        if feed.items and not feed.papers:
+            raise HarvestError(f"{redact_url(url)}: none of its {plural(feed.items, 'item')} is an arXiv "
+                               f"announcement ({feed.warnings[0]})")
         if not feed.papers:
             report.outcome = "no announcements in today's feed: " + feed_quiet_reason(self.today(), feed.skip_days)
             await self.run_blocking(_finish, target.source, report.outcome)
             return
-        outcome = f"{len(feed.papers):,} announcements ({feed.revised:,} of them new versions)"
+        outcome = f"{plural(len(feed.papers), 'announcement')} ({feed.revised:,} of them new versions)" + (
+            f", {plural(len(feed.warnings), 'item')} skipped" if feed.warnings else "")
 
         def also(db: Any) -> None:
             state.page_loaded(db, target.source, asked=None, token=None, records=len(feed.papers))
             state.finish_run(db, target.source, outcome)
 
-        summary = await self._load(Listing(url, arxiv.RSS_FORMAT, iter(feed.papers)), also)
-        report.added, report.updated, report.warnings = summary.added, summary.updated, summary.warnings
+        summary = await self._load(Listing(redact_url(url), arxiv.RSS_FORMAT, iter(feed.papers)), also)
+        report.added, report.updated = summary.added, summary.updated
+        report.warnings += summary.warnings
         report.outcome = f"{outcome}: {summary.added:,} new, {summary.updated:,} updated"
 
 
@@ -458,14 +580,18 @@ def status(library: Library | None, config: Config, now: datetime.datetime | Non
         ended = "stopped" if (p.last_outcome or "").startswith("stopped") else "finished"
         lines.append(f"  last run: started {p.last_started}, " + (
             f"{ended} {p.last_finished}" if p.last_finished and p.last_finished >= p.last_started
-            else "not finished (still running, or stopped without a word: the next run goes on)"))
+            else "not finished (still running, or stopped without a word)"))
         if p.last_outcome:
             lines.append(f"  {p.last_outcome}")
+        # One statement of where the next run starts: a run part way through goes on from its next page.
+        received = f"  records received in all (re-sent ones counted again): {p.total_records:,}"
         if p.token:
-            lines.append(f"  part way through a run from {p.run_from or 'the start'} ({p.run_records:,} records so "
-                         "far): the next run goes on from there")
-        lines.append(f"  records fetched in all: {p.total_records:,}; next run asks from {p.next_from or 'the start'}"
-                     if target.kind == "oai" else f"  records fetched in all: {p.total_records:,}")
+            lines.append(f"  part way through a run from {p.run_from or 'the start'} "
+                         f"({plural(p.run_records, 'record')} so far): the next run goes on from its next page")
+            lines.append(received)
+        else:
+            lines.append(received + (f"; next run asks from {p.next_from or 'the start'}" if target.kind == "oai"
+                                     else ""))
     when = next_run(config, now)
     lines.append(f"Next run: {when:%Y-%m-%d %H:%M} UTC, by the running bot (or run `papers-bot harvest`)." if when
                  else "Next run: none scheduled.")

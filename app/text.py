@@ -36,3 +36,10 @@ def redact_url(url: str) -> str:
         return url
     return urlunsplit((parts.scheme, "***@" + parts.netloc.rsplit("@", 1)[1], parts.path, parts.query,
                        parts.fragment))
+
+
+def redact_urls(text: str) -> str:
+    """`text` with every address in it as `redact_url` shows it (a message that quotes one, stored before)."""
+    import re
+
+    return re.sub(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@]*@", r"\1***@", text)

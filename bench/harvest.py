@@ -59,13 +59,17 @@ class Fake:
     def close(self) -> None:
         self.proc.kill()
         self.proc.wait()
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
 
 
 def harvest(db: Path, url: str) -> subprocess.Popen[bytes]:
+    """`papers-bot harvest` into `db`, its log appended to `db`.log (a pipe nobody read could fill and stall it)."""
     env = {**os.environ, "PAPERS_BOT_OAI_URL": url, "PAPERS_BOT_HARVEST_DELAY": "0"}
     env = {k: v for k, v in env.items() if k != "PAPERS_BOT_CONFIG"}
-    return subprocess.Popen([papers_bot(), "--db", str(db), "harvest", "--set", "cs"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with db.with_suffix(".log").open("ab") as log:
+        return subprocess.Popen([papers_bot(), "--db", str(db), "harvest", "--set", "cs"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=log)
 
 
 def timed(proc: subprocess.Popen[bytes]) -> tuple[float, float, int]:

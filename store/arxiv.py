@@ -7,7 +7,9 @@ announcements. Each record is made into the same record as a line of arXiv's met
 whichever way a paper arrived.
 
 Both are untrusted input from the network. The XML parsers refuse a DTD (so no entity can be declared, let alone
-expanded: defusedxml), and a feed is parsed by feedparser only once it has none either.
+expanded: defusedxml), and a feed is parsed by feedparser only once it has none either. A reply that is not
+what was asked for (an HTML page, another XML document, an unknown encoding) raises naming what it is: it must
+never read as a day with nothing new.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ import calendar
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
 import feedparser
-from defusedxml import DefusedXmlException
+from defusedxml import DefusedXmlException, DTDForbidden
 
 from papers_bot.errors import ParseError as ListingError
 from papers_bot.store.paper import Paper, Source
@@ -33,6 +35,8 @@ from papers_bot.text import clip
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 ARXIV = "{http://arxiv.org/OAI/arXiv/}"
 OAI_FORMAT = "arxiv-oai"
+MAX_DEPTH = 64  # elements nested in an OAI-PMH page
+_LISTED = {f"{OAI}record", f"{OAI}resumptionToken"}  # what ListRecords holds
 RSS_FORMAT = "arxiv-rss"
 # The fields of the `arXiv` format that are the metadata snapshot's, under the snapshot's names.
 _FIELDS = {"id": "id", "title": "title", "abstract": "abstract", "comments": "comments",
@@ -51,23 +55,75 @@ class PageEnd:
     deleted: int = 0
 
 
+def what_it_is(tag: str) -> str:
+    """What an XML document whose root element is `tag` is, in words (a reply that is not the one asked for)."""
+    namespace, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
+    if local.lower() == "html":
+        return "an HTML page"
+    return f"an XML document <{local}> " + (f"in the namespace {namespace}" if namespace else "without a namespace")
+
+
+def _sniffed(head: bytes) -> str | None:
+    """What a reply that is not XML at all is, from its first bytes: an HTML page (a proxy's or a login page), or
+    nothing (None: say what the XML parser says)."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not text:
+        return "an empty reply"
+    return "an HTML page" if text.startswith((b"<!doctype html", b"<html")) else None
+
+
+def _unreadable(e: Exception, head: bytes, *, expected: str) -> str | None:
+    """Why a reply the parser could not read is not `expected`, when it is something else that can be named:
+    an HTML page (its `<!DOCTYPE html>` is not a DTD to refuse, it is not XML at all), an unknown encoding."""
+    if isinstance(e, LookupError):  # (`encoding="x-klingon"`: the codec lookup fails)
+        return f"declares an encoding Python does not know ({e}), not {expected} it can read"
+    if isinstance(e, UnicodeError):
+        return f"holds bytes that are not in the encoding it declares ({e.__class__.__name__}), not {expected}"
+    if isinstance(e, DTDForbidden) and (e.name or "").lower() == "html":
+        return f"an HTML page, not {expected}"
+    sniffed = _sniffed(head)
+    return f"{sniffed}, not {expected}" if sniffed else None
+
+
 def _events(path: Path, name: str) -> Iterator[tuple[str, Element]]:
-    """The page's records, resumption token and error, as its elements end (each record cleared after use)."""
+    """The page's records, resumption token and error, as its elements end (each record cleared after use). A
+    reply that is not OAI-PMH (its root in the OAI-PMH namespace, holding ListRecords or an error) raises naming
+    what it is: it must never read as a page of no records."""
+    depth, understood = 0, False
     try:
-        for _, element in SafeET.iterparse(str(path), events=("end",), forbid_dtd=True):
+        for event, element in SafeET.iterparse(str(path), events=("start", "end"), forbid_dtd=True):
             tag = element.tag
+            if event == "start":
+                depth += 1
+                if depth == 1 and tag != f"{OAI}OAI-PMH":
+                    raise ListingError(f"{what_it_is(tag)}, not an OAI-PMH reply", file=name)
+                if depth == 3 and understood and tag not in _LISTED:  # (what a list holds, or nothing is read)
+                    raise ListingError(f"ListRecords holds {what_it_is(tag)}, not records", file=name)
+                if depth > MAX_DEPTH:  # (arXiv's records nest 8 deep; a bomb nests thousands)
+                    raise ListingError(f"elements nested more than {MAX_DEPTH} deep: not an arXiv page", file=name)
+                understood = understood or tag in (f"{OAI}ListRecords", f"{OAI}error")
+                continue
+            depth -= 1
             if tag == f"{OAI}record":
                 yield "record", element
                 element.clear()
             elif tag in (f"{OAI}resumptionToken", f"{OAI}error"):
                 yield tag.removeprefix(OAI), element
-    except ParseError as e:
+    except (ParseError, DefusedXmlException, LookupError, UnicodeError) as e:
+        with path.open("rb") as f:
+            head = f.read(1024)
+        if why := _unreadable(e, head, expected="an OAI-PMH reply"):
+            raise ListingError(why, file=name) from e
+        if isinstance(e, DefusedXmlException):
+            raise ListingError(f"refused: the response declares a DTD or entities ({type(e).__name__})",
+                               file=name) from e
+        assert isinstance(e, ParseError)
         line, column = e.position
         raise ListingError(f"not a complete OAI-PMH response (malformed XML at column {column}: {e.msg})",
                            file=name, line=line) from e
-    except DefusedXmlException as e:
-        raise ListingError(f"refused: the response declares a DTD or entities ({type(e).__name__})",
-                           file=name) from e
+    if not understood:
+        raise ListingError("an OAI-PMH reply with neither ListRecords nor an error: not a reply to ListRecords",
+                           file=name)
 
 
 def page_end(path: Path, *, name: str) -> PageEnd:
@@ -83,7 +139,8 @@ def page_end(path: Path, *, name: str) -> PageEnd:
         else:
             end.token = (element.text or "").strip() or None
             size = element.get("completeListSize")
-            end.complete_size = int(size) if size and size.isdigit() else None
+            # (ASCII digits only: str.isdigit takes `²`, which int() refuses)
+            end.complete_size = int(size) if size and size.isascii() and size.isdigit() else None
     return end
 
 
@@ -143,6 +200,12 @@ class Feed:
     papers: list[Paper]
     revised: int = 0  # of them, new versions of papers announced before (`replace`)
     skip_days: tuple[str, ...] = ()  # the days the feed says it has no announcements (Saturday, Sunday)
+    items: int = 0  # in the feed, the unreadable ones (skipped, each with a warning) included
+    warnings: list[str] = field(default_factory=list)
+
+
+# The roots of the documents feedparser is given: RSS 2.0, Atom, RSS 1.0 (RDF).
+_FEED_ROOTS = {"rss", "{http://www.w3.org/2005/Atom}feed", "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}RDF"}
 
 
 def read_feed(data: bytes, *, name: str, source: str) -> Feed:
@@ -151,24 +214,33 @@ def read_feed(data: bytes, *, name: str, source: str) -> Feed:
     it. Held in memory whole (feedparser reads a document so; a day's feed is under 1 MB, and the harvester refuses
     one over 32 MB)."""
     try:  # (the whole document, in whatever encoding it declares: a DTD anywhere in it is refused)
-        SafeET.fromstring(data, forbid_dtd=True)
-    except DefusedXmlException as e:
-        raise ListingError(f"refused: the feed declares a DTD or entities ({type(e).__name__})", file=name) from e
-    except ParseError as e:
+        root = SafeET.fromstring(data, forbid_dtd=True)
+    except (ParseError, DefusedXmlException, LookupError, UnicodeError) as e:
+        if why := _unreadable(e, data[:1024], expected="an RSS or Atom feed"):
+            raise ListingError(why, file=name) from e
+        if isinstance(e, DefusedXmlException):
+            raise ListingError(f"refused: the feed declares a DTD or entities ({type(e).__name__})",
+                               file=name) from e
+        assert isinstance(e, ParseError)
         raise ListingError(f"not an RSS or Atom feed (malformed XML at line {e.position[0]}: {e.msg})",
                            file=name) from e
+    if root.tag not in _FEED_ROOTS:  # (an XHTML login page parses, and would read as a day of no announcements)
+        raise ListingError(f"{what_it_is(root.tag)}, not an RSS or Atom feed", file=name)
     parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     if parsed.get("bozo") and not parsed.entries and not parsed.feed:
         raise ListingError(f"not an RSS or Atom feed ({clip(str(parsed.get('bozo_exception') or 'unreadable'), 80)})",
                            file=name)
-    feed = Feed([])
+    feed = Feed([], items=len(parsed.entries))
     skip = parsed.feed.get("skipdays") or ""
     feed.skip_days = tuple(re.findall(r"[A-Z][a-z]+day", str(skip)))
     for number, entry in enumerate(parsed.entries, 1):
         try:
             paper, revised = _feed_paper(entry, Source(source, 0, RSS_FORMAT))
-        except (ValueError, TypeError) as e:
-            raise ListingError(f"item {number}: not an arXiv announcement ({clip(str(e), 80)})", file=name) from e
+        except (ValueError, TypeError) as e:  # (one bad item costs that item, never the day's others)
+            said = clip(str(entry.get("id") or entry.get("link") or "no id"), 40)
+            feed.warnings.append(f"{name}: item {number} ({said}): not an arXiv announcement "
+                                 f"({clip(str(e), 80)}); skipped")
+            continue
         if paper is not None:
             feed.papers.append(paper)
             feed.revised += revised

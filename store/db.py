@@ -14,7 +14,7 @@ import shutil
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,6 +35,7 @@ from papers_bot.store.paper import (
     normalise_arxiv_id,
 )
 from papers_bot.store.parse import Listing
+from papers_bot.text import redact_urls
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +219,7 @@ def ensure_schema(db: sqlite_utils.Database, *, read_only: bool = False) -> None
         )
     if not read_only:
         _ensure_indexes(db)
+        _redact_outcomes(db)
 
 
 # Indexes and tables added since a schema version: made when missing (an index in one pass over the papers,
@@ -284,6 +286,18 @@ def _ensure_indexes(db: sqlite_utils.Database) -> None:
     except BaseException:
         db.conn.execute("ROLLBACK") if db.conn.in_transaction else None
         raise
+
+
+def _redact_outcomes(db: sqlite_utils.Database) -> None:
+    """Harvest outcomes stored before addresses were redacted (a password in `oai_url`) lose what they showed;
+    left to the next open when another process is writing."""
+    if not has_table(db, "harvests"):
+        return
+    rows = db.conn.execute("SELECT source, last_outcome FROM harvests WHERE last_outcome LIKE '%://%@%'").fetchall()
+    if rows:
+        with suppress(StoreBusy), writing(db):
+            db.conn.executemany("UPDATE harvests SET last_outcome = ? WHERE source = ?",
+                                [(redact_urls(outcome), source) for source, outcome in rows])
 
 
 def _upgrade_from_1(db: sqlite_utils.Database) -> None:

@@ -7,6 +7,7 @@ import datetime
 import itertools
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,10 +17,14 @@ from papers_bot.config import Config
 from papers_bot.errors import PapersBotError, ParseError
 from papers_bot.harvest import (
     MIN_DELAY,
+    Client,
     Harvester,
+    HarvestError,
+    Limits,
     Target,
     delay_for,
     feed_quiet_reason,
+    harvest_lock,
     next_run,
     quiet_reason,
     retry_after,
@@ -27,7 +32,19 @@ from papers_bot.harvest import (
 )
 from papers_bot.library import Library
 from papers_bot.store import arxiv, state
-from papers_bot.testing.fakearxiv import FakeArxiv, Item, Record, serving_arxiv
+from papers_bot.store import db as store
+from papers_bot.testing.fakearxiv import (
+    HTML_PAGE,
+    OAI_NS,
+    XHTML_LOGIN,
+    FakeArxiv,
+    Item,
+    Record,
+    deep,
+    huge,
+    laughs,
+    serving_arxiv,
+)
 
 FULL = Record(
     id="2612.00042", title=r"Seismic fault segmentation with $\alpha$-SAM", abstract="We adapt SAM to seismic data.",
@@ -261,7 +278,8 @@ async def test_the_command_line_harvests_and_shows_the_status(fake, tmp_path):
     done = await asyncio.to_thread(invoke, "--set", "cs.CV")
     assert done.exit_code == 0 and "set cs:cs:CV: 4 records (4 new, 0 updated) in 2 pages" in done.output
     shown = await asyncio.to_thread(invoke, "--status", "--set", "cs.CV")
-    assert "records fetched in all: 4" in shown.output and "4 records, complete" in shown.output
+    assert "records received in all (re-sent ones counted again): 4" in shown.output
+    assert "4 records, complete" in shown.output
     assert "Next run: " in shown.output and " 03:00 UTC" in shown.output  # (the default time of day)
     with sqlite3.connect(db) as conn:  # (readable as the rest: plain tables)
         assert conn.execute("SELECT total_records FROM harvests").fetchone() == (4,)
@@ -371,3 +389,288 @@ async def test_a_first_harvest_into_a_new_library_warns_of_nothing(fake, tmp_pat
     finally:
         library.close()
     assert not report.failed and [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+# -- when the server misbehaves (the fake arXiv as a hostile server) --------------------------------------
+
+SOURCE = "harvest/oai/cs:cs:CV"
+
+
+def on(day: int) -> Callable[[], datetime.datetime]:
+    return lambda: datetime.datetime(2026, 12, day, 9, 0, tzinfo=datetime.UTC)
+
+
+def progress(library: Library, source: str = SOURCE) -> state.Progress:
+    with library.reading() as (db, _):
+        return state.progress(db, source)
+
+
+@pytest.mark.parametrize(("fault", "said"), [
+    (("body", HTML_PAGE), "an HTML page, not an OAI-PMH reply"),
+    (("body", XHTML_LOGIN, "application/xhtml+xml"), "an HTML page, not an OAI-PMH reply"),
+    (("body", "<html><body><p>Gateway timeout<br></body></html>"), "an HTML page, not an OAI-PMH reply"),
+    (("namespace", ""), "an XML document <OAI-PMH> without a namespace, not an OAI-PMH reply"),
+    (("namespace", "http://example.org/other/"), "<OAI-PMH> in the namespace http://example.org/other/"),
+    (("body", '<?xml version="1.0"?><status>ok</status>', "text/xml"), "an XML document <status>"),
+    (("body", f"<OAI-PMH xmlns='{OAI_NS}'><responseDate>2026-12-02</responseDate></OAI-PMH>", "text/xml"),
+     "neither ListRecords nor an error"),
+    (("body", deep(), "text/xml"), "ListRecords holds an XML document <x>"),
+    (("encoding", "x-klingon"), "declares an encoding Python does not know (unknown encoding: x-klingon)"),
+    (("body", laughs(), "text/xml"), "declares a DTD or entities"),
+])
+async def test_a_reply_that_is_not_oai_pmh_stops_the_run_and_the_next_asks_the_same_from(fake, lib, fault, said):
+    fake.records = many(2, datestamp="2026-12-05")
+    await Harvester(lib, config(fake), clock=on(2)).run()  # (complete: the next run asks from 2026-12-02)
+    fake.always = fault
+    [report] = await Harvester(lib, config(fake), clock=on(9)).run()
+    assert report.failed and said in report.outcome, report.outcome
+    assert progress(lib).next_from == "2026-12-02"  # (never taken as "0 records, complete")
+    fake.always = None
+    await Harvester(lib, config(fake), clock=on(10)).run()
+    assert fake.requests[-1].query["from"] == "2026-12-02"  # (the records since then are asked for again)
+
+
+def test_an_html_page_is_called_that_and_a_real_dtd_is_still_refused(tmp_path):
+    page = tmp_path / "page.xml"
+    page.write_text(HTML_PAGE)
+    with pytest.raises(ParseError, match="an HTML page, not an OAI-PMH reply"):
+        arxiv.page_end(page, name="page")
+    page.write_text(laughs())
+    with pytest.raises(ParseError, match="declares a DTD or entities"):
+        arxiv.page_end(page, name="page")
+    with pytest.raises(ParseError, match="nested more than 64 deep"):
+        page.write_text(deep().replace("<ListRecords>", "<ListRecords><record>", 1).replace(
+            "</ListRecords>", "</record></ListRecords>"))
+        arxiv.page_end(page, name="page")
+
+
+@pytest.mark.parametrize(("fault", "said"), [
+    (("body", XHTML_LOGIN, "application/xhtml+xml"), "an HTML page, not an RSS or Atom feed"),
+    (("body", HTML_PAGE), "an HTML page, not an RSS or Atom feed"),
+    (("body", f"<OAI-PMH xmlns='{OAI_NS}'/>", "text/xml"), f"<OAI-PMH> in the namespace {OAI_NS}, not an RSS"),
+    (("encoding", "x-klingon"), "declares an encoding Python does not know"),
+])
+async def test_a_feed_that_is_not_rss_is_an_error_not_a_holiday(fake, lib, fault, said):
+    fake.feeds = {"cs.CV": [Item("2612.00300v1")]}
+    fake.always = fault
+    [report] = await Harvester(lib, config(fake, harvest_sets=[], harvest_feeds=["cs.CV"])).run()
+    assert report.failed and said in report.outcome and "holiday" not in report.outcome, report.outcome
+
+
+async def test_one_bad_feed_item_is_skipped_with_a_warning_and_the_rest_kept(fake, lib):
+    good = [Item(f"2612.{i:05d}v1", title=f"Announced {i}") for i in range(1, 41)]
+    fake.feeds = {"cs.CV": [*good[:20], Item(""), Item("2612." + "1" * 1000 + "v1"), *good[20:]]}
+    [report] = await Harvester(lib, config(fake, harvest_sets=[], harvest_feeds=["cs.CV"])).run()
+    assert not report.failed and report.added == 40 and len(harvested(lib)) == 40
+    assert report.outcome.startswith("40 announcements (0 of them new versions), 2 items skipped")
+    assert [w.split(": ", 1)[1] for w in report.warnings] == [
+        "item 21 (no id): not an arXiv announcement (no `id`); skipped",
+        "item 22 (oai:arXiv.org:2612.11111111111111111111…): not an arXiv announcement (`id` is longer than 1000 "
+        "bytes); skipped"]
+    fake.feeds = {"cs.CV": [Item("")]}  # (nothing readable at all: an error, not an empty day)
+    [bad] = await Harvester(lib, config(fake, harvest_sets=[], harvest_feeds=["cs.CV"])).run()
+    assert bad.failed and "none of its 1 item is an arXiv announcement" in bad.outcome
+
+
+async def test_a_resumption_token_sent_twice_ends_the_run(fake, lib):
+    fake.records = many(7)
+    fake.fail = [("same-token",)] * 50  # (then the list would end: a harvester that loops asks 50 times)
+    harvester = Harvester(lib, config(fake))
+    [report] = await harvester.run()
+    assert report.failed and "sent the resumption token 'same' twice in one run" in report.outcome
+    assert len(fake.requests) == 2 and len(harvested(lib)) == 3
+    [again] = await harvester.run()  # (goes on from `same`, which comes back at once: stopped again)
+    assert again.failed and len(fake.requests) == 3
+
+
+@pytest.mark.parametrize(("size", "limits", "pages"), [("2", Limits(), 7), ("", Limits(pages=4), 4),
+                                                      ("²", Limits(pages=4), 4)])
+async def test_a_list_that_never_ends_stops_at_a_cap(fake, lib, size, limits, pages):
+    fake.records = many(2)
+    fake.fail = [("endless", size)] * 40  # cursors 3, 6, ... of a list of `size` (or of none said)
+    [report] = await Harvester(lib, config(fake), limits=limits).run()
+    assert report.failed and f"has not ended after {pages} pages" in report.outcome, report.outcome
+    assert ("more than twice the pages its size (2 records) needs" in report.outcome) == (size == "2")
+    assert len(fake.requests) == pages
+
+
+async def test_garbage_counts_are_no_count(fake, lib):
+    fake.records = many(5)
+    fake.fail = [("count", "²")]
+    [report] = await Harvester(lib, config(fake)).run()
+    assert not report.failed and len(harvested(lib)) == 5
+    assert retry_after("²") is None and retry_after("٣") is None and retry_after(" 7 ") == 7
+
+
+async def test_a_server_that_drips_is_left_at_the_page_deadline_and_the_next_run_goes_on(fake, lib):
+    fake.records = many(2)
+    fake.fail = [("drip", 0.01)]  # (a page of about 2 KB: 20 s a byte at a time)
+    harvester = Harvester(lib, config(fake), limits=Limits(page_deadline=0.3))
+    [report] = await harvester.run()
+    assert report.failed and "a response took more than 0.3 s to arrive whole" in report.outcome
+    assert len(fake.requests) == 1  # (not asked again this run)
+    [again] = await harvester.run()  # (the run's lock was let go: the next run harvests)
+    assert not again.failed and len(harvested(lib)) == 2
+
+
+async def test_redirect_hops_are_each_a_spaced_request_and_a_loop_ends(fake, lib):
+    fake.records = many(2)
+    fake.fail = [("redirect", None), ("redirect", None, 301), ("redirect", None, 307)]
+    [report] = await Harvester(lib, config(fake, harvest_delay=0.2)).run()
+    assert not report.failed and len(harvested(lib)) == 2 and len(fake.requests) == 4
+    assert all(b.at - a.at >= 0.2 for a, b in itertools.pairwise(fake.requests))
+    fake.requests.clear()
+    fake.always = ("redirect", None)
+    [looped] = await Harvester(lib, config(fake), limits=Limits(redirects=3)).run()
+    assert looped.failed and "more than 3 redirects (a loop?)" in looped.outcome and len(fake.requests) == 4
+
+
+async def test_a_redirect_to_another_host_waits_as_that_host_needs(fake, tmp_path):
+    async with serving_arxiv(records=many(1)) as other:
+        fake.fail = [("redirect", other.oai_url + "?verb=ListRecords&metadataPrefix=arXiv")]
+        slow = f"127.0.0.1:{other.port}"
+        async with Client(spacing=lambda url: 0.4 if slow in url else 0.0) as client:
+            with (tmp_path / "page.xml").open("w+b") as out:
+                await client.fetch(fake.oai_url, {"verb": "ListRecords"}, out, limit=1 << 20)
+        assert other.requests[0].at - fake.requests[0].at >= 0.4
+
+
+async def test_one_harvest_per_library_at_a_time(fake, lib, tmp_path):
+    fake.records = many(4)
+    fake.fail = [(503, 1)]
+    go_on = asyncio.Event()
+
+    async def held(_seconds: float) -> None:  # (the first harvest waits out its Retry-After until told)
+        await go_on.wait()
+
+    first = asyncio.create_task(Harvester(lib, config(fake), sleep=held).run())
+    while not fake.requests and not first.done():
+        await asyncio.sleep(0.01)
+    other = Library(tmp_path / "papers.db", sample_if_new=False)  # (the same library, opened again)
+    try:
+        [second] = await Harvester(other, config(fake)).run()
+    finally:
+        other.close()
+    assert second.failed and "another harvest of this library is running" in second.outcome
+    assert len(fake.requests) == 1  # (the second asked nothing: never twice the rate)
+    go_on.set()
+    [done] = await first
+    assert not done.failed and len(harvested(lib)) == 4
+
+
+async def test_a_second_harvest_process_finds_the_lock_taken(fake, tmp_path):
+    from click.testing import CliRunner
+
+    from papers_bot.cli import cli
+
+    db = tmp_path / "cli.db"
+    env = {"PAPERS_BOT_OAI_URL": fake.oai_url, "PAPERS_BOT_HARVEST_DELAY": "0"}
+    with harvest_lock(db) as taken:
+        assert taken
+        with harvest_lock(db) as again:
+            assert not again  # (another open of the file is refused, as another process is)
+        result = await asyncio.to_thread(CliRunner().invoke, cli, ["--db", str(db), "harvest", "--set", "cs.CV"],
+                                         env=env)
+    assert result.exit_code == 1 and "another harvest of this library is running" in result.output
+    assert fake.requests == []
+
+
+async def test_retry_after_waits_are_capped_in_all(fake, lib):
+    fake.records = many(2)
+    fake.fail = [(503, 600)] * 6
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    [report] = await Harvester(lib, config(fake), sleep=sleep).run()
+    assert report.failed and "asked to wait 600 s (Retry-After) after 600 s of waits" in report.outcome
+    assert "more than the 600 s one request may wait" in report.outcome
+    assert sum(waited) <= 600 and len(fake.requests) == 2
+
+
+async def test_a_password_in_the_address_is_never_shown_logged_or_stored(fake, tmp_path, caplog):
+    fake.fail = [(500,)] * 6
+    url = fake.oai_url.replace("http://", "http://user:hunter2@")
+    library = Library(tmp_path / "papers.db", sample_if_new=False)
+    try:
+        [report] = await Harvester(library, config(fake, oai_url=url)).run()
+        shown = "\n".join(status(library, config(fake, oai_url=url)))
+    finally:
+        library.close()
+    assert report.failed and "http://***@127.0.0.1" in report.outcome
+    with sqlite3.connect(tmp_path / "papers.db") as conn:
+        stored = conn.execute("SELECT last_outcome FROM harvests").fetchone()[0]
+    for text in (report.outcome, shown, stored, caplog.text):
+        assert "hunter2" not in text and "user:" not in text
+
+
+async def test_an_address_that_does_not_parse_is_said_once_without_its_password(tmp_path):
+    async with Client(spacing=lambda _url: 0.0) as client:
+        with (tmp_path / "page.xml").open("w+b") as out, pytest.raises(HarvestError) as e:
+            await client.fetch("http://user:hunter2@[oops/oai", {}, out, limit=1 << 20)
+    assert str(e.value) == "http://***@[oops/oai is not an address it can ask: check the setting"
+
+
+def test_a_password_stored_before_is_scrubbed_when_the_library_opens(tmp_path):
+    Library(tmp_path / "papers.db", sample_if_new=False).close()
+    with sqlite3.connect(tmp_path / "papers.db") as conn:
+        conn.execute("INSERT INTO harvests (source, last_outcome) VALUES (?, ?)",
+                     [SOURCE, "stopped: http://user:hunter2@example.org/oai answered 500"])
+    Library(tmp_path / "papers.db", sample_if_new=False).close()
+    with sqlite3.connect(tmp_path / "papers.db") as conn:
+        assert conn.execute("SELECT last_outcome FROM harvests").fetchone() == (
+            "stopped: http://***@example.org/oai answered 500",)
+
+
+async def test_a_resumed_run_counts_what_the_run_loaded_in_all(fake, lib, caplog):
+    fake.records = many(7)
+    fake.fail = [None, *[(500,)] * 6]
+    harvester = Harvester(lib, config(fake))
+    await harvester.run()
+    caplog.set_level(logging.INFO, "papers_bot.harvest")
+    await harvester.run()
+    resumed = caplog.text.split("goes on from the page it had not loaded")[1]
+    assert "page 1: 3 records (3 new, 0 updated); 6 of 7" in resumed  # (not "3 of 7": 6 are loaded)
+
+
+def test_the_status_of_a_killed_run_says_one_thing_of_the_next(fake, lib):
+    def first_page(db) -> None:  # (as a page's load writes it; then the harvest is killed)
+        with store.writing(db):
+            state.page_loaded(db, SOURCE, asked=None, token="1|3", records=3)
+
+    lib.write(lambda db: state.begin_run(db, SOURCE, run_from=None, started="2026-12-02"))
+    lib.write(first_page)
+    text = "\n".join(status(lib, config(fake)))
+    assert "not finished (still running, or stopped without a word)" in text
+    assert "3 records so far): the next run goes on from its next page" in text
+    assert "asks from" not in text and text.count("next run") == 1
+
+
+async def test_a_set_that_does_not_exist_is_not_called_a_holiday(fake, lib):
+    fake.records = many(2)
+    fake.no_sets = ["cs:cs:XX"]
+    [bad] = await Harvester(lib, config(fake)).run([Target("oai", "cs:cs:XX")])
+    assert bad.failed and "badArgument" in bad.outcome and "check the set name (cs:cs:XX;" in bad.outcome
+    [empty] = await Harvester(lib, config(fake)).run([Target("oai", "math")])  # (never had a record)
+    assert not empty.failed and "check the set name (math;" in empty.outcome and "holiday" not in empty.outcome
+
+
+async def test_one_record_is_one_record_and_the_count_says_what_it_counts(fake, lib):
+    fake.records = many(1)
+    harvester = Harvester(lib, config(fake))
+    [one] = await harvester.run()
+    assert one.outcome == "1 record (1 new, 0 updated) in 1 page"
+    await harvester.run(since="2026-01-01")  # (the same record, sent again)
+    text = "\n".join(status(lib, config(fake)))
+    assert "1 record, complete" in text and "records received in all (re-sent ones counted again): 2" in text
+    assert len(harvested(lib)) == 1
+
+
+async def test_bombs_are_refused(fake, lib):
+    fake.always = ("body", huge(2 << 20), "text/xml")
+    [big] = await Harvester(lib, config(fake), limits=Limits(page_bytes=1 << 20)).run()
+    assert big.failed and "larger than 1 MB; refused" in big.outcome
+    fake.always = ("body", deep(), "text/xml")
+    [nested] = await Harvester(lib, config(fake)).run()
+    assert nested.failed and "ListRecords holds" in nested.outcome

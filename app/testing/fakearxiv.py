@@ -2,12 +2,25 @@
 tokens, `from` and sets, its errors) and its RSS feeds, for the tests and bench/harvest.py. The harvester is
 pointed at it by configuration (`oai_url`, `rss_url`), as the bot is pointed at the fake Discord.
 
-Faults are scripted per request (`fail`): a 503 with Retry-After, a 500, a page cut off mid-record (malformed),
-a dropped connection; `expire_tokens()` makes every token given so far unknown (`badResumptionToken`).
+It is also the hostile server the harvester must survive. Faults are scripted per request (`fail`, in order;
+`always` once that is used up), each a tuple:
+
+- `(503, seconds)` a 503 with Retry-After; `(500,)`; `("drop",)` a dropped connection; `("malformed",)` the page
+  cut off mid-record;
+- `("drip", pace)` the usual reply, a byte every `pace` seconds;
+- `("redirect", location, status=302)` (location None: the same address again, a loop when repeated);
+- `("body", text or bytes, content_type="text/html")` that reply instead: an HTML page (`HTML_PAGE`,
+  `XHTML_LOGIN`), another document, a bomb (`laughs()`, `deep()`, `huge()`);
+- the usual page, lying: `("same-token",)` its token always `same` (the list never moves on), `("endless",
+  size)` always one more token, cursors growing past `completeListSize=size`, `("count", text)` that
+  `completeListSize`, `("encoding", name)` that XML declaration, `("namespace", uri)` that namespace.
+
+`expire_tokens()` makes every token given so far unknown (`badResumptionToken`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime
 import itertools
@@ -23,6 +36,27 @@ from papers_bot.config import oai_set
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 MAX_TOKENS = 10_000
+HTML_PAGE = ("<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1>"
+             "<p>The proxy could not reach the server.</p></body></html>")
+XHTML_LOGIN = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><html xmlns=\"http://www.w3.org/1999/xhtml\"><head>"
+               "<title>Sign in</title></head><body><form><input name=\"user\"/></form></body></html>")
+
+
+def laughs(root: str = f"<OAI-PMH xmlns={quoteattr(OAI_NS)}><ListRecords>&c;</ListRecords></OAI-PMH>") -> str:
+    """A billion-laughs document: entities that expand to far more than they take."""
+    return ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+            f'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>{root}')
+
+
+def deep(levels: int = 100_000) -> str:
+    """An OAI-PMH reply nested `levels` elements deep."""
+    return f"<OAI-PMH xmlns={quoteattr(OAI_NS)}><ListRecords>" + "<x>" * levels + "</x>" * levels + \
+        "</ListRecords></OAI-PMH>"
+
+
+def huge(size: int) -> str:
+    """An OAI-PMH reply of about `size` bytes (a comment that goes on)."""
+    return f"<OAI-PMH xmlns={quoteattr(OAI_NS)}><ListRecords><!--" + "x" * size + "--></ListRecords></OAI-PMH>"
 
 
 @dataclass
@@ -111,7 +145,7 @@ class Synthetic(Sequence[Record]):
 class Item:
     """One announcement in a category's RSS feed."""
 
-    id: str  # with its version: `2612.00001v1`
+    id: str  # with its version: `2612.00001v1` ("": an item without one, no link or guid either)
     title: str = "An announced paper"
     abstract: str = "What it does."
     authors: str = "Ada Lovelace, Charles Babbage"
@@ -121,10 +155,11 @@ class Item:
     def xml(self, day: datetime.date) -> str:
         bare = self.id.rsplit("v", 1)[0]
         tags = "".join(f"<category>{escape(c)}</category>" for c in self.categories)
-        description = f"arXiv:{self.id} Announce Type: {self.kind} \nAbstract: {self.abstract}"
-        return (f"<item><title>{escape(self.title)}</title><link>https://arxiv.org/abs/{bare}</link>"
-                f"<description>{escape(description)}</description>"
-                f"<guid isPermaLink=\"false\">oai:arXiv.org:{self.id}</guid>{tags}"
+        description = f"arXiv:{self.id} Announce Type: {self.kind} \nAbstract: {self.abstract}" if self.id else \
+            self.abstract
+        ids = (f"<link>https://arxiv.org/abs/{bare}</link><guid isPermaLink=\"false\">oai:arXiv.org:{self.id}</guid>"
+               if self.id else "")
+        return (f"<item><title>{escape(self.title)}</title>{ids}<description>{escape(description)}</description>{tags}"
                 f"<pubDate>{day:%a, %d %b %Y} 00:00:00 -0500</pubDate>"
                 f"<arxiv:announce_type>{self.kind}</arxiv:announce_type>"
                 f"<dc:creator>{escape(self.authors)}</dc:creator></item>")
@@ -145,7 +180,9 @@ class FakeArxiv:
     feeds: dict[str, list[Item]] = field(default_factory=dict)
     feed_day: datetime.date = datetime.date(2026, 12, 1)
     fail: list[tuple[Any, ...] | None] = field(default_factory=list)  # per request, in order (None: no fault)
+    always: tuple[Any, ...] | None = None  # the fault of every request once `fail` is used up
     requests: list[Request] = field(default_factory=list)
+    no_sets: Sequence[str] = ()  # sets it answers `badArgument` for (as arXiv does a set it does not have)
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -178,31 +215,49 @@ class FakeArxiv:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    async def _fault(self, request: web.Request) -> web.StreamResponse | None:
+    async def _fault(self, request: web.Request) -> tuple[web.StreamResponse | None, tuple[Any, ...]]:
+        """This request's fault (`fail`, then `always`), and the reply it is when it replaces the usual one."""
         self.requests.append(Request(time.monotonic(), request.path, dict(request.query),
                                      request.headers.get("User-Agent", "")))
-        if not self.fail:
-            return None
-        fault = self.fail.pop(0)
-        if fault is None:  # (this request is answered as usual)
-            return None
+        fault = (self.fail.pop(0) if self.fail else self.always) or ("none",)
         if fault[0] == 503:
-            return web.Response(status=503, headers={"Retry-After": str(fault[1])}, text="busy")
+            return web.Response(status=503, headers={"Retry-After": str(fault[1])}, text="busy"), fault
         if fault[0] == 500:
-            return web.Response(status=500, text="oops")
+            return web.Response(status=500, text="oops"), fault
         if fault[0] == "drop":
             assert request.transport is not None
             request.transport.close()
-            return web.Response(status=500)
+            return web.Response(status=500), fault
+        if fault[0] == "redirect":
+            location = fault[1] if fault[1] is not None else request.path_qs
+            return web.Response(status=fault[2] if len(fault) > 2 else 302, headers={"Location": location}), fault
+        if fault[0] == "body":
+            body = fault[1].encode() if isinstance(fault[1], str) else fault[1]
+            return web.Response(body=body, content_type=fault[2] if len(fault) > 2 else "text/html"), fault
+        return None, fault  # (the usual reply, perhaps altered: `_send`, `_oai`)
+
+    async def _send(self, request: web.Request, text: str, content_type: str,
+                    fault: tuple[Any, ...]) -> web.StreamResponse:
         if fault[0] == "malformed":
-            return None  # (the page is made, then cut off: `_oai`)
-        return None
+            text = text[: len(text) // 2]
+        elif fault[0] == "encoding":
+            text = text.replace('encoding="UTF-8"', f"encoding={quoteattr(fault[1])}", 1)
+        if fault[0] != "drip":
+            return web.Response(text=text, content_type=content_type)
+        response = web.StreamResponse(headers={"Content-Type": content_type})
+        await response.prepare(request)
+        try:
+            for byte in text.encode():
+                await response.write(bytes([byte]))
+                await asyncio.sleep(fault[1])
+        except ConnectionError:  # (the harvester gave up on it)
+            pass
+        return response
 
     async def _oai(self, request: web.Request) -> web.StreamResponse:
-        malformed = bool(self.fail) and self.fail[0] is not None and self.fail[0][0] == "malformed"
-        fault = await self._fault(request)
-        if fault is not None:
-            return fault
+        reply, fault = await self._fault(request)
+        if reply is not None:
+            return reply
         q = request.query
         if q.get("verb") != "ListRecords":
             return self._error("badVerb", "only ListRecords here")
@@ -213,6 +268,8 @@ class FakeArxiv:
         else:
             if q.get("metadataPrefix") != "arXiv":
                 return self._error("cannotDisseminateFormat", "only arXiv")
+            if q.get("set") in self.no_sets:
+                return self._error("badArgument", f"invalid set: {q['set']}")
             since = q.get("from")
             numbers = [i for i, r in enumerate(self.records)
                        if in_set(r, q.get("set")) and (since is None or r.datestamp >= since)]
@@ -221,19 +278,29 @@ class FakeArxiv:
                 return self._error("noRecordsMatch", "no records match")
         page = numbers[start : start + self.page_size]
         after = start + len(page)
-        token = ""
+        token, cursor, size = "", str(start), str(len(numbers))
         if after < len(numbers):
             token = f"{next(self._ids)}|{after}"
             self._lists[token] = (numbers, after)
             while len(self._lists) > MAX_TOKENS:  # (the oldest expire)
                 del self._lists[next(iter(self._lists))]
+        if fault[0] == "same-token":  # (the first page again, for ever)
+            page, token = numbers[: self.page_size], "same"
+            self._lists[token] = (numbers, 0)
+        elif fault[0] == "endless":  # (one more page, for ever, whatever the list's size says)
+            number = next(self._ids)
+            page, token, cursor, size = numbers[: self.page_size], f"endless|{number}", str(
+                number * self.page_size), str(fault[1])
+            self._lists[token] = (numbers, 0)
+        elif fault[0] == "count":
+            size = fault[1]
         body = "".join(self.records[i].xml() for i in page)
-        resumption = (f"<resumptionToken cursor=\"{start}\" completeListSize=\"{len(numbers)}\">{escape(token)}"
-                      "</resumptionToken>") if token or start else ""
+        resumption = (f"<resumptionToken cursor={quoteattr(cursor)} completeListSize={quoteattr(size)}>"
+                      f"{escape(token)}</resumptionToken>") if token or start else ""
         text = self._envelope(f"<ListRecords>{body}{resumption}</ListRecords>")
-        if malformed:
-            text = text[: len(text) // 2]
-        return web.Response(text=text, content_type="text/xml")
+        if fault[0] == "namespace":
+            text = text.replace(f"xmlns={quoteattr(OAI_NS)}", f"xmlns={quoteattr(fault[1])}" if fault[1] else "")
+        return await self._send(request, text, "text/xml", fault)
 
     def _envelope(self, inner: str) -> str:
         return (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><OAI-PMH xmlns={quoteattr(OAI_NS)}>"
@@ -245,22 +312,22 @@ class FakeArxiv:
                             content_type="text/xml")
 
     async def _rss(self, request: web.Request) -> web.StreamResponse:
-        fault = await self._fault(request)
-        if fault is not None:
-            return fault
+        reply, fault = await self._fault(request)
+        if reply is not None:
+            return reply
         category = request.match_info["category"]
         if category not in self.feeds:
             return web.Response(status=404, text="no such feed")
         items = "".join(item.xml(self.feed_day) for item in self.feeds[category])
         text = (
-            "<?xml version='1.0' encoding='UTF-8'?><rss xmlns:arxiv=\"http://arxiv.org/schemas/atom\" "
+            "<?xml version='1.0' encoding=\"UTF-8\"?><rss xmlns:arxiv=\"http://arxiv.org/schemas/atom\" "
             "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" version=\"2.0\"><channel>"
             f"<title>{escape(category)} updates on arXiv.org</title><link>http://rss.arxiv.org/rss/{category}</link>"
             "<description>arXiv announcements</description><language>en-us</language>"
             "<skipDays><day>Sunday</day><day>Saturday</day></skipDays>"
             f"{items}</channel></rss>"
         )
-        return web.Response(text=text, content_type="application/rss+xml")
+        return await self._send(request, text, "application/rss+xml", fault)
 
 
 @contextlib.asynccontextmanager
@@ -277,7 +344,6 @@ def main() -> None:
     """`python -m papers_bot.testing.fakearxiv --records N [--page-size P]`: serve N synthetic records on a free
     port of 127.0.0.1 (printed as `port N`) until killed: bench/harvest.py's arXiv, in a process of its own."""
     import argparse
-    import asyncio
     import sys
 
     parser = argparse.ArgumentParser(description=main.__doc__)
