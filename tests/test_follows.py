@@ -83,7 +83,7 @@ def test_channels_are_apart_and_caps_count_the_rest(library, tmp_path):
     library.follow(CHANNEL, "study")
     library.follow("2002", "study")
     load(library, tmp_path, "many", [arxiv_record(id=f"2612.{i:05d}", title=f"A study {i}",
-                                                  update_date=f"2026-12-{i:02d}") for i in range(1, 13)])
+                                                  update_date=f"2024-11-{i:02d}") for i in range(1, 13)])
     [mine, theirs] = sorted(library.digests(per_follow=5, most=20), key=lambda d: d.channel_id)
     group = mine.groups[0]
     assert [p.id for p, _ in group.papers] == [f"2612.{i:05d}" for i in range(12, 7, -1)]  # (newest first)
