@@ -1,0 +1,95 @@
+"""Losing Discord's gateway: the real discord.py client reconnects, resumes or identifies again against the fake."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import discord
+import pytest
+
+from papers_bot.bot.client import PapersBot
+from papers_bot.config import Config
+from papers_bot.testing.fakediscord import FakeDiscord, run_client
+
+QUESTION = "!papers seismic"
+
+
+@contextlib.asynccontextmanager
+async def running(fake: FakeDiscord, library):
+    config = Config.from_values({"answer_channels": ["papers"], "cooldown": "100/60"})
+    client = PapersBot(library, config, guild_ready_timeout=0.1)
+    async with run_client(client, fake, reconnect=True):
+        yield client
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch):
+    """discord.py waits a random 0-2, 0-4, 0-8 s... between attempts to reach Discord, and 5 s before it
+    identifies again: not in a test."""
+    async def identify_now(self, shard_id, *, initial=False) -> None:
+        pass
+
+    monkeypatch.setattr(discord.backoff.ExponentialBackoff, "delay", lambda self: 0.01)
+    monkeypatch.setattr(discord.Client, "before_identify_hook", identify_now)
+
+
+@pytest.fixture(autouse=True)
+def nothing_unexpected(request, caplog):
+    caplog.set_level(logging.INFO)
+    fake = request.getfixturevalue("fake_discord")
+    yield
+    assert fake.unknown_requests == [] and fake.server_errors == [] and fake.rejected == []
+
+
+async def answered(fake: FakeDiscord, text: str = QUESTION) -> dict:
+    asked = await fake.send_message("general", "member", text)
+    return await fake.wait_for_answer(int(asked["id"]))
+
+
+@pytest.mark.parametrize("code", [None, 4000, 1001])
+async def test_a_dropped_gateway_resumes_and_gets_the_events_it_missed(fake_discord, library, code):
+    async with running(fake_discord, library) as bot:
+        await fake_discord.drop(code=code)
+        missed = await fake_discord.send_message("general", "member", QUESTION)  # (while the bot is away)
+        answer = await fake_discord.wait_for_answer(int(missed["id"]))
+        assert fake_discord.sessions == ["identify", "resume"]
+        assert (await answered(fake_discord))["embeds"] and not bot.is_closed()
+    assert answer["embeds"][0]["title"].startswith("1. Seismic Fault SAM")
+    assert [d.get("id") for _, d in fake_discord.dispatched].count(missed["id"]) == 1  # (replayed once)
+
+
+async def test_reconnect_asked_by_discord_resumes(fake_discord, library):
+    async with running(fake_discord, library):
+        await fake_discord.send_reconnect()
+        await fake_discord.wait_for_sessions(2)
+        assert (await answered(fake_discord))["embeds"]
+    assert fake_discord.sessions == ["identify", "resume"]
+
+
+@pytest.mark.parametrize("resumable, sessions", [(True, ["identify", "resume"]), (False, ["identify", "identify"])])
+async def test_an_invalid_session_resumes_or_identifies_again(fake_discord, library, resumable, sessions):
+    async with running(fake_discord, library):
+        await fake_discord.invalidate_session(resumable=resumable)
+        await fake_discord.wait_for_sessions(2)
+        assert (await answered(fake_discord))["embeds"]
+    assert fake_discord.sessions == sessions
+
+
+async def test_a_refused_resume_identifies_again_and_answers(fake_discord, library):
+    async with running(fake_discord, library):
+        fake_discord.refuse_resume = True
+        await fake_discord.drop()
+        await fake_discord.wait_for_sessions(3)
+        assert (await answered(fake_discord))["embeds"]
+    assert fake_discord.sessions == ["identify", "resume refused", "identify"]
+
+
+async def test_discord_unreachable_for_a_while_then_back(fake_discord, library):
+    async with running(fake_discord, library):
+        await fake_discord.go_down()
+        missed = await fake_discord.send_message("general", "member", QUESTION)
+        await fake_discord.come_back()
+        answer = await fake_discord.wait_for_answer(int(missed["id"]))
+    assert answer["embeds"] and fake_discord.sessions == ["identify", "resume"]
+
