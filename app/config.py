@@ -36,6 +36,7 @@ SETTINGS = (
     ("max_attachment_bytes", "PAPERS_BOT_MAX_ATTACHMENT_BYTES"),
     ("log_level", "PAPERS_BOT_LOG_LEVEL"),
     ("health_file", "PAPERS_BOT_HEALTH_FILE"),
+    ("gateway_grace", "PAPERS_BOT_GATEWAY_GRACE"),
     ("harvest_sets", "PAPERS_BOT_HARVEST_SETS"),
     ("harvest_feeds", "PAPERS_BOT_HARVEST_FEEDS"),
     ("harvest_times", "PAPERS_BOT_HARVEST_TIMES"),
@@ -67,6 +68,7 @@ class Config:
     max_attachment_bytes: int = 25 * 1024 * 1024
     log_level: str = "INFO"  # of `papers-bot run`
     health_file: str | None = None  # where `run` keeps its heartbeat, for `papers-bot health`
+    gateway_grace: float = 120.0  # seconds without Discord's gateway `papers-bot health` lets pass as a reconnect
     harvest_sets: tuple[str, ...] = ()  # arXiv OAI-PMH sets to harvest (`cs`, `cs:cs:CV`; `cs.CV` is read so)
     harvest_feeds: tuple[str, ...] = ()  # arXiv categories whose RSS feed of the day's announcements to read
     harvest_times: tuple[datetime.time, ...] = (datetime.time(3, 0),)  # UTC times of day the bot harvests
@@ -145,12 +147,9 @@ class Config:
         if "harvest_times" in values:
             out["harvest_times"] = tuple(sorted({_time(x) for x in _words(values["harvest_times"])}))
         if "harvest_delay" in values:
-            try:
-                out["harvest_delay"] = float(values["harvest_delay"])
-            except ValueError as e:
-                raise ConfigError(f"harvest_delay must be seconds, not {values['harvest_delay']!r}") from e
-            if not 0 <= out["harvest_delay"] <= 3600:  # (NaN too)
-                raise ConfigError(f"harvest_delay must be 0 to 3600 seconds, not {values['harvest_delay']!r}")
+            out["harvest_delay"] = _seconds(values["harvest_delay"], "harvest_delay", 3600)
+        if "gateway_grace" in values:
+            out["gateway_grace"] = _seconds(values["gateway_grace"], "gateway_grace", 86400)
         for key in ("oai_url", "rss_url"):
             if key in out and not out[key].startswith(("http://", "https://")):
                 raise ConfigError(f"{key} must be an http(s) URL, not {out[key]!r}")
@@ -213,6 +212,16 @@ def _number(value: object, key: str, what: str) -> int:
         return int(str(value))
     except ValueError as e:
         raise ConfigError(f"{key} must be {what} (numbers), not {value!r}") from e
+
+
+def _seconds(value: object, key: str, most: float) -> float:
+    try:
+        seconds = float(str(value))
+    except ValueError as e:
+        raise ConfigError(f"{key} must be seconds, not {value!r}") from e
+    if not 0 <= seconds <= most:  # (NaN too)
+        raise ConfigError(f"{key} must be 0 to {most:g} seconds, not {value!r}")
+    return seconds
 
 
 def _words(value: object) -> list[str]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 import discord
 import pytest
 
-from papers_bot.bot.client import PapersBot
+from papers_bot.bot.client import PapersBot, health_problems
 from papers_bot.config import Config
 from papers_bot.testing.fakediscord import FakeDiscord, run_client
 
@@ -16,9 +18,9 @@ QUESTION = "!papers seismic"
 
 
 @contextlib.asynccontextmanager
-async def running(fake: FakeDiscord, library):
-    config = Config.from_values({"answer_channels": ["papers"], "cooldown": "100/60"})
-    client = PapersBot(library, config, guild_ready_timeout=0.1)
+async def running(fake: FakeDiscord, library, settings: dict | None = None, **options):
+    config = Config.from_values({"answer_channels": ["papers"], "cooldown": "100/60", **(settings or {})})
+    client = PapersBot(library, config, guild_ready_timeout=0.1, **options)
     async with run_client(client, fake, reconnect=True):
         yield client
 
@@ -93,3 +95,32 @@ async def test_discord_unreachable_for_a_while_then_back(fake_discord, library):
         answer = await fake_discord.wait_for_answer(int(missed["id"]))
     assert answer["embeds"] and fake_discord.sessions == ["identify", "resume"]
 
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Wait for the bot to get somewhere (a bound, not a measurement: it gets there in milliseconds)."""
+    for _ in range(1000):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"never: {what}")
+
+
+async def test_health_stays_healthy_through_a_short_outage_and_not_past_the_grace(fake_discord, library, tmp_path):
+    now = [1000.0]
+    path = str(tmp_path / "health.json")
+
+    async def health(at: float) -> list[str]:
+        now[0] = at
+        await bot.heartbeat()  # (one beat now; the loop beats every 15 s)
+        return health_problems(path, grace=120, now=at)
+
+    async with running(fake_discord, library, {"health_file": path}, clock=lambda: now[0]) as bot:
+        assert await health(1000) == [] and bot.lost_since is None
+        await fake_discord.go_down()
+        await until(lambda: bot.lost_since is not None, "the bot noticed")
+        assert await health(1060) == []  # (reconnecting: discord.py's routine)
+        assert await health(1121) == ["not connected to Discord for 121 s (it keeps trying; see its log)"]
+        await fake_discord.come_back()
+        await until(lambda: bot.lost_since is None, "the bot resumed")
+        assert await health(1130) == []
+    assert health_problems(path, now=1131) == ["the bot has stopped (papers-bot run is not running)"]  # (at once)
