@@ -11,6 +11,7 @@ import logging
 import math
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -61,6 +62,31 @@ MALLOC_TRIM = _malloc_trim()
 for _flag in ("warn_nacl", "warn_dave"):
     if hasattr(discord.VoiceClient, _flag):
         setattr(discord.VoiceClient, _flag, False)
+
+# What losing the network or Discord raises: discord.py logs each attempt to reconnect with its traceback. (Not
+# every OSError: a file not found in a handler is a bug.)
+CONNECTION_ERRORS = (aiohttp.ClientError, ConnectionError, TimeoutError, socket.gaierror, discord.ConnectionClosed,
+                     discord.GatewayNotFound, discord.DiscordServerError)
+
+
+class OneLineConnectionErrors(logging.Filter):
+    """A record carrying a connection error becomes one line that names it (the README promises one line per
+    record; an outage wrote a 58-line traceback per attempt to reconnect); any other exception keeps its
+    traceback: that is a bug to see whole."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, CONNECTION_ERRORS):
+            record.msg = f"cannot reach Discord ({error or type(error).__name__}): {record.getMessage()}"
+            record.args = None
+            record.exc_info = record.exc_text = None
+        return True
+
+
+# (A logger's filters see the records logged on it, not its children's: each of discord.py's loggers has it.)
+for _name in ("discord.client", "discord.gateway", "discord.http", "discord.shard", "discord.ext.tasks"):
+    logging.getLogger(_name).addFilter(OneLineConnectionErrors())
+
 
 class PapersBot(commands.Bot):
     def __init__(self, library: Library, config: Config, *, clock: Callable[[], float] = time.time,

@@ -124,3 +124,32 @@ async def test_health_stays_healthy_through_a_short_outage_and_not_past_the_grac
         await until(lambda: bot.lost_since is None, "the bot resumed")
         assert await health(1130) == []
     assert health_problems(path, now=1131) == ["the bot has stopped (papers-bot run is not running)"]  # (at once)
+
+
+async def test_each_attempt_to_reach_discord_is_one_log_line(fake_discord, library, caplog):
+    async with running(fake_discord, library):
+        await fake_discord.go_down()
+        await until(lambda: len(attempts(caplog)) >= 3, "three attempts to reconnect")
+        await fake_discord.come_back()
+        await until(lambda: fake_discord.sessions == ["identify", "resume"], "the bot resumed")
+    from_discord_py = [r for r in caplog.records if r.name.startswith("discord")]
+    assert [r for r in from_discord_py if r.exc_info or r.exc_text or "\n" in r.getMessage()] == []
+    first = attempts(caplog)[0].getMessage()
+    assert first.startswith("cannot reach Discord (Cannot connect to host 127.0.0.1")
+    assert "Attempting a reconnect" in first
+
+
+def attempts(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "discord.client" and "reconnect" in r.getMessage()]
+
+
+@pytest.mark.parametrize("bug", [KeyError("a bug"), FileNotFoundError(2, "No such file")])
+def test_a_real_bug_keeps_its_traceback(bug):
+    from papers_bot.bot.client import OneLineConnectionErrors
+
+    try:
+        raise bug
+    except Exception as e:
+        record = logging.LogRecord("discord.client", logging.ERROR, __file__, 1, "Ignoring exception in %s",
+                                   ("on_message",), (type(e), e, e.__traceback__))
+    assert OneLineConnectionErrors().filter(record) and record.exc_info is not None
