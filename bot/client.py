@@ -11,7 +11,6 @@ import logging
 import math
 import os
 import signal
-import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -24,7 +23,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from papers_bot.bot.commands import command
-from papers_bot.bot.pages import PageTurn
+from papers_bot.bot.pages import CONNECTION_ERRORS, PageTurn
 from papers_bot.bot.service import LibraryThreads
 from papers_bot.config import Config, ConfigError
 from papers_bot.errors import PapersBotError
@@ -62,12 +61,6 @@ MALLOC_TRIM = _malloc_trim()
 for _flag in ("warn_nacl", "warn_dave"):
     if hasattr(discord.VoiceClient, _flag):
         setattr(discord.VoiceClient, _flag, False)
-
-# What losing the network or Discord raises: discord.py logs each attempt to reconnect with its traceback. (Not
-# every OSError: a file not found in a handler is a bug.)
-CONNECTION_ERRORS = (aiohttp.ClientError, ConnectionError, TimeoutError, socket.gaierror, discord.ConnectionClosed,
-                     discord.GatewayNotFound, discord.DiscordServerError)
-
 
 class OneLineConnectionErrors(logging.Filter):
     """A record carrying a connection error becomes one line that names it (the README promises one line per

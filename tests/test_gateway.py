@@ -153,3 +153,17 @@ def test_a_real_bug_keeps_its_traceback(bug):
         record = logging.LogRecord("discord.client", logging.ERROR, __file__, 1, "Ignoring exception in %s",
                                    ("on_message",), (type(e), e, e.__traceback__))
     assert OneLineConnectionErrors().filter(record) and record.exc_info is not None
+
+
+async def test_page_buttons_timing_out_while_discord_is_unreachable_raise_nothing(fake_discord, library, caplog):
+    from papers_bot.bot.pages import live_pages
+
+    async with running(fake_discord, library) as bot:
+        await answered(fake_discord, "!papers diffusion")
+        await until(lambda: len(live_pages(bot)) == 1, "the pages turn")  # (noted just after they are posted)
+        [view] = live_pages(bot).values()
+        await fake_discord.go_down()
+        await view.on_timeout()  # (what discord.py calls, in a task of its own, after 5 minutes)
+        await fake_discord.come_back()
+    [line] = [r.getMessage() for r in caplog.records if "page buttons" in r.getMessage()]
+    assert line.startswith("page buttons of message") and "left as they were: cannot reach Discord (" in line

@@ -517,9 +517,10 @@ class FakeDiscord:
             await self._site.stop()
             self._site = None
         self._session = None
-        for request in list(self._sockets.values()):
-            if request.transport is not None:
-                request.transport.abort()
+        server = self._runner.server if self._runner is not None else None
+        for handler in server.connections if server is not None else []:  # (REST's kept-alive ones too)
+            if handler.transport is not None:
+                handler.transport.abort()
 
     async def come_back(self) -> None:
         """Reachable again, on the same port."""
