@@ -304,6 +304,7 @@ class FakeDiscord:
         self.responses: list[Json] = []  # interaction callbacks: {"interaction_id", "type", "data"}
         self.dispatched: list[tuple[str, Json]] = []  # gateway events exactly as the client received them
         self.commands: dict[int | None, list[Json]] = {}  # registered app commands: None = global, else guild id
+        self.commands_fault: int | None = None  # the status the commands routes answer instead (a 429 is retried)
         self.status_429 = 0
         self.windows: dict[tuple[str, str, str], list[Window]] = {}  # rate-limit windows by (method, route, channel)
         self.intents = 0  # as requested in IDENTIFY
@@ -1002,7 +1003,11 @@ class FakeDiscord:
         it.loading = False
         return await self._edit(msg, call.body, call.files, it)
 
-    async def _commands(self, call: Call) -> list[Json]:
+    async def _commands(self, call: Call) -> list[Json] | web.Response:
+        if self.commands_fault == 429:
+            return self._too_many_requests(0.01, {})
+        if self.commands_fault is not None:
+            raise DiscordError(self.commands_fault, 0, f"{self.commands_fault}: fake-discord was told to fail")
         guild_id = call.id(2) if call.match[2] else None
         if call.id(1) != self.application_id or guild_id not in (None, self.guild_id):
             raise DiscordError(403, 50001, "Missing Access")
