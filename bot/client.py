@@ -407,6 +407,19 @@ async def _after_ready(bot: PapersBot, then: Callable[[PapersBot], Awaitable[Non
     await then(bot)
 
 
+def usable_token(config: Config, unset: str) -> str:
+    """The bot token, or a ConfigError saying where it is set and what is wrong with it (never the token). A
+    token with a line break or a space (copied with more than the token) reached aiohttp's header check as a
+    ValueError traceback; Discord's tokens are printable ASCII."""
+    where = config.origins.get("token", "DISCORD_TOKEN")
+    if not config.token:
+        raise ConfigError(f"DISCORD_TOKEN is not set: {unset}")
+    if not all("!" <= c <= "~" for c in config.token):
+        raise ConfigError(f"the token in {where} holds a space, line break or other character no token has (copied "
+                          "with more than the token?): copy it again from the Developer Portal (Bot > Reset Token)")
+    return config.token
+
+
 def point_at(config: Config) -> None:
     """Send REST calls and the gateway to another base (an HTTP proxy, or a test server) when configured."""
     if config.api_base:
@@ -418,13 +431,10 @@ def point_at(config: Config) -> None:
 async def run(config: Config, *, when_ready: Callable[[PapersBot], Awaitable[None]] | None = None) -> int:
     """Run the bot until SIGINT/SIGTERM or a fatal error; returns the exit status. `when_ready` is awaited once
     the bot is first connected and ready (bench/bot_load.py starts its measurements there)."""
-    if not config.token:
-        raise ConfigError(
-            "DISCORD_TOKEN is not set. Create a bot in the Discord Developer Portal and export its token, "
-            "or try the bot without Discord: papers-bot chat"
-        )
+    token = usable_token(config, "create a bot in the Discord Developer Portal and export its token, or try the "
+                                 "bot without Discord: papers-bot chat")
     for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactToken(config.token))
+        handler.addFilter(RedactToken(token))
     point_at(config)
     library = await asyncio.to_thread(_open_library, config)
     bot = PapersBot(library, config)
@@ -445,7 +455,7 @@ async def run(config: Config, *, when_ready: Callable[[PapersBot], Awaitable[Non
             delay = 1.0
             while not stopping.is_set():
                 try:
-                    await bot.start(config.token)
+                    await bot.start(token)
                     break
                 except (TimeoutError, aiohttp.ClientConnectionError, OSError) as e:
                     # Discord (or the network) unreachable: one line, and again later, waiting longer each time.

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import discord
 
 from papers_bot.bot import permissions
-from papers_bot.bot.client import ambiguous_names, channel_keys, point_at
+from papers_bot.bot.client import ambiguous_names, channel_keys, point_at, usable_token
 from papers_bot.bot.commands import COMMANDS
-from papers_bot.config import Config, ConfigError
+from papers_bot.config import Config
 from papers_bot.library import Library
 from papers_bot.store import db as store
 
@@ -112,14 +112,13 @@ def server_findings(client: discord.Client, config: Config, commands: Finding) -
 async def check(config: Config) -> list[Finding]:
     """Every finding: the library's, then (with a token) Discord's."""
     found = await asyncio.to_thread(library_findings, config)
-    if not config.token:
-        raise ConfigError("DISCORD_TOKEN is not set: doctor connects as the bot to see what it can do")
+    token = usable_token(config, "doctor connects as the bot to see what it can do")
     point_at(config)
     # (Without the Message Content intent: if the portal has it off, asking for it would refuse the connection,
     # and doctor would not get to say so.)
     client = discord.Client(intents=discord.Intents.default())
     async with client:
-        await client.login(config.token)
+        await client.login(token)
         connection = asyncio.create_task(client.connect(reconnect=False))
         try:
             await asyncio.wait_for(client.wait_until_ready(), READY_TIMEOUT)
