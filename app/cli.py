@@ -420,14 +420,14 @@ def doctor(obj: LibraryContext) -> None:
     sys.exit(1 if problems else 0)
 
 
-def _seconds(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+def _positive_seconds(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
     if not 0 < value < float("inf"):  # (NaN too: no heartbeat is ever older than NaN)
         raise click.BadParameter(f"must be a number of seconds above 0, not {value}")
     return value
 
 
 @cli.command()
-@click.option("--max-age", type=float, default=60.0, show_default=True, callback=_seconds,
+@click.option("--max-age", type=float, default=60.0, show_default=True, callback=_positive_seconds,
               help="Seconds after which a heartbeat counts as missed.")
 def health(max_age: float) -> None:
     """Exit 0 if the running bot is healthy (its heartbeat fresh, connected to Discord or reconnecting for less

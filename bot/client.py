@@ -357,7 +357,7 @@ def write_health(path: str, state: dict[str, Any]) -> None:
     os.replace(temporary, path)
 
 
-def _seconds(value: Any) -> float | None:
+def _finite(value: Any) -> float | None:
     """A time from the health file, or None if it is not a finite number."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return float(value)
@@ -373,7 +373,7 @@ def health_problems(path: str, *, max_age: float = 4 * HEARTBEAT_EVERY, grace: f
             state = json.load(f)
     except (OSError, ValueError) as e:
         return [f"no heartbeat in {path} ({e}): is `papers-bot run` running, with this health_file?"]
-    if not isinstance(state, dict) or (beat := _seconds(state.get("time"))) is None:
+    if not isinstance(state, dict) or (beat := _finite(state.get("time"))) is None:
         return [f"{path} holds no heartbeat (a JSON object with a numeric \"time\"): is it the health_file of "
                 "`papers-bot run`?"]
     if state.get("stopped"):
@@ -385,7 +385,7 @@ def health_problems(path: str, *, max_age: float = 4 * HEARTBEAT_EVERY, grace: f
         problems.append(f"the last heartbeat is dated {-age:.0f} s in the future: was the clock set back?")
     elif not age <= max_age:  # (a NaN max_age too)
         problems.append(f"the last heartbeat is {age:.0f} s old: the bot is stuck or stopped")
-    lost = _seconds(state.get("lost_since"))
+    lost = _finite(state.get("lost_since"))
     if not state.get("connected") and (lost is None or not now - lost <= grace):
         problems.append("not connected to Discord" + (f" for {now - lost:.0f} s" if lost is not None else "") +
                         " (it keeps trying; see its log)")
