@@ -62,6 +62,7 @@ for _flag in ("warn_nacl", "warn_dave"):
     if hasattr(discord.VoiceClient, _flag):
         setattr(discord.VoiceClient, _flag, False)
 
+
 class OneLineConnectionErrors(logging.Filter):
     """A record carrying a connection error becomes one line that names it (the README promises one line per
     record; an outage wrote a 58-line traceback per attempt to reconnect); any other exception keeps its
@@ -99,7 +100,7 @@ class PapersBot(commands.Bot):
         self.config = config
         self._refused: dict[int, float] = {}  # channel id -> when the bot may try posting there again
         self.clock = clock  # the health file's times
-        self.last_event: float | None = None  # time.time() of the last gateway event
+        self.last_event: float | None = None  # clock() of the last gateway event
         # Since when the bot has been without the gateway (None: connected): from the start until READY, and
         # from each drop until discord.py has resumed or identified again.
         self.lost_since: float | None = clock()
@@ -364,7 +365,7 @@ def _finite(value: Any) -> float | None:
     return None
 
 
-def health_problems(path: str, *, max_age: float = 4 * HEARTBEAT_EVERY, grace: float = 120.0,
+def health_problems(path: str, *, max_age: float = 4 * HEARTBEAT_EVERY, grace: float = Config.gateway_grace,
                     now: float | None = None) -> list[str]:
     """What the health file says is wrong with the running bot (`papers-bot health`); none: healthy. A bot
     without the gateway for up to `grace` seconds is reconnecting, as discord.py routinely does."""

@@ -5,7 +5,10 @@ gateway websocket, receives READY and GUILD_CREATE for one guild, then reacts to
 INTERACTION_CREATE events that tests inject with `send_message`, `slash` and `click`. Everything the bot
 sends back is checked against Discord's documented limits and recorded in `posted`, and each reply (or
 interaction response) in `answers` under the message it answers. `rate_limit` makes routes answer as Discord's
-per-route limits do: X-RateLimit-* headers, and a 429 with retry_after past the limit.
+per-route limits do: X-RateLimit-* headers, and a 429 with retry_after past the limit. The gateway misbehaves on
+request as Discord's does: `drop` (abruptly, or with a close code), `send_reconnect` (op 7), `invalidate_session`
+(op 9), `go_down` and `come_back`; a RESUME gets the events the session missed, then RESUMED, unless
+`refuse_resume` (op 9, not resumable: the client identifies again). `sessions` records each.
 
 Payload shapes follow what discord.py reads (gateway.py, state.py, http.py, interactions.py,
 webhook/async_.py). Fields it merely tolerates are still sent where Discord sends them, so code that
