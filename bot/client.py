@@ -247,7 +247,10 @@ class PapersBot(commands.Bot):
         self.release_memory.cancel()
         self.heartbeat.cancel()
         if self.config.health_file:  # (at once: `papers-bot health` must not call a stopped bot healthy)
-            await asyncio.to_thread(self._write_health, stopped=True, library="stopped")
+            try:
+                await asyncio.to_thread(self._write_health, stopped=True, library="stopped")
+            except OSError as e:  # (the bot stops all the same; the file goes stale instead)
+                log.warning("could not write the health file %s: %s", self.config.health_file, e)
         await super().close()
         await self.papers.aclose()
 

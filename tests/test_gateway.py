@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Callable
 
 import discord
@@ -167,3 +168,13 @@ async def test_page_buttons_timing_out_while_discord_is_unreachable_raise_nothin
         await fake_discord.come_back()
     [line] = [r.getMessage() for r in caplog.records if "page buttons" in r.getMessage()]
     assert line.startswith("page buttons of message") and "left as they were: cannot reach Discord (" in line
+
+
+async def test_a_health_file_that_cannot_be_written_does_not_stop_the_bot_stopping(fake_discord, library, tmp_path,
+                                                                                   caplog):
+    path = tmp_path / "gone" / "health.json"  # (its folder does not exist)
+    async with running(fake_discord, library, {"health_file": str(path)}) as bot:
+        pass
+    assert bot.is_closed() and not path.exists()
+    assert [r.getMessage() for r in caplog.records if "health file" in r.getMessage()] == [
+        f"could not write the health file {path}: [Errno 2] No such file or directory: '{path}.{os.getpid()}.tmp'"]
