@@ -451,18 +451,25 @@ def doctor(obj: LibraryContext) -> None:
     sys.exit(1 if problems else 0)
 
 
+def _positive_seconds(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    if not 0 < value < float("inf"):  # (NaN too: no heartbeat is ever older than NaN)
+        raise click.BadParameter(f"must be a number of seconds above 0, not {value}")
+    return value
+
+
 @cli.command()
-@click.option("--max-age", type=float, default=60.0, show_default=True,
+@click.option("--max-age", type=float, default=60.0, show_default=True, callback=_positive_seconds,
               help="Seconds after which a heartbeat counts as missed.")
 def health(max_age: float) -> None:
-    """Exit 0 if the running bot is healthy (connected, its library answering, its heartbeat fresh), else say
-    why and exit 1: a container's or a supervisor's health check. Reads health_file (PAPERS_BOT_HEALTH_FILE)."""
+    """Exit 0 if the running bot is healthy (its heartbeat fresh, connected to Discord or reconnecting for less
+    than gateway_grace, its library answering), else say why and exit 1: a container's or a supervisor's health
+    check. Reads health_file (PAPERS_BOT_HEALTH_FILE)."""
     from papers_bot.bot.client import health_problems
 
     config = _config()
     if not config.health_file:
         raise click.ClickException("no health_file is configured (PAPERS_BOT_HEALTH_FILE): `run` keeps none")
-    problems = health_problems(config.health_file, max_age=max_age)
+    problems = health_problems(config.health_file, max_age=max_age, grace=config.gateway_grace)
     for problem in problems:
         click.echo(f"unhealthy: {problem}", err=True)
     if problems:

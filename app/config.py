@@ -47,6 +47,7 @@ SETTINGS = (
     ("max_attachment_bytes", "PAPERS_BOT_MAX_ATTACHMENT_BYTES"),
     ("log_level", "PAPERS_BOT_LOG_LEVEL"),
     ("health_file", "PAPERS_BOT_HEALTH_FILE"),
+    ("gateway_grace", "PAPERS_BOT_GATEWAY_GRACE"),
     ("harvest_sets", "PAPERS_BOT_HARVEST_SETS"),
     ("harvest_feeds", "PAPERS_BOT_HARVEST_FEEDS"),
     ("harvest_times", "PAPERS_BOT_HARVEST_TIMES"),
@@ -68,6 +69,7 @@ MAX_COOLDOWN_USES = 1000
 MAX_COOLDOWN_SECONDS = 86400.0
 MAX_ATTACHMENT_BYTES = 1 << 30  # attachments are held in memory while they load
 MAX_HARVEST_DELAY = 3600.0
+MAX_GATEWAY_GRACE = 86400.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class Config:
     max_attachment_bytes: int = 25 * 1024 * 1024
     log_level: str = "INFO"  # of `papers-bot run`
     health_file: str | None = None  # where `run` keeps its heartbeat, for `papers-bot health`
+    gateway_grace: float = 120.0  # seconds without Discord's gateway `papers-bot health` lets pass as a reconnect
     harvest_sets: tuple[str, ...] = ()  # arXiv OAI-PMH sets to harvest (`cs`, `cs:cs:CV`; `cs.CV` is read so)
     harvest_feeds: tuple[str, ...] = ()  # arXiv categories whose RSS feed of the day's announcements to read
     harvest_times: tuple[datetime.time, ...] = (datetime.time(3, 0),)  # UTC times of day the bot harvests
@@ -447,6 +450,7 @@ def _channels(value: object) -> frozenset[str]:
 
 # How each setting is checked and read: a function of the value as given (TOML's, or the environment's text)
 # that returns its Config field or raises _Invalid saying what is wrong. `cooldown` gives (uses, seconds).
+
 PARSERS: dict[str, Callable[[Any], Any]] = {
     "token": _token,
     "application_id": _snowflake,
@@ -460,6 +464,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "max_attachment_bytes": lambda value: _whole(value, 0, MAX_ATTACHMENT_BYTES),
     "log_level": _log_level,
     "health_file": _file_in_folder,
+    "gateway_grace": lambda value: _seconds(value, 0, MAX_GATEWAY_GRACE),
     "harvest_sets": _sets,
     "harvest_feeds": _feeds,
     "harvest_times": _times,

@@ -8,8 +8,10 @@ import ctypes
 import gc
 import json
 import logging
+import math
 import os
 import signal
+import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
@@ -21,7 +23,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from papers_bot.bot.commands import command
-from papers_bot.bot.pages import PageTurn
+from papers_bot.bot.pages import CONNECTION_ERRORS, PageTurn
 from papers_bot.bot.service import LibraryThreads
 from papers_bot.config import Config, ConfigError
 from papers_bot.errors import PapersBotError
@@ -37,6 +39,7 @@ COGS = ("papers_bot.bot.cogs.papers", "papers_bot.bot.cogs.questions", "papers_b
 SOMETHING_WENT_WRONG = "Something went wrong on my side; it has been logged. Please try again later."
 TRIM_EVERY = 60.0  # seconds between handing the heap's free memory back to the system
 HEARTBEAT_EVERY = 15.0  # seconds between writes of the health file (`papers-bot health` allows 4 missed)
+FUTURE_SLACK = 5.0  # seconds a heartbeat may be dated ahead of the reader's clock (the same clock: rounding only)
 
 
 def _malloc_trim():
@@ -60,8 +63,40 @@ for _flag in ("warn_nacl", "warn_dave"):
         setattr(discord.VoiceClient, _flag, False)
 
 
+class OneLineConnectionErrors(logging.Filter):
+    """A record carrying a connection error becomes one line that names it (the README promises one line per
+    record; an outage wrote a 58-line traceback per attempt to reconnect); any other exception keeps its
+    traceback: that is a bug to see whole."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, CONNECTION_ERRORS):
+            record.msg = f"cannot reach Discord ({error or type(error).__name__}): {record.getMessage()}"
+            record.args = None
+            record.exc_info = record.exc_text = None
+        return True
+
+
+# (A logger's filters see the records logged on it, not its children's: each of discord.py's loggers has it.)
+for _name in ("discord.client", "discord.gateway", "discord.http", "discord.shard", "discord.ext.tasks"):
+    logging.getLogger(_name).addFilter(OneLineConnectionErrors())
+
+
+class ReconnectBackoff(discord.backoff.ExponentialBackoff):
+    """discord.py's wait between attempts to reconnect, at most RETRY_MAX: its own grows to a random 0-1024 s, so
+    after a long outage the bot stayed away for up to 17 minutes after Discord was back (99 s measured after a
+    90 s outage)."""
+
+    def delay(self) -> float:  # type: ignore[override]  # (the base overloads on its integral flag)
+        return min(super().delay(), RETRY_MAX)
+
+
+discord.client.ExponentialBackoff = ReconnectBackoff  # type: ignore[misc]  # (Client.connect makes one per run)
+
+
 class PapersBot(commands.Bot):
-    def __init__(self, library: Library, config: Config, **options) -> None:
+    def __init__(self, library: Library, config: Config, *, clock: Callable[[], float] = time.time,
+                 **options: Any) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # to read questions asked in channels (a privileged intent)
         super().__init__(
@@ -76,7 +111,13 @@ class PapersBot(commands.Bot):
         self.papers = LibraryThreads(library)  # what the cogs call, never on the event loop
         self.config = config
         self._refused: dict[int, float] = {}  # channel id -> when the bot may try posting there again
-        self.last_event: float | None = None  # time.time() of the last gateway event
+        self.clock = clock  # the health file's times
+        self.last_event: float | None = None  # clock() of the last gateway event
+        # Since when the bot has been without the gateway (None: connected): from the start until READY, and
+        # from each drop until discord.py has resumed or identified again.
+        self.lost_since: float | None = clock()
+        self._health_lock = threading.Lock()  # (a heartbeat still being written never overwrites the last one)
+        self._stopped = False
         self.ambiguous: set[str] = set()  # plain answer-channel names two servers share (not used), kept current
         self.add_check(self._may_answer_in)
 
@@ -148,23 +189,37 @@ class PapersBot(commands.Bot):
 
     def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
         if event_name == "socket_event_type":  # (every gateway event: noted here, with no listener task for it)
-            self.last_event = time.time()
+            self.last_event = self.clock()
+        elif event_name == "disconnect" and self.lost_since is None:  # (once per outage: again each attempt)
+            self.lost_since = self.clock()
+        elif event_name in ("ready", "resumed"):
+            self.lost_since = None
         super().dispatch(event_name, *args, **kwargs)
 
     @tasks.loop(seconds=HEARTBEAT_EVERY)
     async def heartbeat(self) -> None:
-        """The health file: whether the bot is connected, when Discord last sent it something, and whether the
-        library answers; written whole (a reader never sees half of it)."""
+        """The health file: whether the bot is connected (else since when not), when Discord last sent it
+        something, and whether the library answers."""
         try:
             await asyncio.wait_for(self.papers.run(Library.ping), 10)
             library = "ok"
         except Exception as e:  # (a locked, lost or damaged database, or a stuck one)
             library = f"{type(e).__name__}: {e}"
-        state = {"time": time.time(), "pid": os.getpid(), "connected": self.is_ready() and not self.is_closed(),
-                 "last_event": self.last_event, "guilds": len(self.guilds), "library": library,
-                 "read_only": self.library.read_only}
-        assert self.config.health_file is not None  # (the loop runs only with one)
-        await asyncio.to_thread(write_health, self.config.health_file, state)
+        await asyncio.to_thread(self._write_health, library=library)
+
+    def _write_health(self, *, stopped: bool = False, **state: Any) -> None:
+        """Write the health file whole (a reader never sees half of it); after the one saying the bot stopped,
+        no other."""
+        assert self.config.health_file is not None  # (written only with one)
+        with self._health_lock:
+            if self._stopped:
+                return
+            self._stopped = stopped
+            write_health(self.config.health_file, {
+                "time": self.clock(), "pid": os.getpid(), "stopped": stopped,
+                "connected": self.lost_since is None and not stopped, "lost_since": self.lost_since,
+                "last_event": self.last_event, "guilds": len(self.guilds), "read_only": self.library.read_only,
+                **state})
 
     @tasks.loop(seconds=TRIM_EVERY)
     async def release_memory(self) -> None:
@@ -191,6 +246,11 @@ class PapersBot(commands.Bot):
         Library stays open: whoever created it closes it."""
         self.release_memory.cancel()
         self.heartbeat.cancel()
+        if self.config.health_file:  # (at once: `papers-bot health` must not call a stopped bot healthy)
+            try:
+                await asyncio.to_thread(self._write_health, stopped=True, library="stopped")
+            except OSError as e:  # (the bot stops all the same; the file goes stale instead)
+                log.warning("could not write the health file %s: %s", self.config.health_file, e)
         await super().close()
         await self.papers.aclose()
 
@@ -313,19 +373,38 @@ def write_health(path: str, state: dict[str, Any]) -> None:
     os.replace(temporary, path)
 
 
-def health_problems(path: str, *, max_age: float = 4 * HEARTBEAT_EVERY, now: float | None = None) -> list[str]:
-    """What the health file says is wrong with the running bot (`papers-bot health`); none: healthy."""
+def _finite(value: Any) -> float | None:
+    """A time from the health file, or None if it is not a finite number."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def health_problems(path: str, *, max_age: float = 4 * HEARTBEAT_EVERY, grace: float = Config.gateway_grace,
+                    now: float | None = None) -> list[str]:
+    """What the health file says is wrong with the running bot (`papers-bot health`); none: healthy. A bot
+    without the gateway for up to `grace` seconds is reconnecting, as discord.py routinely does."""
     try:
         with open(path) as f:
             state = json.load(f)
     except (OSError, ValueError) as e:
         return [f"no heartbeat in {path} ({e}): is `papers-bot run` running, with this health_file?"]
+    if not isinstance(state, dict) or (beat := _finite(state.get("time"))) is None:
+        return [f"{path} holds no heartbeat (a JSON object with a numeric \"time\"): is it the health_file of "
+                "`papers-bot run`?"]
+    if state.get("stopped"):
+        return ["the bot has stopped (papers-bot run is not running)"]
     now = time.time() if now is None else now
     problems = []
-    if now - state.get("time", 0) > max_age:
-        problems.append(f"the last heartbeat is {now - state.get('time', 0):.0f} s old: the bot is stuck or stopped")
-    if not state.get("connected"):
-        problems.append("not connected to Discord (it keeps trying; see its log)")
+    age = now - beat
+    if age < -FUTURE_SLACK:
+        problems.append(f"the last heartbeat is dated {-age:.0f} s in the future: was the clock set back?")
+    elif not age <= max_age:  # (a NaN max_age too)
+        problems.append(f"the last heartbeat is {age:.0f} s old: the bot is stuck or stopped")
+    lost = _finite(state.get("lost_since"))
+    if not state.get("connected") and (lost is None or not now - lost <= grace):
+        problems.append("not connected to Discord" + (f" for {now - lost:.0f} s" if lost is not None else "") +
+                        " (it keeps trying; see its log)")
     if state.get("library") != "ok":
         problems.append(f"the library does not answer: {state.get('library')}")
     return problems
@@ -344,6 +423,19 @@ async def _after_ready(bot: PapersBot, then: Callable[[PapersBot], Awaitable[Non
     await then(bot)
 
 
+def usable_token(config: Config, unset: str) -> str:
+    """The bot token, or a ConfigError saying where it is set and what is wrong with it (never the token). A
+    token with a line break or a space (copied with more than the token) reached aiohttp's header check as a
+    ValueError traceback; Discord's tokens are printable ASCII."""
+    where = config.origins.get("token", "DISCORD_TOKEN")
+    if not config.token:
+        raise ConfigError(f"DISCORD_TOKEN is not set: {unset}")
+    if not all("!" <= c <= "~" for c in config.token):
+        raise ConfigError(f"the token in {where} holds a space, line break or other character no token has (copied "
+                          "with more than the token?): copy it again from the Developer Portal (Bot > Reset Token)")
+    return config.token
+
+
 def point_at(config: Config) -> None:
     """Send REST calls and the gateway to another base (an HTTP proxy, or a test server) when configured."""
     if config.api_base:
@@ -355,13 +447,10 @@ def point_at(config: Config) -> None:
 async def run(config: Config, *, when_ready: Callable[[PapersBot], Awaitable[None]] | None = None) -> int:
     """Run the bot until SIGINT/SIGTERM or a fatal error; returns the exit status. `when_ready` is awaited once
     the bot is first connected and ready (bench/bot_load.py starts its measurements there)."""
-    if not config.token:
-        raise ConfigError(
-            "DISCORD_TOKEN is not set. Create a bot in the Discord Developer Portal and export its token, "
-            "or try the bot without Discord: papers-bot chat"
-        )
+    token = usable_token(config, "create a bot in the Discord Developer Portal and export its token, or try the "
+                                 "bot without Discord: papers-bot chat")
     for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactToken(config.token))
+        handler.addFilter(RedactToken(token))
     point_at(config)
     library = await asyncio.to_thread(_open_library, config)
     bot = PapersBot(library, config)
@@ -382,7 +471,7 @@ async def run(config: Config, *, when_ready: Callable[[PapersBot], Awaitable[Non
             delay = 1.0
             while not stopping.is_set():
                 try:
-                    await bot.start(config.token)
+                    await bot.start(token)
                     break
                 except (TimeoutError, aiohttp.ClientConnectionError, OSError) as e:
                     # Discord (or the network) unreachable: one line, and again later, waiting longer each time.

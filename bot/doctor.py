@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import discord
 
 from papers_bot.bot import permissions
-from papers_bot.bot.client import ambiguous_names, channel_keys, point_at
+from papers_bot.bot.client import ambiguous_names, channel_keys, point_at, usable_token
 from papers_bot.bot.commands import COMMANDS
-from papers_bot.config import Config, ConfigError
+from papers_bot.config import Config
 from papers_bot.library import Library
 from papers_bot.store import db as store
 
@@ -54,19 +54,32 @@ def library_findings(config: Config) -> list[Finding]:
     return found
 
 
-def server_findings(client: discord.Client, config: Config, registered: set[str]) -> list[Finding]:
+async def registered_commands(client: discord.Client) -> Finding:
+    """Whether every slash command is registered, globally or in the bot's servers; or why that is not known."""
+    assert client.application_id is not None  # (set at login)
+    try:
+        registered = {c["name"] for c in await client.http.get_global_commands(client.application_id)}
+        for guild in client.guilds:
+            guild_commands = await client.http.get_guild_commands(client.application_id, guild.id)
+            registered |= {c["name"] for c in guild_commands}
+    except discord.HTTPException as e:  # (a 5xx, a 429 after discord.py's retries, a 403)
+        return Finding(False, f"could not read the registered slash commands: Discord answered {e.status} "
+                       f"({e.text or e.response.reason})", "run papers-bot doctor again in a while")
+    unsynced = sorted({c.name for c in COMMANDS} - registered)
+    return Finding(not unsynced, "slash commands registered" if not unsynced else
+                   f"slash commands not registered: {', '.join('/' + n for n in unsynced)}",
+                   "" if not unsynced else "as the bot's owner, type !sync (every server, up to an hour) or "
+                   "!sync here (this server, at once)")
+
+
+def server_findings(client: discord.Client, config: Config, commands: Finding) -> list[Finding]:
     found = []
     flags = client.application_flags
     intent = flags.gateway_message_content or flags.gateway_message_content_limited
     found.append(Finding(bool(intent), "the Message Content intent is " + ("on" if intent else "off"),
                          "" if intent else "Developer Portal > your application > Bot > Privileged Gateway Intents > "
                          "Message Content Intent: without it only commands and mentions are seen"))
-    wanted = {c.name for c in COMMANDS}
-    unsynced = sorted(wanted - registered)
-    found.append(Finding(not unsynced, "slash commands registered" if not unsynced else
-                         f"slash commands not registered: {', '.join('/' + n for n in unsynced)}",
-                         "" if not unsynced else "as the bot's owner, type !sync (every server, up to an hour) or "
-                         "!sync here (this server, at once)"))
+    found.append(commands)
     if not client.guilds:
         found.append(Finding(False, "the bot is in no server", "add it with the link `papers-bot invite` prints"))
     for name in sorted(ambiguous_names(client.guilds, config.plain_channels)):
@@ -99,24 +112,17 @@ def server_findings(client: discord.Client, config: Config, registered: set[str]
 async def check(config: Config) -> list[Finding]:
     """Every finding: the library's, then (with a token) Discord's."""
     found = await asyncio.to_thread(library_findings, config)
-    if not config.token:
-        raise ConfigError("DISCORD_TOKEN is not set: doctor connects as the bot to see what it can do")
+    token = usable_token(config, "doctor connects as the bot to see what it can do")
     point_at(config)
     # (Without the Message Content intent: if the portal has it off, asking for it would refuse the connection,
     # and doctor would not get to say so.)
     client = discord.Client(intents=discord.Intents.default())
     async with client:
-        await client.login(config.token)
+        await client.login(token)
         connection = asyncio.create_task(client.connect(reconnect=False))
         try:
             await asyncio.wait_for(client.wait_until_ready(), READY_TIMEOUT)
-            assert client.application_id is not None  # (set at login)
-            commands = await client.http.get_global_commands(client.application_id)
-            registered = {c["name"] for c in commands}
-            for guild in client.guilds:
-                guild_commands = await client.http.get_guild_commands(client.application_id, guild.id)
-                registered |= {c["name"] for c in guild_commands}
-            found += server_findings(client, config, registered)
+            found += server_findings(client, config, await registered_commands(client))
         finally:
             await client.close()
             connection.cancel()

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import re
+import socket
 import weakref
 from collections.abc import MutableMapping
 
+import aiohttp
 import discord
 from discord.ext import commands
 
 from papers_bot.bot.replies import MESSAGE, PAGE_SOURCES, Card, Reply
+from papers_bot.errors import PaperNotFound, PapersBotError
+from papers_bot.format import DISCORD
 from papers_bot.text import clip
 
+log = logging.getLogger("papers_bot.bot")
 TIMEOUT = 300.0
+# What losing the network or Discord raises (not every OSError: a file not found in a handler is a bug).
+CONNECTION_ERRORS = (aiohttp.ClientError, ConnectionError, TimeoutError, socket.gaierror, discord.ConnectionClosed,
+                     discord.GatewayNotFound, discord.DiscordServerError)
+GONE = "What these pages showed is no longer in the library (a load removed it since): search again."
 NO_EMBEDS = "\n(I may not embed links in this channel, so the cards come as text: an admin can give me Embed Links.)"
 
 
@@ -109,9 +118,15 @@ class Pages(discord.ui.View):
         """Grey the buttons out on the message: these pages no longer turn."""
         for item in self.children:
             item.disabled = True  # type: ignore[attr-defined]
-        if self.message is not None:
-            with contextlib.suppress(discord.HTTPException):  # the message is gone or not ours to edit any more
-                await self.message.edit(view=self)
+        if self.message is None:
+            return
+        try:
+            await self.message.edit(view=self)
+        except discord.HTTPException:  # the message is gone or not ours to edit any more
+            pass
+        except CONNECTION_ERRORS as e:  # (a timeout's task: raised, it was "Task exception was never retrieved")
+            log.info("page buttons of message %s left as they were: cannot reach Discord (%s)", self.message.id,
+                     e or type(e).__name__)
 
 
 TURN = r"pages:(?P<kind>[a-z]):(?P<step>prev|next):(?P<owner>\d+):(?P<key>.*)"  # (turn_id's form)
@@ -147,7 +162,14 @@ class PageTurn(discord.ui.DynamicItem[discord.ui.Button], template=TURN):
         shown = re.search(r"\(page (\d+) of \d+\)", interaction.message.content if interaction.message else "")
         index = (int(shown[1]) - 1 if shown else 0) + (1 if self.step == "next" else -1)
         bot = interaction.client
-        pages = await bot.papers.run(source, self.key)  # type: ignore[attr-defined]
+        try:
+            pages = await bot.papers.run(source, self.key)  # type: ignore[attr-defined]
+        except PaperNotFound:  # (`related <id>` pages, or an author's, removed since by a load --replace)
+            await interaction.response.send_message(GONE, ephemeral=True)
+            return
+        except PapersBotError as e:
+            await interaction.response.send_message(DISCORD.text(str(e)), ephemeral=True)
+            return
         view = Pages(pages, owner_id=self.owner_id, kind=self.kind, key=self.key, index=index,
                      embeds=interaction.app_permissions.embed_links)
         view.message = interaction.message

@@ -93,3 +93,13 @@ def test_the_image_builds_and_answers():
         assert unhealthy.returncode == 1 and "no heartbeat" in unhealthy.stderr  # (no bot running in it)
     finally:
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=120)
+
+
+def test_discord_py_waits_at_most_a_minute_between_attempts_to_reconnect():
+    import discord
+
+    from papers_bot.bot.client import RETRY_MAX
+
+    backoff = discord.client.ExponentialBackoff()  # (what Client.connect makes)
+    backoff._randfunc = lambda low, high: high  # (the longest wait each time)
+    assert [backoff.delay() for _ in range(12)] == [2, 4, 8, 16, 32, *[RETRY_MAX] * 7]

@@ -7,7 +7,10 @@ sends back is checked against Discord's documented limits and recorded in `poste
 interaction response) in `answers` under the message it answers. `rate_limit` makes routes answer as Discord's
 per-route limits do: X-RateLimit-* headers, and a 429 with retry_after past the limit. A message's nonce with
 enforce_nonce is honoured for `nonce_window` seconds (the same nonce returns the first message, no copy), and
-`fail_after_create` answers a create with a 5xx after carrying it out.
+`fail_after_create` answers a create with a 5xx after carrying it out. The gateway misbehaves on
+request as Discord's does: `drop` (abruptly, or with a close code), `send_reconnect` (op 7), `invalidate_session`
+(op 9), `go_down` and `come_back`; a RESUME gets the events the session missed, then RESUMED, unless
+`refuse_resume` (op 9, not resumable: the client identifies again). `sessions` records each.
 
 Payload shapes follow what discord.py reads (gateway.py, state.py, http.py, interactions.py,
 webhook/async_.py). Fields it merely tolerates are still sent where Discord sends them, so code that
@@ -307,6 +310,7 @@ class FakeDiscord:
         self.responses: list[Json] = []  # interaction callbacks: {"interaction_id", "type", "data"}
         self.dispatched: list[tuple[str, Json]] = []  # gateway events exactly as the client received them
         self.commands: dict[int | None, list[Json]] = {}  # registered app commands: None = global, else guild id
+        self.commands_fault: int | None = None  # the status the commands routes answer instead (a 429 is retried)
         self.status_429 = 0
         self.windows: dict[tuple[str, str, str], list[Window]] = {}  # rate-limit windows by (method, route, channel)
         self.intents = 0  # as requested in IDENTIFY
@@ -321,10 +325,16 @@ class FakeDiscord:
         self._create_faults: dict[int, list[int]] = {}  # channel id -> the statuses its next creates answer with
         self._answer_waiters: dict[int, asyncio.Future[Json]] = {}
         self._posted_event = asyncio.Event()
-        self._sockets: set[web.WebSocketResponse] = set()
-        self._session: web.WebSocketResponse | None = None
+        self._sockets: dict[web.WebSocketResponse, web.Request] = {}  # every open gateway socket, by its request
+        self._session: web.WebSocketResponse | None = None  # the socket of the identified (or resumed) session
+        self._session_id: str | None = None  # the session a client may RESUME; None: none, or it ended
+        self._history: list[Json] = []  # the session's dispatches, replayed after the seq a RESUME names
         self._seq = 0
+        self.refuse_resume = False  # answer every RESUME with Invalid Session (op 9, d=false): the client identifies
+        self.sessions: list[str] = []  # "identify", "resume", "resume refused": each as the gateway answered it
+        self._sessions_changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
         message = r"/channels/(\d+)/messages/(\d+)"
         webhook_message = r"/webhooks/(\d+)/([^/]+)/messages/(@original|\d+)"
         routes: list[tuple[str, str, Handler, bool]] = [
@@ -370,8 +380,13 @@ class FakeDiscord:
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        await self._listen()
         self.port = self._runner.addresses[0][1]
+
+    async def _listen(self) -> None:
+        assert self._runner is not None
+        self._site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
+        await self._site.start()
 
     async def stop(self) -> None:
         # Close the client first (run_client does): discord.py answers any server-side close, even 1000, by
@@ -389,7 +404,7 @@ class FakeDiscord:
         # BINARY frames and reads TEXT frames as-is, so plain JSON text is simplest.
         ws = web.WebSocketResponse(max_msg_size=0, timeout=2.0)
         await ws.prepare(request)
-        self._sockets.add(ws)
+        self._sockets[ws] = request
         try:
             await ws.send_json({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}, "s": None, "t": None})
             async for frame in ws:
@@ -400,6 +415,8 @@ class FakeDiscord:
                     await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
                 elif msg.get("op") == 2:
                     await self._identify(ws, msg["d"])
+                elif msg.get("op") == 6:
+                    await self._resume(ws, msg["d"])
                 elif msg.get("op") == 8:
                     # The guild arrives fully chunked, so discord.py never asks on its own; answering keeps
                     # guild.chunk()/query_members() working if a bot calls them.
@@ -407,11 +424,13 @@ class FakeDiscord:
                     await self._dispatch("GUILD_MEMBERS_CHUNK", {
                         "guild_id": str(self.guild_id), "members": members, "chunk_index": 0, "chunk_count": 1,
                         "not_found": [], "nonce": msg["d"].get("nonce")})
-                # Presence (3) and voice (4) updates need no answer; RESUME (6) never happens with reconnect=False.
+                # Presence (3) and voice (4) updates need no answer.
         finally:
-            self._sockets.discard(ws)
+            self._sockets.pop(ws, None)
             if self._session is ws:
                 self._session = None
+                if ws.close_code in (1000, 1001):  # the client closed it (discord.py's close): it cannot RESUME
+                    self._session_id = None
         return ws
 
     async def _identify(self, ws: web.WebSocketResponse, data: Json) -> None:
@@ -422,12 +441,13 @@ class FakeDiscord:
         if self.enforce_privileged_intents and self.intents & INTENT_MESSAGE_CONTENT and not self.message_content:
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return
-        self._session, self._seq = ws, 0
+        self._session, self._session_id, self._history, self._seq = ws, secrets.token_hex(16), [], 0
+        self._note_session("identify")
         await self._dispatch("READY", {
             "v": 10, "user": {**self.bot_user, "verified": True, "mfa_enabled": False},
             # Guilds arrive unavailable in READY and are filled in by GUILD_CREATE, as on Discord.
             "guilds": [{"id": str(self.guild_id), "unavailable": True}],
-            "session_id": secrets.token_hex(16), "resume_gateway_url": self.gateway_url, "shard": [0, 1],
+            "session_id": self._session_id, "resume_gateway_url": self.gateway_url, "shard": [0, 1],
             "application": {"id": str(self.application_id), "flags": self._application_flags()},
             "private_channels": [], "relationships": [], "presences": [], "guild_join_requests": [],
             "geo_ordered_rtc_regions": [], "user_settings": {}, "_trace": ["fake-discord"],
@@ -435,15 +455,95 @@ class FakeDiscord:
         await self._dispatch("GUILD_CREATE", self._guild_payload(full=True))
         self.identified.set()
 
+    async def _resume(self, ws: web.WebSocketResponse, data: Json) -> None:
+        """RESUME (op 6): the events the session missed after `seq`, then RESUMED; or, refused (`refuse_resume`,
+        or a session that ended), Invalid Session not resumable, after which the client must IDENTIFY."""
+        if data.get("token") != self.token:
+            await ws.close(code=4004, message=b"Authentication failed.")
+            return
+        if self.refuse_resume or self._session_id is None or data.get("session_id") != self._session_id:
+            self._session_id, self._history = None, []
+            self._note_session("resume refused")
+            await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+            return
+        self._session = ws
+        self._note_session("resume")
+        for frame in [f for f in self._history if f["s"] > (data.get("seq") or 0)]:
+            await self._send(ws, frame)
+        await self._dispatch("RESUMED", {})
+
+    def _note_session(self, what: str) -> None:
+        self.sessions.append(what)
+        self._sessions_changed.set()
+
     async def _dispatch(self, event: str, data: Json, *, required: bool = True) -> None:
-        ws = self._session
-        if ws is None or ws.closed:
+        if self._session_id is None:
             if required:
                 raise RuntimeError(f"cannot dispatch {event}: no identified gateway session (is the client running?)")
             return
         self._seq += 1
-        self.dispatched.append((event, copy.deepcopy(data)))  # later edits must not rewrite history
-        await ws.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
+        frame = {"op": 0, "t": event, "s": self._seq, "d": copy.deepcopy(data)}  # later edits must not rewrite history
+        self._history.append(frame)
+        ws = self._session
+        if ws is not None and not ws.closed:  # (else the client is away: it gets the event if it resumes)
+            await self._send(ws, frame)
+
+    async def _send(self, ws: web.WebSocketResponse, frame: Json) -> None:
+        self.dispatched.append((frame["t"], frame["d"]))
+        await ws.send_json(frame)
+
+    # ---- the gateway misbehaving, as Discord's (and networks) do -----------------------------------------
+
+    def _live_session(self) -> web.WebSocketResponse:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("no gateway session is connected")
+        return self._session
+
+    async def drop(self, *, code: int | None = None) -> None:
+        """Lose the bot's gateway connection: abruptly (the socket just goes, as when a network fails), or closed
+        with `code` (4000-4009 are Discord's resumable ones). The session stays resumable."""
+        ws = self._live_session()
+        self._session = None
+        if code is None:
+            transport = self._sockets[ws].transport
+            if transport is not None:
+                transport.abort()
+        else:
+            await ws.close(code=code, message=b"fake-discord closed it")
+
+    async def send_reconnect(self) -> None:
+        """Reconnect (op 7): Discord asks the client to connect again and RESUME."""
+        await self._live_session().send_json({"op": 7, "d": None, "s": None, "t": None})
+
+    async def invalidate_session(self, *, resumable: bool) -> None:
+        """Invalid Session (op 9): the client may RESUME (`resumable`) or must IDENTIFY again."""
+        ws = self._live_session()
+        if not resumable:
+            self._session_id, self._history = None, []
+        await ws.send_json({"op": 9, "d": resumable, "s": None, "t": None})
+
+    async def go_down(self) -> None:
+        """Discord unreachable: every connection (REST and gateway) is refused and open sockets go abruptly, until
+        `come_back`. The session stays resumable."""
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+        self._session = None
+        server = self._runner.server if self._runner is not None else None
+        for handler in server.connections if server is not None else []:  # (REST's kept-alive ones too)
+            if handler.transport is not None:
+                handler.transport.abort()
+
+    async def come_back(self) -> None:
+        """Reachable again, on the same port."""
+        if self._site is None:
+            await self._listen()
+
+    async def wait_for_sessions(self, n: int, *, timeout: float = 10) -> list[str]:
+        """`sessions` once it holds `n` entries: the client identified, resumed or was refused that often."""
+        await until(lambda: len(self.sessions) >= n, self._sessions_changed, timeout,
+                    lambda: f"expected {n} gateway sessions, got {self.sessions!r}")
+        return self.sessions
 
     # ---- payload builders --------------------------------------------------------------------------------
 
@@ -940,7 +1040,11 @@ class FakeDiscord:
         it.loading = False
         return await self._edit(msg, call.body, call.files, it)
 
-    async def _commands(self, call: Call) -> list[Json]:
+    async def _commands(self, call: Call) -> list[Json] | web.Response:
+        if self.commands_fault == 429:
+            return self._too_many_requests(0.01, {})
+        if self.commands_fault is not None:
+            raise DiscordError(self.commands_fault, 0, f"{self.commands_fault}: fake-discord was told to fail")
         guild_id = call.id(2) if call.match[2] else None
         if call.id(1) != self.application_id or guild_id not in (None, self.guild_id):
             raise DiscordError(403, 50001, "Missing Access")
@@ -1074,17 +1178,10 @@ class FakeDiscord:
         return payload
 
     async def wait_for_posts(self, n: int, *, timeout: float = 10) -> list[Json]:
-        async def wait() -> None:
-            while len(self.posted) < n:
-                self._posted_event.clear()
-                await self._posted_event.wait()
-
-        try:
-            await asyncio.wait_for(wait(), timeout)
-        except TimeoutError:
-            raise AssertionError(f"expected {n} posts, got {len(self.posted)}: {self.posted!r}; "
-                                 f"rejected={self.rejected!r}; unknown={self.unknown_requests!r}; "
-                                 f"server_errors={self.server_errors!r}") from None
+        await until(lambda: len(self.posted) >= n, self._posted_event, timeout,
+                    lambda: f"expected {n} posts, got {len(self.posted)}: {self.posted!r}; "
+                            f"rejected={self.rejected!r}; unknown={self.unknown_requests!r}; "
+                            f"server_errors={self.server_errors!r}")
         return self.posted
 
     async def wait_for_answer(self, answered: int, *, timeout: float = 10) -> Json:
@@ -1122,6 +1219,19 @@ class FakeDiscord:
 # ------------------------------------------------------------------------------------------------------
 
 
+async def until(done: Callable[[], bool], changed: asyncio.Event, timeout: float, failure: Callable[[], str]) -> None:
+    """Wait until `done()`, looking again each time `changed` is set; AssertionError(failure()) after `timeout`."""
+    async def wait() -> None:
+        while not done():
+            changed.clear()
+            await changed.wait()
+
+    try:
+        await asyncio.wait_for(wait(), timeout)
+    except TimeoutError:
+        raise AssertionError(failure()) from None
+
+
 @contextlib.contextmanager
 def point_discord_py_at(fake: FakeDiscord) -> Iterator[FakeDiscord]:
     """Send discord.py's REST and gateway traffic to the fake, restoring the real URLs afterwards."""
@@ -1139,10 +1249,12 @@ def point_discord_py_at(fake: FakeDiscord) -> Iterator[FakeDiscord]:
 
 
 @contextlib.asynccontextmanager
-async def run_client(client: Any, fake: FakeDiscord, *, timeout: float = 10) -> AsyncIterator[Any]:
-    """Log `client` in against the fake, connect, wait until ready; close it and join its task on exit."""
+async def run_client(client: Any, fake: FakeDiscord, *, timeout: float = 10, reconnect: bool = False
+                     ) -> AsyncIterator[Any]:
+    """Log `client` in against the fake, connect, wait until ready; close it and join its task on exit. With
+    `reconnect`, the client tries again when it cannot reach the fake (`go_down`), as `papers-bot run` does."""
     await client.login(fake.token)
-    task = asyncio.create_task(client.connect(reconnect=False))
+    task = asyncio.create_task(client.connect(reconnect=reconnect))
     try:
         ready = asyncio.create_task(client.wait_until_ready())
         done, _ = await asyncio.wait({ready, task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
