@@ -280,9 +280,10 @@ def _token(value: object) -> str:
     if not isinstance(value, str):
         raise _Invalid(f"must be text (in quotes), not {type(value).__name__} (the value is not shown)")
     token = value.strip()
-    if not token or any(c.isspace() or _control(c) for c in token):
-        raise _Invalid("is empty or has a space, line break or control character inside (the token is not shown); "
-                       "copy it again from the Developer Portal (Bot > Reset Token)")
+    if not token or not all("!" <= c <= "~" for c in token):  # (Discord's tokens are printable ASCII)
+        raise _Invalid("is empty or has a space, line break or other character no token has (the token is not "
+                       "shown; copied with more than the token?): copy it again from the Developer Portal (Bot > "
+                       "Reset Token)")
     return token
 
 

@@ -424,15 +424,10 @@ async def _after_ready(bot: PapersBot, then: Callable[[PapersBot], Awaitable[Non
 
 
 def usable_token(config: Config, unset: str) -> str:
-    """The bot token, or a ConfigError saying where it is set and what is wrong with it (never the token). A
-    token with a line break or a space (copied with more than the token) reached aiohttp's header check as a
-    ValueError traceback; Discord's tokens are printable ASCII."""
-    where = config.origins.get("token", "DISCORD_TOKEN")
+    """The bot token, or a ConfigError saying it is not set and `unset` (what it is for). What a token may hold is
+    checked where every setting is (config.py), so a token with a line break never reaches aiohttp's headers."""
     if not config.token:
         raise ConfigError(f"DISCORD_TOKEN is not set: {unset}")
-    if not all("!" <= c <= "~" for c in config.token):
-        raise ConfigError(f"the token in {where} holds a space, line break or other character no token has (copied "
-                          "with more than the token?): copy it again from the Developer Portal (Bot > Reset Token)")
     return config.token
 
 

@@ -37,5 +37,6 @@ async def test_a_token_no_token_could_be_is_one_line_naming_where_it_is_set(fake
                                                 stderr=asyncio.subprocess.STDOUT)
     out, _ = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 1 and out.decode().splitlines() == [
-        "Error: the token in DISCORD_TOKEN holds a space, line break or other character no token has (copied with "
-        "more than the token?): copy it again from the Developer Portal (Bot > Reset Token)"]
+        "Error: environment variable DISCORD_TOKEN: token is empty or has a space, line break or other character no "
+        "token has (the token is not shown; copied with more than the token?): copy it again from the Developer "
+        "Portal (Bot > Reset Token)"]
