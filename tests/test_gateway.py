@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import shutil
 from collections.abc import Callable
 
 import discord
@@ -172,9 +173,10 @@ async def test_page_buttons_timing_out_while_discord_is_unreachable_raise_nothin
 
 async def test_a_health_file_that_cannot_be_written_does_not_stop_the_bot_stopping(fake_discord, library, tmp_path,
                                                                                    caplog):
-    path = tmp_path / "gone" / "health.json"  # (its folder does not exist)
+    path = tmp_path / "gone" / "health.json"
+    path.parent.mkdir()
     async with running(fake_discord, library, {"health_file": str(path)}) as bot:
-        pass
+        await asyncio.to_thread(shutil.rmtree, path.parent)  # (its folder goes while the bot runs)
     assert bot.is_closed() and not path.exists()
     assert [r.getMessage() for r in caplog.records if "health file" in r.getMessage()] == [
         f"could not write the health file {path}: [Errno 2] No such file or directory: '{path}.{os.getpid()}.tmp'"]

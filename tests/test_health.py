@@ -68,12 +68,12 @@ def test_a_stopped_bot_is_unhealthy_at_once(tmp_path):
     assert health_problems(str(path), now=NOW) == ["the bot has stopped (papers-bot run is not running)"]
 
 
-@pytest.mark.parametrize("grace, said", [("soon", "gateway_grace must be seconds, not 'soon'"),
-                                         ("nan", "gateway_grace must be 0 to 86400 seconds, not 'nan'"),
-                                         ("-1", "gateway_grace must be 0 to 86400 seconds, not '-1'")])
-def test_a_grace_that_is_no_number_of_seconds_is_one_line(tmp_path, monkeypatch, grace, said):
+@pytest.mark.parametrize("grace", ["soon", "nan", "-1", "1e999"])
+def test_a_grace_that_is_no_number_of_seconds_is_one_line(tmp_path, monkeypatch, grace):
     monkeypatch.delenv("PAPERS_BOT_CONFIG", raising=False)
     monkeypatch.setenv("PAPERS_BOT_HEALTH_FILE", str(tmp_path / "health.json"))
     monkeypatch.setenv("PAPERS_BOT_GATEWAY_GRACE", grace)
     result = CliRunner().invoke(cli, ["health"])
-    assert result.exit_code == 1 and result.output == f"Error: {said}\n"
+    assert result.exit_code == 1 and result.output == (
+        "Error: environment variable PAPERS_BOT_GATEWAY_GRACE: gateway_grace must be seconds from 0 to 86400, "
+        f"not {grace!r}\n")
