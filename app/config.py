@@ -14,6 +14,7 @@ import os
 import re
 import stat
 import tomllib
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,7 @@ MAX_COOLDOWN_SECONDS = 86400.0
 MAX_ATTACHMENT_BYTES = 1 << 30  # attachments are held in memory while they load
 MAX_HARVEST_DELAY = 3600.0
 MAX_GATEWAY_GRACE = 86400.0
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{20,}")  # a Discord bot token's form
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,9 @@ class Config:
         if "cooldown" in out:
             out["cooldown_uses"], out["cooldown_seconds"] = out.pop("cooldown")
         config = cls(**out, file=file, origins=dict(origins))
+        if (clash := config.health_file_clash()) is not None:
+            problems.append(f"{_at(where, 'health_file')}health_file is {config.health_file}, {clash}: the heartbeat "
+                            "would overwrite it; name a file of its own")
         for key, names in config.unknown_to_arxiv().items():
             if _is_arxiv(getattr(config, ASKED_OF[key])):
                 problems.append(f"{_at(where, key)}{key} names what arXiv does not have: {', '.join(names)} (see "
@@ -148,6 +153,21 @@ class Config:
         if problems:
             raise ConfigError(problems)
         return config
+
+    def health_file_clash(self) -> str | None:
+        """What the health file would overwrite (the database, its journal, its index, this file), or None."""
+        if self.health_file is None:
+            return None
+        health = Path(self.health_file).expanduser().resolve()
+        db = Path(self.db).expanduser().resolve()
+        named = {db: "the database", Path(f"{db}-wal"): "the database's journal", Path(f"{db}-shm"): "the "
+                 "database's journal", **({self.file.resolve(): "the configuration file"} if self.file else {})}
+        for path, what in named.items():
+            if health == path or (path.exists() and health.exists() and os.path.samefile(health, path)):
+                return what
+        if health.is_relative_to(Path(f"{db}.index")):
+            return "in the database's index"
+        return None
 
     @property
     def plain_channels(self) -> frozenset[str]:
@@ -176,6 +196,8 @@ class Config:
                     value = redact_url(value)
                 shown = repr(sorted(value) if isinstance(value, frozenset) else list(value) if isinstance(value, tuple)
                              else str(value) if isinstance(value, Path) else value)
+            if key != "token" and (TOKEN_SHAPE.search(shown) or (self.token and self.token in shown)):
+                shown = "[looks like a bot token: not shown]"  # (pasted into the wrong setting)
             where = f"from {self.origins[key]}" if key in self.origins else "default"
             lines.append(f"{key} = {shown}  ({where}; env {name})")
         return lines
@@ -257,7 +279,8 @@ def _shown(value: object) -> str:
 
 
 def _control(text: str) -> bool:
-    return any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text)
+    """A control character, or an invisible one that changes how text reads (U+200B, U+202E, U+2028...)."""
+    return any(ord(c) < 32 or 127 <= ord(c) < 160 or unicodedata.category(c) in ("Cf", "Zl", "Zp") for c in text)
 
 
 def _text(value: object) -> str:
@@ -363,6 +386,8 @@ def _file_in_folder(value: object) -> str:
         raise _Invalid(f"is {path}, a folder: name a file")
     if not path.parent.is_dir():
         raise _Invalid(f"is {path}, in {path.parent}, a folder that does not exist (create it, or fix the path)")
+    if path.exists() and not path.is_file():
+        raise _Invalid(f"is {path}, which is not a regular file (a device or a pipe): name a file")
     return text
 
 
