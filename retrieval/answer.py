@@ -28,6 +28,7 @@ GOOD_COVERAGE = 0.5
 # ... and scores at least half the best paper's score (a far weaker paper is not part of the answer).
 RELATIVE_SCORE = 0.5
 PASSAGE_CHARS = 400
+LISTED = 5  # papers listed for a question that names no topic, only filters ("anything from 2017?")
 SHORT_SENTENCE = 80  # a best sentence shorter than this is shown with the one after it
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])")
 _ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|et al|etc|vs|cf|Fig|Eq|Sec|resp|approx)\.$", re.IGNORECASE)
@@ -151,11 +152,15 @@ def _has_topic(index: Snapshot, question: str) -> bool:
 
 
 def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int) -> Answer:
-    result = search(db, index, question, k=max(k, 5), question=True)
+    result = search(db, index, question, k=max(k, LISTED), question=True)
     answer = Answer(question=question, terms=result.terms, relaxed=result.relaxed)
     top = result.hits[0].score if result.hits else 0.0
     covered = [(h, coverage(h.paper, result.terms)) for h in result.hits]
     good = [(h, c) for h, c in covered if c >= GOOD_COVERAGE and h.score >= RELATIVE_SCORE * top][:k]
+    if not result.terms:  # filters alone ("anything from 2017?", "latest papers"): the papers that pass, newest first
+        good = [(h, 1.0) for h in result.hits[:max(k, LISTED)]]
+        said = result.parsed.describe(("authors", "years", "categories", "has_code"))
+        answer.notes.append(f"The library's newest papers{f' ({said})' if said else ''}:" if good else "")
     if result.parsed.has_code and result.terms:
         answer.notes += _code_note(db, index, question, [h for h, _ in good] or result.hits[:k])
     if not good:

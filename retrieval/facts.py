@@ -897,7 +897,9 @@ _KINDS: list[tuple[re.Pattern[str], Callable[[_Ask], Fact | None]]] = [
     (_p(r"^(?:is|was|are|has|have)\s+" + _PAPER + r"\s+(?:been\s+)?open[\s-]?sourced?$"), _about("code", _code_line)),
     (_p(r"^(?:is|are)\s+(?:the |there )?" + _CODE + r"\s+(?:for|of)\s+" + _PAPER +
         r"\s+(?:available|out|released|public|online|anywhere)$"), _about("code", _code_line)),
-    (_p(r"^" + _PAPER + r"(?:'s|’s)?\s+(?:code|github|repo|repository|implementation)$"), _about("code", _code_line)),
+    # ("sketch to image synthesis with code": the code filter on a topic, not a question about one paper's code)
+    (_p(r"^" + _PAPER + r"(?<!\bwith)(?<!\bhave)(?<!\bhas)(?<!\breleased)(?:'s|’s)?\s+"
+        r"(?:code|github|repo|repository|implementation)$"), _about("code", _code_line)),
     (_p(r"^(?:(?:got|have you got|do you have|any|is there|can i (?:get|have|see)|could i (?:get|have)|send me)\s+)?"
         r"(?:the |an? )?(?:links?|urls?|pdfs?)\s+(?:to |for |of )" + _PAPER + "$"), _about("links", _links_line)),
     (_p(r"^where can i (?:find|read|get|download)\s+" + _PAPER + "$"), _about("links", _links_line)),

@@ -180,7 +180,8 @@ def build_query(index: Snapshot, text: str | ParsedQuery) -> Plan | None:
     if parsed.all_words:
         counts = Counter(analyze(parsed.text))
     else:
-        counts = Counter(question_terms(parsed.text, all_if_none=not parsed.filtered)) if parsed.text else Counter()
+        wanted = parsed.filtered or parsed.sort_by_date  # ("latest papers": no words, the newest papers)
+        counts = Counter(question_terms(parsed.text, all_if_none=not wanted)) if parsed.text else Counter()
     terms = list(counts)[:MAX_TERMS]
     names = [n for n in dict.fromkeys(name_analyzer().analyze(parsed.text)) if len(n) > 1 and n not in _NOT_NAMES]
 
@@ -286,11 +287,12 @@ def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10
         result.query = text
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
-    parsed = _resolve_by(index, parsed)
+    parsed = _dated(index, _resolve_by(index, parsed))
     result = _ranked(db, index, text, parsed, k, question)
     if parsed.by and parsed.by_papers:
         result.relaxed.append(f"by {parsed.by}")  # (the library has no such author: papers on the rest)
-    if not result.hits and k > 0 and result.parsed.text:  # the words dropped as question words, back
+    unknown = not any(index.doc_freq("text", t) for t in result.terms)  # (not: known, but filtered out)
+    if not result.hits and k > 0 and result.parsed.text and unknown:  # the words dropped as question words, back
         every = _ranked(db, index, text, dataclasses.replace(result.parsed, all_words=True), k, question)
         if every.hits:
             every.relaxed = result.relaxed
@@ -323,6 +325,22 @@ def papers_by(index: Snapshot, name: str, *, limit: int) -> tuple[list[str], int
         return [], 0
     found = index.searcher().search(query, limit, count=True, order_by_field="date")
     return [paper_id(index.searcher(), address) for _, address in found.hits], match_count(found)
+
+
+def _dated(index: Snapshot, parsed: ParsedQuery) -> ParsedQuery:
+    """`in the last two years` as years up to the newest paper's; "newest" read from plain words dropped when no
+    paper has a date (a collection without dates: its ranking stays as it is)."""
+    if not parsed.recent_years and "sort_by_date" not in parsed.inferred:
+        return parsed
+    searcher = index.searcher()
+    newest = searcher.search(tantivy.Query.exists_query("year"), 1, count=False, order_by_field="year").hits
+    if not newest:
+        return dataclasses.replace(parsed, recent_years=None, sort_by_date=False,
+                                   inferred=parsed.inferred - {"sort_by_date"})
+    if not parsed.recent_years:
+        return parsed
+    year = int(newest[0][0])  # (ordered by a field, a hit's score is its value)
+    return dataclasses.replace(parsed, year_from=year - parsed.recent_years + 1, year_to=year, recent_years=None)
 
 
 def _resolve_by(index: Snapshot, parsed: ParsedQuery) -> ParsedQuery:
