@@ -49,9 +49,14 @@ def command(name: str) -> Command:
 
 
 def help_text(prefix: str) -> str:
+    """The bot's one help text (`!help`, `/help`, and the answer to "what can you do?")."""
     return "\n".join([
         "**papers-bot** answers questions about the papers in its library.",
         *(c.line(prefix) for c in COMMANDS if c.name != "help"),
         "Ask a question in an answer channel, or mention me anywhere, and I answer: facts from the library "
         "(how many, who wrote, when, where published) or passages; ask follow-ups in the thread I start.",
+        'Searches and questions read `"a phrase"`, `-word`, `author:"Name"`, `year:2019-2021`, `cat:CV`, '
+        "`has:code` and `sort:date`, or the same in plain words: `papers by Jinwen Ma since 2022 with code`, "
+        "`newest papers on diffusion`, `anything from 2017?`.",
+        "Examples: `which papers adapt SAM to seismic data?`, `who wrote SANA 1.5?`, `how many papers have code?`",
     ])

@@ -53,7 +53,8 @@ class Console:
                 return call(arg.strip())
             if name.startswith(self.config.prefix):
                 return [f"No command `{name}`. Try `{self.config.prefix}help`."]
-            answer, self.context = replies.answer_replies(self.library, line, context=self.context)
+            answer, self.context = replies.answer_replies(self.library, line, context=self.context,
+                                                                 prefix=self.config.prefix)
             return [reply.text() for reply in answer]
         except PapersBotError as e:
             return [str(e)]

@@ -163,7 +163,7 @@ FACT_TITLES = {
 
 
 def answer_replies(library: Library, question: str, *, context: Context | None = None,
-                   style: Style = DISCORD) -> tuple[list[Reply], Context]:
+                   style: Style = DISCORD, prefix: str = "!") -> tuple[list[Reply], Context]:
     """A chat-style answer to a question, and the conversation's context after it (a thread's follow-ups refer
     to its papers: "who wrote it?"). A fact is one card: the fact first, then the papers that show it, linked;
     passages are messages of text."""
@@ -173,7 +173,7 @@ def answer_replies(library: Library, question: str, *, context: Context | None =
         card = Card(title=FACT_TITLES.get(answer.fact.kind, "From the library"),
                     description=format_fact(answer.fact, style))
         return [Reply(cards=fit([card]))], context.after(answer)
-    return [Reply(text) for text in pagify(format_answer(answer, style))], context.after(answer)
+    return [Reply(text) for text in pagify(format_answer(answer, style, prefix=prefix))], context.after(answer)
 
 
 def paper_reply(library: Library, paper_id: str, *, style: Style = DISCORD) -> Reply:

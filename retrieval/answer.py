@@ -8,16 +8,17 @@ Papers come from the BM25 index; within them, rank-bm25 ranks the abstracts' sen
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import sqlite_utils
 from rank_bm25 import BM25Okapi
 
-from papers_bot.retrieval.analysis import analyze, question_terms
-from papers_bot.retrieval.facts import Fact, fact
+from papers_bot.retrieval.analysis import QUESTION_WORDS, analyze, question_terms
+from papers_bot.retrieval.facts import Fact, as_said, fact
 from papers_bot.retrieval.index import Snapshot
 from papers_bot.retrieval.query import parse_query
-from papers_bot.retrieval.search import Hit, search
+from papers_bot.retrieval.search import COMMON_SHARE, Hit, search
 from papers_bot.store.db import get_papers, in_step
 from papers_bot.store.paper import StoredPaper
 from papers_bot.text import clip
@@ -52,10 +53,12 @@ class Answer:
     fact: Fact | None = None  # what the store says, for a question about the library's facts
     topic: str = ""  # what the passages answer (with a conversation's topic, for a follow-up without its own)
     notes: list[str] = field(default_factory=list)  # what else the answer should say (`with code` unmet)
+    help: bool = False  # a question about the bot itself ("what can you do?"): the front end shows its help
+    unmatched: str = ""  # why no paper is shown: no paper holds the topic, or the words are not read (`_unmatched`)
 
     @property
     def found(self) -> bool:
-        return bool(self.passages) or bool(self.fact and self.fact.established)
+        return bool(self.passages) or bool(self.fact and self.fact.established) or self.help
 
     def papers(self) -> list[StoredPaper]:
         """The papers this answer is about: what a follow-up's "it" refers to."""
@@ -129,6 +132,10 @@ def ask(db: sqlite_utils.Database, index: Snapshot, question: str, *, k: int = 3
     """Answer a plain-language question: the fact it asks for (exact, from the store), else passages from the
     papers that match it well. In a conversation (`context`), "it" and "this paper" are the last answer's papers,
     and a question with no topic of its own ("any from 2023?") is asked about the conversation's."""
+    if _META.match(question):
+        return Answer(question=question, terms=[], help=True)
+    if unread := _other_script(question):
+        return Answer(question=question, terms=[], unmatched=unread)
     earlier = get_papers(db, context.papers) if context and context.papers else []
     found = fact(db, index, question, context_papers=earlier)
     if found is not None and not in_step(db, index.store_version):
@@ -145,6 +152,55 @@ def ask(db: sqlite_utils.Database, index: Snapshot, question: str, *, k: int = 3
     return answer
 
 
+# A question about the bot, not the papers: answered with the bot's help (one text: the command table's).
+_META = re.compile(
+    r"^\W*(?:(?:hi|hello|hey)\W+)?(?:help(?:\s+me)?|commands|usage|how\s+(?:do|can|should)\s+i\s+(?:use|ask)\s+"
+    r"(?:this|you|it|the bot|papers-bot)(?:\s+bot)?|how\s+does\s+(?:this|it|the bot)\s+work|what\s+(?:can|do)\s+you\s+"
+    r"(?:do|answer|know)|what\s+are\s+you|who\s+are\s+you|what\s+is\s+this(?:\s+bot)?|what\s+commands.*)"
+    r"\W*$",
+    re.IGNORECASE,
+)
+OTHER_SCRIPT = 0.5  # a question whose letters are more than this share outside the Latin script is not read
+
+
+def _other_script(question: str) -> str:
+    """For a question mostly in another script (Chinese, Cyrillic, ...), the one line that says it is not read
+    (the library's papers are searched in English), with the words it could read; else ""."""
+    letters = [c for c in question if c.isalpha()]
+    latin = [c for c in letters if c.isascii() or "LATIN" in unicodedata.name(c, "")]
+    if not letters or len(latin) >= (1 - OTHER_SCRIPT) * len(letters):
+        return ""
+    read = " ".join(w for w in re.findall(r"[A-Za-z][\w.-]*", question))
+    return ("The library's papers are searched in English, and I cannot read this question"
+            + (f" (the words I could read: {clip(read, 100)})." if read else ".") + " Ask in English, please.")
+
+
+def _unmatched(index: Snapshot, result_terms: list[str], text: str, question: str) -> str:
+    """When some of a question's words are in no paper and the others are common ones ("quantum computing"):
+    that no paper is about them, rather than papers that share a common word as "nearest" (or, with no English
+    function word, a question in another language or gibberish: that no paper matches these words)."""
+    telling = [t for t in result_terms if len(t) > 1]  # (the h of h-index says nothing alone)
+    held = {t: index.doc_freq("text", t) for t in telling}
+    named = {t for t in telling if index.doc_freq("authors", t)}
+    missing = [t for t, n in held.items() if not n and t not in named]
+    if not missing:
+        return ""
+    common = COMMON_SHARE * index.searcher().num_docs
+    if named or any(0 < n <= common and len(t) > 2 for t, n in held.items()):
+        return ""  # (a name or a word few papers hold matches: the papers that hold it are the nearest)
+    if len(missing) >= FOREIGN_WORDS and not any(w.lower() in _ENGLISH for w in re.findall(r"\w+", question)):
+        return "No paper in the library matches these words."
+    said = " ".join(as_said(text, result_terms))
+    return f"No paper in the library is about {said}."
+
+
+FOREIGN_WORDS = 3  # this many unknown words and no English function word: not a topic the library lacks, words it
+# cannot read (no language detector: a question in English says "the", "of", "on", "what" ...)
+# (the analyser's English stop words, and the words questions are phrased with)
+_ENGLISH = frozenset("a an and are as at be but by for if in into is it no not of on or such that the their then "
+                     "there these they this to was will with".split()) | frozenset(QUESTION_WORDS)
+
+
 def _has_topic(index: Snapshot, question: str) -> bool:
     """Whether a question names a topic of its own (a word the papers use, not a year or a filter's words)."""
     text = parse_query(question, question=True).text
@@ -154,6 +210,9 @@ def _has_topic(index: Snapshot, question: str) -> bool:
 def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int) -> Answer:
     result = search(db, index, question, k=max(k, LISTED), question=True)
     answer = Answer(question=question, terms=result.terms, relaxed=result.relaxed)
+    answer.unmatched = _unmatched(index, result.terms, result.parsed.text, question)
+    if answer.unmatched:  # (not papers that merely share a common word with it, as "nearest")
+        return answer
     top = result.hits[0].score if result.hits else 0.0
     covered = [(h, coverage(h.paper, result.terms)) for h in result.hits]
     good = [(h, c) for h, c in covered if c >= GOOD_COVERAGE and h.score >= RELATIVE_SCORE * top][:k]

@@ -218,7 +218,7 @@ def _which(parsed: ParsedQuery, person: str | None, words: list[str], venue: str
     return (" " + " ".join(parts)) if parts else ""
 
 
-def _as_said(text: str, terms: list[str]) -> list[str]:
+def as_said(text: str, terms: list[str]) -> list[str]:
     """The words of `text` that `terms` were analysed from, as written ("diffusion", not "diffus")."""
     said: dict[str, str] = {}
     for word in re.findall(r"[\w'-]+", text):
@@ -261,7 +261,7 @@ def _topic(text: str) -> tuple[list[str], list[str], str]:
         return [], [], text
     topic = parse_query(match.group("topic"), question=True).text
     terms = [t for t in question_terms(topic, all_if_none=False) if t not in _filler_terms()]
-    return terms, _as_said(topic, terms), text[: match.start()]
+    return terms, as_said(topic, terms), text[: match.start()]
 
 
 _CATEGORY = re.compile(r"\b(?:in\s+)?(?:the\s+)?(?:category\s+)?([a-z]{2,8}\.[A-Za-z]{2}|[A-Z]{2,4})\b(?:\s+category)?")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from papers_bot.bot.commands import help_text
+from papers_bot.format import DISCORD, format_answer
 from papers_bot.library import Library
 from papers_bot.retrieval.answer import Answer
 from papers_bot.retrieval.query import parse_query
@@ -73,3 +75,43 @@ def test_newest_words_in_a_pasted_paragraph_are_its_topic():
     paragraph = ("Recent articles have analyzed retrieval systems with continuous weights of either type and with a "
                  "Boolean structure for the queries, and suggested criteria which such systems ought to satisfy.")
     assert not parse_query(paragraph, question=True).sort_by_date
+
+
+@pytest.mark.parametrize("question", ["help", "Help!", "what can you do?", "how do I use this?", "hi, what can you do",
+                                      "how does this work?", "what commands are there?"])
+def test_questions_about_the_bot_get_its_one_help_text(sample, question):
+    answer = sample.ask(question)
+    assert answer.help and answer.found
+    assert format_answer(answer, DISCORD, prefix="?") == help_text("?")
+    assert "`has:code`" in help_text("!") and "`?papers <words>`" in help_text("?")
+
+
+@pytest.mark.parametrize("question", ["help with GAN training", "how do I use diffusion models for segmentation?"])
+def test_a_topic_is_not_a_question_about_the_bot(sample, question):
+    assert not sample.ask(question).help
+
+
+def test_a_question_in_another_script_gets_one_honest_line(sample):
+    text = format_answer(sample.ask("扩散模型的论文有哪些？"), DISCORD, prefix="!")
+    assert text.startswith("The library's papers are searched in English") and "\n" not in text
+    assert "(the words I could read: SAM)" in format_answer(sample.ask("SAM 在地震数据上的论文？"), DISCORD)
+
+
+def test_a_latin_question_in_another_language_matches_no_paper(sample):
+    answer = sample.ask("¿cuáles son los mejores artículos sobre detección de fallas sísmicas?")
+    assert not answer.papers()
+    assert format_answer(answer, DISCORD, prefix="!").startswith("No paper in the library matches these words.")
+
+
+def test_only_filler_matching_says_no_paper_is_about_it(sample):
+    answer = sample.ask("is there anything on quantum computing?")
+    assert not answer.papers()
+    text = format_answer(answer, DISCORD, prefix="!")
+    assert text.startswith("No paper in the library is about quantum computing.") and "`!papers <words>`" in text
+    assert "`search <words>`" in format_answer(answer)  # (the command line's own command)
+
+
+def test_when_some_telling_words_match_the_nearest_papers_stay(sample):
+    answer = sample.ask("seismic fault detection with quantum sensors")
+    assert shown(answer)[0] == "seismic-fault-sam-b554c8" and not answer.unmatched
+    assert sample.search("quantum computing").hits  # (a search is never a dead end)

@@ -112,7 +112,8 @@ class Questions(commands.Cog):
         context = self.threads.get(message.channel.id, Context())
         previous = self.answered.get(message.id) if edited else None
         try:
-            answer, after = await self.bot.papers.run(replies.answer_replies, question, context=context)
+            answer, after = await self.bot.papers.run(replies.answer_replies, question, context=context,
+                                                     prefix=self.bot.config.prefix)
             if message.id in self.deleted:
                 return
             embeds = may_embed(message)
