@@ -203,15 +203,21 @@ def format_answer(answer: Answer, style: Style = PLAIN, *, prefix: str | None = 
         return help_text(prefix or "!")
     if answer.unmatched and not answer.terms:  # (not read at all: nothing to search for either)
         return style.text(answer.unmatched)
+    read = [line] if (line := read_as_line(answer, style)) else []
     if answer.unmatched:
         search = f"`{prefix}papers <words>`" if prefix else "`search <words>`"
-        return f"{style.text(answer.unmatched)} Try other words, or {search} to see the papers nearest them."
+        return "\n".join([*read, f"{style.text(answer.unmatched)} Try other words, or {search} to see the papers "
+                                  "nearest them."])
     fact = [format_fact(answer.fact, style)] if answer.fact else []
     if answer.fact and answer.fact.established:
-        return fact[0]
-    notes = [style.text(n) for n in answer.notes]
-    rest = _format_passages(answer, style, prefix)
-    return "\n\n".join([*fact, *notes, rest]) if fact or notes else rest
+        return "\n".join([*read, fact[0]])
+    notes = [style.text(n) for n in answer.notes if n]
+    return "\n\n".join([*read, *fact, *notes, _format_passages(answer, style, prefix)])
+
+
+def read_as_line(answer: Answer, style: Style) -> str:
+    """`(read as: what is the best paper on seismic fault detection)` when typos were corrected, else ""."""
+    return f"(read as: {style.text(clip(answer.read_as, 300))})" if answer.read_as else ""
 
 
 def _format_passages(answer: Answer, style: Style, prefix: str | None) -> str:

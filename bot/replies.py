@@ -28,6 +28,7 @@ from papers_bot.format import (
     paper_links,
     paper_sources,
     paper_when,
+    read_as_line,
     safe_url,
     search_notes,
 )
@@ -172,7 +173,7 @@ def answer_replies(library: Library, question: str, *, context: Context | None =
     if answer.fact is not None and answer.fact.established:
         card = Card(title=FACT_TITLES.get(answer.fact.kind, "From the library"),
                     description=format_fact(answer.fact, style))
-        return [Reply(cards=fit([card]))], context.after(answer)
+        return [Reply(read_as_line(answer, style), cards=fit([card]))], context.after(answer)
     return [Reply(text) for text in pagify(format_answer(answer, style, prefix=prefix))], context.after(answer)
 
 

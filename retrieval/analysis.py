@@ -34,6 +34,7 @@ REQUEST_WORDS = """
 paper papers article articles work works study studies publication publications research
 find show list give tell get search look looking want need know
 published publish released release written appeared appear out come came anything something everything stuff
+best good top great interesting important key relevant recommended
 """.split()
 QUESTION_WORDS = FUNCTION_WORDS + REQUEST_WORDS
 # What a pasted question carries besides its words: abbreviations, citations' volume, issue and page numbers

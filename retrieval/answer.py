@@ -19,6 +19,7 @@ from papers_bot.retrieval.facts import Fact, as_said, fact
 from papers_bot.retrieval.index import Snapshot
 from papers_bot.retrieval.query import parse_query
 from papers_bot.retrieval.search import COMMON_SHARE, Hit, search
+from papers_bot.retrieval.spelling import read_as
 from papers_bot.store.db import get_papers, in_step
 from papers_bot.store.paper import StoredPaper
 from papers_bot.text import clip
@@ -54,6 +55,7 @@ class Answer:
     topic: str = ""  # what the passages answer (with a conversation's topic, for a follow-up without its own)
     notes: list[str] = field(default_factory=list)  # what else the answer should say (`with code` unmet)
     help: bool = False  # a question about the bot itself ("what can you do?"): the front end shows its help
+    read_as: str = ""  # the question as read, when typos in it were corrected (`retrieval.spelling`)
     unmatched: str = ""  # why no paper is shown: no paper holds the topic, or the words are not read (`_unmatched`)
 
     @property
@@ -136,6 +138,13 @@ def ask(db: sqlite_utils.Database, index: Snapshot, question: str, *, k: int = 3
         return Answer(question=question, terms=[], help=True)
     if unread := _other_script(question):
         return Answer(question=question, terms=[], unmatched=unread)
+    reading = read_as(index, question)
+    answer = _ask(db, index, reading.text, k, context)
+    answer.read_as = reading.text if reading.corrected else ""
+    return answer
+
+
+def _ask(db: sqlite_utils.Database, index: Snapshot, question: str, k: int, context: Context | None) -> Answer:
     earlier = get_papers(db, context.papers) if context and context.papers else []
     found = fact(db, index, question, context_papers=earlier)
     if found is not None and not in_step(db, index.store_version):

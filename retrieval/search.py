@@ -25,6 +25,7 @@ from papers_bot.retrieval.analysis import (
 )
 from papers_bot.retrieval.index import Snapshot, match_count, paper_id
 from papers_bot.retrieval.query import CONSTRAINTS, ParsedQuery, parse_query
+from papers_bot.retrieval.spelling import read_as
 from papers_bot.store.db import get_paper, get_papers
 from papers_bot.store.paper import StoredPaper
 from papers_bot.store.tex import tex_to_text
@@ -281,6 +282,8 @@ def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10
     text = clean(text)
     if "\\" in text:  # TeX pasted from arXiv (`M\"uller`, `\emph{x}`): read as the library stores it
         text = tex_to_text(text)
+    read = read_as(index, text) if question else None  # (typos: a search is taken as typed)
+    text = read.text if read else text
     parsed = parse_query(text, question=question).without(without)
     if parsed.related is not None:
         result = related(db, index, parsed.related, k=k)

@@ -115,3 +115,46 @@ def test_when_some_telling_words_match_the_nearest_papers_stay(sample):
     answer = sample.ask("seismic fault detection with quantum sensors")
     assert shown(answer)[0] == "seismic-fault-sam-b554c8" and not answer.unmatched
     assert sample.search("quantum computing").hits  # (a search is never a dead end)
+
+
+@pytest.mark.parametrize("question, read, first", [
+    ("waht is teh best papr on seismic falut detection", "what is the best paper on seismic fault detection",
+     "seismic-fault-sam-b554c8"),
+    ("papers by Jinwne Ma", "papers by Jinwen Ma", None),
+    ("Diffusoin guided domain adaptation", "Diffusion guided domain adaptation", "diffusion-guided-domain-5978fd"),
+    ("unsupervised hasing with smooth guidance", "unsupervised hashing with smooth guidance",
+     "deep-unsupervised-hashing-43b76d"),
+])
+def test_typos_are_read_as_the_library_spells_them(sample, question, read, first):
+    answer = sample.ask(question)
+    assert answer.read_as == read
+    assert format_answer(answer, DISCORD).startswith(f"(read as: {read})")
+    if first:
+        assert shown(answer)[0] == first
+    else:
+        assert answer.fact and answer.fact.statement.startswith("The library holds 30 papers by Jinwen Ma")
+
+
+@pytest.mark.parametrize("question", [
+    "GrowCLIP and SANA1.5 vs SAM",  # (inner capitals, digits, acronyms)
+    '"falut" detection',  # (quoted: as written)
+    'seismic -falut',  # (an exclusion, as written)
+    "¿cuáles son los mejores artículos sobre detección de fallas sísmicas?",  # (another language: not English)
+    "Seismik fault detection",  # (the first word: corrected) -- see below
+])
+def test_what_is_never_corrected(sample, question):
+    from papers_bot.retrieval.spelling import read_as
+    with sample.reading() as (_, snapshot):
+        reading = read_as(snapshot, question)
+    if question.startswith("Seismik"):
+        assert reading.text == "Seismic fault detection"
+    else:
+        assert reading.corrected == ()
+
+
+def test_a_capitalised_word_inside_a_sentence_is_corrected_only_to_a_name(sample):
+    from papers_bot.retrieval.spelling import read_as
+    with sample.reading() as (_, snapshot):
+        assert read_as(snapshot, "papers on Seismik data").corrected == ()
+        assert read_as(snapshot, "papers by Bingchne Liu").text == "papers by Bingchen Liu"
+        assert read_as(snapshot, "seismic fault detection").corrected == ()  # (known words: one look-up each)
