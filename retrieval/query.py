@@ -60,8 +60,9 @@ _PLAIN = [
     (re.compile(r"\b(?:newest|latest|newer|most recent|recently|recent)(?:\s+(?:ones|first))?\b|"
                 r"\b(?:what's|what is|anything|something)\s+new\b", re.I), "newest"),
 ]
-# A pasted paragraph ("Recent articles have analyzed ...") asks about its topic: words read as "newest first"
-# only in a question of at most this many words.
+# A pasted paragraph ("Recent articles have analyzed ...", "... the catalog in the library") asks about its
+# topic: words read as "newest first", or "in the library" as where to look, only in a question of at most this
+# many words (read so in every paragraph, "in the library" cost CISI's searches 0.2% of nDCG@10).
 NEWEST_WORDS = 20
 # Where the question says the papers are: "in the library", "in your collection" (not a topic).
 _WHERE = re.compile(r"\b(?:in|from|of|on)\s+(?:the|this|your|our|my)\s+(?:library|collection|database|bot)\b", re.I)
@@ -244,8 +245,9 @@ def _filter(q: ParsedQuery, key: str, value: str) -> bool:
 
 def _plain_language(text: str, q: ParsedQuery) -> str:
     """Take the filters people write in plain words out of the text (as inferred preferences)."""
-    text = _WHERE.sub(" ", text)
     short = len(text.split()) <= NEWEST_WORDS
+    if short:
+        text = _WHERE.sub(" ", text)
     for pattern, kind in _PLAIN:
         m = pattern.search(text)
         if not m or (kind == "newest" and not short):
