@@ -30,6 +30,7 @@ SETTINGS = (
     ("db", "PAPERS_BOT_DB"),
     ("data_dir", "PAPERS_BOT_DATA"),
     ("answer_channels", "PAPERS_BOT_ANSWER_CHANNELS"),
+    ("answer_every_message", "PAPERS_BOT_ANSWER_EVERY_MESSAGE"),
     ("admin_role", "PAPERS_BOT_ADMIN_ROLE"),
     ("owner_ids", "PAPERS_BOT_OWNER_IDS"),
     ("cooldown", "PAPERS_BOT_COOLDOWN"),
@@ -60,6 +61,7 @@ class Config:
     db: str = "papers.db"
     data_dir: Path | None = None  # None: `!reload` re-reads the files the library was loaded from
     answer_channels: frozenset[str] = frozenset()  # channel ids, `server/channel` names, or plain names
+    answer_every_message: bool = False  # in answer channels: every message, not only what reads as a question
     admin_role: str | None = None  # a role (id or name) allowed to reload, besides Manage Server
     owner_ids: frozenset[int] = frozenset()  # bot owners; empty: the application's owner
     cooldown_uses: int = 5  # searches and questions per user ...
@@ -154,6 +156,8 @@ class Config:
         for key in ("oai_url", "rss_url"):
             if key in out and not out[key].startswith(("http://", "https://")):
                 raise ConfigError(f"{key} must be an http(s) URL, not {out[key]!r}")
+        if "answer_every_message" in values:
+            out["answer_every_message"] = _flag(values["answer_every_message"], "answer_every_message")
         if "announce_revisions" in values:
             out["announce_revisions"] = _flag(values["announce_revisions"], "announce_revisions")
         if "prefix" in out and not out["prefix"].strip():

@@ -26,6 +26,9 @@ class Command:
 COMMANDS = (
     Command("papers", "the best-matching papers, with passages and links", "query", "<words>", aliases=("search",),
             options=(("query", 'words to find; also "a phrase", -word, author:"Name", cat:CV, year:2023, has:code'),)),
+    Command("ask", "ask a question: a fact from the library, or the passages of the papers that answer it",
+            "question", "<question>",
+            options=(("question", "a question in plain words, e.g. which papers adapt SAM to seismic data?"),)),
     Command("paper", "one paper in full; ids are shown with every result (an arXiv id, URL or DOI works too)",
             "paper_id", "<id>", options=(("paper_id", "the id shown with a result, an arXiv id or URL, or a DOI"),)),
     Command("author", "an author's papers and profile", "name", "<name>",

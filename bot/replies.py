@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from papers_bot.bot import commands
-from papers_bot.errors import PapersBotError
+from papers_bot.errors import PaperNotFound, PapersBotError
 from papers_bot.format import (
     DISCORD,
     Style,
@@ -35,7 +35,7 @@ from papers_bot.format import (
 from papers_bot.library import Library
 from papers_bot.retrieval.answer import Context
 from papers_bot.retrieval.search import SearchResult
-from papers_bot.store.paper import StoredPaper
+from papers_bot.store.paper import StoredPaper, id_in
 from papers_bot.store.state import Digest, Follow, version_of
 from papers_bot.text import clip
 
@@ -196,6 +196,20 @@ def paper_reply(library: Library, paper_id: str, *, style: Style = DISCORD) -> R
         footer=f"id {footer_text(paper.id)}{untitled}",
     )
     return Reply(cards=fit([card]))
+
+
+def link_reply(library: Library, link: str, *, prefix: str = "!", style: Style = DISCORD) -> Reply:
+    """An arXiv link posted in an answer channel: the paper's card, or that the library does not hold it."""
+    try:
+        return paper_reply(library, link, style=style)
+    except PaperNotFound:
+        said = id_in(link) or link
+        return Reply(f"The library does not hold arXiv {style.code(clip(said, 60))}. `{prefix}papers <words>` "
+                     "searches the papers it holds.")
+
+
+def reads_as_request(library: Library, text: str) -> bool:
+    return library.reads_as_request(text)
 
 
 def papers_pages(library: Library, query: str) -> list[Reply]:

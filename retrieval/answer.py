@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 import sqlite_utils
 from rank_bm25 import BM25Okapi
 
-from papers_bot.retrieval.analysis import QUESTION_WORDS, analyze, question_terms
+from papers_bot.retrieval.analysis import FUNCTION_WORDS, QUESTION_WORDS, REQUEST_WORDS, analyze, question_terms
 from papers_bot.retrieval.facts import Fact, as_said, fact
 from papers_bot.retrieval.index import Snapshot
 from papers_bot.retrieval.query import parse_query
 from papers_bot.retrieval.search import COMMON_SHARE, Hit, search
-from papers_bot.retrieval.spelling import read_as
+from papers_bot.retrieval.spelling import KNOWN, frequency, read_as
 from papers_bot.store.db import get_papers, in_step
 from papers_bot.store.paper import StoredPaper
 from papers_bot.text import clip
@@ -208,6 +208,80 @@ FOREIGN_WORDS = 3  # this many unknown words and no English function word: not a
 # (the analyser's English stop words, and the words questions are phrased with)
 _ENGLISH = frozenset("a an and are as at be but by for if in into is it no not of on or such that the their then "
                      "there these they this to was will with".split()) | frozenset(QUESTION_WORDS)
+
+
+# What makes a message in an answer channel read as a question or a request for papers (`reads_as_request`).
+QUESTION_MARKS = "?\uff1f\u00bf\u061f\u037e\u055e\u1367\u2e2e"  # Latin, full-width, Spanish, Arabic, Greek, ...
+_ASKS = re.compile(
+    r"^\W*(?:which|what|whats|who|whom|whose|where|when|why|how|is there|are there|does|do|did|can|could|would|"
+    r"has|have|any|anything|find|show|list|recommend|suggest|search|looking for|need|give me|tell me|"
+    r"(?:any\s+|some\s+|the\s+)?(?:papers?|articles?|works?|research|preprints?)\s+(?:on|about|by|for|from|that|"
+    r"with|in|regarding))\b",
+    re.IGNORECASE,
+)
+_REQUEST_START = re.compile(r"^\W*(?:find|show|list|recommend|suggest|search|looking for|give me|tell me|"
+                            r"(?:is|are) there (?:any|anything|something|papers?|work)|do you have|"
+                            r"(?:any\s+|some\s+|the\s+)?(?:papers?|articles?|works?|research|preprints?)\s+"
+                            r"(?:on|about|by|for|from|that|with|in|regarding))\b", re.IGNORECASE)
+# Words of chat rather than of a topic: greetings, thanks, reactions, pronouns and auxiliaries. A message made of
+# these and words no paper uses is chat, whatever its punctuation.
+_CHATTER = frozenset("""
+hi hello hey yo hiya morning evening night afternoon bye goodbye cya later thanks thank thx ty cheers welcome
+congrats congratulations sorry oops wow lol lmao rofl haha hahaha omg ok okay k yes yeah yep yup no nope nah sure
+cool nice great awesome amazing good bad fine same agreed true right really seriously anyone someone everyone
+somebody nobody guys folks all y'all it its it's this that these those i'm im i'll ill i've ive you're youre
+we're they he she him her his them they're just so too very also still yet now then today tonight tomorrow
+yesterday soon again back here there up down out over thing things lot lots bit much more less maybe probably
+actually basically literally gonna wanna gotta let lets let's go going went come coming got get see saw look
+think thought guess know mean said say feel love like hate want wait done doing did make made take took will
+won't can't don't doesn't didn't isn't aren't wasn't not be being been am brb gg np pls plz please
+exactly indeed definitely absolutely totally around seen anyway btw though
+s t d m ll re ve
+""".split())
+_CHAT = frozenset(FUNCTION_WORDS) | frozenset(REQUEST_WORDS) | _CHATTER
+# "what is known about quantum gravity?": a question about a topic, whether or not papers use its words.
+_ABOUT = re.compile(r"\b(?:about|on|regarding|concerning)\s+(?:the\s+|a\s+|an\s+)?(?!(?:" + "|".join(
+    ["it", "this", "that", "you", "me", "us", "them", "time", "my", "our", "your", "the way", "my way", "break",
+     "call", "leave", "vacation", "holiday"]) + r")\b)[^\W\d_]{3,}", re.IGNORECASE)
+BARE_TOPIC = 6  # at most this many words, all of them used by papers: a topic typed bare ("seismic fault detection")
+
+
+def reads_as_request(index: Snapshot, text: str) -> bool:
+    """Whether a message in an answer channel asks for papers: a question about the bot; a question mark (in
+    any script) or a question or request word first, with a word papers use (all its words, for a question mark
+    alone); or a bare topic of at most BARE_TOPIC words, every one used by papers (none a word of chat)."""
+    text = text.strip()
+    if not text:
+        return False
+    if _META.match(text):
+        return True
+    marked = any(c in QUESTION_MARKS for c in text)
+    if marked and _other_script(text):
+        return True  # (answered with one honest line)
+    if text.startswith("\u00bf"):
+        return True  # (¿...?: a question, in Spanish; answered in one line)
+    words = re.findall(r"[^\W\d_]+", text)
+    content = [w.lower() for w in words if w.lower() not in _CHAT and w.lower() not in _ENGLISH and len(w) > 1]
+    used = {w: frequency(index, w) for w in content}
+    known = [w for w, n in used.items() if n]
+    if _REQUEST_START.match(text):  # (with a topic papers use, or none: "show me the newest papers")
+        return bool(known) or (bool(content) and all(w in KNOWN for w in content))
+    if _ASKS.match(text) and (marked or len(words) > 2):
+        # (a word few papers use, or only words papers use: not "what time is the meeting?")
+        common = COMMON_SHARE * index.searcher().num_docs
+        return (any(n <= common for n in used.values() if n) or (bool(known) and len(known) == len(content))
+                or bool(_ABOUT.search(text)))
+    if marked or len(text.split()) <= BARE_TOPIC:
+        return bool(known) and len(known) == len(content) and (marked or _bare(text, words))
+    return False
+
+
+def _bare(text: str, words: list[str]) -> bool:
+    """A topic as typed alone: words and spaces, hyphens, a comma at most; no sentence of chat."""
+    chat = _CHATTER | frozenset(FUNCTION_WORDS)
+    return not re.search(r"[!.;:/@#<>()\[\]{}*_~`|=+]|\d{3,}", text.rstrip(".")) and all(
+        w.lower() not in chat for w in words)
+
 
 
 def _has_topic(index: Snapshot, question: str) -> bool:

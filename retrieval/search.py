@@ -378,7 +378,13 @@ def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: Parse
     if not plan.terms:  # filters alone: the newest papers that pass them (all score alike)
         scored = [(0.0, pid) for _, pid in plan.top(searcher, k, by_date=True)]
     elif question and FEEDBACK_TERMS and not parsed.sort_by_date:
-        first = plan.top(searcher, FEEDBACK_DOCS)
+        # The feedback words come from the best papers on the topic, whatever the preferences read from plain
+        # words ("any from 2023?" in a thread on SAM for seismic data: the words of the seismic papers, not of
+        # the 2023 papers that merely share "SAM"); they then rank the papers that meet them.
+        head = parsed
+        for kind in ("years", "has_code", "authors"):
+            head = head.without_inferred(kind) if kind in head.inferred else head
+        first = (plan if head is parsed else build_query(index, head) or plan).top(searcher, FEEDBACK_DOCS)
         if _confident(first):
             papers.update((p.id, p) for p in get_papers(db, [pid for _, pid in first]))
             found = [(papers[pid], score) for score, pid in first if pid in papers]

@@ -74,7 +74,7 @@ def read_as(index: Snapshot, text: str) -> Reading:
     if not words:
         return Reading(text)
     rare = RARE_SHARE * index.searcher().num_docs
-    counts = [_frequency(index, m.group()) for m in words]
+    counts = [frequency(index, m.group()) for m in words]
     english_words = english()
     unknown = sum(n <= rare and m.group().lower() not in english_words for m, n in zip(words, counts))
     unknown += sum(not m.group().isascii() for m in outside)
@@ -111,7 +111,7 @@ def english() -> frozenset[str]:
     return frozenset(SpellChecker(language="en", distance=1).word_frequency.keys())
 
 
-def _frequency(index: Snapshot, word: str) -> int:
+def frequency(index: Snapshot, word: str) -> int:
     """How many papers use `word` as written (in their title or abstract, or as a word of an author's name); a
     question word counts as in every paper."""
     lower = word.lower()
@@ -128,7 +128,7 @@ def _best(index: Snapshot, word: str, count: int, *, names_only: bool, short: bo
         if short:
             found = index.searcher().num_docs if candidate in KNOWN else 0
         else:
-            found = index.doc_freq("authors", candidate) if names_only else _frequency(index, candidate)
+            found = index.doc_freq("authors", candidate) if names_only else frequency(index, candidate)
         if found > best_count:
             best, best_count = candidate, found
     return best

@@ -158,3 +158,143 @@ def test_a_capitalised_word_inside_a_sentence_is_corrected_only_to_a_name(sample
         assert read_as(snapshot, "papers on Seismik data").corrected == ()
         assert read_as(snapshot, "papers by Bingchne Liu").text == "papers by Bingchen Liu"
         assert read_as(snapshot, "seismic fault detection").corrected == ()  # (known words: one look-up each)
+
+
+CHAT = """good morning everyone
+morning!
+hi all
+hey, how's it going?
+how are you?
+thanks!
+thank you so much
+thx for sharing
+lol
+haha that's great
+nice one
+congrats on the acceptance!!
+see you tomorrow
+bye
+brb
+ok
+okay sounds good
+sure, let's do that
+yes
+no worries
++1
+:)
+👍
+🎉🎉🎉
+gg
+what?
+really?
+anyone around?
+who's up for lunch?
+is it lunch time yet?
+coffee?
+what time is the meeting?
+where are we meeting today?
+when is the deadline again?
+did you push the fix?
+can someone review my PR?
+has anyone seen my charger?
+does the wifi work for you?
+I'm heading out
+I'll be late today
+running 10 minutes late, sorry
+the build is broken again
+the server is down
+it works on my machine
+works for me
+fixed it
+just pushed
+merged, thanks
+I think so
+I don't know
+not sure
+maybe later
+we should talk about this tomorrow
+let me check
+give me a sec
+one sec
+on my way
+happy friday!
+have a nice weekend
+enjoy the holidays
+welcome to the server!
+glad to be here
+same here
+agreed
+exactly
+true
+fair enough
+makes sense
+oh no
+oops
+wow
+omg
+that's hilarious
+that meeting was long
+the slides are in the drive
+check your email
+I sent you the file
+see the link above
+https://github.com/odegeasslbc/FastGAN-pytorch
+https://www.youtube.com/watch?v=dQw4w9WgXcQ
+look at this: https://example.com/cat.png
+`pip install torch`
+```python
+print("hello")
+```
+def f(x): return x + 1
+import numpy as np
+git rebase -i HEAD~3
+error: failed to push some refs
+Traceback (most recent call last):
+ping
+@here standup in 5
+<@123456789> can you check this
+lunch at noon?
+pizza or sushi?
+happy birthday!
+good night
+cheers
+my cat is sleeping on my keyboard
+it's raining again
+the coffee machine is broken
+who took my stapler?
+ETA?
+ty
+np
+kk
+great work everyone
+""".splitlines()
+
+ASKED = """seismic fault detection
+segment anything for seismic data
+style transfer
+knowledge graph unlearning
+diffusion models for text-to-image generation
+papers on hashing
+any papers about GANs
+find papers on style transfer
+show me the newest papers
+recommend a paper on unlearning
+which papers adapt SAM to seismic data?
+扩散模型的论文有哪些？
+what can you do?
+help
+does fastgan have code?
+who wrote SANA 1.5?
+how many papers have code?
+is there anything on quantum computing?
+¿hay artículos sobre fallas sísmicas?
+papers by Jinwen Ma""".splitlines()
+
+
+def test_an_answer_channel_answers_requests_not_chat(sample):
+    from papers_bot.retrieval.answer import reads_as_request
+    with sample.reading() as (_, snapshot):
+        answered = [line for line in CHAT if reads_as_request(snapshot, line)]
+        missed = [line for line in ASKED if not reads_as_request(snapshot, line)]
+    assert len(CHAT) >= 100 and len(answered) <= 2, answered
+    assert missed == []
