@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import random
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import pytest
 
 from papers_bot.bot.commands import help_text
 from papers_bot.format import DISCORD, format_answer
 from papers_bot.library import Library
-from papers_bot.retrieval.answer import Answer
+from papers_bot.retrieval.answer import Answer, Context, split_sentences
 from papers_bot.retrieval.query import parse_query
+from papers_bot.store.db import iter_papers
 
 
 @pytest.fixture(scope="module")
@@ -298,3 +305,159 @@ def test_an_answer_channel_answers_requests_not_chat(sample):
         missed = [line for line in ASKED if not reads_as_request(snapshot, line)]
     assert len(CHAT) >= 100 and len(answered) <= 2, answered
     assert missed == []
+
+
+# ------------------------------------------------------------------------------------- the generated set
+
+TOPICS = ["GAN", "style transfer", "diffusion", "knowledge graph", "hashing", "unlearning", "seismic fault",
+          "text-to-image", "large language models", "equivariant convolutions"]
+HELP = ["help", "help me", "what can you do?", "What can you do", "how do I use this?", "how do i use this bot",
+        "how does this work?", "what are you?", "who are you?", "commands", "what commands are there?", "usage"]
+
+
+@dataclass
+class Case:
+    kind: str
+    asked: list[str]  # a conversation: each question in turn; the last answer is checked
+    check: Callable[[Answer], bool]
+
+
+def _typo(word: str, how: str, rng: random.Random) -> str:
+    at = rng.randrange(1, len(word) - 1)
+    if how == "drop":
+        return word[:at] + word[at + 1:]
+    if how == "double":
+        return word[:at] + word[at] + word[at:]
+    if how == "swap":
+        return word[:at] + word[at + 1] + word[at] + word[at + 2:]
+    letters = [c for c in "etaoinsrhl" if c != word[at]]
+    return word[:at] + rng.choice(letters) + word[at + 1:]
+
+
+def _with_code(answer: Answer) -> bool:
+    return (bool(answer.papers()) and all(p.has_code for p in answer.papers())) or bool(answer.relaxed)
+
+
+def _years(answer: Answer) -> set[int | None]:
+    return {p.year for p in answer.papers()}
+
+
+def _dated(answer: Answer) -> bool:
+    dates = [p.date or "" for p in answer.papers()]
+    return bool(dates) and dates == sorted(dates, reverse=True)
+
+
+def loose_questions(library: Library) -> list[Case]:
+    """At least 300 questions typed loosely over the sample papers (issue 24), each with what must hold."""
+    from papers_bot.retrieval.spelling import english, frequency
+    rng = random.Random(24)
+    cases: list[Case] = []
+    with library.reading() as (db, snapshot):
+        papers = list(iter_papers(db))
+
+        def lacks(word: str) -> bool:
+            return not frequency(snapshot, word) and word not in english()
+
+        # Typos in the papers' own title words (only into words the library lacks): the paper comes first.
+        for paper in papers:
+            words = [w.lower() for w in re.findall(r"[A-Za-z][a-z]+", paper.title)][:8]
+            rare = sorted((w for w in set(words) if len(w) >= 6), key=lambda w: (frequency(snapshot, w), w))
+            if not rare or len(words) < 3:
+                continue
+            for how in ("drop", "double", "swap", "replace"):
+                typo = _typo(rare[0], how, rng)
+                if typo == rare[0] or not lacks(typo):
+                    continue
+                said = " ".join(typo if w == rare[0] else w for w in words)
+                cases.append(Case(f"typo ({how})", [f"papers on {said}"],
+                                  lambda a, pid=paper.id: bool(a.read_as) and [p.id for p in a.papers()[:1]] == [pid]))
+        # Typos in authors' first names: their papers, read as the name.
+        people = sorted({a for p in papers for a in p.authors if len(a.split()) == 2 and len(a.split()[0]) >= 5})
+        for name in people[:12]:
+            first, last = name.split()
+            for how in ("swap", "drop"):
+                typo = _typo(first.lower(), how, rng).capitalize()
+                if lacks(typo.lower()):
+                    cases.append(Case("name typo", [f"papers by {typo} {last}"],
+                                      lambda a, name=name: bool(a.read_as and a.fact) and name in a.fact.statement))
+    for topic in TOPICS:
+        cases += [
+            Case("with code", [f"{topic} papers with code"],
+                 _with_code),
+            Case("have code", [f"which {topic} papers have code?"],
+                 _with_code),
+            Case("released code", [f"{topic} papers that released code"],
+                 _with_code),
+            Case("newest", [f"newest papers on {topic}"], _dated),
+            Case("latest", [f"latest {topic} papers"], _dated),
+            Case("most recent", [f"what are the most recent {topic} papers?"], _dated),
+        ]
+    for year in range(2017, 2026):
+        cases += [
+            Case("time only", [f"anything from {year}?"], lambda a, y=year: _years(a) == {y}),
+            Case("time only", [f"papers from {year}"], lambda a, y=year: _years(a) == {y}),
+            Case("time only", [f"what was published in {year}?"],
+                 lambda a, y=year: _years(a) == {y}),
+            Case("time only", [f"what came out before {year + 1}?"],
+                 lambda a, y=year: bool(a.papers()) and all(p.year and p.year <= y for p in a.papers()) and _dated(a)),
+        ]
+    # Pasted paragraphs: three sentences of an abstract, in a question's frame; the paper first, as an answer.
+    for paper in papers:
+        sentences = split_sentences(paper.abstract)
+        if len(sentences) >= 4:
+            pasted = " ".join(sentences[1:4])
+            cases.append(Case("pasted paragraph", [f"I read something like this: {pasted} Which paper is it?"],
+                              lambda a, pid=paper.id: bool(a.passages) and a.passages[0].paper.id == pid))
+    cases += [Case("meta", [q], lambda a: a.help) for q in HELP]
+    # Follow-ups in a conversation: the year, code, newer ones, an author, applied to the conversation's topic.
+    follow = [
+        (["which papers adapt SAM to seismic data?", "any from 2023?"], lambda a: a.papers()[0].year == 2023),
+        (["which papers adapt SAM to seismic data?", "and with code?"], _with_code),
+        (["papers on GANs", "any from 2019?"], lambda a: _years(a) == {2019}),
+        (["papers on GANs", "with code?"], _with_code),
+        (["papers on GANs", "newer ones?"], _dated),
+        (["papers on GANs", "by Taihong Xiao?"], lambda a: all("Taihong Xiao" in p.authors for p in a.papers())),
+        (["style transfer papers", "any from 2020?"], lambda a: _years(a) == {2020}),
+        (["style transfer papers", "newest first"], _dated),
+        (["knowledge graph papers", "from 2024?"], lambda a: _years(a) == {2024}),
+        (["knowledge graph papers", "newer ones"], _dated),
+        (["hashing papers", "any from 2021?"], lambda a: _years(a) == {2021}),
+        (["diffusion papers", "any from 2022?"], lambda a: _years(a) == {2022}),
+        (["diffusion papers", "which have code?"], _with_code),
+        (["unlearning papers", "from 2023?"], lambda a: _years(a) == {2023}),
+    ]
+    cases += [Case("follow-up", asked, check) for asked, check in follow]
+    return cases
+
+
+def test_the_generated_loose_questions(sample):
+    cases = loose_questions(sample)
+    failed = []
+    gate: Counter[tuple[bool, bool]] = Counter()  # (answered, right first) of the topical questions
+    for case in cases:
+        context = Context()
+        for question in case.asked:
+            answer = sample.ask(question, context=context)
+            context = context.after(answer)
+        if not case.check(answer):
+            failed.append((case.kind, case.asked, [p.id for p in answer.papers()][:3]))
+        if case.kind.startswith(("typo", "pasted")):
+            gate[bool(answer.passages), case.check(answer)] += 1
+    turned_away = gate[False, True] + gate[False, False]
+    print("gate (answered, right first):", dict(gate))
+    assert gate[False, True] <= 0.2 * turned_away  # (the gate turns away few questions whose answer is right)
+    kinds = {c.kind.split(" (")[0] for c in cases}
+    assert len(cases) >= 300 and {"typo", "name typo", "time only", "pasted paragraph", "meta", "follow-up"} <= kinds
+    counts = Counter(c.kind.split(" (")[0] for c in cases)
+    print(f"{len(cases)} questions ({dict(counts)}), {len(failed)} failed:", *failed, sep="\n")
+    assert len(failed) <= 0.05 * len(cases), failed
+
+
+def test_a_pasted_paragraph_whose_papers_stand_out_is_answered(sample):
+    pasted = ("I work on interpreting 3D seismic volumes and picking faults by hand takes our team weeks. "
+              "We tried a few CNN segmentation models but they need a lot of labelled data that we do not have. "
+              "Someone suggested using Segment Anything, the foundation model from Meta, for this. "
+              "Has anyone adapted SAM to seismic fault detection, maybe with lightweight adapters or a 2.5D strategy? "
+              "I would love to read whatever is out there on this.")
+    answer = sample.ask(pasted)
+    assert answer.passages and answer.passages[0].paper.id == "seismic-fault-sam-b554c8"
