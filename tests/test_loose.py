@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections import Counter
@@ -338,6 +339,26 @@ def _with_code(answer: Answer) -> bool:
     return (bool(answer.papers()) and all(p.has_code for p in answer.papers())) or bool(answer.relaxed)
 
 
+def _read_first(pid: str, answer: Answer) -> bool:
+    return bool(answer.read_as) and [p.id for p in answer.papers()[:1]] == [pid]
+
+
+def _read_name(name: str, answer: Answer) -> bool:
+    return answer.fact is not None and bool(answer.read_as) and name in answer.fact.statement
+
+
+def _in_year(year: int, answer: Answer) -> bool:
+    return _years(answer) == {year}
+
+
+def _up_to(year: int, answer: Answer) -> bool:
+    return bool(answer.papers()) and all(p.year and p.year <= year for p in answer.papers()) and _dated(answer)
+
+
+def _answered_first(pid: str, answer: Answer) -> bool:
+    return bool(answer.passages) and answer.passages[0].paper.id == pid
+
+
 def _years(answer: Answer) -> set[int | None]:
     return {p.year for p in answer.papers()}
 
@@ -370,7 +391,7 @@ def loose_questions(library: Library) -> list[Case]:
                     continue
                 said = " ".join(typo if w == rare[0] else w for w in words)
                 cases.append(Case(f"typo ({how})", [f"papers on {said}"],
-                                  lambda a, pid=paper.id: bool(a.read_as) and [p.id for p in a.papers()[:1]] == [pid]))
+                                  functools.partial(_read_first, paper.id)))
         # Typos in authors' first names: their papers, read as the name.
         people = sorted({a for p in papers for a in p.authors if len(a.split()) == 2 and len(a.split()[0]) >= 5})
         for name in people[:12]:
@@ -379,7 +400,7 @@ def loose_questions(library: Library) -> list[Case]:
                 typo = _typo(first.lower(), how, rng).capitalize()
                 if lacks(typo.lower()):
                     cases.append(Case("name typo", [f"papers by {typo} {last}"],
-                                      lambda a, name=name: bool(a.read_as and a.fact) and name in a.fact.statement))
+                                      functools.partial(_read_name, name)))
     for topic in TOPICS:
         cases += [
             Case("with code", [f"{topic} papers with code"],
@@ -394,12 +415,10 @@ def loose_questions(library: Library) -> list[Case]:
         ]
     for year in range(2017, 2026):
         cases += [
-            Case("time only", [f"anything from {year}?"], lambda a, y=year: _years(a) == {y}),
-            Case("time only", [f"papers from {year}"], lambda a, y=year: _years(a) == {y}),
-            Case("time only", [f"what was published in {year}?"],
-                 lambda a, y=year: _years(a) == {y}),
-            Case("time only", [f"what came out before {year + 1}?"],
-                 lambda a, y=year: bool(a.papers()) and all(p.year and p.year <= y for p in a.papers()) and _dated(a)),
+            Case("time only", [f"anything from {year}?"], functools.partial(_in_year, year)),
+            Case("time only", [f"papers from {year}"], functools.partial(_in_year, year)),
+            Case("time only", [f"what was published in {year}?"], functools.partial(_in_year, year)),
+            Case("time only", [f"what came out before {year + 1}?"], functools.partial(_up_to, year)),
         ]
     # Pasted paragraphs: three sentences of an abstract, in a question's frame; the paper first, as an answer.
     for paper in papers:
@@ -407,7 +426,7 @@ def loose_questions(library: Library) -> list[Case]:
         if len(sentences) >= 4:
             pasted = " ".join(sentences[1:4])
             cases.append(Case("pasted paragraph", [f"I read something like this: {pasted} Which paper is it?"],
-                              lambda a, pid=paper.id: bool(a.passages) and a.passages[0].paper.id == pid))
+                              functools.partial(_answered_first, paper.id)))
     cases += [Case("meta", [q], lambda a: a.help) for q in HELP]
     # Follow-ups in a conversation: the year, code, newer ones, an author, applied to the conversation's topic.
     follow = [
