@@ -64,6 +64,7 @@ class Answer:
     help: bool = False  # a question about the bot itself ("what can you do?"): the front end shows its help
     read_as: str = ""  # the question as read, when typos in it were corrected (`retrieval.spelling`)
     unmatched: str = ""  # why no paper is shown: no paper holds the topic, or the words are not read (`_unmatched`)
+    passed_over: list[str] = field(default_factory=list)  # ids shown before in the conversation ("more")
 
     @property
     def found(self) -> bool:
@@ -77,6 +78,11 @@ class Answer:
 
 
 MAX_CONTEXT = 500  # characters of a thread's earlier questions carried into a follow-up
+MAX_SHOWN = 50  # papers a conversation remembers having shown ("more" passes over them)
+# "more", "any others?", "show me more": the conversation's topic again, without the papers already shown.
+_MORE = re.compile(r"^\W*(?:(?:show|give|list|find|any|some|got|and)\s+(?:me\s+)?)?(?:more|others?|other ones|the rest|"
+                   r"anything else|what else)(?:\s+(?:ones|papers|please|of them|like (?:this|these|that|them)))*\W*$",
+                   re.IGNORECASE)
 
 
 @dataclass
@@ -88,8 +94,10 @@ class Context:
     papers: list[str] = field(default_factory=list)  # ids
 
     def after(self, answer: Answer) -> Context:
-        """The context once `answer` is given: its topic (a fact about "it" keeps the one before), its papers."""
-        return Context((answer.topic or self.question)[:MAX_CONTEXT], [p.id for p in answer.papers()[:5]])
+        """The context once `answer` is given: its topic (a fact about "it" keeps the one before), its papers
+        (after "more", those shown before too, so the next "more" goes on)."""
+        shown = [p.id for p in answer.papers()[:5]]
+        return Context((answer.topic or self.question)[:MAX_CONTEXT], (shown + answer.passed_over)[:MAX_SHOWN])
 
 
 def split_sentences(text: str) -> list[str]:
@@ -161,6 +169,10 @@ def _ask(db: sqlite_utils.Database, index: Snapshot, question: str, k: int, cont
                      "answered exactly yet; ask again in a minute.", established=False)
     if found is not None and found.established:
         return Answer(question=question, terms=[], fact=found)
+    if context and context.question and _MORE.match(question):
+        answer = _passages(db, index, context.question, k, passed_over=context.papers)
+        answer.topic, answer.passed_over = context.question, context.papers
+        return answer
     if context and context.question and not _has_topic(index, question):
         question = f"{question} {context.question}"
     answer = _passages(db, index, question, k)
@@ -297,8 +309,13 @@ def _has_topic(index: Snapshot, question: str) -> bool:
     return any(not t.isdigit() and index.doc_freq("text", t) for t in question_terms(text, all_if_none=False))
 
 
-def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int) -> Answer:
-    result = search(db, index, question, k=max(k, LISTED, HEAD_OF), question=True)
+def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int, *,
+              passed_over: list[str] | None = None) -> Answer:
+    skip = set(passed_over or ())
+    result = search(db, index, question, k=max(k, LISTED, HEAD_OF) + len(skip), question=True)
+    result.hits = [h for h in result.hits if h.paper.id not in skip]
+    if skip and not result.hits:
+        return Answer(question=question, terms=result.terms, unmatched="No other paper in the library matches it.")
     answer = Answer(question=question, terms=result.terms, relaxed=result.relaxed)
     answer.unmatched = _unmatched(index, result.terms, result.parsed.text, question)
     if answer.unmatched:  # (not papers that merely share a common word with it, as "nearest")

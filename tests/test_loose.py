@@ -480,3 +480,20 @@ def test_a_pasted_paragraph_whose_papers_stand_out_is_answered(sample):
               "I would love to read whatever is out there on this.")
     answer = sample.ask(pasted)
     assert answer.passages and answer.passages[0].paper.id == "seismic-fault-sam-b554c8"
+
+
+def test_more_goes_on_with_the_conversation_topic_past_the_papers_shown(sample):
+    context, seen = Context(), list[str]()
+    for question in ["papers on GANs", "more", "any others?"]:
+        answer = sample.ask(question, context=context)
+        context = context.after(answer)
+        shown = [p.id for p in answer.papers()]
+        assert shown and not set(shown) & set(seen)
+        seen += shown
+    assert "Towards Faster" in " ".join(p.display_title for p in sample.ask("papers on GANs").papers())
+    for _ in range(20):  # (the sample has fewer than 20 x 3 papers on GANs)
+        answer = sample.ask("more", context=context)
+        if not answer.papers():
+            break
+        context = context.after(answer)
+    assert answer.unmatched == "No other paper in the library matches it."
