@@ -211,7 +211,7 @@ def format_answer(answer: Answer, style: Style = PLAIN, *, prefix: str | None = 
     fact = [format_fact(answer.fact, style)] if answer.fact else []
     if answer.fact and answer.fact.established:
         return "\n".join([*read, fact[0]])
-    notes = [style.text(n) for n in answer.notes if n]
+    notes = [style.text(n) for n in answer.notes]
     return "\n\n".join([*read, *fact, *notes, _format_passages(answer, style, prefix)])
 
 

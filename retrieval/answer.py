@@ -328,7 +328,8 @@ def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int,
     if not result.terms:  # filters alone ("anything from 2017?", "latest papers"): the papers that pass, newest first
         good = [(h, 1.0) for h in result.hits[:max(k, LISTED)]]
         said = result.parsed.describe(("authors", "years", "categories", "has_code"))
-        answer.notes.append(f"The library's newest papers{f' ({said})' if said else ''}:" if good else "")
+        answer.notes += [f"The library's papers ({said}), newest first:" if said else "The library's newest papers:"
+                         ] if good else []
     if result.parsed.has_code and result.terms:
         answer.notes += _code_note(db, index, question, [h for h, _ in good] or result.hits[:k])
     if not good:
