@@ -25,7 +25,7 @@ NAMES = "papers_names"
 # ("which papers ...", "find me articles on ..."), since elsewhere they can be the topic ("the need for
 # information", "research libraries"). Stemmed with the same analyser before use.
 FUNCTION_WORDS = """
-which what who whom whose where when why how
+which what whats who whom whose where when why how
 me my i we you us our your please can could would should do does did is are was were be been has have
 about regarding related relating there here any some
 s t ll ve re

@@ -15,13 +15,13 @@ import sqlite_utils
 from rank_bm25 import BM25Okapi
 
 from papers_bot.retrieval.analysis import FUNCTION_WORDS, QUESTION_WORDS, REQUEST_WORDS, analyze, question_terms
-from papers_bot.retrieval.facts import Fact, as_said, fact
+from papers_bot.retrieval.facts import Fact, as_said, fact, find_named
 from papers_bot.retrieval.index import Snapshot
 from papers_bot.retrieval.query import parse_query
 from papers_bot.retrieval.search import COMMON_SHARE, Hit, search
 from papers_bot.retrieval.spelling import KNOWN, frequency, read_as
 from papers_bot.store.db import get_papers, in_step
-from papers_bot.store.paper import StoredPaper
+from papers_bot.store.paper import StoredPaper, id_in
 from papers_bot.text import clip
 
 # A paper answers a question well when its title and abstract hold at least this share of the question's
@@ -161,7 +161,7 @@ def ask(db: sqlite_utils.Database, index: Snapshot, question: str, *, k: int = 3
 
 def _ask(db: sqlite_utils.Database, index: Snapshot, question: str, k: int, context: Context | None) -> Answer:
     earlier = get_papers(db, context.papers) if context and context.papers else []
-    found = fact(db, index, question, context_papers=earlier)
+    found = fact(db, index, question, context_papers=earlier) or _cited(db, index, question)
     if found is not None and not in_step(db, index.store_version):
         # The index is behind or ahead of the store (a load between its commits, a rebuild): its counts and
         # names are not the library's, and a fact is exact or not said.
@@ -207,7 +207,7 @@ def _unmatched(index: Snapshot, result_terms: list[str], text: str, question: st
     """When some of a question's words are in no paper and the others are common ones ("quantum computing"):
     that no paper is about them, rather than papers that share a common word as "nearest" (or, with no English
     function word, a question in another language or gibberish: that no paper matches these words)."""
-    telling = [t for t in result_terms if len(t) > 1]  # (the h of h-index says nothing alone)
+    telling = [t for t in result_terms if len(t) > 1 and not t.isdigit()]  # (the h of h-index, a number)
     held = {t: index.doc_freq("text", t) for t in telling}
     named = {t for t in telling if index.doc_freq("authors", t)}
     missing = [t for t, n in held.items() if not n and t not in named]
@@ -218,7 +218,7 @@ def _unmatched(index: Snapshot, result_terms: list[str], text: str, question: st
         return ""  # (a name or a word few papers hold matches: the papers that hold it are the nearest)
     if len(missing) >= FOREIGN_WORDS and not any(w.lower() in _ENGLISH for w in re.findall(r"\w+", question)):
         return "No paper in the library matches these words."
-    said = " ".join(as_said(text, result_terms))
+    said = " ".join(as_said(text, telling))
     return f"No paper in the library is about {said}."
 
 
@@ -301,6 +301,21 @@ def _bare(text: str, words: list[str]) -> bool:
     return not re.search(r"[!.;:/@#<>()\[\]{}*_~`|=+]|\d{3,}", text.rstrip(".")) and all(
         w.lower() not in chat for w in words)
 
+
+
+def _cited(db: sqlite_utils.Database, index: Snapshot, question: str) -> Fact | None:
+    """A question that cites an arXiv id or link ("papers on arXiv 2310.00426"): that paper, or that the library
+    does not hold it (then the passages follow)."""
+    ref = id_in(question) or (m.group() if (m := _ARXIV_ID.search(question)) else None)
+    if ref is None:
+        return None
+    held = find_named(db, index, ref)
+    if not held:
+        return Fact("paper", f"The library does not hold arXiv:{ref}.", established=False)
+    return Fact("paper", f"arXiv:{ref} in the library:", papers=held[:1])
+
+
+_ARXIV_ID = re.compile(r"(?<![\w.])\d{4}\.\d{4,5}(?:v\d+)?(?![\w.])")
 
 
 def _has_topic(index: Snapshot, question: str) -> bool:

@@ -58,7 +58,9 @@ _PLAIN = [
     (re.compile(r"\b(?:in\s+|from\s+)?(?:the\s+)?(?:last|past)\s+year\b|\bthis\s+year\b", re.I), "recent1"),
     (CODE_FILTER, "code"),
     (re.compile(r"\b(?:newest|latest|newer|most recent|recently|recent)(?:\s+(?:ones|first))?\b|"
-                r"\b(?:what's|what is|anything|something)\s+new\b", re.I), "newest"),
+                r"\b(?:what's|whats|what is|anything|something)\s+new\b", re.I), "newest"),
+    # "gan papers 2019": a year alone, in a short question (a pasted paragraph's years are citations)
+    (re.compile(rf"(?<![\w.:/-])({_YEAR})(?![\w.:/-])", re.I), "bare year"),
 ]
 # A pasted paragraph ("Recent articles have analyzed ...", "... the catalog in the library") asks about its
 # topic: words read as "newest first", or "in the library" as where to look, only in a question of at most this
@@ -250,9 +252,9 @@ def _plain_language(text: str, q: ParsedQuery) -> str:
         text = _WHERE.sub(" ", text)
     for pattern, kind in _PLAIN:
         m = pattern.search(text)
-        if not m or (kind == "newest" and not short):
+        if not m or (kind in ("newest", "bare year") and not short):
             continue
-        if kind in ("range", "since", "after", "before", "in", "recent", "recent1"):
+        if kind in ("range", "since", "after", "before", "in", "recent", "recent1", "bare year"):
             if q.year_from is not None or q.year_to is not None or q.recent_years:
                 continue
             q.inferred.add("years")
@@ -265,7 +267,7 @@ def _plain_language(text: str, q: ParsedQuery) -> str:
             q.year_from = int(m.group(1)) + 1
         elif kind == "before":
             q.year_to = int(m.group(1)) - 1
-        elif kind == "in":
+        elif kind in ("in", "bare year"):
             q.year_from = q.year_to = int(m.group(1))
         elif kind == "recent":
             said = m.group(1).lower()

@@ -497,3 +497,17 @@ def test_more_goes_on_with_the_conversation_topic_past_the_papers_shown(sample):
             break
         context = context.after(answer)
     assert answer.unmatched == "No other paper in the library matches it."
+
+
+@pytest.mark.parametrize("question, years", [("gan papers 2019", {2019}), ("2017 GAN papers", {2017}),
+                                             ("whats new?", {2025})])
+def test_a_year_alone_and_whats_new(sample, question, years):
+    answer = sample.ask(question)
+    assert answer.papers() and {p.year for p in answer.papers()} == years
+
+
+def test_a_cited_arxiv_id_is_that_paper_or_said_missing(sample):
+    answer = sample.ask("papers on arXiv 2310.00426")
+    assert answer.fact and [p.id for p in answer.fact.papers] == ["2310.00426"]
+    missing = sample.ask("what about https://arxiv.org/abs/2399.00001?")
+    assert missing.fact and missing.fact.statement == "The library does not hold arXiv:2399.00001."
