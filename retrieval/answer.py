@@ -169,6 +169,9 @@ def _ask(db: sqlite_utils.Database, index: Snapshot, question: str, k: int, cont
                      "answered exactly yet; ask again in a minute.", established=False)
     if found is not None and found.established:
         return Answer(question=question, terms=[], fact=found)
+    said = re.findall(r"[^\W\d_]+", question.lower())
+    if said and all(w in _SMALL_TALK for w in said) and not _MORE.match(question):
+        return Answer(question=question, terms=[], unmatched=CHAT_REPLY)  # ("thanks!", "hi", "how are you?")
     if context and context.question and _MORE.match(question):
         answer = _passages(db, index, context.question, k, passed_over=context.papers)
         answer.topic, answer.passed_over = context.question, context.papers
@@ -188,6 +191,8 @@ _META = re.compile(
     r"\W*$",
     re.IGNORECASE,
 )
+CHAT_REPLY = ("Ask me about the papers in the library, for example: which papers adapt SAM to seismic data? "
+              "(help says what I answer)")
 OTHER_SCRIPT = 0.5  # a question whose letters are more than this share outside the Latin script is not read
 
 
@@ -258,6 +263,7 @@ exactly indeed definitely absolutely totally around seen anyway btw though
 s t d m ll re ve
 """.split())
 _CHAT = frozenset(FUNCTION_WORDS) | frozenset(REQUEST_WORDS) | _CHATTER
+_SMALL_TALK = _CHATTER | frozenset(FUNCTION_WORDS) | frozenset("a an and the to of it is are".split())
 # "what is known about quantum gravity?": a question about a topic, whether or not papers use its words.
 _ABOUT = re.compile(r"\b(?:about|on|regarding|concerning)\s+(?:the\s+|a\s+|an\s+)?(?!(?:" + "|".join(
     ["it", "this", "that", "you", "me", "us", "them", "time", "my", "our", "your", "the way", "my way", "break",

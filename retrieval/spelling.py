@@ -39,7 +39,8 @@ FLOOR = 1
 RARE_SHARE = 0.00001
 MIN_LENGTH = 3
 SHORT = 3  # a word this short is read only as a question word ("teh", "waht" is four)
-# A question whose words are more than this share unknown is not read as typos (another language, a name list).
+# A question more than this share of whose words are unknown with no spelling one edit away is not read as typos
+# (another language, a list of names): none of its words is "corrected".
 MAX_UNKNOWN = 0.5
 # The analyser's English stop words: known words that the index does not hold.
 _STOP = frozenset("a an and are as at be but by for if in into is it no not of on or such that the their then "
@@ -74,29 +75,27 @@ def read_as(index: Snapshot, text: str) -> Reading:
     if not words:
         return Reading(text)
     rare = RARE_SHARE * index.searcher().num_docs
-    counts = [frequency(index, m.group()) for m in words]
     english_words = english()
-    unknown = sum(n <= rare and m.group().lower() not in english_words for m, n in zip(words, counts))
-    unknown += sum(not m.group().isascii() for m in outside)
-    if not unknown or unknown > MAX_UNKNOWN * len(outside):
-        return Reading(text)
-    out, last, corrected = [], 0, []
     sentence_starts = {0} | {m.end() for m in re.finditer(r"[.!?]\s+", text)}
-    for m, n in zip(words, counts):
+    found: list[tuple[re.Match[str], str | None]] = []  # each unknown word, and the spelling it is read as
+    for m in words:
         word = m.group()
-        if n > rare or word.lower() in english_words:
+        n = frequency(index, word)
+        if n > rare or word.lower() in english_words or word.isupper():  # (known, English, or an acronym)
             continue
         first = m.start() in sentence_starts or not text[: m.start()].strip()
-        name_only = word[0].isupper() and not first
-        if word.isupper():
-            continue  # (an acronym)
-        better = _best(index, word.lower(), n, names_only=name_only, short=len(word) <= SHORT)
+        better = _best(index, word.lower(), n, names_only=word[0].isupper() and not first, short=len(word) <= SHORT)
+        found.append((m, better.capitalize() if better and word[0].isupper() else better))
+    unread = sum(better is None for _, better in found) + sum(not m.group().isascii() for m in outside)
+    if unread > MAX_UNKNOWN * len(outside):
+        return Reading(text)  # (another language, or not words: nothing in it is "corrected" into English)
+    out, last, corrected = [], 0, []
+    for m, better in found:
         if better is None:
             continue
-        better = better.capitalize() if word[0].isupper() else better
         out += [text[last : m.start()], better]
         last = m.end()
-        corrected.append((word, better))
+        corrected.append((m.group(), better))
     if not corrected:
         return Reading(text)
     return Reading("".join(out) + text[last:], tuple(corrected))

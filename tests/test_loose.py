@@ -511,3 +511,15 @@ def test_a_cited_arxiv_id_is_that_paper_or_said_missing(sample):
     assert answer.fact and [p.id for p in answer.fact.papers] == ["2310.00426"]
     missing = sample.ask("what about https://arxiv.org/abs/2399.00001?")
     assert missing.fact and missing.fact.statement == "The library does not hold arXiv:2399.00001."
+
+
+@pytest.mark.parametrize("question", ["thanks!", "hi", "good morning", "how are you?"])
+def test_chat_said_to_the_bot_gets_a_pointer_not_papers(sample, question):
+    answer = sample.ask(question)
+    assert not answer.papers() and format_answer(answer).startswith("Ask me about the papers in the library")
+
+
+@pytest.mark.parametrize("typed, read", [("trasnformer training normalisation", "transformer training normalization"),
+                                         ("hybridnrom", "hybridnorm")])
+def test_short_questions_of_typos_are_read_too(sample, typed, read):
+    assert sample.ask(typed).read_as == read
