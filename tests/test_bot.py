@@ -758,15 +758,16 @@ async def test_an_answer_channel_answers_requests_and_links_and_leaves_chat_alon
         [card] = await say(fake_discord, "https://arxiv.org/abs/2310.00426", channel="papers")
         [missing] = await say(fake_discord, "https://arxiv.org/pdf/2399.00001v2", channel="papers")
         [by_command] = await say(fake_discord, "!paper https://arxiv.org/abs/2310.00426")
+        [not_held] = await say(fake_discord, "!paper https://arxiv.org/pdf/2399.00001v2")
         answered = {p["message_reference"]["message_id"] for p in fake_discord.posted if p.get("message_reference")}
-    assert len(answered) == 6  # (the five chat lines got nothing)
+    assert len(answered) == 7  # (the five chat lines got nothing)
     assert topic["content"].startswith("**[Seismic Fault SAM")
     assert script["content"].startswith("The library's papers are searched in English")
     assert "\n" not in script["content"]
     assert helped["content"] == help_text("!")
     assert card["embeds"][0]["title"] == "PIXART-α" == by_command["embeds"][0]["title"]
-    assert missing["content"] == ("The library does not hold arXiv `2399.00001v2`. `!papers <words>` searches the "
-                                  "papers it holds.")
+    assert missing["content"] == not_held["content"] == (
+        "The library does not hold arXiv `2399.00001v2`. `!papers <words>` searches the papers it holds.")
 
 
 async def test_answer_every_message_answers_chat_too(fake_discord, library):
