@@ -170,7 +170,7 @@ def _ask(db: sqlite_utils.Database, index: Snapshot, question: str, k: int, cont
     if found is not None and found.established:
         return Answer(question=question, terms=[], fact=found)
     said = re.findall(r"[^\W\d_]+", question.lower())
-    if said and all(w in _SMALL_TALK for w in said) and not _MORE.match(question):
+    if said and all(w in _SMALL_TALK for w in said) and not _MORE.match(question) and not re.search(r"\d", question):
         return Answer(question=question, terms=[], unmatched=CHAT_REPLY)  # ("thanks!", "hi", "how are you?")
     if context and context.question and _MORE.match(question):
         answer = _passages(db, index, context.question, k, passed_over=context.papers)
@@ -313,8 +313,8 @@ def _cited(db: sqlite_utils.Database, index: Snapshot, question: str) -> Fact | 
     """A question that cites an arXiv id or link ("papers on arXiv 2310.00426"): that paper, or that the library
     does not hold it (then the passages follow)."""
     ref = id_in(question) or (m.group() if (m := _ARXIV_ID.search(question)) else None)
-    if ref is None:
-        return None
+    if ref is None or parse_query(question).related is not None:
+        return None  # (none, or "related 2310.05873": the papers like it, ranked)
     held = find_named(db, index, ref)
     if not held:
         return Fact("paper", f"The library does not hold arXiv:{ref}.", established=False)

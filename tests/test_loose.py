@@ -509,6 +509,8 @@ def test_a_year_alone_and_whats_new(sample, question, years):
 def test_a_cited_arxiv_id_is_that_paper_or_said_missing(sample):
     answer = sample.ask("papers on arXiv 2310.00426")
     assert answer.fact and [p.id for p in answer.fact.papers] == ["2310.00426"]
+    related = sample.ask("related 2310.05873")
+    assert related.fact is None and related.passages and "2310.05873" not in [p.id for p in related.papers()]
     missing = sample.ask("what about https://arxiv.org/abs/2399.00001?")
     assert missing.fact and missing.fact.statement == "The library does not hold arXiv:2399.00001."
 
