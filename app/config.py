@@ -42,6 +42,7 @@ SETTINGS = (
     ("db", "PAPERS_BOT_DB"),
     ("data_dir", "PAPERS_BOT_DATA"),
     ("answer_channels", "PAPERS_BOT_ANSWER_CHANNELS"),
+    ("answer_every_message", "PAPERS_BOT_ANSWER_EVERY_MESSAGE"),
     ("admin_role", "PAPERS_BOT_ADMIN_ROLE"),
     ("owner_ids", "PAPERS_BOT_OWNER_IDS"),
     ("cooldown", "PAPERS_BOT_COOLDOWN"),
@@ -82,6 +83,7 @@ class Config:
     db: str = "papers.db"
     data_dir: Path | None = None  # None: `!reload` re-reads the files the library was loaded from
     answer_channels: frozenset[str] = frozenset()  # channel ids, `server/channel` names, or plain names
+    answer_every_message: bool = False  # in answer channels: every message, not only what reads as a question
     admin_role: str | None = None  # a role (id or name) allowed to reload, besides Manage Server
     owner_ids: frozenset[int] = frozenset()  # bot owners; empty: the application's owner
     cooldown_uses: int = 5  # searches and questions per user ...
@@ -484,6 +486,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "db": _file_in_folder,
     "data_dir": _folder,
     "answer_channels": _channels,
+    "answer_every_message": _flag,
     "admin_role": _name,
     "owner_ids": _ids,
     "cooldown": _cooldown,
