@@ -415,7 +415,7 @@ class Harvester:
                 params = {"verb": "ListRecords", "resumptionToken": asked} if asked else {
                     **first, **({"from": run_from} if run_from else {})}
                 end = await self._page(client, params, path, target)
-                if end.error == "noRecordsMatch":
+                if end.error == "noRecordsMatch" and not asked:
                     report.outcome = (f"no new records since {run_from or 'the start'}: " + (
                         quiet_reason(run_from, self.today()) if progress.total_records else
                         f"no record of {target} has ever come: check the set name ({target.name}; arXiv's are "
@@ -429,22 +429,32 @@ class Harvester:
                     await self.run_blocking(_begin, target.source, run_from, self.today())
                     asked, restarted, earlier, seen = None, True, 0, set()
                     continue
+                if end.error == "noRecordsMatch":  # (to a token: the rest of a list cannot match nothing)
+                    raise HarvestError(f"{url} answered noRecordsMatch ({end.message or 'no explanation'}) to the "
+                                       f"resumption token {clip(str(asked), 40)!r}: not a reply it understands; the "
+                                       "next run asks for that page again")
                 if end.error:
                     check = (f": check the set name ({target.name}; arXiv's are like cs or cs:cs:CV)"
                              if end.error in ("noSetHierarchy", "badArgument") else "")
-                    raise HarvestError(f"arXiv answered {end.error}: {end.message or 'no explanation'}{check}")
+                    raise HarvestError(f"{url} answered {end.error}: {end.message or 'no explanation'}{check}")
+                if not asked and not end.records and not end.token:  # (OAI-PMH says noRecordsMatch for none)
+                    raise HarvestError(f"{url}: an empty ListRecords, neither records nor noRecordsMatch: not a "
+                                       "reply OAI-PMH allows")
+                if end.foreign and end.foreign == end.records - end.deleted:
+                    raise HarvestError(f"{url}: {plural(end.foreign, 'record')} and none in the arXiv format asked "
+                                       f"for (their metadata: {end.format})")
                 if end.token and end.token in seen:
                     raise HarvestError(f"{url} sent the resumption token {clip(end.token, 40)!r} twice in one run: "
                                        "its list goes round in a loop")
                 if end.token:
                     seen.add(end.token)
-                if cap is None and end.complete_size is not None:
-                    cap = 2 * math.ceil(end.complete_size / max(end.records, 1)) + PAGE_SLACK
+                if cap is None and end.complete_size is not None:  # (a size that lies high still meets `pages`)
+                    cap = min(2 * math.ceil(end.complete_size / max(end.records, 1)) + PAGE_SLACK, self.limits.pages)
                 if end.token and report.pages + 1 >= (cap or self.limits.pages):
                     raise HarvestError(f"{url}: the list of {target} has not ended after {report.pages + 1:,} pages, "
                                        + (f"more than twice the pages its size ({plural(end.complete_size, 'record')}) "
-                                          "needs"
-                                          if cap and end.complete_size is not None else "the most one run asks for"))
+                                          "needs" if cap and cap < self.limits.pages and end.complete_size is not None
+                                          else "the most one run asks for"))
                 report.pages += 1
                 page_name = f"{url} ({target}, page {report.pages})"
                 listing = arxiv.oai_listing(path, name=page_name, source=target.source)

@@ -400,6 +400,12 @@ def on(day: int) -> Callable[[], datetime.datetime]:
     return lambda: datetime.datetime(2026, 12, day, 9, 0, tzinfo=datetime.UTC)
 
 
+DC = ("<record><header><identifier>oai:arXiv.org:2612.0000{}</identifier><datestamp>2026-12-01</datestamp></header>"
+      "<metadata><oai_dc:dc xmlns:oai_dc='http://www.openarchives.org/OAI/2.0/oai_dc/' "
+      "xmlns:dc='http://purl.org/dc/elements/1.1/'><dc:title>T</dc:title></oai_dc:dc></metadata></record>")
+OAI_DC = f"<OAI-PMH xmlns='{OAI_NS}'><ListRecords>{DC.format(1)}{DC.format(2)}</ListRecords></OAI-PMH>"
+
+
 def progress(library: Library, source: str = SOURCE) -> state.Progress:
     with library.reading() as (db, _):
         return state.progress(db, source)
@@ -417,6 +423,11 @@ def progress(library: Library, source: str = SOURCE) -> state.Progress:
     (("body", deep(), "text/xml"), "ListRecords holds an XML document <x>"),
     (("encoding", "x-klingon"), "declares an encoding Python does not know (unknown encoding: x-klingon)"),
     (("body", laughs(), "text/xml"), "declares a DTD or entities"),
+    (("encoding", "shift_jis"), "declares an encoding (shift_jis) the XML parser cannot read"),
+    (("body", f"<OAI-PMH xmlns='{OAI_NS}'><ListRecords/></OAI-PMH>", "text/xml"),
+     "an empty ListRecords, neither records nor noRecordsMatch"),
+    (("body", OAI_DC, "text/xml"), "2 records and none in the arXiv format asked for (their metadata: an XML "
+                                   "document <dc> in the namespace http://www.openarchives.org/OAI/2.0/oai_dc/)"),
 ])
 async def test_a_reply_that_is_not_oai_pmh_stops_the_run_and_the_next_asks_the_same_from(fake, lib, fault, said):
     fake.records = many(2, datestamp="2026-12-05")
@@ -449,6 +460,7 @@ def test_an_html_page_is_called_that_and_a_real_dtd_is_still_refused(tmp_path):
     (("body", HTML_PAGE), "an HTML page, not an RSS or Atom feed"),
     (("body", f"<OAI-PMH xmlns='{OAI_NS}'/>", "text/xml"), f"<OAI-PMH> in the namespace {OAI_NS}, not an RSS"),
     (("encoding", "x-klingon"), "declares an encoding Python does not know"),
+    (("encoding", "shift_jis"), "declares an encoding (shift_jis) the XML parser cannot read"),
 ])
 async def test_a_feed_that_is_not_rss_is_an_error_not_a_holiday(fake, lib, fault, said):
     fake.feeds = {"cs.CV": [Item("2612.00300v1")]}
@@ -484,7 +496,7 @@ async def test_a_resumption_token_sent_twice_ends_the_run(fake, lib):
 
 
 @pytest.mark.parametrize(("size", "limits", "pages"), [("2", Limits(), 7), ("", Limits(pages=4), 4),
-                                                      ("²", Limits(pages=4), 4)])
+                                                      ("²", Limits(pages=4), 4), ("1000000", Limits(pages=4), 4)])
 async def test_a_list_that_never_ends_stops_at_a_cap(fake, lib, size, limits, pages):
     fake.records = many(2)
     fake.fail = [("endless", size)] * 40  # cursors 3, 6, ... of a list of `size` (or of none said)
@@ -499,6 +511,9 @@ async def test_garbage_counts_are_no_count(fake, lib):
     fake.fail = [("count", "²")]
     [report] = await Harvester(lib, config(fake)).run()
     assert not report.failed and len(harvested(lib)) == 5
+    fake.fail = [("count", "9" * 5000)]  # (more digits than int() takes)
+    [long] = await Harvester(lib, config(fake)).run(since="2026-01-01")
+    assert not long.failed and long.records == 5
     assert retry_after("²") is None and retry_after("٣") is None and retry_after(" 7 ") == 7
 
 
@@ -674,3 +689,27 @@ async def test_bombs_are_refused(fake, lib):
     fake.always = ("body", deep(), "text/xml")
     [nested] = await Harvester(lib, config(fake)).run()
     assert nested.failed and "ListRecords holds" in nested.outcome
+
+
+NO_RECORDS = f"<OAI-PMH xmlns='{OAI_NS}'><error code='noRecordsMatch'>no records</error></OAI-PMH>"
+
+
+async def test_no_records_match_to_a_resumption_token_is_an_error_and_the_run_goes_on_later(fake, lib):
+    fake.records = many(7)
+    fake.fail = [None, ("body", NO_RECORDS, "text/xml")]
+    harvester = Harvester(lib, config(fake))
+    [report] = await harvester.run()
+    assert report.failed and "answered noRecordsMatch (no records) to the resumption token '1|3': not a reply it " \
+        "understands" in report.outcome, report.outcome
+    assert "has ever come" not in report.outcome and len(harvested(lib)) == 3
+    assert progress(lib).token  # (part way: the next run asks for the page again)
+    [again] = await harvester.run()
+    assert not again.failed and len(harvested(lib)) == 7
+
+
+async def test_a_page_where_only_some_records_lack_arxiv_metadata_keeps_the_others(fake, lib):
+    page = f"<OAI-PMH xmlns='{OAI_NS}'><ListRecords>{Record('2612.00007').xml()}{DC.format(1)}</ListRecords></OAI-PMH>"
+    fake.fail = [("body", page, "text/xml")]
+    [report] = await Harvester(lib, config(fake)).run()
+    assert not report.failed and harvested(lib) == ["2612.00007"]
+    assert [w.split(": ", 1)[1] for w in report.warnings] == ["record 2 has no arXiv metadata; skipped"]
