@@ -67,7 +67,8 @@ class Limits:
     """What one run may spend on a server before it stops (HarvestError) and leaves the rest to the next run;
     tests pass small ones, never waiting real minutes."""
 
-    page_deadline: float = 600.0  # seconds from asking for a response to its last byte (a server that drips)
+    page_deadline: float = 600.0  # seconds from asking for a page to its last byte, over all its redirect hops and
+    # retries (a server that drips, or redirects and fails slowly); the polite waits between them are not counted
     retry_wait: float = 600.0  # seconds one request may wait in all between its attempts (Retry-After included)
     redirects: int = 5  # hops one request may follow
     pages: int = 10_000  # pages in one run when the list does not say its size (arXiv's whole: ~2,500)
@@ -133,6 +134,13 @@ def retry_after(value: str | None, *, now: float | None = None) -> float | None:
     return max(when.timestamp() - (time.time() if now is None else now), 0.0)
 
 
+def after(wait: float) -> str:
+    """A wait, as the log says when the next try comes: `at once`, `in 0.4 s`, `in 12 s`."""
+    if wait < 0.005:
+        return "at once"
+    return f"in {wait:.2g} s" if wait < 10 else f"in {wait:.0f} s"
+
+
 def plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
@@ -163,67 +171,93 @@ class Client:
         if self._session is not None:
             await self._session.close()
 
-    async def _turn(self, url: str, wait: float = 0.0) -> None:
+    async def _turn(self, url: str, wait: float, deadline: asyncio.Timeout) -> None:
         pause = max(self._ended + self.spacing(url) - time.monotonic(), wait)
-        if pause > 0:
+        if pause > 0:  # (the polite waits are retry_wait's to bound, not the page deadline's: it stands still)
+            loop, when = asyncio.get_running_loop(), deadline.when()
+            began = loop.time()
+            deadline.reschedule(None)
             await self.sleep(pause)
+            if when is not None:
+                deadline.reschedule(when + loop.time() - began)
+
+    @staticmethod
+    def _location(response: aiohttp.ClientResponse, shown: str) -> str:
+        """Where a redirect goes; HarvestError when it is no web address this client can ask."""
+        said = response.headers["Location"]
+        try:
+            location = urljoin(str(response.url), said)
+            scheme = urlsplit(location).scheme
+        except ValueError as e:  # (`http://[oops/oai`: urllib cannot even split it)
+            raise HarvestError(f"{shown} redirects to {clip(redact_urls(said), 100)!r}, not an address it can "
+                               f"ask ({e})") from e
+        if scheme not in ("http", "https"):
+            raise HarvestError(f"{shown} redirects to {redact_url(location)}, not a web address")
+        return location
 
     def _give_up(self, why: str) -> HarvestError:
         self.gave_up = why
         return HarvestError(f"{why}; leaving it until the next run")
 
     async def fetch(self, url: str, params: dict[str, str], out: IO[bytes], *, limit: int) -> None:
-        """GET `url` into `out` (emptied first), streamed; HarvestError when it cannot be had."""
+        """GET `url` into `out` (emptied first), streamed; HarvestError when it cannot be had, or not within the
+        page deadline (its redirects and retries included)."""
         async with self._lock:
-            wait, waited, problem = 0.0, 0.0, ""
-            for attempt in range(self.retries + 1):
-                problem, asked = await self._attempt(url, params, out, limit, wait)
-                if not problem:
-                    return
-                wait = asked if asked is not None else self._backoff(url, attempt)
-                if attempt == self.retries:
-                    break
-                if waited + wait > self.limits.retry_wait:
-                    raise self._give_up(
-                        (f"{redact_url(url)} asked to wait {wait:.0f} s (Retry-After)" if asked is not None
-                         else problem) + (f" after {waited:.0f} s of waits" if waited else "")
-                        + f": more than the {self.limits.retry_wait:.0f} s one request may wait")
-                waited += wait
-                log.warning("%s; trying again in %.0f s (attempt %d of %d)", problem, wait, attempt + 2,
-                            self.retries + 1)
-            raise self._give_up(f"{problem}; gave up after {self.retries + 1} attempts")
+            try:
+                async with asyncio.timeout(self.limits.page_deadline) as deadline:
+                    await self._attempts(url, params, out, limit, deadline)
+            except TimeoutError as e:
+                if not deadline.expired():
+                    raise
+                # (a server that drips, or redirects and fails slowly, would hold the run for ever)
+                raise self._give_up(f"{redact_url(url)}: a response took more than {self.limits.page_deadline:g} s "
+                                    "to arrive whole (its redirects and retries included)") from e
 
-    async def _attempt(self, url: str, params: dict[str, str], out: IO[bytes], limit: int,
-                       wait: float) -> tuple[str, float | None]:
+    async def _attempts(self, url: str, params: dict[str, str], out: IO[bytes], limit: int,
+                        deadline: asyncio.Timeout) -> None:
+        """The attempts at one request, spaced by growing waits (or those the server asks for)."""
+        wait, waited, problem = 0.0, 0.0, ""
+        for attempt in range(self.retries + 1):
+            problem, asked = await self._attempt(url, params, out, limit, wait, deadline)
+            if not problem:
+                return
+            wait = asked if asked is not None else self._backoff(url, attempt)
+            if attempt == self.retries:
+                break
+            if waited + wait > self.limits.retry_wait:
+                raise self._give_up(
+                    (f"{redact_url(url)} asked to wait {wait:.0f} s (Retry-After)" if asked is not None
+                     else problem) + (f" after {waited:.0f} s of waits" if waited else "")
+                    + f": more than the {self.limits.retry_wait:.0f} s one request may wait")
+            waited += wait
+            log.warning("%s; trying again %s (attempt %d of %d)", problem, after(wait), attempt + 2,
+                        self.retries + 1)
+        raise self._give_up(f"{problem}; gave up after {self.retries + 1} attempts")
+
+    async def _attempt(self, url: str, params: dict[str, str], out: IO[bytes], limit: int, wait: float,
+                       deadline: asyncio.Timeout) -> tuple[str, float | None]:
         """One attempt, following redirects: ("", None) when `out` holds the response, else a transient problem
         and the wait the server asked for (None: it asked for none)."""
         assert self._session is not None, "use the client as `async with Client(...)`"
         for _hop in range(self.limits.redirects + 1):
-            await self._turn(url, wait)
+            await self._turn(url, wait, deadline)
             wait, shown = 0.0, redact_url(url)
             try:
-                async with asyncio.timeout(self.limits.page_deadline) as deadline:
-                    async with self._session.get(url, params=params, allow_redirects=False) as response:
-                        if response.status in REDIRECTS and "Location" in response.headers:
-                            location = urljoin(str(response.url), response.headers["Location"])
-                            if urlsplit(location).scheme not in ("http", "https"):
-                                raise HarvestError(f"{shown} redirects to {redact_url(location)}, not a web address")
-                            url, params = location, {}  # (the next hop, asked as the location says)
-                            continue
-                        if response.status in (429, 503):
-                            return (f"{shown} answered {response.status} (busy)",
-                                    retry_after(response.headers.get("Retry-After")))
-                        if response.status >= 500:
-                            return f"{shown} answered {response.status}", None
-                        if response.status != 200:
-                            raise HarvestError(f"{shown} answered {response.status} {response.reason or ''}: check "
-                                               "the URL and the set or category".replace("  ", " "))
-                        await self._save(response, out, limit, shown)
-                        return "", None
-            except TimeoutError as e:
-                if deadline.expired():  # (a server that drips would hold the run, and the bot's harvests, for ever)
-                    raise self._give_up(f"{shown}: a response took more than {self.limits.page_deadline:g} s "
-                                        "to arrive whole") from e
+                async with self._session.get(url, params=params, allow_redirects=False) as response:
+                    if response.status in REDIRECTS and "Location" in response.headers:
+                        url, params = self._location(response, shown), {}  # (the next hop, asked as it says)
+                        continue
+                    if response.status in (429, 503):
+                        return (f"{shown} answered {response.status} (busy)",
+                                retry_after(response.headers.get("Retry-After")))
+                    if response.status >= 500:
+                        return f"{shown} answered {response.status}", None
+                    if response.status != 200:
+                        raise HarvestError(f"{shown} answered {response.status} {response.reason or ''}: check "
+                                           "the URL and the set or category".replace("  ", " "))
+                    await self._save(response, out, limit, shown)
+                    return "", None
+            except TimeoutError as e:  # (aiohttp's own: a connection or a read that stalled)
                 return f"{shown}: {type(e).__name__}: {redact_urls(str(e))}", None
             except aiohttp.InvalidURL as e:  # (never better on asking again; its text is the address)
                 raise HarvestError(f"{redact_urls(str(e))} is not an address it can ask: check the setting") from e

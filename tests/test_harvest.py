@@ -22,6 +22,7 @@ from papers_bot.harvest import (
     HarvestError,
     Limits,
     Target,
+    after,
     delay_for,
     feed_quiet_reason,
     harvest_lock,
@@ -713,3 +714,45 @@ async def test_a_page_where_only_some_records_lack_arxiv_metadata_keeps_the_othe
     [report] = await Harvester(lib, config(fake)).run()
     assert not report.failed and harvested(lib) == ["2612.00007"]
     assert [w.split(": ", 1)[1] for w in report.warnings] == ["record 2 has no arXiv metadata; skipped"]
+
+
+@pytest.mark.parametrize(("fault", "said"), [
+    ([("encoding", "shift_jis")] * 2, "declares an encoding (shift_jis) the XML parser cannot read"),  # (asked twice)
+    ([("redirect", "http://[oops/oai")], "redirects to 'http://[oops/oai', not an address it can ask"),
+])
+async def test_a_reply_that_cannot_be_read_stops_its_target_only(fake, lib, fault, said):
+    fake.records, fake.feeds = many(2), {"cs.CV": [Item("2612.00300v1")]}
+    fake.fail = fault
+    chosen = config(fake, harvest_feeds=["cs.CV"])
+    bad, good = await Harvester(lib, chosen).run()
+    assert bad.failed and said in bad.outcome, bad.outcome
+    assert not good.failed and harvested(lib) == ["2612.00300"]
+    assert "stopped 20" in "\n".join(status(lib, chosen))  # (its run is said to have stopped, not left running)
+
+
+@pytest.mark.parametrize("fault", [("redirect", None), (500,)])
+async def test_the_page_deadline_is_for_all_of_a_pages_hops_and_tries(fake, lib, fault):
+    fake.records, fake.latency, fake.always = many(2), 0.1, fault  # (each reply well within the deadline)
+
+    async def sleep(_seconds: float) -> None:
+        pass
+
+    limits = Limits(page_deadline=0.35, redirects=50)
+    [report] = await Harvester(lib, config(fake), limits=limits, sleep=sleep).run()
+    assert report.failed and "took more than 0.35 s to arrive whole (its redirects and retries included)" in \
+        report.outcome, report.outcome
+    assert len(fake.requests) <= 4
+
+
+async def test_the_polite_waits_are_not_the_page_deadlines(fake, lib):
+    fake.records, fake.fail = many(2), [(503, 1)]
+    [report] = await Harvester(lib, config(fake), limits=Limits(page_deadline=0.5)).run()
+    assert not report.failed and len(harvested(lib)) == 2
+
+
+async def test_a_wait_under_a_second_is_said_as_it_is(fake, lib, caplog):
+    fake.records, fake.fail = many(1), [(500,)]
+    caplog.set_level(logging.WARNING, "papers_bot.harvest")
+    [report] = await Harvester(lib, config(fake)).run()
+    assert not report.failed and "answered 500; trying again in 0.05 s (attempt 2 of 6)" in caplog.text
+    assert (after(0), after(0.4), after(3), after(600)) == ("at once", "in 0.4 s", "in 3 s", "in 600 s")
