@@ -141,6 +141,13 @@ def after(wait: float) -> str:
     return f"in {wait:.2g} s" if wait < 10 else f"in {wait:.0f} s"
 
 
+def unwritable(e: OSError) -> str:
+    """A file of the harvester's own that could not be written, in words: its downloads are in the temporary
+    folder (a write error names no file)."""
+    where = e.filename or f"its download in {tempfile.gettempdir()}"
+    return f"cannot write {where} ({e.strerror or e}): free space there, or set TMPDIR to a folder with room"
+
+
 def plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
@@ -314,14 +321,22 @@ Clock = Callable[[], datetime.datetime]
 @contextlib.contextmanager
 def harvest_lock(db_path: Path) -> Iterator[bool]:
     """Hold the library's harvest lock while the block runs: True, or False when another harvest holds it (in
-    any process). A file beside the database, flock'ed: the lock goes with its process, however that ends."""
-    fd = os.open(db_path.with_name(db_path.name + ".harvest-lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    any process). A file beside the database (the real one: a symlink to it takes the same lock), flock'ed: the
+    lock goes with its process, however that ends. HarvestError when the lock file cannot be had."""
+    real = db_path.resolve()
+    lock = real.with_name(real.name + ".harvest-lock")
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise HarvestError(f"cannot take the harvest lock {lock} ({e.strerror})") from e
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             yield False
             return
+        except OSError as e:
+            raise HarvestError(f"cannot take the harvest lock {lock} ({e.strerror})") from e
         yield True
     finally:
         os.close(fd)  # (which releases the lock)
@@ -377,15 +392,15 @@ class Harvester:
         """Harvest each target in turn (all configured ones by default); `since` overrides the stored `from`."""
         chosen = list(chosen if chosen is not None else targets(self.config))
         async with self.lock:
-            try:
-                with harvest_lock(self.library.db_path) as taken:
-                    if not taken:  # (never two harvests at once: they would double the rate arXiv is asked at)
-                        return [Report(t, failed=True, outcome="stopped: another harvest of this library is "
-                                       "running; left to that one") for t in chosen]
-                    return await self._run(chosen, since)
-            except OSError as e:
-                return [Report(t, failed=True, outcome=f"stopped: cannot take the harvest lock beside the database "
-                               f"({e.strerror}: {e.filename})") for t in chosen]
+            with contextlib.ExitStack() as stack:
+                try:  # (only the lock's own failure is said so: what fails later is said by its target's report)
+                    taken = stack.enter_context(harvest_lock(self.library.db_path))
+                except HarvestError as e:
+                    return [Report(t, failed=True, outcome=f"stopped: {e}") for t in chosen]
+                if not taken:  # (never two harvests at once: they would double the rate arXiv is asked at)
+                    return [Report(t, failed=True, outcome="stopped: another harvest of this library is running; "
+                                   "left to that one") for t in chosen]
+                return await self._run(chosen, since)
 
     async def _run(self, chosen: list[Target], since: str | None) -> list[Report]:
         # Each request is spaced as the host it asks needs (a redirect to another host: that host's).
@@ -402,8 +417,10 @@ class Harvester:
                         await self._oai(client, target, report, since)
                     else:
                         await self._rss(client, target, report)
-                except PapersBotError as e:  # (HarvestError, a page's ParseError, a library that refuses writes)
-                    report.failed, report.outcome = True, f"stopped: {e}"
+                except (PapersBotError, OSError) as e:  # (HarvestError, a page's ParseError, a library that
+                    # refuses writes; OSError: the harvester's own files, as the library says its own failures)
+                    said = str(e) if isinstance(e, PapersBotError) else unwritable(e)
+                    report.failed, report.outcome = True, f"stopped: {said}"
                     try:
                         await self.run_blocking(_failed, target.source, report.outcome)
                     except PapersBotError as also:

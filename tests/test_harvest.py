@@ -6,6 +6,8 @@ import asyncio
 import datetime
 import itertools
 import logging
+import resource
+import signal
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -756,3 +758,35 @@ async def test_a_wait_under_a_second_is_said_as_it_is(fake, lib, caplog):
     [report] = await Harvester(lib, config(fake)).run()
     assert not report.failed and "answered 500; trying again in 0.05 s (attempt 2 of 6)" in caplog.text
     assert (after(0), after(0.4), after(3), after(600)) == ("at once", "in 0.4 s", "in 3 s", "in 600 s")
+
+
+async def test_a_download_that_cannot_be_written_is_said_so_and_stored(fake, lib):
+    fake.records, fake.always = many(1), ("body", huge(2 << 20), "text/xml")
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # (a write past the limit fails, as on a full disk)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, limit[1]))
+    try:
+        [report] = await Harvester(lib, config(fake)).run()
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limit)
+        signal.signal(signal.SIGXFSZ, handler)
+    assert report.failed and "cannot write its download in" in report.outcome and "File too large" in report.outcome
+    assert "harvest lock" not in report.outcome
+    assert progress(lib).last_outcome == report.outcome
+
+
+async def test_only_the_locks_own_failure_is_called_that(fake, lib, tmp_path):
+    (tmp_path / "papers.db.harvest-lock").mkdir()  # (a lock file that cannot be opened)
+    [report] = await Harvester(lib, config(fake)).run()
+    assert report.failed and report.outcome.startswith("stopped: cannot take the harvest lock") and \
+        "Is a directory" in report.outcome
+    assert fake.requests == []
+
+
+def test_a_symlink_to_the_database_takes_the_same_lock(tmp_path):
+    db, link = tmp_path / "papers.db", tmp_path / "other" / "papers.db"
+    db.touch()
+    link.parent.mkdir()
+    link.symlink_to(db)
+    with harvest_lock(db) as taken, harvest_lock(link) as again:
+        assert taken and not again
