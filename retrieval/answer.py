@@ -25,7 +25,9 @@ from papers_bot.text import clip
 # A paper answers a question well when its title and abstract hold at least this share of the question's
 # terms; below it we say so instead of presenting a weak match as an answer.
 GOOD_COVERAGE = 0.5
-# ... and scores at least half the best paper's score (a far weaker paper is not part of the answer).
+# ... and scores at least half the best paper's score by words (a far weaker paper is not part of the answer).
+# Words, not the fused score (search.fuse): an answer is a passage holding the question's words, and meaning
+# compresses the scores' spread (a paper on another "SAM" came within half of the best fused score).
 RELATIVE_SCORE = 0.5
 PASSAGE_CHARS = 400
 SHORT_SENTENCE = 80  # a best sentence shorter than this is shown with the one after it
@@ -153,9 +155,9 @@ def _has_topic(index: Snapshot, question: str) -> bool:
 def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int) -> Answer:
     result = search(db, index, question, k=max(k, 5), question=True)
     answer = Answer(question=question, terms=result.terms, relaxed=result.relaxed)
-    top = result.hits[0].score if result.hits else 0.0
+    top = max((_by_words(h) for h in result.hits), default=0.0)
     covered = [(h, coverage(h.paper, result.terms)) for h in result.hits]
-    good = [(h, c) for h, c in covered if c >= GOOD_COVERAGE and h.score >= RELATIVE_SCORE * top][:k]
+    good = [(h, c) for h, c in covered if c >= GOOD_COVERAGE and _by_words(h) >= RELATIVE_SCORE * top][:k]
     if result.parsed.has_code and result.terms:
         answer.notes += _code_note(db, index, question, [h for h, _ in good] or result.hits[:k])
     if not good:
@@ -164,6 +166,11 @@ def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int)
     for (hit, share), text in zip(good, best_passages([h for h, _ in good], result.terms, result.idf)):
         answer.passages.append(Passage(hit.paper, text, hit.score, share))
     return answer
+
+
+def _by_words(hit: Hit) -> float:
+    """A hit's score by words alone (its BM25 score, fused or not)."""
+    return hit.lexical if hit.lexical is not None else hit.score
 
 
 def _code_note(db: sqlite_utils.Database, index: Snapshot, question: str, shown: list[Hit]) -> list[str]:
