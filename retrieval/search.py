@@ -151,7 +151,6 @@ class Plan:
     full: tantivy.Query  # every clause, every match: exact, and the cost of every posting of every word
     pruned: tantivy.Query | None = None  # the same ranking at the top, for less (see `_pruned`); None: use full
     bound: float = 0.0  # the most a paper found by `full` but not by `pruned` can score
-    words: tantivy.Query | None = None  # the scoring clauses alone (None: filters only)
     narrow: list[tuple[tantivy.Occur, tantivy.Query]] = field(default_factory=list)  # filters and exclusions
 
     def top(self, searcher: tantivy.Searcher, k: int, *, by_date: bool = False) -> list[tuple[float, str]]:
@@ -218,8 +217,7 @@ def build_query(index: Snapshot, text: str | ParsedQuery) -> Plan | None:
         base = query or tantivy.Query.term_query(index.schema, "kind", "paper")
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, base), *narrow]) if narrow else base
 
-    scoring = _should([c.query for c in words + pairs]) if words else None
-    plan = Plan(terms, narrowed(scoring), words=scoring, narrow=narrow)
+    plan = Plan(terms, narrowed(_should([c.query for c in words + pairs]) if words else None), narrow=narrow)
     pruned = _pruned(index, words, pairs)
     if pruned is not None:
         plan.pruned, plan.bound = narrowed(pruned[0]), pruned[1]
@@ -391,6 +389,7 @@ def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: Parse
     searcher = index.searcher()
     papers: dict[str, StoredPaper] = {}
     scored = None
+    ranked_by = plan.full  # (what the scores by words are scores of)
     # A phrase, newest-first and filters alone stay lexical; so does a search no words found (relaxation).
     fusing = index.vectors is not None and plan.terms and not parsed.phrases and not parsed.sort_by_date
     pool = max(k, FUSION_POOL) if fusing else k
@@ -409,14 +408,15 @@ def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: Parse
             found = [(papers[pid], score) for score, pid in first if pid in papers]
             extra = feedback_terms([p for p, _ in found], [s for _, s in found], index, set(plan.terms))
             if extra:
-                scored = _top(searcher, expand(index, plan.full, extra), pool)
+                ranked_by = expand(index, plan.full, extra)
+                scored = _top(searcher, ranked_by, pool)
     if scored is None:
         scored = plan.top(searcher, max(k, NEWEST_POOL) if parsed.sort_by_date else pool)
     parts: dict[str, tuple[float, float | None]] = {}
-    if fusing and scored and plan.words is not None:
+    if fusing and scored:
         # (the text as typed, function words and all: the model was trained on sentences, and on CISI's long
         # questions their vectors without the function words lost a third of the gain)
-        scored, parts = fuse(index, scored, embed([parsed.text])[0], plan.words, plan.narrow)
+        scored, parts = fuse(index, scored, embed([parsed.text])[0], ranked_by, plan.narrow)
         scored = scored[:k]
     papers.update((p.id, p) for p in get_papers(db, [pid for _, pid in scored if pid not in papers]))
     hits = [Hit(papers[pid], score, *parts.get(pid, (None, None))) for score, pid in scored if pid in papers]
@@ -437,11 +437,11 @@ def related(db: sqlite_utils.Database, index: Snapshot, paper_id: str, *, k: int
     vector = index.vectors.vector(paper.id) if index.vectors is not None else None
     if not words and vector is None:
         return result
-    scoring = _should([tantivy.Query.boost_query(tantivy.Query.term_query(index.schema, "text", w), weight)
-                       for w, weight in words]) if words else None
     itself = [(tantivy.Occur.MustNot, tantivy.Query.term_query(index.schema, "id", paper.id))]
-    scored = _top(index.searcher(), tantivy.Query.boolean_query([(tantivy.Occur.Must, scoring), *itself]),
-                  max(k, FUSION_POOL) if vector is not None else k) if scoring is not None else []
+    scoring = tantivy.Query.boolean_query([(tantivy.Occur.Must, _should([
+        tantivy.Query.boost_query(tantivy.Query.term_query(index.schema, "text", w), weight) for w, weight in words
+    ])), *itself]) if words else None
+    scored = _top(index.searcher(), scoring, max(k, FUSION_POOL) if vector is not None else k) if scoring else []
     parts: dict[str, tuple[float, float | None]] = {}
     if vector is not None and vector.any():
         scored, parts = fuse(index, scored, vector, scoring, itself)
@@ -451,12 +451,12 @@ def related(db: sqlite_utils.Database, index: Snapshot, paper_id: str, *, k: int
     return result
 
 
-def fuse(index: Snapshot, lexical: list[tuple[float, str]], query: np.ndarray, words: tantivy.Query | None,
+def fuse(index: Snapshot, lexical: list[tuple[float, str]], query: np.ndarray, ranked_by: tantivy.Query | None,
          narrow: list[tuple[tantivy.Occur, tantivy.Query]]) -> tuple[list[tuple[float, str]],
                                                                      dict[str, tuple[float, float | None]]]:
-    """`lexical` (the best papers by words, best first) fused with the FUSION_POOL papers nearest `query` (a
-    unit vector) that pass `narrow` (every filter and exclusion), best first; and each paper's (lexical,
-    semantic) parts. A paper with no vector yet ranks by its words alone."""
+    """`lexical` (the best papers by words, `ranked_by`'s scores, best first) fused with the FUSION_POOL papers
+    nearest `query` (a unit vector) that pass `narrow` (every filter and exclusion), best first; and each
+    paper's (lexical, semantic) parts. A paper with no vector yet ranks by its words alone."""
     vectors = index.vectors
     if vectors is None or not query.any():
         return lexical, {}
@@ -465,11 +465,14 @@ def fuse(index: Snapshot, lexical: list[tuple[float, str]], query: np.ndarray, w
     new = [pid for sim, pid in near if pid not in found and sim >= MIN_SIMILARITY]
     admitted: dict[str, float] = {}
     if new:
-        # One look-up both checks the filters and gives each newcomer its (often nil) score by words.
-        named = _should([tantivy.Query.term_query(index.schema, "id", pid) for pid in new])
+        # One look-up both checks the filters and gives each newcomer its (often nil) score by the words, from
+        # the very query that ranked the others (a question's feedback words included: else not comparable).
+        # (The ids select; scored, each would add its own idf.)
+        named = tantivy.Query.const_score_query(
+            _should([tantivy.Query.term_query(index.schema, "id", pid) for pid in new]), 0.0)
         clauses = [(tantivy.Occur.Must, named), *narrow]
-        if words is not None:
-            clauses.append((tantivy.Occur.Should, words))
+        if ranked_by is not None:
+            clauses.append((tantivy.Occur.Should, ranked_by))
         admitted = {pid: score for score, pid in _top(index.searcher(), tantivy.Query.boolean_query(clauses),
                                                       len(new))}
     similarity = {pid: sim for sim, pid in near}

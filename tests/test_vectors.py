@@ -168,3 +168,20 @@ def test_vectors_are_memory_mapped_float16(library):
     vectors = library.vectors.current()
     assert vectors is not None and isinstance(vectors.matrix, np.memmap) and vectors.matrix.dtype == np.float16
     assert Path(str(vectors.matrix.filename)).stat().st_size <= len(vectors) * DIM * 2 + 4096
+
+
+@pytest.mark.parametrize("question", [False, True])
+def test_a_paper_found_by_meaning_has_the_score_its_words_earn(library, monkeypatch, question):
+    import dataclasses
+
+    from papers_bot.retrieval.search import search
+
+    monkeypatch.setattr(search_module, "MIN_SIMILARITY", -1.0)  # (every near paper joins)
+    text = "which diffusion models forecast time series?"
+    with library.reading() as (db, snapshot):
+        fused = search(db, snapshot, text, k=500, question=question).hits
+        words = search(db, dataclasses.replace(snapshot, vectors=None), text, k=500, question=question).hits
+    by_words = {h.paper.id: h.score for h in words}
+    assert len(fused) > len([h for h in fused if h.paper.id in by_words])  # (some found by meaning alone)
+    for h in fused:
+        assert h.lexical == pytest.approx(by_words.get(h.paper.id, 0.0), abs=1e-4), h.paper.id
