@@ -32,6 +32,7 @@ BATCH = 2048  # papers per tokenizer call: the Rust tokenizer spreads a batch ov
 # Papers pooled at once: their tokens' embeddings stay in the cache (16: 5.5k papers/s, 256: 3k, on Cranfield).
 POOL_TEXTS = 16
 CURRENT = "current.json"
+SCAN_BLOCK = 1024  # papers a block in an exact scan (`Vectors.similarities`)
 
 
 @functools.lru_cache(maxsize=1)
@@ -100,11 +101,15 @@ class Vectors:
 
     def similarities(self, query: np.ndarray) -> np.ndarray:
         """Every paper's cosine similarity to `query` (a unit vector), exact."""
-        q = query.astype(np.float16)
+        q = np.asarray(query, dtype=np.float32)
         out = np.empty(len(self.ids), dtype=np.float32)
-        step = 65_536  # (in blocks: float16 products of a block stay in cache)
-        for start in range(0, len(self.ids), step):
-            out[start : start + step] = self.matrix[start : start + step] @ q
+        # numpy has no float16 BLAS (a float16 product took 244 ms at 100k papers): each block is widened to
+        # float32 in one reused buffer, small enough to stay in cache, and multiplied there (45 ms at 100k).
+        block = np.empty((min(SCAN_BLOCK, len(self.ids)), DIM), dtype=np.float32)
+        for start in range(0, len(self.ids), SCAN_BLOCK):
+            part = self.matrix[start : start + SCAN_BLOCK]
+            block[: len(part)] = part
+            np.matmul(block[: len(part)], q, out=out[start : start + len(part)])
         return out
 
     def nearest(self, query: np.ndarray, k: int, *, without: Iterable[str] = ()) -> list[tuple[float, str]]:
