@@ -47,6 +47,7 @@ def test_a_load_embeds_only_the_papers_it_changed(library, tmp_path):
     assert after is not None and in_step(library) and len(after) == len(before) + 1
     for pid in before.ids:  # (kept, not re-embedded: the very same float16 bits)
         assert (after.matrix[after.rows[pid]] == before.matrix[before.rows[pid]]).all()
+        assert after.scales[after.rows[pid]] == before.scales[before.rows[pid]]
     new = after.vector("2401.99999")
     assert new is not None
     np.testing.assert_allclose(new, embed(["Unlearning concepts in diffusion models. " +
@@ -164,10 +165,14 @@ def test_results_are_the_same_in_another_process(library):
     assert [tuple(x) for x in json.loads(out)] == here
 
 
-def test_vectors_are_memory_mapped_float16(library):
+def test_vectors_are_memory_mapped_int8_and_close_to_the_model(library):
     vectors = library.vectors.current()
-    assert vectors is not None and isinstance(vectors.matrix, np.memmap) and vectors.matrix.dtype == np.float16
-    assert Path(str(vectors.matrix.filename)).stat().st_size <= len(vectors) * DIM * 2 + 4096
+    assert vectors is not None and isinstance(vectors.matrix, np.memmap) and vectors.matrix.dtype == np.int8
+    assert Path(str(vectors.matrix.filename)).stat().st_size <= len(vectors) * DIM + 4096
+    paper = library.paper(vectors.ids[0])
+    exact = embed([f"{paper.title}. {paper.abstract}"])[0]
+    assert float(vectors.vector(paper.id) @ exact) > 0.999  # (int8 keeps the direction)
+    assert vectors.similarities(exact)[0] == pytest.approx(vectors.similarity(exact, [paper.id])[paper.id], abs=1e-5)
 
 
 @pytest.mark.parametrize("question", [False, True])
