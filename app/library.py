@@ -35,6 +35,7 @@ T = TypeVar("T")
 
 CLOSE_WAIT = 30.0  # seconds `Library.close` waits for running requests (they take milliseconds)
 REPAIR_EVERY = 10.0  # seconds between attempts to repair an index found out of step while answering
+VECTOR_PASSES = 3  # builds of the vectors in one go at most, while loads elsewhere keep moving the store
 
 
 def source_name(path: Path) -> str:
@@ -235,27 +236,39 @@ class Library:
                     fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # (one writer; it goes with its process)
                 except BlockingIOError:
                     return None
-                previous = self.vectors.current()
-                reader = store.open_db(self.db_path, read_only=True)
-                try:
-                    reader.conn.execute("BEGIN")  # (the papers, their count and version from one committed state)
-                    version = store.version(reader)
-                    if previous is not None and previous.store_version == version:
-                        return None
-                    count = reader.conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
-                    rows = reader.conn.execute("SELECT id, title, abstract FROM papers ORDER BY id")
-                    started = time.perf_counter()
-                    built, embedded = self.vectors.build(rows, count, version, previous)
-                    log.info("vectors in step: %d papers embedded, %d kept, in %.1f s", embedded,
-                             len(built) - embedded, time.perf_counter() - started)
-                    return embedded
-                finally:
-                    if reader.conn.in_transaction:
-                        reader.conn.execute("ROLLBACK")
-                    reader.close()
+                embedded = None
+                # Again while the store moved on meanwhile: a load that committed during this build found the lock
+                # taken and left its papers to this writer.
+                for _ in range(VECTOR_PASSES):
+                    done = self._vectors_pass()
+                    if done is None:
+                        break
+                    embedded = (embedded or 0) + done
+                return embedded
         except (OSError, ValueError, sqlite3.Error) as e:
             log.warning("cannot write the vectors at %s (%s); papers rank by words alone until they are", folder, e)
             return None
+
+    def _vectors_pass(self) -> int | None:
+        """Build the vectors of the store as it is now, if they are not of it; how many papers were embedded."""
+        previous = self.vectors.current()
+        reader = store.open_db(self.db_path, read_only=True)
+        try:
+            reader.conn.execute("BEGIN")  # (the papers, their count and version from one committed state)
+            version = store.version(reader)
+            if previous is not None and previous.store_version == version:
+                return None
+            count = reader.conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+            rows = reader.conn.execute("SELECT id, title, abstract FROM papers ORDER BY id")
+            started = time.perf_counter()
+            built, embedded = self.vectors.build(rows, count, version, previous)
+            log.info("vectors in step: %d papers embedded, %d kept, in %.1f s", embedded, len(built) - embedded,
+                     time.perf_counter() - started)
+            return embedded
+        finally:
+            if reader.conn.in_transaction:
+                reader.conn.execute("ROLLBACK")
+            reader.close()
 
     def _current_vectors(self) -> Vectors | None:
         """The vectors as last written by any process (re-read when `current.json` changes)."""

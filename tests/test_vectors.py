@@ -190,3 +190,24 @@ def test_a_paper_found_by_meaning_has_the_score_its_words_earn(library, monkeypa
     assert len(fused) > len([h for h in fused if h.paper.id in by_words])  # (some found by meaning alone)
     for h in fused:
         assert h.lexical == pytest.approx(by_words.get(h.paper.id, 0.0), abs=1e-4), h.paper.id
+
+
+
+def test_a_load_committing_while_the_vectors_are_built_is_embedded_too(library, tmp_path, monkeypatch):
+    from papers_bot.retrieval.vectors import VectorStore
+
+    listing = tmp_path / "new.jsonl"
+    listing.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion")) + "\n")
+    real, calls = VectorStore.build, list[int]()
+
+    def build(self, *args, **kwargs):
+        if not calls:  # another process loads while this one builds (it finds the vectors' lock taken)
+            code = "import sys; from papers_bot.library import Library; Library(sys.argv[1]).load([sys.argv[2]])"
+            subprocess.run([sys.executable, "-c", code, str(library.db_path), str(listing)], check=True)
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    shutil.rmtree(library.vectors.path)
+    monkeypatch.setattr(VectorStore, "build", build)
+    library.update_vectors()
+    assert len(calls) == 2 and in_step(library) and library.vectors.current().vector("2401.99999") is not None
