@@ -67,6 +67,10 @@ LEXICAL_WEIGHT = 0.75
 # A paper found by meaning alone joins only this near the query (cosine): a name or a word the model does not
 # know is near nothing, and fills no list with strangers. (0.45 kept all of Cranfield's gain and most of CISI's.)
 MIN_SIMILARITY = 0.45
+# After feedback, the question's vector moves towards the mean of its first papers' vectors by this much (0, 0.5,
+# 1 and 2 measured: Cranfield questions 1.092, 1.097, 1.096, 1.095x nDCG; CISI 1.066, 1.063, 1.062, 1.057x,
+# MAP 1.119, 1.127, 1.126, 1.126x).
+VECTOR_FEEDBACK = 0.5
 MAX_TERMS = 64  # a 5,000-character query is still one query, not thousands of clauses
 BM25_K1 = 1.2  # tantivy's
 # Words in more than this share of the papers are scored only on the papers the rarer words find (`_pruned`).
@@ -390,6 +394,7 @@ def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: Parse
     papers: dict[str, StoredPaper] = {}
     scored = None
     ranked_by = plan.full  # (what the scores by words are scores of)
+    fed: list[str] = []  # the papers feedback words came from
     # A phrase, newest-first and filters alone stay lexical; so does a search no words found (relaxation).
     fusing = index.vectors is not None and plan.terms and not parsed.phrases and not parsed.sort_by_date
     pool = max(k, FUSION_POOL) if fusing else k
@@ -409,6 +414,7 @@ def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: Parse
             extra = feedback_terms([p for p, _ in found], [s for _, s in found], index, set(plan.terms))
             if extra:
                 ranked_by = expand(index, plan.full, extra)
+                fed = [pid for _, pid in first]
                 scored = _top(searcher, ranked_by, pool)
     if scored is None:
         scored = plan.top(searcher, max(k, NEWEST_POOL) if parsed.sort_by_date else pool)
@@ -416,7 +422,7 @@ def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: Parse
     if fusing and scored:
         # (the text as typed, function words and all: the model was trained on sentences, and on CISI's long
         # questions their vectors without the function words lost a third of the gain)
-        scored, parts = fuse(index, scored, embed([parsed.text])[0], ranked_by, plan.narrow)
+        scored, parts = fuse(index, scored, _query_vector(index, parsed.text, fed), ranked_by, plan.narrow)
         scored = scored[:k]
     papers.update((p.id, p) for p in get_papers(db, [pid for _, pid in scored if pid not in papers]))
     hits = [Hit(papers[pid], score, *parts.get(pid, (None, None))) for score, pid in scored if pid in papers]
@@ -426,6 +432,18 @@ def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: Parse
         hits.sort(key=lambda h: h.paper.date or "", reverse=True)
     result.hits = hits[:k]
     return result
+
+
+def _query_vector(index: Snapshot, text: str, fed: list[str]) -> np.ndarray:
+    """The question's vector; after feedback, moved towards the papers the feedback words came from (Rocchio,
+    as the words are by RM3): a follow-up's "any from 2023?" means the thread's topic, not its literal words."""
+    query = embed([text])[0]
+    found = [v for pid in fed if index.vectors is not None and (v := index.vectors.vector(pid)) is not None]
+    if not found:
+        return query
+    moved = query + VECTOR_FEEDBACK * np.mean(found, axis=0)
+    norm = float(np.linalg.norm(moved))
+    return moved / norm if norm else query
 
 
 def related(db: sqlite_utils.Database, index: Snapshot, paper_id: str, *, k: int = 10) -> SearchResult:
