@@ -116,6 +116,9 @@ def test_stale_vectors_still_answer_and_new_papers_rank_by_words(library, tmp_pa
     path.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion models")) + "\n")
     library.load([path])
     assert library.stats()["vectors"]["pending"] == 1 and not library.stats()["vectors"]["in_step"]
+    from papers_bot.format import format_stats
+
+    assert "1 pending (being brought in step)" in format_stats(library.stats())
     hits = library.search("unlearning concepts diffusion", k=5).hits
     first = hits[0]
     assert first.paper.id == "2401.99999" and first.semantic is None and first.lexical
