@@ -75,6 +75,7 @@ MAX_TERMS = 64  # a 5,000-character query is still one query, not thousands of c
 BM25_K1 = 1.2  # tantivy's
 # Words in more than this share of the papers are scored only on the papers the rarer words find (`_pruned`).
 COMMON_SHARE = 0.05
+_SYNTAX = re.compile(r"[^\w\s.,?!]")
 _NOT_NAMES = frozenset(QUESTION_WORDS) | {"and", "or", "the", "of", "in", "on", "for", "to", "with", "by", "a", "an"}
 
 
@@ -437,7 +438,9 @@ def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: Parse
 def _query_vector(index: Snapshot, text: str, fed: list[str]) -> np.ndarray:
     """The question's vector; after feedback, moved towards the papers the feedback words came from (Rocchio,
     as the words are by RM3): a follow-up's "any from 2023?" means the thread's topic, not its literal words."""
-    query = embed([text])[0]
+    # Its words and sentence punctuation: query syntax and other marks around them ("'; DROP", "title:", "~2")
+    # change neither ranking. (Without the sentence punctuation too: Cranfield questions 1.097 -> 1.086x nDCG.)
+    query = embed([" ".join(_SYNTAX.sub(" ", text).split())])[0]
     found = [v for pid in fed if index.vectors is not None and (v := index.vectors.vector(pid)) is not None]
     if not found:
         return query
