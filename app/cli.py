@@ -216,8 +216,17 @@ def search(obj: LibraryContext, query: str, k: int, as_json: bool) -> None:
         click.echo(fmt.format_hits(result))
 
 
+def _parts(hit: Any) -> dict[str, float | None]:
+    """Why a hit ranked where it did: its score by words (BM25), by meaning (cosine) and the two fused (None:
+    that part took no part)."""
+    fused = hit.lexical is not None
+    return {"lexical": round(hit.lexical if fused else hit.score, 4),
+            "semantic": None if hit.semantic is None else round(hit.semantic, 4),
+            "fused": round(hit.score, 4) if fused else None}
+
+
 def _result_json(result: Any) -> dict[str, Any]:
-    hits = [hit_json(h.paper, h.score) for h in result.hits]
+    hits = [{**hit_json(h.paper, h.score), "parts": _parts(h)} for h in result.hits]
     for hit, passage in zip(hits, result.passages):
         hit["passage"] = passage
     return {"took_ms": round(result.took_ms, 3), "relaxed": result.relaxed, "results": hits}

@@ -321,6 +321,9 @@ def format_stats(stats: dict[str, Any], style: Style = PLAIN) -> str:
         f"Sources: {len(stats['sources'])} file{'s' * (len(stats['sources']) != 1)}",
     ]
     lines += [f"- {style.text(s['file'])} ({s['format']}, {s['papers']:,} papers)" for s in stats["sources"]]
+    if vectors := stats.get("vectors"):
+        lines.append(f"Vectors (ranking by meaning): {vectors['papers']:,} papers, {vectors['pending']:,} pending"
+                     + ("" if vectors["in_step"] else " (being brought in step)"))
     return "\n".join(lines)
 
 

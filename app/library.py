@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import fcntl
 import logging
 import os
 import sqlite3
@@ -22,6 +23,7 @@ from papers_bot.retrieval.answer import Answer, Context, ask, best_passages, rea
 from papers_bot.retrieval.facts import find_person
 from papers_bot.retrieval.index import IndexUpdate, PaperIndex, Snapshot, disk_refused, index_fault
 from papers_bot.retrieval.search import SearchResult, follow_matches, follow_query, papers_by, search
+from papers_bot.retrieval.vectors import Vectors, VectorStore
 from papers_bot.store import db as store
 from papers_bot.store import state
 from papers_bot.store.paper import AuthorLookup, StoredPaper
@@ -33,6 +35,7 @@ T = TypeVar("T")
 
 CLOSE_WAIT = 30.0  # seconds `Library.close` waits for running requests (they take milliseconds)
 REPAIR_EVERY = 10.0  # seconds between attempts to repair an index found out of step while answering
+VECTOR_PASSES = 3  # builds of the vectors in one go at most, while loads elsewhere keep moving the store
 
 
 def source_name(path: Path) -> str:
@@ -62,6 +65,11 @@ def index_path(db_path: str | Path) -> Path:
     return Path(f"{db_path}.index")
 
 
+def vectors_path(db_path: str | Path) -> Path:
+    """The papers' vectors live beside their database too: `papers.db` -> `papers.db.vectors/`."""
+    return Path(f"{db_path}.vectors")
+
+
 class Library:
     """Papers in a SQLite store with a tantivy index derived from it."""
 
@@ -82,6 +90,9 @@ class Library:
             self.read_only = f"this process cannot write its index folder {folder}"
         _ = self.db  # creates the database and its schema
         self.index = PaperIndex(index_path(self.db_path), read_only=bool(self.read_only))
+        self.vectors = VectorStore(vectors_path(self.db_path))
+        self._vectors: tuple[int, Vectors | None] = (-1, None)  # (current.json's mtime, the set it names)
+        self._vectors_lock = threading.Lock()
         self._load_lock = threading.Lock()
         self._snapshots: dict[str, Snapshot] = {}  # store version -> index snapshot of it (the last two)
         self._snapshots_lock = threading.Lock()
@@ -100,6 +111,8 @@ class Library:
                 raise
             else:
                 self._reset_index(self._index_resets)
+        if not self.read_only:
+            self.update_vectors()
         # (never loaded: new, whoever created the file)
         if sample_if_new and store.generation(self.db) == 0 and not self.read_only:
             log.info("new database %s: loading the bundled sample papers", self.db_path)
@@ -195,7 +208,6 @@ class Library:
                                           catch_up=lambda db: catch_up(update, db) is not None, on_batch=on_batch,
                                           also=also)
             store.checkpoint(writer)
-            return summary
         except (sqlite3.OperationalError, OSError, ValueError) as e:
             raise self._write_failure(e) from e
         finally:
@@ -208,6 +220,69 @@ class Library:
                         writer.close()
                 finally:
                     self._load_lock.release()  # (whatever failed above: the next load must be possible)
+        # The load has committed: its papers are searchable by words now, and by meaning once this is done.
+        self.update_vectors()
+        return summary
+
+    def update_vectors(self) -> int | None:
+        """Bring the papers' vectors in step with the store (those whose text is unchanged are kept); how many
+        papers were embedded (None: in step already, or another process is writing them). A failure is logged,
+        not raised: the papers stay searchable by words, and the next load or start tries again."""
+        folder = self.vectors.path
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(folder / ".lock", "a") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # (one writer; it goes with its process)
+                except BlockingIOError:
+                    return None
+                embedded = None
+                # Again while the store moved on meanwhile: a load that committed during this build found the lock
+                # taken and left its papers to this writer.
+                for _ in range(VECTOR_PASSES):
+                    done = self._vectors_pass()
+                    if done is None:
+                        break
+                    embedded = (embedded or 0) + done
+                return embedded
+        except (OSError, ValueError, sqlite3.Error) as e:
+            log.warning("cannot write the vectors at %s (%s); papers rank by words alone until they are", folder, e)
+            return None
+
+    def _vectors_pass(self) -> int | None:
+        """Build the vectors of the store as it is now, if they are not of it; how many papers were embedded."""
+        previous = self.vectors.current()
+        reader = store.open_db(self.db_path, read_only=True)
+        try:
+            reader.conn.execute("BEGIN")  # (the papers, their count and version from one committed state)
+            version = store.version(reader)
+            if previous is not None and previous.store_version == version:
+                return None
+            count = reader.conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+            rows = reader.conn.execute("SELECT id, title, abstract FROM papers ORDER BY id")
+            started = time.perf_counter()
+            built, embedded = self.vectors.build(rows, count, version, previous)
+            log.info("vectors in step: %d papers embedded, %d kept, in %.1f s", embedded, len(built) - embedded,
+                     time.perf_counter() - started)
+            return embedded
+        finally:
+            if reader.conn.in_transaction:
+                reader.conn.execute("ROLLBACK")
+            reader.close()
+
+    def _current_vectors(self) -> Vectors | None:
+        """The vectors as last written by any process (re-read when `current.json` changes)."""
+        try:
+            stamp = (self.vectors.path / "current.json").stat().st_mtime_ns
+        except OSError:
+            return None
+        with self._vectors_lock:
+            if stamp != self._vectors[0]:
+                found = self.vectors.current()
+                # (None while a writer swaps sets: the last set read still answers)
+                if found is not None or self._vectors[1] is None:
+                    self._vectors = (stamp, found)
+            return self._vectors[1]
 
     def _write_failure(self, e: Exception) -> Exception:
         """A load that could not write (the disk full, the index folder made read-only) as a clear error: the
@@ -269,7 +344,7 @@ class Library:
             db.conn.execute("BEGIN")
             try:
                 version = store.version(db)  # the first read fixes the transaction's snapshot
-                yield db, self._snapshot(db, version)
+                yield db, dataclasses.replace(self._snapshot(db, version), vectors=self._current_vectors())
             finally:
                 db.conn.execute("COMMIT")
 
@@ -557,7 +632,16 @@ class Library:
         self._read(lambda db, snapshot: (db.execute("SELECT 1 FROM meta LIMIT 1").fetchone(), snapshot.stored_docs))
 
     def stats(self) -> dict[str, Any]:
-        return self._read(lambda db, _: store.stats(db))
+        def read(db: sqlite_utils.Database, snapshot: Snapshot) -> dict[str, Any]:
+            found = store.stats(db)
+            vectors = snapshot.vectors
+            have = vectors.rows if vectors is not None else {}
+            stale = vectors is not None and not store.in_step(db, vectors.store_version)
+            missing = sum(pid not in have for (pid,) in db.conn.execute("SELECT id FROM papers"))
+            found["vectors"] = {"papers": found["papers"] - missing, "pending": missing, "in_step": not stale}
+            return found
+
+        return self._read(read)
 
     def close(self, *, wait: float = CLOSE_WAIT) -> None:
         """Close every thread's connection, once no request is reading through one (the bot closes while

@@ -18,6 +18,8 @@ library as a front end does (which rebuilds an index that does not match the sto
   and source rows);
 - the index's ids equal the store's, without duplicates; it records the store's version; its marker word
   counts match the store's corpus; searches name only stored papers;
+- the papers' vectors (the load's last stage, `retrieval.vectors`) are in step: one per stored paper, each of
+  its stored text, recording the store's version;
 - the next uninterrupted `load --replace` succeeds and leaves the other corpus in place.
 
 Rounds alternate direction (old -> new, then new -> old). Then, `--rebuild-kills` times, the store alone moves
@@ -55,6 +57,7 @@ from common import machine
 from papers_bot.library import Library, index_path, source_name
 from papers_bot.retrieval.analysis import analyze
 from papers_bot.retrieval.index import META_ID, PaperIndex, match_count, paper_id
+from papers_bot.retrieval.vectors import paper_text, text_hash
 from papers_bot.store import db as store
 from papers_bot.store.parse import read_listing
 
@@ -212,6 +215,15 @@ def check(db_path: Path, corpora: list[Corpus]) -> tuple[Corpus, bool]:
             )
         if library.index.store_version != store.version(db):
             problems.append(f"index version {library.index.store_version}, store {store.version(db)}")
+        vectors = library.vectors.current()  # (opening brought them in step: the load's last stage, or a rebuild)
+        if vectors is None or vectors.store_version != store.version(db) or set(vectors.ids) != set(stored):
+            problems.append(f"vectors not in step with the store: {vectors and len(vectors)} of {len(stored)} papers")
+        else:
+            texts = {pid: text_hash(paper_text(t, a))
+                     for pid, t, a in db.conn.execute("SELECT id, title, abstract FROM papers")}
+            stale = sum(int(vectors.hashes[row]) != texts[pid] for pid, row in vectors.rows.items())
+            if stale:
+                problems.append(f"{stale} papers' vectors are of another text than the stored one")
         for c in corpora:
             want = len(stored) if c is held else 0
             if marker_count(library.index, c.marker) != want:

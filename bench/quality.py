@@ -17,7 +17,8 @@ numbers are the `.I` numbers, unless the judgements name numbers that only file 
 
 Each collection is loaded as arXiv metadata JSON lines with papers-bot's loader into a fresh database; every
 judged query is asked as a question (`Library.rank_question`, the ranking `ask` and the Discord channels use)
-and as a search (`Library.search`), and scored by nDCG@10, MAP@100 and Recall@100; each ratio to bm25s comes
+and as a search (`Library.search`), both by words and meaning (the library's vectors), and again by words alone
+(the same library with its vectors left out), and scored by nDCG@10, MAP@100 and Recall@100; each ratio to bm25s comes
 with a 95% interval from a paired bootstrap over the queries. The baselines run in the
 same process on the same text (title + authors + abstract): rank-bm25 BM25Okapi with `str.split` tokens,
 rank-bm25 with papers-bot's analyser (stemmed), and bm25s (lucene, English stop words, PyStemmer English).
@@ -26,6 +27,7 @@ rank-bm25 with papers-bot's analyser (stemmed), and bm25s (lucene, English stop 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import re
@@ -42,6 +44,7 @@ from common import machine
 from papers_bot.library import Library
 from papers_bot.retrieval.analysis import analyze
 from papers_bot.retrieval.facts import fact
+from papers_bot.retrieval.search import search
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 DEFAULTS = [EVAL / "cranfield", EVAL / "cisi"]
@@ -271,9 +274,18 @@ def measure(collection: Collection) -> list[dict]:
             def ids(hits: list) -> list[str]:
                 return [h.paper.id.removeprefix(prefix) for h in hits]
 
+            def by_words(question: bool) -> Callable[[str], list[str]]:
+                def rank(q: str) -> list[str]:
+                    with library.reading() as (db, index):
+                        words = dataclasses.replace(index, vectors=None)  # (the same library, vectors left out)
+                        return ids(search(db, words, q, k=100, question=question).hits)
+                return rank
+
             results = [
                 evaluate(QUESTIONS, lambda q: ids(library.rank_question(q, k=100).hits), collection),
                 evaluate(SEARCHES, lambda q: ids(library.search(q, k=100).hits), collection),
+                evaluate(f"{QUESTIONS}, words alone", by_words(True), collection),
+                evaluate(f"{SEARCHES}, words alone", by_words(False), collection),
             ]
             # A channel answers a fact question from the store instead of ranking: topical questions must not be.
             with library.reading() as (db, index):
@@ -312,7 +324,7 @@ def report(name: str, collection: Collection, results: list[dict]) -> str:
                      f"{r['empty']} | {r['ms_per_query']:.2f} |")
     base = next((r for r in results if r["system"] == BM25S), None)
     if base:
-        for r in results[:2]:
+        for r in results[:4]:
             said = []
             for m in ("ndcg@10", "map@100"):
                 low, high = ratio_interval(r, base, m)

@@ -27,7 +27,9 @@ from papers_bot.text import clip
 # A paper answers a question well when its title and abstract hold at least this share of the question's
 # terms; below it we say so instead of presenting a weak match as an answer.
 GOOD_COVERAGE = 0.5
-# ... and scores at least half the best paper's score (a far weaker paper is not part of the answer).
+# ... and scores at least half the best paper's score by words (a far weaker paper is not part of the answer).
+# Words, not the fused score (search.fuse): an answer is a passage holding the question's words, and meaning
+# compresses the scores' spread (a paper on another "SAM" came within half of the best fused score).
 RELATIVE_SCORE = 0.5
 # A long question (a pasted paragraph: LONG_QUESTION terms or more) rarely has a paper holding half its words;
 # it is answered when its best paper scores HEAD times the HEAD_OF-th. Measured on Cranfield's and CISI's judged
@@ -341,11 +343,11 @@ def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int,
     answer.unmatched = _unmatched(index, result.terms, result.parsed.text, question)
     if answer.unmatched:  # (not papers that merely share a common word with it, as "nearest")
         return answer
-    top = result.hits[0].score if result.hits else 0.0
+    top = max((_by_words(h) for h in result.hits), default=0.0)
     covered = [(h, coverage(h.paper, result.terms)) for h in result.hits]
-    good = [(h, c) for h, c in covered if c >= GOOD_COVERAGE and h.score >= RELATIVE_SCORE * top][:k]
+    good = [(h, c) for h, c in covered if c >= GOOD_COVERAGE and _by_words(h) >= RELATIVE_SCORE * top][:k]
     if not good and _clear_head(result.hits, result.terms):  # (a pasted paragraph: few papers hold half its words)
-        good = [(h, c) for h, c in covered if h.score >= RELATIVE_SCORE * top][:k]
+        good = [(h, c) for h, c in covered if _by_words(h) >= RELATIVE_SCORE * top][:k]
     if not result.terms:  # filters alone ("anything from 2017?", "latest papers"): the papers that pass, newest first
         good = [(h, 1.0) for h in result.hits[:max(k, LISTED)]]
         said = result.parsed.describe(("authors", "years", "categories", "has_code"))
@@ -361,10 +363,15 @@ def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int,
     return answer
 
 
+def _by_words(hit: Hit) -> float:
+    """A hit's score by words alone (its BM25 score, fused or not): what the gates were measured on."""
+    return hit.lexical if hit.lexical is not None else hit.score
+
+
 def _clear_head(hits: list[Hit], terms: list[str]) -> bool:
-    """Whether a long question's best papers are clearly better than the rest (see HEAD)."""
-    return (len(set(terms)) >= LONG_QUESTION and len(hits) >= HEAD_OF
-            and hits[0].score >= HEAD * hits[HEAD_OF - 1].score)
+    """Whether a long question's best papers are clearly better than the rest by words (see HEAD)."""
+    words = sorted((_by_words(h) for h in hits), reverse=True)
+    return len(set(terms)) >= LONG_QUESTION and len(words) >= HEAD_OF and words[0] >= HEAD * words[HEAD_OF - 1]
 
 
 def _code_note(db: sqlite_utils.Database, index: Snapshot, question: str, shown: list[Hit]) -> list[str]:

@@ -25,6 +25,7 @@ import tantivy
 from papers_bot.errors import PapersBotError, StoreBusy
 from papers_bot.retrieval.analysis import NAMES, TEXT, author_keys, name_analyzer, text_analyzer
 from papers_bot.retrieval.names import paper_name_keys, venue_keys
+from papers_bot.retrieval.vectors import Vectors
 from papers_bot.store.paper import StoredPaper
 
 log = logging.getLogger(__name__)
@@ -237,6 +238,8 @@ class Snapshot:
     _searcher: tantivy.Searcher
     store_version: str | None
     _doc_freq: dict[tuple[str, str], int] = field(default_factory=dict, compare=False, repr=False)
+    # The papers' vectors as last written (retrieval.vectors), which may lag the index: None, words alone.
+    vectors: Vectors | None = field(default=None, compare=False, repr=False)
 
     def searcher(self) -> tantivy.Searcher:
         return self._searcher

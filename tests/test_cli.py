@@ -30,8 +30,13 @@ def test_search_json_fields(run):
     hits = json.loads(result.output)
     assert len(hits) == 2
     assert set(hits[0]) == {"id", "title", "display_title", "authors", "year", "date", "category", "url", "code_url",
-                            "score", "passage"}
+                            "score", "passage", "parts"}
     assert hits[0]["title"].startswith("Seismic Fault SAM") and hits[0]["year"] == 2024
+    # Why each ranked (issue 25): its BM25 score, its cosine to the query, and the fused score it ranked by.
+    parts = hits[0]["parts"]
+    assert parts["lexical"] > 0 and 0 < parts["semantic"] <= 1 and parts["fused"] == hits[0]["score"]
+    phrase = json.loads(run("search", '"seismic"', "-k", "1", "--json").output)[0]["parts"]
+    assert phrase["semantic"] is None and phrase["fused"] is None and phrase["lexical"] > 0
     assert hits[0]["score"] > hits[1]["score"] > 0
 
 

@@ -119,7 +119,7 @@ def test_phrase_must_appear_as_written(library):
 
 def test_author_plain_language_finds_exactly_their_papers(library):
     found = ids(library, "papers by Jinwen Ma on style transfer")
-    assert found == ids(library, 'style transfer author:"Jinwen Ma"')
+    assert found == ids(library, 'papers on style transfer author:"Jinwen Ma"')
     profile = {p.id for p in library.author("Jinwen Ma").papers}
     assert any(f.startswith("stylenas") for f in found) and set(found) <= profile
 

@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from papers_bot.library import Library, vectors_path
+from papers_bot.retrieval import search as search_module
+from papers_bot.retrieval.vectors import DIM, embed
+from tests.conftest import arxiv_record
+
+
+def test_embed_is_wordllamas_mean_of_token_vectors_and_empty_text_is_near_nothing():
+    import wordllama  # type: ignore[import-untyped]
+
+    model = wordllama.WordLlama.load(cache_dir=os.path.dirname(wordllama.__file__), disable_download=True)
+    texts = ["Boundary layer flow over a flat plate", "x", "Ünïcode — diffusion models " * 50]
+    ours = embed([*texts, ""])
+    assert ours.shape == (4, DIM)
+    np.testing.assert_allclose(ours[:3], model.embed(texts, norm=True), atol=1e-5)
+    assert not ours[3].any()
+
+
+def in_step(library: Library) -> bool:
+    vectors = library.vectors.current()
+    with library.reading() as (db, _):
+        ids = [pid for (pid,) in db.conn.execute("SELECT id FROM papers ORDER BY id")]
+        from papers_bot.store.db import version
+
+        return vectors is not None and vectors.ids == ids and vectors.store_version == version(db)
+
+
+def test_a_load_embeds_only_the_papers_it_changed(library, tmp_path):
+    before = library.vectors.current()
+    assert before is not None and in_step(library) and library.stats()["vectors"]["pending"] == 0
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion models")) + "\n")
+    library.load([path])
+    after = library.vectors.current()
+    assert after is not None and in_step(library) and len(after) == len(before) + 1
+    for pid in before.ids:  # (kept, not re-embedded: the very same float16 bits)
+        assert (after.matrix[after.rows[pid]] == before.matrix[before.rows[pid]]).all()
+        assert after.scales[after.rows[pid]] == before.scales[before.rows[pid]]
+    new = after.vector("2401.99999")
+    assert new is not None
+    np.testing.assert_allclose(new, embed(["Unlearning concepts in diffusion models. " +
+                                           library.paper("2401.99999").abstract])[0], atol=2e-3)
+
+
+@pytest.mark.parametrize("how", ["deleted", "from before vectors", "damaged"])
+def test_missing_or_damaged_vectors_are_rebuilt_on_open_and_nothing_is_lost(tmp_path, how):
+    lib = Library(tmp_path / "papers.db")
+    papers = lib.stats()["papers"]
+    lib.close()
+    folder = vectors_path(tmp_path / "papers.db")
+    if how == "damaged":
+        tag = json.loads((folder / "current.json").read_text())["tag"]
+        (folder / f"vectors-{tag}.npy").write_bytes(b"\x93NUMPY garbage")
+    else:
+        shutil.rmtree(folder)
+    lib = Library(tmp_path / "papers.db")
+    try:
+        assert in_step(lib) and lib.stats()["papers"] == papers
+        assert lib.stats()["vectors"] == {"papers": papers, "pending": 0, "in_step": True}
+        assert any(h.semantic is not None for h in lib.search("diffusion models", k=5).hits)
+    finally:
+        lib.close()
+
+
+KILLER = textwrap.dedent("""
+    import os, sys
+    from papers_bot.retrieval import vectors
+    where = sys.argv[2]
+    if where == "embedding":
+        vectors.embed = lambda texts: os._exit(9)
+    else:
+        real = vectors._write
+        def write(path, data):
+            if path.name == vectors.CURRENT:
+                os._exit(9)  # (every file of the new set written, not yet named)
+            real(path, data)
+        vectors._write = write
+    from papers_bot.library import Library
+    Library(sys.argv[1]).load([sys.argv[3]])
+""")
+
+
+@pytest.mark.parametrize("where", ["embedding", "before naming the new set"])
+def test_a_kill_while_the_vectors_are_written_leaves_the_library_answering(tmp_path, where):
+    db = tmp_path / "papers.db"
+    Library(db).close()
+    listing = tmp_path / "new.jsonl"
+    listing.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion")) + "\n")
+    done = subprocess.run([sys.executable, "-c", KILLER, str(db), where, str(listing)], capture_output=True)
+    assert done.returncode == 9, done.stderr.decode()
+    lib = Library(db, sample_if_new=False)  # (the load had committed: the vectors are brought in step on open)
+    try:
+        assert in_step(lib)
+        assert not [f for f in vectors_path(db).iterdir() if f.name.startswith(".writing-")]
+        hits = lib.search("unlearning concepts diffusion", k=3).hits
+        assert hits[0].paper.id == "2401.99999" and hits[0].semantic is not None
+    finally:
+        lib.close()
+
+
+def test_stale_vectors_still_answer_and_new_papers_rank_by_words(library, tmp_path, monkeypatch):
+    monkeypatch.setattr(Library, "update_vectors", lambda self: None)  # (a load whose vector stage has not run)
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion models")) + "\n")
+    library.load([path])
+    assert library.stats()["vectors"]["pending"] == 1 and not library.stats()["vectors"]["in_step"]
+    from papers_bot.format import format_stats
+
+    assert "1 pending (being brought in step)" in format_stats(library.stats())
+    hits = library.search("unlearning concepts diffusion", k=5).hits
+    first = hits[0]
+    assert first.paper.id == "2401.99999" and first.semantic is None and first.lexical
+    assert any(h.semantic is not None for h in hits[1:])
+
+
+def test_papers_found_by_meaning_pass_every_filter_and_exclusion(library, monkeypatch):
+    monkeypatch.setattr(search_module, "MIN_SIMILARITY", -1.0)  # (every near paper joins: the filters must hold)
+    his = {p.id for p in library.author("Jinwen Ma").papers}
+    for query, holds in [
+        ("diffusion models for images year:2023", lambda p: p.year == 2023),
+        ("diffusion models for images -diffusion", lambda p: "diffusion" not in f"{p.title} {p.abstract}".lower()),
+        ("diffusion models for images has:code", lambda p: p.has_code),
+        ('diffusion models for images author:"Jinwen Ma"', lambda p: p.id in his),
+    ]:
+        hits = library.search(query, k=200).hits
+        assert hits and all(holds(h.paper) for h in hits), query
+
+
+def test_a_name_or_unknown_word_is_not_padded_with_papers_near_nothing(library):
+    assert len(library.search("Elgammal", k=10).hits) == 3
+
+
+def test_hits_carry_their_lexical_semantic_and_fused_parts(library):
+    hits = library.search("diffusion models for time series forecasting", k=5).hits
+    assert all(h.lexical is not None and h.semantic is not None and 0 <= h.score <= 1 for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert hits[0].lexical == max(h.lexical or 0 for h in hits) or hits[0].semantic == max(
+        h.semantic or 0 for h in hits)
+    # A phrase search stays lexical.
+    assert all(h.semantic is None for h in library.search('"time series"', k=5).hits)
+
+
+def test_related_is_by_meaning_and_words_never_the_paper_itself(library):
+    hits = library.search("related 2306.05043", k=10).hits
+    assert hits and "2306.05043" not in {h.paper.id for h in hits}
+    assert all(h.semantic is not None for h in hits)
+
+
+def test_results_are_the_same_in_another_process(library):
+    query = "diffusion models for time series forecasting"
+    here = [(h.paper.id, round(h.score, 6)) for h in library.search(query, k=10).hits]
+    code = ("import json, sys; from papers_bot.library import Library; lib = Library(sys.argv[1]); "
+            "print(json.dumps([(h.paper.id, round(h.score, 6)) for h in lib.search(sys.argv[2], k=10).hits]))")
+    out = subprocess.run([sys.executable, "-c", code, str(library.db_path), query], capture_output=True, text=True,
+                         check=True).stdout
+    assert [tuple(x) for x in json.loads(out)] == here
+
+
+def test_vectors_are_memory_mapped_int8_and_close_to_the_model(library):
+    vectors = library.vectors.current()
+    assert vectors is not None and isinstance(vectors.matrix, np.memmap) and vectors.matrix.dtype == np.int8
+    assert Path(str(vectors.matrix.filename)).stat().st_size <= len(vectors) * DIM + 4096
+    paper = library.paper(vectors.ids[0])
+    exact = embed([f"{paper.title}. {paper.abstract}"])[0]
+    assert float(vectors.vector(paper.id) @ exact) > 0.999  # (int8 keeps the direction)
+    assert vectors.similarities(exact)[0] == pytest.approx(vectors.similarity(exact, [paper.id])[paper.id], abs=1e-5)
+
+
+@pytest.mark.parametrize("question", [False, True])
+def test_a_paper_found_by_meaning_has_the_score_its_words_earn(library, monkeypatch, question):
+    import dataclasses
+
+    from papers_bot.retrieval.search import search
+
+    monkeypatch.setattr(search_module, "MIN_SIMILARITY", -1.0)  # (every near paper joins)
+    text = "which diffusion models forecast time series?"
+    with library.reading() as (db, snapshot):
+        fused = search(db, snapshot, text, k=500, question=question).hits
+        words = search(db, dataclasses.replace(snapshot, vectors=None), text, k=500, question=question).hits
+    by_words = {h.paper.id: h.score for h in words}
+    assert len(fused) > len([h for h in fused if h.paper.id in by_words])  # (some found by meaning alone)
+    for h in fused:
+        assert h.lexical == pytest.approx(by_words.get(h.paper.id, 0.0), abs=1e-4), h.paper.id
+
+
+
+def test_a_load_committing_while_the_vectors_are_built_is_embedded_too(library, tmp_path, monkeypatch):
+    from papers_bot.retrieval.vectors import VectorStore
+
+    listing = tmp_path / "new.jsonl"
+    listing.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion")) + "\n")
+    real, calls = VectorStore.build, list[int]()
+
+    def build(self, *args, **kwargs):
+        if not calls:  # another process loads while this one builds (it finds the vectors' lock taken)
+            code = "import sys; from papers_bot.library import Library; Library(sys.argv[1]).load([sys.argv[2]])"
+            subprocess.run([sys.executable, "-c", code, str(library.db_path), str(listing)], check=True)
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    shutil.rmtree(library.vectors.path)
+    monkeypatch.setattr(VectorStore, "build", build)
+    library.update_vectors()
+    assert len(calls) == 2 and in_step(library) and library.vectors.current().vector("2401.99999") is not None
