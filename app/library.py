@@ -35,6 +35,9 @@ T = TypeVar("T")
 
 CLOSE_WAIT = 30.0  # seconds `Library.close` waits for running requests (they take milliseconds)
 REPAIR_EVERY = 10.0  # seconds between attempts to repair an index found out of step while answering
+# The ranking by meaning scans every paper's vector: about 5 ms at 100k papers on two cores, over a search's
+# budget beyond (and a first start embeds every paper, about 2,500 a second). Larger libraries rank by words.
+SEMANTIC_MAX_PAPERS = 100_000
 VECTOR_PASSES = 3  # builds of the vectors in one go at most, while loads elsewhere keep moving the store
 
 
@@ -259,6 +262,11 @@ class Library:
             if previous is not None and previous.store_version == version:
                 return None
             count = reader.conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+            if count > SEMANTIC_MAX_PAPERS:  # (no set is named: every reader ranks by words alone)
+                (self.vectors.path / "current.json").unlink(missing_ok=True)
+                log.info("%d papers, over %d: they rank by words alone (an approximate vector index for large "
+                         "libraries is not built yet)", count, SEMANTIC_MAX_PAPERS)
+                return None
             rows = reader.conn.execute("SELECT id, title, abstract FROM papers ORDER BY id")
             started = time.perf_counter()
             built, embedded = self.vectors.build(rows, count, version, previous)
