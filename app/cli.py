@@ -319,6 +319,37 @@ def stats(obj: LibraryContext, as_json: bool) -> None:
 
 
 @cli.command()
+@click.argument("paper_ids", nargs=-1, required=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the entries to this .bib file (default: print them).")
+@click.pass_obj
+def bib(obj: LibraryContext, paper_ids: tuple[str, ...], out: Path | None) -> None:
+    """BibTeX entries for papers, by the ids shown with results (arXiv ids, URLs and DOIs work too). Exits 1 when
+    an id names no paper (the others are still written)."""
+    from papers_bot.bibtex import bibtex
+
+    try:
+        papers, missing = obj.library.papers(paper_ids)
+    except PapersBotError as e:
+        _fail(e)
+    if papers:
+        text = bibtex(papers)
+        if out is None:
+            click.echo(text, nl=False)
+        else:
+            try:
+                out.write_text(text, encoding="utf-8")
+            except OSError as e:
+                raise click.ClickException(f"cannot write {out}: {e.strerror or e}") from e
+            click.echo(f"{len(papers)} entr{'y' if len(papers) == 1 else 'ies'} written to {out}", err=True)
+    for said in missing:
+        click.echo(f"error: no paper has the id {said!r}; search for it first, ids are shown with each result",
+                   err=True)
+    if missing:
+        sys.exit(1)
+
+
+@cli.command()
 @click.pass_obj
 def run(obj: LibraryContext) -> None:
     """Run the Discord bot (needs DISCORD_TOKEN; see README 'Discord bot')."""

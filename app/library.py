@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
-from papers_bot.errors import PapersBotError, StoreBusy
+from papers_bot.errors import PaperNotFound, PapersBotError, StoreBusy
 from papers_bot.retrieval.analysis import clean
 from papers_bot.retrieval.answer import Answer, Context, ask, best_passages
 from papers_bot.retrieval.facts import find_person
@@ -419,6 +419,24 @@ class Library:
     def paper(self, paper_id: str) -> StoredPaper:
         # (clean: an argument of undecodable bytes is still text)
         return self._read(lambda db, _: store.get_paper(db, clean(paper_id)))
+
+    def papers(self, ids: Sequence[str]) -> tuple[list[StoredPaper], list[str]]:
+        """The papers these ids name (each looked up as `paper` looks one up), in order and without repeats; and
+        the ids no paper has."""
+
+        def find(db: sqlite_utils.Database, _: Snapshot) -> tuple[list[StoredPaper], list[str]]:
+            found: dict[str, StoredPaper] = {}
+            missing = []
+            for said in ids:
+                try:
+                    paper = store.get_paper(db, clean(said))
+                except PaperNotFound:
+                    missing.append(said)
+                    continue
+                found.setdefault(paper.id, paper)
+            return list(found.values()), missing
+
+        return self._read(find)
 
     def author(self, name: str, *, limit: int = 50) -> AuthorLookup:
         """An author's profile and papers, newest first: the papers `author:NAME` finds (profile pages included)."""

@@ -35,7 +35,7 @@ REFUSED_PAUSE = 600  # seconds the bot leaves a channel alone after Discord refu
 RETRY_MAX = 60.0  # seconds: the longest wait between attempts to reach Discord
 
 COGS = ("papers_bot.bot.cogs.papers", "papers_bot.bot.cogs.questions", "papers_bot.bot.cogs.admin",
-        "papers_bot.bot.cogs.follows")
+        "papers_bot.bot.cogs.follows", "papers_bot.bot.cogs.research")
 SOMETHING_WENT_WRONG = "Something went wrong on my side; it has been logged. Please try again later."
 TRIM_EVERY = 60.0  # seconds between handing the heap's free memory back to the system
 HEARTBEAT_EVERY = 15.0  # seconds between writes of the health file (`papers-bot health` allows 4 missed)

@@ -36,6 +36,8 @@ COMMANDS = (
     Command("unfollow", "stop one of this channel's follows", "number", "<n>", guild_only=True,
             options=(("number", "the follow's number, as /following lists them"),)),
     Command("following", "what this channel follows, numbered", guild_only=True),
+    Command("bib", "BibTeX entries for papers, to cite them (a .bib file when long)", "paper_ids", "<id> [<id>...]",
+            options=(("paper_ids", "the ids shown with results (arXiv ids, URLs or DOIs work too), space-separated"),)),
     Command("stats", "what is in the library"),
     Command("help", "how to use papers-bot"),
     Command("reload", "re-read the data folder and any attached listing files", admin=True,

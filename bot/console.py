@@ -30,6 +30,7 @@ class Console:
             "paper": lambda arg: [replies.paper_reply(self.library, arg).text()],
             "author": lambda arg: self._show_pages(replies.author_pages(self.library, arg)),
             "stats": lambda _arg: [replies.stats_reply(self.library)],
+            "bib": self._bib,
             "help": lambda _arg: [replies.help_text(p)],
             "reload": lambda _arg: replies.reload_messages(self.library, config.data_dir),
             **dict.fromkeys(("follow", "unfollow", "following"), lambda _arg: [replies.FOLLOWS_ARE_FOR_CHANNELS]),
@@ -60,6 +61,10 @@ class Console:
 
     def _search(self, query: str) -> list[str]:
         return self._show_pages(replies.papers_pages(self.library, query))
+
+    def _bib(self, ids: str) -> list[str]:
+        bib = replies.bib_export(self.library, ids)  # (a terminal has no message limit: the whole export)
+        return ["\n".join(filter(None, [bib.note, bib.text.rstrip()]))]
 
     def _show_pages(self, pages: list[replies.Reply]) -> list[str]:
         self.pages, self.page = pages, 0

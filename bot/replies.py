@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from papers_bot.bibtex import MAX_IDS, bibtex
 from papers_bot.bot import commands
 from papers_bot.errors import PapersBotError
 from papers_bot.format import (
@@ -339,3 +340,66 @@ def thread_name(question: str) -> str:
 
 # The pages a command shows, by a letter its buttons' custom ids carry: after a restart they are made again.
 PAGE_SOURCES = {"s": papers_pages, "a": author_pages}
+
+
+def bib_ids(text: str) -> list[str]:
+    """The ids a `bib` command names: separated by spaces or commas."""
+    return [part for part in re.split(r"[\s,]+", text) if part]
+
+
+@dataclass
+class Bib:
+    """A BibTeX export: the .bib text (empty when no id named a paper) and a note on the ids that named none."""
+
+    text: str
+    note: str = ""
+
+
+def bib_export(library: Library, text: str) -> Bib:
+    """The BibTeX of the papers `text` names (`!bib`, `/bib`, the console's `!bib`)."""
+    ids = bib_ids(text)
+    if not ids:
+        raise PapersBotError("Name the papers to cite: `bib <id> [<id>...]`, with the ids shown with each result.")
+    if len(ids) > MAX_IDS:
+        raise PapersBotError(f"That is {len(ids)} papers; one export takes at most {MAX_IDS}.")
+    papers, missing = library.papers(ids)
+    note = ""
+    if missing:
+        said = ", ".join(DISCORD.code(clip(m, 60)) for m in missing[:10])
+        note = f"No paper has the id {said}{' and more' if len(missing) > 10 else ''}: ids are shown with each result."
+    return Bib(bibtex(papers) if papers else "", note)
+
+
+BIB_FILE = "references.bib"
+NO_ATTACH = "(I may not attach files in this channel, so the BibTeX comes as text: an admin can give me Attach Files.)"
+MAX_BIB_MESSAGES = 5  # messages of BibTeX as text, where files cannot be attached; then ask for fewer
+
+
+def _code_block(text: str) -> str:
+    return "```bibtex\n" + text.replace("```", "``\u200b`") + "```"
+
+
+def bib_messages(bib: Bib, *, may_attach: bool) -> tuple[list[str], bytes | None]:
+    """How a BibTeX export is posted: in a code block when it fits one message; else as a .bib file (the messages
+    then say what it holds), or, where files may not be attached, as code blocks that say why."""
+    if not bib.text:
+        return [bib.note], None
+    single = "\n".join(filter(None, [bib.note, _code_block(bib.text)]))
+    if len(single) <= MESSAGE:
+        return [single], None
+    count = bib.text.count("\n@") + 1
+    if may_attach:
+        return ["\n".join(filter(None, [f"BibTeX for {count} papers, attached.", bib.note]))], bib.text.encode()
+    room = MESSAGE - len(_code_block(""))
+    blocks, block = [], ""
+    for entry in bib.text.split("\n\n"):
+        entry = clip(entry.strip("\n"), room - 1) + "\n"  # (an entry of a thousand authors, cut to fit)
+        if block and len(block) + len(entry) + 1 > room:
+            blocks.append(block)
+            block = ""
+        block += ("\n" if block else "") + entry
+    blocks.append(block)
+    messages = ["\n".join(filter(None, [bib.note, NO_ATTACH])), *map(_code_block, blocks[:MAX_BIB_MESSAGES])]
+    if left := sum(len(re.findall("^@", b, re.M)) for b in blocks[MAX_BIB_MESSAGES:]):
+        messages.append(f"…and {left} more entries: ask for fewer papers at a time.")
+    return messages, None

@@ -62,6 +62,7 @@ VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 READ_MESSAGE_HISTORY = 1 << 16
 EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
 CREATE_PUBLIC_THREADS = 1 << 35
 SEND_MESSAGES_IN_THREADS = 1 << 38
 ALL_PERMISSIONS = (1 << 53) - 1
@@ -904,7 +905,8 @@ class FakeDiscord:
     async def _create_message(self, call: Call) -> Json:
         channel = self._channel(call.id(1))
         in_thread = int(channel["id"]) in self.threads
-        self._require(channel, VIEW_CHANNEL | (SEND_MESSAGES_IN_THREADS if in_thread else SEND_MESSAGES))
+        self._require(channel, VIEW_CHANNEL | (SEND_MESSAGES_IN_THREADS if in_thread else SEND_MESSAGES)
+                      | (ATTACH_FILES if call.files else 0))
         body = call.body
         if body.get("embeds") and "guild_id" in channel and not self._permission(channel, EMBED_LINKS):
             body = {**body, "embeds": []}  # Discord drops a bot's embeds where it may not embed links

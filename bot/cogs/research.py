@@ -1,0 +1,33 @@
+"""What researchers do with papers they found: !bib (and /bib)."""
+
+from __future__ import annotations
+
+import io
+
+import discord
+from discord.ext import commands
+
+from papers_bot.bot import replies
+from papers_bot.bot.client import BotContext, PapersBot, hybrid_command
+from papers_bot.bot.pages import send_texts
+
+
+class Research(commands.Cog):
+    def __init__(self, bot: PapersBot) -> None:
+        self.bot = bot
+
+    @hybrid_command("bib")
+    async def bib(self, ctx: BotContext, *, paper_ids: str) -> None:
+        """BibTeX entries for papers, to cite them."""
+        await ctx.defer()
+        bib = await self.bot.papers.run(replies.bib_export, paper_ids)
+        # (a slash command's answer may attach what the bot's role may: the interaction says so, as the channel does)
+        texts, data = replies.bib_messages(bib, may_attach=ctx.bot_permissions.attach_files)
+        if data is not None:
+            await ctx.reply(texts[0], file=discord.File(io.BytesIO(data), filename=replies.BIB_FILE))
+            return
+        await send_texts(ctx, texts)
+
+
+async def setup(bot: PapersBot) -> None:
+    await bot.add_cog(Research(bot))

@@ -1,0 +1,45 @@
+"""!bib, !trend and the other research tools end to end: the real discord.py client against the fake Discord."""
+
+from __future__ import annotations
+
+import bibtexparser
+
+from papers_bot.testing.fakediscord import ATTACH_FILES
+from tests.test_bot import running, say
+
+
+def entries(text: str) -> list[str]:
+    library = bibtexparser.parse_string(text)
+    assert library.failed_blocks == []
+    return [e.key for e in library.entries]
+
+
+async def test_bib_answers_in_a_code_block(fake_discord, library):
+    async with running(fake_discord, library):
+        [post] = await say(fake_discord, "!bib seismic-fault-sam-b554c8, faultseg-swin-unetr-cc6302")
+        await fake_discord.slash("bib", {"paper_ids": "seismic-fault-sam-b554c8"})
+        slash = (await fake_discord.wait_for_posts(2))[-1]
+    assert post["content"].startswith("```bibtex\n") and post["files"] == []
+    assert entries(post["content"].strip("`").removeprefix("bibtex")) == ["chen2024seismic", "zhang2023faultseg"]
+    assert slash["kind"] == "followup" and "@misc{chen2024seismic," in slash["content"]
+
+
+async def test_a_long_bib_is_a_file_and_without_attach_files_text_that_says_why(fake_discord, library):
+    ids = " ".join(h.paper.id for h in library.search("model", k=30).hits)
+    async with running(fake_discord, library):
+        [post] = await say(fake_discord, f"!bib {ids}")
+        await fake_discord.deny_bot("general", ATTACH_FILES)
+        before = len(fake_discord.posted)
+        await fake_discord.send_message("general", "member", f"!bib {ids}")
+        texts = (await fake_discord.wait_for_posts(before + 2))[before:]
+    [(name, data)] = post["files"]
+    assert name == "references.bib" and len(entries(data.decode())) == 30
+    assert post["content"] == "BibTeX for 30 papers, attached."
+    assert "Attach Files" in texts[0]["content"] and fake_discord.forbidden == []
+    assert all(len(t["content"]) <= 2000 and t["files"] == [] for t in texts)
+
+
+async def test_bib_of_an_unknown_id_says_so(fake_discord, library):
+    async with running(fake_discord, library):
+        [post] = await say(fake_discord, "!bib 9999.99999")
+    assert post["content"] == "No paper has the id `9999.99999`: ids are shown with each result."
