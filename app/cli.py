@@ -349,6 +349,33 @@ def bib(obj: LibraryContext, paper_ids: tuple[str, ...], out: Path | None) -> No
         sys.exit(1)
 
 
+@cli.command(context_settings=_TEXT_FIRST)
+@click.argument("query")
+@click.option("--png", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Also draw the counts as a bar chart in this PNG file.")
+@json_option
+@click.pass_obj
+def trend(obj: LibraryContext, query: str, png: Path | None, as_json: bool) -> None:
+    """Papers per year that match QUERY (every word, as a follow matches), and those with no year. `a | b`
+    compares topics."""
+    from papers_bot.trends import format_trend, render_png
+
+    try:
+        topics = obj.library.trend(query)
+    except PapersBotError as e:
+        _fail(e)
+    if png is not None:
+        try:
+            png.write_bytes(render_png(topics))
+        except OSError as e:
+            raise click.ClickException(f"cannot write {png}: {e.strerror or e}") from e
+    if as_json:
+        click.echo(json.dumps([{"query": t.query, "years": t.years, "no_year": t.undated, "total": t.total}
+                               for t in topics], indent=2))
+    else:
+        click.echo(format_trend(topics))
+
+
 @cli.command()
 @click.pass_obj
 def run(obj: LibraryContext) -> None:

@@ -27,6 +27,7 @@ from papers_bot.store import state
 from papers_bot.store.paper import AuthorLookup, StoredPaper
 from papers_bot.store.parse import Listing, listing_files, read_listing, read_listing_bytes, sample_folder
 from papers_bot.store.tex import tex_to_text
+from papers_bot.trends import Topic, count_topics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -437,6 +438,10 @@ class Library:
             return list(found.values()), missing
 
         return self._read(find)
+
+    def trend(self, text: str) -> list[Topic]:
+        """Papers per year for each topic of `text` (`diffusion | GAN`), as the index counts them."""
+        return self._read(lambda _, snapshot: count_topics(snapshot, text))
 
     def author(self, name: str, *, limit: int = 50) -> AuthorLookup:
         """An author's profile and papers, newest first: the papers `author:NAME` finds (profile pages included)."""

@@ -38,6 +38,8 @@ COMMANDS = (
     Command("following", "what this channel follows, numbered", guild_only=True),
     Command("bib", "BibTeX entries for papers, to cite them (a .bib file when long)", "paper_ids", "<id> [<id>...]",
             options=(("paper_ids", "the ids shown with results (arXiv ids, URLs or DOIs work too), space-separated"),)),
+    Command("trend", "papers per year that match a query, as a chart; `a | b` compares topics", "query", "<words>",
+            options=(("query", "what to count (every word must match, as a follow); `diffusion | GAN` compares"),)),
     Command("stats", "what is in the library"),
     Command("help", "how to use papers-bot"),
     Command("reload", "re-read the data folder and any attached listing files", admin=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from typing import TextIO
 
@@ -31,6 +32,7 @@ class Console:
             "author": lambda arg: self._show_pages(replies.author_pages(self.library, arg)),
             "stats": lambda _arg: [replies.stats_reply(self.library)],
             "bib": self._bib,
+            "trend": self._trend,
             "help": lambda _arg: [replies.help_text(p)],
             "reload": lambda _arg: replies.reload_messages(self.library, config.data_dir),
             **dict.fromkeys(("follow", "unfollow", "following"), lambda _arg: [replies.FOLLOWS_ARE_FOR_CHANNELS]),
@@ -65,6 +67,13 @@ class Console:
     def _bib(self, ids: str) -> list[str]:
         bib = replies.bib_export(self.library, ids)  # (a terminal has no message limit: the whole export)
         return ["\n".join(filter(None, [bib.note, bib.text.rstrip()]))]
+
+    def _trend(self, query: str) -> list[str]:
+        """The table, and where the chart was written (a terminal shows no pictures)."""
+        text, png = replies.trend_reply(self.library, query)
+        with tempfile.NamedTemporaryFile(prefix="papers-bot-trend-", suffix=".png", delete=False) as file:
+            file.write(png or b"")
+        return [f"{text}\nChart: {file.name}"]
 
     def _show_pages(self, pages: list[replies.Reply]) -> list[str]:
         self.pages, self.page = pages, 0

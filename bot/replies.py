@@ -39,6 +39,7 @@ from papers_bot.retrieval.search import SearchResult
 from papers_bot.store.paper import StoredPaper
 from papers_bot.store.state import Digest, Follow, plain, version_of
 from papers_bot.text import clip
+from papers_bot.trends import format_trend, render_png
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 MESSAGE = 2000
@@ -403,3 +404,22 @@ def bib_messages(bib: Bib, *, may_attach: bool) -> tuple[list[str], bytes | None
     if left := sum(len(re.findall("^@", b, re.M)) for b in blocks[MAX_BIB_MESSAGES:]):
         messages.append(f"…and {left} more entries: ask for fewer papers at a time.")
     return messages, None
+
+
+TREND_FILE = "trend.png"
+NO_CHART = "(I may not attach files in this channel, so the chart is left out: an admin can give me Attach Files.)"
+
+
+def trend_reply(library: Library, text: str, *, chart: bool = True) -> tuple[str, bytes | None]:
+    """`!trend`'s message (the counts as a table, within one message) and, with `chart`, its PNG (rendered here,
+    in the worker thread that calls this)."""
+    topics = library.trend(text)
+    head = "Papers per year matching " + " | ".join(f"**{DISCORD.text(t.query)}**" for t in topics)
+    table = format_trend(topics).replace("```", "``\u200b`")
+    room = MESSAGE - len(head) - len(NO_CHART) - 10
+    if len(table) > room:  # (a century of years: the latest ones, and the totals)
+        lines = table.split("\n")
+        while len("\n".join(lines)) > room:
+            del lines[1]
+        table = "\n".join(lines)
+    return f"{head}\n```\n{table}\n```", render_png(topics) if chart else None

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import bibtexparser
+import io
+import threading
 
+import bibtexparser
+from PIL import Image
+
+from papers_bot.bot import replies
 from papers_bot.testing.fakediscord import ATTACH_FILES
+from papers_bot.trends import render_png
 from tests.test_bot import running, say
 
 
@@ -43,3 +49,29 @@ async def test_bib_of_an_unknown_id_says_so(fake_discord, library):
     async with running(fake_discord, library):
         [post] = await say(fake_discord, "!bib 9999.99999")
     assert post["content"] == "No paper has the id `9999.99999`: ids are shown with each result."
+
+
+async def test_trend_attaches_a_chart_rendered_off_the_event_loop(fake_discord, library, monkeypatch):
+    drawn_in = []
+
+    def render(topics):
+        drawn_in.append(threading.current_thread())
+        return render_png(topics)
+
+    monkeypatch.setattr(replies, "render_png", render)
+    async with running(fake_discord, library):
+        [post] = await say(fake_discord, "!trend diffusion | GAN")
+        loop_thread = threading.current_thread()
+        await fake_discord.deny_bot("general", ATTACH_FILES)
+        [text] = await say(fake_discord, "!trend diffusion")
+        await fake_discord.slash("trend", {"query": "GAN"}, channel="papers")
+        slash = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+    assert drawn_in and all(t is not loop_thread for t in drawn_in)
+    [(name, png)] = post["files"]
+    image = Image.open(io.BytesIO(png))
+    assert name == "trend.png" and image.format == "PNG" and image.size == (1000, 560)
+    assert post["content"].startswith("Papers per year matching **diffusion** | **GAN**\n```")
+    assert "\n2023             5      0\n" in post["content"]
+    assert text["files"] == [] and "Attach Files" in text["content"] and fake_discord.forbidden == []
+    assert len(drawn_in) == 2  # (no chart drawn where it cannot be sent)
+    assert slash["kind"] == "followup" and slash["files"][0][0] == "trend.png"

@@ -1,4 +1,4 @@
-"""What researchers do with papers they found: !bib (and /bib)."""
+"""What researchers do with papers they found: !bib, !trend (and /bib, /trend)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,17 @@ class Research(commands.Cog):
             await ctx.reply(texts[0], file=discord.File(io.BytesIO(data), filename=replies.BIB_FILE))
             return
         await send_texts(ctx, texts)
+
+    @hybrid_command("trend")
+    async def trend(self, ctx: BotContext, *, query: str) -> None:
+        """Papers per year that match a query, as a chart."""
+        await ctx.defer()
+        may_attach = ctx.bot_permissions.attach_files
+        text, png = await self.bot.papers.run(replies.trend_reply, query, chart=may_attach)
+        if png is None:
+            await ctx.reply(f"{text}\n{replies.NO_CHART}")
+            return
+        await ctx.reply(text, file=discord.File(io.BytesIO(png), filename=replies.TREND_FILE))
 
 
 async def setup(bot: PapersBot) -> None:
