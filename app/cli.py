@@ -377,6 +377,38 @@ def trend(obj: LibraryContext, query: str, png: Path | None, as_json: bool) -> N
 
 
 @cli.command()
+@click.option("--export", "export", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the votes as a test collection (BEIR layout) in this folder, for bench/quality.py.")
+@click.option("--forget", "forget", type=int, metavar="DISCORD_USER_ID",
+              help="Delete every vote this Discord user gave (as /forget does for themselves).")
+@json_option
+@click.pass_obj
+def feedback(obj: LibraryContext, export: Path | None, forget: int | None, as_json: bool) -> None:
+    """What the 👍/👎 votes under results say: the worst-rated queries and the share of 👍 by month."""
+    from papers_bot import feedback as votes
+
+    try:
+        library = obj.library
+        if forget is not None:
+            count = library.forget_votes(forget)
+            click.echo(f"Deleted {count} vote{'s' * (count != 1)}.")
+            return
+        judged, months = library.feedback()
+        if export is not None:
+            try:
+                queries, pairs = library.export_feedback(export)
+            except OSError as e:
+                raise click.ClickException(f"cannot write {export}: {e.strerror or e}") from e
+            click.echo(f"{queries} queries and {pairs} judgements written to {export} "
+                       f"(python bench/quality.py {export})")
+            return
+    except PapersBotError as e:
+        _fail(e)
+    click.echo(json.dumps(votes.report(judged, months), indent=2) if as_json
+               else votes.format_feedback(judged, months))
+
+
+@cli.command()
 @click.pass_obj
 def run(obj: LibraryContext) -> None:
     """Run the Discord bot (needs DISCORD_TOKEN; see README 'Discord bot')."""

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import sqlite_utils
 
 from papers_bot.errors import PaperNotFound, PapersBotError, StoreBusy
+from papers_bot.feedback import export_collection
 from papers_bot.retrieval.analysis import clean
 from papers_bot.retrieval.answer import Answer, Context, ask, best_passages
 from papers_bot.retrieval.facts import find_person
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CLOSE_WAIT = 30.0  # seconds `Library.close` waits for running requests (they take milliseconds)
+VOTE_WAIT = 600.0  # seconds a vote waits for a load to end (a Discord interaction's token lasts 15 minutes)
 REPAIR_EVERY = 10.0  # seconds between attempts to repair an index found out of step while answering
 
 
@@ -466,6 +468,43 @@ class Library:
                 return call(self.db)
             except sqlite3.OperationalError as e:
                 raise self._write_failure(e) from e
+
+    def vote_cards(self, query: str, paper_ids: Sequence[str]) -> dict[str, int]:
+        """The card id of each paper shown for `query` with vote buttons (empty where the library is read-only:
+        no buttons for votes it could not keep)."""
+        if self.read_only:
+            return {}
+        return self._patiently(lambda db: state.vote_cards(db, query, paper_ids))
+
+    def vote(self, card_id: int, user_id: int, value: int, *, guild_id: str | None = None
+             ) -> tuple[state.VoteCard, int | None]:
+        """Record a 👍 (1) or 👎 (-1) on a result card, replacing the voter's earlier one: the card and that."""
+        return self._patiently(lambda db: state.vote(db, card_id, user_id, value, guild_id=guild_id))
+
+    def forget_votes(self, user_id: int) -> int:
+        """Delete every vote a person gave; how many there were."""
+        return self._patiently(lambda db: state.forget_voter(db, user_id))
+
+    def feedback(self) -> tuple[list[state.Judged], list[tuple[str, int, int]]]:
+        """Every judged card's votes, and the votes by month."""
+        return self._read(lambda db, _: (state.judged(db), state.votes_by_month(db)))
+
+    def export_feedback(self, folder: Path) -> tuple[int, int]:
+        """The votes as a test collection in `folder` (feedback.export_collection): how many queries, judgements."""
+        return self._read(lambda db, _: export_collection(folder, state.judged(db), store.iter_papers(db)))
+
+    def _patiently(self, call: Callable[[sqlite_utils.Database], T], *, wait: float = VOTE_WAIT,
+                   sleep: Callable[[float], None] = time.sleep) -> T:
+        """`write(call)`, waiting out a load that holds the write lock (a vote given during a load is kept when
+        it ends, not refused) for up to `wait` seconds."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                return self.write(call)
+            except StoreBusy:
+                if time.monotonic() > deadline:
+                    raise
+                sleep(0.5)
 
     def follow(self, channel_id: str, query: str, *, guild_id: str | None = None,
                added_by: str | None = None) -> state.Follow:

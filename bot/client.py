@@ -23,7 +23,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from papers_bot.bot.commands import command
-from papers_bot.bot.pages import CONNECTION_ERRORS, PageTurn
+from papers_bot.bot.pages import CONNECTION_ERRORS, PageTurn, VoteButton
 from papers_bot.bot.service import LibraryThreads
 from papers_bot.config import Config, ConfigError
 from papers_bot.errors import PapersBotError
@@ -156,7 +156,7 @@ class PapersBot(commands.Bot):
                 self.owner_id = app.owner.id
         for cog in COGS:
             await self.load_extension(cog)
-        self.add_dynamic_items(PageTurn)  # (page buttons whose view went with a restart)
+        self.add_dynamic_items(PageTurn, VoteButton)  # (buttons whose view went with a restart, and every vote)
         gc.collect()
         gc.freeze()  # what start-up made lives as long as the bot: keep it out of full collections (shorter pauses)
         if MALLOC_TRIM is not None:

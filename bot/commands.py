@@ -40,6 +40,7 @@ COMMANDS = (
             options=(("paper_ids", "the ids shown with results (arXiv ids, URLs or DOIs work too), space-separated"),)),
     Command("trend", "papers per year that match a query, as a chart; `a | b` compares topics", "query", "<words>",
             options=(("query", "what to count (every word must match, as a follow); `diffusion | GAN` compares"),)),
+    Command("forget", "delete every 👍/👎 vote you gave on results (votes are kept under a keyed hash, not your id)"),
     Command("stats", "what is in the library"),
     Command("help", "how to use papers-bot"),
     Command("reload", "re-read the data folder and any attached listing files", admin=True,

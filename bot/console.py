@@ -33,6 +33,7 @@ class Console:
             "stats": lambda _arg: [replies.stats_reply(self.library)],
             "bib": self._bib,
             "trend": self._trend,
+            "forget": lambda _arg: ["Votes are given with the buttons under results in Discord; the chat has none."],
             "help": lambda _arg: [replies.help_text(p)],
             "reload": lambda _arg: replies.reload_messages(self.library, config.data_dir),
             **dict.fromkeys(("follow", "unfollow", "following"), lambda _arg: [replies.FOLLOWS_ARE_FOR_CHANNELS]),

@@ -65,6 +65,7 @@ class Card:
     description: str = ""
     fields: list[tuple[str, str]] = field(default_factory=list)
     footer: str = ""
+    paper_id: str | None = None  # the paper a result card shows (its vote buttons judge it), not shown itself
 
     def size(self) -> int:
         return len(self.title) + len(self.description) + len(self.footer) + sum(len(a) + len(b) for a, b in self.fields)
@@ -120,6 +121,7 @@ def fit(cards: list[Card]) -> list[Card]:
             fields=[(clip(n, FIELD_NAME, markdown=True), clip(v, FIELD_VALUE, markdown=True))
                     for n, v in card.fields[:EMBED_FIELDS]],
             footer=clip(card.footer, EMBED_FOOTER, markdown=True),
+            paper_id=card.paper_id,
         )
         room = EMBEDS_TOTAL - total
         while card.size() > room and card.fields:
@@ -148,6 +150,7 @@ def search_pages(result: SearchResult, *, style: Style = DISCORD) -> list[Reply]
             title=f"{n}. {style.text(hit.paper.display_title)}",
             url=safe_url(hit.paper.url),
             description=f"{paper_line(hit.paper, style)}\n> {style.highlight(passage, result.terms)}",
+            paper_id=hit.paper.id,
         )
         for n, (hit, passage) in enumerate(zip(result.hits, result.passages), 1)
     ]

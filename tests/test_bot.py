@@ -80,7 +80,8 @@ async def test_papers_prefix_command_answers_with_embeds(fake_discord, library):
     assert first["url"].startswith("https://arxiv.org/search/?query=Seismic+Fault+SAM")
     assert "Ran Chen, Zeren Zhang, Jinwen Ma · 2024 · CV · code released" in first["description"]
     assert "**Seismic**" in first["description"] or "**seismic**" in first["description"]
-    assert post["components"] == []  # one page: no buttons
+    # One page: no page buttons; a 👍 and a 👎 for each result card.
+    assert [b["label"] for row in post["components"] for b in row["components"]] == ["👍 1", "👍 2", "👎 1", "👎 2"]
     assert post["allowed_mentions"]["parse"] == []
 
 
@@ -123,7 +124,10 @@ async def test_pages_turn_by_button_only_for_the_asker_and_disable_on_timeout(fa
         assert refusal["ephemeral"] and "Only the person who searched" in refusal["content"]
         assert fake_discord.messages[post["id"]]["content"].endswith("(page 2 of 3)")
         timed_out = (await fake_discord.wait_for_posts(4, timeout=5))[3]
-    assert timed_out["kind"] == "edit" and all(b["disabled"] for b in buttons(timed_out).values())
+    assert timed_out["kind"] == "edit"
+    # (the pages no longer turn; the votes still count)
+    assert {label: b.get("disabled", False) for label, b in buttons(timed_out).items()} == {
+        "Previous": True, "Next": True, **{f"{sign} {n}": False for sign in "👍👎" for n in range(6, 11)}}
 
 
 async def test_slash_papers_defers_then_answers(fake_discord, library):
@@ -335,9 +339,10 @@ async def test_sync_is_for_the_owner(fake_discord, library):
         [refused] = await say(fake_discord, "!sync", user="admin")
         [synced] = await say(fake_discord, "!sync", user="owner")
     assert refused["content"] == "You do not own this bot."
-    assert synced["content"] == "Registered 9 slash commands (globally)."
+    assert synced["content"] == "Registered 12 slash commands (globally)."
     assert {c["name"] for c in fake_discord.commands[None]} == {"papers", "paper", "author", "stats", "help", "reload",
-                                                                 "follow", "unfollow", "following"}
+                                                                 "follow", "unfollow", "following", "bib", "trend",
+                                                                 "forget"}
 
 
 async def test_slash_commands_describe_their_options_and_hide_admin_commands(fake_discord, library):
@@ -346,7 +351,7 @@ async def test_slash_commands_describe_their_options_and_hide_admin_commands(fak
     synced = {c["name"]: c for c in fake_discord.commands[None]}
     options = {(c["name"], o["name"]): o["description"] for c in synced.values() for o in c["options"]}
     assert set(options) == {("papers", "query"), ("paper", "paper_id"), ("author", "name"), ("reload", "file"),
-                            ("follow", "query"), ("unfollow", "number")}
+                            ("follow", "query"), ("unfollow", "number"), ("bib", "paper_ids"), ("trend", "query")}
     assert all(d.strip() and d != "…" and len(d) <= 100 for d in options.values()), options  # (Discord's limit)
     # /reload is offered only to members who may use it (Manage Server), and only in servers.
     assert str(synced["reload"]["default_member_permissions"]) == str(discord.Permissions(manage_guild=True).value)
@@ -692,8 +697,8 @@ async def test_doctor_says_what_the_bot_cannot_do_and_how_to_fix_it(fake_discord
     assert status == 1, report
     assert f"ok   library {db}: 62 papers" in report and "ok   its index is in step" in report
     assert "ok   the Message Content intent is on" in report
-    assert ("FIX  slash commands not registered: /author, /follow, /following, /help, /paper, /papers, /reload, "
-            "/stats, /unfollow") in report
+    assert ("FIX  slash commands not registered: /author, /bib, /follow, /following, /forget, /help, /paper, /papers, "
+            "/reload, /stats, /trend, /unfollow") in report
     assert "!sync" in report
     assert "ok   server Paper Club: every permission the bot needs" in report
     assert "FIX    #papers: missing Create Public Threads, Embed Links" in report

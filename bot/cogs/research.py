@@ -1,4 +1,4 @@
-"""What researchers do with papers they found: !bib, !trend (and /bib, /trend)."""
+"""What researchers do with papers they found: !bib, !trend, !forget (and /bib, /trend, /forget)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,14 @@ class Research(commands.Cog):
             await ctx.reply(f"{text}\n{replies.NO_CHART}")
             return
         await ctx.reply(text, file=discord.File(io.BytesIO(png), filename=replies.TREND_FILE))
+
+    @hybrid_command("forget")
+    async def forget(self, ctx: BotContext) -> None:
+        """Delete every vote you gave."""
+        await ctx.defer(ephemeral=True)
+        count = await self.bot.papers.run(lambda library: library.forget_votes(ctx.author.id))
+        said = f"Deleted your {count} vote{'s' * (count != 1)}." if count else "You have no votes to delete."
+        await ctx.reply(said, ephemeral=True)
 
 
 async def setup(bot: PapersBot) -> None:
