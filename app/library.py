@@ -614,6 +614,10 @@ class Library:
         """Read the store and the index, as a search would (raising what it would meet): for a health check."""
         self._read(lambda db, snapshot: (db.execute("SELECT 1 FROM meta LIMIT 1").fetchone(), snapshot.stored_docs))
 
+    def freshness(self) -> dict[str, Any]:
+        """How current the library is: its papers, its newest paper's date, and when a harvest last finished."""
+        return self._read(lambda db, _: store.freshness(db))
+
     def stats(self) -> dict[str, Any]:
         return self._read(lambda db, _: store.stats(db))
 

@@ -16,11 +16,14 @@ class Command:
     admin: bool = False  # slash: hidden from members without Manage Server (the command checks on every call too)
     guild_only: bool = False  # only in a server's channels (never offered in DMs)
     options: tuple[tuple[str, str], ...] = ()  # (option, description) of each slash option, as Discord shows it
+    optional: bool = False  # the argument may be left out (`!help`, `!help papers`)
 
     def line(self, prefix: str) -> str:
         """The command's line in `!help`."""
-        said = f"`{prefix}{self.name}{' ' + self.usage if self.usage else ''}` (or `/{self.name}`"
-        return said + (", admins)" if self.admin else ")") + f": {self.help}"
+        said = f"`{prefix}{self.name}{' ' + self.usage if self.usage else ''}`"
+        also = [f"or `/{self.name}`"] if prefix != "/" else []  # (a slash user is shown the slash form alone)
+        also += ["admins"] if self.admin else []
+        return said + (f" ({', '.join(also)})" if also else "") + f": {self.help}"
 
 
 COMMANDS = (
@@ -41,8 +44,11 @@ COMMANDS = (
     Command("trend", "papers per year that match a query, as a chart; `a | b` compares topics", "query", "<words>",
             options=(("query", "what to count (every word must match, as a follow); `diffusion | GAN` compares"),)),
     Command("forget", "delete every 👍/👎 vote you gave on results (votes are kept under a keyed hash, not your id)"),
+    Command("about", "the bot's version, the library's size and freshness, and uptime"),
+    Command("ping", "whether the bot and its library answer, and how fast"),
     Command("stats", "what is in the library"),
-    Command("help", "how to use papers-bot"),
+    Command("help", "how to use papers-bot; `help <command>` for one command", "command", "[command]", optional=True,
+            options=(("command", "a command to explain, with its options and examples"),)),
     Command("reload", "re-read the data folder and any attached listing files", admin=True,
             options=(("file", "a listing file to load too (text or arXiv JSON lines)"),)),
 )
@@ -60,3 +66,36 @@ def help_text(prefix: str) -> str:
         "Ask a question in an answer channel, or mention me anywhere, and I answer: facts from the library "
         "(how many, who wrote, when, where published) or passages; ask follow-ups in the thread I start.",
     ])
+
+
+# Two examples of each command, for `!help <command>` (after the prefix).
+EXAMPLES = {
+    "papers": ("papers diffusion models sort:date", 'papers author:"Jinwen Ma" has:code year:2023'),
+    "paper": ("paper 2310.05873", "paper https://arxiv.org/abs/2310.05873v2"),
+    "author": ('author Jinwen Ma', "author Chen"),
+    "follow": ("follow seismic segmentation", 'follow author "Jinwen Ma"'),
+    "unfollow": ("unfollow 2", "unfollow 1"),
+    "following": ("following",),
+    "bib": ("bib 2310.05873", "bib 2310.05873 2306.05043 2308.11331"),
+    "trend": ("trend diffusion", "trend diffusion | GAN | transformer"),
+    "forget": ("forget",),
+    "about": ("about",),
+    "ping": ("ping",),
+    "stats": ("stats",),
+    "help": ("help", "help papers"),
+    "reload": ("reload", "reload (with a listing file attached)"),
+}
+
+
+def command_help(name: str, prefix: str) -> str:
+    """`!help <command>`: the command's line, its options, and examples; or what the commands are called."""
+    name = name.strip().removeprefix(prefix).removeprefix("/").casefold()
+    found = BY_NAME.get(name) or next((c for c in COMMANDS if name in c.aliases), None)
+    if found is None:
+        names = ", ".join(f"`{c.name}`" for c in COMMANDS)
+        return f"There is no command `{name[:40]}`. The commands are {names}: `{prefix}help <command>` explains one."
+    lines = [found.line(prefix)]
+    lines += [f"• `{option}`: {about}" for option, about in found.options]
+    lines += [f"Also written `{prefix}{alias}`." for alias in found.aliases]
+    lines += ["Examples: " + ", ".join(f"`{prefix}{e}`" for e in EXAMPLES.get(found.name, ()))]
+    return "\n".join(lines)

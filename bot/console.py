@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from papers_bot.bot import replies
-from papers_bot.bot.commands import COMMANDS
+from papers_bot.bot.commands import COMMANDS, command_help
 from papers_bot.config import Config
 from papers_bot.errors import PapersBotError
 from papers_bot.library import Library
@@ -34,7 +34,9 @@ class Console:
             "bib": self._bib,
             "trend": self._trend,
             "forget": lambda _arg: ["Votes are given with the buttons under results in Discord; the chat has none."],
-            "help": lambda _arg: [replies.help_text(p)],
+            "help": lambda arg: [command_help(arg, p) if arg else replies.help_text(p)],
+            "about": lambda _arg: [replies.about_text(self.library)],
+            "ping": lambda _arg: [replies.ping_text(self.library)],
             "reload": lambda _arg: replies.reload_messages(self.library, config.data_dir),
             **dict.fromkeys(("follow", "unfollow", "following"), lambda _arg: [replies.FOLLOWS_ARE_FOR_CHANNELS]),
         }
@@ -52,7 +54,7 @@ class Console:
         try:
             if name in self.commands:
                 command, call = self.commands[name]
-                if command.argument and not arg.strip():
+                if command.argument and not command.optional and not arg.strip():
                     return [f"Missing `{command.argument}`: `{name} {command.usage}`. Try `{self.config.prefix}help`."]
                 return call(arg.strip())
             if name.startswith(self.config.prefix):

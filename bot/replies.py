@@ -6,9 +6,12 @@ Both front ends call these same functions.
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 
 from papers_bot.bibtex import MAX_IDS, bibtex
@@ -426,3 +429,39 @@ def trend_reply(library: Library, text: str, *, chart: bool = True) -> tuple[str
             del lines[1]
         table = "\n".join(lines)
     return f"{head}\n```\n{table}\n```", render_png(topics) if chart else None
+
+
+def duration(seconds: float) -> str:
+    """`3 d 4 h`, `2 h 5 min`, `42 s`: an uptime, to the two largest units."""
+    seconds = max(0, int(seconds))
+    units = [(seconds // 86400, "d"), (seconds % 86400 // 3600, "h"), (seconds % 3600 // 60, "min"),
+             (seconds % 60, "s")]
+    shown = [f"{n} {unit}" for n, unit in units if n]
+    return " ".join(shown[:2]) or "0 s"
+
+
+def about_text(library: Library, *, uptime: float | None = None) -> str:
+    """`!about`: version, library size and freshness, and (in Discord) uptime."""
+    found = library.freshness()
+    lines = [f"**papers-bot** {version('papers-bot')}: answers questions about research papers.",
+             f"Library: {found['papers']:,} papers; the newest is dated {found['newest'] or 'nothing'}.",
+             f"Last harvest from arXiv: {found['last_harvest'] or 'never (papers come from loaded files)'}."]
+    if uptime is not None:
+        lines.append(f"Up for {duration(uptime)}.")
+    return "\n".join(lines)
+
+
+def ping_text(library: Library, *, latency: float | None = None) -> str:
+    """`!ping`: the library answers (a search's reads), in how long; and the gateway's latency where known."""
+    started = time.perf_counter()
+    library.ping()
+    took = (time.perf_counter() - started) * 1000
+    known = latency is not None and math.isfinite(latency)  # (nan or inf before the first heartbeat)
+    gateway = f" Gateway latency {latency * 1000:.0f} ms." if known and latency is not None else ""
+    return f"Pong. The library answered in {took:.0f} ms.{gateway}"
+
+
+def hello(prefix: str) -> str:
+    """What a bare mention of the bot gets."""
+    return (f"Hello! Ask me about the papers in my library: mention me with a question (which papers adapt SAM to "
+            f"seismic data?), or search with `{prefix}papers diffusion models`. `{prefix}help` lists what I can do.")

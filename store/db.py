@@ -856,3 +856,12 @@ def stats(db: sqlite_utils.Database) -> dict[str, Any]:
         },
         "generation": generation(db),
     }
+
+
+def freshness(db: sqlite_utils.Database) -> dict[str, Any]:
+    """`!about`'s figures: how many papers, the newest one's date, and the last harvest's end (None: never)."""
+    papers, newest = db.conn.execute("SELECT COUNT(*), MAX(date) FROM papers").fetchone()
+    harvested = None
+    if has_table(db, "harvests"):
+        harvested = db.conn.execute("SELECT MAX(last_finished) FROM harvests").fetchone()[0]
+    return {"papers": papers, "newest": newest, "last_harvest": harvested}

@@ -339,10 +339,10 @@ async def test_sync_is_for_the_owner(fake_discord, library):
         [refused] = await say(fake_discord, "!sync", user="admin")
         [synced] = await say(fake_discord, "!sync", user="owner")
     assert refused["content"] == "You do not own this bot."
-    assert synced["content"] == "Registered 12 slash commands (globally)."
+    assert synced["content"] == "Registered 14 slash commands (globally)."
     assert {c["name"] for c in fake_discord.commands[None]} == {"papers", "paper", "author", "stats", "help", "reload",
                                                                  "follow", "unfollow", "following", "bib", "trend",
-                                                                 "forget"}
+                                                                 "forget", "about", "ping"}
 
 
 async def test_slash_commands_describe_their_options_and_hide_admin_commands(fake_discord, library):
@@ -351,7 +351,8 @@ async def test_slash_commands_describe_their_options_and_hide_admin_commands(fak
     synced = {c["name"]: c for c in fake_discord.commands[None]}
     options = {(c["name"], o["name"]): o["description"] for c in synced.values() for o in c["options"]}
     assert set(options) == {("papers", "query"), ("paper", "paper_id"), ("author", "name"), ("reload", "file"),
-                            ("follow", "query"), ("unfollow", "number"), ("bib", "paper_ids"), ("trend", "query")}
+                            ("follow", "query"), ("unfollow", "number"), ("bib", "paper_ids"), ("trend", "query"),
+                            ("help", "command")}
     assert all(d.strip() and d != "…" and len(d) <= 100 for d in options.values()), options  # (Discord's limit)
     # /reload is offered only to members who may use it (Manage Server), and only in servers.
     assert str(synced["reload"]["default_member_permissions"]) == str(discord.Permissions(manage_guild=True).value)
@@ -563,7 +564,8 @@ async def test_help_and_slash_descriptions_come_from_the_one_command_table(fake_
         slash = {c.name: c.description for c in client.tree.get_commands()}
     assert prefix_help["content"] == help_text("!")
     assert slash_help["kind"] != prefix_help["kind"] or slash_help["id"] != prefix_help["id"]
-    assert slash_help["content"] == help_text("!")
+    assert slash_help["content"] == help_text("/")  # (slash users are shown slash commands)
+    assert "`/papers <words>`: the best-matching" in slash_help["content"]
     assert {c.name: c.help for c in COMMANDS} == {name: slash[name] for name in slash if name != "sync"}
     out = io.StringIO()
     chat(library, client.config, io.StringIO("!help\n"), out, prompt=False)
@@ -697,8 +699,8 @@ async def test_doctor_says_what_the_bot_cannot_do_and_how_to_fix_it(fake_discord
     assert status == 1, report
     assert f"ok   library {db}: 62 papers" in report and "ok   its index is in step" in report
     assert "ok   the Message Content intent is on" in report
-    assert ("FIX  slash commands not registered: /author, /bib, /follow, /following, /forget, /help, /paper, /papers, "
-            "/reload, /stats, /trend, /unfollow") in report
+    assert ("FIX  slash commands not registered: /about, /author, /bib, /follow, /following, /forget, /help, /paper, "
+            "/papers, /ping, /reload, /stats, /trend, /unfollow") in report
     assert "!sync" in report
     assert "ok   server Paper Club: every permission the bot needs" in report
     assert "FIX    #papers: missing Create Public Threads, Embed Links" in report

@@ -75,3 +75,59 @@ async def test_trend_attaches_a_chart_rendered_off_the_event_loop(fake_discord, 
     assert text["files"] == [] and "Attach Files" in text["content"] and fake_discord.forbidden == []
     assert len(drawn_in) == 2  # (no chart drawn where it cannot be sent)
     assert slash["kind"] == "followup" and slash["files"][0][0] == "trend.png"
+
+
+async def test_help_about_a_command_about_ping_and_a_bare_mention(fake_discord, library):
+    async with running(fake_discord, library) as client:
+        client.started = client.clock() - 3725
+        [unfollow] = await say(fake_discord, "!help unfollow")
+        [unknown] = await say(fake_discord, "!help frobnicate")
+        [about] = await say(fake_discord, "!about")
+        [ping] = await say(fake_discord, "!ping")
+        [hello] = await say(fake_discord, "", mention_bot=True)
+        [role] = await say(fake_discord, f"<@&{fake_discord.bot_role_id}>")
+        await fake_discord.slash("help", {"command": "trend"})
+        slash = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+    assert unfollow["content"].splitlines() == [
+        "`!unfollow <n>` (or `/unfollow`): stop one of this channel's follows",
+        "• `number`: the follow's number, as /following lists them",
+        "Examples: `!unfollow 2`, `!unfollow 1`"]
+    assert unknown["content"].startswith("There is no command `frobnicate`. The commands are `papers`, ")
+    assert slash["content"].startswith("`/trend <words>`: papers per year")
+    assert "`/trend diffusion | GAN" in slash["content"]
+    lines = about["content"].splitlines()
+    assert lines[0].startswith("**papers-bot** 0.1.0")
+    assert lines[1] == "Library: 62 papers; the newest is dated 2025-05-07."
+    assert lines[2].startswith("Last harvest from arXiv: never") and lines[3] == "Up for 1 h 2 min."
+    assert ping["content"].startswith("Pong. The library answered in ")
+    assert hello["content"].startswith("Hello! Ask me") and role["content"] == hello["content"]
+
+
+async def test_mistakes_read_as_sentences_and_slash_replies_name_slash_commands(fake_discord, library):
+    async with running(fake_discord, library):
+        [wrong] = await say(fake_discord, "!unfollow abc")
+        await fake_discord.slash("following", {})
+        empty = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+        [followed] = await say(fake_discord, "!follow seismic", user="admin")
+        await fake_discord.slash("following", {})
+        listed = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+        [prefix_listed] = await say(fake_discord, "!following")
+    assert wrong["content"] == ("`abc` is not a whole number: `!unfollow <n>` wants the follow's number, as "
+                                "/following lists them.")
+    assert followed["content"].startswith("Following")
+    assert "`/follow <query>`" in empty["content"] and "!follow" not in empty["content"]
+    assert "`/unfollow <n>` stops one." in listed["content"] and "!unfollow" not in listed["content"]
+    assert "`!unfollow <n>` stops one." in prefix_listed["content"]
+
+
+def test_the_console_has_help_about_a_command_about_and_ping(library):
+    from papers_bot.bot.console import Console
+    from papers_bot.config import Config
+
+    console = Console(library, Config.from_values({}))
+    [bib] = console.handle("!help bib")
+    assert bib.startswith("`!bib <id> [<id>...]` (or `/bib`)") and "`!bib 2310.05873`" in bib
+    assert console.handle("!help")[0].startswith("**papers-bot** answers")
+    [about] = console.handle("!about")
+    assert "62 papers" in about and "Up for" not in about
+    assert console.handle("!ping")[0].startswith("Pong. The library answered in ")

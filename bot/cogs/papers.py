@@ -5,7 +5,8 @@ from __future__ import annotations
 from discord.ext import commands
 
 from papers_bot.bot import replies
-from papers_bot.bot.client import BotContext, PapersBot, hybrid_command
+from papers_bot.bot.client import BotContext, PapersBot, hybrid_command, prefix_of
+from papers_bot.bot.commands import command_help
 from papers_bot.bot.pages import may_embed, parts, send_pages
 from papers_bot.bot.service import LibraryThreads
 
@@ -52,9 +53,10 @@ class Papers(commands.Cog):
         await ctx.reply(await self.threads.run(replies.stats_reply))
 
     @hybrid_command("help")
-    async def help(self, ctx: BotContext) -> None:
+    async def help(self, ctx: BotContext, command: str | None = None) -> None:
         """How to use papers-bot."""
-        await ctx.reply(replies.help_text(self.bot.config.prefix))
+        prefix = prefix_of(ctx)
+        await ctx.reply(command_help(command, prefix) if command else replies.help_text(prefix))
 
 
 async def setup(bot: PapersBot) -> None:

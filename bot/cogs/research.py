@@ -39,6 +39,31 @@ class Research(commands.Cog):
             return
         await ctx.reply(text, file=discord.File(io.BytesIO(png), filename=replies.TREND_FILE))
 
+    @hybrid_command("about")
+    async def about(self, ctx: BotContext) -> None:
+        """The bot's version, the library's size and freshness, and uptime."""
+        uptime = self.bot.clock() - self.bot.started
+        await ctx.reply(await self.bot.papers.run(replies.about_text, uptime=uptime))
+
+    @hybrid_command("ping")
+    async def ping(self, ctx: BotContext) -> None:
+        """Whether the bot and its library answer, and how fast."""
+        await ctx.reply(await self.bot.papers.run(replies.ping_text, latency=self.bot.latency))
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """A bare mention of the bot (nothing else said) gets a short hello with how to ask."""
+        me = self.bot.user
+        if message.author.bot or me is None:
+            return
+        role = message.guild.self_role if message.guild else None
+        bare = {f"<@{me.id}>", f"<@!{me.id}>", *([role.mention] if role else [])}
+        if message.content.strip() in bare and self.bot.may_post(message.channel.id):
+            try:
+                await message.reply(replies.hello(self.bot.config.prefix))
+            except discord.Forbidden as error:
+                self.bot.refused(message.channel, error)
+
     @hybrid_command("forget")
     async def forget(self, ctx: BotContext) -> None:
         """Delete every vote you gave."""
