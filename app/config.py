@@ -14,6 +14,7 @@ import os
 import re
 import stat
 import tomllib
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ SETTINGS = (
     ("db", "PAPERS_BOT_DB"),
     ("data_dir", "PAPERS_BOT_DATA"),
     ("answer_channels", "PAPERS_BOT_ANSWER_CHANNELS"),
+    ("answer_every_message", "PAPERS_BOT_ANSWER_EVERY_MESSAGE"),
     ("admin_role", "PAPERS_BOT_ADMIN_ROLE"),
     ("owner_ids", "PAPERS_BOT_OWNER_IDS"),
     ("cooldown", "PAPERS_BOT_COOLDOWN"),
@@ -70,6 +72,7 @@ MAX_COOLDOWN_SECONDS = 86400.0
 MAX_ATTACHMENT_BYTES = 1 << 30  # attachments are held in memory while they load
 MAX_HARVEST_DELAY = 3600.0
 MAX_GATEWAY_GRACE = 86400.0
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{20,}")  # a Discord bot token's form
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class Config:
     db: str = "papers.db"
     data_dir: Path | None = None  # None: `!reload` re-reads the files the library was loaded from
     answer_channels: frozenset[str] = frozenset()  # channel ids, `server/channel` names, or plain names
+    answer_every_message: bool = False  # in answer channels: every message, not only what reads as a question
     admin_role: str | None = None  # a role (id or name) allowed to reload, besides Manage Server
     owner_ids: frozenset[int] = frozenset()  # bot owners; empty: the application's owner
     cooldown_uses: int = 5  # searches and questions per user ...
@@ -141,6 +145,9 @@ class Config:
         if "cooldown" in out:
             out["cooldown_uses"], out["cooldown_seconds"] = out.pop("cooldown")
         config = cls(**out, file=file, origins=dict(origins))
+        if (clash := config.health_file_clash()) is not None:
+            problems.append(f"{_at(where, 'health_file')}health_file is {config.health_file}, {clash}: the heartbeat "
+                            "would overwrite it; name a file of its own")
         for key, names in config.unknown_to_arxiv().items():
             if _is_arxiv(getattr(config, ASKED_OF[key])):
                 problems.append(f"{_at(where, key)}{key} names what arXiv does not have: {', '.join(names)} (see "
@@ -148,6 +155,21 @@ class Config:
         if problems:
             raise ConfigError(problems)
         return config
+
+    def health_file_clash(self) -> str | None:
+        """What the health file would overwrite (the database, its journal, its index, this file), or None."""
+        if self.health_file is None:
+            return None
+        health = Path(self.health_file).expanduser().resolve()
+        db = Path(self.db).expanduser().resolve()
+        named = {db: "the database", Path(f"{db}-wal"): "the database's journal", Path(f"{db}-shm"): "the "
+                 "database's journal", **({self.file.resolve(): "the configuration file"} if self.file else {})}
+        for path, what in named.items():
+            if health == path or (path.exists() and health.exists() and os.path.samefile(health, path)):
+                return what
+        if health.is_relative_to(Path(f"{db}.index")):
+            return "in the database's index"
+        return None
 
     @property
     def plain_channels(self) -> frozenset[str]:
@@ -176,6 +198,8 @@ class Config:
                     value = redact_url(value)
                 shown = repr(sorted(value) if isinstance(value, frozenset) else list(value) if isinstance(value, tuple)
                              else str(value) if isinstance(value, Path) else value)
+            if key != "token" and (TOKEN_SHAPE.search(shown) or (self.token and self.token in shown)):
+                shown = "[looks like a bot token: not shown]"  # (pasted into the wrong setting)
             where = f"from {self.origins[key]}" if key in self.origins else "default"
             lines.append(f"{key} = {shown}  ({where}; env {name})")
         return lines
@@ -257,7 +281,8 @@ def _shown(value: object) -> str:
 
 
 def _control(text: str) -> bool:
-    return any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text)
+    """A control character, or an invisible one that changes how text reads (U+200B, U+202E, U+2028...)."""
+    return any(ord(c) < 32 or 127 <= ord(c) < 160 or unicodedata.category(c) in ("Cf", "Zl", "Zp") for c in text)
 
 
 def _text(value: object) -> str:
@@ -363,6 +388,8 @@ def _file_in_folder(value: object) -> str:
         raise _Invalid(f"is {path}, a folder: name a file")
     if not path.parent.is_dir():
         raise _Invalid(f"is {path}, in {path.parent}, a folder that does not exist (create it, or fix the path)")
+    if path.exists() and not path.is_file():
+        raise _Invalid(f"is {path}, which is not a regular file (a device or a pipe): name a file")
     return text
 
 
@@ -459,6 +486,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "db": _file_in_folder,
     "data_dir": _folder,
     "answer_channels": _channels,
+    "answer_every_message": _flag,
     "admin_role": _name,
     "owner_ids": _ids,
     "cooldown": _cooldown,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from papers_bot.bot.commands import help_text
 from papers_bot.retrieval.analysis import term_spans
 from papers_bot.retrieval.answer import Answer, split_sentences
 from papers_bot.retrieval.facts import Fact
@@ -195,19 +196,35 @@ def format_fact(fact: Fact, style: Style) -> str:
     return "\n".join(lines)
 
 
-def format_answer(answer: Answer, style: Style = PLAIN) -> str:
+def format_answer(answer: Answer, style: Style = PLAIN, *, prefix: str | None = None) -> str:
+    """The answer as text; `prefix`: the bot's command prefix (its help, `!papers`), else the command line's
+    `search` is what a reply suggests."""
+    if answer.help:
+        return help_text(prefix or "!")
+    if answer.unmatched and not answer.terms:  # (not read at all: nothing to search for either)
+        return style.text(answer.unmatched)
+    read = [line] if (line := read_as_line(answer, style)) else []
+    if answer.unmatched:
+        search = f"`{prefix}papers <words>`" if prefix else "`search <words>`"
+        return "\n".join([*read, f"{style.text(answer.unmatched)} Try other words, or {search} to see the papers "
+                                  "nearest them."])
     fact = [format_fact(answer.fact, style)] if answer.fact else []
     if answer.fact and answer.fact.established:
-        return fact[0]
+        return "\n".join([*read, fact[0]])
     notes = [style.text(n) for n in answer.notes]
-    rest = _format_passages(answer, style)
-    return "\n\n".join([*fact, *notes, rest]) if fact or notes else rest
+    return "\n\n".join([*read, *fact, *notes, _format_passages(answer, style, prefix)])
 
 
-def _format_passages(answer: Answer, style: Style) -> str:
+def read_as_line(answer: Answer, style: Style) -> str:
+    """`(read as: what is the best paper on seismic fault detection)` when typos were corrected, else ""."""
+    return f"(read as: {style.text(clip(answer.read_as, 300))})" if answer.read_as else ""
+
+
+def _format_passages(answer: Answer, style: Style, prefix: str | None) -> str:
     if not answer.found:
         if not answer.nearest:
-            return "No paper in the library matches that question. Try other words, or `search` for a topic."
+            search = f"`{prefix}papers`" if prefix else "`search`"
+            return f"No paper in the library matches that question. Try other words, or {search} for a topic."
         lines = [n for n in [relaxed_note(answer.relaxed, style)] if n]
         lines.append("No paper answers that well. The nearest ones:")
         lines += [f"- {title_link(h.paper, style, indent='  ')}\n  {paper_line(h.paper, style)}"

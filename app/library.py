@@ -19,7 +19,7 @@ import sqlite_utils
 from papers_bot.errors import PaperNotFound, PapersBotError, StoreBusy
 from papers_bot.feedback import export_collection
 from papers_bot.retrieval.analysis import clean
-from papers_bot.retrieval.answer import Answer, Context, ask, best_passages
+from papers_bot.retrieval.answer import Answer, Context, ask, best_passages, reads_as_request
 from papers_bot.retrieval.facts import find_person
 from papers_bot.retrieval.index import IndexUpdate, PaperIndex, Snapshot, disk_refused, index_fault
 from papers_bot.retrieval.search import SearchResult, follow_matches, follow_query, papers_by, search
@@ -418,6 +418,10 @@ class Library:
 
     def ask(self, question: str, *, k: int = 3, context: Context | None = None) -> Answer:
         return self._read(lambda db, snapshot: ask(db, snapshot, question, k=k, context=context))
+
+    def reads_as_request(self, text: str) -> bool:
+        """Whether a message in an answer channel asks for papers (`retrieval.answer.reads_as_request`)."""
+        return bool(self._read(lambda _db, snapshot: reads_as_request(snapshot, clean(text))))
 
     def paper(self, paper_id: str) -> StoredPaper:
         # (clean: an argument of undecodable bytes is still text)

@@ -25,21 +25,26 @@ def clip(text: str, limit: int, *, markdown: bool = False) -> str:
 
 def redact_url(url: str) -> str:
     """`url` as it may be shown, logged or stored: whatever stands before an `@` in its address (a user and
-    password, or a token: `http://user:secret@host/`) replaced by `***`."""
+    password, or a token: `http://user:secret@host/`) replaced by `***`. A password holding `#`, `?` or `/`
+    breaks the address where a parser would; then everything up to its last `@` goes."""
     from urllib.parse import urlsplit, urlunsplit
 
+    scheme, sep, rest = url.partition("://")
     try:
         parts = urlsplit(url)
     except ValueError:
-        return "(an address that does not parse)"
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit((parts.scheme, "***@" + parts.netloc.rsplit("@", 1)[1], parts.path, parts.query,
-                       parts.fragment))
+        parts = None
+    if parts is not None and "@" in parts.netloc:
+        return urlunsplit((parts.scheme, "***@" + parts.netloc.rsplit("@", 1)[1], parts.path, parts.query,
+                           parts.fragment))
+    if sep and "@" in rest:
+        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+    return url if parts is not None else "(an address that does not parse)"
 
 
 def redact_urls(text: str) -> str:
-    """`text` with every address in it as `redact_url` shows it (a message that quotes one, stored before)."""
+    """`text` with every address in it as `redact_url` shows it (a message that quotes one, stored before): up
+    to the last `@` before the address ends (a space or a quote)."""
     import re
 
-    return re.sub(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@]*@", r"\1***@", text)
+    return re.sub(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s'\"<>]*@", r"\1***@", text)

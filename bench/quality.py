@@ -278,9 +278,30 @@ def measure(collection: Collection) -> list[dict]:
             # A channel answers a fact question from the store instead of ranking: topical questions must not be.
             with library.reading() as (db, index):
                 results[0]["read_as_facts"] = sum(fact(db, index, q) is not None for q in collection.queries.values())
+            results[0]["gate"] = gate(library, collection, prefix)
         finally:
             library.close()
     return results + [evaluate(name, rank, collection) for name, rank in baselines(collection.docs).items()]
+
+
+def gate(library: Library, collection: Collection, prefix: str) -> dict[str, int]:
+    """The "no paper answers that well" gate of `ask` on the judged queries: how many it answers (passages) or
+    turns away (the nearest papers), each split by whether the first paper shown is relevant."""
+    counts = dict.fromkeys(("answered, first relevant", "answered, first not", "turned away, first relevant",
+                            "turned away, first not"), 0)
+    for q in (q for q in collection.queries if collection.qrels.get(q)):
+        answer = library.ask(collection.queries[q])
+        shown = answer.papers()
+        relevant = bool(shown) and shown[0].id.removeprefix(prefix) in collection.qrels[q]
+        counts[f"{'answered' if answer.passages else 'turned away'}, first {'relevant' if relevant else 'not'}"] += 1
+    return counts
+
+
+def gate_line(counts: dict[str, int]) -> str:
+    away = counts["turned away, first relevant"] + counts["turned away, first not"]
+    share = counts["turned away, first relevant"] / away if away else 0.0
+    return ("- the answer gate: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+            + f" ({share:.0%} of those turned away had a relevant first paper)")
 
 
 def report(name: str, collection: Collection, results: list[dict]) -> str:
@@ -299,6 +320,7 @@ def report(name: str, collection: Collection, results: list[dict]) -> str:
             lines.append(f"- {r['system']} against bm25s: " + ", ".join(said))
     lines.append(f"- questions read as fact questions (answered from the store, not ranked): "
                  f"{results[0]['read_as_facts']} of {len(collection.queries)}")
+    lines.append(gate_line(results[0]["gate"]))
     return "\n".join(lines)
 
 

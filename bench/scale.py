@@ -8,8 +8,10 @@ measures with fresh `papers-bot` processes: load throughput (parse + store + ind
 of the same file and one with 1% of the papers changed (only those are re-written and re-indexed), search
 latency p50/p99 over 3-8-word queries through the stdin batch mode, after 100 untimed others (every fourth
 with a filter: year, category, code or author), the same queries as questions (ranked with feedback, as
-`ask` does), cold start (a new process answering one query), peak memory of the load and of the search
-process, and the database and index size on disk. The rank-bm25 baseline runs on the same documents and
+`ask` does), the spelling step's cost on the question path (the queries as typed, every other one with a
+word misspelt: p50 and p99 with and without the step, in one process; `--spelling` measures only that), cold
+start (a new process answering one query), peak memory of the load and of the search process, and the
+database and index size on disk. The rank-bm25 baseline runs on the same documents and
 queries in the same run up to 100,000 papers (above that it is skipped: it rebuilds in memory and answers
 in seconds).
 """
@@ -165,6 +167,69 @@ _QUESTIONS = (
 )
 
 
+# The question path without and with the spelling step (`retrieval.spelling.read_as`), each question timed both
+# ways in turn in one process, and the step alone, timed first (before anything looked its words up): three
+# numbers a line.
+_SPELLING = (
+    "import sys, time\n"
+    "import papers_bot.retrieval.search as search\n"
+    "from papers_bot.library import Library\n"
+    "from papers_bot.retrieval.spelling import Reading, read_as\n"
+    "library = Library(sys.argv[1], sample_if_new=False)\n"
+    "def same(index, text):\n"
+    "    return Reading(text)\n"
+    "for line in sys.stdin:\n"
+    "    q, out = line.strip(), []\n"
+    "    with library.reading() as (_, snapshot):\n"
+    "        started = time.perf_counter()\n"
+    "        read_as(snapshot, q)\n"
+    "        alone = (time.perf_counter() - started) * 1000\n"
+    "    for step in (same, read_as):\n"
+    "        search.read_as = step\n"
+    "        started = time.perf_counter()\n"
+    "        library.rank_question(q, k=10)\n"
+    "        out.append((time.perf_counter() - started) * 1000)\n"
+    "    print(*(round(x, 3) for x in [*out, alone]), flush=True)\n"
+)
+
+
+def misspelt(qs: list[str], *, seed: int = SEED + 3) -> list[str]:
+    """The queries with one word in each misspelt: two neighbouring letters swapped, or one dropped or doubled."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for q in qs:
+        words = q.split()
+        i = int(rng.integers(len(words)))
+        w = words[i]
+        at = int(rng.integers(1, max(len(w) - 1, 2)))
+        kind = int(rng.integers(3))
+        words[i] = (w[:at] + w[at + 1:] if kind == 0 else w[:at] + w[at] + w[at:] if kind == 1
+                    else w[:at - 1] + w[at] + w[at - 1] + w[at + 1:])
+        out.append(" ".join(words))
+    return out
+
+
+def spelling(db: Path, vocab: list[str], n_queries: int, env: dict) -> dict:
+    """The spelling step's cost on the question path: questions as typed (every other one misspelt), p50 and p99
+    with and without the step, and of the step alone, in one process."""
+    typed = queries(vocab, n_queries, seed=SEED + 4)
+    asked = [q if i % 2 else m for i, (q, m) in enumerate(zip(typed, misspelt(typed)))]
+    batch = "\n".join(queries(vocab, WARM_UP, seed=SEED + 2) + asked).encode() + b"\n"
+    _, _, lines = run([sys.executable, "-c", _SPELLING, str(db)], stdin=batch, env=env)
+    without, with_step, step = zip(*([float(x) for x in line.split()] for line in lines.splitlines()[WARM_UP:]))
+    misspelt_step = [t for i, t in enumerate(step) if i % 2 == 0]
+    return {
+        "question_p50_ms_without_spelling": percentile(list(without), 50),
+        "question_p99_ms_without_spelling": percentile(list(without), 99),
+        "question_p50_ms_with_spelling": percentile(list(with_step), 50),
+        "question_p99_ms_with_spelling": percentile(list(with_step), 99),
+        "spelling_step_p50_ms": percentile(list(step), 50),
+        "spelling_step_p99_ms": percentile(list(step), 99),
+        "spelling_step_misspelt_p50_ms": percentile(misspelt_step, 50),
+        "spelling_step_misspelt_p99_ms": percentile(misspelt_step, 99),
+    }
+
+
 _LAUNCH = (
     "import os, subprocess, sys\n"
     "p = subprocess.Popen(sys.argv[1:])\n"
@@ -219,7 +284,7 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q)) if values else float("nan")
 
 
-def measure(n: int, n_queries: int, out: Path, *, tex: bool = False) -> dict:
+def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_only: bool = False) -> dict:
     exe = papers_bot()
     data = out / f"arxiv-{n}.jsonl"
     started = time.perf_counter()
@@ -232,6 +297,9 @@ def measure(n: int, n_queries: int, out: Path, *, tex: bool = False) -> dict:
     env = {**os.environ, "PAPERS_BOT_DB": str(db)}
     start_empty(exe, env, out)
     load_s, load_rss, _ = run([exe, "load", str(data)], env=env)
+    if spelling_only:
+        data.unlink()
+        return {"n": n, "machine": machine(), "load_s": load_s, **spelling(db, vocab, n_queries, env)}
     reload_s, _, _ = run([exe, "load", str(data)], env=env)
     changed = revise(data, out / f"arxiv-{n}-revised.jsonl", every=100)
     change_s, _, said = run([exe, "load", str(changed)], env=env)
@@ -264,6 +332,7 @@ def measure(n: int, n_queries: int, out: Path, *, tex: bool = False) -> dict:
         "filtered_search_p99_ms": percentile(filtered, 99),
         "question_p50_ms": percentile(question_ms, 50),
         "question_p99_ms": percentile(question_ms, 99),
+        **spelling(db, vocab, n_queries, env),
         "search_process_rss_mb": search_rss / 1024,
         "cold_start_s": statistics.median(cold),
         "db_mb": size_on_disk(db) / 2**20,
@@ -322,9 +391,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="where to keep the database (default: a temp dir)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--tex", action="store_true", help="write names, titles and abstracts with TeX as arXiv does")
+    parser.add_argument("--spelling", action="store_true",
+                        help="load, then measure only the spelling step on the question path")
     args = parser.parse_args()
     with workdir(args.out) as out:
-        result = measure(args.n, args.queries, out, tex=args.tex)
+        result = measure(args.n, args.queries, out, tex=args.tex, spelling_only=args.spelling)
     if args.json:
         print(json.dumps(result, indent=2))
         return

@@ -11,6 +11,7 @@ import logging
 import math
 import os
 import signal
+import stat
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -120,6 +121,7 @@ class PapersBot(commands.Bot):
         self.started = clock()  # (`!about`'s uptime)
         self._health_lock = threading.Lock()  # (a heartbeat still being written never overwrites the last one)
         self._stopped = False
+        self._health_checked: bool | None = None  # (whether the health file is a heartbeat: checked once)
         self.ambiguous: set[str] = set()  # plain answer-channel names two servers share (not used), kept current
         self.add_check(self._may_answer_in)
 
@@ -214,7 +216,7 @@ class PapersBot(commands.Bot):
         no other."""
         assert self.config.health_file is not None  # (written only with one)
         with self._health_lock:
-            if self._stopped:
+            if self._stopped or not self._health_file_is_ours():
                 return
             self._stopped = stopped
             write_health(self.config.health_file, {
@@ -222,6 +224,23 @@ class PapersBot(commands.Bot):
                 "connected": self.lost_since is None and not stopped, "lost_since": self.lost_since,
                 "last_event": self.last_event, "guilds": len(self.guilds), "read_only": self.library.read_only,
                 **state})
+
+    def _health_file_is_ours(self) -> bool:
+        """Whether the health file may be written: absent, or a heartbeat (any other file there, a database or a
+        configuration file named by mistake, is never replaced; said once)."""
+        if self._health_checked is None:
+            path = self.config.health_file
+            assert path is not None
+            try:
+                found = json.loads(read_health(path) or "{}") if os.path.lexists(path) else {}
+                ours = isinstance(found, dict) and (not found or {"time", "pid"} <= found.keys())
+            except (OSError, ValueError):
+                ours = False
+            if not ours:
+                log.error("health_file %s holds something other than a heartbeat: it is left as it is, and no "
+                          "heartbeat is written (name a file of its own)", path)
+            self._health_checked = ours
+        return self._health_checked
 
     @tasks.loop(seconds=TRIM_EVERY)
     async def release_memory(self) -> None:
@@ -398,6 +417,24 @@ def write_health(path: str, state: dict[str, Any]) -> None:
     os.replace(temporary, path)
 
 
+MAX_HEALTH_BYTES = 64 << 10  # a heartbeat is a few hundred bytes
+
+
+def read_health(path: str) -> str:
+    """The health file's text: a regular file of at most MAX_HEALTH_BYTES (never a device or a pipe, which
+    would be read forever or waited on); OSError or ValueError saying what it is otherwise."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("not a regular file")
+        data = os.read(fd, MAX_HEALTH_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_HEALTH_BYTES:
+        raise ValueError(f"over {MAX_HEALTH_BYTES >> 10} KB: not a heartbeat")
+    return data.decode("utf-8", "replace")
+
+
 def _finite(value: Any) -> float | None:
     """A time from the health file, or None if it is not a finite number."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
@@ -410,8 +447,7 @@ def health_problems(path: str, *, max_age: float = 4 * HEARTBEAT_EVERY, grace: f
     """What the health file says is wrong with the running bot (`papers-bot health`); none: healthy. A bot
     without the gateway for up to `grace` seconds is reconnecting, as discord.py routinely does."""
     try:
-        with open(path) as f:
-            state = json.load(f)
+        state = json.loads(read_health(path))
     except (OSError, ValueError) as e:
         return [f"no heartbeat in {path} ({e}): is `papers-bot run` running, with this health_file?"]
     if not isinstance(state, dict) or (beat := _finite(state.get("time"))) is None:
@@ -427,9 +463,13 @@ def health_problems(path: str, *, max_age: float = 4 * HEARTBEAT_EVERY, grace: f
     elif not age <= max_age:  # (a NaN max_age too)
         problems.append(f"the last heartbeat is {age:.0f} s old: the bot is stuck or stopped")
     lost = _finite(state.get("lost_since"))
-    if not state.get("connected") and (lost is None or not now - lost <= grace):
-        problems.append("not connected to Discord" + (f" for {now - lost:.0f} s" if lost is not None else "") +
-                        " (it keeps trying; see its log)")
+    if not state.get("connected"):
+        if lost is not None and lost > beat + FUTURE_SLACK:  # (lost after its own heartbeat: a clock set back)
+            problems.append("not connected to Discord, since a time after its last heartbeat (was the clock set "
+                            "back?); it keeps trying: see its log")
+        elif lost is None or not 0 <= now - lost <= grace:
+            problems.append("not connected to Discord" + (f" for {now - lost:.0f} s" if lost is not None else "") +
+                            " (it keeps trying; see its log)")
     if state.get("library") != "ok":
         problems.append(f"the library does not answer: {state.get('library')}")
     return problems

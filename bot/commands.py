@@ -29,6 +29,9 @@ class Command:
 COMMANDS = (
     Command("papers", "the best-matching papers, with passages and links", "query", "<words>", aliases=("search",),
             options=(("query", 'words to find; also "a phrase", -word, author:"Name", cat:CV, year:2023, has:code'),)),
+    Command("ask", "ask a question: a fact from the library, or the passages of the papers that answer it",
+            "question", "<question>",
+            options=(("question", "a question in plain words, e.g. which papers adapt SAM to seismic data?"),)),
     Command("paper", "one paper in full; ids are shown with every result (an arXiv id, URL or DOI works too)",
             "paper_id", "<id>", options=(("paper_id", "the id shown with a result, an arXiv id or URL, or a DOI"),)),
     Command("author", "an author's papers and profile", "name", "<name>",
@@ -60,16 +63,22 @@ def command(name: str) -> Command:
 
 
 def help_text(prefix: str) -> str:
+    """The bot's one help text (`!help`, `/help`, and the answer to "what can you do?")."""
     return "\n".join([
         "**papers-bot** answers questions about the papers in its library.",
         *(c.line(prefix) for c in COMMANDS if c.name != "help"),
         "Ask a question in an answer channel, or mention me anywhere, and I answer: facts from the library "
         "(how many, who wrote, when, where published) or passages; ask follow-ups in the thread I start.",
+        'Searches and questions read `"a phrase"`, `-word`, `author:"Name"`, `year:2019-2021`, `cat:CV`, '
+        "`has:code` and `sort:date`, or the same in plain words: `papers by Jinwen Ma since 2022 with code`, "
+        "`newest papers on diffusion`, `anything from 2017?`.",
+        "Examples: `which papers adapt SAM to seismic data?`, `who wrote SANA 1.5?`, `how many papers have code?`",
     ])
 
 
 # Two examples of each command, for `!help <command>` (after the prefix).
 EXAMPLES = {
+    "ask": ("ask which papers adapt SAM to seismic data?", "ask who wrote SANA 1.5?"),
     "papers": ("papers diffusion models sort:date", 'papers author:"Jinwen Ma" has:code year:2023'),
     "paper": ("paper 2310.05873", "paper https://arxiv.org/abs/2310.05873v2"),
     "author": ('author Jinwen Ma', "author Chen"),

@@ -27,6 +27,7 @@ class Console:
         self.context = Context()  # the chat is one conversation: "who wrote it?" follows the last answer
         p = config.prefix
         run: dict[str, Callable[[str], list[str]]] = {
+            "ask": self._ask,
             "papers": self._search,
             "paper": lambda arg: [replies.paper_reply(self.library, arg).text()],
             "author": lambda arg: self._show_pages(replies.author_pages(self.library, arg)),
@@ -59,10 +60,15 @@ class Console:
                 return call(arg.strip())
             if name.startswith(self.config.prefix):
                 return [f"No command `{name}`. Try `{self.config.prefix}help`."]
-            answer, self.context = replies.answer_replies(self.library, line, context=self.context)
-            return [reply.text() for reply in answer]
+            return self._ask(line)
         except PapersBotError as e:
             return [str(e)]
+
+    def _ask(self, question: str) -> list[str]:
+        """A question (or `!ask` one), in the chat's conversation."""
+        answer, self.context = replies.answer_replies(self.library, question, context=self.context,
+                                                      prefix=self.config.prefix)
+        return [reply.text() for reply in answer]
 
     def _search(self, query: str) -> list[str]:
         return self._show_pages(replies.papers_pages(self.library, query))

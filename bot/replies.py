@@ -16,7 +16,7 @@ from pathlib import Path
 
 from papers_bot.bibtex import MAX_IDS, bibtex
 from papers_bot.bot import commands
-from papers_bot.errors import PapersBotError
+from papers_bot.errors import PaperNotFound, PapersBotError
 from papers_bot.format import (
     DISCORD,
     Style,
@@ -32,6 +32,7 @@ from papers_bot.format import (
     paper_links,
     paper_sources,
     paper_when,
+    read_as_line,
     safe_url,
     search_notes,
 )
@@ -39,7 +40,7 @@ from papers_bot.library import Library
 from papers_bot.retrieval.answer import Context
 from papers_bot.retrieval.query import parse_query
 from papers_bot.retrieval.search import SearchResult
-from papers_bot.store.paper import StoredPaper
+from papers_bot.store.paper import StoredPaper, id_in
 from papers_bot.store.state import Digest, Follow, plain, version_of
 from papers_bot.text import clip
 from papers_bot.trends import format_trend, render_png
@@ -172,7 +173,7 @@ FACT_TITLES = {
 
 
 def answer_replies(library: Library, question: str, *, context: Context | None = None,
-                   style: Style = DISCORD) -> tuple[list[Reply], Context]:
+                   style: Style = DISCORD, prefix: str = "!") -> tuple[list[Reply], Context]:
     """A chat-style answer to a question, and the conversation's context after it (a thread's follow-ups refer
     to its papers: "who wrote it?"). A fact is one card: the fact first, then the papers that show it, linked;
     passages are messages of text."""
@@ -181,8 +182,8 @@ def answer_replies(library: Library, question: str, *, context: Context | None =
     if answer.fact is not None and answer.fact.established:
         card = Card(title=FACT_TITLES.get(answer.fact.kind, "From the library"),
                     description=format_fact(answer.fact, style))
-        return [Reply(cards=fit([card]))], context.after(answer)
-    return [Reply(text) for text in pagify(format_answer(answer, style))], context.after(answer)
+        return [Reply(read_as_line(answer, style), cards=fit([card]))], context.after(answer)
+    return [Reply(text) for text in pagify(format_answer(answer, style, prefix=prefix))], context.after(answer)
 
 
 def paper_reply(library: Library, paper_id: str, *, style: Style = DISCORD) -> Reply:
@@ -204,6 +205,20 @@ def paper_reply(library: Library, paper_id: str, *, style: Style = DISCORD) -> R
         footer=f"id {footer_text(paper.id)}{untitled}",
     )
     return Reply(cards=fit([card]))
+
+
+def link_reply(library: Library, link: str, *, prefix: str = "!", style: Style = DISCORD) -> Reply:
+    """An arXiv link posted in an answer channel: the paper's card, or that the library does not hold it."""
+    try:
+        return paper_reply(library, link, style=style)
+    except PaperNotFound:
+        said = id_in(link) or link
+        return Reply(f"The library does not hold arXiv {style.code(clip(said, 60))}. `{prefix}papers <words>` "
+                     "searches the papers it holds.")
+
+
+def reads_as_request(library: Library, text: str) -> bool:
+    return library.reads_as_request(text)
 
 
 def papers_pages(library: Library, query: str) -> list[Reply]:

@@ -20,17 +20,21 @@ TEXT = "papers_en"
 NAMES = "papers_names"
 
 # Words a question is phrased with rather than what it asks about. Function words (interrogatives, pronouns,
-# auxiliaries, politeness) are dropped wherever they stand; request words only in the question's opening frame
+# auxiliaries, politeness, what a contraction leaves: the s of what's) are dropped wherever they stand; request
+# words (and filler: "anything") only in the question's opening frame
 # ("which papers ...", "find me articles on ..."), since elsewhere they can be the topic ("the need for
 # information", "research libraries"). Stemmed with the same analyser before use.
 FUNCTION_WORDS = """
-which what who whom whose where when why how
+which what whats who whom whose where when why how
 me my i we you us our your please can could would should do does did is are was were be been has have
 about regarding related relating there here any some
+s t ll ve re
 """.split()
 REQUEST_WORDS = """
 paper papers article articles work works study studies publication publications research
 find show list give tell get search look looking want need know
+published publish released release written appeared appear out come came anything something everything stuff
+best good top great interesting important key relevant recommended
 """.split()
 QUESTION_WORDS = FUNCTION_WORDS + REQUEST_WORDS
 # What a pasted question carries besides its words: abbreviations, citations' volume, issue and page numbers

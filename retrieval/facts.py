@@ -218,7 +218,7 @@ def _which(parsed: ParsedQuery, person: str | None, words: list[str], venue: str
     return (" " + " ".join(parts)) if parts else ""
 
 
-def _as_said(text: str, terms: list[str]) -> list[str]:
+def as_said(text: str, terms: list[str]) -> list[str]:
     """The words of `text` that `terms` were analysed from, as written ("diffusion", not "diffus")."""
     said: dict[str, str] = {}
     for word in re.findall(r"[\w'-]+", text):
@@ -261,7 +261,7 @@ def _topic(text: str) -> tuple[list[str], list[str], str]:
         return [], [], text
     topic = parse_query(match.group("topic"), question=True).text
     terms = [t for t in question_terms(topic, all_if_none=False) if t not in _filler_terms()]
-    return terms, _as_said(topic, terms), text[: match.start()]
+    return terms, as_said(topic, terms), text[: match.start()]
 
 
 _CATEGORY = re.compile(r"\b(?:in\s+)?(?:the\s+)?(?:category\s+)?([a-z]{2,8}\.[A-Za-z]{2}|[A-Z]{2,4})\b(?:\s+category)?")
@@ -897,7 +897,9 @@ _KINDS: list[tuple[re.Pattern[str], Callable[[_Ask], Fact | None]]] = [
     (_p(r"^(?:is|was|are|has|have)\s+" + _PAPER + r"\s+(?:been\s+)?open[\s-]?sourced?$"), _about("code", _code_line)),
     (_p(r"^(?:is|are)\s+(?:the |there )?" + _CODE + r"\s+(?:for|of)\s+" + _PAPER +
         r"\s+(?:available|out|released|public|online|anywhere)$"), _about("code", _code_line)),
-    (_p(r"^" + _PAPER + r"(?:'s|’s)?\s+(?:code|github|repo|repository|implementation)$"), _about("code", _code_line)),
+    # ("sketch to image synthesis with code": the code filter on a topic, not a question about one paper's code)
+    (_p(r"^" + _PAPER + r"(?<!\bwith)(?<!\bhave)(?<!\bhas)(?<!\breleased)(?:'s|’s)?\s+"
+        r"(?:code|github|repo|repository|implementation)$"), _about("code", _code_line)),
     (_p(r"^(?:(?:got|have you got|do you have|any|is there|can i (?:get|have|see)|could i (?:get|have)|send me)\s+)?"
         r"(?:the |an? )?(?:links?|urls?|pdfs?)\s+(?:to |for |of )" + _PAPER + "$"), _about("links", _links_line)),
     (_p(r"^where can i (?:find|read|get|download)\s+" + _PAPER + "$"), _about("links", _links_line)),

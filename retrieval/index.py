@@ -29,7 +29,7 @@ from papers_bot.store.paper import StoredPaper
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 7
+INDEX_VERSION = 8
 META_ID = "\x00meta"
 UNKNOWN_CATEGORY = "unknown"  # the category term of a paper filed under none (`cat:unknown`)
 
@@ -42,6 +42,9 @@ def _schema() -> tantivy.Schema:
     # Title, abstract, and the listing's comment and journal reference (`Accepted by ICML 2023`) as one field
     # (search.FIELD_BOOSTS).
     sb.add_text_field("text", tokenizer_name=TEXT)
+    # The words of the title and abstract as written (lower case, unstemmed), document ids only: how many papers
+    # use a spelling, for reading typos in questions (retrieval.spelling).
+    sb.add_text_field("words", tokenizer_name=NAMES, index_option="basic")
     sb.add_text_field("name_key", tokenizer_name="raw")  # what the paper is called (retrieval.names)
     sb.add_text_field("venue", tokenizer_name="raw")  # where it appeared: `icml`, `icml@2023` (retrieval.names)
     sb.add_text_field("authors", tokenizer_name=NAMES)
@@ -75,6 +78,7 @@ def paper_document(paper: StoredPaper) -> tantivy.Document:
     doc.add_text("title", paper.title)
     doc.add_text("text", paper.title)
     doc.add_text("text", paper.abstract)
+    doc.add_text("words", f"{paper.title}\n{paper.abstract}")
     for note in (paper.comment, paper.journal_ref):
         if note:
             doc.add_text("text", note)

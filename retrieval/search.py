@@ -25,6 +25,7 @@ from papers_bot.retrieval.analysis import (
 )
 from papers_bot.retrieval.index import Snapshot, match_count, paper_id
 from papers_bot.retrieval.query import CONSTRAINTS, ParsedQuery, parse_query
+from papers_bot.retrieval.spelling import read_as
 from papers_bot.store.db import get_paper, get_papers
 from papers_bot.store.paper import StoredPaper
 from papers_bot.store.tex import tex_to_text
@@ -180,7 +181,8 @@ def build_query(index: Snapshot, text: str | ParsedQuery) -> Plan | None:
     if parsed.all_words:
         counts = Counter(analyze(parsed.text))
     else:
-        counts = Counter(question_terms(parsed.text, all_if_none=not parsed.filtered)) if parsed.text else Counter()
+        wanted = parsed.filtered or parsed.sort_by_date  # ("latest papers": no words, the newest papers)
+        counts = Counter(question_terms(parsed.text, all_if_none=not wanted)) if parsed.text else Counter()
     terms = list(counts)[:MAX_TERMS]
     names = [n for n in dict.fromkeys(name_analyzer().analyze(parsed.text)) if len(n) > 1 and n not in _NOT_NAMES]
 
@@ -280,17 +282,20 @@ def search(db: sqlite_utils.Database, index: Snapshot, text: str, *, k: int = 10
     text = clean(text)
     if "\\" in text:  # TeX pasted from arXiv (`M\"uller`, `\emph{x}`): read as the library stores it
         text = tex_to_text(text)
+    read = read_as(index, text) if question else None  # (typos: a search is taken as typed)
+    text = read.text if read else text
     parsed = parse_query(text, question=question).without(without)
     if parsed.related is not None:
         result = related(db, index, parsed.related, k=k)
         result.query = text
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
-    parsed = _resolve_by(index, parsed)
+    parsed = _dated(index, _resolve_by(index, parsed))
     result = _ranked(db, index, text, parsed, k, question)
     if parsed.by and parsed.by_papers:
         result.relaxed.append(f"by {parsed.by}")  # (the library has no such author: papers on the rest)
-    if not result.hits and k > 0 and result.parsed.text:  # the words dropped as question words, back
+    unknown = not any(index.doc_freq("text", t) for t in result.terms)  # (not: known, but filtered out)
+    if not result.hits and k > 0 and result.parsed.text and unknown:  # the words dropped as question words, back
         every = _ranked(db, index, text, dataclasses.replace(result.parsed, all_words=True), k, question)
         if every.hits:
             every.relaxed = result.relaxed
@@ -325,6 +330,22 @@ def papers_by(index: Snapshot, name: str, *, limit: int) -> tuple[list[str], int
     return [paper_id(index.searcher(), address) for _, address in found.hits], match_count(found)
 
 
+def _dated(index: Snapshot, parsed: ParsedQuery) -> ParsedQuery:
+    """`in the last two years` as years up to the newest paper's; "newest" read from plain words dropped when no
+    paper has a date (a collection without dates: its ranking stays as it is)."""
+    if not parsed.recent_years and "sort_by_date" not in parsed.inferred:
+        return parsed
+    searcher = index.searcher()
+    newest = searcher.search(tantivy.Query.exists_query("year"), 1, count=False, order_by_field="year").hits
+    if not newest:
+        return dataclasses.replace(parsed, recent_years=None, sort_by_date=False,
+                                   inferred=parsed.inferred - {"sort_by_date"})
+    if not parsed.recent_years:
+        return parsed
+    year = int(newest[0][0])  # (ordered by a field, a hit's score is its value)
+    return dataclasses.replace(parsed, year_from=year - parsed.recent_years + 1, year_to=year, recent_years=None)
+
+
 def _resolve_by(index: Snapshot, parsed: ParsedQuery) -> ParsedQuery:
     """`by` + capitalised words as an author filter: the longest start of them that names an author in the
     library (`by Jinwen Ma GAN` -> Jinwen Ma, GAN stays a word; `by` is then cleared). None: they stay words
@@ -357,7 +378,13 @@ def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: Parse
     if not plan.terms:  # filters alone: the newest papers that pass them (all score alike)
         scored = [(0.0, pid) for _, pid in plan.top(searcher, k, by_date=True)]
     elif question and FEEDBACK_TERMS and not parsed.sort_by_date:
-        first = plan.top(searcher, FEEDBACK_DOCS)
+        # The feedback words come from the best papers on the topic, whatever the preferences read from plain
+        # words ("any from 2023?" in a thread on SAM for seismic data: the words of the seismic papers, not of
+        # the 2023 papers that merely share "SAM"); they then rank the papers that meet them.
+        head = parsed
+        for kind in ("years", "has_code", "authors"):
+            head = head.without_inferred(kind) if kind in head.inferred else head
+        first = (plan if head is parsed else build_query(index, head) or plan).top(searcher, FEEDBACK_DOCS)
         if _confident(first):
             papers.update((p.id, p) for p in get_papers(db, [pid for _, pid in first]))
             found = [(papers[pid], score) for score, pid in first if pid in papers]

@@ -18,6 +18,7 @@ import pytest
 
 import papers_bot.bot.pages
 from papers_bot.bot.client import PapersBot
+from papers_bot.bot.commands import help_text
 from papers_bot.config import Config
 from papers_bot.testing.fakediscord import (
     CREATE_PUBLIC_THREADS,
@@ -339,10 +340,10 @@ async def test_sync_is_for_the_owner(fake_discord, library):
         [refused] = await say(fake_discord, "!sync", user="admin")
         [synced] = await say(fake_discord, "!sync", user="owner")
     assert refused["content"] == "You do not own this bot."
-    assert synced["content"] == "Registered 14 slash commands (globally)."
-    assert {c["name"] for c in fake_discord.commands[None]} == {"papers", "paper", "author", "stats", "help", "reload",
-                                                                 "follow", "unfollow", "following", "bib", "trend",
-                                                                 "forget", "about", "ping"}
+    assert synced["content"] == "Registered 15 slash commands (globally)."
+    assert {c["name"] for c in fake_discord.commands[None]} == {"ask", "papers", "paper", "author", "stats", "help",
+                                                                 "reload", "follow", "unfollow", "following", "bib",
+                                                                 "trend", "forget", "about", "ping"}
 
 
 async def test_slash_commands_describe_their_options_and_hide_admin_commands(fake_discord, library):
@@ -350,9 +351,9 @@ async def test_slash_commands_describe_their_options_and_hide_admin_commands(fak
         await say(fake_discord, "!sync", user="owner")
     synced = {c["name"]: c for c in fake_discord.commands[None]}
     options = {(c["name"], o["name"]): o["description"] for c in synced.values() for o in c["options"]}
-    assert set(options) == {("papers", "query"), ("paper", "paper_id"), ("author", "name"), ("reload", "file"),
-                            ("follow", "query"), ("unfollow", "number"), ("bib", "paper_ids"), ("trend", "query"),
-                            ("help", "command")}
+    assert set(options) == {("ask", "question"), ("papers", "query"), ("paper", "paper_id"), ("author", "name"),
+                            ("reload", "file"), ("follow", "query"), ("unfollow", "number"), ("bib", "paper_ids"),
+                            ("trend", "query"), ("help", "command")}
     assert all(d.strip() and d != "…" and len(d) <= 100 for d in options.values()), options  # (Discord's limit)
     # /reload is offered only to members who may use it (Manage Server), and only in servers.
     assert str(synced["reload"]["default_member_permissions"]) == str(discord.Permissions(manage_guild=True).value)
@@ -699,8 +700,8 @@ async def test_doctor_says_what_the_bot_cannot_do_and_how_to_fix_it(fake_discord
     assert status == 1, report
     assert f"ok   library {db}: 62 papers" in report and "ok   its index is in step" in report
     assert "ok   the Message Content intent is on" in report
-    assert ("FIX  slash commands not registered: /about, /author, /bib, /follow, /following, /forget, /help, /paper, "
-            "/papers, /ping, /reload, /stats, /trend, /unfollow") in report
+    assert ("FIX  slash commands not registered: /about, /ask, /author, /bib, /follow, /following, /forget, /help, "
+            "/paper, /papers, /ping, /reload, /stats, /trend, /unfollow") in report
     assert "!sync" in report
     assert "ok   server Paper Club: every permission the bot needs" in report
     assert "FIX    #papers: missing Create Public Threads, Embed Links" in report
@@ -736,3 +737,52 @@ async def test_page_buttons_still_turn_after_a_restart(fake_discord, library):
     assert turned["content"] == "Papers for **diffusion** (page 2 of 3)"
     assert turned["embeds"][0]["title"].startswith("6. ")
     assert third["content"] == "Papers for **diffusion** (page 3 of 3)" and buttons(third)["Next"]["disabled"]
+
+
+async def _thread_appears(fake: FakeDiscord, known: int) -> int:
+    for _ in range(100):  # (the thread is started right after the answer is posted)
+        if len(fake.threads) > known:
+            return list(fake.threads)[-1]
+        await asyncio.sleep(0.05)
+    raise AssertionError("no thread")
+
+
+async def test_slash_ask_answers_as_a_question_does_with_a_thread_for_follow_ups(fake_discord, library):
+    """Issue 24: /ask question: the same answer as a message, and the same thread behaviour."""
+    async with running(fake_discord, library):
+        await fake_discord.slash("ask", {"question": "which papers adapt SAM to seismic data?"}, channel="general")
+        post = (await fake_discord.wait_for_posts(1))[-1]
+        thread = await _thread_appears(fake_discord, 0)
+        [follow] = await say(fake_discord, "any from 2023?", channel=thread)
+    assert [r["type"] for r in fake_discord.responses] == [5]  # deferred first, then the answer
+    assert post["kind"] == "followup" and post["content"].startswith("**[Seismic Fault SAM: Adapting SAM")
+    assert follow["content"].startswith("**[FaultSeg Swin-UNETR")  # (2023, on the thread's topic)
+
+
+async def test_an_answer_channel_answers_requests_and_links_and_leaves_chat_alone(fake_discord, library):
+    """Issue 24: no question mark needed, any script's question mark, help, arXiv links; chat goes unanswered."""
+    async with running(fake_discord, library):
+        for chat in ("good morning everyone", "thanks!", "is it lunch time yet?", "lol", "see you tomorrow"):
+            await fake_discord.send_message("papers", "member", chat)
+        [topic] = await say(fake_discord, "seismic fault detection", channel="papers")
+        [script] = await say(fake_discord, "扩散模型的论文有哪些？", channel="papers")
+        [helped] = await say(fake_discord, "help", channel="papers")
+        [card] = await say(fake_discord, "https://arxiv.org/abs/2310.00426", channel="papers")
+        [missing] = await say(fake_discord, "https://arxiv.org/pdf/2399.00001v2", channel="papers")
+        [by_command] = await say(fake_discord, "!paper https://arxiv.org/abs/2310.00426")
+        [not_held] = await say(fake_discord, "!paper https://arxiv.org/pdf/2399.00001v2")
+        answered = {p["message_reference"]["message_id"] for p in fake_discord.posted if p.get("message_reference")}
+    assert len(answered) == 7  # (the five chat lines got nothing)
+    assert topic["content"].startswith("**[Seismic Fault SAM")
+    assert script["content"].startswith("The library's papers are searched in English")
+    assert "\n" not in script["content"]
+    assert helped["content"] == help_text("!")
+    assert card["embeds"][0]["title"] == "PIXART-α" == by_command["embeds"][0]["title"]
+    assert missing["content"] == not_held["content"] == (
+        "The library does not hold arXiv `2399.00001v2`. `!papers <words>` searches the papers it holds.")
+
+
+async def test_answer_every_message_answers_chat_too(fake_discord, library):
+    async with running(fake_discord, library, answer_every_message=True):
+        [answer] = await say(fake_discord, "good morning everyone", channel="papers")
+    assert answer["message_reference"] is not None

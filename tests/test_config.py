@@ -228,3 +228,29 @@ def test_a_toml_time_and_a_list_of_ids_read_as_written(tmp_path):
     config = Config.load({}, file=path)
     assert [t.strftime("%H:%M") for t in config.harvest_times] == ["03:00", "15:30"]
     assert config.owner_ids == {123, 456} and config.application_id == 789
+
+
+@pytest.mark.parametrize("target", ["db", "wal", "index", "config"])
+def test_a_health_file_that_would_overwrite_the_library_or_the_configuration_is_refused(tmp_path, target):
+    db = tmp_path / "papers.db"
+    (tmp_path / "papers.db.index").mkdir()
+    config_file = tmp_path / "papers-bot.toml"
+    health = {"db": db, "wal": tmp_path / "papers.db-wal", "index": tmp_path / "papers.db.index" / "meta.json",
+              "config": config_file}[target]
+    config_file.write_text(f'db = "{db}"\nhealth_file = "{health}"\n')
+    with pytest.raises(ConfigError, match=r"health_file is .*: the heartbeat would overwrite it"):
+        Config.load({"PAPERS_BOT_CONFIG": str(config_file)})
+
+
+@pytest.mark.parametrize("key, value", [("db", "/dev/null"), ("health_file", "/dev/zero"),
+                                        ("prefix", "\u202e!"), ("prefix", "!\u200b"), ("admin_role", "a\u2028b")])
+def test_devices_and_invisible_characters_are_refused(key, value):
+    with pytest.raises(ConfigError, match=key):
+        Config.from_values({key: value})
+
+
+def test_config_check_never_shows_a_token_pasted_into_another_setting():
+    token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123"
+    lines = Config.from_values({"admin_role": token, "follow_role": f"x{token}y"}).describe()
+    assert not any(token in line for line in lines)
+    assert any(line.startswith("admin_role = [looks like a bot token: not shown]") for line in lines)

@@ -105,3 +105,12 @@ def test_a_url_is_shown_without_what_stands_before_its_at(url, shown):
     from papers_bot.text import redact_url
 
     assert redact_url(url) == shown
+
+
+@pytest.mark.parametrize("url", ["http://user:pa#ss@example.org/oai", "http://user:p@ss@example.org/oai",
+                                 "http://user:p?x@example.org/oai", "http://user:p/x@example.org/oai"])
+def test_a_password_that_breaks_the_address_is_still_never_shown(url):
+    from papers_bot.text import redact_url, redact_urls
+
+    assert "***@example.org" in redact_url(url) and "ss" not in redact_url(url).replace("https", "")
+    assert redact_urls(f"stopped: {url} answered 500") == "stopped: http://***@example.org/oai answered 500"

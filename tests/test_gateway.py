@@ -180,3 +180,14 @@ async def test_a_health_file_that_cannot_be_written_does_not_stop_the_bot_stoppi
     assert bot.is_closed() and not path.exists()
     assert [r.getMessage() for r in caplog.records if "health file" in r.getMessage()] == [
         f"could not write the health file {path}: [Errno 2] No such file or directory: '{path}.{os.getpid()}.tmp'"]
+
+
+async def test_a_health_file_that_is_something_else_is_never_overwritten(fake_discord, library, tmp_path, caplog):
+    precious = tmp_path / "notes.json"
+    precious.write_text('["not a heartbeat"]')
+    async with running(fake_discord, library, {"health_file": str(precious)}):
+        pass
+    assert precious.read_text() == '["not a heartbeat"]'
+    assert [r.getMessage() for r in caplog.records if "holds something other" in r.getMessage()] == [
+        f"health_file {precious} holds something other than a heartbeat: it is left as it is, and no heartbeat is "
+        "written (name a file of its own)"]

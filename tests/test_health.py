@@ -77,3 +77,27 @@ def test_a_grace_that_is_no_number_of_seconds_is_one_line(tmp_path, monkeypatch,
     assert result.exit_code == 1 and result.output == (
         "Error: environment variable PAPERS_BOT_GATEWAY_GRACE: gateway_grace must be seconds from 0 to 86400, "
         f"not {grace!r}\n")
+
+
+def test_a_heartbeat_that_lost_discord_after_it_was_written_is_a_clock_set_back(tmp_path):
+    path = tmp_path / "health.json"
+    # (lost at NOW + 3000 by the clock before it was set back an hour; the heartbeat written after, at NOW + 600)
+    write_health(str(path), {**BEAT, "time": NOW + 600, "connected": False, "lost_since": NOW + 3000})
+    [problem] = health_problems(str(path), now=NOW + 610)
+    assert problem.startswith("not connected to Discord, since a time after its last heartbeat")
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "huge"])
+def test_a_health_file_that_is_a_device_a_pipe_or_huge_is_refused_without_reading_it(tmp_path, kind):
+    import os
+
+    path = tmp_path / "health.json"
+    if kind == "device":
+        path = tmp_path / "null"
+        os.symlink("/dev/null", path)  # (/dev/zero was read until memory ran out; /dev/null shows it safely)
+    elif kind == "fifo":
+        os.mkfifo(path)  # (a reader that waited for a writer would hang here)
+    else:
+        path.write_text('{"time": 1, "pad": "' + "x" * 100_000 + '"}')
+    [problem] = health_problems(str(path), now=NOW)
+    assert problem.startswith(f"no heartbeat in {path} (") and ("regular file" in problem or "KB" in problem)

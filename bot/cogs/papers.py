@@ -9,6 +9,7 @@ from papers_bot.bot.client import BotContext, PapersBot, hybrid_command, prefix_
 from papers_bot.bot.commands import command_help
 from papers_bot.bot.pages import may_embed, parts, send_pages
 from papers_bot.bot.service import LibraryThreads
+from papers_bot.store.paper import id_in
 
 
 def user_cooldown(ctx: BotContext) -> commands.Cooldown:
@@ -37,7 +38,10 @@ class Papers(commands.Cog):
     async def paper(self, ctx: BotContext, paper_id: str) -> None:
         """Show one paper in full, by the id shown with search results or its arXiv id."""
         await ctx.defer()
-        reply = await self.threads.run(replies.paper_reply, paper_id)
+        if id_in(paper_id):  # (an arXiv id or link: its card, or that the library does not hold it)
+            reply = await self.threads.run(replies.link_reply, paper_id, prefix=self.bot.config.prefix)
+        else:
+            reply = await self.threads.run(replies.paper_reply, paper_id)
         await ctx.reply(**parts(reply, embeds=may_embed(ctx)))
 
     @hybrid_command("author")

@@ -12,27 +12,28 @@ import discord
 from discord.ext import commands
 
 from papers_bot.bot import permissions, replies
-from papers_bot.bot.client import SOMETHING_WENT_WRONG, PapersBot, channel_keys, slow_down, user_message
+from papers_bot.bot.client import (
+    SOMETHING_WENT_WRONG,
+    BotContext,
+    PapersBot,
+    channel_keys,
+    hybrid_command,
+    slow_down,
+    user_message,
+)
+from papers_bot.bot.cogs.papers import user_cooldown
 from papers_bot.bot.pages import may_embed, parts
 from papers_bot.bot.replies import MESSAGE
 from papers_bot.retrieval.answer import Context
 
 log = logging.getLogger("papers_bot.questions")
 
-_ASKS = re.compile(
-    r"^(which|what|who|where|when|why|how|is there|are there|does|do|did|can|could|has|have|any|anything|find|"
-    r"show|list|recommend|suggest|papers? (on|about|by|for|that|with))\b",
-    re.IGNORECASE,
-)
+# An arXiv abstract or PDF link: in an answer channel, answered with the paper's card.
+ARXIV_LINK = re.compile(r"https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/[^\s<>|]+", re.IGNORECASE)
 MAX_THREADS = 1000  # threads whose questions and papers the bot remembers for follow-ups
 # Minutes of quiet before Discord archives an answer's thread (the least it allows). Archived threads leave
 # discord.py's cache, so a busy bot holds the last hour's threads, not a day's; a new message reopens one.
 THREAD_ARCHIVE_MINUTES: Final = 60
-
-
-def looks_like_question(text: str) -> bool:
-    text = text.strip()
-    return text.endswith("?") or bool(_ASKS.match(text))
 
 
 class Questions(commands.Cog):
@@ -61,8 +62,11 @@ class Questions(commands.Cog):
             isinstance(channel, discord.Thread) and me is not None and channel.owner_id == me.id
         )
 
-    def question_in(self, message: discord.Message) -> str | None:
-        """The question a message asks the bot, or None when it is not for the bot."""
+    def question_in(self, message: discord.Message) -> tuple[str, bool] | None:
+        """The question a message asks the bot, and whether it is surely for the bot (a mention, a DM, an answer
+        thread, or any message in an answer channel with `answer_every_message`); None when it is not for the
+        bot. A message in an answer channel that is not surely for it is answered if it reads as a request for
+        papers (`retrieval.answer.reads_as_request`)."""
         if message.author.bot or not message.content.strip():
             return None
         me = self.bot.user
@@ -77,9 +81,9 @@ class Questions(commands.Cog):
         if not text:
             return None
         if mentioned or message.guild is None or self._answer_thread(message.channel):
-            return text
-        if self._in_answer_channel(message.channel) and looks_like_question(text):
-            return text
+            return text, True
+        if self._in_answer_channel(message.channel):
+            return text, self.bot.config.answer_every_message
         return None
 
     @commands.Cog.listener()
@@ -98,12 +102,35 @@ class Questions(commands.Cog):
         while len(self.deleted) > MAX_THREADS:
             self.deleted.popitem(last=False)
 
+    @hybrid_command("ask")
+    @commands.dynamic_cooldown(user_cooldown, commands.BucketType.user)
+    async def ask(self, ctx: BotContext, *, question: str) -> None:
+        """Ask a question: the same answer, and the same thread for follow-ups, as a question in a channel."""
+        await ctx.defer()
+        context = self.threads.get(ctx.channel.id, Context())
+        answer, after = await self.bot.papers.run(replies.answer_replies, question, context=context,
+                                                  prefix=self.bot.config.prefix)
+        embeds = may_embed(ctx)
+        first = await ctx.reply(**parts(answer[0], embeds=embeds))
+        for reply in answer[1:]:
+            await ctx.send(**parts(reply, embeds=embeds))
+        await self._remember(ctx.channel, ctx.guild, first, question, after)
+
     async def _answer(self, message: discord.Message, *, edited: bool = False) -> None:
-        question = self.question_in(message)
-        if question is None or not self.bot.may_post(message.channel.id):
+        found = self.question_in(message)
+        if found is None or not self.bot.may_post(message.channel.id):
             return
+        question, sure = found
         if (await self.bot.get_context(message)).valid:
             return  # a command (e.g. "@bot papers x"): the command handles it
+        link = ARXIV_LINK.search(question)
+        if link and not edited and "?" not in ARXIV_LINK.sub(" ", question):
+            with contextlib.suppress(discord.Forbidden):
+                reply = await self.bot.papers.run(replies.link_reply, link.group(), prefix=self.bot.config.prefix)
+                await message.reply(**parts(reply, embeds=may_embed(message)))
+            return
+        if not sure and not await self.bot.papers.run(replies.reads_as_request, question):
+            return  # (chat in an answer channel)
         bucket = self.cooldowns.get_bucket(message)  # (None only for a mapping without a cooldown)
         retry = bucket.update_rate_limit() if bucket is not None else None
         if retry:
@@ -112,7 +139,8 @@ class Questions(commands.Cog):
         context = self.threads.get(message.channel.id, Context())
         previous = self.answered.get(message.id) if edited else None
         try:
-            answer, after = await self.bot.papers.run(replies.answer_replies, question, context=context)
+            answer, after = await self.bot.papers.run(replies.answer_replies, question, context=context,
+                                                     prefix=self.bot.config.prefix)
             if message.id in self.deleted:
                 return
             embeds = may_embed(message)
@@ -138,17 +166,19 @@ class Questions(commands.Cog):
         self.answered[message.id] = first.id
         while len(self.answered) > MAX_THREADS:
             self.answered.popitem(last=False)
-        await self._remember(message, first, question, after)
+        await self._remember(message.channel, message.guild, first, question, after)
 
-    async def _remember(self, message: discord.Message, answer: discord.Message, question: str, after: Context) -> None:
+    async def _remember(self, channel: discord.abc.Messageable, guild: discord.Guild | None, answer: discord.Message,
+                        question: str, after: Context) -> None:
         """Keep what the conversation is about: in the thread it was asked in, or in a new thread on the answer."""
-        if message.channel.id in self.threads or self._answer_thread(message.channel):
-            self.threads[message.channel.id] = after
-            self.threads.move_to_end(message.channel.id)
+        key = getattr(channel, "id", None)
+        if key is not None and (key in self.threads or self._answer_thread(channel)):
+            self.threads[key] = after
+            self.threads.move_to_end(key)
             return
-        if message.guild is None or isinstance(message.channel, discord.Thread):
+        if guild is None or not isinstance(channel, discord.TextChannel):
             return
-        allowed = message.channel.permissions_for(message.guild.me)
+        allowed = channel.permissions_for(guild.me)
         if missing := permissions.missing(allowed, ("create_public_threads", "send_messages_in_threads")):
             await _note(answer, f"(No thread for follow-ups: I lack {' and '.join(missing)} in this channel, so "
                                 "ask again with the whole question.)")
@@ -157,7 +187,9 @@ class Questions(commands.Cog):
         # follow-up posted the moment the thread appears is already answered in context.
         self.threads[answer.id] = after
         try:
-            await answer.create_thread(name=replies.thread_name(question), auto_archive_duration=THREAD_ARCHIVE_MINUTES)
+            # (by the channel: a slash command's answer, a webhook message, does not know its server)
+            await channel.create_thread(name=replies.thread_name(question), message=answer,
+                                        auto_archive_duration=THREAD_ARCHIVE_MINUTES)
         except discord.HTTPException as e:
             self.threads.pop(answer.id, None)
             log.info("no follow-up thread for a question (%s)", e)
