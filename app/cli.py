@@ -408,6 +408,32 @@ def feedback(obj: LibraryContext, export: Path | None, forget: int | None, as_js
                else votes.format_feedback(judged, months))
 
 
+@cli.command(context_settings=_TEXT_FIRST)
+@click.argument("paper_id")
+@click.argument("query")
+@json_option
+@click.pass_obj
+def why(obj: LibraryContext, paper_id: str, query: str, as_json: bool) -> None:
+    """Why PAPER_ID is a result for QUERY: which words it holds where, how rare they are, the filters, and the
+    score's parts (they add up to `search --json`'s score)."""
+    from papers_bot.bot.replies import why_reply
+
+    try:
+        if not as_json:
+            click.echo(why_reply(obj.library, f"{paper_id} {query}").text())
+            return
+        found = obj.library.why(paper_id, query)
+    except PapersBotError as e:
+        _fail(e)
+    click.echo(json.dumps({
+        "id": found.paper.id, "query": found.query, "rank": found.rank, "score": round(found.score, 4),
+        "parts": [{"what": p.what, "field": p.field, "score": round(p.score, 4), "papers": p.papers}
+                  for p in found.parts],
+        "missing": [{"what": w, "papers": n} for w, n in found.missing],
+        "filters": found.filters, "relaxed": found.relaxed, "passes": found.passes, "library": found.library,
+    }, indent=2))
+
+
 @cli.command()
 @click.pass_obj
 def run(obj: LibraryContext) -> None:

@@ -29,6 +29,7 @@ from papers_bot.store.paper import AuthorLookup, StoredPaper
 from papers_bot.store.parse import Listing, listing_files, read_listing, read_listing_bytes, sample_folder
 from papers_bot.store.tex import tex_to_text
 from papers_bot.trends import Topic, count_topics
+from papers_bot.why import Why, why
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -617,6 +618,10 @@ class Library:
     def ping(self) -> None:
         """Read the store and the index, as a search would (raising what it would meet): for a health check."""
         self._read(lambda db, snapshot: (db.execute("SELECT 1 FROM meta LIMIT 1").fetchone(), snapshot.stored_docs))
+
+    def why(self, paper_id: str, query: str) -> Why:
+        """Why a paper is a result for a query: its words, their rarity, the filters, the score's parts."""
+        return self._read(lambda db, snapshot: why(db, snapshot, paper_id, query))
 
     def freshness(self) -> dict[str, Any]:
         """How current the library is: its papers, its newest paper's date, and when a harvest last finished."""

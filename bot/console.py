@@ -34,6 +34,7 @@ class Console:
             "stats": lambda _arg: [replies.stats_reply(self.library)],
             "bib": self._bib,
             "trend": self._trend,
+            "why": lambda arg: [replies.why_reply(self.library, arg).text()],
             "forget": lambda _arg: ["Votes are given with the buttons under results in Discord; the chat has none."],
             "help": lambda arg: [command_help(arg, p) if arg else replies.help_text(p)],
             "about": lambda _arg: [replies.about_text(self.library)],

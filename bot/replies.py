@@ -44,6 +44,7 @@ from papers_bot.store.paper import StoredPaper, id_in
 from papers_bot.store.state import Digest, Follow, plain, version_of
 from papers_bot.text import clip
 from papers_bot.trends import format_trend, render_png
+from papers_bot.why import LOOK_AT, rarity
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 MESSAGE = 2000
@@ -480,3 +481,30 @@ def hello(prefix: str) -> str:
     """What a bare mention of the bot gets."""
     return (f"Hello! Ask me about the papers in my library: mention me with a question (which papers adapt SAM to "
             f"seismic data?), or search with `{prefix}papers diffusion models`. `{prefix}help` lists what I can do.")
+
+
+def why_reply(library: Library, text: str) -> Reply:
+    """`!why <id> <query>`: in one card, what matched where, how rare, the filters, and the score's parts."""
+    paper_id, _, query = text.strip().partition(" ")
+    if not query.strip():
+        raise PapersBotError("Give a paper's id and a query: `why <id> <query>`, e.g. `why 2310.05873 diffusion`.")
+    found = library.why(paper_id, query)
+    place = (f"Result {found.rank} for this query, score {found.score:.2f}." if found.rank is not None
+             else f"Not in the first {LOOK_AT} results for this query (score {found.score:.2f}).")
+    lines = [place]
+    for part in found.parts[:15]:
+        rare = f", in {part.papers:,} of {found.library:,} papers ({rarity(part.papers, found.library)})"
+        lines.append(f"• **{DISCORD.text(part.what)}** in the {part.field}: +{part.score:.2f}"
+                     f"{rare if part.papers else ''}")
+    if found.missing:
+        lines.append("Not in it: " + ", ".join(
+            f"**{DISCORD.text(w)}** (in {n:,} papers)" for w, n in found.missing[:10]))
+    if found.filters:
+        lines.append(f"Filters: {DISCORD.text(found.filters)}" + ("" if found.passes else " (it does not pass them)"))
+    if found.relaxed:
+        lines.append(f"Relaxed (no paper met them): {DISCORD.text(', '.join(found.relaxed))}")
+    lines.append("The parts add up to the score `papers-bot search --json` gives; each is BM25 (k1 1.2, b 0.75) "
+                 "times the field's weight.")
+    card = Card(title=clip(f"Why {found.paper.display_title}", EMBED_TITLE), url=safe_url(found.paper.url),
+                description="\n".join(lines), footer=f"{found.paper.id} · query: {clip(found.query, 200)}")
+    return Reply(cards=fit([card]))

@@ -131,3 +131,13 @@ def test_the_console_has_help_about_a_command_about_and_ping(library):
     [about] = console.handle("!about")
     assert "62 papers" in about and "Up for" not in about
     assert console.handle("!ping")[0].startswith("Pong. The library answered in ")
+
+
+async def test_why_answers_with_one_card(fake_discord, library):
+    async with running(fake_discord, library):
+        [post] = await say(fake_discord, "!why seismic-fault-sam-b554c8 seismic fault segmentation")
+        await fake_discord.slash("why", {"paper_id": "seismic-fault-sam-b554c8", "query": "seismic"})
+        slash = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+    [card] = post["embeds"]
+    assert card["title"].startswith("Why Seismic Fault SAM") and "Result 1 for this query" in card["description"]
+    assert slash["kind"] == "followup" and "**seismic** in the title" in slash["embeds"][0]["description"]

@@ -9,7 +9,7 @@ from discord.ext import commands
 
 from papers_bot.bot import replies
 from papers_bot.bot.client import BotContext, PapersBot, hybrid_command
-from papers_bot.bot.pages import send_texts
+from papers_bot.bot.pages import may_embed, parts, send_texts
 
 
 class Research(commands.Cog):
@@ -38,6 +38,13 @@ class Research(commands.Cog):
             await ctx.reply(f"{text}\n{replies.NO_CHART}")
             return
         await ctx.reply(text, file=discord.File(io.BytesIO(png), filename=replies.TREND_FILE))
+
+    @hybrid_command("why")
+    async def why(self, ctx: BotContext, paper_id: str, *, query: str) -> None:
+        """Why a paper is a result for a query."""
+        await ctx.defer()
+        reply = await self.bot.papers.run(replies.why_reply, f"{paper_id} {query}")
+        await ctx.reply(**parts(reply, embeds=may_embed(ctx)))
 
     @hybrid_command("about")
     async def about(self, ctx: BotContext) -> None:
