@@ -486,6 +486,10 @@ class Library:
         """Record a 👍 (1) or 👎 (-1) on a result card, replacing the voter's earlier one: the card and that."""
         return self._patiently(lambda db: state.vote(db, card_id, user_id, value, guild_id=guild_id))
 
+    def vote_card(self, card_id: int) -> state.VoteCard:
+        """A result card's query and paper, by the id its buttons carry."""
+        return self._read(lambda db, _: state.vote_card(db, card_id))
+
     def forget_votes(self, user_id: int) -> int:
         """Delete every vote a person gave; how many there were."""
         return self._patiently(lambda db: state.forget_voter(db, user_id))

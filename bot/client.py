@@ -24,7 +24,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from papers_bot.bot.commands import BY_NAME, command
-from papers_bot.bot.pages import CONNECTION_ERRORS, PageTurn, VoteButton
+from papers_bot.bot.pages import CONNECTION_ERRORS, MoreMenu, PageTurn, VoteButton
 from papers_bot.bot.service import LibraryThreads
 from papers_bot.config import Config, ConfigError
 from papers_bot.errors import PapersBotError
@@ -160,7 +160,8 @@ class PapersBot(commands.Bot):
                 self.owner_id = app.owner.id
         for cog in COGS:
             await self.load_extension(cog)
-        self.add_dynamic_items(PageTurn, VoteButton)  # (buttons whose view went with a restart, and every vote)
+        # (page buttons whose view went with a restart; every vote and every choice in a results menu)
+        self.add_dynamic_items(PageTurn, VoteButton, MoreMenu)
         gc.collect()
         gc.freeze()  # what start-up made lives as long as the bot: keep it out of full collections (shorter pauses)
         if MALLOC_TRIM is not None:

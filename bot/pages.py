@@ -7,14 +7,25 @@ import re
 import socket
 import weakref
 from collections.abc import Mapping, MutableMapping
+from typing import Any
 
 import aiohttp
 import discord
 from discord.ext import commands
 
-from papers_bot.bot.replies import MESSAGE, PAGE_SOURCES, Card, Reply
+from papers_bot.bot.replies import (
+    MESSAGE,
+    PAGE_SOURCES,
+    Card,
+    Reply,
+    bib_export,
+    bib_messages,
+    papers_pages,
+    why_reply,
+)
 from papers_bot.errors import PaperNotFound, PapersBotError
 from papers_bot.format import DISCORD
+from papers_bot.library import Library
 from papers_bot.text import clip
 
 log = logging.getLogger("papers_bot.bot")
@@ -88,14 +99,43 @@ def vote_buttons(page: Reply, cards: Mapping[str, int]) -> list[discord.ui.Butto
     return ups + downs
 
 
+MORE = r"more:(?P<first>\d+)"  # (a result page's menu: its first card's id, for a custom id unique in the message)
+
+
+def more_menu(page: Reply, cards: Mapping[str, int]) -> discord.ui.Select | None:
+    """A menu under a page of results: each card's BibTeX, related papers, and why it is a result (MoreMenu
+    answers it)."""
+    options, first = [], None
+    for position, card in enumerate(page.cards, 1):
+        if card.paper_id is None or card.paper_id not in cards:
+            continue
+        shown = _NUMBERED.match(card.title)
+        number, card_id = shown[1] if shown else str(position), cards[card.paper_id]
+        first = card_id if first is None else first
+        options += [discord.SelectOption(label=f"BibTeX of {number}", value=f"bib:{card_id}"),
+                    discord.SelectOption(label=f"Papers related to {number}", value=f"related:{card_id}"),
+                    discord.SelectOption(label=f"Why {number} is a result", value=f"why:{card_id}")]
+    if first is None:
+        return None
+    return discord.ui.Select(custom_id=f"more:{first}", placeholder="BibTeX, related papers, why a result…",
+                             options=options[:25], row=3)
+
+
+def card_items(page: Reply, cards: Mapping[str, int]) -> list[discord.ui.Item]:
+    """What goes under a page of results besides its page buttons: the votes and the menu."""
+    menu = more_menu(page, cards)
+    return [*vote_buttons(page, cards), *([menu] if menu else [])]
+
+
 def votes_view(page: Reply, cards: Mapping[str, int]) -> discord.ui.View | None:
-    """The vote buttons of a one-page reply, as a view that is sent but not kept (VoteButton answers them)."""
-    buttons = vote_buttons(page, cards)
-    if not buttons:
+    """The vote buttons and menu of a one-page reply, as a view that is sent but not kept (VoteButton and
+    MoreMenu answer them)."""
+    items = card_items(page, cards)
+    if not items:
         return None
     view = discord.ui.View(timeout=None)
-    for button in buttons:
-        view.add_item(button)
+    for item in items:
+        view.add_item(item)
     view.stop()
     return view
 
@@ -122,17 +162,17 @@ class Pages(discord.ui.View):
     def _sync(self) -> None:
         self.previous.disabled = self.index == 0
         self.next.disabled = self.index == len(self.pages) - 1
-        for item in [i for i in self.children if str(getattr(i, "custom_id", "")).startswith("vote:")]:
+        for item in [i for i in self.children if str(getattr(i, "custom_id", "")).startswith(("vote:", "more:"))]:
             self.remove_item(item)
-        for button in vote_buttons(self.pages[self.index], self.votes):
-            self.add_item(button)
+        for item in card_items(self.pages[self.index], self.votes):
+            self.add_item(item)
 
     def current(self) -> dict:
         return parts(self.pages[self.index], embeds=self.embeds)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if str(dict(interaction.data or {}).get("custom_id", "")).startswith("vote:"):
-            return False  # (anyone's vote: VoteButton answers it)
+        if str(dict(interaction.data or {}).get("custom_id", "")).startswith(("vote:", "more:")):
+            return False  # (anyone's vote or choice: VoteButton and MoreMenu answer them)
         if interaction.user.id == self.owner_id:
             return True
         await interaction.response.send_message(ONLY_THE_ASKER, ephemeral=True)
@@ -256,6 +296,42 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=VOTE):
             await interaction.followup.send(DISCORD.text(str(e)), ephemeral=True)
             return
         await interaction.followup.send(vote_said(card.paper_id, card.query, value, before), ephemeral=True)
+
+
+class MoreMenu(discord.ui.DynamicItem[discord.ui.Select], template=MORE):
+    """The menu under a page of results, from anyone, at any time: a card's BibTeX, its related papers, or why
+    it is a result, answered privately (the card's query and paper are in the database, by the id in the value)."""
+
+    def __init__(self, first: int) -> None:
+        super().__init__(discord.ui.Select(custom_id=f"more:{first}", options=[discord.SelectOption(label="…")]))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str],
+                             /) -> MoreMenu:
+        return cls(int(match["first"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        values: Any = dict(interaction.data or {}).get("values") or [""]
+        what, _, number = str(values[0]).partition(":")
+        try:
+            reply = await interaction.client.papers.run(  # type: ignore[attr-defined]
+                more_reply, what, int(number) if number.isdigit() else 0)
+        except PapersBotError as e:
+            await interaction.followup.send(DISCORD.text(str(e)), ephemeral=True)
+            return
+        await interaction.followup.send(**parts(reply, embeds=interaction.app_permissions.embed_links), ephemeral=True)
+
+
+def more_reply(library: Library, what: str, card_id: int) -> Reply:
+    """What the results' menu shows for a card: its BibTeX, the first page of papers related to it, or why."""
+    card = library.vote_card(card_id)
+    if what == "bib":
+        [text], _ = bib_messages(bib_export(library, card.paper_id), may_attach=False)
+        return Reply(text)
+    if what == "related":
+        return papers_pages(library, f"related {card.paper_id}")[0]
+    return why_reply(library, f"{card.paper_id} {card.query}")
 
 
 def vote_said(paper_id: str, query: str, value: int, before: int | None) -> str:

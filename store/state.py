@@ -484,3 +484,12 @@ def votes_by_month(db: sqlite_utils.Database) -> list[tuple[str, int, int]]:
         return []
     return [(r[0], r[1], r[2]) for r in db.conn.execute(
         "SELECT substr(voted_at, 1, 7), SUM(vote > 0), SUM(vote < 0) FROM votes GROUP BY 1 ORDER BY 1")]
+
+
+def vote_card(db: sqlite_utils.Database, card_id: int) -> VoteCard:
+    """A result card by its id (what a button under it carries)."""
+    row = db.conn.execute("SELECT id, query, paper_id FROM vote_cards WHERE id = ?", [card_id]).fetchone() if (
+        store.has_table(db, "vote_cards")) else None
+    if row is None:
+        raise PapersBotError("That result is no longer known to the library: search again.")
+    return VoteCard(*row)

@@ -57,7 +57,8 @@ def nothing_unexpected(request, caplog):
 
 
 def buttons(post: dict) -> dict[str, dict]:
-    return {b["label"]: b for row in post["components"] for b in row["components"]}
+    """A message's buttons by label (its select menus are left out)."""
+    return {b["label"]: b for row in post["components"] for b in row["components"] if b["type"] == 2}
 
 
 async def say(fake: FakeDiscord, text: str, *, user="member", channel="general", n=1, **kw) -> list[dict]:
@@ -82,7 +83,9 @@ async def test_papers_prefix_command_answers_with_embeds(fake_discord, library):
     assert "Ran Chen, Zeren Zhang, Jinwen Ma · 2024 · CV · code released" in first["description"]
     assert "**Seismic**" in first["description"] or "**seismic**" in first["description"]
     # One page: no page buttons; a 👍 and a 👎 for each result card.
-    assert [b["label"] for row in post["components"] for b in row["components"]] == ["👍 1", "👍 2", "👎 1", "👎 2"]
+    assert list(buttons(post)) == ["👍 1", "👍 2", "👎 1", "👎 2"]
+    assert [o["label"] for o in post["components"][-1]["components"][0]["options"]][:3] == [
+        "BibTeX of 1", "Papers related to 1", "Why 1 is a result"]
     assert post["allowed_mentions"]["parse"] == []
 
 

@@ -141,3 +141,30 @@ async def test_why_answers_with_one_card(fake_discord, library):
     [card] = post["embeds"]
     assert card["title"].startswith("Why Seismic Fault SAM") and "Result 1 for this query" in card["description"]
     assert slash["kind"] == "followup" and "**seismic** in the title" in slash["embeds"][0]["description"]
+
+
+def menu(post: dict) -> dict:
+    [found] = [c for row in post["components"] for c in row["components"] if c["custom_id"].startswith("more:")]
+    return found
+
+
+async def test_the_results_menu_gives_bibtex_related_and_why_after_a_restart(fake_discord, library):
+    async with running(fake_discord, library):
+        [post] = await say(fake_discord, "!papers seismic fault")
+        options = {o["label"]: o["value"] for o in menu(post)["options"]}
+        await fake_discord.click(post["id"], menu(post)["custom_id"], user="other", values=[options["BibTeX of 1"]])
+        bib = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+    async with running(fake_discord, library):  # a new process: the menu still answers
+        await fake_discord.click(post["id"], menu(post)["custom_id"], user="other",
+                                 values=[options["Papers related to 1"]])
+        related = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+        await fake_discord.click(post["id"], menu(post)["custom_id"], user="member",
+                                 values=[options["Why 1 is a result"]])
+        why = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+    first = post["embeds"][0]["title"].removeprefix("1. ")
+    assert len(options) == 3 * len(post["embeds"]) and len(options) <= 25
+    assert bib["ephemeral"] and entries(bib["content"].strip("`").removeprefix("bibtex")) == ["chen2024seismic"]
+    assert related["ephemeral"] and related["embeds"]
+    assert all(first not in e["title"] for e in related["embeds"])  # (never the paper itself)
+    assert why["ephemeral"] and why["embeds"][0]["title"] == f"Why {first}"
+    assert "**seismic** in the title" in why["embeds"][0]["description"]
