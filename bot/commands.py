@@ -28,7 +28,11 @@ class Command:
 
 COMMANDS = (
     Command("papers", "the best-matching papers, with passages and links", "query", "<words>", aliases=("search",),
-            options=(("query", 'words to find; also "a phrase", -word, author:"Name", cat:CV, year:2023, has:code'),)),
+            options=(("query", 'words to find; also "a phrase", -word, author:"Name", cat:CV, year:2023, has:code'),
+                     ("author", "only papers by this author (as author:\"Name\")"),
+                     ("year", "only papers of this year, or years: 2023, 2021-2023"),
+                     ("category", "only papers in this category: cs.CV, CV"),
+                     ("code", "only papers with code"))),
     Command("ask", "ask a question: a fact from the library, or the passages of the papers that answer it",
             "question", "<question>",
             options=(("question", "a question in plain words, e.g. which papers adapt SAM to seismic data?"),)),

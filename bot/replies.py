@@ -6,6 +6,7 @@ Both front ends call these same functions.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import time
@@ -508,3 +509,20 @@ def why_reply(library: Library, text: str) -> Reply:
     card = Card(title=clip(f"Why {found.paper.display_title}", EMBED_TITLE), url=safe_url(found.paper.url),
                 description="\n".join(lines), footer=f"{found.paper.id} · query: {clip(found.query, 200)}")
     return Reply(cards=fit([card]))
+
+
+MAX_ABOUT = 300  # characters of a message searched for by "Find papers about this"
+
+
+def paper_choices(library: Library, typed: str, *, most: int = 25) -> list[tuple[str, str]]:
+    """Autocomplete for a paper id: (what the choice shows, the id) of the papers whose titles best match what is
+    typed; an id typed whole comes first."""
+    typed = typed.strip()
+    if not typed:
+        return []
+    found = [hit.paper for hit in library.search(typed, k=most).hits]
+    with contextlib.suppress(PapersBotError):
+        found.insert(0, library.paper(typed))
+    papers = list({p.id: p for p in found}.values())[:most]
+    # (a choice shows at most 100 characters, and its value is at most 100 too)
+    return [(clip(f"{p.display_title} · {p.id}", 100), p.id) for p in papers if len(p.id) <= 100]

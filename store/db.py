@@ -865,3 +865,17 @@ def freshness(db: sqlite_utils.Database) -> dict[str, Any]:
     if has_table(db, "harvests"):
         harvested = db.conn.execute("SELECT MAX(last_finished) FROM harvests").fetchone()[0]
     return {"papers": papers, "newest": newest, "last_harvest": harvested}
+
+
+def author_names(db: sqlite_utils.Database, start: str, *, limit: int) -> list[str]:
+    """Up to `limit` distinct author names that start with `start`, in order, read off the NOCASE index of
+    `paper_authors` (a range: it stops after `limit` names, however many papers the library holds)."""
+    start = " ".join(start.split())
+    if not start:
+        rows = db.conn.execute("SELECT DISTINCT name FROM paper_authors ORDER BY name COLLATE NOCASE LIMIT ?",
+                               [limit])
+    else:
+        rows = db.conn.execute(
+            "SELECT DISTINCT name FROM paper_authors WHERE name COLLATE NOCASE >= ? AND name COLLATE NOCASE < ? "
+            "ORDER BY name COLLATE NOCASE LIMIT ?", [start, start + "\U0010ffff", limit])
+    return [name for (name,) in rows]

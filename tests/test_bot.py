@@ -15,6 +15,7 @@ from typing import Any
 
 import discord
 import pytest
+from discord import app_commands
 
 import papers_bot.bot.pages
 from papers_bot.bot.client import PapersBot
@@ -343,10 +344,11 @@ async def test_sync_is_for_the_owner(fake_discord, library):
         [refused] = await say(fake_discord, "!sync", user="admin")
         [synced] = await say(fake_discord, "!sync", user="owner")
     assert refused["content"] == "You do not own this bot."
-    assert synced["content"] == "Registered 16 slash commands (globally)."
+    assert synced["content"] == "Registered 17 slash commands (globally)."  # (with the message menu's command)
     assert {c["name"] for c in fake_discord.commands[None]} == {"ask", "papers", "paper", "author", "stats", "help",
                                                                  "reload", "follow", "unfollow", "following", "bib",
-                                                                 "trend", "forget", "about", "ping", "why"}
+                                                                 "trend", "forget", "about", "ping", "why",
+                                                                 "Find papers about this"}
 
 
 async def test_slash_commands_describe_their_options_and_hide_admin_commands(fake_discord, library):
@@ -356,7 +358,8 @@ async def test_slash_commands_describe_their_options_and_hide_admin_commands(fak
     options = {(c["name"], o["name"]): o["description"] for c in synced.values() for o in c["options"]}
     assert set(options) == {("ask", "question"), ("papers", "query"), ("paper", "paper_id"), ("author", "name"),
                             ("reload", "file"), ("follow", "query"), ("unfollow", "number"), ("bib", "paper_ids"),
-                            ("trend", "query"), ("help", "command"), ("why", "paper_id"), ("why", "query")}
+                            ("trend", "query"), ("help", "command"), ("why", "paper_id"), ("why", "query"),
+                            ("papers", "author"), ("papers", "year"), ("papers", "category"), ("papers", "code")}
     assert all(d.strip() and d != "…" and len(d) <= 100 for d in options.values()), options  # (Discord's limit)
     # /reload is offered only to members who may use it (Manage Server), and only in servers.
     assert str(synced["reload"]["default_member_permissions"]) == str(discord.Permissions(manage_guild=True).value)
@@ -565,7 +568,7 @@ async def test_help_and_slash_descriptions_come_from_the_one_command_table(fake_
         before = len(fake_discord.posted)
         await fake_discord.slash("help", {})
         slash_help = (await fake_discord.wait_for_posts(before + 1))[-1]
-        slash = {c.name: c.description for c in client.tree.get_commands()}
+        slash = {c.name: c.description for c in client.tree.get_commands() if isinstance(c, app_commands.Command)}
     assert prefix_help["content"] == help_text("!")
     assert slash_help["kind"] != prefix_help["kind"] or slash_help["id"] != prefix_help["id"]
     assert slash_help["content"] == help_text("/")  # (slash users are shown slash commands)

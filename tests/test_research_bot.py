@@ -168,3 +168,34 @@ async def test_the_results_menu_gives_bibtex_related_and_why_after_a_restart(fak
     assert all(first not in e["title"] for e in related["embeds"])  # (never the paper itself)
     assert why["ephemeral"] and why["embeds"][0]["title"] == f"Why {first}"
     assert "**seismic** in the title" in why["embeds"][0]["description"]
+
+
+async def test_find_papers_about_a_message_from_its_menu(fake_discord, library):
+    async with running(fake_discord, library):
+        await say(fake_discord, "!sync", user="owner")
+        [menu_command] = [c for c in fake_discord.commands[None] if c.get("type") == 3]
+        said = await fake_discord.send_message("general", "other", "has anyone tried SAM on seismic faults?")
+        await fake_discord.context_menu("Find papers about this", said["id"])
+        found = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+        empty = await fake_discord.send_message("general", "other", "", attachments=[("a.txt", b"x")])
+        await fake_discord.context_menu("Find papers about this", empty["id"])
+        nothing = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+    assert menu_command["name"] == "Find papers about this"
+    assert found["kind"] == "followup" and found["embeds"][0]["title"].startswith("1. Seismic Fault SAM")
+    assert nothing["ephemeral"] and nothing["content"] == "That message has no text to search for."
+
+
+async def test_slash_papers_options_and_autocomplete(fake_discord, library):
+    async with running(fake_discord, library):
+        await fake_discord.slash("papers", {"query": "fault", "author": "Jinwen Ma", "year": "2023", "code": False})
+        filtered = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+        authors = await fake_discord.autocomplete("papers", {"query": "x", "author": "jin"}, focused="author")
+        one = await fake_discord.autocomplete("author", {"name": "JINW"}, focused="name")
+        ids = await fake_discord.autocomplete("paper", {"paper_id": "seismic fault"}, focused="paper_id")
+    assert filtered["content"].startswith('Papers for **fault author:"Jinwen Ma" year:2023**')
+    assert [e["title"][3:] for e in filtered["embeds"]] == [
+        "FaultSeg Swin-UNETR: Transformer-Based Self-Supervised Pretraining Model for Fault Recognition"]
+    assert "Jinwen Ma" in [c["value"] for c in authors] and all(c["value"].startswith("Jin") for c in authors)
+    assert [c["value"] for c in one] == ["Jinwen Ma"]  # (any case)
+    assert ids[0]["value"] == "seismic-fault-sam-b554c8" and len(ids) <= 25
+    assert all(len(c["name"]) <= 100 for c in ids)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import discord
+from discord import app_commands
 from discord.ext import commands
 
 from papers_bot.bot import replies
@@ -11,11 +13,41 @@ from papers_bot.bot.pages import may_embed, parts, send_pages
 from papers_bot.bot.service import LibraryThreads
 from papers_bot.store.paper import id_in
 
+AUTOCOMPLETE = 25  # choices at most (Discord's limit)
+
 
 def user_cooldown(ctx: BotContext) -> commands.Cooldown:
     """Per-user rate, from the bot's configuration."""
     config = ctx.bot.config
     return commands.Cooldown(config.cooldown_uses, config.cooldown_seconds)
+
+
+def with_filters(query: str, *, author: str | None = None, year: str | None = None, category: str | None = None,
+                 code: bool = False) -> str:
+    """`/papers`' options added to its query, in the query language (`author:"Jinwen Ma" year:2023`)."""
+    said = [query]
+    if author and author.strip():
+        said.append('author:"' + author.replace('"', "").strip() + '"')
+    if year and year.strip():
+        said.append("year:" + "".join(year.split()))
+    if category and category.strip():
+        said.append("cat:" + "".join(category.split()))
+    if code:
+        said.append("has:code")
+    return " ".join(said)
+
+
+async def paper_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete for a paper id: the papers whose titles best match what is typed (ids as they are)."""
+    found = await interaction.client.papers.run(replies.paper_choices, current)  # type: ignore[attr-defined]
+    return [app_commands.Choice(name=name, value=value) for name, value in found]
+
+
+async def author_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete for an author: the library's names that start with what is typed."""
+    found = await interaction.client.papers.run(  # type: ignore[attr-defined]
+        lambda library: library.author_names(current, limit=AUTOCOMPLETE))
+    return [app_commands.Choice(name=name[:100], value=name[:100]) for name in found]
 
 
 class Papers(commands.Cog):
@@ -27,14 +59,19 @@ class Papers(commands.Cog):
         return self.bot.papers
 
     @hybrid_command("papers")
+    @app_commands.autocomplete(author=author_choices)
     @commands.dynamic_cooldown(user_cooldown, commands.BucketType.user)
-    async def papers(self, ctx: BotContext, *, query: str) -> None:
+    async def papers(self, ctx: BotContext, *, query: str, author: str | None = None, year: str | None = None,
+                     category: str | None = None, code: bool = False) -> None:
         """Find the papers that best match some words."""
+        # (the slash command's options as the query language says them; `!papers` writes them in the query)
+        query = with_filters(query, author=author, year=year, category=category, code=code)
         await ctx.defer()
         pages = await self.threads.run(replies.papers_pages, query)
         await send_pages(ctx, pages, kind="s", key=query)
 
     @hybrid_command("paper")
+    @app_commands.autocomplete(paper_id=paper_choices)
     async def paper(self, ctx: BotContext, paper_id: str) -> None:
         """Show one paper in full, by the id shown with search results or its arXiv id."""
         await ctx.defer()
@@ -45,6 +82,7 @@ class Papers(commands.Cog):
         await ctx.reply(**parts(reply, embeds=may_embed(ctx)))
 
     @hybrid_command("author")
+    @app_commands.autocomplete(name=author_choices)
     async def author(self, ctx: BotContext, *, name: str) -> None:
         """An author's papers and profile."""
         await ctx.defer()

@@ -5,16 +5,43 @@ from __future__ import annotations
 import io
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from papers_bot.bot import replies
 from papers_bot.bot.client import BotContext, PapersBot, hybrid_command
+from papers_bot.bot.cogs.papers import paper_choices
 from papers_bot.bot.pages import may_embed, parts, send_texts
+from papers_bot.errors import PapersBotError
+from papers_bot.format import DISCORD
+
+FIND_ABOUT = "Find papers about this"  # (a message's context menu: right-click > Apps)
 
 
 class Research(commands.Cog):
     def __init__(self, bot: PapersBot) -> None:
         self.bot = bot
+        self.find_about = app_commands.ContextMenu(name=FIND_ABOUT, callback=self.find_papers_about)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.find_about)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.find_about.name, type=self.find_about.type)
+
+    async def find_papers_about(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """The papers that best match a message's text, as `/papers` shows them (its first page)."""
+        text = " ".join(message.content.split())[:replies.MAX_ABOUT]
+        if not text:
+            await interaction.response.send_message("That message has no text to search for.", ephemeral=True)
+            return
+        await interaction.response.defer()
+        try:
+            pages = await self.bot.papers.run(replies.papers_pages, text)
+        except PapersBotError as e:
+            await interaction.followup.send(DISCORD.text(str(e)), ephemeral=True)
+            return
+        await interaction.followup.send(**parts(pages[0], embeds=interaction.app_permissions.embed_links))
 
     @hybrid_command("bib")
     async def bib(self, ctx: BotContext, *, paper_ids: str) -> None:
@@ -40,6 +67,7 @@ class Research(commands.Cog):
         await ctx.reply(text, file=discord.File(io.BytesIO(png), filename=replies.TREND_FILE))
 
     @hybrid_command("why")
+    @app_commands.autocomplete(paper_id=paper_choices)
     async def why(self, ctx: BotContext, paper_id: str, *, query: str) -> None:
         """Why a paper is a result for a query."""
         await ctx.defer()
