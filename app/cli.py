@@ -252,8 +252,11 @@ def ask(obj: LibraryContext, question: str, k: int | None, as_json: bool) -> Non
         return
     fact = answer.fact
     record = {
-        "question": answer.question,
+        "question": question,
+        "read_as": answer.read_as or None,  # (the question with its typos read as the library spells them)
         "found": answer.found,
+        "help": answer.help,
+        "unmatched": answer.unmatched or None,
         "fact": None if fact is None else {
             "kind": fact.kind, "statement": fact.statement, "established": fact.established, "total": fact.total,
             "papers": [hit_json(p, None) for p in fact.papers],

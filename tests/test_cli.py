@@ -446,3 +446,10 @@ def test_harvest_checks_the_sets_and_feeds_it_is_given_as_the_settings_are(tmp_p
     assert "--feed: harvest_feeds names what arXiv does not have: cs.YY" in result.output
     fine = CliRunner().invoke(cli, ["--db", db, "harvest", "--status", "--set", "cs.CV"])
     assert fine.exit_code == 0 and "cs:cs:CV" in fine.output, fine.output
+
+
+def test_ask_json_says_how_it_read_a_question_with_typos_and_keeps_what_was_typed(run):
+    typed = "waht is teh best papr on seismic falut detection"
+    record = json.loads(run("ask", "--json", typed).output)
+    assert (record["question"], record["read_as"]) == (typed, "what is the best paper on seismic fault detection")
+    assert record["passages"][0]["title"].startswith("Seismic Fault SAM")
