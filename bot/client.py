@@ -382,7 +382,9 @@ async def reply_to_error(ctx: BotContext, error: commands.CommandError) -> None:
     if isinstance(original, discord.Forbidden):
         ctx.bot.refused(ctx.channel, original)  # (an apology in the same channel would be refused as well)
         return
-    message = bad_argument(ctx) if isinstance(error, commands.BadArgument) else None
+    # (a converter's refusal of what was typed: `int("abc")` failed; other BadArguments say their own sentence)
+    converting = type(error) is commands.BadArgument and isinstance(error.__cause__, ValueError)
+    message = bad_argument(ctx) if converting else None
     message = message or user_message(error, prefix_of(ctx))
     if message is None:
         log.error("command %r failed", ctx.command and ctx.command.qualified_name, exc_info=error)
