@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CLOSE_WAIT = 30.0  # seconds `Library.close` waits for running requests (they take milliseconds)
-VOTE_WAIT = 600.0  # seconds a vote waits for a load to end (a Discord interaction's token lasts 15 minutes)
+BRIEF_WAIT_MS = 500  # how long a vote (or a search's vote buttons) waits for the write lock before StoreBusy
 REPAIR_EVERY = 10.0  # seconds between attempts to repair an index found out of step while answering
 
 
@@ -476,23 +476,28 @@ class Library:
 
     def vote_cards(self, query: str, paper_ids: Sequence[str]) -> dict[str, int]:
         """The card id of each paper shown for `query` with vote buttons (empty where the library is read-only:
-        no buttons for votes it could not keep)."""
+        no buttons for votes it could not keep). A search never waits for a load for them: while one writes, its
+        results come without buttons."""
         if self.read_only:
             return {}
-        return self._patiently(lambda db: state.vote_cards(db, query, paper_ids))
+        try:
+            return self._briefly(lambda db: state.vote_cards(db, query, paper_ids))
+        except StoreBusy:
+            return {}
 
     def vote(self, card_id: int, user_id: int, value: int, *, guild_id: str | None = None
              ) -> tuple[state.VoteCard, int | None]:
-        """Record a 👍 (1) or 👎 (-1) on a result card, replacing the voter's earlier one: the card and that."""
-        return self._patiently(lambda db: state.vote(db, card_id, user_id, value, guild_id=guild_id))
+        """Record a 👍 (1) or 👎 (-1) on a result card, replacing the voter's earlier one: the card and that.
+        StoreBusy while a load writes: the bot tries again until it ends (`pages.patiently`), never losing it."""
+        return self._briefly(lambda db: state.vote(db, card_id, user_id, value, guild_id=guild_id))
 
     def vote_card(self, card_id: int) -> state.VoteCard:
         """A result card's query and paper, by the id its buttons carry."""
         return self._read(lambda db, _: state.vote_card(db, card_id))
 
     def forget_votes(self, user_id: int) -> int:
-        """Delete every vote a person gave; how many there were."""
-        return self._patiently(lambda db: state.forget_voter(db, user_id))
+        """Delete every vote a person gave; how many there were (StoreBusy while a load writes, as `vote`)."""
+        return self._briefly(lambda db: state.forget_voter(db, user_id))
 
     def feedback(self) -> tuple[list[state.Judged], list[tuple[str, int, int]]]:
         """Every judged card's votes, and the votes by month."""
@@ -502,18 +507,21 @@ class Library:
         """The votes as a test collection in `folder` (feedback.export_collection): how many queries, judgements."""
         return self._read(lambda db, _: export_collection(folder, state.judged(db), store.iter_papers(db)))
 
-    def _patiently(self, call: Callable[[sqlite_utils.Database], T], *, wait: float = VOTE_WAIT,
-                   sleep: Callable[[float], None] = time.sleep) -> T:
-        """`write(call)`, waiting out a load that holds the write lock (a vote given during a load is kept when
-        it ends, not refused) for up to `wait` seconds."""
-        deadline = time.monotonic() + wait
-        while True:
+    def _briefly(self, call: Callable[[sqlite_utils.Database], T]) -> T:
+        """`write(call)`, or StoreBusy at once while a load writes (in this process, or for more than
+        BRIEF_WAIT_MS in another): a worker thread never sits out a load, which can take minutes."""
+        if self._load_lock.locked():
+            raise StoreBusy("a load is writing the library")
+
+        def briefly(db: sqlite_utils.Database) -> T:
+            waits = db.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+            db.conn.execute(f"PRAGMA busy_timeout = {BRIEF_WAIT_MS}")
             try:
-                return self.write(call)
-            except StoreBusy:
-                if time.monotonic() > deadline:
-                    raise
-                sleep(0.5)
+                return call(db)
+            finally:
+                db.conn.execute(f"PRAGMA busy_timeout = {int(waits)}")
+
+        return self.write(briefly)
 
     def follow(self, channel_id: str, query: str, *, guild_id: str | None = None,
                added_by: str | None = None) -> state.Follow:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import socket
 import weakref
-from collections.abc import Mapping, MutableMapping
-from typing import Any
+from collections.abc import Callable, Mapping, MutableMapping
+from typing import Any, TypeVar
 
 import aiohttp
 import discord
@@ -23,12 +24,13 @@ from papers_bot.bot.replies import (
     papers_pages,
     why_reply,
 )
-from papers_bot.errors import PaperNotFound, PapersBotError
+from papers_bot.errors import PaperNotFound, PapersBotError, StoreBusy
 from papers_bot.format import DISCORD
 from papers_bot.library import Library
 from papers_bot.text import clip
 
 log = logging.getLogger("papers_bot.bot")
+T = TypeVar("T")
 TIMEOUT = 300.0
 # What losing the network or Discord raises (not every OSError: a file not found in a handler is a bug).
 CONNECTION_ERRORS = (aiohttp.ClientError, ConnectionError, TimeoutError, socket.gaierror, discord.ConnectionClosed,
@@ -271,6 +273,23 @@ async def vote_cards(bot: discord.Client, kind: str, key: str, pages: list[Reply
         return {}
 
 
+VOTE_WAIT = 600.0  # seconds a vote waits for a load to end (an interaction's token lasts 15 minutes)
+VOTE_RETRY = 1.0  # seconds between a waiting vote's tries
+
+
+async def patiently(bot: discord.Client, call: Callable[[Library], T], *, wait: float = VOTE_WAIT) -> T:
+    """`call(library)` in the library's threads, tried again every VOTE_RETRY seconds while a load writes
+    (StoreBusy), for up to `wait`: a vote given during a load is kept when it ends; no worker thread waits."""
+    deadline = asyncio.get_running_loop().time() + wait
+    while True:
+        try:
+            return await bot.papers.run(call)  # type: ignore[attr-defined]
+        except StoreBusy:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(VOTE_RETRY)
+
+
 class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=VOTE):
     """A 👍 or 👎 under a result card, from anyone, at any time (the card's question and paper are in the
     database, by the id in the button): recorded, replacing the voter's earlier vote on it."""
@@ -290,8 +309,8 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=VOTE):
         value = 1 if self.way == "up" else -1
         guild = str(interaction.guild_id) if interaction.guild_id else None
         try:
-            card, before = await interaction.client.papers.run(  # type: ignore[attr-defined]
-                lambda library: library.vote(self.card_id, interaction.user.id, value, guild_id=guild))
+            card, before = await patiently(interaction.client, lambda library: library.vote(
+                self.card_id, interaction.user.id, value, guild_id=guild))
         except PapersBotError as e:
             await interaction.followup.send(DISCORD.text(str(e)), ephemeral=True)
             return

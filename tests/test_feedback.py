@@ -3,6 +3,7 @@ request, and exported as a test collection bench/quality.py reads."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import sys
@@ -46,22 +47,25 @@ def test_one_vote_a_person_and_card_changeable_under_a_keyed_hash(library):
         library.vote(99999, ALICE, 1)
 
 
-def test_a_vote_waits_for_a_load_and_a_read_only_library_takes_none(library, monkeypatch):
+def test_a_vote_during_a_load_is_refused_at_once_and_a_read_only_library_takes_none(library, monkeypatch):
+    """(The library's worker threads never sit out a load: the bot tries the vote again until the load ends,
+    `test_a_vote_during_a_load_is_kept`.)"""
     sam = library.vote_cards("q", ["seismic-fault-sam-b554c8"])["seismic-fault-sam-b554c8"]
-    busy = [StoreBusy("a load is writing")] * 3
-    write = library.write
-
-    def blocked(call):
-        if busy:
-            raise busy.pop()
-        return write(call)
-
-    slept: list[float] = []
-    monkeypatch.setattr(library, "write", blocked)
-    assert library._patiently(lambda db: 7, sleep=slept.append) == 7 and len(slept) == 3
-    busy += [StoreBusy("a load is writing")] * 3
-    monkeypatch.setattr("papers_bot.library.time.sleep", slept.append)
-    library.vote(sam, ALICE, 1)  # (through the three refusals: kept, not lost)
+    holder = sqlite3.connect(library.db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # (another process's load holds the write lock)
+    try:
+        with pytest.raises(StoreBusy):
+            library.vote(sam, ALICE, 1)
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    assert library._load_lock.acquire(blocking=False)  # (a load in this process)
+    try:
+        with pytest.raises(StoreBusy):
+            library.forget_votes(ALICE)
+    finally:
+        library._load_lock.release()
+    library.vote(sam, ALICE, 1)
     assert [r["vote"] for r in sqlite_utils.Database(library.db_path)["votes"].rows] == [1]
     monkeypatch.setattr(library, "read_only", "a read-only copy")
     assert library.vote_cards("q", ["seismic-fault-sam-b554c8"]) == {}
@@ -118,7 +122,8 @@ async def test_vote_buttons_under_results_count_after_a_restart(fake_discord, li
     assert [(j.query, j.up, j.down) for j in judged] == [("diffusion", 1, 0)]
 
 
-async def test_a_vote_during_a_load_is_kept(fake_discord, library):
+async def test_a_vote_during_a_load_is_kept(fake_discord, library, monkeypatch):
+    monkeypatch.setattr("papers_bot.bot.pages.VOTE_RETRY", 0.05)
     async with running(fake_discord, library):
         [post] = await say(fake_discord, "!papers seismic")
         holder = sqlite3.connect(library.db_path, isolation_level=None)
@@ -126,9 +131,27 @@ async def test_a_vote_during_a_load_is_kept(fake_discord, library):
         try:
             before = len(fake_discord.posted)
             await fake_discord.click(post["id"], buttons(post)["👎 1"]["custom_id"], user="member")
+            for _ in range(3):  # (the vote is tried, refused while the load writes, and tried again)
+                await asyncio.sleep(0.6)
         finally:
             holder.execute("COMMIT")
             holder.close()
         noted = (await fake_discord.wait_for_posts(before + 1))[-1]
     assert noted["ephemeral"] and noted["content"].startswith("Noted: 👎")
     assert [(j.up, j.down) for j in library.feedback()[0]] == [(0, 1)]
+
+
+def test_a_search_during_a_load_gets_no_vote_buttons_rather_than_waiting(library):
+    holder = sqlite3.connect(library.db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # (another process's load holds the write lock)
+    try:
+        assert library.vote_cards("seismic", ["seismic-fault-sam-b554c8"]) == {}
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    assert library._load_lock.acquire(blocking=False)  # (a load in this process)
+    try:
+        assert library.vote_cards("seismic", ["seismic-fault-sam-b554c8"]) == {}
+    finally:
+        library._load_lock.release()
+    assert list(library.vote_cards("seismic", ["seismic-fault-sam-b554c8"])) == ["seismic-fault-sam-b554c8"]

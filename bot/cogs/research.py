@@ -11,7 +11,7 @@ from discord.ext import commands
 from papers_bot.bot import replies
 from papers_bot.bot.client import BotContext, PapersBot, hybrid_command
 from papers_bot.bot.cogs.papers import paper_choices
-from papers_bot.bot.pages import may_embed, parts, send_texts
+from papers_bot.bot.pages import may_embed, parts, patiently, send_texts
 from papers_bot.errors import PapersBotError
 from papers_bot.format import DISCORD
 
@@ -103,7 +103,7 @@ class Research(commands.Cog):
     async def forget(self, ctx: BotContext) -> None:
         """Delete every vote you gave."""
         await ctx.defer(ephemeral=True)
-        count = await self.bot.papers.run(lambda library: library.forget_votes(ctx.author.id))
+        count = await patiently(self.bot, lambda library: library.forget_votes(ctx.author.id))
         said = f"Deleted your {count} vote{'s' * (count != 1)}." if count else "You have no votes to delete."
         await ctx.reply(said, ephemeral=True)
 
