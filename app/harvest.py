@@ -67,7 +67,8 @@ class Limits:
     """What one run may spend on a server before it stops (HarvestError) and leaves the rest to the next run;
     tests pass small ones, never waiting real minutes."""
 
-    page_deadline: float = 600.0  # seconds from asking for a response to its last byte (a server that drips)
+    page_deadline: float = 600.0  # seconds from asking for a page to its last byte, over all its redirect hops and
+    # retries (a server that drips, or redirects and fails slowly); the polite waits between them are not counted
     retry_wait: float = 600.0  # seconds one request may wait in all between its attempts (Retry-After included)
     redirects: int = 5  # hops one request may follow
     pages: int = 10_000  # pages in one run when the list does not say its size (arXiv's whole: ~2,500)
@@ -133,6 +134,20 @@ def retry_after(value: str | None, *, now: float | None = None) -> float | None:
     return max(when.timestamp() - (time.time() if now is None else now), 0.0)
 
 
+def after(wait: float) -> str:
+    """A wait, as the log says when the next try comes: `at once`, `in 0.4 s`, `in 12 s`."""
+    if wait < 0.005:
+        return "at once"
+    return f"in {wait:.2g} s" if wait < 10 else f"in {wait:.0f} s"
+
+
+def unwritable(e: OSError) -> str:
+    """A file of the harvester's own that could not be written, in words: its downloads are in the temporary
+    folder (a write error names no file)."""
+    where = e.filename or f"its download in {tempfile.gettempdir()}"
+    return f"cannot write {where} ({e.strerror or e}): free space there, or set TMPDIR to a folder with room"
+
+
 def plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
@@ -163,67 +178,93 @@ class Client:
         if self._session is not None:
             await self._session.close()
 
-    async def _turn(self, url: str, wait: float = 0.0) -> None:
+    async def _turn(self, url: str, wait: float, deadline: asyncio.Timeout) -> None:
         pause = max(self._ended + self.spacing(url) - time.monotonic(), wait)
-        if pause > 0:
+        if pause > 0:  # (the polite waits are retry_wait's to bound, not the page deadline's: it stands still)
+            loop, when = asyncio.get_running_loop(), deadline.when()
+            began = loop.time()
+            deadline.reschedule(None)
             await self.sleep(pause)
+            if when is not None:
+                deadline.reschedule(when + loop.time() - began)
+
+    @staticmethod
+    def _location(response: aiohttp.ClientResponse, shown: str) -> str:
+        """Where a redirect goes; HarvestError when it is no web address this client can ask."""
+        said = response.headers["Location"]
+        try:
+            location = urljoin(str(response.url), said)
+            scheme = urlsplit(location).scheme
+        except ValueError as e:  # (`http://[oops/oai`: urllib cannot even split it)
+            raise HarvestError(f"{shown} redirects to {clip(redact_urls(said), 100)!r}, not an address it can "
+                               f"ask ({e})") from e
+        if scheme not in ("http", "https"):
+            raise HarvestError(f"{shown} redirects to {redact_url(location)}, not a web address")
+        return location
 
     def _give_up(self, why: str) -> HarvestError:
         self.gave_up = why
         return HarvestError(f"{why}; leaving it until the next run")
 
     async def fetch(self, url: str, params: dict[str, str], out: IO[bytes], *, limit: int) -> None:
-        """GET `url` into `out` (emptied first), streamed; HarvestError when it cannot be had."""
+        """GET `url` into `out` (emptied first), streamed; HarvestError when it cannot be had, or not within the
+        page deadline (its redirects and retries included)."""
         async with self._lock:
-            wait, waited, problem = 0.0, 0.0, ""
-            for attempt in range(self.retries + 1):
-                problem, asked = await self._attempt(url, params, out, limit, wait)
-                if not problem:
-                    return
-                wait = asked if asked is not None else self._backoff(url, attempt)
-                if attempt == self.retries:
-                    break
-                if waited + wait > self.limits.retry_wait:
-                    raise self._give_up(
-                        (f"{redact_url(url)} asked to wait {wait:.0f} s (Retry-After)" if asked is not None
-                         else problem) + (f" after {waited:.0f} s of waits" if waited else "")
-                        + f": more than the {self.limits.retry_wait:.0f} s one request may wait")
-                waited += wait
-                log.warning("%s; trying again in %.0f s (attempt %d of %d)", problem, wait, attempt + 2,
-                            self.retries + 1)
-            raise self._give_up(f"{problem}; gave up after {self.retries + 1} attempts")
+            try:
+                async with asyncio.timeout(self.limits.page_deadline) as deadline:
+                    await self._attempts(url, params, out, limit, deadline)
+            except TimeoutError as e:
+                if not deadline.expired():
+                    raise
+                # (a server that drips, or redirects and fails slowly, would hold the run for ever)
+                raise self._give_up(f"{redact_url(url)}: a response took more than {self.limits.page_deadline:g} s "
+                                    "to arrive whole (its redirects and retries included)") from e
 
-    async def _attempt(self, url: str, params: dict[str, str], out: IO[bytes], limit: int,
-                       wait: float) -> tuple[str, float | None]:
+    async def _attempts(self, url: str, params: dict[str, str], out: IO[bytes], limit: int,
+                        deadline: asyncio.Timeout) -> None:
+        """The attempts at one request, spaced by growing waits (or those the server asks for)."""
+        wait, waited, problem = 0.0, 0.0, ""
+        for attempt in range(self.retries + 1):
+            problem, asked = await self._attempt(url, params, out, limit, wait, deadline)
+            if not problem:
+                return
+            wait = asked if asked is not None else self._backoff(url, attempt)
+            if attempt == self.retries:
+                break
+            if waited + wait > self.limits.retry_wait:
+                raise self._give_up(
+                    (f"{redact_url(url)} asked to wait {wait:.0f} s (Retry-After)" if asked is not None
+                     else problem) + (f" after {waited:.0f} s of waits" if waited else "")
+                    + f": more than the {self.limits.retry_wait:.0f} s one request may wait")
+            waited += wait
+            log.warning("%s; trying again %s (attempt %d of %d)", problem, after(wait), attempt + 2,
+                        self.retries + 1)
+        raise self._give_up(f"{problem}; gave up after {self.retries + 1} attempts")
+
+    async def _attempt(self, url: str, params: dict[str, str], out: IO[bytes], limit: int, wait: float,
+                       deadline: asyncio.Timeout) -> tuple[str, float | None]:
         """One attempt, following redirects: ("", None) when `out` holds the response, else a transient problem
         and the wait the server asked for (None: it asked for none)."""
         assert self._session is not None, "use the client as `async with Client(...)`"
         for _hop in range(self.limits.redirects + 1):
-            await self._turn(url, wait)
+            await self._turn(url, wait, deadline)
             wait, shown = 0.0, redact_url(url)
             try:
-                async with asyncio.timeout(self.limits.page_deadline) as deadline:
-                    async with self._session.get(url, params=params, allow_redirects=False) as response:
-                        if response.status in REDIRECTS and "Location" in response.headers:
-                            location = urljoin(str(response.url), response.headers["Location"])
-                            if urlsplit(location).scheme not in ("http", "https"):
-                                raise HarvestError(f"{shown} redirects to {redact_url(location)}, not a web address")
-                            url, params = location, {}  # (the next hop, asked as the location says)
-                            continue
-                        if response.status in (429, 503):
-                            return (f"{shown} answered {response.status} (busy)",
-                                    retry_after(response.headers.get("Retry-After")))
-                        if response.status >= 500:
-                            return f"{shown} answered {response.status}", None
-                        if response.status != 200:
-                            raise HarvestError(f"{shown} answered {response.status} {response.reason or ''}: check "
-                                               "the URL and the set or category".replace("  ", " "))
-                        await self._save(response, out, limit, shown)
-                        return "", None
-            except TimeoutError as e:
-                if deadline.expired():  # (a server that drips would hold the run, and the bot's harvests, for ever)
-                    raise self._give_up(f"{shown}: a response took more than {self.limits.page_deadline:g} s "
-                                        "to arrive whole") from e
+                async with self._session.get(url, params=params, allow_redirects=False) as response:
+                    if response.status in REDIRECTS and "Location" in response.headers:
+                        url, params = self._location(response, shown), {}  # (the next hop, asked as it says)
+                        continue
+                    if response.status in (429, 503):
+                        return (f"{shown} answered {response.status} (busy)",
+                                retry_after(response.headers.get("Retry-After")))
+                    if response.status >= 500:
+                        return f"{shown} answered {response.status}", None
+                    if response.status != 200:
+                        raise HarvestError(f"{shown} answered {response.status} {response.reason or ''}: check "
+                                           "the URL and the set or category".replace("  ", " "))
+                    await self._save(response, out, limit, shown)
+                    return "", None
+            except TimeoutError as e:  # (aiohttp's own: a connection or a read that stalled)
                 return f"{shown}: {type(e).__name__}: {redact_urls(str(e))}", None
             except aiohttp.InvalidURL as e:  # (never better on asking again; its text is the address)
                 raise HarvestError(f"{redact_urls(str(e))} is not an address it can ask: check the setting") from e
@@ -280,14 +321,22 @@ Clock = Callable[[], datetime.datetime]
 @contextlib.contextmanager
 def harvest_lock(db_path: Path) -> Iterator[bool]:
     """Hold the library's harvest lock while the block runs: True, or False when another harvest holds it (in
-    any process). A file beside the database, flock'ed: the lock goes with its process, however that ends."""
-    fd = os.open(db_path.with_name(db_path.name + ".harvest-lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    any process). A file beside the database (the real one: a symlink to it takes the same lock), flock'ed: the
+    lock goes with its process, however that ends. HarvestError when the lock file cannot be had."""
+    real = db_path.resolve()
+    lock = real.with_name(real.name + ".harvest-lock")
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise HarvestError(f"cannot take the harvest lock {lock} ({e.strerror})") from e
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             yield False
             return
+        except OSError as e:
+            raise HarvestError(f"cannot take the harvest lock {lock} ({e.strerror})") from e
         yield True
     finally:
         os.close(fd)  # (which releases the lock)
@@ -343,15 +392,15 @@ class Harvester:
         """Harvest each target in turn (all configured ones by default); `since` overrides the stored `from`."""
         chosen = list(chosen if chosen is not None else targets(self.config))
         async with self.lock:
-            try:
-                with harvest_lock(self.library.db_path) as taken:
-                    if not taken:  # (never two harvests at once: they would double the rate arXiv is asked at)
-                        return [Report(t, failed=True, outcome="stopped: another harvest of this library is "
-                                       "running; left to that one") for t in chosen]
-                    return await self._run(chosen, since)
-            except OSError as e:
-                return [Report(t, failed=True, outcome=f"stopped: cannot take the harvest lock beside the database "
-                               f"({e.strerror}: {e.filename})") for t in chosen]
+            with contextlib.ExitStack() as stack:
+                try:  # (only the lock's own failure is said so: what fails later is said by its target's report)
+                    taken = stack.enter_context(harvest_lock(self.library.db_path))
+                except HarvestError as e:
+                    return [Report(t, failed=True, outcome=f"stopped: {e}") for t in chosen]
+                if not taken:  # (never two harvests at once: they would double the rate arXiv is asked at)
+                    return [Report(t, failed=True, outcome="stopped: another harvest of this library is running; "
+                                   "left to that one") for t in chosen]
+                return await self._run(chosen, since)
 
     async def _run(self, chosen: list[Target], since: str | None) -> list[Report]:
         # Each request is spaced as the host it asks needs (a redirect to another host: that host's).
@@ -368,8 +417,10 @@ class Harvester:
                         await self._oai(client, target, report, since)
                     else:
                         await self._rss(client, target, report)
-                except PapersBotError as e:  # (HarvestError, a page's ParseError, a library that refuses writes)
-                    report.failed, report.outcome = True, f"stopped: {e}"
+                except (PapersBotError, OSError) as e:  # (HarvestError, a page's ParseError, a library that
+                    # refuses writes; OSError: the harvester's own files, as the library says its own failures)
+                    said = str(e) if isinstance(e, PapersBotError) else unwritable(e)
+                    report.failed, report.outcome = True, f"stopped: {said}"
                     try:
                         await self.run_blocking(_failed, target.source, report.outcome)
                     except PapersBotError as also:
@@ -415,7 +466,7 @@ class Harvester:
                 params = {"verb": "ListRecords", "resumptionToken": asked} if asked else {
                     **first, **({"from": run_from} if run_from else {})}
                 end = await self._page(client, params, path, target)
-                if end.error == "noRecordsMatch":
+                if end.error == "noRecordsMatch" and not asked:
                     report.outcome = (f"no new records since {run_from or 'the start'}: " + (
                         quiet_reason(run_from, self.today()) if progress.total_records else
                         f"no record of {target} has ever come: check the set name ({target.name}; arXiv's are "
@@ -429,22 +480,32 @@ class Harvester:
                     await self.run_blocking(_begin, target.source, run_from, self.today())
                     asked, restarted, earlier, seen = None, True, 0, set()
                     continue
+                if end.error == "noRecordsMatch":  # (to a token: the rest of a list cannot match nothing)
+                    raise HarvestError(f"{url} answered noRecordsMatch ({end.message or 'no explanation'}) to the "
+                                       f"resumption token {clip(str(asked), 40)!r}: not a reply it understands; the "
+                                       "next run asks for that page again")
                 if end.error:
                     check = (f": check the set name ({target.name}; arXiv's are like cs or cs:cs:CV)"
                              if end.error in ("noSetHierarchy", "badArgument") else "")
-                    raise HarvestError(f"arXiv answered {end.error}: {end.message or 'no explanation'}{check}")
+                    raise HarvestError(f"{url} answered {end.error}: {end.message or 'no explanation'}{check}")
+                if not asked and not end.records and not end.token:  # (OAI-PMH says noRecordsMatch for none)
+                    raise HarvestError(f"{url}: an empty ListRecords, neither records nor noRecordsMatch: not a "
+                                       "reply OAI-PMH allows")
+                if end.foreign and end.foreign == end.records - end.deleted:
+                    raise HarvestError(f"{url}: {plural(end.foreign, 'record')} and none in the arXiv format asked "
+                                       f"for (their metadata: {end.format})")
                 if end.token and end.token in seen:
                     raise HarvestError(f"{url} sent the resumption token {clip(end.token, 40)!r} twice in one run: "
                                        "its list goes round in a loop")
                 if end.token:
                     seen.add(end.token)
-                if cap is None and end.complete_size is not None:
-                    cap = 2 * math.ceil(end.complete_size / max(end.records, 1)) + PAGE_SLACK
+                if cap is None and end.complete_size is not None:  # (a size that lies high still meets `pages`)
+                    cap = min(2 * math.ceil(end.complete_size / max(end.records, 1)) + PAGE_SLACK, self.limits.pages)
                 if end.token and report.pages + 1 >= (cap or self.limits.pages):
                     raise HarvestError(f"{url}: the list of {target} has not ended after {report.pages + 1:,} pages, "
                                        + (f"more than twice the pages its size ({plural(end.complete_size, 'record')}) "
-                                          "needs"
-                                          if cap and end.complete_size is not None else "the most one run asks for"))
+                                          "needs" if cap and cap < self.limits.pages and end.complete_size is not None
+                                          else "the most one run asks for"))
                 report.pages += 1
                 page_name = f"{url} ({target}, page {report.pages})"
                 listing = arxiv.oai_listing(path, name=page_name, source=target.source)

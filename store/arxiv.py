@@ -53,6 +53,8 @@ class PageEnd:
     complete_size: int | None = None  # records in the whole list, as the server counts them
     records: int = 0
     deleted: int = 0
+    foreign: int = 0  # records whose metadata is not in the `arXiv` format asked for
+    format: str = ""  # what the first of them holds instead, in words
 
 
 def what_it_is(tag: str) -> str:
@@ -72,11 +74,19 @@ def _sniffed(head: bytes) -> str | None:
     return "an HTML page" if text.startswith((b"<!doctype html", b"<html")) else None
 
 
+_DECLARED = re.compile(rb"""<\?xml[^>]*\bencoding\s*=\s*["']([^"']{1,40})["']""")
+
+
 def _unreadable(e: Exception, head: bytes, *, expected: str) -> str | None:
     """Why a reply the parser could not read is not `expected`, when it is something else that can be named:
     an HTML page (its `<!DOCTYPE html>` is not a DTD to refuse, it is not XML at all), an unknown encoding."""
     if isinstance(e, LookupError):  # (`encoding="x-klingon"`: the codec lookup fails)
         return f"declares an encoding Python does not know ({e}), not {expected} it can read"
+    if isinstance(e, ValueError) and not isinstance(e, (UnicodeError, DefusedXmlException)):  # (expat: `multi-byte
+        # encodings are not supported`)
+        declared = _DECLARED.search(head)
+        said = f" ({declared[1].decode('ascii', 'replace')})" if declared else ""
+        return f"declares an encoding{said} the XML parser cannot read ({e}), not {expected} it can read"
     if isinstance(e, UnicodeError):
         return f"holds bytes that are not in the encoding it declares ({e.__class__.__name__}), not {expected}"
     if isinstance(e, DTDForbidden) and (e.name or "").lower() == "html":
@@ -109,7 +119,7 @@ def _events(path: Path, name: str) -> Iterator[tuple[str, Element]]:
                 element.clear()
             elif tag in (f"{OAI}resumptionToken", f"{OAI}error"):
                 yield tag.removeprefix(OAI), element
-    except (ParseError, DefusedXmlException, LookupError, UnicodeError) as e:
+    except (ParseError, DefusedXmlException, LookupError, ValueError) as e:
         with path.open("rb") as f:
             head = f.read(1024)
         if why := _unreadable(e, head, expected="an OAI-PMH reply"):
@@ -133,14 +143,21 @@ def page_end(path: Path, *, name: str) -> PageEnd:
         if kind == "record":
             end.records += 1
             header = element.find(f"{OAI}header")
-            end.deleted += header is not None and header.get("status") == "deleted"
+            deleted = header is not None and header.get("status") == "deleted"
+            metadata = element.find(f"{OAI}metadata")
+            end.deleted += deleted
+            if not deleted and (metadata is None or metadata.find(f"{ARXIV}arXiv") is None):
+                end.foreign += 1
+                end.format = end.format or (what_it_is(metadata[0].tag) if metadata is not None and len(metadata)
+                                            else "none")
         elif kind == "error":
             end.error, end.message = element.get("code") or "unknown", " ".join((element.text or "").split())
         else:
             end.token = (element.text or "").strip() or None
             size = element.get("completeListSize")
-            # (ASCII digits only: str.isdigit takes `²`, which int() refuses)
-            end.complete_size = int(size) if size and size.isascii() and size.isdigit() else None
+            # (ASCII digits only: str.isdigit takes `²`, which int() refuses; and no more than any list holds, as
+            # int() refuses thousands of digits)
+            end.complete_size = int(size) if size and size.isascii() and size.isdigit() and len(size) <= 18 else None
     return end
 
 
@@ -215,7 +232,7 @@ def read_feed(data: bytes, *, name: str, source: str) -> Feed:
     one over 32 MB)."""
     try:  # (the whole document, in whatever encoding it declares: a DTD anywhere in it is refused)
         root = SafeET.fromstring(data, forbid_dtd=True)
-    except (ParseError, DefusedXmlException, LookupError, UnicodeError) as e:
+    except (ParseError, DefusedXmlException, LookupError, ValueError) as e:
         if why := _unreadable(e, data[:1024], expected="an RSS or Atom feed"):
             raise ListingError(why, file=name) from e
         if isinstance(e, DefusedXmlException):

@@ -6,6 +6,8 @@ import asyncio
 import datetime
 import itertools
 import logging
+import resource
+import signal
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +24,7 @@ from papers_bot.harvest import (
     HarvestError,
     Limits,
     Target,
+    after,
     delay_for,
     feed_quiet_reason,
     harvest_lock,
@@ -400,6 +403,12 @@ def on(day: int) -> Callable[[], datetime.datetime]:
     return lambda: datetime.datetime(2026, 12, day, 9, 0, tzinfo=datetime.UTC)
 
 
+DC = ("<record><header><identifier>oai:arXiv.org:2612.0000{}</identifier><datestamp>2026-12-01</datestamp></header>"
+      "<metadata><oai_dc:dc xmlns:oai_dc='http://www.openarchives.org/OAI/2.0/oai_dc/' "
+      "xmlns:dc='http://purl.org/dc/elements/1.1/'><dc:title>T</dc:title></oai_dc:dc></metadata></record>")
+OAI_DC = f"<OAI-PMH xmlns='{OAI_NS}'><ListRecords>{DC.format(1)}{DC.format(2)}</ListRecords></OAI-PMH>"
+
+
 def progress(library: Library, source: str = SOURCE) -> state.Progress:
     with library.reading() as (db, _):
         return state.progress(db, source)
@@ -417,6 +426,11 @@ def progress(library: Library, source: str = SOURCE) -> state.Progress:
     (("body", deep(), "text/xml"), "ListRecords holds an XML document <x>"),
     (("encoding", "x-klingon"), "declares an encoding Python does not know (unknown encoding: x-klingon)"),
     (("body", laughs(), "text/xml"), "declares a DTD or entities"),
+    (("encoding", "shift_jis"), "declares an encoding (shift_jis) the XML parser cannot read"),
+    (("body", f"<OAI-PMH xmlns='{OAI_NS}'><ListRecords/></OAI-PMH>", "text/xml"),
+     "an empty ListRecords, neither records nor noRecordsMatch"),
+    (("body", OAI_DC, "text/xml"), "2 records and none in the arXiv format asked for (their metadata: an XML "
+                                   "document <dc> in the namespace http://www.openarchives.org/OAI/2.0/oai_dc/)"),
 ])
 async def test_a_reply_that_is_not_oai_pmh_stops_the_run_and_the_next_asks_the_same_from(fake, lib, fault, said):
     fake.records = many(2, datestamp="2026-12-05")
@@ -449,6 +463,7 @@ def test_an_html_page_is_called_that_and_a_real_dtd_is_still_refused(tmp_path):
     (("body", HTML_PAGE), "an HTML page, not an RSS or Atom feed"),
     (("body", f"<OAI-PMH xmlns='{OAI_NS}'/>", "text/xml"), f"<OAI-PMH> in the namespace {OAI_NS}, not an RSS"),
     (("encoding", "x-klingon"), "declares an encoding Python does not know"),
+    (("encoding", "shift_jis"), "declares an encoding (shift_jis) the XML parser cannot read"),
 ])
 async def test_a_feed_that_is_not_rss_is_an_error_not_a_holiday(fake, lib, fault, said):
     fake.feeds = {"cs.CV": [Item("2612.00300v1")]}
@@ -484,7 +499,7 @@ async def test_a_resumption_token_sent_twice_ends_the_run(fake, lib):
 
 
 @pytest.mark.parametrize(("size", "limits", "pages"), [("2", Limits(), 7), ("", Limits(pages=4), 4),
-                                                      ("²", Limits(pages=4), 4)])
+                                                      ("²", Limits(pages=4), 4), ("1000000", Limits(pages=4), 4)])
 async def test_a_list_that_never_ends_stops_at_a_cap(fake, lib, size, limits, pages):
     fake.records = many(2)
     fake.fail = [("endless", size)] * 40  # cursors 3, 6, ... of a list of `size` (or of none said)
@@ -499,6 +514,9 @@ async def test_garbage_counts_are_no_count(fake, lib):
     fake.fail = [("count", "²")]
     [report] = await Harvester(lib, config(fake)).run()
     assert not report.failed and len(harvested(lib)) == 5
+    fake.fail = [("count", "9" * 5000)]  # (more digits than int() takes)
+    [long] = await Harvester(lib, config(fake)).run(since="2026-01-01")
+    assert not long.failed and long.records == 5
     assert retry_after("²") is None and retry_after("٣") is None and retry_after(" 7 ") == 7
 
 
@@ -674,3 +692,101 @@ async def test_bombs_are_refused(fake, lib):
     fake.always = ("body", deep(), "text/xml")
     [nested] = await Harvester(lib, config(fake)).run()
     assert nested.failed and "ListRecords holds" in nested.outcome
+
+
+NO_RECORDS = f"<OAI-PMH xmlns='{OAI_NS}'><error code='noRecordsMatch'>no records</error></OAI-PMH>"
+
+
+async def test_no_records_match_to_a_resumption_token_is_an_error_and_the_run_goes_on_later(fake, lib):
+    fake.records = many(7)
+    fake.fail = [None, ("body", NO_RECORDS, "text/xml")]
+    harvester = Harvester(lib, config(fake))
+    [report] = await harvester.run()
+    assert report.failed and "answered noRecordsMatch (no records) to the resumption token '1|3': not a reply it " \
+        "understands" in report.outcome, report.outcome
+    assert "has ever come" not in report.outcome and len(harvested(lib)) == 3
+    assert progress(lib).token  # (part way: the next run asks for the page again)
+    [again] = await harvester.run()
+    assert not again.failed and len(harvested(lib)) == 7
+
+
+async def test_a_page_where_only_some_records_lack_arxiv_metadata_keeps_the_others(fake, lib):
+    page = f"<OAI-PMH xmlns='{OAI_NS}'><ListRecords>{Record('2612.00007').xml()}{DC.format(1)}</ListRecords></OAI-PMH>"
+    fake.fail = [("body", page, "text/xml")]
+    [report] = await Harvester(lib, config(fake)).run()
+    assert not report.failed and harvested(lib) == ["2612.00007"]
+    assert [w.split(": ", 1)[1] for w in report.warnings] == ["record 2 has no arXiv metadata; skipped"]
+
+
+@pytest.mark.parametrize(("fault", "said"), [
+    ([("encoding", "shift_jis")] * 2, "declares an encoding (shift_jis) the XML parser cannot read"),  # (asked twice)
+    ([("redirect", "http://[oops/oai")], "redirects to 'http://[oops/oai', not an address it can ask"),
+])
+async def test_a_reply_that_cannot_be_read_stops_its_target_only(fake, lib, fault, said):
+    fake.records, fake.feeds = many(2), {"cs.CV": [Item("2612.00300v1")]}
+    fake.fail = fault
+    chosen = config(fake, harvest_feeds=["cs.CV"])
+    bad, good = await Harvester(lib, chosen).run()
+    assert bad.failed and said in bad.outcome, bad.outcome
+    assert not good.failed and harvested(lib) == ["2612.00300"]
+    assert "stopped 20" in "\n".join(status(lib, chosen))  # (its run is said to have stopped, not left running)
+
+
+@pytest.mark.parametrize("fault", [("redirect", None), (500,)])
+async def test_the_page_deadline_is_for_all_of_a_pages_hops_and_tries(fake, lib, fault):
+    fake.records, fake.latency, fake.always = many(2), 0.1, fault  # (each reply well within the deadline)
+
+    async def sleep(_seconds: float) -> None:
+        pass
+
+    limits = Limits(page_deadline=0.35, redirects=50)
+    [report] = await Harvester(lib, config(fake), limits=limits, sleep=sleep).run()
+    assert report.failed and "took more than 0.35 s to arrive whole (its redirects and retries included)" in \
+        report.outcome, report.outcome
+    assert len(fake.requests) <= 4
+
+
+async def test_the_polite_waits_are_not_the_page_deadlines(fake, lib):
+    fake.records, fake.fail = many(2), [(503, 1)]
+    [report] = await Harvester(lib, config(fake), limits=Limits(page_deadline=0.5)).run()
+    assert not report.failed and len(harvested(lib)) == 2
+
+
+async def test_a_wait_under_a_second_is_said_as_it_is(fake, lib, caplog):
+    fake.records, fake.fail = many(1), [(500,)]
+    caplog.set_level(logging.WARNING, "papers_bot.harvest")
+    [report] = await Harvester(lib, config(fake)).run()
+    assert not report.failed and "answered 500; trying again in 0.05 s (attempt 2 of 6)" in caplog.text
+    assert (after(0), after(0.4), after(3), after(600)) == ("at once", "in 0.4 s", "in 3 s", "in 600 s")
+
+
+async def test_a_download_that_cannot_be_written_is_said_so_and_stored(fake, lib):
+    fake.records, fake.always = many(1), ("body", huge(2 << 20), "text/xml")
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # (a write past the limit fails, as on a full disk)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, limit[1]))
+    try:
+        [report] = await Harvester(lib, config(fake)).run()
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limit)
+        signal.signal(signal.SIGXFSZ, handler)
+    assert report.failed and "cannot write its download in" in report.outcome and "File too large" in report.outcome
+    assert "harvest lock" not in report.outcome
+    assert progress(lib).last_outcome == report.outcome
+
+
+async def test_only_the_locks_own_failure_is_called_that(fake, lib, tmp_path):
+    (tmp_path / "papers.db.harvest-lock").mkdir()  # (a lock file that cannot be opened)
+    [report] = await Harvester(lib, config(fake)).run()
+    assert report.failed and report.outcome.startswith("stopped: cannot take the harvest lock") and \
+        "Is a directory" in report.outcome
+    assert fake.requests == []
+
+
+def test_a_symlink_to_the_database_takes_the_same_lock(tmp_path):
+    db, link = tmp_path / "papers.db", tmp_path / "other" / "papers.db"
+    db.touch()
+    link.parent.mkdir()
+    link.symlink_to(db)
+    with harvest_lock(db) as taken, harvest_lock(link) as again:
+        assert taken and not again

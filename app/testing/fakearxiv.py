@@ -15,7 +15,8 @@ It is also the hostile server the harvester must survive. Faults are scripted pe
   size)` always one more token, cursors growing past `completeListSize=size`, `("count", text)` that
   `completeListSize`, `("encoding", name)` that XML declaration, `("namespace", uri)` that namespace.
 
-`expire_tokens()` makes every token given so far unknown (`badResumptionToken`).
+`latency` makes every reply wait that long before it begins (a slow server). `expire_tokens()` makes every
+token given so far unknown (`badResumptionToken`).
 """
 
 from __future__ import annotations
@@ -183,6 +184,7 @@ class FakeArxiv:
     always: tuple[Any, ...] | None = None  # the fault of every request once `fail` is used up
     requests: list[Request] = field(default_factory=list)
     no_sets: Sequence[str] = ()  # sets it answers `badArgument` for (as arXiv does a set it does not have)
+    latency: float = 0.0  # seconds each reply waits before it begins
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -220,6 +222,8 @@ class FakeArxiv:
         self.requests.append(Request(time.monotonic(), request.path, dict(request.query),
                                      request.headers.get("User-Agent", "")))
         fault = (self.fail.pop(0) if self.fail else self.always) or ("none",)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if fault[0] == 503:
             return web.Response(status=503, headers={"Retry-After": str(fault[1])}, text="busy"), fault
         if fault[0] == 500:
