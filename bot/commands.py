@@ -46,16 +46,16 @@ COMMANDS = (
     Command("unfollow", "stop one of this channel's follows", "number", "<n>", guild_only=True,
             options=(("number", "the follow's number, as /following lists them"),)),
     Command("following", "what this channel follows, numbered", guild_only=True),
-    Command("bib", "BibTeX entries for papers, to cite them (a .bib file when long)", "paper_ids", "<id> [<id>...]",
+    Command("bib", "BibTeX entries for papers (a .bib file when long)", "paper_ids", "<id> [<id>...]",
             options=(("paper_ids", "the ids shown with results (arXiv ids, URLs or DOIs work too), space-separated"),)),
-    Command("trend", "papers per year that match a query, as a chart; `a | b` compares topics", "query", "<words>",
+    Command("trend", "papers per year that match, as a chart; `a | b` compares", "query", "<words>",
             options=(("query", "what to count (every word must match, as a follow); `diffusion | GAN` compares"),)),
-    Command("why", "why a paper is a result for a query: words, their rarity, filters, the score's parts",
+    Command("why", "why a paper is a result for a query: words, rarity, filters, score",
             "query", "<id> <query>",
             options=(("paper_id", "the id shown with the result"), ("query", "the query it was a result for"))),
-    Command("forget", "delete every 👍/👎 vote you gave on results (votes are kept under a keyed hash, not your id)"),
-    Command("about", "the bot's version, the library's size and freshness, and uptime"),
-    Command("ping", "whether the bot and its library answer, and how fast"),
+    Command("forget", "delete every 👍/👎 vote you gave on results"),
+    Command("about", "version, library size and freshness, uptime"),
+    Command("ping", "whether the library answers, and how fast"),
     Command("stats", "what is in the library"),
     Command("help", "how to use papers-bot; `help <command>` for one command", "command", "[command]", optional=True,
             options=(("command", "a command to explain, with its options and examples"),)),
@@ -80,6 +80,7 @@ def help_text(prefix: str) -> str:
         "`has:code` and `sort:date`, or the same in plain words: `papers by Jinwen Ma since 2022 with code`, "
         "`newest papers on diffusion`, `anything from 2017?`.",
         "Examples: `which papers adapt SAM to seismic data?`, `who wrote SANA 1.5?`, `how many papers have code?`",
+        f"`{prefix}help <command>` explains one command, with its options and examples.",
     ])
 
 

@@ -199,3 +199,12 @@ async def test_slash_papers_options_and_autocomplete(fake_discord, library):
     assert [c["value"] for c in one] == ["Jinwen Ma"]  # (any case)
     assert ids[0]["value"] == "seismic-fault-sam-b554c8" and len(ids) <= 25
     assert all(len(c["name"]) <= 100 for c in ids)
+
+
+def test_help_fits_one_message_with_every_command():
+    from papers_bot.bot.commands import COMMANDS, help_text
+
+    for prefix in ("!", "/", "papers!"):
+        text = help_text(prefix)
+        assert len(text) <= 2000 and all(f"{prefix}{c.name}" in text for c in COMMANDS if c.name != "help")
+        assert f"`{prefix}help <command>`" in text
