@@ -204,7 +204,15 @@ async def test_slash_papers_options_and_autocomplete(fake_discord, library):
 def test_help_fits_one_message_with_every_command():
     from papers_bot.bot.commands import COMMANDS, help_text
 
-    for prefix in ("!", "/", "papers!"):
+    for prefix in ("!", "/"):  # (a longer configured prefix: the list is split in two messages)
         text = help_text(prefix)
         assert len(text) <= 2000 and all(f"{prefix}{c.name}" in text for c in COMMANDS if c.name != "help")
         assert f"`{prefix}help <command>`" in text
+
+
+async def test_help_with_a_long_prefix_comes_in_two_messages(fake_discord, library):
+    async with running(fake_discord, library, prefix="papers!") as client:
+        assert client.config.prefix == "papers!"
+        first, second = await say(fake_discord, "papers!help", n=2)
+    assert len(first["content"]) <= 2000 and len(second["content"]) <= 2000
+    assert (first["content"] + "\n" + second["content"]).count("papers!") > 10

@@ -9,7 +9,7 @@ from discord.ext import commands
 from papers_bot.bot import replies
 from papers_bot.bot.client import BotContext, PapersBot, hybrid_command, prefix_of
 from papers_bot.bot.commands import command_help
-from papers_bot.bot.pages import may_embed, parts, send_pages
+from papers_bot.bot.pages import may_embed, parts, send_pages, send_texts
 from papers_bot.bot.service import LibraryThreads
 from papers_bot.store.paper import id_in
 
@@ -98,7 +98,8 @@ class Papers(commands.Cog):
     async def help(self, ctx: BotContext, command: str | None = None) -> None:
         """How to use papers-bot."""
         prefix = prefix_of(ctx)
-        await ctx.reply(command_help(command, prefix) if command else replies.help_text(prefix))
+        # (a long configured prefix can take the list past one message: then it is split at a line)
+        await send_texts(ctx, replies.pagify(command_help(command, prefix) if command else replies.help_text(prefix)))
 
 
 async def setup(bot: PapersBot) -> None:
