@@ -33,6 +33,7 @@ from papers_bot.library import Library
 from papers_bot.text import clip
 
 log = logging.getLogger("papers_bot.bot")
+MAX_RATE_LIMIT_WAIT = 300.0  # seconds any request may wait on Discord's rate limits
 REFUSED_PAUSE = 600  # seconds the bot leaves a channel alone after Discord refused it a post there
 RETRY_MAX = 60.0  # seconds: the longest wait between attempts to reach Discord
 
@@ -107,6 +108,9 @@ class PapersBot(commands.Bot):
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),  # nothing the bot posts can ping anyone
             owner_ids=set(config.owner_ids) or None,
+            # (a request Discord would hold back longer raises RateLimited: no reply, no digest message waits
+            # longer than this, which is half the digests' lease; discord.py accepts no less than 30)
+            max_ratelimit_timeout=max(MAX_RATE_LIMIT_WAIT, 30.0),
             **options,
         )
         self.library = library  # (not the bot's to close: whoever created it does, `run`)

@@ -15,6 +15,8 @@ never read as a day with nothing new.
 from __future__ import annotations
 
 import calendar
+import datetime
+import email.utils
 import re
 import time
 from collections.abc import Iterator
@@ -273,8 +275,7 @@ def _feed_paper(entry: Any, source: Source) -> tuple[Paper | None, bool]:
     kind = (m["type"] if m else str(entry.get("arxiv_announce_type", "new"))).lower()
     names = [str(a.get("name", "")) for a in entry.get("authors", []) if a.get("name")]
     authors = names if len(names) > 1 else str(entry.get("author", "")).split(",") if entry.get("author") else []
-    when = entry.get("published_parsed") or entry.get("updated_parsed")
-    day = time.strftime("%Y-%m-%d", time.gmtime(calendar.timegm(when))) if when else None
+    day = _announced(entry)
     revised = kind.startswith("replace")
     record = {
         "id": arxiv_id,
@@ -293,3 +294,22 @@ def _feed_paper(entry: Any, source: Source) -> tuple[Paper | None, bool]:
     if revised:
         paper.date = paper.year = None
     return paper, revised
+
+
+def _announced(entry: Any) -> str | None:
+    """The UTC day an item was announced: its RSS date (RFC 822) or Atom date (ISO 8601) read as written, else
+    feedparser's reading of it. (feedparser read `Mon, 01 Jan 0001 00:00:00 +1400` as the year 1400.)"""
+    text = str(entry.get("published") or entry.get("updated") or "").strip()
+    for read in (email.utils.parsedate_to_datetime, datetime.datetime.fromisoformat):
+        try:
+            when = read(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            continue
+        if f"{when.year:04d}" not in text:  # (email.utils makes the year 0001 into 2001)
+            return None
+        try:
+            return (when.astimezone(datetime.UTC) if when.tzinfo else when).date().isoformat()
+        except (ValueError, OverflowError):  # (a day that falls outside the calendar in UTC)
+            return None
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    return time.strftime("%Y-%m-%d", time.gmtime(calendar.timegm(parsed))) if parsed and not text else None

@@ -13,7 +13,9 @@ import datetime
 import hashlib
 import hmac
 import json
+import os
 import secrets
+import socket
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -295,11 +297,45 @@ def lease(db: sqlite_utils.Database, name: str, holder: str, seconds: float, *, 
     now = time.time() if now is None else now
     with store.writing(db):
         store.ensure_added(db)
+        row = db.conn.execute("SELECT holder FROM leases WHERE name = ?", [name]).fetchone()
+        if row is not None and row[0] != holder and not holder_alive(row[0]):
+            db.conn.execute("DELETE FROM leases WHERE name = ?", [name])  # (its holder died here: no need to wait)
         db.conn.execute("INSERT INTO leases (name, holder, expires) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
                         "holder = excluded.holder, expires = excluded.expires WHERE leases.holder = excluded.holder "
                         "OR leases.expires <= ?", [name, holder, now + seconds, now])
         (held,) = db.conn.execute("SELECT holder FROM leases WHERE name = ?", [name]).fetchone()
     return bool(held == holder)
+
+
+def _home() -> str:
+    """Where this process's ids mean something: the host, and its process-id namespace (two containers of one
+    name on one host number their processes apart)."""
+    try:
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        namespace = 0
+    return f"{socket.gethostname()}/{namespace}"
+
+
+def lease_holder() -> str:
+    """A name for this process as a lease's holder: `home:pid:random`."""
+    return f"{_home()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def holder_alive(holder: str) -> bool:
+    """Whether a lease's holder (`lease_holder()`) may still be running: False only for a process of this host and
+    namespace that is gone (a SIGKILLed bot restarting takes its own lease over at once instead of waiting)."""
+    home, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if home != _home() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # (there, but another user's)
+        return True
+    return True
 
 
 def release(db: sqlite_utils.Database, name: str, holder: str) -> None:

@@ -210,15 +210,20 @@ def nothing_left_to_post(library) -> bool:
     return library.pending_posts() == [] and all(d.papers == [] for d in library.digests())
 
 
+async def rate_limited(fake: FakeDiscord, bot, listing: Path, seconds: float):
+    """A digest to post in #papers, whose one post in `seconds` a reply has just taken; the bot's Follows cog."""
+    cog = await started(bot)
+    await follow_then_load(fake, bot, listing)
+    fake.rate_limit("/channels/", 1, seconds)
+    await say(fake, "!following", channel="papers")
+    return cog
+
+
 async def test_a_stop_while_a_digest_waits_on_the_rate_limit_posts_it_once_after_the_restart(fake_discord, library,
                                                                                             tmp_path):
-    listing = quasar_listing(tmp_path)
     start = len(fake_discord.posted)
     async with running(fake_discord, library) as bot:
-        cog = await started(bot)
-        await follow_then_load(fake_discord, bot, listing)
-        fake_discord.rate_limit("/channels/", 1, 600)
-        await say(fake_discord, "!following", channel="papers")  # (the channel's one post in ten minutes)
+        cog = await rate_limited(fake_discord, bot, quasar_listing(tmp_path), 200)  # (a wait discord.py takes)
         posting = asyncio.create_task(cog.post_digests())
         await until(lambda: library.pending_posts())  # (written to the outbox; its send waits on the limiter)
     await asyncio.wait({posting}, timeout=5)
@@ -230,6 +235,23 @@ async def test_a_stop_while_a_digest_waits_on_the_rate_limit_posts_it_once_after
         cog = await started(bot)
         await cog.post_digests()
         await cog.post_digests()
+    assert len(digests_in(fake_discord, start)) == 1 and nothing_left_to_post(library)
+
+
+async def test_a_send_held_by_the_rate_limiter_past_its_limit_stays_pending_and_posts_once(fake_discord, library,
+                                                                                         tmp_path, monkeypatch):
+    from papers_bot.bot import client
+
+    monkeypatch.setattr(client, "MAX_RATE_LIMIT_WAIT", 30.0)  # (discord.py's least; ten minutes' wait is over it)
+    start = len(fake_discord.posted)
+    async with running(fake_discord, library) as bot:
+        cog = await rate_limited(fake_discord, bot, quasar_listing(tmp_path), 600)
+        await asyncio.wait_for(cog.post_digests(), 20)  # (its send gave up waiting inside the lease: pending)
+        assert digests_in(fake_discord, start) == [] and len(library.pending_posts()) == 1
+        fake_discord.lift_rate_limits()
+        bot.http._buckets.clear()  # (and discord.py forgets the ten minutes it was told to wait: time has passed)
+        await asyncio.wait_for(cog.post_digests(), 20)  # (not in the channel: posted now, with its nonce)
+        await asyncio.wait_for(cog.post_digests(), 20)
     assert len(digests_in(fake_discord, start)) == 1 and nothing_left_to_post(library)
 
 

@@ -262,3 +262,17 @@ def test_a_pending_post_keeps_its_papers_out_of_the_digests_until_it_is_settled(
     post = library.posting(CHANNEL, text, papers)
     library.posted(post, shown=True)
     assert library.pending_posts() == [] and library.digests()[0].papers == []
+
+
+def test_a_lease_whose_holder_died_here_is_taken_at_once_and_a_live_ones_is_not(library):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    holder = state.lease_holder()
+    home = holder.split(":", 1)[0]
+    assert library.lease("digests", f"{home}:{int(dead.stdout)}:abcd", 600, now=1000.0)  # (a SIGKILLed bot's)
+    assert library.lease("digests", holder, 600, now=1001.0)  # (its pid is gone: no wait for the lapse)
+    assert not library.lease("digests", state.lease_holder(), 600, now=1002.0)  # (this process: alive)
+    assert not library.lease("digests", "elsewhere/1:1:ab", 600, now=1003.0)
+    assert state.holder_alive("another-host/7:1:ab") and not state.holder_alive(f"{home}:{int(dead.stdout)}:x")

@@ -790,3 +790,17 @@ def test_a_symlink_to_the_database_takes_the_same_lock(tmp_path):
     link.symlink_to(db)
     with harvest_lock(db) as taken, harvest_lock(link) as again:
         assert taken and not again
+
+
+@pytest.mark.parametrize("written, day", [
+    ("Mon, 01 Jan 0001 00:00:00 +1400", None),  # (feedparser read the offset as the year 1400)
+    ("Fri, 31 Dec 9999 23:00:00 -0500", None),
+    ("Tue, 01 Dec 2026 23:30:00 -0500", "2026-12-02"),
+    ("2026-12-01T00:00:00-05:00", "2026-12-01"),
+])
+def test_an_announcement_is_dated_as_written_or_not_at_all(written, day):
+    feed = ('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>A paper</title>'
+            "<link>https://arxiv.org/abs/2612.00001</link><description>arXiv:2612.00001v1 Announce Type: new "
+            f"Abstract: Words.</description><pubDate>{written}</pubDate></item></channel></rss>")
+    [paper] = arxiv.read_feed(feed.encode(), name="feed", source="harvest/rss/cs.CV").papers
+    assert paper.date == day and paper.year == (int(day[:4]) if day else None)

@@ -14,9 +14,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
-import os
-import secrets
-import socket
 import time
 from collections.abc import Callable
 
@@ -30,6 +27,7 @@ from papers_bot.bot.cogs.admin import is_admin
 from papers_bot.bot.pages import send_texts
 from papers_bot.harvest import Harvester, targets
 from papers_bot.library import Library
+from papers_bot.store import state
 from papers_bot.store.state import Digest, Post
 
 log = logging.getLogger("papers_bot.bot.follows")
@@ -81,7 +79,7 @@ class Follows(commands.Cog):
         self._posting = asyncio.Lock()  # one round of digests at a time
         self._round: asyncio.Task[None] | None = None  # the task posting a round of digests, if one is
         self._stopping = False
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"  # (of the digests' lease)
+        self.holder = state.lease_holder()  # (of the digests' lease)
         self._leasing: asyncio.Future[bool] | None = None  # the last call taking or renewing it
         self.clock: Callable[[], float] = time.time  # Unix time: since when a channel refuses the bot
         if bot.config.harvest_times:
@@ -272,8 +270,11 @@ class Follows(commands.Cog):
         the message it made). True: settled (posted, or rejected as such); False: refused (403); None: it may or
         may not have gone out (a 5xx, a timeout, the network), so it stays pending for the next round."""
         try:
+            # (a wait on Discord's rate limiter longer than MAX_RATE_LIMIT_WAIT, half the lease renewed before the
+            # send, raises RateLimited instead: the send never outlasts the lease, so no other process takes it
+            # over and posts the same message meanwhile)
             await channel.send(post.content, suppress_embeds=True, nonce=post.nonce)
-        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as e:
+        except (discord.HTTPException, discord.RateLimited, aiohttp.ClientError, OSError, TimeoutError) as e:
             if isinstance(e, discord.Forbidden):
                 await self.bot.papers.run(Library.posted, post, shown=False)
                 self.bot.refused(channel, e)
@@ -318,7 +319,7 @@ class Follows(commands.Cog):
                         "(it may not read the channel's history, or much was said there since): it is given up, "
                         "never posted twice", post.channel_id)
             return await self.bot.papers.run(Library.posted, post, shown=True)
-        if self.bot.may_post(int(post.channel_id)):
+        if self.bot.may_post(int(post.channel_id)) and await self._lease():  # (renewed: as before every send)
             await self._send(channel, post)
 
 
