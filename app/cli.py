@@ -331,6 +331,122 @@ def stats(obj: LibraryContext, as_json: bool) -> None:
 
 
 @cli.command()
+@click.argument("paper_ids", nargs=-1, required=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the entries to this .bib file (default: print them).")
+@click.pass_obj
+def bib(obj: LibraryContext, paper_ids: tuple[str, ...], out: Path | None) -> None:
+    """BibTeX entries for papers, by the ids shown with results (arXiv ids, URLs and DOIs work too). Exits 1 when
+    an id names no paper (the others are still written)."""
+    from papers_bot.bibtex import bibtex
+
+    try:
+        papers, missing = obj.library.papers(paper_ids)
+    except PapersBotError as e:
+        _fail(e)
+    if papers:
+        text = bibtex(papers)
+        if out is None:
+            click.echo(text, nl=False)
+        else:
+            try:
+                out.write_text(text, encoding="utf-8")
+            except OSError as e:
+                raise click.ClickException(f"cannot write {out}: {e.strerror or e}") from e
+            click.echo(f"{len(papers)} entr{'y' if len(papers) == 1 else 'ies'} written to {out}", err=True)
+    for said in missing:
+        click.echo(f"error: no paper has the id {said!r}; search for it first, ids are shown with each result",
+                   err=True)
+    if missing:
+        sys.exit(1)
+
+
+@cli.command(context_settings=_TEXT_FIRST)
+@click.argument("query")
+@click.option("--png", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Also draw the counts as a bar chart in this PNG file.")
+@json_option
+@click.pass_obj
+def trend(obj: LibraryContext, query: str, png: Path | None, as_json: bool) -> None:
+    """Papers per year that match QUERY (every word, as a follow matches), and those with no year. `a | b`
+    compares topics."""
+    from papers_bot.trends import format_trend, render_png
+
+    try:
+        topics = obj.library.trend(query)
+    except PapersBotError as e:
+        _fail(e)
+    if png is not None:
+        try:
+            png.write_bytes(render_png(topics))
+        except OSError as e:
+            raise click.ClickException(f"cannot write {png}: {e.strerror or e}") from e
+    if as_json:
+        click.echo(json.dumps([{"query": t.query, "years": t.years, "no_year": t.undated, "total": t.total}
+                               for t in topics], indent=2))
+    else:
+        click.echo(format_trend(topics))
+
+
+@cli.command()
+@click.option("--export", "export", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the votes as a test collection (BEIR layout) in this folder, for bench/quality.py.")
+@click.option("--forget", "forget", type=int, metavar="DISCORD_USER_ID",
+              help="Delete every vote this Discord user gave (as /forget does for themselves).")
+@json_option
+@click.pass_obj
+def feedback(obj: LibraryContext, export: Path | None, forget: int | None, as_json: bool) -> None:
+    """What the 👍/👎 votes under results say: the worst-rated queries and the share of 👍 by month."""
+    from papers_bot import feedback as votes
+
+    try:
+        library = obj.library
+        if forget is not None:
+            count = library.forget_votes(forget)
+            click.echo(f"Deleted {count} vote{'s' * (count != 1)}.")
+            return
+        judged, months = library.feedback()
+        if export is not None:
+            try:
+                queries, pairs = library.export_feedback(export)
+            except OSError as e:
+                raise click.ClickException(f"cannot write {export}: {e.strerror or e}") from e
+            click.echo(f"{queries} queries and {pairs} judgements written to {export} "
+                       f"(python bench/quality.py {export})")
+            return
+    except PapersBotError as e:
+        _fail(e)
+    click.echo(json.dumps(votes.report(judged, months), indent=2) if as_json
+               else votes.format_feedback(judged, months))
+
+
+@cli.command(context_settings=_TEXT_FIRST)
+@click.argument("paper_id")
+@click.argument("query")
+@json_option
+@click.pass_obj
+def why(obj: LibraryContext, paper_id: str, query: str, as_json: bool) -> None:
+    """Why PAPER_ID is a result for QUERY: which words it holds where, how rare they are, the filters, and the
+    score's parts (they add up to `search --json`'s score)."""
+    from papers_bot.bot.replies import why_reply
+
+    try:
+        if not as_json:
+            click.echo(why_reply(obj.library, f"{paper_id} {query}").text())
+            return
+        found = obj.library.why(paper_id, query)
+    except PapersBotError as e:
+        _fail(e)
+    click.echo(json.dumps({
+        "id": found.paper.id, "query": found.query, "rank": found.rank, "score": round(found.score, 4),
+        "parts": [{"what": p.what, "field": p.field, "score": round(p.score, 4), "papers": p.papers}
+                  for p in found.parts],
+        "missing": [{"what": w, "papers": n} for w, n in found.missing],
+        "filters": found.filters, "relaxed": found.relaxed, "passes": found.passes, "library": found.library,
+    }, indent=2))
+
+
+@cli.command()
 @click.pass_obj
 def run(obj: LibraryContext) -> None:
     """Run the Discord bot (needs DISCORD_TOKEN; see README 'Discord bot')."""

@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
-from papers_bot.errors import PapersBotError, StoreBusy
+from papers_bot.errors import PaperNotFound, PapersBotError, StoreBusy
+from papers_bot.feedback import export_collection
 from papers_bot.retrieval.analysis import clean
 from papers_bot.retrieval.answer import Answer, Context, ask, best_passages, reads_as_request
 from papers_bot.retrieval.facts import find_person
@@ -29,11 +30,14 @@ from papers_bot.store import state
 from papers_bot.store.paper import AuthorLookup, StoredPaper
 from papers_bot.store.parse import Listing, listing_files, read_listing, read_listing_bytes, sample_folder
 from papers_bot.store.tex import tex_to_text
+from papers_bot.trends import Topic, count_topics
+from papers_bot.why import Why, why
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CLOSE_WAIT = 30.0  # seconds `Library.close` waits for running requests (they take milliseconds)
+BRIEF_WAIT_MS = 500  # how long a vote (or a search's vote buttons) waits for the write lock before StoreBusy
 REPAIR_EVERY = 10.0  # seconds between attempts to repair an index found out of step while answering
 # The ranking by meaning scans every paper's vector: about 5 ms at 100k papers on two cores, over a search's
 # budget beyond (and a first start embeds every paper, about 2,500 a second). Larger libraries rank by words.
@@ -507,6 +511,28 @@ class Library:
         # (clean: an argument of undecodable bytes is still text)
         return self._read(lambda db, _: store.get_paper(db, clean(paper_id)))
 
+    def papers(self, ids: Sequence[str]) -> tuple[list[StoredPaper], list[str]]:
+        """The papers these ids name (each looked up as `paper` looks one up), in order and without repeats; and
+        the ids no paper has."""
+
+        def find(db: sqlite_utils.Database, _: Snapshot) -> tuple[list[StoredPaper], list[str]]:
+            found: dict[str, StoredPaper] = {}
+            missing = []
+            for said in ids:
+                try:
+                    paper = store.get_paper(db, clean(said))
+                except PaperNotFound:
+                    missing.append(said)
+                    continue
+                found.setdefault(paper.id, paper)
+            return list(found.values()), missing
+
+        return self._read(find)
+
+    def trend(self, text: str) -> list[Topic]:
+        """Papers per year for each topic of `text` (`diffusion | GAN`), as the index counts them."""
+        return self._read(lambda _, snapshot: count_topics(snapshot, text))
+
     def author(self, name: str, *, limit: int = 50) -> AuthorLookup:
         """An author's profile and papers, newest first: the papers `author:NAME` finds (profile pages included)."""
         name = tex_to_text(clean(name))  # (`M\"uller`, as arXiv writes him)
@@ -530,6 +556,55 @@ class Library:
                 return call(self.db)
             except sqlite3.OperationalError as e:
                 raise self._write_failure(e) from e
+
+    def vote_cards(self, query: str, paper_ids: Sequence[str]) -> dict[str, int]:
+        """The card id of each paper shown for `query` with vote buttons (empty where the library is read-only:
+        no buttons for votes it could not keep). A search never waits for a load for them: while one writes, its
+        results come without buttons."""
+        if self.read_only:
+            return {}
+        try:
+            return self._briefly(lambda db: state.vote_cards(db, query, paper_ids))
+        except StoreBusy:
+            return {}
+
+    def vote(self, card_id: int, user_id: int, value: int, *, guild_id: str | None = None
+             ) -> tuple[state.VoteCard, int | None]:
+        """Record a 👍 (1) or 👎 (-1) on a result card, replacing the voter's earlier one: the card and that.
+        StoreBusy while a load writes: the bot tries again until it ends (`pages.patiently`), never losing it."""
+        return self._briefly(lambda db: state.vote(db, card_id, user_id, value, guild_id=guild_id))
+
+    def vote_card(self, card_id: int) -> state.VoteCard:
+        """A result card's query and paper, by the id its buttons carry."""
+        return self._read(lambda db, _: state.vote_card(db, card_id))
+
+    def forget_votes(self, user_id: int) -> int:
+        """Delete every vote a person gave; how many there were (StoreBusy while a load writes, as `vote`)."""
+        return self._briefly(lambda db: state.forget_voter(db, user_id))
+
+    def feedback(self) -> tuple[list[state.Judged], list[tuple[str, int, int]]]:
+        """Every judged card's votes, and the votes by month."""
+        return self._read(lambda db, _: (state.judged(db), state.votes_by_month(db)))
+
+    def export_feedback(self, folder: Path) -> tuple[int, int]:
+        """The votes as a test collection in `folder` (feedback.export_collection): how many queries, judgements."""
+        return self._read(lambda db, _: export_collection(folder, state.judged(db), store.iter_papers(db)))
+
+    def _briefly(self, call: Callable[[sqlite_utils.Database], T]) -> T:
+        """`write(call)`, or StoreBusy at once while a load writes (in this process, or for more than
+        BRIEF_WAIT_MS in another): a worker thread never sits out a load, which can take minutes."""
+        if self._load_lock.locked():
+            raise StoreBusy("a load is writing the library")
+
+        def briefly(db: sqlite_utils.Database) -> T:
+            waits = db.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+            db.conn.execute(f"PRAGMA busy_timeout = {BRIEF_WAIT_MS}")
+            try:
+                return call(db)
+            finally:
+                db.conn.execute(f"PRAGMA busy_timeout = {int(waits)}")
+
+        return self.write(briefly)
 
     def follow(self, channel_id: str, query: str, *, guild_id: str | None = None,
                added_by: str | None = None) -> state.Follow:
@@ -638,6 +713,18 @@ class Library:
     def ping(self) -> None:
         """Read the store and the index, as a search would (raising what it would meet): for a health check."""
         self._read(lambda db, snapshot: (db.execute("SELECT 1 FROM meta LIMIT 1").fetchone(), snapshot.stored_docs))
+
+    def why(self, paper_id: str, query: str) -> Why:
+        """Why a paper is a result for a query: its words, their rarity, the filters, the score's parts."""
+        return self._read(lambda db, snapshot: why(db, snapshot, paper_id, query))
+
+    def author_names(self, start: str, *, limit: int = 25) -> list[str]:
+        """Authors' names as the library writes them that start with `start` (any case), in order: autocomplete."""
+        return self._read(lambda db, _: store.author_names(db, clean(start), limit=limit))
+
+    def freshness(self) -> dict[str, Any]:
+        """How current the library is: its papers, its newest paper's date, and when a harvest last finished."""
+        return self._read(lambda db, _: store.freshness(db))
 
     def stats(self) -> dict[str, Any]:
         def read(db: sqlite_utils.Database, snapshot: Snapshot) -> dict[str, Any]:

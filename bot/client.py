@@ -23,13 +23,14 @@ import yarl
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from papers_bot.bot.commands import command
-from papers_bot.bot.pages import CONNECTION_ERRORS, PageTurn
+from papers_bot.bot.commands import BY_NAME, command
+from papers_bot.bot.pages import CONNECTION_ERRORS, MoreMenu, PageTurn, VoteButton
 from papers_bot.bot.service import LibraryThreads
 from papers_bot.config import Config, ConfigError
 from papers_bot.errors import PapersBotError
 from papers_bot.format import DISCORD
 from papers_bot.library import Library
+from papers_bot.text import clip
 
 log = logging.getLogger("papers_bot.bot")
 MAX_RATE_LIMIT_WAIT = 300.0  # seconds any request may wait on Discord's rate limits
@@ -37,7 +38,7 @@ REFUSED_PAUSE = 600  # seconds the bot leaves a channel alone after Discord refu
 RETRY_MAX = 60.0  # seconds: the longest wait between attempts to reach Discord
 
 COGS = ("papers_bot.bot.cogs.papers", "papers_bot.bot.cogs.questions", "papers_bot.bot.cogs.admin",
-        "papers_bot.bot.cogs.follows")
+        "papers_bot.bot.cogs.follows", "papers_bot.bot.cogs.research")
 SOMETHING_WENT_WRONG = "Something went wrong on my side; it has been logged. Please try again later."
 TRIM_EVERY = 60.0  # seconds between handing the heap's free memory back to the system
 HEARTBEAT_EVERY = 15.0  # seconds between writes of the health file (`papers-bot health` allows 4 missed)
@@ -121,6 +122,7 @@ class PapersBot(commands.Bot):
         # Since when the bot has been without the gateway (None: connected): from the start until READY, and
         # from each drop until discord.py has resumed or identified again.
         self.lost_since: float | None = clock()
+        self.started = clock()  # (`!about`'s uptime)
         self._health_lock = threading.Lock()  # (a heartbeat still being written never overwrites the last one)
         self._stopped = False
         self._health_checked: bool | None = None  # (whether the health file is a heartbeat: checked once)
@@ -162,7 +164,8 @@ class PapersBot(commands.Bot):
                 self.owner_id = app.owner.id
         for cog in COGS:
             await self.load_extension(cog)
-        self.add_dynamic_items(PageTurn)  # (page buttons whose view went with a restart)
+        # (page buttons whose view went with a restart; every vote and every choice in a results menu)
+        self.add_dynamic_items(PageTurn, VoteButton, MoreMenu)
         gc.collect()
         gc.freeze()  # what start-up made lives as long as the bot: keep it out of full collections (shorter pauses)
         if MALLOC_TRIM is not None:
@@ -325,6 +328,28 @@ def _prefixes(bot: PapersBot, message: discord.Message) -> list[str]:
     return prefixes + ([f"{role.mention} "] if role else [])
 
 
+def prefix_of(ctx: commands.Context) -> str:
+    """How the person who ran a command writes commands: `/` for a slash command, else the configured prefix."""
+    return "/" if ctx.interaction is not None else ctx.bot.config.prefix
+
+
+# What a command's argument must be, for the sentence a wrong one gets (`!unfollow abc`).
+_KINDS = {int: "a whole number", float: "a number"}
+
+
+def bad_argument(ctx: commands.Context) -> str | None:
+    """A converter's refusal as a sentence: what was given, what the command wants, and how it is written."""
+    parameter, given = ctx.current_parameter, ctx.current_argument
+    if parameter is None or ctx.command is None or ctx.command.name not in BY_NAME:
+        return None
+    spec = command(ctx.command.name)
+    kind = _KINDS.get(parameter.converter, "something else")
+    about = dict(spec.options).get(parameter.name, "")
+    prefix = prefix_of(ctx)
+    return (f"{DISCORD.code(clip(given or '', 60))} is not {kind}: `{prefix}{spec.name} {spec.usage}` wants "
+            f"{about or parameter.name}.")
+
+
 def slow_down(retry_after: float) -> str:
     """The reply to a user who asks faster than the configured cooldown allows."""
     return f"Slow down a little: try again in {max(1, round(retry_after))} s."
@@ -361,7 +386,10 @@ async def reply_to_error(ctx: BotContext, error: commands.CommandError) -> None:
     if isinstance(original, discord.Forbidden):
         ctx.bot.refused(ctx.channel, original)  # (an apology in the same channel would be refused as well)
         return
-    message = user_message(error, ctx.bot.config.prefix)
+    # (a converter's refusal of what was typed: `int("abc")` failed; other BadArguments say their own sentence)
+    converting = type(error) is commands.BadArgument and isinstance(error.__cause__, ValueError)
+    message = bad_argument(ctx) if converting else None
+    message = message or user_message(error, prefix_of(ctx))
     if message is None:
         log.error("command %r failed", ctx.command and ctx.command.qualified_name, exc_info=error)
         message = SOMETHING_WENT_WRONG

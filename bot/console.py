@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from typing import TextIO
 
 from papers_bot.bot import replies
-from papers_bot.bot.commands import COMMANDS
+from papers_bot.bot.commands import COMMANDS, command_help
 from papers_bot.config import Config
 from papers_bot.errors import PapersBotError
 from papers_bot.library import Library
@@ -31,7 +32,13 @@ class Console:
             "paper": lambda arg: [replies.paper_reply(self.library, arg).text()],
             "author": lambda arg: self._show_pages(replies.author_pages(self.library, arg)),
             "stats": lambda _arg: [replies.stats_reply(self.library)],
-            "help": lambda _arg: [replies.help_text(p)],
+            "bib": self._bib,
+            "trend": self._trend,
+            "why": lambda arg: [replies.why_reply(self.library, arg).text()],
+            "forget": lambda _arg: ["Votes are given with the buttons under results in Discord; the chat has none."],
+            "help": lambda arg: [command_help(arg, p) if arg else replies.help_text(p)],
+            "about": lambda _arg: [replies.about_text(self.library)],
+            "ping": lambda _arg: [replies.ping_text(self.library)],
             "reload": lambda _arg: replies.reload_messages(self.library, config.data_dir),
             **dict.fromkeys(("follow", "unfollow", "following"), lambda _arg: [replies.FOLLOWS_ARE_FOR_CHANNELS]),
         }
@@ -49,7 +56,7 @@ class Console:
         try:
             if name in self.commands:
                 command, call = self.commands[name]
-                if command.argument and not arg.strip():
+                if command.argument and not command.optional and not arg.strip():
                     return [f"Missing `{command.argument}`: `{name} {command.usage}`. Try `{self.config.prefix}help`."]
                 return call(arg.strip())
             if name.startswith(self.config.prefix):
@@ -66,6 +73,17 @@ class Console:
 
     def _search(self, query: str) -> list[str]:
         return self._show_pages(replies.papers_pages(self.library, query))
+
+    def _bib(self, ids: str) -> list[str]:
+        bib = replies.bib_export(self.library, ids)  # (a terminal has no message limit: the whole export)
+        return ["\n".join(filter(None, [bib.note, bib.text.rstrip()]))]
+
+    def _trend(self, query: str) -> list[str]:
+        """The table, and where the chart was written (a terminal shows no pictures)."""
+        text, png = replies.trend_reply(self.library, query)
+        with tempfile.NamedTemporaryFile(prefix="papers-bot-trend-", suffix=".png", delete=False) as file:
+            file.write(png or b"")
+        return [f"{text}\nChart: {file.name}"]
 
     def _show_pages(self, pages: list[replies.Reply]) -> list[str]:
         self.pages, self.page = pages, 0

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import socket
 import weakref
-from collections.abc import MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
+from typing import Any, TypeVar
 
 import aiohttp
 import discord
 from discord.ext import commands
 
-from papers_bot.bot.replies import MESSAGE, PAGE_SOURCES, Card, Reply
-from papers_bot.errors import PaperNotFound, PapersBotError
+from papers_bot.bot.replies import (
+    MESSAGE,
+    PAGE_SOURCES,
+    Card,
+    Reply,
+    bib_export,
+    bib_messages,
+    papers_pages,
+    why_reply,
+)
+from papers_bot.errors import PaperNotFound, PapersBotError, StoreBusy
 from papers_bot.format import DISCORD
+from papers_bot.library import Library
 from papers_bot.text import clip
 
 log = logging.getLogger("papers_bot.bot")
+T = TypeVar("T")
 TIMEOUT = 300.0
 # What losing the network or Discord raises (not every OSError: a file not found in a handler is a bug).
 CONNECTION_ERRORS = (aiohttp.ClientError, ConnectionError, TimeoutError, socket.gaierror, discord.ConnectionClosed,
@@ -68,16 +81,79 @@ def turn_id(kind: str, step: str, owner_id: int, key: str) -> str:
     return f"pages:{kind}:{step}:{owner_id}:{key if len(key) <= KEPT else ''}"
 
 
+VOTE = r"vote:(?P<way>up|down):(?P<card>\d+)"  # (a vote button's custom id: the way and the card's row id)
+_NUMBERED = re.compile(r"(\d+)\. ")
+
+
+def vote_buttons(page: Reply, cards: Mapping[str, int]) -> list[discord.ui.Button]:
+    """A 👍 and a 👎 under a page for each of its result cards that has a vote card (`cards`: paper id -> card
+    id), numbered as the cards are; anyone may vote (VoteButton records it)."""
+    ups: list[discord.ui.Button] = []
+    downs: list[discord.ui.Button] = []
+    for position, card in enumerate(page.cards, 1):
+        if card.paper_id is None or card.paper_id not in cards:
+            continue
+        shown = _NUMBERED.match(card.title)
+        number = shown[1] if shown else str(position)
+        for way, sign, row in (("up", "👍", ups), ("down", "👎", downs)):
+            row.append(discord.ui.Button(label=f"{sign} {number}", custom_id=f"vote:{way}:{cards[card.paper_id]}",
+                                         row=2 if way == "down" else 1, style=discord.ButtonStyle.secondary))
+    return ups + downs
+
+
+MORE = r"more:(?P<first>\d+)"  # (a result page's menu: its first card's id, for a custom id unique in the message)
+
+
+def more_menu(page: Reply, cards: Mapping[str, int]) -> discord.ui.Select | None:
+    """A menu under a page of results: each card's BibTeX, related papers, and why it is a result (MoreMenu
+    answers it)."""
+    options, first = [], None
+    for position, card in enumerate(page.cards, 1):
+        if card.paper_id is None or card.paper_id not in cards:
+            continue
+        shown = _NUMBERED.match(card.title)
+        number, card_id = shown[1] if shown else str(position), cards[card.paper_id]
+        first = card_id if first is None else first
+        options += [discord.SelectOption(label=f"BibTeX of {number}", value=f"bib:{card_id}"),
+                    discord.SelectOption(label=f"Papers related to {number}", value=f"related:{card_id}"),
+                    discord.SelectOption(label=f"Why {number} is a result", value=f"why:{card_id}")]
+    if first is None:
+        return None
+    return discord.ui.Select(custom_id=f"more:{first}", placeholder="BibTeX, related papers, why a result…",
+                             options=options[:25], row=3)
+
+
+def card_items(page: Reply, cards: Mapping[str, int]) -> list[discord.ui.Item]:
+    """What goes under a page of results besides its page buttons: the votes and the menu."""
+    menu = more_menu(page, cards)
+    return [*vote_buttons(page, cards), *([menu] if menu else [])]
+
+
+def votes_view(page: Reply, cards: Mapping[str, int]) -> discord.ui.View | None:
+    """The vote buttons and menu of a one-page reply, as a view that is sent but not kept (VoteButton and
+    MoreMenu answer them)."""
+    items = card_items(page, cards)
+    if not items:
+        return None
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    view.stop()
+    return view
+
+
 class Pages(discord.ui.View):
     """Previous/Next through a search's pages; only the person who asked can turn them. `kind` and `key` (a
-    PAGE_SOURCES letter and the query) are in the buttons' custom ids: PageTurn turns them after a restart."""
+    PAGE_SOURCES letter and the query) are in the buttons' custom ids: PageTurn turns them after a restart.
+    With `votes` (paper id -> vote card id), each page's result cards get 👍/👎 buttons too."""
 
     def __init__(self, pages: list[Reply], *, owner_id: int, kind: str = "", key: str = "", index: int = 0,
-                 timeout: float | None = None, embeds: bool = True) -> None:
+                 timeout: float | None = None, embeds: bool = True, votes: Mapping[str, int] | None = None) -> None:
         super().__init__(timeout=TIMEOUT if timeout is None else timeout)
         self.pages = pages
         self.owner_id = owner_id
         self.embeds = embeds
+        self.votes = votes or {}
         self.index = max(0, min(len(pages) - 1, index))
         self.message: discord.Message | None = None
         if kind:
@@ -88,11 +164,17 @@ class Pages(discord.ui.View):
     def _sync(self) -> None:
         self.previous.disabled = self.index == 0
         self.next.disabled = self.index == len(self.pages) - 1
+        for item in [i for i in self.children if str(getattr(i, "custom_id", "")).startswith(("vote:", "more:"))]:
+            self.remove_item(item)
+        for item in card_items(self.pages[self.index], self.votes):
+            self.add_item(item)
 
     def current(self) -> dict:
         return parts(self.pages[self.index], embeds=self.embeds)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if str(dict(interaction.data or {}).get("custom_id", "")).startswith(("vote:", "more:")):
+            return False  # (anyone's vote or choice: VoteButton and MoreMenu answer them)
         if interaction.user.id == self.owner_id:
             return True
         await interaction.response.send_message(ONLY_THE_ASKER, ephemeral=True)
@@ -115,9 +197,8 @@ class Pages(discord.ui.View):
         await self.disable()
 
     async def disable(self) -> None:
-        """Grey the buttons out on the message: these pages no longer turn."""
-        for item in self.children:
-            item.disabled = True  # type: ignore[attr-defined]
+        """Grey the page buttons out on the message: these pages no longer turn (votes still count)."""
+        self.previous.disabled = self.next.disabled = True
         if self.message is None:
             return
         try:
@@ -171,21 +252,130 @@ class PageTurn(discord.ui.DynamicItem[discord.ui.Button], template=TURN):
             await interaction.response.send_message(DISCORD.text(str(e)), ephemeral=True)
             return
         view = Pages(pages, owner_id=self.owner_id, kind=self.kind, key=self.key, index=index,
-                     embeds=interaction.app_permissions.embed_links)
+                     embeds=interaction.app_permissions.embed_links,
+                     votes=await vote_cards(bot, self.kind, self.key, pages))
         view.message = interaction.message
         if interaction.message is not None:
             live_pages(interaction.client)[interaction.message.id] = view
         await interaction.response.edit_message(**view.current(), view=view)
 
 
+async def vote_cards(bot: discord.Client, kind: str, key: str, pages: list[Reply]) -> dict[str, int]:
+    """The vote cards of a search's result cards (paper id -> card id): none for other pages (an author's papers
+    answer no question), nor where the library cannot keep votes."""
+    ids = [c.paper_id for page in pages for c in page.cards if c.paper_id]
+    if kind != "s" or not ids:
+        return {}
+    try:
+        return await bot.papers.run(lambda library: library.vote_cards(key, ids))  # type: ignore[attr-defined]
+    except PapersBotError as e:  # (the search is answered all the same, without vote buttons)
+        log.warning("no vote buttons on the results for %r: %s", key, e)
+        return {}
+
+
+VOTE_WAIT = 600.0  # seconds a vote waits for a load to end (an interaction's token lasts 15 minutes)
+VOTE_RETRY = 1.0  # seconds between a waiting vote's tries
+
+
+async def patiently(bot: discord.Client, call: Callable[[Library], T], *, wait: float = VOTE_WAIT) -> T:
+    """`call(library)` in the library's threads, tried again every VOTE_RETRY seconds while a load writes
+    (StoreBusy), for up to `wait`: a vote given during a load is kept when it ends; no worker thread waits."""
+    deadline = asyncio.get_running_loop().time() + wait
+    while True:
+        try:
+            return await bot.papers.run(call)  # type: ignore[attr-defined]
+        except StoreBusy:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(VOTE_RETRY)
+
+
+class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=VOTE):
+    """A 👍 or 👎 under a result card, from anyone, at any time (the card's question and paper are in the
+    database, by the id in the button): recorded, replacing the voter's earlier vote on it."""
+
+    def __init__(self, way: str, card_id: int) -> None:
+        super().__init__(discord.ui.Button(label="👍" if way == "up" else "👎", custom_id=f"vote:{way}:{card_id}"))
+        self.way, self.card_id = way, card_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str],
+                             /) -> VoteButton:
+        return cls(match["way"], int(match["card"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        # (a vote may wait for a load to end: the interaction is answered "thinking…" at once, privately)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        value = 1 if self.way == "up" else -1
+        guild = str(interaction.guild_id) if interaction.guild_id else None
+        try:
+            card, before = await patiently(interaction.client, lambda library: library.vote(
+                self.card_id, interaction.user.id, value, guild_id=guild))
+        except PapersBotError as e:
+            await interaction.followup.send(DISCORD.text(str(e)), ephemeral=True)
+            return
+        await interaction.followup.send(vote_said(card.paper_id, card.query, value, before), ephemeral=True)
+
+
+class MoreMenu(discord.ui.DynamicItem[discord.ui.Select], template=MORE):
+    """The menu under a page of results, from anyone, at any time: a card's BibTeX, its related papers, or why
+    it is a result, answered privately (the card's query and paper are in the database, by the id in the value)."""
+
+    def __init__(self, first: int) -> None:
+        super().__init__(discord.ui.Select(custom_id=f"more:{first}", options=[discord.SelectOption(label="…")]))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str],
+                             /) -> MoreMenu:
+        return cls(int(match["first"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        values: Any = dict(interaction.data or {}).get("values") or [""]
+        what, _, number = str(values[0]).partition(":")
+        try:
+            reply = await interaction.client.papers.run(  # type: ignore[attr-defined]
+                more_reply, what, int(number) if number.isdigit() else 0)
+        except PapersBotError as e:
+            await interaction.followup.send(DISCORD.text(str(e)), ephemeral=True)
+            return
+        await interaction.followup.send(**parts(reply, embeds=interaction.app_permissions.embed_links), ephemeral=True)
+
+
+def more_reply(library: Library, what: str, card_id: int) -> Reply:
+    """What the results' menu shows for a card: its BibTeX, the first page of papers related to it, or why."""
+    card = library.vote_card(card_id)
+    if what == "bib":
+        [text], _ = bib_messages(bib_export(library, card.paper_id), may_attach=False)
+        return Reply(text)
+    if what == "related":
+        return papers_pages(library, f"related {card.paper_id}")[0]
+    return why_reply(library, f"{card.paper_id} {card.query}")
+
+
+def vote_said(paper_id: str, query: str, value: int, before: int | None) -> str:
+    """What a voter is told: what was recorded, and how to take it back."""
+    sign = "👍" if value > 0 else "👎"
+    what = f"{sign} for `{paper_id}` on **{DISCORD.text(clip(query, 200))}**"
+    if before == value:
+        return f"You had said {what} already."
+    changed = " (changed from 👍)" if before == 1 else " (changed from 👎)" if before == -1 else ""
+    return f"Noted: {what}{changed}. Thank you: votes make the ranking better. `/forget` deletes all your votes."
+
+
 async def send_pages(ctx: commands.Context, pages: list[Reply], *, kind: str = "", key: str = "") -> discord.Message:
-    """Reply with the first page; with more than one, attach the Previous/Next view.
+    """Reply with the first page; with more than one, attach the Previous/Next view; a search's result cards get
+    vote buttons.
 
     A new search stops (and greys out) the user's pages that still turn, as their timeout would, so a busy bot
     holds one search per user, not every search of the last minutes."""
+    votes = await vote_cards(ctx.bot, kind, key, pages)
     if len(pages) == 1:
-        return await ctx.reply(**parts(pages[0], embeds=may_embed(ctx)))
-    view = Pages(pages, owner_id=ctx.author.id, kind=kind, key=key, embeds=may_embed(ctx))
+        view = votes_view(pages[0], votes)
+        if view is None:
+            return await ctx.reply(**parts(pages[0], embeds=may_embed(ctx)))
+        return await ctx.reply(**parts(pages[0], embeds=may_embed(ctx)), view=view)
+    view = Pages(pages, owner_id=ctx.author.id, kind=kind, key=key, embeds=may_embed(ctx), votes=votes)
     view.message = await ctx.reply(**view.current(), view=view)
     live = live_pages(ctx.bot)
     previous = [v for v in list(live.values()) if v.owner_id == ctx.author.id and not v.is_finished()]

@@ -15,12 +15,12 @@ NEEDED = (
     ("create_public_threads", "Create Public Threads", "start a thread on each answer, for follow-ups"),
     ("embed_links", "Embed Links", "show papers as cards with links (without it they come as text)"),
     ("read_message_history", "Read Message History", "reply to the message it answers"),
+    ("attach_files", "Attach Files", "send long BibTeX exports as .bib files (without it they come as text)"),
 )
-# Asked for elsewhere, and not needed: the bot adds no reactions and attaches no files, and its slash commands
+# Asked for elsewhere, and not needed: the bot adds no reactions, and its slash commands
 # come with the `applications.commands` scope (Use Application Commands is the members' permission to use them).
 NOT_NEEDED = (
     ("add_reactions", "Add Reactions"),
-    ("attach_files", "Attach Files"),
     ("use_application_commands", "Use Application Commands"),
 )
 SCOPES = ("bot", "applications.commands")

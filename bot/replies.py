@@ -6,11 +6,16 @@ Both front ends call these same functions.
 
 from __future__ import annotations
 
+import contextlib
+import math
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 
+from papers_bot.bibtex import MAX_IDS, bibtex
 from papers_bot.bot import commands
 from papers_bot.errors import PaperNotFound, PapersBotError
 from papers_bot.format import (
@@ -39,6 +44,8 @@ from papers_bot.retrieval.search import SearchResult
 from papers_bot.store.paper import StoredPaper, id_in
 from papers_bot.store.state import Digest, Follow, plain, version_of
 from papers_bot.text import clip
+from papers_bot.trends import format_trend, render_png
+from papers_bot.why import LOOK_AT, rarity
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 MESSAGE = 2000
@@ -64,6 +71,7 @@ class Card:
     description: str = ""
     fields: list[tuple[str, str]] = field(default_factory=list)
     footer: str = ""
+    paper_id: str | None = None  # the paper a result card shows (its vote buttons judge it), not shown itself
 
     def size(self) -> int:
         return len(self.title) + len(self.description) + len(self.footer) + sum(len(a) + len(b) for a, b in self.fields)
@@ -119,6 +127,7 @@ def fit(cards: list[Card]) -> list[Card]:
             fields=[(clip(n, FIELD_NAME, markdown=True), clip(v, FIELD_VALUE, markdown=True))
                     for n, v in card.fields[:EMBED_FIELDS]],
             footer=clip(card.footer, EMBED_FOOTER, markdown=True),
+            paper_id=card.paper_id,
         )
         room = EMBEDS_TOTAL - total
         while card.size() > room and card.fields:
@@ -147,6 +156,7 @@ def search_pages(result: SearchResult, *, style: Style = DISCORD) -> list[Reply]
             title=f"{n}. {style.text(hit.paper.display_title)}",
             url=safe_url(hit.paper.url),
             description=f"{paper_line(hit.paper, style)}\n> {style.highlight(passage, result.terms)}",
+            paper_id=hit.paper.id,
         )
         for n, (hit, passage) in enumerate(zip(result.hits, result.passages), 1)
     ]
@@ -354,3 +364,165 @@ def thread_name(question: str) -> str:
 
 # The pages a command shows, by a letter its buttons' custom ids carry: after a restart they are made again.
 PAGE_SOURCES = {"s": papers_pages, "a": author_pages}
+
+
+def bib_ids(text: str) -> list[str]:
+    """The ids a `bib` command names: separated by spaces or commas."""
+    return [part for part in re.split(r"[\s,]+", text) if part]
+
+
+@dataclass
+class Bib:
+    """A BibTeX export: the .bib text (empty when no id named a paper) and a note on the ids that named none."""
+
+    text: str
+    note: str = ""
+
+
+def bib_export(library: Library, text: str) -> Bib:
+    """The BibTeX of the papers `text` names (`!bib`, `/bib`, the console's `!bib`)."""
+    ids = bib_ids(text)
+    if not ids:
+        raise PapersBotError("Name the papers to cite: `bib <id> [<id>...]`, with the ids shown with each result.")
+    if len(ids) > MAX_IDS:
+        raise PapersBotError(f"That is {len(ids)} papers; one export takes at most {MAX_IDS}.")
+    papers, missing = library.papers(ids)
+    note = ""
+    if missing:
+        said = ", ".join(DISCORD.code(clip(m, 60)) for m in missing[:10])
+        note = f"No paper has the id {said}{' and more' if len(missing) > 10 else ''}: ids are shown with each result."
+    return Bib(bibtex(papers) if papers else "", note)
+
+
+BIB_FILE = "references.bib"
+NO_ATTACH = "(I may not attach files in this channel, so the BibTeX comes as text: an admin can give me Attach Files.)"
+MAX_BIB_MESSAGES = 5  # messages of BibTeX as text, where files cannot be attached; then ask for fewer
+
+
+def _code_block(text: str) -> str:
+    return "```bibtex\n" + text.replace("```", "``\u200b`") + "```"
+
+
+def bib_messages(bib: Bib, *, may_attach: bool) -> tuple[list[str], bytes | None]:
+    """How a BibTeX export is posted: in a code block when it fits one message; else as a .bib file (the messages
+    then say what it holds), or, where files may not be attached, as code blocks that say why."""
+    if not bib.text:
+        return [bib.note], None
+    single = "\n".join(filter(None, [bib.note, _code_block(bib.text)]))
+    if len(single) <= MESSAGE:
+        return [single], None
+    count = bib.text.count("\n@") + 1
+    if may_attach:
+        return ["\n".join(filter(None, [f"BibTeX for {count} papers, attached.", bib.note]))], bib.text.encode()
+    room = MESSAGE - len(_code_block(""))
+    blocks, block = [], ""
+    for entry in bib.text.split("\n\n"):
+        entry = clip(entry.strip("\n"), room - 1) + "\n"  # (an entry of a thousand authors, cut to fit)
+        if block and len(block) + len(entry) + 1 > room:
+            blocks.append(block)
+            block = ""
+        block += ("\n" if block else "") + entry
+    blocks.append(block)
+    messages = ["\n".join(filter(None, [bib.note, NO_ATTACH])), *map(_code_block, blocks[:MAX_BIB_MESSAGES])]
+    if left := sum(len(re.findall("^@", b, re.M)) for b in blocks[MAX_BIB_MESSAGES:]):
+        messages.append(f"…and {left} more entries: ask for fewer papers at a time.")
+    return messages, None
+
+
+TREND_FILE = "trend.png"
+NO_CHART = "(I may not attach files in this channel, so the chart is left out: an admin can give me Attach Files.)"
+
+
+def trend_reply(library: Library, text: str, *, chart: bool = True) -> tuple[str, bytes | None]:
+    """`!trend`'s message (the counts as a table, within one message) and, with `chart`, its PNG (rendered here,
+    in the worker thread that calls this)."""
+    topics = library.trend(text)
+    head = "Papers per year matching " + " | ".join(f"**{DISCORD.text(t.query)}**" for t in topics)
+    table = format_trend(topics).replace("```", "``\u200b`")
+    room = MESSAGE - len(head) - len(NO_CHART) - 10
+    if len(table) > room:  # (a century of years: the latest ones, and the totals)
+        lines = table.split("\n")
+        while len("\n".join(lines)) > room:
+            del lines[1]
+        table = "\n".join(lines)
+    return f"{head}\n```\n{table}\n```", render_png(topics) if chart else None
+
+
+def duration(seconds: float) -> str:
+    """`3 d 4 h`, `2 h 5 min`, `42 s`: an uptime, to the two largest units."""
+    seconds = max(0, int(seconds))
+    units = [(seconds // 86400, "d"), (seconds % 86400 // 3600, "h"), (seconds % 3600 // 60, "min"),
+             (seconds % 60, "s")]
+    shown = [f"{n} {unit}" for n, unit in units if n]
+    return " ".join(shown[:2]) or "0 s"
+
+
+def about_text(library: Library, *, uptime: float | None = None) -> str:
+    """`!about`: version, library size and freshness, and (in Discord) uptime."""
+    found = library.freshness()
+    lines = [f"**papers-bot** {version('papers-bot')}: answers questions about research papers.",
+             f"Library: {found['papers']:,} papers; the newest is dated {found['newest'] or 'nothing'}.",
+             f"Last harvest from arXiv: {found['last_harvest'] or 'never (papers come from loaded files)'}."]
+    if uptime is not None:
+        lines.append(f"Up for {duration(uptime)}.")
+    return "\n".join(lines)
+
+
+def ping_text(library: Library, *, latency: float | None = None) -> str:
+    """`!ping`: the library answers (a search's reads), in how long; and the gateway's latency where known."""
+    started = time.perf_counter()
+    library.ping()
+    took = (time.perf_counter() - started) * 1000
+    known = latency is not None and math.isfinite(latency)  # (nan or inf before the first heartbeat)
+    gateway = f" Gateway latency {latency * 1000:.0f} ms." if known and latency is not None else ""
+    return f"Pong. The library answered in {took:.0f} ms.{gateway}"
+
+
+def hello(prefix: str) -> str:
+    """What a bare mention of the bot gets."""
+    return (f"Hello! Ask me about the papers in my library: mention me with a question (which papers adapt SAM to "
+            f"seismic data?), or search with `{prefix}papers diffusion models`. `{prefix}help` lists what I can do.")
+
+
+def why_reply(library: Library, text: str) -> Reply:
+    """`!why <id> <query>`: in one card, what matched where, how rare, the filters, and the score's parts."""
+    paper_id, _, query = text.strip().partition(" ")
+    if not query.strip():
+        raise PapersBotError("Give a paper's id and a query: `why <id> <query>`, e.g. `why 2310.05873 diffusion`.")
+    found = library.why(paper_id, query)
+    place = (f"Result {found.rank} for this query, score {found.score:.2f}." if found.rank is not None
+             else f"Not in the first {LOOK_AT} results for this query (score {found.score:.2f}).")
+    lines = [place]
+    for part in found.parts[:15]:
+        rare = f", in {part.papers:,} of {found.library:,} papers ({rarity(part.papers, found.library)})"
+        lines.append(f"• **{DISCORD.text(part.what)}** in the {part.field}: +{part.score:.2f}"
+                     f"{rare if part.papers else ''}")
+    if found.missing:
+        lines.append("Not in it: " + ", ".join(
+            f"**{DISCORD.text(w)}** (in {n:,} papers)" for w, n in found.missing[:10]))
+    if found.filters:
+        lines.append(f"Filters: {DISCORD.text(found.filters)}" + ("" if found.passes else " (it does not pass them)"))
+    if found.relaxed:
+        lines.append(f"Relaxed (no paper met them): {DISCORD.text(', '.join(found.relaxed))}")
+    lines.append("The parts add up to the score `papers-bot search --json` gives; each is BM25 (k1 1.2, b 0.75) "
+                 "times the field's weight.")
+    card = Card(title=clip(f"Why {found.paper.display_title}", EMBED_TITLE), url=safe_url(found.paper.url),
+                description="\n".join(lines), footer=f"{found.paper.id} · query: {clip(found.query, 200)}")
+    return Reply(cards=fit([card]))
+
+
+MAX_ABOUT = 300  # characters of a message searched for by "Find papers about this"
+
+
+def paper_choices(library: Library, typed: str, *, most: int = 25) -> list[tuple[str, str]]:
+    """Autocomplete for a paper id: (what the choice shows, the id) of the papers whose titles best match what is
+    typed; an id typed whole comes first."""
+    typed = typed.strip()
+    if not typed:
+        return []
+    found = [hit.paper for hit in library.search(typed, k=most).hits]
+    with contextlib.suppress(PapersBotError):
+        found.insert(0, library.paper(typed))
+    papers = list({p.id: p for p in found}.values())[:most]
+    # (a choice shows at most 100 characters, and its value is at most 100 too)
+    return [(clip(f"{p.display_title} · {p.id}", 100), p.id) for p in papers if len(p.id) <= 100]

@@ -254,6 +254,13 @@ _ADDED = {
     "digest_refusals": "CREATE TABLE IF NOT EXISTS digest_refusals (channel_id TEXT PRIMARY KEY, since REAL NOT NULL)",
     # Who holds each named lease until when (Unix time): one process at a time does the work it names.
     "leases": "CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires REAL NOT NULL)",
+    # A result card's question and paper, for the vote buttons that carry its id (a query can be longer than a
+    # button's 100-character custom id allows); and the votes: one a voter (a keyed hash) and card, 1 or -1.
+    "vote_cards": "CREATE TABLE IF NOT EXISTS vote_cards (id INTEGER PRIMARY KEY AUTOINCREMENT, query TEXT NOT NULL, "
+                  "paper_id TEXT NOT NULL, UNIQUE (query, paper_id))",
+    "votes": "CREATE TABLE IF NOT EXISTS votes (card_id INTEGER NOT NULL, voter TEXT NOT NULL, guild_id TEXT, "
+             "vote INTEGER NOT NULL, voted_at TEXT NOT NULL, PRIMARY KEY (card_id, voter))",
+    "idx_votes_voter": "CREATE INDEX IF NOT EXISTS idx_votes_voter ON votes(voter)",
 }
 
 
@@ -849,3 +856,26 @@ def stats(db: sqlite_utils.Database) -> dict[str, Any]:
         },
         "generation": generation(db),
     }
+
+
+def freshness(db: sqlite_utils.Database) -> dict[str, Any]:
+    """`!about`'s figures: how many papers, the newest one's date, and the last harvest's end (None: never)."""
+    papers, newest = db.conn.execute("SELECT COUNT(*), MAX(date) FROM papers").fetchone()
+    harvested = None
+    if has_table(db, "harvests"):
+        harvested = db.conn.execute("SELECT MAX(last_finished) FROM harvests").fetchone()[0]
+    return {"papers": papers, "newest": newest, "last_harvest": harvested}
+
+
+def author_names(db: sqlite_utils.Database, start: str, *, limit: int) -> list[str]:
+    """Up to `limit` distinct author names that start with `start`, in order, read off the NOCASE index of
+    `paper_authors` (a range: it stops after `limit` names, however many papers the library holds)."""
+    start = " ".join(start.split())
+    if not start:
+        rows = db.conn.execute("SELECT DISTINCT name FROM paper_authors ORDER BY name COLLATE NOCASE LIMIT ?",
+                               [limit])
+    else:
+        rows = db.conn.execute(
+            "SELECT DISTINCT name FROM paper_authors WHERE name COLLATE NOCASE >= ? AND name COLLATE NOCASE < ? "
+            "ORDER BY name COLLATE NOCASE LIMIT ?", [start, start + "\U0010ffff", limit])
+    return [name for (name,) in rows]

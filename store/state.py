@@ -10,6 +10,8 @@ together or not at all.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -423,3 +425,107 @@ def run_failed(db: sqlite_utils.Database, source: str, outcome: str) -> None:
         db.conn.execute("INSERT OR IGNORE INTO harvests (source) VALUES (?)", [source])
         db.conn.execute("UPDATE harvests SET last_finished = ?, last_outcome = ? WHERE source = ?",
                         [now(), outcome, source])
+
+
+# -- feedback --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoteCard:
+    """What a vote judges: one paper, for one question."""
+
+    id: int
+    query: str
+    paper_id: str
+
+
+def vote_cards(db: sqlite_utils.Database, query: str, paper_ids: Sequence[str]) -> dict[str, int]:
+    """The card id of each (query, paper) shown with vote buttons, made the first time it is shown."""
+    if not paper_ids:
+        return {}
+    with store.writing(db):
+        store.ensure_added(db)
+        db.conn.executemany("INSERT OR IGNORE INTO vote_cards (query, paper_id) VALUES (?, ?)",
+                            [(query, pid) for pid in paper_ids])
+        marks = ", ".join("?" * len(paper_ids))
+        rows = db.conn.execute(f"SELECT paper_id, id FROM vote_cards WHERE query = ? AND paper_id IN ({marks})",
+                               [query, *paper_ids]).fetchall()
+    return dict(rows)
+
+
+def _secret(db: sqlite_utils.Database) -> bytes:
+    """This install's key for voters' hashes, made on first use (inside the caller's write transaction); kept in
+    `meta`, never shown."""
+    row = db.conn.execute("SELECT value FROM meta WHERE key = 'vote_secret'").fetchone()
+    if row:
+        return bytes.fromhex(row[0])
+    key = secrets.token_bytes(32)
+    db.conn.execute("INSERT INTO meta (key, value) VALUES ('vote_secret', ?)", [key.hex()])
+    return key
+
+
+def voter_key(db: sqlite_utils.Database, user_id: int) -> str:
+    """A voter as stored: an HMAC of their Discord id with this install's secret (Discord ids can be listed, so a
+    plain hash of one could be reversed by trying them all)."""
+    return hmac.new(_secret(db), str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def vote(db: sqlite_utils.Database, card_id: int, user_id: int, value: int, *, guild_id: str | None,
+         when: str | None = None) -> tuple[VoteCard, int | None]:
+    """Record `user_id`'s vote (1 or -1) on a card, replacing theirs; the card and their vote before (None)."""
+    with store.writing(db):
+        store.ensure_added(db)
+        row = db.conn.execute("SELECT id, query, paper_id FROM vote_cards WHERE id = ?", [card_id]).fetchone()
+        if row is None:
+            raise PapersBotError("That result is no longer known to the library: search again to vote on it.")
+        voter = voter_key(db, user_id)
+        before = db.conn.execute("SELECT vote FROM votes WHERE card_id = ? AND voter = ?",
+                                 [card_id, voter]).fetchone()
+        db.conn.execute("INSERT OR REPLACE INTO votes (card_id, voter, guild_id, vote, voted_at) "
+                        "VALUES (?, ?, ?, ?, ?)", [card_id, voter, guild_id, value, when or now()])
+    return VoteCard(*row), before[0] if before else None
+
+
+def forget_voter(db: sqlite_utils.Database, user_id: int) -> int:
+    """Delete every vote `user_id` gave; how many."""
+    if not store.has_table(db, "votes"):
+        return 0
+    with store.writing(db):
+        return db.conn.execute("DELETE FROM votes WHERE voter = ?", [voter_key(db, user_id)]).rowcount
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A card's votes: its question, its paper, and how many said 👍 and 👎."""
+
+    query: str
+    paper_id: str
+    up: int
+    down: int
+
+
+def judged(db: sqlite_utils.Database) -> list[Judged]:
+    """Every card that has votes, by question then paper."""
+    if not store.has_table(db, "votes"):
+        return []
+    rows = db.conn.execute(
+        "SELECT c.query, c.paper_id, SUM(v.vote > 0), SUM(v.vote < 0) FROM votes v JOIN vote_cards c ON c.id = "
+        "v.card_id GROUP BY c.id ORDER BY c.query, c.paper_id").fetchall()
+    return [Judged(*row) for row in rows]
+
+
+def votes_by_month(db: sqlite_utils.Database) -> list[tuple[str, int, int]]:
+    """(month `2026-12`, 👍, 👎) for every month with votes, oldest first."""
+    if not store.has_table(db, "votes"):
+        return []
+    return [(r[0], r[1], r[2]) for r in db.conn.execute(
+        "SELECT substr(voted_at, 1, 7), SUM(vote > 0), SUM(vote < 0) FROM votes GROUP BY 1 ORDER BY 1")]
+
+
+def vote_card(db: sqlite_utils.Database, card_id: int) -> VoteCard:
+    """A result card by its id (what a button under it carries)."""
+    row = db.conn.execute("SELECT id, query, paper_id FROM vote_cards WHERE id = ?", [card_id]).fetchone() if (
+        store.has_table(db, "vote_cards")) else None
+    if row is None:
+        raise PapersBotError("That result is no longer known to the library: search again.")
+    return VoteCard(*row)

@@ -15,6 +15,7 @@ from typing import Any
 
 import discord
 import pytest
+from discord import app_commands
 
 import papers_bot.bot.pages
 from papers_bot.bot.client import PapersBot
@@ -57,7 +58,8 @@ def nothing_unexpected(request, caplog):
 
 
 def buttons(post: dict) -> dict[str, dict]:
-    return {b["label"]: b for row in post["components"] for b in row["components"]}
+    """A message's buttons by label (its select menus are left out)."""
+    return {b["label"]: b for row in post["components"] for b in row["components"] if b["type"] == 2}
 
 
 async def say(fake: FakeDiscord, text: str, *, user="member", channel="general", n=1, **kw) -> list[dict]:
@@ -81,7 +83,10 @@ async def test_papers_prefix_command_answers_with_embeds(fake_discord, library):
     assert first["url"].startswith("https://arxiv.org/search/?query=Seismic+Fault+SAM")
     assert "Ran Chen, Zeren Zhang, Jinwen Ma · 2024 · CV · code released" in first["description"]
     assert "**Seismic**" in first["description"] or "**seismic**" in first["description"]
-    assert post["components"] == []  # one page: no buttons
+    # One page: no page buttons; a 👍 and a 👎 for each result card.
+    assert list(buttons(post)) == ["👍 1", "👍 2", "👎 1", "👎 2"]
+    assert [o["label"] for o in post["components"][-1]["components"][0]["options"]][:3] == [
+        "BibTeX of 1", "Papers related to 1", "Why 1 is a result"]
     assert post["allowed_mentions"]["parse"] == []
 
 
@@ -124,7 +129,10 @@ async def test_pages_turn_by_button_only_for_the_asker_and_disable_on_timeout(fa
         assert refusal["ephemeral"] and "Only the person who searched" in refusal["content"]
         assert fake_discord.messages[post["id"]]["content"].endswith("(page 2 of 3)")
         timed_out = (await fake_discord.wait_for_posts(4, timeout=5))[3]
-    assert timed_out["kind"] == "edit" and all(b["disabled"] for b in buttons(timed_out).values())
+    assert timed_out["kind"] == "edit"
+    # (the pages no longer turn; the votes still count)
+    assert {label: b.get("disabled", False) for label, b in buttons(timed_out).items()} == {
+        "Previous": True, "Next": True, **{f"{sign} {n}": False for sign in "👍👎" for n in range(6, 11)}}
 
 
 async def test_slash_papers_defers_then_answers(fake_discord, library):
@@ -336,9 +344,11 @@ async def test_sync_is_for_the_owner(fake_discord, library):
         [refused] = await say(fake_discord, "!sync", user="admin")
         [synced] = await say(fake_discord, "!sync", user="owner")
     assert refused["content"] == "You do not own this bot."
-    assert synced["content"] == "Registered 10 slash commands (globally)."
+    assert synced["content"] == "Registered 17 slash commands (globally)."  # (with the message menu's command)
     assert {c["name"] for c in fake_discord.commands[None]} == {"ask", "papers", "paper", "author", "stats", "help",
-                                                                 "reload", "follow", "unfollow", "following"}
+                                                                 "reload", "follow", "unfollow", "following", "bib",
+                                                                 "trend", "forget", "about", "ping", "why",
+                                                                 "Find papers about this"}
 
 
 async def test_slash_commands_describe_their_options_and_hide_admin_commands(fake_discord, library):
@@ -347,7 +357,9 @@ async def test_slash_commands_describe_their_options_and_hide_admin_commands(fak
     synced = {c["name"]: c for c in fake_discord.commands[None]}
     options = {(c["name"], o["name"]): o["description"] for c in synced.values() for o in c["options"]}
     assert set(options) == {("ask", "question"), ("papers", "query"), ("paper", "paper_id"), ("author", "name"),
-                            ("reload", "file"), ("follow", "query"), ("unfollow", "number")}
+                            ("reload", "file"), ("follow", "query"), ("unfollow", "number"), ("bib", "paper_ids"),
+                            ("trend", "query"), ("help", "command"), ("why", "paper_id"), ("why", "query"),
+                            ("papers", "author"), ("papers", "year"), ("papers", "category"), ("papers", "code")}
     assert all(d.strip() and d != "…" and len(d) <= 100 for d in options.values()), options  # (Discord's limit)
     # /reload is offered only to members who may use it (Manage Server), and only in servers.
     assert str(synced["reload"]["default_member_permissions"]) == str(discord.Permissions(manage_guild=True).value)
@@ -556,10 +568,11 @@ async def test_help_and_slash_descriptions_come_from_the_one_command_table(fake_
         before = len(fake_discord.posted)
         await fake_discord.slash("help", {})
         slash_help = (await fake_discord.wait_for_posts(before + 1))[-1]
-        slash = {c.name: c.description for c in client.tree.get_commands()}
+        slash = {c.name: c.description for c in client.tree.get_commands() if isinstance(c, app_commands.Command)}
     assert prefix_help["content"] == help_text("!")
     assert slash_help["kind"] != prefix_help["kind"] or slash_help["id"] != prefix_help["id"]
-    assert slash_help["content"] == help_text("!")
+    assert slash_help["content"] == help_text("/")  # (slash users are shown slash commands)
+    assert "`/papers <words>`: the best-matching" in slash_help["content"]
     assert {c.name: c.help for c in COMMANDS} == {name: slash[name] for name in slash if name != "sync"}
     out = io.StringIO()
     chat(library, client.config, io.StringIO("!help\n"), out, prompt=False)
@@ -693,8 +706,8 @@ async def test_doctor_says_what_the_bot_cannot_do_and_how_to_fix_it(fake_discord
     assert status == 1, report
     assert f"ok   library {db}: 62 papers" in report and "ok   its index is in step" in report
     assert "ok   the Message Content intent is on" in report
-    assert ("FIX  slash commands not registered: /ask, /author, /follow, /following, /help, /paper, /papers, "
-            "/reload, /stats, /unfollow") in report
+    assert ("FIX  slash commands not registered: /about, /ask, /author, /bib, /follow, /following, /forget, /help, "
+            "/paper, /papers, /ping, /reload, /stats, /trend, /unfollow, /why") in report
     assert "!sync" in report
     assert "ok   server Paper Club: every permission the bot needs" in report
     assert "FIX    #papers: missing Create Public Threads, Embed Links" in report

@@ -278,7 +278,8 @@ def test_invite_link_asks_for_exactly_the_permissions_the_bot_needs(monkeypatch)
     result = CliRunner().invoke(cli, ["invite", "--application-id", "1234567890123456789"])
     assert result.exit_code == 0, result.output
     expected = discord.Permissions(view_channel=True, send_messages=True, send_messages_in_threads=True,
-                                   create_public_threads=True, embed_links=True, read_message_history=True).value
+                                   create_public_threads=True, embed_links=True, read_message_history=True,
+                                   attach_files=True).value
     url = result.output.splitlines()[0]
     assert url == ("https://discord.com/oauth2/authorize?client_id=1234567890123456789"
                    f"&scope=bot+applications.commands&permissions={expected}")

@@ -62,6 +62,7 @@ VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 READ_MESSAGE_HISTORY = 1 << 16
 EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
 CREATE_PUBLIC_THREADS = 1 << 35
 SEND_MESSAGES_IN_THREADS = 1 << 38
 ALL_PERMISSIONS = (1 << 53) - 1
@@ -904,7 +905,8 @@ class FakeDiscord:
     async def _create_message(self, call: Call) -> Json:
         channel = self._channel(call.id(1))
         in_thread = int(channel["id"]) in self.threads
-        self._require(channel, VIEW_CHANNEL | (SEND_MESSAGES_IN_THREADS if in_thread else SEND_MESSAGES))
+        self._require(channel, VIEW_CHANNEL | (SEND_MESSAGES_IN_THREADS if in_thread else SEND_MESSAGES)
+                      | (ATTACH_FILES if call.files else 0))
         body = call.body
         if body.get("embeds") and "guild_id" in channel and not self._permission(channel, EMBED_LINKS):
             body = {**body, "embeds": []}  # Discord drops a bot's embeds where it may not embed links
@@ -1141,6 +1143,34 @@ class FakeDiscord:
             data["guild_id"] = str(self.guild_id)
         data["id"] = (guild_cmd or global_cmd or {}).get("id") or str(self._ids())
         return await self._interact(2, data, user, self._channel(channel))
+
+    async def autocomplete(self, name: str, options: dict[str, Any], *, focused: str, user: str = "member",
+                           channel: str | int = "general", timeout: float = 10) -> list[Json]:
+        """`user` types in option `focused` of /name (the other options as given): an APPLICATION_COMMAND_AUTOCOMPLETE
+        interaction; the choices the bot answers with (type 8)."""
+        data: Json = {"name": name, "type": 1, "options": [
+            {"name": k, "type": 3, "value": v, **({"focused": True} if k == focused else {})}
+            for k, v in options.items()]}
+        cmd = next((c for c in self.commands.get(None, []) if c["name"] == name), {})
+        data["id"] = cmd.get("id") or str(self._ids())
+        payload = await self._interact(4, data, user, self._channel(channel))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for response in self.responses:
+                if response["interaction_id"] == int(payload["id"]):
+                    assert response["type"] == 8, response
+                    return list(response["data"].get("choices") or [])
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"no autocomplete answer for /{name} {focused}")
+
+    async def context_menu(self, name: str, message_id: int | str, *, user: str = "member") -> Json:
+        """`user` picks the message command `name` (Apps in a message's menu) on a message: an APPLICATION_COMMAND
+        of type 3 whose target is the message, resolved in full as Discord sends it."""
+        msg = self.messages[int(message_id)]
+        cmd = next((c for c in self.commands.get(None, []) if c["name"] == name and c.get("type") == 3), {})
+        data: Json = {"name": name, "type": 3, "id": cmd.get("id") or str(self._ids()), "target_id": msg["id"],
+                      "resolved": {"messages": {msg["id"]: self._visible(msg)}}}
+        return await self._interact(2, data, user, self._channels[int(msg["channel_id"])])
 
     async def click(self, message_id: int, custom_id: str, *, user: str = "member",
                     values: list[str] | None = None) -> Json:

@@ -22,7 +22,7 @@ import discord
 from discord.ext import commands, tasks
 
 from papers_bot.bot import replies
-from papers_bot.bot.client import BotContext, PapersBot, hybrid_command
+from papers_bot.bot.client import BotContext, PapersBot, hybrid_command, prefix_of
 from papers_bot.bot.cogs.admin import is_admin
 from papers_bot.bot.pages import send_texts
 from papers_bot.harvest import Harvester, targets
@@ -114,7 +114,7 @@ class Follows(commands.Cog):
         added = await self.bot.papers.run(lambda library: library.follow(
             channel, text, guild_id=str(ctx.guild.id) if ctx.guild else None, added_by=str(ctx.author.id)))
         number = [f.id for f in await self.bot.papers.run(lambda library: library.following(channel))].index(added.id)
-        await ctx.reply(replies.followed(added, number + 1, self.bot.config.prefix))
+        await ctx.reply(replies.followed(added, number + 1, prefix_of(ctx)))
 
     @hybrid_command("unfollow")
     async def unfollow(self, ctx: BotContext, number: int) -> None:
@@ -134,7 +134,7 @@ class Follows(commands.Cog):
             raise commands.NoPrivateMessage(replies.FOLLOWS_ARE_FOR_CHANNELS)
         channel = channel_of(ctx)
         mine = await self.bot.papers.run(lambda library: library.following(channel))
-        await send_texts(ctx, replies.following_texts(mine, self.bot.config.prefix))
+        await send_texts(ctx, replies.following_texts(mine, prefix_of(ctx)))
 
     @commands.Cog.listener()
     async def on_papers_loaded(self) -> None:
