@@ -262,12 +262,18 @@ won't can't don't doesn't didn't isn't aren't wasn't not be being been am brb gg
 exactly indeed definitely absolutely totally around seen anyway btw though
 s t d m ll re ve
 """.split())
-_CHAT = frozenset(FUNCTION_WORDS) | frozenset(REQUEST_WORDS) | _CHATTER
+_CHAT = frozenset(FUNCTION_WORDS) | frozenset(REQUEST_WORDS) | _CHATTER | {"wrote", "authored"}  # (who wrote X?)
 _SMALL_TALK = _CHATTER | frozenset(FUNCTION_WORDS) | frozenset("a an and the to of it is are".split())
 # "what is known about quantum gravity?": a question about a topic, whether or not papers use its words.
 _ABOUT = re.compile(r"\b(?:about|on|regarding|concerning)\s+(?:the\s+|a\s+|an\s+)?(?!(?:" + "|".join(
     ["it", "this", "that", "you", "me", "us", "them", "time", "my", "our", "your", "the way", "my way", "break",
      "call", "leave", "vacation", "holiday"]) + r")\b)[^\W\d_]{3,}", re.IGNORECASE)
+# A question with one of these words is asked of the people in the channel, unless it names papers.
+_PEOPLE = frozenset("anyone anybody someone somebody everyone everybody you your u i my we our us guys folks".split())
+_PAPERS = frozenset("paper papers article articles research preprint preprints publication publications literature "
+                    "arxiv recommend suggest find search".split())
+# Another bot's command: a sigil (?help, $rank, -p song, >rank) or a short prefix (t!help) then a word at once.
+_OTHER_BOT = re.compile(r"^(?:[?.&$%\-><;+=!~,^*/\\|]|[^\W\d_]{1,3}[!.])[^\W\d_]")
 BARE_TOPIC = 6  # at most this many words, all of them used by papers: a topic typed bare ("seismic fault detection")
 
 
@@ -276,7 +282,7 @@ def reads_as_request(index: Snapshot, text: str) -> bool:
     any script) or a question or request word first, with a word papers use (all its words, for a question mark
     alone); or a bare topic of at most BARE_TOPIC words, every one used by papers (none a word of chat)."""
     text = text.strip()
-    if not text:
+    if not text or _OTHER_BOT.match(text):
         return False
     if _META.match(text):
         return True
@@ -292,10 +298,11 @@ def reads_as_request(index: Snapshot, text: str) -> bool:
     if _REQUEST_START.match(text):  # (with a topic papers use, or none: "show me the newest papers")
         return bool(known) or (bool(content) and all(w in KNOWN for w in content))
     if _ASKS.match(text) and (marked or len(words) > 2):
-        # (a word few papers use, or only words papers use: not "what time is the meeting?")
-        common = COMMON_SHARE * index.searcher().num_docs
-        return (any(n <= common for n in used.values() if n) or (bool(known) and len(known) == len(content))
-                or bool(_ABOUT.search(text)))
+        said = {w.lower() for w in words}
+        if said & _PEOPLE and not said & _PAPERS:
+            return False  # (asked of the people here: "does anyone know how to fix CUDA out of memory?")
+        # (most of its telling words used by papers, not one stray word: not "why is the build red?")
+        return 2 * len(known) > len(content) or bool(_ABOUT.search(text))
     if marked or len(text.split()) <= BARE_TOPIC:
         return bool(known) and len(known) == len(content) and (marked or _bare(text, words))
     return False

@@ -275,6 +275,27 @@ ty
 np
 kk
 great work everyone
+?help
+.help
+&help
+$rank
+>rank
++rank
+%weather paris
+-p despacito
+;play lofi
+=queue
+t!help
+what GPU do you use?
+which branch should I merge?
+does anyone know how to fix CUDA out of memory?
+can you help me with my homework?
+why is the build red?
+has anyone tried style transfer on video?
+did you try the new model?
+can anyone share the slides on diffusion?
+is the data on the shared drive?
+why is the loss nan?
 """.splitlines()
 
 ASKED = """seismic fault detection
@@ -296,7 +317,11 @@ who wrote SANA 1.5?
 how many papers have code?
 is there anything on quantum computing?
 ¿hay artículos sobre fallas sísmicas?
-papers by Jinwen Ma""".splitlines()
+papers by Jinwen Ma
+anyone know a good paper on GANs?
+what's the best model for image generation?
+is there a paper on seismic fault detection
+can you recommend papers on hashing?""".splitlines()
 
 
 def test_an_answer_channel_answers_requests_not_chat(sample):
@@ -304,7 +329,7 @@ def test_an_answer_channel_answers_requests_not_chat(sample):
     with sample.reading() as (_, snapshot):
         answered = [line for line in CHAT if reads_as_request(snapshot, line)]
         missed = [line for line in ASKED if not reads_as_request(snapshot, line)]
-    assert len(CHAT) >= 100 and len(answered) <= 2, answered
+    assert len(CHAT) >= 120 and len(answered) <= 2, answered
     assert missed == []
 
 
