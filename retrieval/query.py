@@ -34,14 +34,15 @@ _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "sev
             "ten": 10, "few": 3, "couple of": 2}
 # "with code", "have code", "that released code", "open source", "with a github repo": the code filter; "code"
 # stays a word where it is a topic ("hash codes", "code generation"): the filter's words end the phrase.
+_CODE = (r"(?:with|have|has|having|got|come with|came with|that (?:have|has|release[sd]?|provide[sd]?|share[sd]?)|"
+         r"released|providing|sharing)\s+"
+         r"(?:(?:a|an|any|their|its|the|public|publicly|available|released|official|github|open[\s-]source|source)\s+)*"
+         r"(?:code|source code|repos?|repositor(?:y|ies)|github|implementations?)")
 CODE_FILTER = re.compile(
-    r"\b(?:(?:(?:with|have|has|having|got|come with|came with|that (?:have|has|release[sd]?|provide[sd]?|share[sd]?)|"
-    r"released|providing|sharing)\s+"
-    r"(?:(?:a|an|any|their|its|the|public|publicly|available|released|official|github|open[\s-]source|source)\s+)*"
-    r"(?:code|source code|repos?|repositor(?:y|ies)|github|implementations?))"
-    r"(?=\s*(?:$|[?.!,;:)]|(?:on|about|for|from|in|and|or|by|since|before|after|that|which|please|available|"
-    r"released|online|published|newest|latest|first|only|too)\b))"
-    r"|open[\s-]sourced?(?:\s+code)?)\b",
+    rf"^\W*{_CODE}\b"  # (first, whatever follows: "with code GAN papers", a follow-up "with code")
+    rf"|\b{_CODE}(?=\s*(?:$|[?.!,;:)]|(?:on|about|for|from|in|and|or|by|since|before|after|that|which|please|"
+    r"available|released|online|published|newest|latest|first|only|too)\b))"
+    r"|\bopen[\s-]sourced?(?:\s+code)?\b",
     re.I,
 )
 _PLAIN = [

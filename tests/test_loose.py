@@ -550,3 +550,16 @@ def test_chat_said_to_the_bot_gets_a_pointer_not_papers(sample, question):
                                          ("hybridnrom", "hybridnorm")])
 def test_short_questions_of_typos_are_read_too(sample, typed, read):
     assert sample.ask(typed).read_as == read
+
+
+GAN_CODE = {"towards-faster-and-9bb2e7", "elegant-exchanging-latent-1bc204"}
+
+
+@pytest.mark.parametrize("conversation", [["GAN papers", "with code"], ["with code GAN papers"],
+                                          ["GAN papers", "which have code?"]])
+def test_with_code_first_or_as_a_follow_up_is_the_code_filter(sample, conversation):
+    context = Context()
+    for question in conversation:
+        answer = sample.ask(question, context=context)
+        context = context.after(answer)
+    assert "code" not in answer.terms and set(shown(answer)) == GAN_CODE
