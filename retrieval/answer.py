@@ -177,7 +177,7 @@ def _ask(db: sqlite_utils.Database, index: Snapshot, question: str, k: int, cont
         answer.topic, answer.passed_over = context.question, context.papers
         return answer
     if context and context.question and not _has_topic(index, question):
-        question = f"{question} {context.question}"
+        question = _follow_up(question, context.question)
     answer = _passages(db, index, question, k)
     answer.fact, answer.topic = found, question
     return answer
@@ -334,7 +334,21 @@ _ARXIV_ID = re.compile(r"(?<![\w.])\d{4}\.\d{4,5}(?:v\d+)?(?![\w.])")
 def _has_topic(index: Snapshot, question: str) -> bool:
     """Whether a question names a topic of its own (a word the papers use, not a year or a filter's words)."""
     text = parse_query(question, question=True).text
+    text = " ".join(w for w in re.findall(r"[^\W_]+", text) if w.lower() not in _CHATTER | _REFERRING)
     return any(not t.isdigit() and index.doc_freq("text", t) for t in question_terms(text, all_if_none=False))
+
+
+# Words a follow-up refers back with ("which of them", "only the ones from 2025", "older ones"): not its topic,
+# and dropped when it is asked about the conversation's.
+_REFERRING = frozenset("""them they those these it its their one ones only other others same instead which whichever
+either both each older earlier""".split())
+
+
+def _follow_up(question: str, topic: str) -> str:
+    """A follow-up without a topic of its own, asked about the conversation's `topic` (its filters first: they
+    are read before the topic's)."""
+    kept = re.sub(r"[^\W_]+", lambda m: "" if m.group().lower() in _REFERRING else m.group(), question)
+    return f"{' '.join(kept.split())} {topic}"
 
 
 def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int, *,

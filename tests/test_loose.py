@@ -552,14 +552,29 @@ def test_short_questions_of_typos_are_read_too(sample, typed, read):
     assert sample.ask(typed).read_as == read
 
 
-GAN_CODE = {"towards-faster-and-9bb2e7", "elegant-exchanging-latent-1bc204"}
-
-
-@pytest.mark.parametrize("conversation", [["GAN papers", "with code"], ["with code GAN papers"],
-                                          ["GAN papers", "which have code?"]])
-def test_with_code_first_or_as_a_follow_up_is_the_code_filter(sample, conversation):
+def ask_in_turn(sample, conversation: list[str]) -> Answer:
+    """The answer to a conversation's last question."""
     context = Context()
     for question in conversation:
         answer = sample.ask(question, context=context)
         context = context.after(answer)
+    return answer
+
+
+GAN_CODE = {"towards-faster-and-9bb2e7", "elegant-exchanging-latent-1bc204"}
+
+
+@pytest.mark.parametrize("conversation", [["GAN papers", "with code"], ["with code GAN papers"],
+                                          ["GAN papers", "which have code?"],
+                                          ["GAN papers", "which of them have code?"]])
+def test_with_code_first_or_as_a_follow_up_is_the_code_filter(sample, conversation):
+    answer = ask_in_turn(sample, conversation)
     assert "code" not in answer.terms and set(shown(answer)) == GAN_CODE
+
+
+@pytest.mark.parametrize("follow_up, years", [("only the ones from 2025", {2025}), ("what about older ones?", None),
+                                              ("any of them from 2024?", {2024}), ("those by Jinwen Ma?", None)])
+def test_a_follow_up_referring_back_keeps_the_topic(sample, follow_up, years):
+    answer = ask_in_turn(sample, ["papers on knowledge graph embedding", follow_up])
+    assert not answer.unmatched and answer.passages and set(answer.terms) == {"knowledg", "graph", "embed"}
+    assert years is None or {p.year for p in answer.papers()} == years
