@@ -221,12 +221,15 @@ def _unmatched(index: Snapshot, result_terms: list[str], text: str, question: st
     common = COMMON_SHARE * index.searcher().num_docs
     if named or any(0 < n <= common and len(t) > 2 for t, n in held.items()):
         return ""  # (a name or a word few papers hold matches: the papers that hold it are the nearest)
+    if 2 * len(missing) < len([t for t in held if t not in _REQUEST_TERMS]):
+        return ""  # (most of the topic matches: "style transfer papers lately", not "quantum computing")
     if len(missing) >= FOREIGN_WORDS and not any(w.lower() in _ENGLISH for w in re.findall(r"\w+", question)):
         return "No paper in the library matches these words."
     said = " ".join(as_said(text, telling))
     return f"No paper in the library is about {said}."
 
 
+_REQUEST_TERMS = frozenset(analyze(" ".join(REQUEST_WORDS)))  # ("quantum computing papers": papers is no topic)
 FOREIGN_WORDS = 3  # this many unknown words and no English function word: not a topic the library lacks, words it
 # cannot read (no language detector: a question in English says "the", "of", "on", "what" ...)
 # (the analyser's English stop words, and the words questions are phrased with)
@@ -341,7 +344,7 @@ def _has_topic(index: Snapshot, question: str) -> bool:
 # Words a follow-up refers back with ("which of them", "only the ones from 2025", "older ones"): not its topic,
 # and dropped when it is asked about the conversation's.
 _REFERRING = frozenset("""them they those these it its their one ones only other others same instead which whichever
-either both each older earlier""".split())
+either both each""".split())
 
 
 def _follow_up(question: str, topic: str) -> str:
@@ -358,19 +361,25 @@ def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int,
     result.hits = [h for h in result.hits if h.paper.id not in skip]
     if skip and not result.hits:
         return Answer(question=question, terms=result.terms, unmatched="No other paper in the library matches it.")
+    oldest = result.parsed.oldest_first
+    if oldest and not result.terms:  # ("oldest papers", "earliest from 2019": every dated paper that passes, reversed)
+        result.hits = [h for h in search(db, index, question, k=index.searcher().num_docs, question=True).hits[::-1]
+                       if h.paper.id not in skip and h.paper.date]
     answer = Answer(question=question, terms=result.terms, relaxed=result.relaxed)
     answer.unmatched = _unmatched(index, result.terms, result.parsed.text, question)
     if answer.unmatched:  # (not papers that merely share a common word with it, as "nearest")
         return answer
     top = result.hits[0].score if result.hits else 0.0
     covered = [(h, coverage(h.paper, result.terms)) for h in result.hits]
-    good = [(h, c) for h, c in covered if c >= GOOD_COVERAGE and h.score >= RELATIVE_SCORE * top][:k]
+    good = [(h, c) for h, c in covered if c >= GOOD_COVERAGE and h.score >= RELATIVE_SCORE * top]
     if not good and _clear_head(result.hits, result.terms):  # (a pasted paragraph: few papers hold half its words)
-        good = [(h, c) for h, c in covered if h.score >= RELATIVE_SCORE * top][:k]
+        good = [(h, c) for h, c in covered if h.score >= RELATIVE_SCORE * top]
+    good = sorted(good, key=lambda pair: (not pair[0].paper.date, pair[0].paper.date))[:k] if oldest else good[:k]
     if not result.terms:  # filters alone ("anything from 2017?", "latest papers"): the papers that pass, newest first
         good = [(h, 1.0) for h in result.hits[:max(k, LISTED)]]
         said = result.parsed.describe(("authors", "years", "categories", "has_code"))
-        answer.notes += [f"The library's papers ({said}), newest first:" if said else "The library's newest papers:"
+        order = "oldest" if oldest else "newest"
+        answer.notes += [f"The library's papers ({said}), {order} first:" if said else f"The library's {order} papers:"
                          ] if good else []
     if result.parsed.has_code and result.terms:
         answer.notes += _code_note(db, index, question, [h for h, _ in good] or result.hits[:k])

@@ -578,3 +578,32 @@ def test_a_follow_up_referring_back_keeps_the_topic(sample, follow_up, years):
     answer = ask_in_turn(sample, ["papers on knowledge graph embedding", follow_up])
     assert not answer.unmatched and answer.passages and set(answer.terms) == {"knowledg", "graph", "embed"}
     assert years is None or {p.year for p in answer.papers()} == years
+
+
+@pytest.mark.parametrize("question, years", [("oldest GAN papers", None), ("papers from this decade on diffusion",
+                                                                           range(2020, 2030)),
+                                             ("papers older than 2019", range(2010, 2019)),
+                                             ("papers from the 2010s", range(2010, 2020)),
+                                             ("the first papers on style transfer", None)])
+def test_time_words_are_filters_not_a_topic_no_paper_is_about(sample, question, years):
+    answer = sample.ask(question)
+    assert answer.found and not answer.unmatched and not answer.nearest
+    assert years is None or all(p.year in years for p in answer.papers())
+
+
+@pytest.mark.parametrize("conversation, first", [
+    (["oldest GAN papers"], "dna-gan-learning-a08845"), (["earliest first"], None),
+    (["papers on knowledge graph embedding", "oldest first"], None), (["GAN papers", "what about older ones?"], None)])
+def test_oldest_lists_the_papers_oldest_first(sample, conversation, first):
+    answer = ask_in_turn(sample, conversation)
+    dates = [p.date or "" for p in answer.papers()]
+    assert len(dates) >= 2 and dates == sorted(dates) and all(dates)
+    assert first is None or shown(answer)[0] == first
+    assert not {"oldest", "older", "earliest", "first"} & set(answer.terms)
+
+
+@pytest.mark.parametrize("question", ["style transfer papers lately", "GAN papers from this century"])
+def test_one_unknown_word_beside_a_common_topic_is_no_dead_end(sample, question):
+    answer = sample.ask(question)
+    assert not answer.unmatched and answer.papers()
+    assert sample.ask("quantum computing papers").unmatched.startswith("No paper in the library is about quantum")
