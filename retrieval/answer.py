@@ -365,6 +365,10 @@ def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int,
     if oldest and not result.terms:  # ("oldest papers", "earliest from 2019": every dated paper that passes, reversed)
         result.hits = [h for h in search(db, index, question, k=index.searcher().num_docs, question=True).hits[::-1]
                        if h.paper.id not in skip and h.paper.date]
+    if result.relaxed and not question_terms(parse_query(question, question=True).text, all_if_none=False):
+        # (only filters, and no paper meets them: "papers before 2017"; not the papers of the question's filler)
+        return Answer(question=question, terms=[], unmatched=f"No paper in the library matches "
+                      f"{'; '.join(result.relaxed)}.")
     answer = Answer(question=question, terms=result.terms, relaxed=result.relaxed)
     answer.unmatched = _unmatched(index, result.terms, result.parsed.text, question)
     if answer.unmatched:  # (not papers that merely share a common word with it, as "nearest")
@@ -381,8 +385,8 @@ def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int,
         order = "oldest" if oldest else "newest"
         answer.notes += [f"The library's papers ({said}), {order} first:" if said else f"The library's {order} papers:"
                          ] if good else []
-    if result.parsed.has_code and result.terms:
-        answer.notes += _code_note(db, index, question, [h for h, _ in good] or result.hits[:k])
+    if result.parsed.has_code and result.terms and good:  # (none good: the nearest, under their own header)
+        answer.notes += _code_note(db, index, question, good, result.terms)
     if not good:
         answer.nearest = result.hits[:k]
         return answer
@@ -397,11 +401,16 @@ def _clear_head(hits: list[Hit], terms: list[str]) -> bool:
             and hits[0].score >= HEAD * hits[HEAD_OF - 1].score)
 
 
-def _code_note(db: sqlite_utils.Database, index: Snapshot, question: str, shown: list[Hit]) -> list[str]:
-    """When the best paper on the topic has no code, the papers with code are not the best answer: say so."""
+def _code_note(db: sqlite_utils.Database, index: Snapshot, question: str, shown: list[tuple[Hit, float]],
+               terms: list[str]) -> list[str]:
+    """When the best paper on the topic has no code, the papers with code are not the best answer: say so (and
+    when they hold fewer of the question's words, that they are only the nearest)."""
     best = search(db, index, question, k=1, question=True, without=("has_code",)).hits
-    if not best or best[0].paper.has_code or best[0].paper.id in {h.paper.id for h in shown}:
+    if not best or best[0].paper.has_code or best[0].paper.id in {h.paper.id for h, _ in shown}:
         return []
+    if max(c for _, c in shown) < coverage(best[0].paper, terms):
+        return [f"The best match, {best[0].paper.display_title}, has no code listed, and no paper with code "
+                "holds all the question's words; the nearest with code:"]
     return [f"The best match, {best[0].paper.display_title}, has no code listed; the best with code:"]
 
 

@@ -607,3 +607,17 @@ def test_one_unknown_word_beside_a_common_topic_is_no_dead_end(sample, question)
     answer = sample.ask(question)
     assert not answer.unmatched and answer.papers()
     assert sample.ask("quantum computing papers").unmatched.startswith("No paper in the library is about quantum")
+
+
+@pytest.mark.parametrize("question, said", [("papers before 2017", "up to 2016"), ("what came out in 2026?", "2026")])
+def test_filters_alone_that_no_paper_meets_get_one_honest_line(sample, question, said):
+    answer = sample.ask(question)
+    assert not answer.papers() and format_answer(answer) == f"No paper in the library matches {said}."
+
+
+def test_with_code_says_when_the_papers_with_code_are_only_the_nearest(sample):
+    nearest = format_answer(sample.ask("style transfer papers before 2019 with code"))
+    assert "the best with code" not in nearest and nearest.count("The nearest ones:") == 1
+    text = format_answer(sample.ask("any paper with code on knowledge graphs"))
+    assert "no paper with code holds all the question's words; the nearest with code:" in text
+    assert "; the best with code:" in format_answer(sample.ask("GAN papers with code"))
