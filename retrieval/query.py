@@ -48,6 +48,9 @@ CODE_FILTER = re.compile(
 _PLAIN = [
     # "since 2022", "after 2021", "before 2020", "from 2019 to 2021", "in 2023", "from 2017", "between 2019 and 2021"
     (re.compile(rf"\b(?:from|between)\s+({_YEAR})\s+(?:to|and|-|until)\s+({_YEAR})\b", re.I), "range"),
+    # "gan papers 2019 2020", "in 2019 or 2020", "2019, 2020 and 2021": the years they span
+    (re.compile(rf"(?:\b(?:in|from|during)\s+)?(?<![\w.:/-])({_YEAR})(?:\s*(?:,|and|or|&|\+)?\s*{_YEAR})+"
+                r"(?![\w.:/-])", re.I), "years"),
     (re.compile(rf"^\s*(?:papers?|articles?|work)\s+(?:from|of)\s+({_YEAR})\b", re.I), "in"),
     (re.compile(rf"\bsince\s+({_YEAR})\b", re.I), "since"),
     (re.compile(rf"\bafter\s+({_YEAR})\b", re.I), "after"),
@@ -267,16 +270,19 @@ def _plain_language(text: str, q: ParsedQuery) -> str:
         text = _WHERE.sub(" ", text)
     for pattern, kind in _PLAIN:
         m = pattern.search(text)
-        if not m or (kind in ("newest", "oldest", "bare year") and not short):
+        if not m or (kind in ("newest", "oldest", "years", "bare year") and not short):
             continue
-        if kind in ("range", "since", "after", "before", "decade", "in", "recent", "recent1", "recent10", "this decade",
-                    "bare year"):
+        if kind in ("range", "years", "since", "after", "before", "decade", "in", "recent", "recent1", "recent10",
+                    "this decade", "bare year"):
             if q.year_from is not None or q.year_to is not None or q.recent_years or q.this_decade:
                 continue
             q.inferred.add("years")
         if kind == "range":
             a, b = sorted((int(m.group(1)), int(m.group(2))))
             q.year_from, q.year_to = a, b
+        elif kind == "years":
+            said = [int(y) for y in re.findall(_YEAR, m.group())]
+            q.year_from, q.year_to = min(said), max(said)
         elif kind == "since":
             q.year_from = int(m.group(1))
         elif kind == "after":

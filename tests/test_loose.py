@@ -621,3 +621,10 @@ def test_with_code_says_when_the_papers_with_code_are_only_the_nearest(sample):
     text = format_answer(sample.ask("any paper with code on knowledge graphs"))
     assert "no paper with code holds all the question's words; the nearest with code:" in text
     assert "; the best with code:" in format_answer(sample.ask("GAN papers with code"))
+
+
+@pytest.mark.parametrize("question, years", [("papers from 2024 and 2025 on knowledge graphs", {2024, 2025}),
+                                             ("gan papers 2019 2020", {2019, 2020})])
+def test_a_second_year_widens_the_answer(sample, question, years):
+    result = sample.rank_question(question)
+    assert {h.paper.year for h in result.hits} == years and not result.relaxed
