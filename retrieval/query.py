@@ -281,8 +281,8 @@ def _plain_language(text: str, q: ParsedQuery) -> str:
             a, b = sorted((int(m.group(1)), int(m.group(2))))
             q.year_from, q.year_to = a, b
         elif kind == "years":
-            said = [int(y) for y in re.findall(_YEAR, m.group())]
-            q.year_from, q.year_to = min(said), max(said)
+            listed = [int(y) for y in re.findall(_YEAR, m.group())]
+            q.year_from, q.year_to = min(listed), max(listed)
         elif kind == "since":
             q.year_from = int(m.group(1))
         elif kind == "after":
