@@ -132,6 +132,7 @@ def test_when_some_telling_words_match_the_nearest_papers_stay(sample):
     ("Diffusoin guided domain adaptation", "Diffusion guided domain adaptation", "diffusion-guided-domain-5978fd"),
     ("unsupervised hasing with smooth guidance", "unsupervised hashing with smooth guidance",
      "deep-unsupervised-hashing-43b76d"),
+    ("sesmic faluts", "seismic faults", "seismic-fault-sam-b554c8"),  # (a typo's plural)
 ])
 def test_typos_are_read_as_the_library_spells_them(sample, question, read, first):
     answer = sample.ask(question)
@@ -628,3 +629,11 @@ def test_with_code_says_when_the_papers_with_code_are_only_the_nearest(sample):
 def test_a_second_year_widens_the_answer(sample, question, years):
     result = sample.rank_question(question)
     assert {h.paper.year for h in result.hits} == years and not result.relaxed
+
+
+@pytest.mark.parametrize("question, who", [("papers by Bingchen Lui", "19 papers by Bingchen Liu"),
+                                           ("papers by Jinwen", "30 papers by Jinwen Ma")])
+def test_a_name_misspelt_or_a_first_name_alone_is_the_author(sample, question, who):
+    answer = sample.ask(question)
+    assert answer.fact and answer.fact.established and f"The library holds {who}" in format_answer(answer)
+    assert "No author called" not in format_answer(answer)
