@@ -225,11 +225,12 @@ def _unmatched(index: Snapshot, result_terms: list[str], text: str, question: st
         return ""  # (most of the topic matches: "style transfer papers lately", not "quantum computing")
     if len(missing) >= FOREIGN_WORDS and not any(w.lower() in _ENGLISH for w in re.findall(r"\w+", question)):
         return "No paper in the library matches these words."
-    said = " ".join(as_said(text, telling))
+    said = " ".join(as_said(text, [t for t in telling if t not in _REQUEST_TERMS] or telling))  # (not "paper")
     return f"No paper in the library is about {said}."
 
 
 _REQUEST_TERMS = frozenset(analyze(" ".join(REQUEST_WORDS)))  # ("quantum computing papers": papers is no topic)
+_REQUEST_TERMS = frozenset(analyze(" ".join(REQUEST_WORDS)))
 FOREIGN_WORDS = 3  # this many unknown words and no English function word: not a topic the library lacks, words it
 # cannot read (no language detector: a question in English says "the", "of", "on", "what" ...)
 # (the analyser's English stop words, and the words questions are phrased with)

@@ -637,3 +637,8 @@ def test_a_name_misspelt_or_a_first_name_alone_is_the_author(sample, question, w
     answer = sample.ask(question)
     assert answer.fact and answer.fact.established and f"The library holds {who}" in format_answer(answer)
     assert "No author called" not in format_answer(answer)
+
+
+@pytest.mark.parametrize("question, said", [("paper on GNA", "GNA"), ("quantum computing papers", "quantum computing")])
+def test_no_paper_is_about_says_the_topic_without_the_word_papers(sample, question, said):
+    assert sample.ask(question).unmatched == f"No paper in the library is about {said}."
