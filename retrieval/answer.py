@@ -302,11 +302,13 @@ def reads_as_request(index: Snapshot, text: str) -> bool:
     if _REQUEST_START.match(text):  # (with a topic papers use, or none: "show me the newest papers")
         return bool(known) or (bool(content) and all(w in KNOWN for w in content))
     if _ASKS.match(text) and (marked or len(words) > 2):
-        said = {w.lower() for w in words}
+        asked = re.split(f"(?<=[{QUESTION_MARKS}])", text, maxsplit=1)[0]  # (the question; what follows is pasted)
+        said = {w.lower() for w in re.findall(r"(?<![@\w])[^\W\d_]+", asked)}  # (not @everyone: a ping)
         if said & _PEOPLE and not said & _PAPERS:
             return False  # (asked of the people here: "does anyone know how to fix CUDA out of memory?")
         # (most of its telling words used by papers, not one stray word: not "why is the build red?")
-        return 2 * len(known) > len(content) or bool(_ABOUT.search(text))
+        telling = [w for w in said if w in used]
+        return 2 * sum(bool(used[w]) for w in telling) > len(telling) or bool(_ABOUT.search(asked))
     if marked or len(text.split()) <= BARE_TOPIC:
         return bool(known) and len(known) == len(content) and (marked or _bare(text, words))
     return False
