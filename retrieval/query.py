@@ -270,7 +270,8 @@ def _plain_language(text: str, q: ParsedQuery) -> str:
         text = _WHERE.sub(" ", text)
     for pattern, kind in _PLAIN:
         m = pattern.search(text)
-        if not m or (kind in ("newest", "oldest", "years", "bare year") and not short):
+        if not m or (kind in ("newest", "oldest", "years", "decade", "recent10", "this decade", "bare year")
+                     and not short):
             continue
         if kind in ("range", "years", "since", "after", "before", "decade", "in", "recent", "recent1", "recent10",
                     "this decade", "bare year"):

@@ -83,6 +83,11 @@ def test_newest_words_in_a_pasted_paragraph_are_its_topic():
     paragraph = ("Recent articles have analyzed retrieval systems with continuous weights of either type and with a "
                  "Boolean structure for the queries, and suggested criteria which such systems ought to satisfy.")
     assert not parse_query(paragraph, question=True).sort_by_date
+    earlier = ("Earlier work traced the development of library networks in the United States from the late 1960s "
+               "through the present decade, their growth during the past decade, and the cooperative acquisition of "
+               "materials, 1978 1979.")  # (as CISI's)
+    pasted = parse_query(earlier, question=True)
+    assert not pasted.oldest_first and (pasted.year_from, pasted.year_to, pasted.recent_years) == (None, None, None)
 
 
 @pytest.mark.parametrize("question", ["help", "Help!", "what can you do?", "how do I use this?", "hi, what can you do",
