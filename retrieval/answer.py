@@ -179,7 +179,7 @@ def _ask(db: sqlite_utils.Database, index: Snapshot, question: str, k: int, cont
         answer.topic, answer.passed_over = context.question, context.papers
         return answer
     if context and context.question and not _has_topic(index, question):
-        question = f"{question} {context.question}"
+        question = _follow_up(question, context.question)
     answer = _passages(db, index, question, k)
     answer.fact, answer.topic = found, question
     return answer
@@ -223,12 +223,16 @@ def _unmatched(index: Snapshot, result_terms: list[str], text: str, question: st
     common = COMMON_SHARE * index.searcher().num_docs
     if named or any(0 < n <= common and len(t) > 2 for t, n in held.items()):
         return ""  # (a name or a word few papers hold matches: the papers that hold it are the nearest)
+    if 2 * len(missing) < len([t for t in held if t not in _REQUEST_TERMS]):
+        return ""  # (most of the topic matches: "style transfer papers lately", not "quantum computing")
     if len(missing) >= FOREIGN_WORDS and not any(w.lower() in _ENGLISH for w in re.findall(r"\w+", question)):
         return "No paper in the library matches these words."
-    said = " ".join(as_said(text, telling))
+    said = " ".join(as_said(text, [t for t in telling if t not in _REQUEST_TERMS] or telling))  # (not "paper")
     return f"No paper in the library is about {said}."
 
 
+_REQUEST_TERMS = frozenset(analyze(" ".join(REQUEST_WORDS)))  # ("quantum computing papers": papers is no topic)
+_REQUEST_TERMS = frozenset(analyze(" ".join(REQUEST_WORDS)))
 FOREIGN_WORDS = 3  # this many unknown words and no English function word: not a topic the library lacks, words it
 # cannot read (no language detector: a question in English says "the", "of", "on", "what" ...)
 # (the analyser's English stop words, and the words questions are phrased with)
@@ -264,12 +268,18 @@ won't can't don't doesn't didn't isn't aren't wasn't not be being been am brb gg
 exactly indeed definitely absolutely totally around seen anyway btw though
 s t d m ll re ve
 """.split())
-_CHAT = frozenset(FUNCTION_WORDS) | frozenset(REQUEST_WORDS) | _CHATTER
+_CHAT = frozenset(FUNCTION_WORDS) | frozenset(REQUEST_WORDS) | _CHATTER | {"wrote", "authored"}  # (who wrote X?)
 _SMALL_TALK = _CHATTER | frozenset(FUNCTION_WORDS) | frozenset("a an and the to of it is are".split())
 # "what is known about quantum gravity?": a question about a topic, whether or not papers use its words.
 _ABOUT = re.compile(r"\b(?:about|on|regarding|concerning)\s+(?:the\s+|a\s+|an\s+)?(?!(?:" + "|".join(
     ["it", "this", "that", "you", "me", "us", "them", "time", "my", "our", "your", "the way", "my way", "break",
      "call", "leave", "vacation", "holiday"]) + r")\b)[^\W\d_]{3,}", re.IGNORECASE)
+# A question with one of these words is asked of the people in the channel, unless it names papers.
+_PEOPLE = frozenset("anyone anybody someone somebody everyone everybody you your u i my we our us guys folks".split())
+_PAPERS = frozenset("paper papers article articles research preprint preprints publication publications literature "
+                    "arxiv recommend suggest find search".split())
+# Another bot's command: a sigil (?help, $rank, -p song, >rank) or a short prefix (t!help) then a word at once.
+_OTHER_BOT = re.compile(r"^(?:[?.&$%\-><;+=!~,^*/\\|]|[^\W\d_]{1,3}[!.])[^\W\d_]")
 BARE_TOPIC = 6  # at most this many words, all of them used by papers: a topic typed bare ("seismic fault detection")
 
 
@@ -278,7 +288,7 @@ def reads_as_request(index: Snapshot, text: str) -> bool:
     any script) or a question or request word first, with a word papers use (all its words, for a question mark
     alone); or a bare topic of at most BARE_TOPIC words, every one used by papers (none a word of chat)."""
     text = text.strip()
-    if not text:
+    if not text or _OTHER_BOT.match(text):
         return False
     if _META.match(text):
         return True
@@ -294,10 +304,13 @@ def reads_as_request(index: Snapshot, text: str) -> bool:
     if _REQUEST_START.match(text):  # (with a topic papers use, or none: "show me the newest papers")
         return bool(known) or (bool(content) and all(w in KNOWN for w in content))
     if _ASKS.match(text) and (marked or len(words) > 2):
-        # (a word few papers use, or only words papers use: not "what time is the meeting?")
-        common = COMMON_SHARE * index.searcher().num_docs
-        return (any(n <= common for n in used.values() if n) or (bool(known) and len(known) == len(content))
-                or bool(_ABOUT.search(text)))
+        asked = re.split(f"(?<=[{QUESTION_MARKS}])", text, maxsplit=1)[0]  # (the question; what follows is pasted)
+        said = {w.lower() for w in re.findall(r"(?<![@\w])[^\W\d_]+", asked)}  # (not @everyone: a ping)
+        if said & _PEOPLE and not said & _PAPERS:
+            return False  # (asked of the people here: "does anyone know how to fix CUDA out of memory?")
+        # (most of its telling words used by papers, not one stray word: not "why is the build red?")
+        telling = [w for w in said if w in used]
+        return 2 * sum(bool(used[w]) for w in telling) > len(telling) or bool(_ABOUT.search(asked))
     if marked or len(text.split()) <= BARE_TOPIC:
         return bool(known) and len(known) == len(content) and (marked or _bare(text, words))
     return False
@@ -329,7 +342,21 @@ _ARXIV_ID = re.compile(r"(?<![\w.])\d{4}\.\d{4,5}(?:v\d+)?(?![\w.])")
 def _has_topic(index: Snapshot, question: str) -> bool:
     """Whether a question names a topic of its own (a word the papers use, not a year or a filter's words)."""
     text = parse_query(question, question=True).text
+    text = " ".join(w for w in re.findall(r"[^\W_]+", text) if w.lower() not in _CHATTER | _REFERRING)
     return any(not t.isdigit() and index.doc_freq("text", t) for t in question_terms(text, all_if_none=False))
+
+
+# Words a follow-up refers back with ("which of them", "only the ones from 2025", "older ones"): not its topic,
+# and dropped when it is asked about the conversation's.
+_REFERRING = frozenset("""them they those these it its their one ones only other others same instead which whichever
+either both each""".split())
+
+
+def _follow_up(question: str, topic: str) -> str:
+    """A follow-up without a topic of its own, asked about the conversation's `topic` (its filters first: they
+    are read before the topic's)."""
+    kept = re.sub(r"[^\W_]+", lambda m: "" if m.group().lower() in _REFERRING else m.group(), question)
+    return f"{' '.join(kept.split())} {topic}"
 
 
 def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int, *,
@@ -339,22 +366,32 @@ def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int,
     result.hits = [h for h in result.hits if h.paper.id not in skip]
     if skip and not result.hits:
         return Answer(question=question, terms=result.terms, unmatched="No other paper in the library matches it.")
+    oldest = result.parsed.oldest_first
+    if oldest and not result.terms:  # ("oldest papers", "earliest from 2019": every dated paper that passes, reversed)
+        result.hits = [h for h in search(db, index, question, k=index.searcher().num_docs, question=True).hits[::-1]
+                       if h.paper.id not in skip and h.paper.date]
+    if result.relaxed and not question_terms(parse_query(question, question=True).text, all_if_none=False):
+        # (only filters, and no paper meets them: "papers before 2017"; not the papers of the question's filler)
+        return Answer(question=question, terms=[], unmatched=f"No paper in the library matches "
+                      f"{'; '.join(result.relaxed)}.")
     answer = Answer(question=question, terms=result.terms, relaxed=result.relaxed)
     answer.unmatched = _unmatched(index, result.terms, result.parsed.text, question)
     if answer.unmatched:  # (not papers that merely share a common word with it, as "nearest")
         return answer
     top = max((_by_words(h) for h in result.hits), default=0.0)
     covered = [(h, coverage(h.paper, result.terms)) for h in result.hits]
-    good = [(h, c) for h, c in covered if c >= GOOD_COVERAGE and _by_words(h) >= RELATIVE_SCORE * top][:k]
+    good = [(h, c) for h, c in covered if c >= GOOD_COVERAGE and _by_words(h) >= RELATIVE_SCORE * top]
     if not good and _clear_head(result.hits, result.terms):  # (a pasted paragraph: few papers hold half its words)
-        good = [(h, c) for h, c in covered if _by_words(h) >= RELATIVE_SCORE * top][:k]
+        good = [(h, c) for h, c in covered if _by_words(h) >= RELATIVE_SCORE * top]
+    good = sorted(good, key=lambda pair: (not pair[0].paper.date, pair[0].paper.date))[:k] if oldest else good[:k]
     if not result.terms:  # filters alone ("anything from 2017?", "latest papers"): the papers that pass, newest first
         good = [(h, 1.0) for h in result.hits[:max(k, LISTED)]]
         said = result.parsed.describe(("authors", "years", "categories", "has_code"))
-        answer.notes += [f"The library's papers ({said}), newest first:" if said else "The library's newest papers:"
+        order = "oldest" if oldest else "newest"
+        answer.notes += [f"The library's papers ({said}), {order} first:" if said else f"The library's {order} papers:"
                          ] if good else []
-    if result.parsed.has_code and result.terms:
-        answer.notes += _code_note(db, index, question, [h for h, _ in good] or result.hits[:k])
+    if result.parsed.has_code and result.terms and good:  # (none good: the nearest, under their own header)
+        answer.notes += _code_note(db, index, question, good, result.terms)
     if not good:
         answer.nearest = result.hits[:k]
         return answer
@@ -374,11 +411,16 @@ def _clear_head(hits: list[Hit], terms: list[str]) -> bool:
     return len(set(terms)) >= LONG_QUESTION and len(words) >= HEAD_OF and words[0] >= HEAD * words[HEAD_OF - 1]
 
 
-def _code_note(db: sqlite_utils.Database, index: Snapshot, question: str, shown: list[Hit]) -> list[str]:
-    """When the best paper on the topic has no code, the papers with code are not the best answer: say so."""
+def _code_note(db: sqlite_utils.Database, index: Snapshot, question: str, shown: list[tuple[Hit, float]],
+               terms: list[str]) -> list[str]:
+    """When the best paper on the topic has no code, the papers with code are not the best answer: say so (and
+    when they hold fewer of the question's words, that they are only the nearest)."""
     best = search(db, index, question, k=1, question=True, without=("has_code",)).hits
-    if not best or best[0].paper.has_code or best[0].paper.id in {h.paper.id for h in shown}:
+    if not best or best[0].paper.has_code or best[0].paper.id in {h.paper.id for h, _ in shown}:
         return []
+    if max(c for _, c in shown) < coverage(best[0].paper, terms):
+        return [f"The best match, {best[0].paper.display_title}, has no code listed, and no paper with code "
+                "holds all the question's words; the nearest with code:"]
     return [f"The best match, {best[0].paper.display_title}, has no code listed; the best with code:"]
 
 

@@ -525,8 +525,10 @@ class _Ask:
             if len(name) < 2 or (len(name) == 2 and not name[0].isupper()) or not re.search(r"[^\W\d_]", name):
                 continue
             try:
-                found = find_person(self.db, self.index, name, partial=False)
+                found: AuthorLookup | None = find_person(self.db, self.index, name, partial=False)
             except PaperNotFound:
+                found = _one_named(self.db, self.index, name) if n == 1 and sure else None
+            if found is None:
                 continue
             if found.name is not None and not _same_words(name, found.name):
                 continue  # ("the" is in "Matthew": a part of a word names no one)
@@ -537,6 +539,15 @@ class _Ask:
                             "Which one?", established=False), ""
             return found, " ".join(words[n:])
         return None, " ".join(words)
+
+
+def _one_named(db: sqlite_utils.Database, index: Snapshot, word: str) -> AuthorLookup | None:
+    """The one author a word of whose name `word` is ("papers by Jinwen": a first name alone), if one is."""
+    try:
+        found = find_person(db, index, word, partial=True)
+    except PaperNotFound:
+        return None
+    return found if found.name is not None and _same_words(word, found.name) else None
 
 
 def _same_words(said: str, name: str) -> bool:

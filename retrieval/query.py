@@ -34,29 +34,40 @@ _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "sev
             "ten": 10, "few": 3, "couple of": 2}
 # "with code", "have code", "that released code", "open source", "with a github repo": the code filter; "code"
 # stays a word where it is a topic ("hash codes", "code generation"): the filter's words end the phrase.
+_CODE = (r"(?:with|have|has|having|got|come with|came with|that (?:have|has|release[sd]?|provide[sd]?|share[sd]?)|"
+         r"released|providing|sharing)\s+"
+         r"(?:(?:a|an|any|their|its|the|public|publicly|available|released|official|github|open[\s-]source|source)\s+)*"
+         r"(?:code|source code|repos?|repositor(?:y|ies)|github|implementations?)")
 CODE_FILTER = re.compile(
-    r"\b(?:(?:(?:with|have|has|having|got|come with|came with|that (?:have|has|release[sd]?|provide[sd]?|share[sd]?)|"
-    r"released|providing|sharing)\s+"
-    r"(?:(?:a|an|any|their|its|the|public|publicly|available|released|official|github|open[\s-]source|source)\s+)*"
-    r"(?:code|source code|repos?|repositor(?:y|ies)|github|implementations?))"
-    r"(?=\s*(?:$|[?.!,;:)]|(?:on|about|for|from|in|and|or|by|since|before|after|that|which|please|available|"
-    r"released|online|published|newest|latest|first|only|too)\b))"
-    r"|open[\s-]sourced?(?:\s+code)?)\b",
+    rf"^\W*{_CODE}\b"  # (first, whatever follows: "with code GAN papers", a follow-up "with code")
+    rf"|\b{_CODE}(?=\s*(?:$|[?.!,;:)]|(?:on|about|for|from|in|and|or|by|since|before|after|that|which|please|"
+    r"available|released|online|published|newest|latest|first|only|too)\b))"
+    r"|\bopen[\s-]sourced?(?:\s+code)?\b",
     re.I,
 )
 _PLAIN = [
     # "since 2022", "after 2021", "before 2020", "from 2019 to 2021", "in 2023", "from 2017", "between 2019 and 2021"
     (re.compile(rf"\b(?:from|between)\s+({_YEAR})\s+(?:to|and|-|until)\s+({_YEAR})\b", re.I), "range"),
+    # "gan papers 2019 2020", "in 2019 or 2020", "2019, 2020 and 2021": the years they span
+    (re.compile(rf"(?:\b(?:in|from|during)\s+)?(?<![\w.:/-])({_YEAR})(?:\s*(?:,|and|or|&|\+)?\s*{_YEAR})+"
+                r"(?![\w.:/-])", re.I), "years"),
     (re.compile(rf"^\s*(?:papers?|articles?|work)\s+(?:from|of)\s+({_YEAR})\b", re.I), "in"),
     (re.compile(rf"\bsince\s+({_YEAR})\b", re.I), "since"),
     (re.compile(rf"\bafter\s+({_YEAR})\b", re.I), "after"),
-    (re.compile(rf"\bbefore\s+({_YEAR})\b", re.I), "before"),
+    (re.compile(rf"\b(?:before|older than|earlier than|prior to)\s+({_YEAR})\b", re.I), "before"),
+    # "papers from the 2010s", "in the 1990's"
+    (re.compile(r"\b(?:(?:in|from|during|of)\s+)?(?:the\s+)?((?:19|20)\d)0'?s\b", re.I), "decade"),
     (re.compile(rf"\b(?:in|during|published in|from|of)\s+({_YEAR})\b(?!\s*[-\u2013]\s*\d)", re.I), "in"),
     # "in the last two years", "over the past 3 years", "this year", "last year": counted back from the newest
     # paper's year (search.py), so an answer never depends on the day it is asked.
     (re.compile(rf"\b(?:in|over|during|from|within)?\s*the\s+(?:last|past)\s+{_NUMBER}\s+years?\b", re.I), "recent"),
     (re.compile(r"\b(?:in\s+|from\s+)?(?:the\s+)?(?:last|past)\s+year\b|\bthis\s+year\b", re.I), "recent1"),
+    (re.compile(r"\b(?:in\s+|from\s+|during\s+)?(?:the\s+)?(?:last|past)\s+decade\b", re.I), "recent10"),
+    (re.compile(r"\b(?:in\s+|from\s+|during\s+)?this\s+decade\b", re.I), "this decade"),
     (CODE_FILTER, "code"),
+    # "oldest GAN papers", "earliest first", "older ones", "the first papers on GANs": oldest first (answer.py)
+    (re.compile(r"\b(?:oldest|earliest|older|earlier)(?:\s+(?:ones|first))?\b|\bfirst(?=\s+(?:papers?|articles?|"
+                r"works?|ones)\b)", re.I), "oldest"),
     (re.compile(r"\b(?:newest|latest|newer|most recent|recently|recent)(?:\s+(?:ones|first))?\b|"
                 r"\b(?:what's|whats|what is|anything|something)\s+new\b", re.I), "newest"),
     # "gan papers 2019": a year alone, in a short question (a pasted paragraph's years are citations)
@@ -90,8 +101,10 @@ class ParsedQuery:
     categories: list[str] = field(default_factory=list)  # any of them
     has_code: bool = False
     sort_by_date: bool = False
+    oldest_first: bool = False  # "oldest", "earliest first": the answer lists its papers oldest first (answer.py)
     related: str | None = None  # papers like this paper id
     recent_years: int | None = None  # "in the last two years": this many years up to the newest paper's (search.py)
+    this_decade: bool = False  # "this decade": from the start of the newest paper's decade (search.py)
     notes: list[str] = field(default_factory=list)  # what the parser did not understand, for a hint
     # Which of authors, years, has_code, sort_by_date were read from plain words (a preference, see above).
     inferred: set[str] = field(default_factory=set)
@@ -103,6 +116,11 @@ class ParsedQuery:
     def filtered(self) -> bool:
         return bool(self.authors or self.inferred_authors or self.year_from or self.year_to or self.categories
                     or self.has_code)
+
+    @property
+    def by_date(self) -> bool:
+        """Whether the papers are asked for in date order (newest or oldest first), with or without a topic."""
+        return self.sort_by_date or self.oldest_first
 
     def describe(self, kinds: Iterable[str] = CONSTRAINTS + ("sort_by_date",)) -> str:
         """These constraints in words, for replies: `by Jinwen Ma, 2019–2021, category cv, with code, newest first`."""
@@ -132,7 +150,7 @@ class ParsedQuery:
         if "authors" in kinds:
             changes.update(excluded_authors=[], inferred_authors=[])
         if "years" in kinds:
-            changes.update(year_from=None, year_to=None, recent_years=None)
+            changes.update(year_from=None, year_to=None, recent_years=None, this_decade=False)
         return dataclasses.replace(self, **changes, inferred=self.inferred - kinds)
 
     def without_inferred(self, kind: str) -> ParsedQuery:
@@ -252,31 +270,42 @@ def _plain_language(text: str, q: ParsedQuery) -> str:
         text = _WHERE.sub(" ", text)
     for pattern, kind in _PLAIN:
         m = pattern.search(text)
-        if not m or (kind in ("newest", "bare year") and not short):
+        if not m or (kind in ("newest", "oldest", "years", "decade", "recent10", "this decade", "bare year")
+                     and not short):
             continue
-        if kind in ("range", "since", "after", "before", "in", "recent", "recent1", "bare year"):
-            if q.year_from is not None or q.year_to is not None or q.recent_years:
+        if kind in ("range", "years", "since", "after", "before", "decade", "in", "recent", "recent1", "recent10",
+                    "this decade", "bare year"):
+            if q.year_from is not None or q.year_to is not None or q.recent_years or q.this_decade:
                 continue
             q.inferred.add("years")
         if kind == "range":
             a, b = sorted((int(m.group(1)), int(m.group(2))))
             q.year_from, q.year_to = a, b
+        elif kind == "years":
+            listed = [int(y) for y in re.findall(_YEAR, m.group())]
+            q.year_from, q.year_to = min(listed), max(listed)
         elif kind == "since":
             q.year_from = int(m.group(1))
         elif kind == "after":
             q.year_from = int(m.group(1)) + 1
         elif kind == "before":
             q.year_to = int(m.group(1)) - 1
+        elif kind == "decade":
+            q.year_from, q.year_to = int(m.group(1)) * 10, int(m.group(1)) * 10 + 9
         elif kind in ("in", "bare year"):
             q.year_from = q.year_to = int(m.group(1))
         elif kind == "recent":
             said = m.group(1).lower()
             q.recent_years = int(said) if said.isdigit() else _NUMBERS[" ".join(said.split())]
-        elif kind == "recent1":
-            q.recent_years = 1
+        elif kind in ("recent1", "recent10"):
+            q.recent_years = 1 if kind == "recent1" else 10
+        elif kind == "this decade":
+            q.this_decade = True
         elif kind == "code":
             q.has_code = True
             q.inferred.add("has_code")
+        elif kind == "oldest":
+            q.oldest_first = True
         elif kind == "newest":
             q.sort_by_date = True
             q.inferred.add("sort_by_date")

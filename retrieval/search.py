@@ -200,7 +200,7 @@ def build_query(index: Snapshot, text: str | ParsedQuery) -> Plan | None:
     if parsed.all_words:
         counts = Counter(analyze(parsed.text))
     else:
-        wanted = parsed.filtered or parsed.sort_by_date  # ("latest papers": no words, the newest papers)
+        wanted = parsed.filtered or parsed.by_date  # ("latest papers": no words, the newest papers)
         counts = Counter(question_terms(parsed.text, all_if_none=not wanted)) if parsed.text else Counter()
     terms = list(counts)[:MAX_TERMS]
     names = [n for n in dict.fromkeys(name_analyzer().analyze(parsed.text)) if len(n) > 1 and n not in _NOT_NAMES]
@@ -210,7 +210,7 @@ def build_query(index: Snapshot, text: str | ParsedQuery) -> Plan | None:
     words += [_term_clause(index, "authors", n, AUTHOR_BOOST) for n in names[:MAX_TERMS]]
     pairs = [_pair_clause(index, "text", a, b) for a, b in itertools.pairwise(terms)]
     filters = filter_queries(index, parsed)
-    if not words and not filters and not parsed.sort_by_date and not parsed.excluded_authors:
+    if not words and not filters and not parsed.by_date and not parsed.excluded_authors:
         return None  # (exclusions alone select nothing to rank)
     narrow = [(tantivy.Occur.Must, f) for f in filters]
     excluded = [_text_match(index, e) for e in parsed.excluded]
@@ -352,17 +352,18 @@ def papers_by(index: Snapshot, name: str, *, limit: int) -> tuple[list[str], int
 def _dated(index: Snapshot, parsed: ParsedQuery) -> ParsedQuery:
     """`in the last two years` as years up to the newest paper's; "newest" read from plain words dropped when no
     paper has a date (a collection without dates: its ranking stays as it is)."""
-    if not parsed.recent_years and "sort_by_date" not in parsed.inferred:
+    if not parsed.recent_years and not parsed.this_decade and "sort_by_date" not in parsed.inferred:
         return parsed
     searcher = index.searcher()
     newest = searcher.search(tantivy.Query.exists_query("year"), 1, count=False, order_by_field="year").hits
     if not newest:
         return dataclasses.replace(parsed, recent_years=None, sort_by_date=False,
                                    inferred=parsed.inferred - {"sort_by_date"})
-    if not parsed.recent_years:
+    if not parsed.recent_years and not parsed.this_decade:
         return parsed
     year = int(newest[0][0])  # (ordered by a field, a hit's score is its value)
-    return dataclasses.replace(parsed, year_from=year - parsed.recent_years + 1, year_to=year, recent_years=None)
+    start = year - year % 10 if parsed.this_decade else year - (parsed.recent_years or 1) + 1
+    return dataclasses.replace(parsed, year_from=start, year_to=year, recent_years=None, this_decade=False)
 
 
 def _resolve_by(index: Snapshot, parsed: ParsedQuery) -> ParsedQuery:

@@ -15,8 +15,9 @@ quality" has the timing). Two edits are not tried (54^2 x length look-ups).
 Never corrected: words of English (`english`: "write" is not "white" because no paper says "write"),
 acronyms (`SAM`), words with digits or inner capitals (`SANA1.5`, `GrowCLIP`), quoted words, operators' values,
 words of two letters or fewer, words outside ASCII, and a capitalised word inside a sentence unless an author's
-name is one edit away (a name: `Jinwne`). A question most of whose words are unknown is in another language (or
-is not words): none of them is "corrected" into English.
+name is one edit away (a name: `Jinwne`; after a first name, even a short or English one: `Bingchen Lui`). A
+plural is read as its singular's spelling plus s (`faluts`: `faults`). A question most of whose words are
+unknown is in another language (or is not words): none of them is "corrected" into English.
 """
 
 from __future__ import annotations
@@ -81,10 +82,17 @@ def read_as(index: Snapshot, text: str) -> Reading:
     for m in words:
         word = m.group()
         n = frequency(index, word)
-        if n > rare or word.lower() in english_words or word.isupper():  # (known, English, or an acronym)
+        surname = _after_name(index, text[: m.start()]) and word.istitle()  # ("Bingchen Lui": a name's typo)
+        if n > rare or (not surname and (word.lower() in english_words or word.isupper())):  # (English, acronym)
             continue
         first = m.start() in sentence_starts or not text[: m.start()].strip()
-        better = _best(index, word.lower(), n, names_only=word[0].isupper() and not first, short=len(word) <= SHORT)
+        names_only = surname or (word[0].isupper() and not first)
+        better = _best(index, word.lower(), n, names_only=names_only, short=len(word) <= SHORT and not surname)
+        if better is None and word.endswith("s") and len(word) > MIN_LENGTH + 1 and not names_only:
+            # ("faluts": the plural of a typo whose singular papers use, "fault": one edit, then the s)
+            stem = word[:-1].lower()
+            better = (singular := _best(index, stem, frequency(index, stem), names_only=False, short=False)) and (
+                singular + "s")
         found.append((m, better.capitalize() if better and word[0].isupper() else better))
     unread = sum(better is None for _, better in found) + sum(not m.group().isascii() for m in outside)
     if unread > MAX_UNKNOWN * len(outside):
@@ -117,6 +125,12 @@ def frequency(index: Snapshot, word: str) -> int:
     if lower in KNOWN:
         return index.searcher().num_docs
     return max(index.doc_freq("words", lower), index.doc_freq("authors", lower))
+
+
+def _after_name(index: Snapshot, before: str) -> bool:
+    """Whether `before` ends with a capitalised word of an author's name (a first name: "papers by Bingchen")."""
+    m = re.search(r"(?<![\w'’.])([A-Z][a-z]+)\s+$", before)
+    return m is not None and index.doc_freq("authors", m.group(1).lower()) > 0
 
 
 def _best(index: Snapshot, word: str, count: int, *, names_only: bool, short: bool) -> str | None:

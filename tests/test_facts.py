@@ -810,7 +810,8 @@ def test_a_fact_the_library_lacks_falls_back_to_passages_and_says_so(library):
 
 def test_papers_with_code_on_a_topic_say_when_the_best_match_has_none(library):
     answer = library.ask("papers with code on time series")
-    assert answer.notes == ["The best match, TimeDiff, has no code listed; the best with code:"]
+    assert answer.notes == ["The best match, TimeDiff, has no code listed, and no paper with code holds all the "
+                            "question's words; the nearest with code:"]  # (those with code hold "time" alone)
     assert all(p.paper.has_code for p in answer.passages)
 
 

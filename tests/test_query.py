@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from papers_bot.retrieval.query import ParsedQuery, parse_query
@@ -58,3 +60,12 @@ def test_unknown_keys_are_words_with_a_note():
     q = parse_query("title:seismic")
     assert q.text == "title seismic" and q.notes
     assert parse_query("year:abc").notes == ["`year:abc` is not a year or a range like 2019-2021"]
+
+
+@pytest.mark.parametrize("text, years", [("papers from 2024 and 2025 on knowledge graphs", (2024, 2025)),
+                                         ("gan papers 2019 2020", (2019, 2020)),
+                                         ("papers in 2019 or 2020", (2019, 2020)),
+                                         ("gan papers 2019, 2020 and 2021", (2019, 2021))])
+def test_every_year_said_counts(text, years):
+    q = parse_query(text, question=True)
+    assert (q.year_from, q.year_to) == years and not re.search(r"\d|\bin\b", q.text)
