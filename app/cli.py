@@ -427,7 +427,7 @@ def feedback(obj: LibraryContext, export: Path | None, forget: int | None, as_js
 @click.pass_obj
 def why(obj: LibraryContext, paper_id: str, query: str, as_json: bool) -> None:
     """Why PAPER_ID is a result for QUERY: which words it holds where, how rare they are, the filters, and the
-    score's parts (they add up to `search --json`'s score)."""
+    score's parts (they add up to `search --json`'s lexical part)."""
     from papers_bot.bot.replies import why_reply
 
     try:
@@ -439,6 +439,7 @@ def why(obj: LibraryContext, paper_id: str, query: str, as_json: bool) -> None:
         _fail(e)
     click.echo(json.dumps({
         "id": found.paper.id, "query": found.query, "rank": found.rank, "score": round(found.score, 4),
+        "lexical": round(found.lexical, 4), "semantic": None if found.semantic is None else round(found.semantic, 4),
         "parts": [{"what": p.what, "field": p.field, "score": round(p.score, 4), "papers": p.papers}
                   for p in found.parts],
         "missing": [{"what": w, "papers": n} for w, n in found.missing],

@@ -1,6 +1,7 @@
 """Why a paper is a result for a query (`!why <id> <query>`, `papers-bot why`): which query words it holds in which
 fields, how rare each word is in the library, which filters applied or were relaxed, and the score's parts,
-each the clause's own score as tantivy explains it (they add up to the score `search --json` gives)."""
+each the clause's own score as tantivy explains it (they add up to the lexical part `search --json` gives; the
+fused score adds the semantic part beside it)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,9 @@ class Why:
     query: str
     library: int  # papers in the library
     rank: int | None = None  # 1-based place in the ranking (None: not in the first LOOK_AT)
-    score: float = 0.0  # the paper's score for the query (the ranking's, where it is in it)
+    score: float = 0.0  # the paper's score for the query (the ranking's, fused where meaning took part)
+    lexical: float = 0.0  # its score by words (BM25): what the parts add up to
+    semantic: float | None = None  # its cosine to the query by meaning (None: ranked by words alone)
     parts: list[Part] = field(default_factory=list)
     missing: list[tuple[str, int]] = field(default_factory=list)  # query words it lacks, with their papers
     filters: str = ""  # the constraints applied, in words
@@ -70,7 +73,8 @@ def why(db: sqlite_utils.Database, index: Snapshot, paper_id: str, query: str) -
     found = Why(paper, query, papers, filters=result.parsed.describe(), relaxed=list(result.relaxed))
     for place, hit in enumerate(result.hits, 1):
         if hit.paper.id == paper.id:
-            found.rank, found.score = place, hit.score
+            found.rank, found.score, found.semantic = place, hit.score, hit.semantic
+            found.lexical = hit.lexical if hit.lexical is not None else hit.score
     own = searcher.search(tantivy.Query.term_query(index.schema, "id", paper.id), 1).hits
     plan = build_query(index, result.parsed)
     if not own or plan is None:
@@ -78,7 +82,7 @@ def why(db: sqlite_utils.Database, index: Snapshot, paper_id: str, query: str) -
     address = own[0][1]
     found.passes = _explained(plan.full, searcher, address) > 0 or not plan.terms
     if found.rank is None:
-        found.score = _explained(plan.full, searcher, address)
+        found.score = found.lexical = _explained(plan.full, searcher, address)
     for term in plan.terms:
         held = False
         for name, boost in FIELD_BOOSTS.items():

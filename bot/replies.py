@@ -40,7 +40,7 @@ from papers_bot.format import (
 from papers_bot.library import Library
 from papers_bot.retrieval.answer import Context
 from papers_bot.retrieval.query import parse_query
-from papers_bot.retrieval.search import SearchResult
+from papers_bot.retrieval.search import LEXICAL_WEIGHT, SearchResult
 from papers_bot.store.paper import StoredPaper, id_in
 from papers_bot.store.state import Digest, Follow, plain, version_of
 from papers_bot.text import clip
@@ -504,8 +504,12 @@ def why_reply(library: Library, text: str) -> Reply:
         lines.append(f"Filters: {DISCORD.text(found.filters)}" + ("" if found.passes else " (it does not pass them)"))
     if found.relaxed:
         lines.append(f"Relaxed (no paper met them): {DISCORD.text(', '.join(found.relaxed))}")
-    lines.append("The parts add up to the score `papers-bot search --json` gives; each is BM25 (k1 1.2, b 0.75) "
-                 "times the field's weight.")
+    if found.semantic is not None:
+        lines.append(f"By meaning: cosine {found.semantic:.2f} to the query (the score is {LEXICAL_WEIGHT:g} x words "
+                     f"+ {1 - LEXICAL_WEIGHT:g} x meaning, each scaled over the candidates; by words: "
+                     f"{found.lexical:.2f}).")
+    lines.append("The word parts add up to the score by words `papers-bot search --json` gives; each is BM25 (k1 "
+                 "1.2, b 0.75) times the field's weight.")
     card = Card(title=clip(f"Why {found.paper.display_title}", EMBED_TITLE), url=safe_url(found.paper.url),
                 description="\n".join(lines), footer=f"{found.paper.id} · query: {clip(found.query, 200)}")
     return Reply(cards=fit([card]))

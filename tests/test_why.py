@@ -21,7 +21,8 @@ def test_the_parts_add_up_to_the_search_score(library, query):
         found = json.loads(CliRunner().invoke(cli, ["--db", db, "why", hit["id"], query, "--json"]).output)
         assert found["rank"] == place
         assert found["score"] == pytest.approx(hit["score"], abs=1e-3)
-        assert sum(p["score"] for p in found["parts"]) == pytest.approx(hit["score"], rel=1e-4)
+        assert (found["lexical"], found["semantic"]) == (hit["parts"]["lexical"], hit["parts"]["semantic"])
+        assert sum(p["score"] for p in found["parts"]) == pytest.approx(hit["parts"]["lexical"], rel=1e-4)
 
 
 def test_words_fields_rarity_filters_and_relaxed(library):
