@@ -47,7 +47,7 @@ from papers_bot.library import Library
 from papers_bot.store import arxiv, state
 from papers_bot.store.db import HARVESTED
 from papers_bot.store.parse import Listing
-from papers_bot.text import clip, redact_url, redact_urls
+from papers_bot.text import clip, plural, redact_url, redact_urls
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -147,9 +147,6 @@ def unwritable(e: OSError) -> str:
     where = e.filename or f"its download in {tempfile.gettempdir()}"
     return f"cannot write {where} ({e.strerror or e}): free space there, or set TMPDIR to a folder with room"
 
-
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 class Client:

@@ -673,15 +673,6 @@ class Library:
 
         return self._read(find)
 
-    def announcing(self, channel_id: str, papers: Sequence[tuple[str, str | None]]) -> None:
-        """Record that a channel was shown these (id, version)s, as a digest message that went out does."""
-
-        def record(db: sqlite_utils.Database) -> None:
-            with store.writing(db):
-                state.record_announced(db, channel_id, papers)
-
-        self.write(record)
-
     def posting(self, channel_id: str, content: str, papers: Sequence[tuple[str, str | None]]) -> state.Post:
         """A digest message written to the outbox, with its nonce, before it is posted (its papers are then left
         out of the channel's digests); `posted` settles it."""

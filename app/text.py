@@ -23,6 +23,11 @@ def clip(text: str, limit: int, *, markdown: bool = False) -> str:
 
 
 
+def plural(n: int, word: str) -> str:
+    """`1 record`, `2 records`, `1,000 records`."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
 def redact_url(url: str) -> str:
     """`url` as it may be shown, logged or stored: whatever stands before an `@` in its address (a user and
     password, or a token: `http://user:secret@host/`) replaced by `***`. A password holding `#`, `?` or `/`

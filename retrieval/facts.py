@@ -30,7 +30,7 @@ from papers_bot.retrieval.query import ParsedQuery, parse_query
 from papers_bot.retrieval.search import filter_queries, papers_by, search
 from papers_bot.store import db as store
 from papers_bot.store.paper import AuthorLookup, StoredPaper, doi_in, id_in
-from papers_bot.text import clip
+from papers_bot.text import clip, plural
 
 MAX_QUESTION = 300  # characters: a fact question is short
 SHOWN = 10  # supporting papers listed with a fact (the count says how many there are)
@@ -226,9 +226,6 @@ def as_said(text: str, terms: list[str]) -> list[str]:
             said.setdefault(term, word)
     return [said.get(t, t) for t in terms]
 
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 # "with code", "have a github repo", "open-source": the code filter, in words.
@@ -647,7 +644,7 @@ def _profile_figure(figure: str, label: str, *, sure: bool = True) -> Callable[[
         value = getattr(profile, figure) if profile else None
         if profile is None or value is None:
             why = "no profile of theirs is loaded" if profile is None else "their profile does not give it"
-            return Fact("profile", f"No {label} is known for {name}: {why} ({_plural(total, 'paper')} by {name} in "
+            return Fact("profile", f"No {label} is known for {name}: {why} ({plural(total, 'paper')} by {name} in "
                         "the library).", established=False)
         shown = f"{value:,}" if isinstance(value, int) else str(value)
         return Fact("profile", f"{name}'s {label} is {shown}, as their profile page ({profile.source}) gives it.",
@@ -665,7 +662,7 @@ def _affiliation(ask: _Ask) -> Fact | None:
     papers = store.get_papers(ask.db, ids)
     places = sorted({p.affiliation for p in papers if p.affiliation})
     if not places:
-        return Fact("profile", f"No affiliation is known for {name}: none of their {_plural(total, 'paper')} in the "
+        return Fact("profile", f"No affiliation is known for {name}: none of their {plural(total, 'paper')} in the "
                     "library gives one.", established=False)
     return Fact("profile", f"{name}'s papers give the affiliation {', '.join(places)}.",
                 papers=[p for p in papers if p.affiliation][:SHOWN])
@@ -729,7 +726,7 @@ def _counted(ask: _Ask, f: _Filters, person: AuthorLookup | None,
     parsed = dataclasses.replace(f.parsed, authors=people)
     total, ids = _count(ask.index, parsed, f.words, f.venue_query, no_code=f.no_code)
     which = _which(parsed, " and ".join(people) or None, f.said, f.venue, no_code=f.no_code)
-    statement = f"The library holds {_plural(total, 'paper')}{which}."
+    statement = f"The library holds {plural(total, 'paper')}{which}."
     profile = person.profile if person else None
     if person and not other and which == f" by {person.name}" and profile and profile.paper_count is not None:
         statement += f" Their profile page counts {profile.paper_count:,}."
@@ -746,7 +743,7 @@ def _paper_count(ask: _Ask) -> Fact | None:
 def _authors_count(ask: _Ask) -> Fact:
     total = ask.db.conn.execute("SELECT COUNT(DISTINCT name) FROM paper_authors").fetchone()[0]
     profiles = ask.db.conn.execute("SELECT COUNT(*) FROM authors").fetchone()[0]
-    return Fact("count", f"The library's papers name {_plural(total, 'author')} ({profiles:,} with a profile page).")
+    return Fact("count", f"The library's papers name {plural(total, 'author')} ({profiles:,} with a profile page).")
 
 
 def _author_papers(*, sure: bool) -> Callable[[_Ask], Fact | None]:
@@ -767,7 +764,7 @@ def _author_papers(*, sure: bool) -> Callable[[_Ask], Fact | None]:
         parsed = dataclasses.replace(f.parsed, authors=people)
         total, ids = _count(ask.index, parsed, [], no_code=f.no_code)
         which = _which(parsed, " and ".join(people), [], no_code=f.no_code)
-        return Fact("author-papers", f"The library holds {_plural(total, 'paper')}{which}, newest first:",
+        return Fact("author-papers", f"The library holds {plural(total, 'paper')}{which}, newest first:",
                     papers=store.get_papers(ask.db, ids), total=total)
 
     return answer
@@ -808,7 +805,7 @@ def _venue_papers(ask: _Ask) -> Fact | None:
     if not total:
         return Fact("venue-papers", f"No paper in the library names {f.venue} in its comment or journal reference"
                     f"{which}.", established=False)
-    return Fact("venue-papers", f"The library holds {_plural(total, 'paper')} at {f.venue}{which} (as their "
+    return Fact("venue-papers", f"The library holds {plural(total, 'paper')} at {f.venue}{which} (as their "
                 "comments or journal references say):", papers=store.get_papers(ask.db, ids), total=total)
 
 

@@ -30,7 +30,7 @@ def shown(digests: list[state.Digest], channel: str = CHANNEL) -> dict[int, list
 def post(library: Library, digests: list[state.Digest]) -> None:
     """What the bot does with each digest: record its papers as shown, then the follows as digested."""
     for digest in digests:
-        library.announcing(digest.channel_id, digest.papers)
+        library.posted(library.posting(digest.channel_id, "a digest", digest.papers), shown=True)
         library.digested(digest)
 
 
