@@ -150,7 +150,8 @@ class Config:
                             "would overwrite it; name a file of its own")
         for key, names in config.unknown_to_arxiv().items():
             if _is_arxiv(getattr(config, ASKED_OF[key])):
-                problems.append(f"{_at(where, key)}{key} names what arXiv does not have: {', '.join(names)} (see "
+                shown = ", ".join(map(arxiv_name, names))
+                problems.append(f"{_at(where, key)}{key} names what arXiv does not have: {shown} (see "
                                 "https://arxiv.org/category_taxonomy)")
         if problems:
             raise ConfigError(problems)
@@ -189,7 +190,7 @@ class Config:
             if key == "cooldown":
                 shown = repr(f"{self.cooldown_uses}/{self.cooldown_seconds:g}")
             elif key == "harvest_times":
-                shown = repr([t.strftime("%H:%M") for t in self.harvest_times])
+                shown = repr([t.isoformat("minutes" if not t.second else "seconds") for t in self.harvest_times])
             elif key == "token":
                 shown = "[set, not shown]" if self.token else "[not set: `run` needs it]"
             else:
@@ -433,7 +434,7 @@ def _feeds(value: object) -> tuple[str, ...]:
 
 def _times(value: object) -> tuple[datetime.time, ...]:
     items = value if isinstance(value, list) else [value]
-    times = {t for t in items if isinstance(t, datetime.time)}  # (a TOML time, 03:00:00, unquoted)
+    times = {_whole_second(t) for t in items if isinstance(t, datetime.time)}  # (a TOML time, 03:00:00, unquoted)
     texts = [word for t in items if not isinstance(t, datetime.time) for word in _words(t)]
     return tuple(sorted(times | {_time(x) for x in texts}))
 
@@ -445,6 +446,12 @@ def _time(value: str) -> datetime.time:
         raise _Invalid(f"must be UTC times of day such as 03:00, not {_shown(value)}") from e
     if at.tzinfo is not None:
         raise _Invalid(f"are UTC: write {value!r} without its offset, as the UTC time it means")
+    return _whole_second(at)
+
+
+def _whole_second(at: datetime.time) -> datetime.time:
+    if at.microsecond:  # (the schedule is kept to the second: a fraction would be dropped without a word)
+        raise _Invalid(f"are kept to the second: write {at.isoformat('seconds')}, not {at.isoformat()}")
     return at
 
 
@@ -558,6 +565,17 @@ def oai_set(name: str) -> str:
     if archive in PHYSICS_ARCHIVES:
         return f"physics:{archive}" + (f":{rest}" if dot else "")
     return f"{archive}:{archive}:{rest}" if dot else archive
+
+
+def arxiv_name(name: str) -> str:
+    """A set as arXiv's category or archive name, as people write it (`cs:cs:CV` -> `cs.CV`), else as it is."""
+    group, _, rest = name.partition(":")
+    archive, _, sub = rest.partition(":")
+    if not archive or ":" in sub:
+        return name
+    if group == "physics" or group == archive:
+        return f"{archive}.{sub}" if sub else archive
+    return name
 
 
 def known_set(name: str) -> bool:

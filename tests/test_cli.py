@@ -447,7 +447,7 @@ def test_harvest_checks_the_sets_and_feeds_it_is_given_as_the_settings_are(tmp_p
     db = str(tmp_path / "p.db")
     result = CliRunner().invoke(cli, ["--db", db, "harvest", "--status", "--set", "cs.XX", "--feed", "cs.YY"])
     assert result.exit_code == 1, result.output
-    assert "--set: harvest_sets names what arXiv does not have: cs:cs:XX" in result.output
+    assert "--set: harvest_sets names what arXiv does not have: cs.XX" in result.output
     assert "--feed: harvest_feeds names what arXiv does not have: cs.YY" in result.output
     fine = CliRunner().invoke(cli, ["--db", db, "harvest", "--status", "--set", "cs.CV"])
     assert fine.exit_code == 0 and "cs:cs:CV" in fine.output, fine.output

@@ -152,8 +152,9 @@ def test_every_problem_is_reported_at_once_with_its_file_line_or_variable(tmp_pa
         ("admin_role", ["a"], "must be text"),
         ("answer_channels", ["papers\n"], "control character"),
         ("harvest_times", "25:00", "UTC times of day"),
-        ("harvest_sets", ["cs.XX"], "arXiv does not have: cs:cs:XX"),
-        ("harvest_sets", ["physics:astro-ph:XX", "cs:math:AG"], "physics:astro-ph:XX, cs:math:AG"),
+        ("harvest_sets", ["cs.XX"], "arXiv does not have: cs.XX (see"),
+        ("harvest_sets", ["physics:astro-ph:XX", "cs:math:AG", "hep-xx"], "astro-ph.XX, cs:math:AG, hep-xx (see"),
+        ("harvest_times", "03:00:00.5", "kept to the second: write 03:00:00, not 03:00:00.500000"),
         ("harvest_sets", ["cs/CV"], "not an OAI-PMH set name"),
         ("harvest_feeds", ["cs.XX"], "arXiv does not have: cs.XX"),
         ("announce_revisions", "maybe", "true or false"),
@@ -191,7 +192,7 @@ def test_a_database_in_a_folder_that_is_not_there_is_refused(tmp_path):
 
 
 def test_sets_arxiv_lacks_are_an_error_for_arxiv_and_a_warning_for_another_server():
-    with pytest.raises(ConfigError, match="harvest_sets names what arXiv does not have: cs:cs:XX"):
+    with pytest.raises(ConfigError, match=r"harvest_sets names what arXiv does not have: cs\.XX"):
         Config.from_values({"harvest_sets": ["cs.XX"], "oai_url": "https://export.arxiv.org/oai2"})
     mirror = Config.from_values({"harvest_sets": ["cs.XX", "cs.CV"], "oai_url": "http://127.0.0.1:8123/oai"})
     assert mirror.harvest_sets == ("cs:cs:XX", "cs:cs:CV")
@@ -224,9 +225,13 @@ def test_a_configuration_file_that_is_not_a_small_regular_file_is_refused(tmp_pa
 
 def test_a_toml_time_and_a_list_of_ids_read_as_written(tmp_path):
     path = tmp_path / "bot.toml"
-    path.write_text("harvest_times = [03:00:00, \"15:30\"]\nowner_ids = [123, \"456\"]\napplication_id = 789\n")
+    path.write_text('harvest_times = [03:00:00, "15:30", 04:00:30]\nowner_ids = [123, "456"]\napplication_id = 789\n')
     config = Config.load({}, file=path)
-    assert [t.strftime("%H:%M") for t in config.harvest_times] == ["03:00", "15:30"]
+    assert [t.isoformat() for t in config.harvest_times] == ["03:00:00", "04:00:30", "15:30:00"]
+    assert "harvest_times = ['03:00', '04:00:30', '15:30']" in "\n".join(config.describe())
+    path.write_text("harvest_times = [03:00:00.5]\n")  # (a TOML time with a fraction: refused, not cut)
+    with pytest.raises(ConfigError, match=f"{path}:1: harvest_times are kept to the second"):
+        Config.load({}, file=path)
     assert config.owner_ids == {123, 456} and config.application_id == 789
 
 
