@@ -372,8 +372,8 @@ def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int,
                        if h.paper.id not in skip and h.paper.date]
     if result.relaxed and not question_terms(parse_query(question, question=True).text, all_if_none=False):
         # (only filters, and no paper meets them: "papers before 2017"; not the papers of the question's filler)
-        return Answer(question=question, terms=[], unmatched=f"No paper in the library matches "
-                      f"{'; '.join(result.relaxed)}.")
+        said = parse_query(question, question=True).describe(("authors", "years", "categories", "has_code"))
+        return Answer(question=question, terms=[], unmatched=_none_is(said or "; ".join(result.relaxed)))
     answer = Answer(question=question, terms=result.terms, relaxed=result.relaxed)
     answer.unmatched = _unmatched(index, result.terms, result.parsed.text, question)
     if answer.unmatched:  # (not papers that merely share a common word with it, as "nearest")
@@ -390,6 +390,9 @@ def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int,
         order = "oldest" if oldest else "newest"
         answer.notes += [f"The library's papers ({said}), {order} first:" if said else f"The library's {order} papers:"
                          ] if good else []
+        if not good and said:  # ("papers from 2030": say which filter found nothing, not "try other words")
+            answer.unmatched = _none_is(said)
+            return answer
     if result.parsed.has_code and result.terms and good:  # (none good: the nearest, under their own header)
         answer.notes += _code_note(db, index, question, good, result.terms)
     if not good:
@@ -398,6 +401,16 @@ def _passages(db: sqlite_utils.Database, index: Snapshot, question: str, k: int,
     for (hit, share), text in zip(good, best_passages([h for h, _ in good], result.terms, result.idf)):
         answer.passages.append(Passage(hit.paper, text, hit.score, share))
     return answer
+
+
+def _none_is(said: str) -> str:
+    """`No paper in the library is from 2030.`: what a question of filters alone found nothing for."""
+    bits = [re.sub(r"^since (\d{4})$", r"from \1 on", re.sub(r"^up to (\d{4})$", r"from \1 or before",
+                   re.sub(r"^(\d{4}(?:–\d{4})?)$", r"from \1", re.sub(r"^category ", "in category ", bit))))
+            for bit in said.split(", ")]
+    if len(bits) == 1 and bits[0].startswith(("from ", "in category ", "by ")):
+        return f"No paper in the library is {bits[0]}."
+    return f"No paper in the library matches all of: {', '.join(bits)}."
 
 
 def _by_words(hit: Hit) -> float:

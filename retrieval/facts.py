@@ -764,7 +764,8 @@ def _author_papers(*, sure: bool) -> Callable[[_Ask], Fact | None]:
         parsed = dataclasses.replace(f.parsed, authors=people)
         total, ids = _count(ask.index, parsed, [], no_code=f.no_code)
         which = _which(parsed, " and ".join(people), [], no_code=f.no_code)
-        return Fact("author-papers", f"The library holds {plural(total, 'paper')}{which}, newest first:",
+        listed = ", newest first:" if total else "."  # (no list follows "0 papers")
+        return Fact("author-papers", f"The library holds {plural(total, 'paper')}{which}{listed}",
                     papers=store.get_papers(ask.db, ids), total=total)
 
     return answer

@@ -615,10 +615,20 @@ def test_one_unknown_word_beside_a_common_topic_is_no_dead_end(sample, question)
     assert sample.ask("quantum computing papers").unmatched.startswith("No paper in the library is about quantum")
 
 
-@pytest.mark.parametrize("question, said", [("papers before 2017", "up to 2016"), ("what came out in 2026?", "2026")])
+@pytest.mark.parametrize("question, said", [
+    ("papers before 2017", "is from 2016 or before"), ("what came out in 2026?", "is from 2026"),
+    ("papers from 2030", "is from 2030"), ("anything since 2029?", "is from 2029 on"),
+    ("papers from 2001 to 2003", "is from 2001–2003"), ("latest papers in cat:cs.DB", "is in category cs.db"),
+    ("papers with code from 2012", "matches all of: from 2012, with code"),
+])
 def test_filters_alone_that_no_paper_meets_get_one_honest_line(sample, question, said):
     answer = sample.ask(question)
-    assert not answer.papers() and format_answer(answer) == f"No paper in the library matches {said}."
+    assert not answer.papers() and format_answer(answer) == f"No paper in the library {said}."
+
+
+def test_an_author_with_no_paper_in_a_year_gets_no_empty_list(sample):
+    assert format_answer(sample.ask("papers by Jinwen Ma from 2030")) == (
+        "The library holds 0 papers by Jinwen Ma from 2030.")
 
 
 def test_with_code_says_when_the_papers_with_code_are_only_the_nearest(sample):
