@@ -318,9 +318,11 @@ async def test_unexpected_errors_are_logged_and_answered(fake_discord, library, 
 
     monkeypatch.setattr(library, "search", broken)
     monkeypatch.setattr(library, "ask", broken)
-    async with running(fake_discord, library):
-        [post] = await say(fake_discord, "!papers seismic")
-        [answer] = await say(fake_discord, "which papers adapt SAM?", channel="papers")
+    async with running(fake_discord, library):  # (by their replies: the error reports go to the owner as well)
+        said = await fake_discord.send_message("general", "member", "!papers seismic")
+        post = await fake_discord.wait_for_answer(int(said["id"]))
+        asked = await fake_discord.send_message("papers", "member", "which papers adapt SAM?")
+        answer = await fake_discord.wait_for_answer(int(asked["id"]))
     assert post["content"].startswith("Something went wrong on my side")
     assert answer["content"].startswith("Something went wrong on my side")
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -255,7 +255,7 @@ class FakeDiscord:
     """One guild ("Paper Club"), two text channels, four human users (and any `users` named) and the bot."""
 
     def __init__(self, *, message_content: bool = True, enforce_privileged_intents: bool = False,
-                 users: Sequence[str] = ()) -> None:
+                 users: Sequence[str] = (), team: Sequence[str] = ()) -> None:
         self.message_content = message_content
         # Discord closes the gateway with 4014 when a privileged intent is requested but not enabled. Off by
         # default, so a bot requesting message_content can still connect to a message_content=False fake.
@@ -273,6 +273,10 @@ class FakeDiscord:
             for name in ("owner", "admin", "member", "other", *users)
         }
         self._users_by_id: dict[int, Json] = {int(u["id"]): u for u in [self.bot_user, *self.users.values()]}
+        self.team = list(team)  # the users of the application's Team (none: "owner" owns it alone)
+        self.team_id = self._ids()
+        self.refuse_dms: set[str] = set()  # users who accept no DMs from the bot (a 403, 50007, as Discord says)
+        self.webhooks: dict[int, tuple[str, int]] = {}  # a channel webhook's id -> (its token, its channel)
 
         self.guild_id, self.admin_role_id, self.helper_role_id, bot_role = (self._ids() for _ in range(4))
         self.roles: dict[int, Json] = {}
@@ -881,8 +885,16 @@ class FakeDiscord:
         return {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
 
     async def _get_application(self, call: Call) -> Json:
+        team: Json | None = None
+        if self.team:  # (a Team application: its owner is the team's pseudo-user, the members are the owners)
+            team_id = str(self.team_id)
+            team = {"id": team_id, "name": "Paper Team", "icon": None, "owner_user_id": self.users[self.team[0]]["id"],
+                    "members": [{"membership_state": 2, "permissions": ["*"], "team_id": team_id, "role": "admin",
+                                 "user": self.users[name]} for name in self.team]}
+        owner = {"id": str(self.team_id), "username": f"team{self.team_id}", "discriminator": "0", "global_name": None,
+                 "avatar": None, "flags": 1024} if team else self.users["owner"]
         return {"id": str(self.application_id), "name": self.bot_user["username"], "description": "", "icon": None,
-                "bot_public": False, "bot_require_code_grant": False, "owner": self.users["owner"], "team": None,
+                "bot_public": False, "bot_require_code_grant": False, "owner": owner, "team": team,
                 "verify_key": secrets.token_hex(32), "flags": self._application_flags(), "bot": self.bot_user,
                 "summary": "", "rpc_origins": [], "redirect_uris": [], "interactions_endpoint_url": None}
 
@@ -907,6 +919,8 @@ class FakeDiscord:
         in_thread = int(channel["id"]) in self.threads
         self._require(channel, VIEW_CHANNEL | (SEND_MESSAGES_IN_THREADS if in_thread else SEND_MESSAGES)
                       | (ATTACH_FILES if call.files else 0))
+        if channel["type"] == 1 and channel["recipients"][0]["username"] in self.refuse_dms:
+            raise DiscordError(403, 50007, "Cannot send messages to this user")
         body = call.body
         if body.get("embeds") and "guild_id" in channel and not self._permission(channel, EMBED_LINKS):
             body = {**body, "embeds": []}  # Discord drops a bot's embeds where it may not embed links
@@ -1022,6 +1036,12 @@ class FakeDiscord:
         return it
 
     async def _followup(self, call: Call) -> Json | None:
+        if call.id(1) in self.webhooks:  # a channel's webhook, not an interaction's
+            token, channel_id = self.webhooks[call.id(1)]
+            if call.match[2] != token:
+                raise DiscordError(401, 50027, "Invalid Webhook Token")
+            msg = await self._post(self._channels[channel_id], call.body, call.files, "webhook")
+            return msg if call.request.query.get("wait", "").lower() in ("1", "true") else None
         it = self._webhook_interaction(call)
         if it.loading and it.original_id in self.messages:  # the first followup after a defer replaces it
             self._check(call.body, creating=True, files=call.files)
@@ -1078,6 +1098,13 @@ class FakeDiscord:
         ch["permission_overwrites"] = [o for o in ch["permission_overwrites"] if o["id"] != overwrite["id"]]
         ch["permission_overwrites"].append(overwrite)
         await self._dispatch("CHANNEL_UPDATE", ch, required=False)  # (a client that connects later reads it whole)
+
+    def create_webhook(self, channel: str | int) -> str:
+        """A webhook posting in a channel, as a server admin makes one: its address (Discord's host, as the Copy
+        Webhook URL button gives it; discord.py sends to the API base it is pointed at)."""
+        webhook_id, token = self._ids(), secrets.token_urlsafe(51)
+        self.webhooks[webhook_id] = (token, int(self._channel(channel)["id"]))
+        return f"https://discord.com/api/webhooks/{webhook_id}/{token}"
 
     async def send_message(self, channel: str | int, user: str, content: str, *, mention_bot: bool = False,
                            attachments: Sequence[tuple[str, bytes]] = ()) -> Json:
