@@ -409,6 +409,16 @@ def slow_down(retry_after: float) -> str:
     return f"Slow down a little: try again in {max(1, round(retry_after))} s."
 
 
+SLOW_DOWN = "\N{HOURGLASS WITH FLOWING SAND}"
+
+
+async def hold_back(message: discord.Message) -> None:
+    """Tell someone who asks in a channel faster than the cooldown allows, quietly: a reaction on their message
+    (a "Slow down" line per refused question would be the channel's to read). A slash command's is ephemeral."""
+    with contextlib.suppress(discord.HTTPException):  # (no Add Reactions there: nothing is said)
+        await message.add_reaction(SLOW_DOWN)
+
+
 def user_message(error: Exception, prefix: str) -> str | None:
     """The short reply for a mistake a user can fix, or None for an unexpected error. Error texts can quote what
     the user typed or a file's name, so they are made inert like any other untrusted text."""
@@ -439,6 +449,9 @@ async def reply_to_error(ctx: BotContext, error: commands.CommandError) -> None:
     original = getattr(error, "original", error)
     if isinstance(original, discord.Forbidden):
         ctx.bot.refused(ctx.channel, original)  # (an apology in the same channel would be refused as well)
+        return
+    if isinstance(error, commands.CommandOnCooldown) and ctx.interaction is None:
+        await hold_back(ctx.message)
         return
     # (a converter's refusal of what was typed: `int("abc")` failed; other BadArguments say their own sentence)
     converting = type(error) is commands.BadArgument and isinstance(error.__cause__, ValueError)

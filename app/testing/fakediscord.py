@@ -42,7 +42,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequen
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
@@ -61,6 +61,8 @@ MANAGE_GUILD = 1 << 5
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 READ_MESSAGE_HISTORY = 1 << 16
+ADD_REACTIONS = 1 << 6
+MANAGE_THREADS = 1 << 34
 EMBED_LINKS = 1 << 14
 ATTACH_FILES = 1 << 15
 CREATE_PUBLIC_THREADS = 1 << 35
@@ -277,6 +279,7 @@ class FakeDiscord:
         self.team_id = self._ids()
         self.refuse_dms: set[str] = set()  # users who accept no DMs from the bot (a 403, 50007, as Discord says)
         self.webhooks: dict[int, tuple[str, int]] = {}  # a channel webhook's id -> (its token, its channel)
+        self.reactions: list[tuple[int, str]] = []  # (message id, emoji) of each reaction the bot added
 
         self.guild_id, self.admin_role_id, self.helper_role_id, bot_role = (self._ids() for _ in range(4))
         self.roles: dict[int, Json] = {}
@@ -350,11 +353,12 @@ class FakeDiscord:
             ("GET", r"/oauth2/applications/@me", self._get_application, True),
             ("GET", r"/guilds/(\d+)", self._get_guild, True),
             ("GET", r"/guilds/(\d+)/members/(\d+)", self._get_member, True),
-            ("GET", r"/channels/(\d+)", self._get_channel, True),
+            ("GET|PATCH", r"/channels/(\d+)", self._get_channel, True),
             ("POST", r"/channels/(\d+)/typing", self._typing, True),
             ("POST", r"/channels/(\d+)/messages", self._create_message, True),
             ("GET", r"/channels/(\d+)/messages", self._channel_messages, True),
             ("GET|PATCH|DELETE", message, self._channel_message, True),
+            ("PUT", message + r"/reactions/([^/]+)/@me", self._add_reaction, True),
             ("POST", r"/channels/(\d+)/(?:messages/(\d+)/)?threads", self._create_thread, True),
             # Interaction callbacks and their webhooks authenticate by the token in the URL, not a header.
             ("POST", r"/interactions/(\d+)/([^/]+)/callback", self._interaction_callback, False),
@@ -909,7 +913,26 @@ class FakeDiscord:
         return self._member(call.id(2))
 
     async def _get_channel(self, call: Call) -> Json:
-        return self._channel(call.id(1))
+        """A channel; PATCH renames a thread (its owner may, or whoever has Manage Threads): THREAD_UPDATE."""
+        channel = self._channel(call.id(1))
+        if call.request.method == "GET":
+            return channel
+        if int(channel["id"]) not in self.threads or set(call.body) - {"name"}:
+            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        if channel["owner_id"] != self.bot_user["id"]:
+            self._require(channel, MANAGE_THREADS)
+        if not 1 <= len(name := call.body.get("name") or "") <= 100:
+            raise invalid_form_body([(("name",), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")])
+        channel["name"] = name
+        await self._dispatch("THREAD_UPDATE", copy.deepcopy(channel), required=False)
+        return channel
+
+    async def _add_reaction(self, call: Call) -> None:
+        """The bot reacts to a message (MESSAGE_REACTION_ADD is not sent: the bot reads none)."""
+        msg = self._stored(call.id(1), call.id(2))
+        self._require(self._channels[int(msg["channel_id"])], VIEW_CHANNEL | READ_MESSAGE_HISTORY | ADD_REACTIONS)
+        self.reactions.append((int(msg["id"]), unquote(call.match[3])))
+        self._posted_event.set()
 
     async def _typing(self, call: Call) -> None:
         self._channel(call.id(1))
