@@ -12,7 +12,7 @@ from papers_bot.bot.client import PapersBot
 from papers_bot.bot.reports import MESSAGE, REPORT_EVERY, Report, kind_of
 from papers_bot.config import Config
 from papers_bot.testing.fakediscord import FakeDiscord, run_client, serving
-from tests.test_bot import say
+from tests.test_bot import buttons, say
 
 pytestmark = pytest.mark.expect_error_log
 
@@ -136,6 +136,18 @@ async def test_an_app_menu_failure_goes_to_the_error_channel_and_a_background_ta
     assert "In: papers_bot.bot.follows, in harvest" in hooked_post["content"]
     assert webhook.rsplit("/", 1)[1] not in hooked_post["content"] and fake.token not in hooked_post["content"]
     assert direct_messages(fake) == []
+
+
+async def test_a_failing_button_is_reported_as_one(library, monkeypatch, caplog):
+    async with reporting(library, Clock(), team=()) as (fake, _bot):
+        [post] = await say(fake, "!papers diffusion")
+        monkeypatch.setattr(library, "vote", broken(fake.token))
+        await fake.click(post["id"], buttons(post)["👍 1"]["custom_id"], user="other")
+        await fake.wait_for_posts(len(fake.posted) + 1)
+    [(owner, report)] = direct_messages(fake)
+    [report_id] = report_ids(caplog)
+    assert owner == "owner" and f"`{report_id}`" in report["content"]  # (no team: the application's owner)
+    assert "In: a button or menu" in report["content"] and "RuntimeError at papers_bot/" in report["content"]
 
 
 def test_a_report_fits_one_message_keeping_the_innermost_frames():
