@@ -61,6 +61,9 @@ SETTINGS = (
     ("announce_revisions", "PAPERS_BOT_ANNOUNCE_REVISIONS"),
     ("api_base", "DISCORD_API_BASE"),
     ("gateway_url", "DISCORD_GATEWAY_URL"),
+    ("error_channel", "PAPERS_BOT_ERROR_CHANNEL"),
+    ("error_webhook", "PAPERS_BOT_ERROR_WEBHOOK"),
+    ("unhealthy_exit", "PAPERS_BOT_UNHEALTHY_EXIT"),
 )
 ENVIRONMENT = dict(SETTINGS)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -72,6 +75,10 @@ MAX_COOLDOWN_SECONDS = 86400.0
 MAX_ATTACHMENT_BYTES = 1 << 30  # attachments are held in memory while they load
 MAX_HARVEST_DELAY = 3600.0
 MAX_GATEWAY_GRACE = 86400.0
+MAX_UNHEALTHY_EXIT = 86400.0
+# A webhook's address, as Discord shows it (Server Settings > Integrations > Webhooks > Copy Webhook URL).
+WEBHOOK_URL = re.compile(r"https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api(?:/v\d+)?/webhooks/[0-9]{17,20}/"
+                         r"[A-Za-z0-9._-]{60,}")
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{20,}")  # a Discord bot token's form
 
 
@@ -103,6 +110,9 @@ class Config:
     announce_revisions: bool = False  # a digest also shows new versions of papers the channel was shown
     api_base: str | None = None
     gateway_url: str | None = None
+    error_channel: int | None = None  # where error reports go; None: to the owners by DM
+    error_webhook: str | None = field(default=None, repr=False)  # or this webhook (its address is a secret)
+    unhealthy_exit: float = 600.0  # seconds unhealthy (as `papers-bot health` says) before `run` exits; 0: never
     file: Path | None = field(default=None, compare=False)  # the file read, if any
     origins: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)  # key -> file/environment
 
@@ -193,6 +203,8 @@ class Config:
                 shown = repr([t.isoformat("minutes" if not t.second else "seconds") for t in self.harvest_times])
             elif key == "token":
                 shown = "[set, not shown]" if self.token else "[not set: `run` needs it]"
+            elif key == "error_webhook":
+                shown = "[set, not shown]" if self.error_webhook else "None"
             else:
                 value = getattr(self, key)
                 if key in URL_SETTINGS and value is not None:
@@ -409,6 +421,15 @@ def _url(*schemes: str) -> Callable[[object], str]:
     return parse
 
 
+def _webhook(value: object) -> str:
+    # Never echoed: the address holds the webhook's token, which lets anyone post as it.
+    url = value.strip() if isinstance(value, str) else ""
+    if not WEBHOOK_URL.fullmatch(url):
+        raise _Invalid("must be a Discord webhook's address, https://discord.com/api/webhooks/ID/TOKEN (what was "
+                       "given is not shown: it may hold a secret)")
+    return url
+
+
 def _log_level(value: object) -> str:
     level = _text(value).strip().upper()
     if level not in LOG_LEVELS:
@@ -512,6 +533,9 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "announce_revisions": _flag,
     "api_base": _url("http", "https"),
     "gateway_url": _url("ws", "wss", "http", "https"),
+    "error_channel": _snowflake,
+    "error_webhook": _webhook,
+    "unhealthy_exit": lambda value: _seconds(value, 0, MAX_UNHEALTHY_EXIT),
 }
 assert set(PARSERS) == set(ENVIRONMENT)
 

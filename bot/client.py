@@ -25,6 +25,7 @@ from discord.ext import commands, tasks
 
 from papers_bot.bot.commands import BY_NAME, command
 from papers_bot.bot.pages import CONNECTION_ERRORS, MoreMenu, PageTurn, VoteButton
+from papers_bot.bot.reports import ErrorReports
 from papers_bot.bot.service import LibraryThreads
 from papers_bot.config import Config, ConfigError
 from papers_bot.errors import PapersBotError
@@ -127,7 +128,12 @@ class PapersBot(commands.Bot):
         self._stopped = False
         self._health_checked: bool | None = None  # (whether the health file is a heartbeat: checked once)
         self.ambiguous: set[str] = set()  # plain answer-channel names two servers share (not used), kept current
+        self.unhealthy_since: float | None = None  # clock() when the bot was first seen unhealthy (None: healthy)
+        self.exit_status = 0  # what `run` returns: 1 after the bot stopped itself, unhealthy too long
+        self._exiting: asyncio.Future[None] | None = None
+        self.reports = ErrorReports(self, clock=clock)
         self.add_check(self._may_answer_in)
+        self.tree.error(self._on_app_command_error)
 
     def may_post(self, channel_id: int) -> bool:
         """False for a while after Discord refused the bot a post in the channel (it lacks a permission there)."""
@@ -156,6 +162,7 @@ class PapersBot(commands.Bot):
         return True
 
     async def setup_hook(self) -> None:
+        self.reports.attach()
         if not (self.owner_id or self.owner_ids):  # who owns the bot, known before any command: checking it in a
             app = await self.application_info()  # slash command would be a REST call before its 3-second defer
             if app.team:
@@ -170,7 +177,7 @@ class PapersBot(commands.Bot):
         gc.freeze()  # what start-up made lives as long as the bot: keep it out of full collections (shorter pauses)
         if MALLOC_TRIM is not None:
             self.release_memory.start()
-        if self.config.health_file:
+        if self.config.health_file or self.config.unhealthy_exit:
             self.heartbeat.start()
 
     def _find_ambiguous(self) -> set[str]:
@@ -208,13 +215,22 @@ class PapersBot(commands.Bot):
     @tasks.loop(seconds=HEARTBEAT_EVERY)
     async def heartbeat(self) -> None:
         """The health file: whether the bot is connected (else since when not), when Discord last sent it
-        something, and whether the library answers."""
+        something, and whether the library answers; and an exit once the bot has been unhealthy too long."""
         try:
             await asyncio.wait_for(self.papers.run(Library.ping), 10)
             library = "ok"
         except Exception as e:  # (a locked, lost or damaged database, or a stuck one)
             library = f"{type(e).__name__}: {e}"
-        await asyncio.to_thread(self._write_health, library=library)
+        if self.config.health_file:
+            await asyncio.to_thread(self._write_health, library=library)
+        self._exit_if_unhealthy(library)
+
+    def _health(self, *, stopped: bool = False, **state: Any) -> dict[str, Any]:
+        """The state the health file holds (and `papers-bot health` judges)."""
+        return {"time": self.clock(), "pid": os.getpid(), "stopped": stopped,
+                "connected": self.lost_since is None and not stopped, "lost_since": self.lost_since,
+                "last_event": self.last_event, "guilds": len(self.guilds), "read_only": self.library.read_only,
+                **state}
 
     def _write_health(self, *, stopped: bool = False, **state: Any) -> None:
         """Write the health file whole (a reader never sees half of it); after the one saying the bot stopped,
@@ -224,11 +240,28 @@ class PapersBot(commands.Bot):
             if self._stopped or not self._health_file_is_ours():
                 return
             self._stopped = stopped
-            write_health(self.config.health_file, {
-                "time": self.clock(), "pid": os.getpid(), "stopped": stopped,
-                "connected": self.lost_since is None and not stopped, "lost_since": self.lost_since,
-                "last_event": self.last_event, "guilds": len(self.guilds), "read_only": self.library.read_only,
-                **state})
+            write_health(self.config.health_file, self._health(stopped=stopped, **state))
+
+    def _exit_if_unhealthy(self, library: str) -> None:
+        """Stop the bot, to exit with status 1, once it has been unhealthy (as `papers-bot health` would say) for
+        longer than unhealthy_exit: systemd or compose then starts it afresh, which mends what reconnecting
+        cannot (a stuck library, a session Discord keeps refusing). The gateway grace comes first, so an outage
+        of Discord's is waited out for both before the bot restarts, and a restart storm needs a long one."""
+        limit = self.config.unhealthy_exit
+        if not limit or self._exiting is not None:
+            return
+        now = self.clock()
+        problems = problems_in(self._health(library=library), now=now, grace=self.config.gateway_grace)
+        if not problems:
+            self.unhealthy_since = None
+            return
+        if self.unhealthy_since is None or now < self.unhealthy_since:  # (or the clock was set back)
+            self.unhealthy_since = now
+        if now - self.unhealthy_since > limit:
+            log.error("unhealthy for %.0f s, over unhealthy_exit (%g s): %s; exiting with status 1 so that the service "
+                      "manager starts the bot again", now - self.unhealthy_since, limit, "; ".join(problems))
+            self.exit_status = 1
+            self._exiting = asyncio.ensure_future(self.close())  # (not awaited: close() stops this very loop)
 
     def _health_file_is_ours(self) -> bool:
         """Whether the health file may be written: absent, or a heartbeat (any other file there, a database or a
@@ -267,11 +300,32 @@ class PapersBot(commands.Bot):
     async def on_command_error(self, ctx: commands.Context, error: commands.CommandError) -> None:
         await reply_to_error(ctx, error)
 
+    async def _on_app_command_error(self, interaction: discord.Interaction,
+                                    error: app_commands.AppCommandError) -> None:
+        """An app command's failure (the message menu: a hybrid command's goes to on_command_error, as
+        discord.py's own handler leaves it)."""
+        command = interaction.command
+        if command is not None and command._has_any_error_handlers():
+            return
+        name = command.name if command is not None else None
+        message = user_message(error, "/")
+        if message is None:
+            log.error("app command %r failed", name, exc_info=error, extra={"command": name})
+            message = SOMETHING_WENT_WRONG
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(message, ephemeral=True)
+            else:
+                await interaction.response.send_message(message, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not tell the user about an error in the app command %r", name)
+
     async def close(self) -> None:
         """Disconnect, and let the library calls still running finish, without blocking the event loop. The
         Library stays open: whoever created it closes it."""
         self.release_memory.cancel()
         self.heartbeat.cancel()
+        await self.reports.aclose()  # (the reports on their way go before the connection does)
         if self.config.health_file:  # (at once: `papers-bot health` must not call a stopped bot healthy)
             try:
                 await asyncio.to_thread(self._write_health, stopped=True, library="stopped")
@@ -355,6 +409,16 @@ def slow_down(retry_after: float) -> str:
     return f"Slow down a little: try again in {max(1, round(retry_after))} s."
 
 
+SLOW_DOWN = "\N{HOURGLASS WITH FLOWING SAND}"
+
+
+async def hold_back(message: discord.Message) -> None:
+    """Tell someone who asks in a channel faster than the cooldown allows, quietly: a reaction on their message
+    (a "Slow down" line per refused question would be the channel's to read). A slash command's is ephemeral."""
+    with contextlib.suppress(discord.HTTPException):  # (no Add Reactions there: nothing is said)
+        await message.add_reaction(SLOW_DOWN)
+
+
 def user_message(error: Exception, prefix: str) -> str | None:
     """The short reply for a mistake a user can fix, or None for an unexpected error. Error texts can quote what
     the user typed or a file's name, so they are made inert like any other untrusted text."""
@@ -386,12 +450,16 @@ async def reply_to_error(ctx: BotContext, error: commands.CommandError) -> None:
     if isinstance(original, discord.Forbidden):
         ctx.bot.refused(ctx.channel, original)  # (an apology in the same channel would be refused as well)
         return
+    if isinstance(error, commands.CommandOnCooldown) and ctx.interaction is None:
+        await hold_back(ctx.message)
+        return
     # (a converter's refusal of what was typed: `int("abc")` failed; other BadArguments say their own sentence)
     converting = type(error) is commands.BadArgument and isinstance(error.__cause__, ValueError)
     message = bad_argument(ctx) if converting else None
     message = message or user_message(error, prefix_of(ctx))
     if message is None:
-        log.error("command %r failed", ctx.command and ctx.command.qualified_name, exc_info=error)
+        name = ctx.command and ctx.command.qualified_name
+        log.error("command %r failed", name, exc_info=error, extra={"command": name})
         message = SOMETHING_WENT_WRONG
     try:
         await ctx.reply(message, ephemeral=True)
@@ -457,9 +525,17 @@ def health_problems(path: str, *, max_age: float = 4 * HEARTBEAT_EVERY, grace: f
         state = json.loads(read_health(path))
     except (OSError, ValueError) as e:
         return [f"no heartbeat in {path} ({e}): is `papers-bot run` running, with this health_file?"]
-    if not isinstance(state, dict) or (beat := _finite(state.get("time"))) is None:
+    if not isinstance(state, dict) or _finite(state.get("time")) is None:
         return [f"{path} holds no heartbeat (a JSON object with a numeric \"time\"): is it the health_file of "
                 "`papers-bot run`?"]
+    return problems_in(state, max_age=max_age, grace=grace, now=now)
+
+
+def problems_in(state: dict[str, Any], *, max_age: float = 4 * HEARTBEAT_EVERY, grace: float = Config.gateway_grace,
+                now: float | None = None) -> list[str]:
+    """What a heartbeat says is wrong (the bot judges its own this way too: `unhealthy_exit`)."""
+    beat = _finite(state.get("time"))
+    assert beat is not None  # (checked by the reader)
     if state.get("stopped"):
         return ["the bot has stopped (papers-bot run is not running)"]
     now = time.time() if now is None else now
@@ -511,16 +587,17 @@ def point_at(config: Config) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
 
 
-async def run(config: Config, *, when_ready: Callable[[PapersBot], Awaitable[None]] | None = None) -> int:
-    """Run the bot until SIGINT/SIGTERM or a fatal error; returns the exit status. `when_ready` is awaited once
-    the bot is first connected and ready (bench/bot_load.py starts its measurements there)."""
+async def run(config: Config, *, when_ready: Callable[[PapersBot], Awaitable[None]] | None = None,
+              clock: Callable[[], float] = time.time) -> int:
+    """Run the bot until SIGINT/SIGTERM, a fatal error or too long unhealthy; returns the exit status. `when_ready`
+    is awaited once the bot is first connected and ready (bench/bot_load.py starts its measurements there)."""
     token = usable_token(config, "create a bot in the Discord Developer Portal and export its token, or try the "
                                  "bot without Discord: papers-bot chat")
     for handler in logging.getLogger().handlers:
         handler.addFilter(RedactToken(token))
     point_at(config)
     library = await asyncio.to_thread(_open_library, config)
-    bot = PapersBot(library, config)
+    bot = PapersBot(library, config, clock=clock)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     closing: set[asyncio.Future[None]] = set()  # the loop holds its tasks weakly: keep the close running
@@ -536,7 +613,7 @@ async def run(config: Config, *, when_ready: Callable[[PapersBot], Awaitable[Non
     try:
         async with bot:
             delay = 1.0
-            while not stopping.is_set():
+            while not stopping.is_set() and not bot.is_closed():
                 try:
                     await bot.start(token)
                     break
@@ -560,4 +637,4 @@ async def run(config: Config, *, when_ready: Callable[[PapersBot], Awaitable[Non
             ready.cancel()
         await asyncio.to_thread(library.close)  # (it waits for running searches: not on the event loop)
     log.info("stopped")
-    return 0
+    return bot.exit_status

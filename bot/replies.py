@@ -83,6 +83,7 @@ class Reply:
 
     content: str = ""
     cards: list[Card] = field(default_factory=list)
+    follow_ups: bool = False  # an answer that found papers: a thread for follow-ups goes under it
 
     def text(self) -> str:
         """The reply as plain text, for the console."""
@@ -184,8 +185,10 @@ def answer_replies(library: Library, question: str, *, context: Context | None =
     if answer.fact is not None and answer.fact.established:
         card = Card(title=FACT_TITLES.get(answer.fact.kind, "From the library"),
                     description=format_fact(answer.fact, style))
-        return [Reply(read_as_line(answer, style), cards=fit([card]))], context.after(answer)
-    return [Reply(text) for text in pagify(format_answer(answer, style, prefix=prefix))], context.after(answer)
+        return [Reply(read_as_line(answer, style), cards=fit([card]), follow_ups=True)], context.after(answer)
+    found = [Reply(text) for text in pagify(format_answer(answer, style, prefix=prefix))]
+    found[0].follow_ups = answer.found and not answer.help
+    return found, context.after(answer)
 
 
 def paper_reply(library: Library, paper_id: str, *, style: Style = DISCORD) -> Reply:

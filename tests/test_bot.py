@@ -277,12 +277,21 @@ async def test_nothing_in_a_query_or_a_title_can_mention(fake_discord, library):
     assert any("free" in e["title"] for e in post["embeds"])
 
 
-async def test_cooldown_answers_with_the_wait(fake_discord, library):
+async def test_cooldown_is_a_reaction_on_a_message_and_the_wait_in_private_for_a_slash_command(fake_discord, library):
+    from papers_bot.bot.client import SLOW_DOWN
+
     async with running(fake_discord, library, cooldown="2/60"):
         await say(fake_discord, "!papers seismic")
         await say(fake_discord, "!papers seismic")
-        [third] = await say(fake_discord, "!papers seismic")
-    assert third["content"].startswith("Slow down a little: try again in ")
+        third = await fake_discord.send_message("general", "member", "!papers seismic")
+        for _ in range(500):  # (a reaction, not a "Slow down" line in the channel per refused command)
+            if fake_discord.reactions:
+                break
+            await asyncio.sleep(0.02)
+        await fake_discord.slash("papers", {"query": "seismic"})
+        [slash] = (await fake_discord.wait_for_posts(3))[2:]
+    assert fake_discord.reactions == [(int(third["id"]), SLOW_DOWN)] and int(third["id"]) not in fake_discord.answers
+    assert slash["ephemeral"] and slash["content"].startswith("Slow down a little: try again in ")
 
 
 async def test_a_long_author_list_is_one_message_of_pages_not_a_flood(fake_discord, library):
@@ -318,9 +327,11 @@ async def test_unexpected_errors_are_logged_and_answered(fake_discord, library, 
 
     monkeypatch.setattr(library, "search", broken)
     monkeypatch.setattr(library, "ask", broken)
-    async with running(fake_discord, library):
-        [post] = await say(fake_discord, "!papers seismic")
-        [answer] = await say(fake_discord, "which papers adapt SAM?", channel="papers")
+    async with running(fake_discord, library):  # (by their replies: the error reports go to the owner as well)
+        said = await fake_discord.send_message("general", "member", "!papers seismic")
+        post = await fake_discord.wait_for_answer(int(said["id"]))
+        asked = await fake_discord.send_message("papers", "member", "which papers adapt SAM?")
+        answer = await fake_discord.wait_for_answer(int(asked["id"]))
     assert post["content"].startswith("Something went wrong on my side")
     assert answer["content"].startswith("Something went wrong on my side")
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -42,7 +42,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequen
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
@@ -61,6 +61,8 @@ MANAGE_GUILD = 1 << 5
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 READ_MESSAGE_HISTORY = 1 << 16
+ADD_REACTIONS = 1 << 6
+MANAGE_THREADS = 1 << 34
 EMBED_LINKS = 1 << 14
 ATTACH_FILES = 1 << 15
 CREATE_PUBLIC_THREADS = 1 << 35
@@ -255,7 +257,7 @@ class FakeDiscord:
     """One guild ("Paper Club"), two text channels, four human users (and any `users` named) and the bot."""
 
     def __init__(self, *, message_content: bool = True, enforce_privileged_intents: bool = False,
-                 users: Sequence[str] = ()) -> None:
+                 users: Sequence[str] = (), team: Sequence[str] = ()) -> None:
         self.message_content = message_content
         # Discord closes the gateway with 4014 when a privileged intent is requested but not enabled. Off by
         # default, so a bot requesting message_content can still connect to a message_content=False fake.
@@ -273,6 +275,11 @@ class FakeDiscord:
             for name in ("owner", "admin", "member", "other", *users)
         }
         self._users_by_id: dict[int, Json] = {int(u["id"]): u for u in [self.bot_user, *self.users.values()]}
+        self.team = list(team)  # the users of the application's Team (none: "owner" owns it alone)
+        self.team_id = self._ids()
+        self.refuse_dms: set[str] = set()  # users who accept no DMs from the bot (a 403, 50007, as Discord says)
+        self.webhooks: dict[int, tuple[str, int]] = {}  # a channel webhook's id -> (its token, its channel)
+        self.reactions: list[tuple[int, str]] = []  # (message id, emoji) of each reaction the bot added
 
         self.guild_id, self.admin_role_id, self.helper_role_id, bot_role = (self._ids() for _ in range(4))
         self.roles: dict[int, Json] = {}
@@ -346,11 +353,12 @@ class FakeDiscord:
             ("GET", r"/oauth2/applications/@me", self._get_application, True),
             ("GET", r"/guilds/(\d+)", self._get_guild, True),
             ("GET", r"/guilds/(\d+)/members/(\d+)", self._get_member, True),
-            ("GET", r"/channels/(\d+)", self._get_channel, True),
+            ("GET|PATCH", r"/channels/(\d+)", self._get_channel, True),
             ("POST", r"/channels/(\d+)/typing", self._typing, True),
             ("POST", r"/channels/(\d+)/messages", self._create_message, True),
             ("GET", r"/channels/(\d+)/messages", self._channel_messages, True),
             ("GET|PATCH|DELETE", message, self._channel_message, True),
+            ("PUT", message + r"/reactions/([^/]+)/@me", self._add_reaction, True),
             ("POST", r"/channels/(\d+)/(?:messages/(\d+)/)?threads", self._create_thread, True),
             # Interaction callbacks and their webhooks authenticate by the token in the URL, not a header.
             ("POST", r"/interactions/(\d+)/([^/]+)/callback", self._interaction_callback, False),
@@ -881,8 +889,16 @@ class FakeDiscord:
         return {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
 
     async def _get_application(self, call: Call) -> Json:
+        team: Json | None = None
+        if self.team:  # (a Team application: its owner is the team's pseudo-user, the members are the owners)
+            team_id = str(self.team_id)
+            team = {"id": team_id, "name": "Paper Team", "icon": None, "owner_user_id": self.users[self.team[0]]["id"],
+                    "members": [{"membership_state": 2, "permissions": ["*"], "team_id": team_id, "role": "admin",
+                                 "user": self.users[name]} for name in self.team]}
+        owner = {"id": str(self.team_id), "username": f"team{self.team_id}", "discriminator": "0", "global_name": None,
+                 "avatar": None, "flags": 1024} if team else self.users["owner"]
         return {"id": str(self.application_id), "name": self.bot_user["username"], "description": "", "icon": None,
-                "bot_public": False, "bot_require_code_grant": False, "owner": self.users["owner"], "team": None,
+                "bot_public": False, "bot_require_code_grant": False, "owner": owner, "team": team,
                 "verify_key": secrets.token_hex(32), "flags": self._application_flags(), "bot": self.bot_user,
                 "summary": "", "rpc_origins": [], "redirect_uris": [], "interactions_endpoint_url": None}
 
@@ -897,7 +913,26 @@ class FakeDiscord:
         return self._member(call.id(2))
 
     async def _get_channel(self, call: Call) -> Json:
-        return self._channel(call.id(1))
+        """A channel; PATCH renames a thread (its owner may, or whoever has Manage Threads): THREAD_UPDATE."""
+        channel = self._channel(call.id(1))
+        if call.request.method == "GET":
+            return channel
+        if int(channel["id"]) not in self.threads or set(call.body) - {"name"}:
+            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        if channel["owner_id"] != self.bot_user["id"]:
+            self._require(channel, MANAGE_THREADS)
+        if not 1 <= len(name := call.body.get("name") or "") <= 100:
+            raise invalid_form_body([(("name",), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")])
+        channel["name"] = name
+        await self._dispatch("THREAD_UPDATE", copy.deepcopy(channel), required=False)
+        return channel
+
+    async def _add_reaction(self, call: Call) -> None:
+        """The bot reacts to a message (MESSAGE_REACTION_ADD is not sent: the bot reads none)."""
+        msg = self._stored(call.id(1), call.id(2))
+        self._require(self._channels[int(msg["channel_id"])], VIEW_CHANNEL | READ_MESSAGE_HISTORY | ADD_REACTIONS)
+        self.reactions.append((int(msg["id"]), unquote(call.match[3])))
+        self._posted_event.set()
 
     async def _typing(self, call: Call) -> None:
         self._channel(call.id(1))
@@ -907,6 +942,8 @@ class FakeDiscord:
         in_thread = int(channel["id"]) in self.threads
         self._require(channel, VIEW_CHANNEL | (SEND_MESSAGES_IN_THREADS if in_thread else SEND_MESSAGES)
                       | (ATTACH_FILES if call.files else 0))
+        if channel["type"] == 1 and channel["recipients"][0]["username"] in self.refuse_dms:
+            raise DiscordError(403, 50007, "Cannot send messages to this user")
         body = call.body
         if body.get("embeds") and "guild_id" in channel and not self._permission(channel, EMBED_LINKS):
             body = {**body, "embeds": []}  # Discord drops a bot's embeds where it may not embed links
@@ -1022,6 +1059,12 @@ class FakeDiscord:
         return it
 
     async def _followup(self, call: Call) -> Json | None:
+        if call.id(1) in self.webhooks:  # a channel's webhook, not an interaction's
+            token, channel_id = self.webhooks[call.id(1)]
+            if call.match[2] != token:
+                raise DiscordError(401, 50027, "Invalid Webhook Token")
+            msg = await self._post(self._channels[channel_id], call.body, call.files, "webhook")
+            return msg if call.request.query.get("wait", "").lower() in ("1", "true") else None
         it = self._webhook_interaction(call)
         if it.loading and it.original_id in self.messages:  # the first followup after a defer replaces it
             self._check(call.body, creating=True, files=call.files)
@@ -1078,6 +1121,13 @@ class FakeDiscord:
         ch["permission_overwrites"] = [o for o in ch["permission_overwrites"] if o["id"] != overwrite["id"]]
         ch["permission_overwrites"].append(overwrite)
         await self._dispatch("CHANNEL_UPDATE", ch, required=False)  # (a client that connects later reads it whole)
+
+    def create_webhook(self, channel: str | int) -> str:
+        """A webhook posting in a channel, as a server admin makes one: its address (Discord's host, as the Copy
+        Webhook URL button gives it; discord.py sends to the API base it is pointed at)."""
+        webhook_id, token = self._ids(), secrets.token_urlsafe(51)
+        self.webhooks[webhook_id] = (token, int(self._channel(channel)["id"]))
+        return f"https://discord.com/api/webhooks/{webhook_id}/{token}"
 
     async def send_message(self, channel: str | int, user: str, content: str, *, mention_bot: bool = False,
                            attachments: Sequence[tuple[str, bytes]] = ()) -> Json:

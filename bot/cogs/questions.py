@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import time
 from collections import OrderedDict
 from typing import Final
 
@@ -17,8 +18,8 @@ from papers_bot.bot.client import (
     BotContext,
     PapersBot,
     channel_keys,
+    hold_back,
     hybrid_command,
-    slow_down,
     user_message,
 )
 from papers_bot.bot.cogs.papers import user_cooldown
@@ -31,19 +32,39 @@ log = logging.getLogger("papers_bot.questions")
 # An arXiv abstract or PDF link: in an answer channel, answered with the paper's card.
 ARXIV_LINK = re.compile(r"https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/[^\s<>|]+", re.IGNORECASE)
 MAX_THREADS = 1000  # threads whose questions and papers the bot remembers for follow-ups
+MAX_BUCKETS = 10_000  # askers' cooldowns kept before the spent ones are dropped
 # Minutes of quiet before Discord archives an answer's thread (the least it allows). Archived threads leave
 # discord.py's cache, so a busy bot holds the last hour's threads, not a day's; a new message reopens one.
 THREAD_ARCHIVE_MINUTES: Final = 60
+# A follow-up in the asker's own answer thread counts against a bucket of its own, this many times the cooldown's
+# uses: a conversation about an answer ("who wrote it?", "more") neither spends nor is held back by the
+# allowance for new questions, and a thread cannot be used to ask without limit either.
+FOLLOW_UP_USES = 2
+Buckets = dict[tuple[int, bool], commands.Cooldown]
+
+
+def question_wait(buckets: Buckets, asker: int, *, uses: int, seconds: float, follow_up: bool,
+                  now: float | None = None) -> float | None:
+    """Seconds `asker` must wait before this question is answered, or None: answer it (it is counted). `uses`
+    questions per `seconds` (the cooldown setting); follow-ups in the asker's own answer thread have their own
+    bucket of FOLLOW_UP_USES times as many."""
+    now = time.time() if now is None else now
+    rate = uses * FOLLOW_UP_USES if follow_up else uses
+    bucket = buckets.get((asker, follow_up))
+    if bucket is None or (bucket.rate, bucket.per) != (rate, seconds):  # (new, or the numbers changed)
+        bucket = buckets[(asker, follow_up)] = commands.Cooldown(rate, seconds)
+    if len(buckets) > MAX_BUCKETS:  # (the buckets of askers whose window has passed hold nothing)
+        for key in [k for k, b in buckets.items() if b.get_tokens(now) == b.rate and k != (asker, follow_up)]:
+            del buckets[key]
+    return bucket.update_rate_limit(now)
 
 
 class Questions(commands.Cog):
     def __init__(self, bot: PapersBot) -> None:
         self.bot = bot
-        config = bot.config
-        self.cooldowns = commands.CooldownMapping.from_cooldown(
-            config.cooldown_uses, config.cooldown_seconds, commands.BucketType.user
-        )
+        self.buckets: Buckets = {}  # (asker, a follow-up in their own thread) -> their cooldown
         self.threads: OrderedDict[int, Context] = OrderedDict()  # thread id -> what it is about so far
+        self.askers: dict[int, int] = {}  # thread id -> who asked the question it was opened on (the threads')
         self.answered: OrderedDict[int, int] = OrderedDict()  # question id -> its answer's id (the last ones)
         self.deleted: OrderedDict[int, None] = OrderedDict()  # ids of messages deleted lately
 
@@ -114,7 +135,8 @@ class Questions(commands.Cog):
         first = await ctx.reply(**parts(answer[0], embeds=embeds))
         for reply in answer[1:]:
             await ctx.send(**parts(reply, embeds=embeds))
-        await self._remember(ctx.channel, ctx.guild, first, question, after)
+        await self._remember(ctx.channel, ctx.guild, first, question, after, ctx.author.id,
+                             follow_ups=answer[0].follow_ups)
 
     async def _answer(self, message: discord.Message, *, edited: bool = False) -> None:
         found = self.question_in(message)
@@ -131,10 +153,11 @@ class Questions(commands.Cog):
             return
         if not sure and not await self.bot.papers.run(replies.reads_as_request, question):
             return  # (chat in an answer channel)
-        bucket = self.cooldowns.get_bucket(message)  # (None only for a mapping without a cooldown)
-        retry = bucket.update_rate_limit() if bucket is not None else None
-        if retry:
-            await message.reply(slow_down(retry))
+        config = self.bot.config
+        follow_up = self.askers.get(message.channel.id) == message.author.id
+        if question_wait(self.buckets, message.author.id, uses=config.cooldown_uses, seconds=config.cooldown_seconds,
+                         follow_up=follow_up):
+            await hold_back(message)
             return
         context = self.threads.get(message.channel.id, Context())
         previous = self.answered.get(message.id) if edited else None
@@ -145,7 +168,11 @@ class Questions(commands.Cog):
                 return
             embeds = may_embed(message)
             if previous is not None and hasattr(message.channel, "get_partial_message"):
-                await message.channel.get_partial_message(previous).edit(**parts(answer[0], embeds=embeds))
+                edited_answer = await message.channel.get_partial_message(previous).edit(**parts(answer[0],
+                                                                                              embeds=embeds))
+                if not await self._rename_thread(previous, question, after):
+                    await self._remember(message.channel, message.guild, edited_answer, question, after,
+                                         message.author.id, follow_ups=answer[0].follow_ups)
                 return
             first = await message.reply(**parts(answer[0], embeds=embeds))
             for reply in answer[1:]:
@@ -166,17 +193,38 @@ class Questions(commands.Cog):
         self.answered[message.id] = first.id
         while len(self.answered) > MAX_THREADS:
             self.answered.popitem(last=False)
-        await self._remember(message.channel, message.guild, first, question, after)
+        await self._remember(message.channel, message.guild, first, question, after, message.author.id,
+                             follow_ups=answer[0].follow_ups)
+
+    async def _rename_thread(self, answer_id: int, question: str, after: Context) -> bool:
+        """The thread on an answer, renamed after its edited question (and its context made the new question's);
+        False when the answer has no thread."""
+        thread = self.bot.get_channel(answer_id)  # (a thread started on a message has the message's id)
+        if thread is None and answer_id in self.threads:  # (archived: out of discord.py's cache)
+            with contextlib.suppress(discord.HTTPException):
+                thread = await self.bot.fetch_channel(answer_id)
+        me = self.bot.user
+        if not isinstance(thread, discord.Thread) or me is None or thread.owner_id != me.id:
+            return False
+        self.threads[answer_id] = after
+        name = replies.thread_name(question)
+        if thread.name != name:
+            try:
+                await thread.edit(name=name)
+            except discord.HTTPException as e:
+                log.info("the thread of an edited question keeps its name (%s)", e)
+        return True
 
     async def _remember(self, channel: discord.abc.Messageable, guild: discord.Guild | None, answer: discord.Message,
-                        question: str, after: Context) -> None:
-        """Keep what the conversation is about: in the thread it was asked in, or in a new thread on the answer."""
+                        question: str, after: Context, asker: int, *, follow_ups: bool) -> None:
+        """Keep what the conversation is about: in the thread it was asked in, or in a new thread on the answer
+        if it found papers (under "No paper ..." a thread would only be clutter)."""
         key = getattr(channel, "id", None)
         if key is not None and (key in self.threads or self._answer_thread(channel)):
             self.threads[key] = after
             self.threads.move_to_end(key)
             return
-        if guild is None or not isinstance(channel, discord.TextChannel):
+        if guild is None or not isinstance(channel, discord.TextChannel) or not follow_ups:
             return
         allowed = channel.permissions_for(guild.me)
         if missing := permissions.missing(allowed, ("create_public_threads", "send_messages_in_threads")):
@@ -186,16 +234,19 @@ class Questions(commands.Cog):
         # A thread started on a message has the message's id: remembered before Discord creates it, so a
         # follow-up posted the moment the thread appears is already answered in context.
         self.threads[answer.id] = after
+        self.askers[answer.id] = asker
         try:
             # (by the channel: a slash command's answer, a webhook message, does not know its server)
             await channel.create_thread(name=replies.thread_name(question), message=answer,
                                         auto_archive_duration=THREAD_ARCHIVE_MINUTES)
         except discord.HTTPException as e:
             self.threads.pop(answer.id, None)
+            self.askers.pop(answer.id, None)
             log.info("no follow-up thread for a question (%s)", e)
             return
         while len(self.threads) > MAX_THREADS:
-            self.threads.popitem(last=False)
+            gone, _ = self.threads.popitem(last=False)
+            self.askers.pop(gone, None)
 
 
 async def _note(answer: discord.Message, note: str) -> None:
