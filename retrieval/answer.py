@@ -308,12 +308,19 @@ def reads_as_request(index: Snapshot, text: str) -> bool:
         said = {w.lower() for w in re.findall(r"(?<![@\w])[^\W\d_]+", asked)}  # (not @everyone: a ping)
         if said & _PEOPLE and not said & _PAPERS:
             return False  # (asked of the people here: "does anyone know how to fix CUDA out of memory?")
+        if said & _PAPERS and any(_papers_using(index, w) for w in content):
+            return True  # (it asks for papers, on a topic papers hold in some form: "which papers detect faults?")
         # (most of its telling words used by papers, not one stray word: not "why is the build red?")
         telling = [w for w in said if w in used]
         return 2 * sum(bool(used[w]) for w in telling) > len(telling) or bool(_ABOUT.search(asked))
     if marked or len(text.split()) <= BARE_TOPIC:
         return bool(known) and len(known) == len(content) and (marked or _bare(text, words))
     return False
+
+
+def _papers_using(index: Snapshot, word: str) -> int:
+    """How many papers use `word` as written or in another form of it ("faults" where papers say "fault")."""
+    return frequency(index, word) or max((index.doc_freq("text", t) for t in analyze(word)), default=0)
 
 
 def _bare(text: str, words: list[str]) -> bool:

@@ -305,6 +305,8 @@ why is the loss nan?
 """.splitlines()
 
 ASKED = """seismic fault detection
+which papers detect faults?
+which papers adapt sam to seismic images?
 segment anything for seismic data
 style transfer
 knowledge graph unlearning
