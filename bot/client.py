@@ -281,6 +281,19 @@ class PapersBot(commands.Bot):
         await self.papers.aclose()
 
 
+class ShardedPapersBot(PapersBot, commands.AutoShardedBot):
+    """PapersBot on several gateway connections (shards), each carrying its share of the servers."""
+
+
+def make_bot(library: Library, config: Config, **options: Any) -> PapersBot:
+    """The bot `config` asks for: unsharded, or running its `shard_ids` (all of them when none are named) of
+    `shard_count` shards, as many as Discord recommends with "auto"."""
+    if config.shard_count is None:
+        return PapersBot(library, config, **options)
+    count = None if config.shard_count == "auto" else config.shard_count
+    return ShardedPapersBot(library, config, shard_count=count, shard_ids=list(config.shard_ids) or None, **options)
+
+
 BotContext = commands.Context[PapersBot]  # what the cogs' commands get: ctx.bot is a PapersBot
 CommandCallback = Callable[..., Coroutine[Any, Any, None]]
 
@@ -520,7 +533,7 @@ async def run(config: Config, *, when_ready: Callable[[PapersBot], Awaitable[Non
         handler.addFilter(RedactToken(token))
     point_at(config)
     library = await asyncio.to_thread(_open_library, config)
-    bot = PapersBot(library, config)
+    bot = make_bot(library, config)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     closing: set[asyncio.Future[None]] = set()  # the loop holds its tasks weakly: keep the close running
