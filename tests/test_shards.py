@@ -12,9 +12,10 @@ import discord
 import pytest
 
 from papers_bot.bot.client import PapersBot, ShardedPapersBot, make_bot
-from papers_bot.bot.cogs.follows import Follows
+from papers_bot.bot.cogs.follows import HARVEST, Follows
 from papers_bot.config import Config, ConfigError
 from papers_bot.library import Library
+from papers_bot.testing.fakearxiv import Record, serving_arxiv
 from papers_bot.testing.fakediscord import FakeDiscord, run_client, serving, shard_of
 from tests.conftest import arxiv_record, write_jsonl
 from tests.test_bot import nothing_unexpected, say  # noqa: F401  (the bot tests' autouse check)
@@ -80,7 +81,7 @@ def identify_at_once(monkeypatch):
 
 
 @contextlib.asynccontextmanager
-async def shards(fake: FakeDiscord, db: Path, count: int = 2, **settings) -> AsyncIterator[list[PapersBot]]:
+async def shards(fake: FakeDiscord, db: Path, count: int = 2, **settings: object) -> AsyncIterator[list[PapersBot]]:
     """`count` bots on the library `db`, each running one shard (as `count` processes would: a Library each)."""
     async with contextlib.AsyncExitStack() as stack:
         bots = []
@@ -155,3 +156,22 @@ async def test_auto_runs_as_many_shards_as_discord_recommends(tmp_path):
     assert sorted(fake.identifies) == [(0, 3), (1, 3), (2, 3)] and count == 3
     assert guilds == {fake.guild_id, *others}
     assert answer["content"] == "Papers for **seismic**"
+
+
+async def test_one_shard_harvests_and_the_other_leaves_it_to_it(fake_discord, tmp_path, caplog):
+    records = [Record(id="2612.00001", title="Seismic fault SAM", abstract="SAM for faults.")]
+    db = tmp_path / "papers.db"
+    async with serving_arxiv(records=records) as arxiv, \
+            shards(fake_discord, db, harvest_sets=["cs.CV"], oai_url=arxiv.oai_url, harvest_delay=0) as bots:
+        first, second = (cast(Follows, bot.get_cog("Follows")) for bot in bots)
+        await first.harvest()  # (each process's scheduled harvest, one after the other)
+        asked = len(arxiv.requests)
+        await second.harvest()
+        await first.harvest()  # (the next scheduled time: the same process again)
+    assert asked and len(arxiv.requests) == 2 * asked
+    assert "another process on this library runs the scheduled harvests" in caplog.text
+    library = Library(db)  # (a process that stops gives the lease up: another takes the next harvest)
+    try:
+        assert library.lease(HARVEST, "another process", 60)
+    finally:
+        library.close()
