@@ -40,6 +40,13 @@ RETRY_MAX = 60.0  # seconds: the longest wait between attempts to reach Discord
 COGS = ("papers_bot.bot.cogs.papers", "papers_bot.bot.cogs.questions", "papers_bot.bot.cogs.admin",
         "papers_bot.bot.cogs.follows", "papers_bot.bot.cogs.research")
 SOMETHING_WENT_WRONG = "Something went wrong on my side; it has been logged. Please try again later."
+# Gateway close codes that say the shard settings are wrong for this bot: what to do, in one line.
+SHARDING_REFUSED = {
+    4010: "Discord refused the shard this process identified as: check shard_ids and shard_count (env "
+          "PAPERS_BOT_SHARD_IDS, PAPERS_BOT_SHARD_COUNT); every process of the bot needs the same shard_count",
+    4011: "Discord requires more shards for the servers this bot is in (one per 2,500 at most): set shard_count = "
+          "\"auto\" (env PAPERS_BOT_SHARD_COUNT), or a larger shard_count in every process (README: Sharding)",
+}
 TRIM_EVERY = 60.0  # seconds between handing the heap's free memory back to the system
 HEARTBEAT_EVERY = 15.0  # seconds between writes of the health file (`papers-bot health` allows 4 missed)
 FUTURE_SLACK = 5.0  # seconds a heartbeat may be dated ahead of the reader's clock (the same clock: rounding only)
@@ -567,6 +574,11 @@ async def run(config: Config, *, when_ready: Callable[[PapersBot], Awaitable[Non
         return 1
     except discord.LoginFailure:
         log.error("Discord rejected the token in DISCORD_TOKEN; copy it again from the Developer Portal.")
+        return 1
+    except discord.ConnectionClosed as e:
+        if e.code not in SHARDING_REFUSED:
+            raise
+        log.error("%s", SHARDING_REFUSED[e.code])
         return 1
     finally:
         if ready is not None:

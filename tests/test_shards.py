@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import cast
@@ -11,7 +13,7 @@ from typing import cast
 import discord
 import pytest
 
-from papers_bot.bot.client import PapersBot, ShardedPapersBot, make_bot
+from papers_bot.bot.client import PapersBot, ShardedPapersBot, make_bot, run
 from papers_bot.bot.cogs.follows import HARVEST, Follows
 from papers_bot.config import Config, ConfigError
 from papers_bot.library import Library
@@ -175,3 +177,28 @@ async def test_one_shard_harvests_and_the_other_leaves_it_to_it(fake_discord, tm
         assert library.lease(HARVEST, "another process", 60)
     finally:
         library.close()
+
+
+async def test_a_reload_in_one_shard_is_searched_in_the_other(fake_discord, tmp_path):
+    second_server(fake_discord)
+    listing = json.dumps(arxiv_record(id="2612.00009", title="Quasar lensing surveys")).encode() + b"\n"
+    async with shards(fake_discord, tmp_path / "papers.db"):
+        [before] = await say(fake_discord, "!papers quasar lensing", channel="general")
+        [reloaded] = await say(fake_discord, "!reload", user="owner", channel="reading",
+                               attachments=[("new.jsonl", listing)])
+        [after] = await say(fake_discord, "!papers quasar lensing", channel="general")
+    assert before["content"].startswith("No papers match") and "1 added" in reloaded["content"]
+    assert after["embeds"][0]["title"] == "1. Quasar lensing surveys"
+
+
+@pytest.mark.parametrize("shard_count", [None, 1])
+async def test_too_few_shards_for_discord_is_one_line_saying_what_to_set(tmp_path, caplog, shard_count):
+    async with serving(shards=2, sharding_required=True) as fake:
+        config = Config.from_values({"token": fake.token, "db": str(tmp_path / "papers.db"), "api_base": fake.api_base,
+                                     "gateway_url": fake.gateway_url,
+                                     **({"shard_count": shard_count} if shard_count else {})})
+        status = await asyncio.wait_for(run(config), 30)
+    assert status == 1 and fake.identifies == [(0, shard_count or 1)]
+    [error] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert error.getMessage().startswith("Discord requires more shards for the servers this bot is in") and \
+        'set shard_count = "auto"' in error.getMessage() and error.exc_info is None

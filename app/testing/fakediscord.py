@@ -271,10 +271,12 @@ Handler = Callable[[Call], Awaitable[Any]]
 class FakeDiscord:
     """One guild ("Paper Club"; `add_guild` adds others), two text channels, four human users (and any `users`
     named) and the bot. Each shard the bot identifies as (`shard` in IDENTIFY) gets its own session, with only
-    the guilds Discord routes to it; `shards` is the count GET /gateway/bot recommends."""
+    the guilds Discord routes to it; `shards` is the count GET /gateway/bot recommends, and with
+    `sharding_required` a client that identifies with fewer is closed with 4011, as Discord closes a session that
+    would hold too many guilds."""
 
     def __init__(self, *, message_content: bool = True, enforce_privileged_intents: bool = False,
-                 users: Sequence[str] = (), shards: int = 1) -> None:
+                 users: Sequence[str] = (), shards: int = 1, sharding_required: bool = False) -> None:
         self.message_content = message_content
         # Discord closes the gateway with 4014 when a privileged intent is requested but not enabled. Off by
         # default, so a bot requesting message_content can still connect to a message_content=False fake.
@@ -337,6 +339,7 @@ class FakeDiscord:
         self.windows: dict[tuple[str, str, str], list[Window]] = {}  # rate-limit windows by (method, route, channel)
         self.intents = 0  # as requested in IDENTIFY
         self.shard_count = shards  # what GET /gateway/bot recommends
+        self.sharding_required = sharding_required
         self.identifies: list[tuple[int, int]] = []  # the [shard, count] of each IDENTIFY
         self.identified = asyncio.Event()
 
@@ -464,10 +467,13 @@ class FakeDiscord:
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return
         shard, count = data.get("shard") or (0, 1)
+        self.identifies.append((shard, count))
         if not 0 <= shard < count:
             await ws.close(code=4010, message=b"Invalid shard.")
             return
-        self.identifies.append((shard, count))
+        if self.sharding_required and count < self.shard_count:
+            await ws.close(code=4011, message=b"Sharding required.")
+            return
         session = self._shards[shard] = Session(shard, count, ws, secrets.token_hex(16))
         self._note_session("identify")
         guilds = [guild for guild in self.guild_names if shard_of(guild, count) == shard]
