@@ -259,7 +259,7 @@ class PapersBot(commands.Bot):
         await asyncio.to_thread(MALLOC_TRIM, 0)
 
     async def on_ready(self) -> None:
-        log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+        log.info("connected as %s to %d server(s)%s", self.user, len(self.guilds), self.which_shards())
         for name in sorted(self._find_ambiguous()):
             log.warning("answer channel %r is a channel of several servers, so it is not used; write it as "
                         "server/%s or the channel's id", name, name)
@@ -273,6 +273,10 @@ class PapersBot(commands.Bot):
 
     async def on_command_error(self, ctx: commands.Context, error: commands.CommandError) -> None:
         await reply_to_error(ctx, error)
+
+    def which_shards(self) -> str:
+        """The shards this process runs, as the log says them ("" unsharded)."""
+        return ""
 
     async def close(self) -> None:
         """Disconnect, and let the library calls still running finish, without blocking the event loop. The
@@ -290,6 +294,9 @@ class PapersBot(commands.Bot):
 
 class ShardedPapersBot(PapersBot, commands.AutoShardedBot):
     """PapersBot on several gateway connections (shards), each carrying its share of the servers."""
+
+    def which_shards(self) -> str:
+        return f" on shard(s) {', '.join(map(str, sorted(self.shards)))} of {self.shard_count}"
 
 
 def make_bot(library: Library, config: Config, **options: Any) -> PapersBot:

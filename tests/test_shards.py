@@ -143,7 +143,7 @@ async def test_one_digest_per_channel_across_two_shards(fake_discord, tmp_path):
     assert all(text.startswith("**New papers**") and "Quasar lensing surveys" in text for _, text in digests)
 
 
-async def test_auto_runs_as_many_shards_as_discord_recommends(tmp_path):
+async def test_auto_runs_as_many_shards_as_discord_recommends(tmp_path, caplog):
     async with serving(shards=3) as fake:
         others = [fake.add_guild(f"Group {i}", [f"room-{i}"], shard=(i, 3)) for i in range(3)]
         library = Library(tmp_path / "papers.db")
@@ -156,6 +156,7 @@ async def test_auto_runs_as_many_shards_as_discord_recommends(tmp_path):
         finally:
             library.close()
     assert sorted(fake.identifies) == [(0, 3), (1, 3), (2, 3)] and count == 3
+    assert "connected as papers-bot#0001 to 4 server(s) on shard(s) 0, 1, 2 of 3" in caplog.text
     assert guilds == {fake.guild_id, *others}
     assert answer["content"] == "Papers for **seismic**"
 
