@@ -15,6 +15,7 @@ import pytest
 
 from papers_bot.bot.client import PapersBot, ShardedPapersBot, make_bot, run
 from papers_bot.bot.cogs.follows import HARVEST, Follows
+from papers_bot.bot.doctor import check
 from papers_bot.config import Config, ConfigError
 from papers_bot.library import Library
 from papers_bot.testing.fakearxiv import Record, serving_arxiv
@@ -203,3 +204,14 @@ async def test_too_few_shards_for_discord_is_one_line_saying_what_to_set(tmp_pat
     [error] = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert error.getMessage().startswith("Discord requires more shards for the servers this bot is in") and \
         'set shard_count = "auto"' in error.getMessage() and error.exc_info is None
+
+
+async def test_doctor_looks_at_every_shard_of_a_sharded_bot(tmp_path):
+    async with serving(shards=2, sharding_required=True) as fake:
+        second_server(fake)
+        config = Config.from_values({"db": str(tmp_path / "papers.db"), "token": fake.token, "shard_count": 2,
+                                     "shard_ids": [1]})
+        lines = [finding.line() for finding in await check(config)]
+    assert sorted(fake.identifies) == [(0, 2), (1, 2)]
+    assert {"ok   server Paper Club: every permission the bot needs",
+            "ok   server Reading Group: every permission the bot needs"} <= set(lines)
