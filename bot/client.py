@@ -129,6 +129,7 @@ class PapersBot(commands.Bot):
         # Since when the bot has been without the gateway (None: connected): from the start until READY, and
         # from each drop until discord.py has resumed or identified again.
         self.lost_since: float | None = clock()
+        self.lost_shards: set[int] = set()  # a sharded bot's shards without the gateway (one back is not all back)
         self.started = clock()  # (`!about`'s uptime)
         self._health_lock = threading.Lock()  # (a heartbeat still being written never overwrites the last one)
         self._stopped = False
@@ -208,7 +209,14 @@ class PapersBot(commands.Bot):
             self.last_event = self.clock()
         elif event_name == "disconnect" and self.lost_since is None:  # (once per outage: again each attempt)
             self.lost_since = self.clock()
-        elif event_name in ("ready", "resumed"):
+        elif event_name == "shard_disconnect":
+            self.lost_shards.add(args[0])
+        elif event_name in ("shard_ready", "shard_resumed"):
+            self.lost_shards.discard(args[0])
+        # (A shard of a running bot back is the bot back once no other is lost: discord.py says "ready" again only
+        # when every shard identified again. At start, its shards' first READYs come before the bot's.)
+        if not self.lost_shards and (event_name in ("ready", "resumed") or
+                                     (event_name in ("shard_ready", "shard_resumed") and self.is_ready())):
             self.lost_since = None
         super().dispatch(event_name, *args, **kwargs)
 

@@ -215,3 +215,41 @@ async def test_doctor_looks_at_every_shard_of_a_sharded_bot(tmp_path):
     assert sorted(fake.identifies) == [(0, 2), (1, 2)]
     assert {"ok   server Paper Club: every permission the bot needs",
             "ok   server Reading Group: every permission the bot needs"} <= set(lines)
+
+
+async def test_the_bot_is_connected_when_every_shard_is_back(fake_discord, tmp_path):
+    second_server(fake_discord)
+    library = Library(tmp_path / "papers.db")
+    try:
+        bot = make_bot(library, Config.from_values({"shard_count": 2}), guild_ready_timeout=0.1)
+
+        async def lose(shard: int) -> None:
+            gone = asyncio.ensure_future(bot.wait_for("shard_disconnect", check=lambda s: s == shard, timeout=10))
+            await fake_discord.drop(shard=shard)
+            await gone
+
+        def back(shard: int) -> asyncio.Future:
+            return asyncio.ensure_future(bot.wait_for("shard_ready", check=lambda s: s == shard, timeout=10))
+
+        async with run_client(bot, fake_discord):
+            assert bot.lost_since is None
+            fake_discord.refuse_resume = True  # (a shard lost must identify again)
+            one_back = back(1)
+            await lose(1)
+            await one_back  # (one shard of two identified again: discord.py says no "ready" for it)
+            one_again = bot.lost_since
+            fake_discord.held_shards.add(1)  # (shard 1 now waits to be let in)
+            await lose(1)
+            first_back = back(0)
+            await lose(0)
+            await first_back
+            one_of_two = bot.lost_since, set(bot.lost_shards)
+            second_back = back(1)
+            await fake_discord.let_in(1)
+            await second_back
+            both = bot.lost_since, set(bot.lost_shards)
+    finally:
+        library.close()
+    assert one_again is None
+    assert one_of_two[0] is not None and one_of_two[1] == {1}  # (one shard back is not all back)
+    assert both == (None, set())

@@ -340,6 +340,8 @@ class FakeDiscord:
         self.intents = 0  # as requested in IDENTIFY
         self.shard_count = shards  # what GET /gateway/bot recommends
         self.sharding_required = sharding_required
+        self.held_shards: set[int] = set()  # shards whose IDENTIFY waits unanswered until `let_in`
+        self._waiting: dict[int, tuple[web.WebSocketResponse, Json]] = {}  # shard -> its IDENTIFY held
         self.identifies: list[tuple[int, int]] = []  # the [shard, count] of each IDENTIFY
         self.identified = asyncio.Event()
 
@@ -474,6 +476,9 @@ class FakeDiscord:
         if self.sharding_required and count < self.shard_count:
             await ws.close(code=4011, message=b"Sharding required.")
             return
+        if shard in self.held_shards:  # (Discord lets shards in one at a time: this one waits)
+            self._waiting[shard] = ws, data
+            return
         session = self._shards[shard] = Session(shard, count, ws, secrets.token_hex(16))
         self._note_session("identify")
         guilds = [guild for guild in self.guild_names if shard_of(guild, count) == shard]
@@ -575,6 +580,12 @@ class FakeDiscord:
         if not resumable:
             session.id, session.history = None, []
         await ws.send_json({"op": 9, "d": resumable, "s": None, "t": None})
+
+    async def let_in(self, shard: int) -> None:
+        """Stop holding `shard`'s IDENTIFY back (`held_shards`), and answer the one waiting, if any."""
+        self.held_shards.discard(shard)
+        if shard in self._waiting:
+            await self._identify(*self._waiting.pop(shard))
 
     async def go_down(self) -> None:
         """Discord unreachable: every connection (REST and gateway) is refused and open sockets go abruptly, until
