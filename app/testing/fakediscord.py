@@ -1,7 +1,8 @@
 """A small in-process fake of Discord (REST v10 + JSON gateway) for end-to-end tests of the bot.
 
 The unmodified discord.py client connects to it as if it were Discord: it logs in over REST, opens the
-gateway websocket, receives READY and GUILD_CREATE for one guild, then reacts to the MESSAGE_CREATE and
+gateway websocket (a session per shard), receives READY and GUILD_CREATE for its guilds (one, unless tests
+`add_guild` more; each shard gets those Discord would route to it), then reacts to the MESSAGE_CREATE and
 INTERACTION_CREATE events that tests inject with `send_message`, `slash` and `click`. Everything the bot
 sends back is checked against Discord's documented limits and recorded in `posted`, and each reply (or
 interaction response) in `answers` under the message it answers. `rate_limit` makes routes answer as Discord's
