@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from papers_bot.errors import PapersBotError
@@ -59,6 +59,8 @@ SETTINGS = (
     ("rss_url", "PAPERS_BOT_RSS_URL"),
     ("follow_role", "PAPERS_BOT_FOLLOW_ROLE"),
     ("announce_revisions", "PAPERS_BOT_ANNOUNCE_REVISIONS"),
+    ("shard_count", "PAPERS_BOT_SHARD_COUNT"),
+    ("shard_ids", "PAPERS_BOT_SHARD_IDS"),
     ("api_base", "DISCORD_API_BASE"),
     ("gateway_url", "DISCORD_GATEWAY_URL"),
     ("error_channel", "PAPERS_BOT_ERROR_CHANNEL"),
@@ -79,6 +81,7 @@ MAX_UNHEALTHY_EXIT = 86400.0
 # A webhook's address, as Discord shows it (Server Settings > Integrations > Webhooks > Copy Webhook URL).
 WEBHOOK_URL = re.compile(r"https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api(?:/v\d+)?/webhooks/[0-9]{17,20}/"
                          r"[A-Za-z0-9._-]{60,}")
+MAX_SHARDS = 65536  # (Discord's largest bots run a few thousand shards)
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{20,}")  # a Discord bot token's form
 
 
@@ -108,6 +111,8 @@ class Config:
     rss_url: str = "https://rss.arxiv.org/rss"
     follow_role: str | None = None  # a role (id or name) that may follow, besides Manage Channels; `everyone`
     announce_revisions: bool = False  # a digest also shows new versions of papers the channel was shown
+    shard_count: int | Literal["auto"] | None = None  # the bot's shards: a number, "auto" (Discord's); None: one
+    shard_ids: tuple[int, ...] = ()  # the shards this process runs (with shard_count); empty: all of them
     api_base: str | None = None
     gateway_url: str | None = None
     error_channel: int | None = None  # where error reports go; None: to the owners by DM
@@ -155,6 +160,7 @@ class Config:
         if "cooldown" in out:
             out["cooldown_uses"], out["cooldown_seconds"] = out.pop("cooldown")
         config = cls(**out, file=file, origins=dict(origins))
+        problems.extend(f"{_at(where, 'shard_ids')}{problem}" for problem in config.shard_problems())
         if (clash := config.health_file_clash()) is not None:
             problems.append(f"{_at(where, 'health_file')}health_file is {config.health_file}, {clash}: the heartbeat "
                             "would overwrite it; name a file of its own")
@@ -181,6 +187,18 @@ class Config:
         if health.is_relative_to(Path(f"{db}.index")):
             return "in the database's index"
         return None
+
+    def shard_problems(self) -> list[str]:
+        """What is wrong with shard_ids given shard_count (each is checked alone where it is read)."""
+        if not self.shard_ids:
+            return []
+        if self.shard_count is None or self.shard_count == "auto":
+            return ["shard_ids needs shard_count set to a number: the shards of how many these are"]
+        assert isinstance(self.shard_count, int)
+        if too_big := [i for i in self.shard_ids if i >= self.shard_count]:
+            return [f"shard_ids {', '.join(map(str, too_big))} not below shard_count {self.shard_count} (shards are "
+                    f"numbered from 0 to {self.shard_count - 1})"]
+        return []
 
     @property
     def plain_channels(self) -> frozenset[str]:
@@ -487,6 +505,20 @@ def _flag(value: object) -> bool:
     raise _Invalid(f"must be true or false, not {_shown(value)}")
 
 
+def _shard_count(value: object) -> int | Literal["auto"]:
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    try:
+        return _whole(value, 1, MAX_SHARDS)
+    except _Invalid:
+        raise _Invalid(f"must be \"auto\" or a whole number from 1 to {MAX_SHARDS:,}, not {_shown(value)}") from None
+
+
+def _shard_ids(value: object) -> tuple[int, ...]:
+    items = value if isinstance(value, list) else _words(value)
+    return tuple(sorted({_whole(x, 0, MAX_SHARDS - 1) for x in items}))
+
+
 def _channels(value: object) -> frozenset[str]:
     """Channel ids, `server/channel` (a server's name or id, then the channel's name), or plain names; `#` is
     dropped. A list from the file keeps each item whole; the environment's string is split at commas, and an
@@ -531,6 +563,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "rss_url": _url("http", "https"),
     "follow_role": _name,
     "announce_revisions": _flag,
+    "shard_count": _shard_count,
+    "shard_ids": _shard_ids,
     "api_base": _url("http", "https"),
     "gateway_url": _url("ws", "wss", "http", "https"),
     "error_channel": _snowflake,

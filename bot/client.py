@@ -41,6 +41,13 @@ RETRY_MAX = 60.0  # seconds: the longest wait between attempts to reach Discord
 COGS = ("papers_bot.bot.cogs.papers", "papers_bot.bot.cogs.questions", "papers_bot.bot.cogs.admin",
         "papers_bot.bot.cogs.follows", "papers_bot.bot.cogs.research")
 SOMETHING_WENT_WRONG = "Something went wrong on my side; it has been logged. Please try again later."
+# Gateway close codes that say the shard settings are wrong for this bot: what to do, in one line.
+SHARDING_REFUSED = {
+    4010: "Discord refused the shard this process identified as: check shard_ids and shard_count (env "
+          "PAPERS_BOT_SHARD_IDS, PAPERS_BOT_SHARD_COUNT); every process of the bot needs the same shard_count",
+    4011: "Discord requires more shards for the servers this bot is in (one per 2,500 at most): set shard_count = "
+          "\"auto\" (env PAPERS_BOT_SHARD_COUNT), or a larger shard_count in every process (README: Sharding)",
+}
 TRIM_EVERY = 60.0  # seconds between handing the heap's free memory back to the system
 HEARTBEAT_EVERY = 15.0  # seconds between writes of the health file (`papers-bot health` allows 4 missed)
 FUTURE_SLACK = 5.0  # seconds a heartbeat may be dated ahead of the reader's clock (the same clock: rounding only)
@@ -123,6 +130,7 @@ class PapersBot(commands.Bot):
         # Since when the bot has been without the gateway (None: connected): from the start until READY, and
         # from each drop until discord.py has resumed or identified again.
         self.lost_since: float | None = clock()
+        self.lost_shards: set[int] = set()  # a sharded bot's shards without the gateway (one back is not all back)
         self.started = clock()  # (`!about`'s uptime)
         self._health_lock = threading.Lock()  # (a heartbeat still being written never overwrites the last one)
         self._stopped = False
@@ -208,7 +216,14 @@ class PapersBot(commands.Bot):
             self.last_event = self.clock()
         elif event_name == "disconnect" and self.lost_since is None:  # (once per outage: again each attempt)
             self.lost_since = self.clock()
-        elif event_name in ("ready", "resumed"):
+        elif event_name == "shard_disconnect":
+            self.lost_shards.add(args[0])
+        elif event_name in ("shard_ready", "shard_resumed"):
+            self.lost_shards.discard(args[0])
+        # (A shard of a running bot back is the bot back once no other is lost: discord.py says "ready" again only
+        # when every shard identified again. At start, its shards' first READYs come before the bot's.)
+        if not self.lost_shards and (event_name in ("ready", "resumed") or
+                                     (event_name in ("shard_ready", "shard_resumed") and self.is_ready())):
             self.lost_since = None
         super().dispatch(event_name, *args, **kwargs)
 
@@ -285,7 +300,7 @@ class PapersBot(commands.Bot):
         await asyncio.to_thread(MALLOC_TRIM, 0)
 
     async def on_ready(self) -> None:
-        log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+        log.info("connected as %s to %d server(s)%s", self.user, len(self.guilds), self.which_shards())
         for name in sorted(self._find_ambiguous()):
             log.warning("answer channel %r is a channel of several servers, so it is not used; write it as "
                         "server/%s or the channel's id", name, name)
@@ -320,6 +335,10 @@ class PapersBot(commands.Bot):
         except discord.HTTPException:
             log.warning("could not tell the user about an error in the app command %r", name)
 
+    def which_shards(self) -> str:
+        """The shards this process runs, as the log says them ("" unsharded)."""
+        return ""
+
     async def close(self) -> None:
         """Disconnect, and let the library calls still running finish, without blocking the event loop. The
         Library stays open: whoever created it closes it."""
@@ -333,6 +352,22 @@ class PapersBot(commands.Bot):
                 log.warning("could not write the health file %s: %s", self.config.health_file, e)
         await super().close()
         await self.papers.aclose()
+
+
+class ShardedPapersBot(PapersBot, commands.AutoShardedBot):
+    """PapersBot on several gateway connections (shards), each carrying its share of the servers."""
+
+    def which_shards(self) -> str:
+        return f" on shard(s) {', '.join(map(str, sorted(self.shards)))} of {self.shard_count}"
+
+
+def make_bot(library: Library, config: Config, **options: Any) -> PapersBot:
+    """The bot `config` asks for: unsharded, or running its `shard_ids` (all of them when none are named) of
+    `shard_count` shards, as many as Discord recommends with "auto"."""
+    if config.shard_count is None:
+        return PapersBot(library, config, **options)
+    count = None if config.shard_count == "auto" else config.shard_count
+    return ShardedPapersBot(library, config, shard_count=count, shard_ids=list(config.shard_ids) or None, **options)
 
 
 BotContext = commands.Context[PapersBot]  # what the cogs' commands get: ctx.bot is a PapersBot
@@ -597,7 +632,7 @@ async def run(config: Config, *, when_ready: Callable[[PapersBot], Awaitable[Non
         handler.addFilter(RedactToken(token))
     point_at(config)
     library = await asyncio.to_thread(_open_library, config)
-    bot = PapersBot(library, config, clock=clock)
+    bot = make_bot(library, config, clock=clock)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     closing: set[asyncio.Future[None]] = set()  # the loop holds its tasks weakly: keep the close running
@@ -631,6 +666,11 @@ async def run(config: Config, *, when_ready: Callable[[PapersBot], Awaitable[Non
         return 1
     except discord.LoginFailure:
         log.error("Discord rejected the token in DISCORD_TOKEN; copy it again from the Developer Portal.")
+        return 1
+    except discord.ConnectionClosed as e:
+        if e.code not in SHARDING_REFUSED:
+            raise
+        log.error("%s", SHARDING_REFUSED[e.code])
         return 1
     finally:
         if ready is not None:

@@ -116,7 +116,10 @@ async def check(config: Config) -> list[Finding]:
     point_at(config)
     # (Without the Message Content intent: if the portal has it off, asking for it would refuse the connection,
     # and doctor would not get to say so.)
-    client = discord.Client(intents=discord.Intents.default())
+    intents = discord.Intents.default()
+    # (A sharded bot's servers are seen on all its shards: Discord refuses one connection past 2,500 of them.)
+    client = discord.Client(intents=intents) if config.shard_count is None else discord.AutoShardedClient(
+        intents=intents, shard_count=None if config.shard_count == "auto" else config.shard_count)
     async with client:
         await client.login(token)
         connection = asyncio.create_task(client.connect(reconnect=False))

@@ -1,7 +1,8 @@
 """A small in-process fake of Discord (REST v10 + JSON gateway) for end-to-end tests of the bot.
 
 The unmodified discord.py client connects to it as if it were Discord: it logs in over REST, opens the
-gateway websocket, receives READY and GUILD_CREATE for one guild, then reacts to the MESSAGE_CREATE and
+gateway websocket (a session per shard), receives READY and GUILD_CREATE for its guilds (one, unless tests
+`add_guild` more; each shard gets those Discord would route to it), then reacts to the MESSAGE_CREATE and
 INTERACTION_CREATE events that tests inject with `send_message`, `slash` and `click`. Everything the bot
 sends back is checked against Discord's documented limits and recorded in `posted`, and each reply (or
 interaction response) in `answers` under the message it answers. `rate_limit` makes routes answer as Discord's
@@ -39,7 +40,7 @@ import time
 import traceback
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, unquote
@@ -250,14 +251,36 @@ class Window:
     refused: int = 0  # 429s answered in this window
 
 
+@dataclass
+class Session:
+    """One shard's gateway session: the socket it is on, the id a RESUME names, and its dispatches to replay."""
+
+    shard: int
+    count: int
+    ws: web.WebSocketResponse | None = None  # None: the client is away (it gets the events if it resumes)
+    id: str | None = None  # None: it ended, and cannot be resumed
+    history: list[Json] = field(default_factory=list)
+    seq: int = 0
+
+
+def shard_of(guild_id: int, count: int) -> int:
+    """The shard a server's events go to, as Discord routes them."""
+    return (guild_id >> 22) % count
+
+
 Handler = Callable[[Call], Awaitable[Any]]
 
 
 class FakeDiscord:
-    """One guild ("Paper Club"), two text channels, four human users (and any `users` named) and the bot."""
+    """One guild ("Paper Club"; `add_guild` adds others), two text channels, four human users (and any `users`
+    named) and the bot. Each shard the bot identifies as (`shard` in IDENTIFY) gets its own session, with only
+    the guilds Discord routes to it; `shards` is the count GET /gateway/bot recommends, and with
+    `sharding_required` a client that identifies with fewer is closed with 4011, as Discord closes a session that
+    would hold too many guilds."""
 
     def __init__(self, *, message_content: bool = True, enforce_privileged_intents: bool = False,
-                 users: Sequence[str] = (), team: Sequence[str] = ()) -> None:
+                 users: Sequence[str] = (), team: Sequence[str] = (), shards: int = 1,
+                 sharding_required: bool = False) -> None:
         self.message_content = message_content
         # Discord closes the gateway with 4014 when a privileged intent is requested but not enabled. Off by
         # default, so a bot requesting message_content can still connect to a message_content=False fake.
@@ -292,6 +315,8 @@ class FakeDiscord:
                                "icon": None, "unicode_emoji": None, "flags": 0}
         self.roles[bot_role]["tags"] = {"bot_id": self.bot_user["id"]}
         self.bot_role_id = bot_role  # the bot's managed role: `<@&id>` mentions it
+        self.guild_names: dict[int, str] = {self.guild_id: "Paper Club"}
+        self._guild_roles: dict[int, list[int]] = {self.guild_id: list(self.roles)}
         self._member_roles: dict[int, list[int]] = {self.application_id: [bot_role],
                                                     int(self.users["admin"]["id"]): [self.admin_role_id],
                                                     int(self.users["other"]["id"]): [self.helper_role_id]}
@@ -322,6 +347,11 @@ class FakeDiscord:
         self.status_429 = 0
         self.windows: dict[tuple[str, str, str], list[Window]] = {}  # rate-limit windows by (method, route, channel)
         self.intents = 0  # as requested in IDENTIFY
+        self.shard_count = shards  # what GET /gateway/bot recommends
+        self.sharding_required = sharding_required
+        self.held_shards: set[int] = set()  # shards whose IDENTIFY waits unanswered until `let_in`
+        self._waiting: dict[int, tuple[web.WebSocketResponse, Json]] = {}  # shard -> its IDENTIFY held
+        self.identifies: list[tuple[int, int]] = []  # the [shard, count] of each IDENTIFY
         self.identified = asyncio.Event()
 
         self._files: dict[int, tuple[bytes, str]] = {}
@@ -334,10 +364,7 @@ class FakeDiscord:
         self._answer_waiters: dict[int, asyncio.Future[Json]] = {}
         self._posted_event = asyncio.Event()
         self._sockets: dict[web.WebSocketResponse, web.Request] = {}  # every open gateway socket, by its request
-        self._session: web.WebSocketResponse | None = None  # the socket of the identified (or resumed) session
-        self._session_id: str | None = None  # the session a client may RESUME; None: none, or it ended
-        self._history: list[Json] = []  # the session's dispatches, replayed after the seq a RESUME names
-        self._seq = 0
+        self._shards: dict[int, Session] = {}  # each shard's identified (or resumed) session, by shard id
         self.refuse_resume = False  # answer every RESUME with Invalid Session (op 9, d=false): the client identifies
         self.sessions: list[str] = []  # "identify", "resume", "resume refused": each as the gateway answered it
         self._sessions_changed = asyncio.Event()
@@ -431,15 +458,16 @@ class FakeDiscord:
                     # guild.chunk()/query_members() working if a bot calls them.
                     members = [self._member(uid) for uid in self._users_by_id]
                     await self._dispatch("GUILD_MEMBERS_CHUNK", {
-                        "guild_id": str(self.guild_id), "members": members, "chunk_index": 0, "chunk_count": 1,
-                        "not_found": [], "nonce": msg["d"].get("nonce")})
+                        "guild_id": str(msg["d"].get("guild_id", self.guild_id)), "members": members,
+                        "chunk_index": 0, "chunk_count": 1, "not_found": [], "nonce": msg["d"].get("nonce")})
                 # Presence (3) and voice (4) updates need no answer.
         finally:
             self._sockets.pop(ws, None)
-            if self._session is ws:
-                self._session = None
-                if ws.close_code in (1000, 1001):  # the client closed it (discord.py's close): it cannot RESUME
-                    self._session_id = None
+            for session in self._shards.values():
+                if session.ws is ws:
+                    session.ws = None
+                    if ws.close_code in (1000, 1001):  # the client closed it (discord.py's close): no RESUME
+                        session.id = None
         return ws
 
     async def _identify(self, ws: web.WebSocketResponse, data: Json) -> None:
@@ -450,18 +478,31 @@ class FakeDiscord:
         if self.enforce_privileged_intents and self.intents & INTENT_MESSAGE_CONTENT and not self.message_content:
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return
-        self._session, self._session_id, self._history, self._seq = ws, secrets.token_hex(16), [], 0
+        shard, count = data.get("shard") or (0, 1)
+        self.identifies.append((shard, count))
+        if not 0 <= shard < count:
+            await ws.close(code=4010, message=b"Invalid shard.")
+            return
+        if self.sharding_required and count < self.shard_count:
+            await ws.close(code=4011, message=b"Sharding required.")
+            return
+        if shard in self.held_shards:  # (Discord lets shards in one at a time: this one waits)
+            self._waiting[shard] = ws, data
+            return
+        session = self._shards[shard] = Session(shard, count, ws, secrets.token_hex(16))
         self._note_session("identify")
+        guilds = [guild for guild in self.guild_names if shard_of(guild, count) == shard]
         await self._dispatch("READY", {
             "v": 10, "user": {**self.bot_user, "verified": True, "mfa_enabled": False},
             # Guilds arrive unavailable in READY and are filled in by GUILD_CREATE, as on Discord.
-            "guilds": [{"id": str(self.guild_id), "unavailable": True}],
-            "session_id": self._session_id, "resume_gateway_url": self.gateway_url, "shard": [0, 1],
+            "guilds": [{"id": str(guild), "unavailable": True} for guild in guilds],
+            "session_id": session.id, "resume_gateway_url": self.gateway_url, "shard": [shard, count],
             "application": {"id": str(self.application_id), "flags": self._application_flags()},
             "private_channels": [], "relationships": [], "presences": [], "guild_join_requests": [],
             "geo_ordered_rtc_regions": [], "user_settings": {}, "_trace": ["fake-discord"],
-        })
-        await self._dispatch("GUILD_CREATE", self._guild_payload(full=True))
+        }, shard=shard)
+        for guild in guilds:
+            await self._dispatch("GUILD_CREATE", self._guild_payload(guild, full=True), shard=shard)
         self.identified.set()
 
     async def _resume(self, ws: web.WebSocketResponse, data: Json) -> None:
@@ -470,32 +511,45 @@ class FakeDiscord:
         if data.get("token") != self.token:
             await ws.close(code=4004, message=b"Authentication failed.")
             return
-        if self.refuse_resume or self._session_id is None or data.get("session_id") != self._session_id:
-            self._session_id, self._history = None, []
+        session = next((s for s in self._shards.values() if s.id and s.id == data.get("session_id")), None)
+        if self.refuse_resume or session is None:
+            if session is not None:
+                session.id, session.history = None, []
             self._note_session("resume refused")
             await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
             return
-        self._session = ws
+        session.ws = ws
         self._note_session("resume")
-        for frame in [f for f in self._history if f["s"] > (data.get("seq") or 0)]:
+        for frame in [f for f in session.history if f["s"] > (data.get("seq") or 0)]:
             await self._send(ws, frame)
-        await self._dispatch("RESUMED", {})
+        await self._dispatch("RESUMED", {}, shard=session.shard)
 
     def _note_session(self, what: str) -> None:
         self.sessions.append(what)
         self._sessions_changed.set()
 
-    async def _dispatch(self, event: str, data: Json, *, required: bool = True) -> None:
-        if self._session_id is None:
+    async def _dispatch(self, event: str, data: Json, *, required: bool = True, shard: int | None = None) -> None:
+        """Send an event to the session of `shard`, else of the shard its guild is routed to (a guild's own
+        events name it by `id`), else shard 0's (DMs, as on Discord)."""
+        session = self._shards.get(shard) if shard is not None else self._session_for(data, event)
+        if session is None or session.id is None:
             if required:
-                raise RuntimeError(f"cannot dispatch {event}: no identified gateway session (is the client running?)")
+                raise RuntimeError(f"cannot dispatch {event}: no identified gateway session for its shard (is the "
+                                   "client running, with that shard?)")
             return
-        self._seq += 1
-        frame = {"op": 0, "t": event, "s": self._seq, "d": copy.deepcopy(data)}  # later edits must not rewrite history
-        self._history.append(frame)
-        ws = self._session
+        session.seq += 1
+        # (a copy: later edits must not rewrite history)
+        frame = {"op": 0, "t": event, "s": session.seq, "d": copy.deepcopy(data)}
+        session.history.append(frame)
+        ws = session.ws
         if ws is not None and not ws.closed:  # (else the client is away: it gets the event if it resumes)
             await self._send(ws, frame)
+
+    def _session_for(self, data: Json, event: str) -> Session | None:
+        guild = data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") else None)
+        if guild is None:
+            return self._shards.get(0)
+        return next((s for s in self._shards.values() if s.id and shard_of(int(guild), s.count) == s.shard), None)
 
     async def _send(self, ws: web.WebSocketResponse, frame: Json) -> None:
         self.dispatched.append((frame["t"], frame["d"]))
@@ -503,16 +557,18 @@ class FakeDiscord:
 
     # ---- the gateway misbehaving, as Discord's (and networks) do -----------------------------------------
 
-    def _live_session(self) -> web.WebSocketResponse:
-        if self._session is None or self._session.closed:
-            raise RuntimeError("no gateway session is connected")
-        return self._session
+    def _live_session(self, shard: int) -> Session:
+        session = self._shards.get(shard)
+        if session is None or session.ws is None or session.ws.closed:
+            raise RuntimeError(f"no gateway session of shard {shard} is connected")
+        return session
 
-    async def drop(self, *, code: int | None = None) -> None:
-        """Lose the bot's gateway connection: abruptly (the socket just goes, as when a network fails), or closed
-        with `code` (4000-4009 are Discord's resumable ones). The session stays resumable."""
-        ws = self._live_session()
-        self._session = None
+    async def drop(self, *, code: int | None = None, shard: int = 0) -> None:
+        """Lose the bot's gateway connection (of `shard`): abruptly (the socket just goes, as when a network
+        fails), or closed with `code` (4000-4009 are Discord's resumable ones). The session stays resumable."""
+        session = self._live_session(shard)
+        ws, session.ws = session.ws, None
+        assert ws is not None
         if code is None:
             transport = self._sockets[ws].transport
             if transport is not None:
@@ -520,16 +576,26 @@ class FakeDiscord:
         else:
             await ws.close(code=code, message=b"fake-discord closed it")
 
-    async def send_reconnect(self) -> None:
+    async def send_reconnect(self, *, shard: int = 0) -> None:
         """Reconnect (op 7): Discord asks the client to connect again and RESUME."""
-        await self._live_session().send_json({"op": 7, "d": None, "s": None, "t": None})
+        ws = self._live_session(shard).ws
+        assert ws is not None
+        await ws.send_json({"op": 7, "d": None, "s": None, "t": None})
 
-    async def invalidate_session(self, *, resumable: bool) -> None:
+    async def invalidate_session(self, *, resumable: bool, shard: int = 0) -> None:
         """Invalid Session (op 9): the client may RESUME (`resumable`) or must IDENTIFY again."""
-        ws = self._live_session()
+        session = self._live_session(shard)
+        ws = session.ws
+        assert ws is not None
         if not resumable:
-            self._session_id, self._history = None, []
+            session.id, session.history = None, []
         await ws.send_json({"op": 9, "d": resumable, "s": None, "t": None})
+
+    async def let_in(self, shard: int) -> None:
+        """Stop holding `shard`'s IDENTIFY back (`held_shards`), and answer the one waiting, if any."""
+        self.held_shards.discard(shard)
+        if shard in self._waiting:
+            await self._identify(*self._waiting.pop(shard))
 
     async def go_down(self) -> None:
         """Discord unreachable: every connection (REST and gateway) is refused and open sockets go abruptly, until
@@ -537,7 +603,8 @@ class FakeDiscord:
         if self._site is not None:
             await self._site.stop()
             self._site = None
-        self._session = None
+        for session in self._shards.values():
+            session.ws = None
         server = self._runner.server if self._runner is not None else None
         for handler in server.connections if server is not None else []:  # (REST's kept-alive ones too)
             if handler.transport is not None:
@@ -576,7 +643,7 @@ class FakeDiscord:
         parent = self._channels.get(int(channel["parent_id"])) if channel.get("parent_id") else None
         overwrites = {int(o["id"]): o for o in (parent or channel).get("permission_overwrites", [])}
         roles = self._member_roles.get(user_id, [])
-        for ids in ([self.guild_id], roles, [user_id]):
+        for ids in ([int((parent or channel)["guild_id"])], roles, [user_id]):
             allow = deny = 0
             for oid in ids:
                 if oid in overwrites:
@@ -601,10 +668,11 @@ class FakeDiscord:
             member["permissions"] = str(self._permissions(user_id))
         return member
 
-    def _guild_payload(self, *, full: bool) -> Json:
+    def _guild_payload(self, guild_id: int, *, full: bool) -> Json:
         guild: Json = {
-            "id": str(self.guild_id), "name": "Paper Club", "icon": None, "splash": None, "discovery_splash": None,
-            "owner_id": self.users["owner"]["id"], "roles": list(self.roles.values()), "emojis": [], "stickers": [],
+            "id": str(guild_id), "name": self.guild_names[guild_id], "icon": None, "splash": None,
+            "discovery_splash": None, "owner_id": self.users["owner"]["id"],
+            "roles": [self.roles[r] for r in self._guild_roles[guild_id]], "emojis": [], "stickers": [],
             "features": [], "verification_level": 0, "default_message_notifications": 0,
             "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0, "premium_tier": 0, "afk_timeout": 300,
             "afk_channel_id": None, "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None,
@@ -614,8 +682,9 @@ class FakeDiscord:
             return {**guild, "approximate_member_count": len(self._users_by_id), "approximate_presence_count": 0}
         members = [self._member(uid) for uid in self._users_by_id]
         return {**guild, "unavailable": False, "large": False, "joined_at": "2024-01-01T00:00:00+00:00",
-                "channels": [c for c in self._channels.values() if c["type"] == 0],
-                "threads": [t for t in self.threads.values() if not t["thread_metadata"]["archived"]],
+                "channels": [c for c in self._channels.values() if c["type"] == 0 and c["guild_id"] == str(guild_id)],
+                "threads": [t for t in self.threads.values()
+                            if not t["thread_metadata"]["archived"] and t["guild_id"] == str(guild_id)],
                 "members": members,
                 # member_count must equal the members sent, or discord.py decides the guild needs chunking.
                 "member_count": len(members), "presences": [], "voice_states": [], "stage_instances": [],
@@ -886,7 +955,7 @@ class FakeDiscord:
 
     async def _get_gateway(self, call: Call) -> Json:
         limit = {"total": 1000, "remaining": 999, "reset_after": 86400000, "max_concurrency": 1}
-        return {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
+        return {"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": limit}
 
     async def _get_application(self, call: Call) -> Json:
         team: Json | None = None
@@ -903,12 +972,12 @@ class FakeDiscord:
                 "summary": "", "rpc_origins": [], "redirect_uris": [], "interactions_endpoint_url": None}
 
     async def _get_guild(self, call: Call) -> Json:
-        if call.id(1) != self.guild_id:
+        if call.id(1) not in self.guild_names:
             raise DiscordError(404, 10004, "Unknown Guild")
-        return self._guild_payload(full=False)
+        return self._guild_payload(call.id(1), full=False)
 
     async def _get_member(self, call: Call) -> Json:
-        if call.id(1) != self.guild_id or call.id(2) not in self._users_by_id:
+        if call.id(1) not in self.guild_names or call.id(2) not in self._users_by_id:
             raise DiscordError(404, 10007, "Unknown Member")
         return self._member(call.id(2))
 
@@ -1000,7 +1069,7 @@ class FakeDiscord:
         tid = int(source["id"]) if source else self._ids()  # a thread started from a message shares its id
         stamp = now_iso()
         thread: Json = {
-            "id": str(tid), "type": 11 if source else call.body.get("type", 12), "guild_id": str(self.guild_id),
+            "id": str(tid), "type": 11 if source else call.body.get("type", 12), "guild_id": parent["guild_id"],
             "parent_id": parent["id"], "owner_id": self.bot_user["id"], "name": name, "last_message_id": None,
             "message_count": 0, "member_count": 1, "total_message_sent": 0, "flags": 0,
             "rate_limit_per_user": call.body.get("rate_limit_per_user") or 0,
@@ -1112,6 +1181,24 @@ class FakeDiscord:
         return web.Response(body=data, headers={"Content-Type": content_type})
 
     # ---- test-facing API ---------------------------------------------------------------------------------
+
+    def add_guild(self, name: str, channels: Sequence[str], *, shard: tuple[int, int] | None = None) -> int:
+        """Another server the bot is in (every user a member), with text channels of these names (named so in
+        `channels`, so each unique); its id routes it to `shard` (id, count) when given. Before the bot connects."""
+        if taken := [c for c in channels if c in self.channels]:
+            raise ValueError(f"channel names already taken: {taken}")
+        guild = self._ids()
+        while shard is not None and shard_of(guild, shard[1]) != shard[0]:
+            guild = self._ids()  # (the next millisecond's ids: a shard is picked by an id's time)
+        self.guild_names[guild] = name
+        self.roles[guild] = {**self.roles[self.guild_id], "id": str(guild)}  # its @everyone
+        self._guild_roles[guild] = [guild]
+        for position, channel in enumerate(channels):
+            cid = self.channels[channel] = self._ids()
+            self._channels[cid] = {**self._channels[self.channels["general"]], "id": str(cid), "guild_id": str(guild),
+                                   "name": channel, "position": position, "permission_overwrites": [],
+                                   "last_message_id": None}
+        return guild
 
     async def deny_bot(self, channel: str | int, permissions: int) -> None:
         """Take `permissions` from the bot in one channel (an overwrite for its role), as a server admin would;
@@ -1241,13 +1328,13 @@ class FakeDiscord:
             "id": str(self._ids()), "application_id": str(self.application_id), "type": itype, "data": data,
             "token": token, "version": 1, "channel_id": channel["id"], "channel": channel, "locale": "en-US",
             "entitlements": [], "entitlement_sku_ids": [], "context": 0 if "guild_id" in channel else 1,
-            "authorizing_integration_owners": {"0": str(self.guild_id)},
+            "authorizing_integration_owners": {"0": channel.get("guild_id", str(self.guild_id))},
             "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
             "app_permissions": str(self._permissions(self.application_id)),
         }
         if "guild_id" in channel:
-            payload.update(guild_id=str(self.guild_id), guild_locale="en-US",
-                           guild={"id": str(self.guild_id), "locale": "en-US", "features": []},
+            payload.update(guild_id=channel["guild_id"], guild_locale="en-US",
+                           guild={"id": channel["guild_id"], "locale": "en-US", "features": []},
                            member=self._member(user_id, permissions=True))
         else:
             payload["user"] = self._users_by_id[user_id]

@@ -6,7 +6,9 @@ load in the bot's worker threads (bot.papers.run): a slow or failing harvest nev
 
 A digest message is written to an outbox with its nonce before it is posted and settled after (`_send`); one a
 stop or a failure left pending is looked for in its channel before it is posted again (`_settle`); a round is
-posted under the database lease `digests`, so two processes on one database never both post it.
+posted under the database lease `digests`, so two processes on one database never both post it. The scheduled
+harvest runs under the lease `harvest`, kept for HARVEST_HOLD after each run, so that of several processes on
+one library (shards of one bot) one harvests at each scheduled time and the others leave it to it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ DIGEST_EVERY = 10.0  # minutes between looks for papers another process loaded (
 PATIENCE = 24 * 3600.0  # seconds a channel that refuses the bot keeps its digest waiting (see Follows._refused)
 ROUND = "digests"  # the lease one process holds while it posts a round of digests
 LEASE = 600.0  # seconds it is held for, renewed before each message (a crashed holder's lapses after this)
+HARVEST = "harvest"  # the lease of the process that runs the scheduled harvests
+# Seconds it is kept after a harvest begins and again after it ends: longer than processes' clocks and loops
+# disagree, so a process whose harvest fires a little later skips it instead of harvesting the same again.
+HARVEST_HOLD = 3600.0
 LOOK_BACK = 100  # messages since a pending post was written that are looked through for it (one request)
 SKEW = datetime.timedelta(minutes=5)  # looked for from this long before it was written (clocks disagree)
 
@@ -81,6 +87,7 @@ class Follows(commands.Cog):
         self._stopping = False
         self.holder = state.lease_holder()  # (of the digests' lease)
         self._leasing: asyncio.Future[bool] | None = None  # the last call taking or renewing it
+        self._harvester_lease = False  # whether this process took the harvest's lease (given up when it stops)
         self.clock: Callable[[], float] = time.time  # Unix time: since when a channel refuses the bot
         if bot.config.harvest_times:
             self.harvest.change_interval(time=list(bot.config.harvest_times))
@@ -100,6 +107,8 @@ class Follows(commands.Cog):
             if not round_.cancelling():
                 round_.cancel()
             await asyncio.wait({round_})
+        if self._harvester_lease:  # (another process harvests from the next scheduled time, not an hour later)
+            await self.bot.papers.run(Library.release, HARVEST, self.holder)
 
     @hybrid_command("follow")
     async def follow(self, ctx: BotContext, *, query: str) -> None:
@@ -144,12 +153,24 @@ class Follows(commands.Cog):
     @tasks.loop(time=datetime.time(3, 0, tzinfo=datetime.UTC))  # (the configured times: set in __init__)
     async def harvest(self) -> None:
         try:
+            if not await self._harvest_lease():
+                log.info("another process on this library runs the scheduled harvests; this one leaves them to it")
+                return
             reports = await self.harvester.run()
             for report in reports:
                 (log.warning if report.failed else log.info)("scheduled harvest: %s", report.line())
+            await self._harvest_lease()
         except Exception:  # (a bug: logged, and the bot answers on; the next run is tomorrow's)
             log.exception("the scheduled harvest failed")
         await self.post_digests()
+
+    async def _harvest_lease(self) -> bool:
+        """Take or renew the harvest's lease: whether this process runs the harvest (a read-only library's is
+        run, to say why it cannot load)."""
+        if self.bot.library.read_only:
+            return True
+        self._harvester_lease = await self.bot.papers.run(Library.lease, HARVEST, self.holder, HARVEST_HOLD)
+        return self._harvester_lease
 
     @tasks.loop(minutes=DIGEST_EVERY)
     async def look_for_changes(self) -> None:
