@@ -344,11 +344,11 @@ async def test_sync_is_for_the_owner(fake_discord, library):
         [refused] = await say(fake_discord, "!sync", user="admin")
         [synced] = await say(fake_discord, "!sync", user="owner")
     assert refused["content"] == "You do not own this bot."
-    assert synced["content"] == "Registered 17 slash commands (globally)."  # (with the message menu's command)
+    assert synced["content"] == "Registered 17 slash commands and 1 message menu (globally)."
     assert {c["name"] for c in fake_discord.commands[None]} == {"ask", "papers", "paper", "author", "stats", "help",
                                                                  "reload", "follow", "unfollow", "following", "bib",
                                                                  "trend", "forget", "about", "ping", "why",
-                                                                 "Find papers about this"}
+                                                                 "related", "Find papers about this"}
 
 
 async def test_slash_commands_describe_their_options_and_hide_admin_commands(fake_discord, library):
