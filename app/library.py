@@ -714,9 +714,10 @@ class Library:
         """Why a paper is a result for a query: its words, their rarity, the filters, the score's parts."""
         return self._read(lambda db, snapshot: why(db, snapshot, paper_id, query))
 
-    def author_names(self, start: str, *, limit: int = 25) -> list[str]:
-        """Authors' names as the library writes them that start with `start` (any case), in order: autocomplete."""
-        return self._read(lambda db, _: store.author_names(db, clean(start), limit=limit))
+    def author_names(self, typed: str, *, limit: int = 25) -> list[str]:
+        """Authors' names as the library writes them that start with `typed`, or whose family name does (any
+        case): autocomplete."""
+        return self._read(lambda db, _: store.author_names(db, clean(typed), limit=limit))
 
     def freshness(self) -> dict[str, Any]:
         """How current the library is: its papers, its newest paper's date, and when a harvest last finished."""

@@ -266,3 +266,23 @@ async def test_bib_autocompletes_the_next_id_from_title_words(fake_discord, libr
     assert first[0]["value"] == "seismic-fault-sam-b554c8" and len(first) <= 25
     assert second[0]["value"] == "seismic-fault-sam-b554c8 faultseg-swin-unetr-cc6302"
     assert second[0]["name"].startswith("FaultSeg Swin-UNETR") and all(len(c["value"]) <= 100 for c in second)
+
+
+def test_author_autocomplete_matches_a_family_name_typed_alone(library):
+    import sqlite_utils
+
+    from papers_bot.store.db import FAMILY, author_names
+
+    assert "Jinwen Ma" in library.author_names("Ma") and "Jinwen Ma" in library.author_names("ma")
+    assert library.author_names("Ma, Jin") == library.author_names("ma jinw") == ["Jinwen Ma"]
+    assert library.author_names("Jinwen") == ["Jinwen Ma"]  # (the start of the name, as before)
+    db = sqlite_utils.Database(library.db_path)
+    db["paper_authors"].insert_all({"paper_id": f"x{i}", "position": 0, "name": f"Given{i:02d} Ma"}
+                                   for i in range(40))
+    many = author_names(db, "Ma", limit=25)
+    assert len(many) == 25 and "Jinwen Ma" in author_names(db, "Ma J", limit=25)
+    # Read off an index, a range that stops after 25 names: never a scan of every author (1M papers: millions).
+    plan = " ".join(str(row) for row in db.execute(
+        f"EXPLAIN QUERY PLAN SELECT DISTINCT name FROM paper_authors WHERE {FAMILY} COLLATE NOCASE >= 'ma' AND "
+        f"{FAMILY} COLLATE NOCASE < 'mb' ORDER BY {FAMILY} COLLATE NOCASE, name COLLATE NOCASE LIMIT 25").fetchall())
+    assert "idx_paper_authors_family" in plan and "TEMP B-TREE FOR ORDER BY" not in plan

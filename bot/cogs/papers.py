@@ -44,7 +44,7 @@ async def paper_choices(interaction: discord.Interaction, current: str) -> list[
 
 
 async def author_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    """Autocomplete for an author: the library's names that start with what is typed."""
+    """Autocomplete for an author: the library's names that start with what is typed, or whose family name does."""
     found = await interaction.client.papers.run(  # type: ignore[attr-defined]
         lambda library: library.author_names(current, limit=AUTOCOMPLETE))
     return [app_commands.Choice(name=name[:100], value=name[:100]) for name in found]
