@@ -277,7 +277,7 @@ def test_author_autocomplete_matches_a_family_name_typed_alone(library):
     assert library.author_names("Ma, Jin") == library.author_names("ma jinw") == ["Jinwen Ma"]
     assert library.author_names("Jinwen") == ["Jinwen Ma"]  # (the start of the name, as before)
     db = sqlite_utils.Database(library.db_path)
-    db["paper_authors"].insert_all({"paper_id": f"x{i}", "position": 0, "name": f"Given{i:02d} Ma"}
+    db.table("paper_authors").insert_all({"paper_id": f"x{i}", "position": 0, "name": f"Given{i:02d} Ma"}
                                    for i in range(40))
     many = author_names(db, "Ma", limit=25)
     assert len(many) == 25 and "Jinwen Ma" in author_names(db, "Ma J", limit=25)
