@@ -356,7 +356,8 @@ async def test_slash_commands_describe_their_options_and_hide_admin_commands(fak
         await say(fake_discord, "!sync", user="owner")
     synced = {c["name"]: c for c in fake_discord.commands[None]}
     options = {(c["name"], o["name"]): o["description"] for c in synced.values() for o in c["options"]}
-    assert set(options) == {("ask", "question"), ("papers", "query"), ("paper", "paper_id"), ("author", "name"),
+    assert set(options) == {("ask", "question"), ("papers", "query"), ("paper", "paper_id"), ("related", "paper_id"),
+                            ("author", "name"),
                             ("reload", "file"), ("follow", "query"), ("unfollow", "number"), ("bib", "paper_ids"),
                             ("trend", "query"), ("help", "command"), ("why", "paper_id"), ("why", "query"),
                             ("papers", "author"), ("papers", "year"), ("papers", "category"), ("papers", "code")}
