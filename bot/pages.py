@@ -301,6 +301,7 @@ def page_query(kind: str, key: str) -> str | None:
 
 
 def card_ids(pages: list[Reply]) -> list[str]:
+    """The papers a command's pages show as cards, in order."""
     return [c.paper_id for page in pages for c in page.cards if c.paper_id]
 
 
