@@ -23,7 +23,7 @@ from papers_bot.retrieval.analysis import clean
 from papers_bot.retrieval.answer import Answer, Context, ask, best_passages, reads_as_request
 from papers_bot.retrieval.facts import find_person
 from papers_bot.retrieval.index import IndexUpdate, PaperIndex, Snapshot, disk_refused, index_fault
-from papers_bot.retrieval.search import SearchResult, follow_matches, follow_query, papers_by, search
+from papers_bot.retrieval.search import SearchResult, follow_matches, follow_query, papers_by, related, search
 from papers_bot.retrieval.vectors import Vectors, VectorStore
 from papers_bot.store import db as store
 from papers_bot.store import state
@@ -488,6 +488,11 @@ class Library:
         (`result.passages`): the same for the command line, the console and Discord."""
         return self._with_passages(self._read(lambda db, snapshot: search(db, snapshot, query, k=k)), passages)
 
+    def related(self, paper_id: str, *, k: int = 10, passages: bool = False) -> SearchResult:
+        """The papers like one paper, never itself (`related <id>`, `!related`, the Related button)."""
+        result = self._read(lambda db, snapshot: related(db, snapshot, clean(paper_id), k=k))
+        return self._with_passages(result, passages)
+
     def rank_question(self, question: str, *, k: int = 10, passages: bool = False) -> SearchResult:
         """The papers ranked for a question, as `ask` and the Discord channels rank them; with `passages`, each
         paper's best passage too."""
@@ -709,9 +714,10 @@ class Library:
         """Why a paper is a result for a query: its words, their rarity, the filters, the score's parts."""
         return self._read(lambda db, snapshot: why(db, snapshot, paper_id, query))
 
-    def author_names(self, start: str, *, limit: int = 25) -> list[str]:
-        """Authors' names as the library writes them that start with `start` (any case), in order: autocomplete."""
-        return self._read(lambda db, _: store.author_names(db, clean(start), limit=limit))
+    def author_names(self, typed: str, *, limit: int = 25) -> list[str]:
+        """Authors' names as the library writes them that start with `typed`, or whose family name does (any
+        case): autocomplete."""
+        return self._read(lambda db, _: store.author_names(db, clean(typed), limit=limit))
 
     def freshness(self) -> dict[str, Any]:
         """How current the library is: its papers, its newest paper's date, and when a harvest last finished."""

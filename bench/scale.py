@@ -1,6 +1,6 @@
 """Load and search at scale: synthetic arXiv metadata through `papers-bot`, measured.
 
-    python bench/scale.py N [--queries 1000] [--out DIR] [--json]
+    python bench/scale.py N [--queries 1000] [--out DIR] [--json] [--spelling | --research]
 
 Generates N seeded synthetic abstracts (Zipf-distributed vocabulary of 50,000 words, 80-250 words each,
 titles, 1-6 authors with Zipf-distributed given and family names) as arXiv metadata JSON lines, then
@@ -9,7 +9,8 @@ of the same file and one with 1% of the papers changed (only those are re-writte
 latency p50/p99 over 3-8-word queries through the stdin batch mode, after 100 untimed others (every fourth
 with a filter: year, category, code or author), the same queries as questions (ranked with feedback, as
 `ask` does), the spelling step's cost on the question path (the queries as typed, every other one with a
-word misspelt: p50 and p99 with and without the step, in one process; `--spelling` measures only that), cold
+word misspelt: p50 and p99 with and without the step, in one process; `--spelling` measures only that; with
+`--research`, only `!trend`, `!why` and the author and paper id autocompletes, through the bot's functions), cold
 start (a new process answering one query), peak memory of the load and of the search process, and the
 database and index size on disk. The rank-bm25 baseline runs on the same documents and
 queries in the same run up to 100,000 papers (above that it is skipped: it rebuilds in memory and answers
@@ -193,6 +194,57 @@ _SPELLING = (
 )
 
 
+# The research tools as the bot runs them in its worker threads, each call timed in one process: `kind<TAB>text`
+# a line in, `kind ms` a line out. `why` first finds the query's best paper (not timed), then explains it.
+_RESEARCH = (
+    "import sys, time\n"
+    "from papers_bot.bot import replies\n"
+    "from papers_bot.errors import PapersBotError\n"
+    "from papers_bot.library import Library\n"
+    "library = Library(sys.argv[1], sample_if_new=False)\n"
+    "calls = {'trend': lambda q: replies.trend_reply(library, q), 'counts': library.trend,\n"
+    "         'why': lambda q: replies.why_reply(library, q), 'author': library.author_names,\n"
+    "         'paper': lambda q: replies.paper_choices(library, q)}\n"
+    "for line in sys.stdin:\n"
+    "    kind, text = line.rstrip('\\n').split('\\t', 1)\n"
+    "    if kind == 'why':\n"
+    "        hits = library.search(text, k=1).hits\n"
+    "        text = f'{hits[0].paper.id if hits else \"0000.00000\"} {text}'\n"
+    "    started = time.perf_counter()\n"
+    "    try:\n"
+    "        calls[kind](text)\n"
+    "    except PapersBotError:\n"
+    "        pass  # (a reply saying what is wrong: timed as the bot gives it)\n"
+    "    print(kind, round((time.perf_counter() - started) * 1000, 3), flush=True)\n"
+)
+
+
+def research(db: Path, vocab: list[str], n_queries: int, env: dict) -> dict:
+    """`!trend` (its counts and the PNG, and the counts alone), `!why`, and the author and paper id autocompletes
+    (what is typed: a family name's first one to three letters or whole, a given name and a family name's start,
+    title words), p50 and p99 each, after a few untimed calls of each."""
+    rng = np.random.default_rng(SEED + 5)
+    pool = vocab[50:5000]
+    given, family, p_given, p_family = names()
+    topics = [" ".join(rng.choice(pool, size=int(rng.integers(1, 3)), replace=False)) for _ in range(n_queries)]
+    trends = [f"{t} | {u}" if i % 3 == 0 else t for i, (t, u) in enumerate(zip(topics, reversed(topics)))]
+    typed = []
+    for i in range(n_queries):
+        surname = str(family[rng.choice(len(family), p=p_family)])
+        first = str(given[rng.choice(len(given), p=p_given)])
+        typed.append([surname[: 1 + i % 3], surname, f"{first} {surname[:2]}", f"{surname}, {first[:2]}"][i % 4])
+    work = [("trend", trends), ("counts", trends), ("why", queries(vocab, n_queries, seed=SEED + 6)),
+            ("author", typed), ("paper", [" ".join(q.split()[:2]) for q in queries(vocab, n_queries, seed=SEED + 7)])]
+    warm = [f"{kind}\t{text}" for kind, texts in work for text in texts[:10]]  # (not counted)
+    lines = warm + [f"{kind}\t{text}" for kind, texts in work for text in texts]
+    _, _, out = run([sys.executable, "-c", _RESEARCH, str(db)], stdin="\n".join(lines).encode() + b"\n", env=env)
+    took: dict[str, list[float]] = {}
+    for line in out.decode().splitlines()[len(warm):]:
+        kind, ms = line.split()
+        took.setdefault(kind, []).append(float(ms))
+    return {f"{kind}_{q}_ms": percentile(times, q) for kind, times in took.items() for q in (50, 99)}
+
+
 def misspelt(qs: list[str], *, seed: int = SEED + 3) -> list[str]:
     """The queries with one word in each misspelt: two neighbouring letters swapped, or one dropped or doubled."""
     rng = np.random.default_rng(seed)
@@ -284,7 +336,8 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q)) if values else float("nan")
 
 
-def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_only: bool = False) -> dict:
+def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_only: bool = False,
+            research_only: bool = False) -> dict:
     exe = papers_bot()
     data = out / f"arxiv-{n}.jsonl"
     started = time.perf_counter()
@@ -300,6 +353,9 @@ def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_on
     if spelling_only:
         data.unlink()
         return {"n": n, "machine": machine(), "load_s": load_s, **spelling(db, vocab, n_queries, env)}
+    if research_only:
+        data.unlink()
+        return {"n": n, "machine": machine(), "load_s": load_s, **research(db, vocab, n_queries, env)}
     reload_s, _, _ = run([exe, "load", str(data)], env=env)
     changed = revise(data, out / f"arxiv-{n}-revised.jsonl", every=100)
     change_s, _, said = run([exe, "load", str(changed)], env=env)
@@ -393,9 +449,12 @@ def main() -> None:
     parser.add_argument("--tex", action="store_true", help="write names, titles and abstracts with TeX as arXiv does")
     parser.add_argument("--spelling", action="store_true",
                         help="load, then measure only the spelling step on the question path")
+    parser.add_argument("--research", action="store_true",
+                        help="load, then measure only !trend, !why and the autocompletes")
     args = parser.parse_args()
     with workdir(args.out) as out:
-        result = measure(args.n, args.queries, out, tex=args.tex, spelling_only=args.spelling)
+        result = measure(args.n, args.queries, out, tex=args.tex, spelling_only=args.spelling,
+                         research_only=args.research)
     if args.json:
         print(json.dumps(result, indent=2))
         return

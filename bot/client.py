@@ -24,7 +24,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from papers_bot.bot.commands import BY_NAME, command
-from papers_bot.bot.pages import CONNECTION_ERRORS, MoreMenu, PageTurn, VoteButton
+from papers_bot.bot.pages import CONNECTION_ERRORS, MoreMenu, PageTurn, PaperButton, VoteButton
 from papers_bot.bot.reports import ErrorReports
 from papers_bot.bot.service import LibraryThreads
 from papers_bot.config import Config, ConfigError
@@ -180,7 +180,7 @@ class PapersBot(commands.Bot):
         for cog in COGS:
             await self.load_extension(cog)
         # (page buttons whose view went with a restart; every vote and every choice in a results menu)
-        self.add_dynamic_items(PageTurn, VoteButton, MoreMenu)
+        self.add_dynamic_items(PageTurn, VoteButton, MoreMenu, PaperButton)
         gc.collect()
         gc.freeze()  # what start-up made lives as long as the bot: keep it out of full collections (shorter pauses)
         if MALLOC_TRIM is not None:

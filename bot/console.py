@@ -30,6 +30,7 @@ class Console:
             "ask": self._ask,
             "papers": self._search,
             "paper": lambda arg: [replies.paper_reply(self.library, arg).text()],
+            "related": lambda arg: self._show_pages(replies.related_pages(self.library, arg)),
             "author": lambda arg: self._show_pages(replies.author_pages(self.library, arg)),
             "stats": lambda _arg: [replies.stats_reply(self.library)],
             "bib": self._bib,

@@ -7,7 +7,7 @@ import logging
 import re
 import socket
 import weakref
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any, TypeVar
 
 import aiohttp
@@ -21,7 +21,7 @@ from papers_bot.bot.replies import (
     Reply,
     bib_export,
     bib_messages,
-    papers_pages,
+    related_pages,
     why_reply,
 )
 from papers_bot.errors import PaperNotFound, PapersBotError, StoreBusy
@@ -50,11 +50,14 @@ def may_embed(where: commands.Context | discord.Message) -> bool:
     return channel.permissions_for(guild.me).embed_links
 
 
-def parts(reply: Reply, *, embeds: bool = True) -> dict:
-    """A reply as a message's content and embeds; where the bot may not embed links, its cards as text."""
+def parts(reply: Reply, *, embeds: bool = True, view: discord.ui.View | None = None) -> dict:
+    """A reply as a message's content and embeds (and `view`'s buttons, where there is one: discord.py's
+    interaction replies take no `view=None`); where the bot may not embed links, its cards as text."""
+    said = {"view": view} if view else {}
     if embeds or not reply.cards:
-        return {"content": reply.content or None, "embeds": [embed(c) for c in reply.cards]}
-    return {"content": clip(reply.text(), MESSAGE - len(NO_EMBEDS), markdown=True) + NO_EMBEDS, "embeds": []}
+        return {"content": reply.content or None, "embeds": [embed(c) for c in reply.cards], **said}
+    return {"content": clip(reply.text(), MESSAGE - len(NO_EMBEDS), markdown=True) + NO_EMBEDS, "embeds": [],
+            **said}
 
 
 def embed(card: Card) -> discord.Embed:
@@ -99,6 +102,26 @@ def vote_buttons(page: Reply, cards: Mapping[str, int]) -> list[discord.ui.Butto
             row.append(discord.ui.Button(label=f"{sign} {number}", custom_id=f"vote:{way}:{cards[card.paper_id]}",
                                          row=2 if way == "down" else 1, style=discord.ButtonStyle.secondary))
     return ups + downs
+
+
+def answer_votes(reply: Reply, cards: Mapping[str, int]) -> discord.ui.View | None:
+    """A 👍 and a 👎 for each paper a question's answer quotes (`reply.papers`; `cards`: paper id -> card id), a
+    row each with the paper's title, as a view that is sent but not kept (VoteButton records them)."""
+    shown = [(paper_id, title) for paper_id, title in reply.papers if paper_id in cards][:5]  # (Discord's 5 rows)
+    if not shown:
+        return None
+    view = discord.ui.View(timeout=None)
+    for row, (paper_id, title) in enumerate(shown):
+        for way, label in (("up", clip(f"👍 {title}", 80)), ("down", "👎")):
+            view.add_item(discord.ui.Button(label=label, custom_id=f"vote:{way}:{cards[paper_id]}", row=row,
+                                            style=discord.ButtonStyle.secondary))
+    view.stop()
+    return view
+
+
+async def answer_view(bot: discord.Client, question: str, reply: Reply) -> discord.ui.View | None:
+    """The vote buttons under a question's answer (its vote cards made as a search's are)."""
+    return answer_votes(reply, await vote_cards(bot, question, [paper_id for paper_id, _ in reply.papers]))
 
 
 MORE = r"more:(?P<first>\d+)"  # (a result page's menu: its first card's id, for a custom id unique in the message)
@@ -253,24 +276,33 @@ class PageTurn(discord.ui.DynamicItem[discord.ui.Button], template=TURN):
             return
         view = Pages(pages, owner_id=self.owner_id, kind=self.kind, key=self.key, index=index,
                      embeds=interaction.app_permissions.embed_links,
-                     votes=await vote_cards(bot, self.kind, self.key, pages))
+                     votes=await vote_cards(bot, page_query(self.kind, self.key), card_ids(pages)))
         view.message = interaction.message
         if interaction.message is not None:
             live_pages(interaction.client)[interaction.message.id] = view
         await interaction.response.edit_message(**view.current(), view=view)
 
 
-async def vote_cards(bot: discord.Client, kind: str, key: str, pages: list[Reply]) -> dict[str, int]:
-    """The vote cards of a search's result cards (paper id -> card id): none for other pages (an author's papers
-    answer no question), nor where the library cannot keep votes."""
-    ids = [c.paper_id for page in pages for c in page.cards if c.paper_id]
-    if kind != "s" or not ids:
+async def vote_cards(bot: discord.Client, query: str | None, ids: Sequence[str]) -> dict[str, int]:
+    """The vote cards of the papers shown for `query` (paper id -> card id): none without a query (an author's
+    papers answer none), nor where the library cannot keep votes."""
+    if query is None or not ids:
         return {}
     try:
-        return await bot.papers.run(lambda library: library.vote_cards(key, ids))  # type: ignore[attr-defined]
+        return await bot.papers.run(lambda library: library.vote_cards(query, ids))  # type: ignore[attr-defined]
     except PapersBotError as e:  # (the search is answered all the same, without vote buttons)
-        log.warning("no vote buttons on the results for %r: %s", key, e)
+        log.warning("no vote buttons on the results for %r: %s", query, e)
         return {}
+
+
+def page_query(kind: str, key: str) -> str | None:
+    """The query a command's pages answer, which their votes judge papers for: a search's, `related <id>`'s."""
+    return {"s": key, "r": f"related {key}"}.get(kind)
+
+
+def card_ids(pages: list[Reply]) -> list[str]:
+    """The papers a command's pages show as cards, in order."""
+    return [c.paper_id for page in pages for c in page.cards if c.paper_id]
 
 
 VOTE_WAIT = 600.0  # seconds a vote waits for a load to end (an interaction's token lasts 15 minutes)
@@ -330,27 +362,70 @@ class MoreMenu(discord.ui.DynamicItem[discord.ui.Select], template=MORE):
         return cls(int(match["first"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
         values: Any = dict(interaction.data or {}).get("values") or [""]
         what, _, number = str(values[0]).partition(":")
-        try:
-            reply = await interaction.client.papers.run(  # type: ignore[attr-defined]
-                more_reply, what, int(number) if number.isdigit() else 0)
-        except PapersBotError as e:
-            await interaction.followup.send(DISCORD.text(str(e)), ephemeral=True)
-            return
-        await interaction.followup.send(**parts(reply, embeds=interaction.app_permissions.embed_links), ephemeral=True)
+        await answer_privately(interaction, more_reply, what, int(number) if number.isdigit() else 0)
 
 
 def more_reply(library: Library, what: str, card_id: int) -> Reply:
     """What the results' menu shows for a card: its BibTeX, the first page of papers related to it, or why."""
     card = library.vote_card(card_id)
+    return paper_more(library, what, card.paper_id, card.query)
+
+
+def paper_more(library: Library, what: str, paper_id: str, query: str = "") -> Reply:
+    """A paper's BibTeX, the first page of papers related to it, or why it is a result for `query`."""
     if what == "bib":
-        [text], _ = bib_messages(bib_export(library, card.paper_id), may_attach=False)
+        [text], _ = bib_messages(bib_export(library, paper_id), may_attach=False)
         return Reply(text)
     if what == "related":
-        return papers_pages(library, f"related {card.paper_id}")[0]
-    return why_reply(library, f"{card.paper_id} {card.query}")
+        return related_pages(library, paper_id)[0]
+    return why_reply(library, f"{paper_id} {query}")
+
+
+PAPER = r"paper:(?P<what>bib|related):(?P<paper>.+)"  # (a paper card's button: what it shows, and the paper's id)
+PAPER_BUTTONS = (("bib", "BibTeX"), ("related", "Related"))
+
+
+def paper_view(reply: Reply) -> discord.ui.View | None:
+    """BibTeX and Related buttons under a reply that shows one paper's card (`!paper`, an arXiv link), as a view
+    that is sent but not kept (PaperButton answers them, after a restart too); none for an id too long for a
+    button's custom id."""
+    if len(reply.cards) != 1 or not (paper_id := reply.cards[0].paper_id) or len(f"paper:related:{paper_id}") > 100:
+        return None
+    view = discord.ui.View(timeout=None)
+    for what, label in PAPER_BUTTONS:
+        view.add_item(discord.ui.Button(label=label, custom_id=f"paper:{what}:{paper_id}"))
+    view.stop()
+    return view
+
+
+class PaperButton(discord.ui.DynamicItem[discord.ui.Button], template=PAPER):
+    """BibTeX or Related under a paper's card, from anyone, at any time (the paper's id is in the button),
+    answered privately."""
+
+    def __init__(self, what: str, paper_id: str) -> None:
+        super().__init__(discord.ui.Button(label=dict(PAPER_BUTTONS)[what], custom_id=f"paper:{what}:{paper_id}"))
+        self.what, self.paper_id = what, paper_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str],
+                             /) -> PaperButton:
+        return cls(match["what"], match["paper"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await answer_privately(interaction, paper_more, self.what, self.paper_id)
+
+
+async def answer_privately(interaction: discord.Interaction, call: Callable[..., Reply], *args: Any) -> None:
+    """A button's or menu's answer, `call(library, *args)` in the library's threads, seen only by whoever clicked."""
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    try:
+        reply = await interaction.client.papers.run(call, *args)  # type: ignore[attr-defined]
+    except PapersBotError as e:
+        await interaction.followup.send(DISCORD.text(str(e)), ephemeral=True)
+        return
+    await interaction.followup.send(**parts(reply, embeds=interaction.app_permissions.embed_links), ephemeral=True)
 
 
 def vote_said(paper_id: str, query: str, value: int, before: int | None) -> str:
@@ -369,12 +444,9 @@ async def send_pages(ctx: commands.Context, pages: list[Reply], *, kind: str = "
 
     A new search stops (and greys out) the user's pages that still turn, as their timeout would, so a busy bot
     holds one search per user, not every search of the last minutes."""
-    votes = await vote_cards(ctx.bot, kind, key, pages)
+    votes = await vote_cards(ctx.bot, page_query(kind, key), card_ids(pages))
     if len(pages) == 1:
-        view = votes_view(pages[0], votes)
-        if view is None:
-            return await ctx.reply(**parts(pages[0], embeds=may_embed(ctx)))
-        return await ctx.reply(**parts(pages[0], embeds=may_embed(ctx)), view=view)
+        return await ctx.reply(**parts(pages[0], embeds=may_embed(ctx), view=votes_view(pages[0], votes)))
     view = Pages(pages, owner_id=ctx.author.id, kind=kind, key=key, embeds=may_embed(ctx), votes=votes)
     view.message = await ctx.reply(**view.current(), view=view)
     live = live_pages(ctx.bot)

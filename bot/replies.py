@@ -84,6 +84,8 @@ class Reply:
     content: str = ""
     cards: list[Card] = field(default_factory=list)
     follow_ups: bool = False  # an answer that found papers: a thread for follow-ups goes under it
+    # The papers its text shows, in order, as (id, title): a question's answer, whose 👍/👎 buttons judge them.
+    papers: list[tuple[str, str]] = field(default_factory=list)
 
     def text(self) -> str:
         """The reply as plain text, for the console."""
@@ -188,6 +190,8 @@ def answer_replies(library: Library, question: str, *, context: Context | None =
         return [Reply(read_as_line(answer, style), cards=fit([card]), follow_ups=True)], context.after(answer)
     found = [Reply(text) for text in pagify(format_answer(answer, style, prefix=prefix))]
     found[0].follow_ups = answer.found and not answer.help
+    if answer.found and not answer.help:  # (the papers the passages quote; not a fact's, nor the help's)
+        found[0].papers = [(p.paper.id, p.paper.display_title) for p in answer.passages]
     return found, context.after(answer)
 
 
@@ -208,6 +212,7 @@ def paper_reply(library: Library, paper_id: str, *, style: Style = DISCORD) -> R
         description=style.text(paper.abstract),
         fields=fields,
         footer=f"id {footer_text(paper.id)}{untitled}",
+        paper_id=paper.id,
     )
     return Reply(cards=fit([card]))
 
@@ -229,6 +234,13 @@ def reads_as_request(library: Library, text: str) -> bool:
 def papers_pages(library: Library, query: str) -> list[Reply]:
     """`!papers QUERY`, from the query: what its pages show (again, after a restart)."""
     return search_pages(library.search(query, k=SEARCH_RESULTS, passages=True))
+
+
+def related_pages(library: Library, paper_id: str) -> list[Reply]:
+    """`!related ID`: the papers like it (never itself), as `!papers related ID` shows them."""
+    if not paper_id.strip():
+        raise PapersBotError("Name a paper: `related <id>`, with an id shown with each result.")
+    return search_pages(library.related(paper_id.strip(), k=SEARCH_RESULTS, passages=True))
 
 
 def author_pages(library: Library, name: str, *, style: Style = DISCORD) -> list[Reply]:
@@ -366,7 +378,7 @@ def thread_name(question: str) -> str:
 
 
 # The pages a command shows, by a letter its buttons' custom ids carry: after a restart they are made again.
-PAGE_SOURCES = {"s": papers_pages, "a": author_pages}
+PAGE_SOURCES = {"s": papers_pages, "r": related_pages, "a": author_pages}
 
 
 def bib_ids(text: str) -> list[str]:
@@ -533,3 +545,19 @@ def paper_choices(library: Library, typed: str, *, most: int = 25) -> list[tuple
     papers = list({p.id: p for p in found}.values())[:most]
     # (a choice shows at most 100 characters, and its value is at most 100 too)
     return [(clip(f"{p.display_title} · {p.id}", 100), p.id) for p in papers if len(p.id) <= 100]
+
+
+def bib_choices(library: Library, typed: str, *, most: int = 25) -> list[tuple[str, str]]:
+    """Autocomplete for `/bib`'s ids: the papers already named are kept, and what follows them is completed as
+    `/paper`'s id is (title words); a choice's value is the whole option, at most 100 characters."""
+    words = bib_ids(typed)
+    named = 0
+    for word in words:
+        try:
+            library.paper(word)
+        except PapersBotError:
+            break
+        named += 1
+    kept = " ".join(words[:named])
+    found = paper_choices(library, " ".join(words[named:]), most=most)
+    return [(name, value) for name, paper_id in found if len(value := f"{kept} {paper_id}".strip()) <= 100]

@@ -26,7 +26,7 @@ from papers_bot.errors import PaperNotFound
 from papers_bot.retrieval.analysis import analyze, author_keys, author_query_keys, clean, name_analyzer, question_terms
 from papers_bot.retrieval.index import Snapshot, match_count, paper_id
 from papers_bot.retrieval.names import MIN_KEY, VENUE_PATTERN, name_key, spans, venue_of, venues_in
-from papers_bot.retrieval.query import ParsedQuery, parse_query
+from papers_bot.retrieval.query import CODE_WORDS, OPEN_SOURCE, ParsedQuery, parse_query
 from papers_bot.retrieval.search import filter_queries, papers_by, search
 from papers_bot.store import db as store
 from papers_bot.store.paper import AuthorLookup, StoredPaper, doi_in, id_in
@@ -228,14 +228,9 @@ def as_said(text: str, terms: list[str]) -> list[str]:
 
 
 
-# "with code", "have a github repo", "open-source": the code filter, in words.
-_HAVE_CODE = re.compile(
-    r"\b(?:(?:have|has|had|with|having|come with|came with|release|released|provide|share|include|got)\s+"
-    r"(?:(?:a|an|any|their|its|the|public|open[\s-]source|source|released|official|github|code)\s+)*"
-    r"(?:code|repo|repos|repository|repositories|github|implementation|implementations|code links?)|"
-    r"open[\s-]sourced?)\b",
-    re.I,
-)
+# "with code", "have a github repo", "open-source": the code filter in the words a search reads it in, wherever
+# they stand in a count ("how many papers with code does Jinwen Ma have").
+_HAVE_CODE = re.compile(rf"\b(?:{CODE_WORDS}|{OPEN_SOURCE})\b", re.I)
 _NO_CODE = re.compile(
     r"\b(?:(?:have|has|with)\s+no|without|lacking|missing|(?:have|has|do|does)(?:n't| not)(?:\s+(?:have|got))?)\s+"
     r"(?:any\s+)?(?:(?:public|released|open[\s-]source|source)\s+)?(?:code|repo|repository|implementation)s?\b",

@@ -32,17 +32,22 @@ _YEAR = r"(?:19|20)\d\d"
 _NUMBER = r"(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|few|couple of)"
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
             "ten": 10, "few": 3, "couple of": 2}
-# "with code", "have code", "that released code", "open source", "with a github repo": the code filter; "code"
-# stays a word where it is a topic ("hash codes", "code generation"): the filter's words end the phrase.
-_CODE = (r"(?:with|have|has|having|got|come with|came with|that (?:have|has|release[sd]?|provide[sd]?|share[sd]?)|"
-         r"released|providing|sharing)\s+"
-         r"(?:(?:a|an|any|their|its|the|public|publicly|available|released|official|github|open[\s-]source|source)\s+)*"
-         r"(?:code|source code|repos?|repositor(?:y|ies)|github|implementations?)")
+# "with code", "have code", "that released code", "with a github repo", "including code links": the code filter in
+# words, for searches and questions (CODE_FILTER) and for counts (retrieval.facts), one definition for both.
+CODE_WORDS = (
+    r"(?:(?:that|which)\s+)?(?:with|have|has|had|having|got|come with|came with|release[sd]?|releasing|"
+    r"provide[sd]?|providing|share[sd]?|sharing|include[sd]?|including)\s+"
+    r"(?:(?:a|an|any|their|its|the|public|publicly|available|released|official|github|open[\s-]source|source|code)\s+)*"
+    r"(?:code|code links?|repos?|repositor(?:y|ies)|github|implementations?)"
+)
+OPEN_SOURCE = r"open[\s-]sourced?(?:\s+code)?"
+# In a search, "code" stays a word where it is a topic ("hash codes", "code generation"): the filter's words
+# come first, or end the phrase.
 CODE_FILTER = re.compile(
-    rf"^\W*{_CODE}\b"  # (first, whatever follows: "with code GAN papers", a follow-up "with code")
-    rf"|\b{_CODE}(?=\s*(?:$|[?.!,;:)]|(?:on|about|for|from|in|and|or|by|since|before|after|that|which|please|"
+    rf"^\W*{CODE_WORDS}\b"  # (first, whatever follows: "with code GAN papers", a follow-up "with code")
+    rf"|\b{CODE_WORDS}(?=\s*(?:$|[?.!,;:)]|(?:on|about|for|from|in|and|or|by|since|before|after|that|which|please|"
     r"available|released|online|published|newest|latest|first|only|too)\b))"
-    r"|\bopen[\s-]sourced?(?:\s+code)?\b",
+    rf"|\b{OPEN_SOURCE}\b",
     re.I,
 )
 _PLAIN = [

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -222,6 +223,10 @@ def ensure_schema(db: sqlite_utils.Database, *, read_only: bool = False) -> None
         _redact_outcomes(db)
 
 
+# A name's last word, in SQL's built-in functions (an index on it must be readable by any SQLite, sqlite-utils
+# included): rtrim strips the name's trailing non-spaces, so its length is where the last space is.
+FAMILY = "substr(name, length(rtrim(name, replace(name, ' ', ''))) + 1)"
+
 # Indexes and tables added since a schema version: made when missing (an index in one pass over the papers,
 # once), not a new version. A paper looked up by DOI is found through an index, not a scan of every paper; the
 # tables hold what the bot keeps besides papers (store/state.py) and the log of what loads changed.
@@ -261,6 +266,9 @@ _ADDED = {
     "votes": "CREATE TABLE IF NOT EXISTS votes (card_id INTEGER NOT NULL, voter TEXT NOT NULL, guild_id TEXT, "
              "vote INTEGER NOT NULL, voted_at TEXT NOT NULL, PRIMARY KEY (card_id, voter))",
     "idx_votes_voter": "CREATE INDEX IF NOT EXISTS idx_votes_voter ON votes(voter)",
+    # Authors by family name (a name's last word), for autocomplete: `Ma` finds `Jinwen Ma` (store.author_names).
+    "idx_paper_authors_family": "CREATE INDEX IF NOT EXISTS idx_paper_authors_family ON paper_authors("
+                                f"{FAMILY} COLLATE NOCASE, name COLLATE NOCASE)",
 }
 
 
@@ -867,15 +875,31 @@ def freshness(db: sqlite_utils.Database) -> dict[str, Any]:
     return {"papers": papers, "newest": newest, "last_harvest": harvested}
 
 
-def author_names(db: sqlite_utils.Database, start: str, *, limit: int) -> list[str]:
-    """Up to `limit` distinct author names that start with `start`, in order, read off the NOCASE index of
-    `paper_authors` (a range: it stops after `limit` names, however many papers the library holds)."""
-    start = " ".join(start.split())
-    if not start:
+def author_names(db: sqlite_utils.Database, typed: str, *, limit: int) -> list[str]:
+    """Up to `limit` distinct author names for what is typed (any case): those that start with it, and those
+    whose family name (the last word) does (`Ma` -> `Jinwen Ma`), or that are the family name and the start of
+    the rest (`Ma Jin`, `Ma, Jin`); taken in turns, each read off an index as a range that stops after `limit`
+    names, however many papers the library holds."""
+    typed = " ".join(typed.split())
+    if not typed:
         rows = db.conn.execute("SELECT DISTINCT name FROM paper_authors ORDER BY name COLLATE NOCASE LIMIT ?",
                                [limit])
+        return [name for (name,) in rows]
+    end = "\U0010ffff"
+    starts = db.conn.execute(
+        "SELECT DISTINCT name FROM paper_authors WHERE name COLLATE NOCASE >= ? AND name COLLATE NOCASE < ? "
+        "ORDER BY name COLLATE NOCASE LIMIT ?", [typed, typed + end, limit]).fetchall()
+    family, _, rest = typed.replace(",", " ").partition(" ")
+    if rest.strip():  # (`Ma Jin`: family name Ma, and the name starts with Jin)
+        rest = " ".join(rest.split())
+        found = db.conn.execute(
+            f"SELECT DISTINCT name FROM paper_authors WHERE {FAMILY} COLLATE NOCASE = ? AND name COLLATE NOCASE >= ? "
+            f"AND name COLLATE NOCASE < ? ORDER BY {FAMILY} COLLATE NOCASE, name COLLATE NOCASE LIMIT ?",
+            [family, rest, rest + end, limit]).fetchall()
     else:
-        rows = db.conn.execute(
-            "SELECT DISTINCT name FROM paper_authors WHERE name COLLATE NOCASE >= ? AND name COLLATE NOCASE < ? "
-            "ORDER BY name COLLATE NOCASE LIMIT ?", [start, start + "\U0010ffff", limit])
-    return [name for (name,) in rows]
+        found = db.conn.execute(
+            f"SELECT DISTINCT name FROM paper_authors WHERE {FAMILY} COLLATE NOCASE >= ? AND {FAMILY} COLLATE NOCASE "
+            f"< ? ORDER BY {FAMILY} COLLATE NOCASE, name COLLATE NOCASE LIMIT ?", [typed, typed + end, limit]
+        ).fetchall()
+    taken = [row[0] for pair in itertools.zip_longest(starts, found) for row in pair if row is not None]
+    return list(dict.fromkeys(taken))[:limit]

@@ -93,6 +93,15 @@ def test_scale_benchmark_smoke(tmp_path):
     assert "0 added, 3 updated, 0 removed, 297 unchanged" in result["reload_1pct_changed_said"]
 
 
+def test_scale_research_tools_smoke(tmp_path):
+    """bench/scale.py --research: !trend, !why and the autocompletes timed through the bot's own functions."""
+    import scale
+
+    result = scale.measure(300, 8, tmp_path, research_only=True)
+    for kind in ("trend", "counts", "why", "author", "paper"):
+        assert 0 < result[f"{kind}_50_ms"] <= result[f"{kind}_99_ms"]
+
+
 def test_load_stages_benchmark_smoke(tmp_path):
     """A tiny run of bench/load_stages.py: every stage measured, the whole load beside them, the budget."""
     import load_stages

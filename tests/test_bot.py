@@ -355,11 +355,11 @@ async def test_sync_is_for_the_owner(fake_discord, library):
         [refused] = await say(fake_discord, "!sync", user="admin")
         [synced] = await say(fake_discord, "!sync", user="owner")
     assert refused["content"] == "You do not own this bot."
-    assert synced["content"] == "Registered 17 slash commands (globally)."  # (with the message menu's command)
+    assert synced["content"] == "Registered 17 slash commands and 1 message menu (globally)."
     assert {c["name"] for c in fake_discord.commands[None]} == {"ask", "papers", "paper", "author", "stats", "help",
                                                                  "reload", "follow", "unfollow", "following", "bib",
                                                                  "trend", "forget", "about", "ping", "why",
-                                                                 "Find papers about this"}
+                                                                 "related", "Find papers about this"}
 
 
 async def test_slash_commands_describe_their_options_and_hide_admin_commands(fake_discord, library):
@@ -367,7 +367,8 @@ async def test_slash_commands_describe_their_options_and_hide_admin_commands(fak
         await say(fake_discord, "!sync", user="owner")
     synced = {c["name"]: c for c in fake_discord.commands[None]}
     options = {(c["name"], o["name"]): o["description"] for c in synced.values() for o in c["options"]}
-    assert set(options) == {("ask", "question"), ("papers", "query"), ("paper", "paper_id"), ("author", "name"),
+    assert set(options) == {("ask", "question"), ("papers", "query"), ("paper", "paper_id"), ("related", "paper_id"),
+                            ("author", "name"),
                             ("reload", "file"), ("follow", "query"), ("unfollow", "number"), ("bib", "paper_ids"),
                             ("trend", "query"), ("help", "command"), ("why", "paper_id"), ("why", "query"),
                             ("papers", "author"), ("papers", "year"), ("papers", "category"), ("papers", "code")}
@@ -718,7 +719,7 @@ async def test_doctor_says_what_the_bot_cannot_do_and_how_to_fix_it(fake_discord
     assert f"ok   library {db}: 62 papers" in report and "ok   its index is in step" in report
     assert "ok   the Message Content intent is on" in report
     assert ("FIX  slash commands not registered: /about, /ask, /author, /bib, /follow, /following, /forget, /help, "
-            "/paper, /papers, /ping, /reload, /stats, /trend, /unfollow, /why") in report
+            "/paper, /papers, /ping, /related, /reload, /stats, /trend, /unfollow, /why") in report
     assert "!sync" in report
     assert "ok   server Paper Club: every permission the bot needs" in report
     assert "FIX    #papers: missing Create Public Threads, Embed Links" in report

@@ -928,3 +928,16 @@ def test_a_long_run_of_spaces_is_not_a_fact_question(library):
     with library.reading() as (db, index):
         assert fact(db, index, "how many papers" + " " * 4000 + "are there") is not None  # (one space: as words)
         assert fact(db, index, "how many papers " + "and more words " * 40) is None  # (a paragraph: a topic)
+
+
+@pytest.mark.parametrize("said", ["that include code", "that have code links", "that had code", "with a github repo",
+                                  "with publicly available code", "that released their code", "open source"])
+def test_with_code_means_the_same_in_a_count_and_in_a_search(library, said):
+    """One definition of "with code" (retrieval.query.CODE_WORDS): the papers a count says have code are the
+    papers `has:code` finds, and a search reads the same words as the same filter."""
+    with_code = {h.paper.id for h in library.search("has:code", k=100).hits}
+    fact = library.ask(f"how many papers {said}?").fact
+    searched = library.search(f"papers {said}", k=100)
+    assert fact is not None and fact.statement == f"The library holds {len(with_code)} papers with code."
+    assert {p.id for p in fact.papers} <= with_code
+    assert searched.parsed.has_code and {h.paper.id for h in searched.hits} == with_code

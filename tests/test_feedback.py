@@ -155,3 +155,31 @@ def test_a_search_during_a_load_gets_no_vote_buttons_rather_than_waiting(library
     finally:
         library._load_lock.release()
     assert list(library.vote_cards("seismic", ["seismic-fault-sam-b554c8"])) == ["seismic-fault-sam-b554c8"]
+
+
+async def test_vote_buttons_under_an_answer_in_a_channel_count_after_a_restart(fake_discord, library):
+    question = "which papers adapt SAM to seismic data?"
+    async with running(fake_discord, library):
+        [answer] = await say(fake_discord, question, channel="papers")
+        [asked] = await say(fake_discord, f"!ask {question}")
+    rows = [[b["label"] for b in row["components"]] for row in answer["components"]]
+    assert rows[0][0].startswith("👍 Seismic Fault SAM") and all(r[1] == "👎" for r in rows) and len(rows) <= 5
+    assert all(len(label) <= 80 for row in rows for label in row)
+    assert [[b["label"] for b in row["components"]] for row in asked["components"]] == rows  # (`!ask`: the same)
+    up_id, down_id = (b["custom_id"] for b in answer["components"][0]["components"])
+    async with running(fake_discord, library):  # a new process: they still count
+        await fake_discord.click(answer["id"], up_id, user="other")
+        up = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+        await fake_discord.click(answer["id"], down_id, user="member")
+        down = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+    assert up["ephemeral"] and up["content"].startswith("Noted: 👍 for `seismic-fault-sam-b554c8` on **which papers")
+    assert down["ephemeral"] and down["content"].startswith("Noted: 👎 for `seismic-fault-sam-b554c8`")
+    judged, _ = library.feedback()
+    assert [(j.query, j.paper_id, j.up, j.down) for j in judged] == [(question, "seismic-fault-sam-b554c8", 1, 1)]
+
+
+async def test_an_answer_without_papers_and_a_fact_have_no_vote_buttons(fake_discord, library):
+    async with running(fake_discord, library):
+        [fact] = await say(fake_discord, "how many papers have code?", channel="papers")
+        [nothing] = await say(fake_discord, "which papers study zxqv frobnication?", mention_bot=True)
+    assert fact["components"] == [] and nothing["components"] == []

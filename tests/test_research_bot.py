@@ -11,7 +11,7 @@ from PIL import Image
 from papers_bot.bot import replies
 from papers_bot.testing.fakediscord import ATTACH_FILES
 from papers_bot.trends import render_png
-from tests.test_bot import running, say
+from tests.test_bot import buttons, running, say
 
 
 def entries(text: str) -> list[str]:
@@ -216,3 +216,73 @@ async def test_help_with_a_long_prefix_comes_in_two_messages(fake_discord, libra
         first, second = await say(fake_discord, "papers!help", n=2)
     assert len(first["content"]) <= 2000 and len(second["content"]) <= 2000
     assert (first["content"] + "\n" + second["content"]).count("papers!") > 10
+
+
+async def test_a_paper_card_has_bibtex_and_related_buttons_that_work_after_a_restart(fake_discord, library):
+    async with running(fake_discord, library):
+        [post] = await say(fake_discord, "!paper seismic-fault-sam-b554c8")
+        [link] = await say(fake_discord, "https://arxiv.org/abs/2310.05873", channel="papers")
+    assert list(buttons(post)) == ["BibTeX", "Related"] and list(buttons(link)) == ["BibTeX", "Related"]
+    async with running(fake_discord, library):  # a new process: the buttons still answer, anyone
+        await fake_discord.click(post["id"], buttons(post)["BibTeX"]["custom_id"], user="other")
+        bib = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+        await fake_discord.click(post["id"], buttons(post)["Related"]["custom_id"], user="other")
+        related = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+    assert bib["ephemeral"] and entries(bib["content"].strip("`").removeprefix("bibtex")) == ["chen2024seismic"]
+    assert related["ephemeral"] and related["content"].startswith("Papers for **related seismic-fault-sam-b554c8**")
+    assert related["embeds"] and all("Seismic Fault SAM" not in e["title"] for e in related["embeds"])
+
+
+async def test_related_is_a_command_never_listing_its_paper(fake_discord, library):
+    async with running(fake_discord, library):
+        [post] = await say(fake_discord, "!related seismic-fault-sam-b554c8")
+        await fake_discord.slash("related", {"paper_id": "2310.05873"})
+        slash = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+        [unknown] = await say(fake_discord, "!related 9999.99999")
+        [help_] = await say(fake_discord, "!help related")
+    assert post["content"].startswith("Papers for **related seismic-fault-sam-b554c8**")
+    assert post["embeds"] and all("Seismic Fault SAM" not in e["title"] for e in post["embeds"])
+    assert "👍 1" in buttons(post) and menu(post)  # (its results are voted on and have the menu, as a search's)
+    assert slash["kind"] == "followup" and all("Geom-Erasing" not in e["title"] for e in slash["embeds"])
+    assert "9999.99999" in unknown["content"] and "Traceback" not in unknown["content"]
+    assert help_["content"].startswith("`!related <id>` (or `/related`)")
+
+
+def test_related_in_the_console_and_its_pages_made_again_after_a_restart(library):
+    from papers_bot.bot.console import Console
+    from papers_bot.config import Config
+
+    [said] = Console(library, Config.from_values({})).handle("!related seismic-fault-sam-b554c8")
+    again = replies.PAGE_SOURCES["r"](library, "seismic-fault-sam-b554c8")
+    assert said.startswith("Papers for **related seismic-fault-sam-b554c8**") and "Seismic Fault SAM" not in said
+    assert again[0].text() in said
+
+
+async def test_bib_autocompletes_the_next_id_from_title_words(fake_discord, library):
+    async with running(fake_discord, library):
+        first = await fake_discord.autocomplete("bib", {"paper_ids": "seismic fault"}, focused="paper_ids")
+        second = await fake_discord.autocomplete("bib", {"paper_ids": "seismic-fault-sam-b554c8 faultseg swin"},
+                                                 focused="paper_ids")
+    assert first[0]["value"] == "seismic-fault-sam-b554c8" and len(first) <= 25
+    assert second[0]["value"] == "seismic-fault-sam-b554c8 faultseg-swin-unetr-cc6302"
+    assert second[0]["name"].startswith("FaultSeg Swin-UNETR") and all(len(c["value"]) <= 100 for c in second)
+
+
+def test_author_autocomplete_matches_a_family_name_typed_alone(library):
+    import sqlite_utils
+
+    from papers_bot.store.db import FAMILY, author_names
+
+    assert "Jinwen Ma" in library.author_names("Ma") and "Jinwen Ma" in library.author_names("ma")
+    assert library.author_names("Ma, Jin") == library.author_names("ma jinw") == ["Jinwen Ma"]
+    assert library.author_names("Jinwen") == ["Jinwen Ma"]  # (the start of the name, as before)
+    db = sqlite_utils.Database(library.db_path)
+    db.table("paper_authors").insert_all({"paper_id": f"x{i}", "position": 0, "name": f"Given{i:02d} Ma"}
+                                   for i in range(40))
+    many = author_names(db, "Ma", limit=25)
+    assert len(many) == 25 and "Jinwen Ma" in author_names(db, "Ma J", limit=25)
+    # Read off an index, a range that stops after 25 names: never a scan of every author (1M papers: millions).
+    plan = " ".join(str(row) for row in db.execute(
+        f"EXPLAIN QUERY PLAN SELECT DISTINCT name FROM paper_authors WHERE {FAMILY} COLLATE NOCASE >= 'ma' AND "
+        f"{FAMILY} COLLATE NOCASE < 'mb' ORDER BY {FAMILY} COLLATE NOCASE, name COLLATE NOCASE LIMIT 25").fetchall())
+    assert "idx_paper_authors_family" in plan and "TEMP B-TREE FOR ORDER BY" not in plan

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from papers_bot.bot import replies
 from papers_bot.bot.client import BotContext, PapersBot, hybrid_command
 from papers_bot.bot.pages import send_texts
+from papers_bot.text import plural
 
 
 class NotAdmin(commands.CheckFailure):
@@ -58,7 +62,15 @@ class Admin(commands.Cog):
             synced = await self.bot.tree.sync(guild=ctx.guild)
         else:
             synced = await self.bot.tree.sync()
-        await ctx.send(f"Registered {len(synced)} slash commands ({'this server' if scope == 'here' else 'globally'}).")
+        await ctx.send(f"Registered {registered(synced)} ({'this server' if scope == 'here' else 'globally'}).")
+
+
+def registered(synced: Sequence[app_commands.AppCommand]) -> str:
+    """`16 slash commands and 1 message menu`: what a sync registered, each kind counted apart (a message's
+    "Find papers about this" is no slash command)."""
+    menus = sum(c.type is discord.AppCommandType.message for c in synced)
+    said = plural(len(synced) - menus, "slash command")
+    return f"{said} and {plural(menus, 'message menu')}" if menus else said
 
 
 async def setup(bot: PapersBot) -> None:

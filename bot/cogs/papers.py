@@ -1,4 +1,4 @@
-"""Searching: !papers, !paper, !author, !stats, !help (each also a slash command)."""
+"""Searching: !papers, !paper, !related, !author, !stats, !help (each also a slash command)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from discord.ext import commands
 from papers_bot.bot import replies
 from papers_bot.bot.client import BotContext, PapersBot, hybrid_command, prefix_of
 from papers_bot.bot.commands import command_help
-from papers_bot.bot.pages import may_embed, parts, send_pages, send_texts
+from papers_bot.bot.pages import may_embed, paper_view, parts, send_pages, send_texts
 from papers_bot.bot.service import LibraryThreads
 from papers_bot.store.paper import id_in
 
@@ -44,7 +44,7 @@ async def paper_choices(interaction: discord.Interaction, current: str) -> list[
 
 
 async def author_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    """Autocomplete for an author: the library's names that start with what is typed."""
+    """Autocomplete for an author: the library's names that start with what is typed, or whose family name does."""
     found = await interaction.client.papers.run(  # type: ignore[attr-defined]
         lambda library: library.author_names(current, limit=AUTOCOMPLETE))
     return [app_commands.Choice(name=name[:100], value=name[:100]) for name in found]
@@ -79,7 +79,14 @@ class Papers(commands.Cog):
             reply = await self.threads.run(replies.link_reply, paper_id, prefix=self.bot.config.prefix)
         else:
             reply = await self.threads.run(replies.paper_reply, paper_id)
-        await ctx.reply(**parts(reply, embeds=may_embed(ctx)))
+        await ctx.reply(**parts(reply, embeds=may_embed(ctx), view=paper_view(reply)))
+
+    @hybrid_command("related")
+    @app_commands.autocomplete(paper_id=paper_choices)
+    async def related(self, ctx: BotContext, paper_id: str) -> None:
+        """The papers most like one paper, never itself."""
+        await ctx.defer()
+        await send_pages(ctx, await self.threads.run(replies.related_pages, paper_id), kind="r", key=paper_id)
 
     @hybrid_command("author")
     @app_commands.autocomplete(name=author_choices)

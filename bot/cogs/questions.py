@@ -23,7 +23,7 @@ from papers_bot.bot.client import (
     user_message,
 )
 from papers_bot.bot.cogs.papers import user_cooldown
-from papers_bot.bot.pages import may_embed, parts
+from papers_bot.bot.pages import answer_view, may_embed, paper_view, parts
 from papers_bot.bot.replies import MESSAGE
 from papers_bot.retrieval.answer import Context
 
@@ -132,7 +132,8 @@ class Questions(commands.Cog):
         answer, after = await self.bot.papers.run(replies.answer_replies, question, context=context,
                                                   prefix=self.bot.config.prefix)
         embeds = may_embed(ctx)
-        first = await ctx.reply(**parts(answer[0], embeds=embeds))
+        votes = await answer_view(self.bot, question, answer[0])
+        first = await ctx.reply(**parts(answer[0], embeds=embeds, view=votes))
         for reply in answer[1:]:
             await ctx.send(**parts(reply, embeds=embeds))
         await self._remember(ctx.channel, ctx.guild, first, question, after, ctx.author.id,
@@ -149,7 +150,7 @@ class Questions(commands.Cog):
         if link and not edited and "?" not in ARXIV_LINK.sub(" ", question):
             with contextlib.suppress(discord.Forbidden):
                 reply = await self.bot.papers.run(replies.link_reply, link.group(), prefix=self.bot.config.prefix)
-                await message.reply(**parts(reply, embeds=may_embed(message)))
+                await message.reply(**parts(reply, embeds=may_embed(message), view=paper_view(reply)))
             return
         if not sure and not await self.bot.papers.run(replies.reads_as_request, question):
             return  # (chat in an answer channel)
@@ -167,14 +168,15 @@ class Questions(commands.Cog):
             if message.id in self.deleted:
                 return
             embeds = may_embed(message)
+            votes = await answer_view(self.bot, question, answer[0])
             if previous is not None and hasattr(message.channel, "get_partial_message"):
-                edited_answer = await message.channel.get_partial_message(previous).edit(**parts(answer[0],
-                                                                                              embeds=embeds))
+                edited_answer = await message.channel.get_partial_message(previous).edit(
+                    **parts(answer[0], embeds=embeds), view=votes)
                 if not await self._rename_thread(previous, question, after):
                     await self._remember(message.channel, message.guild, edited_answer, question, after,
                                          message.author.id, follow_ups=answer[0].follow_ups)
                 return
-            first = await message.reply(**parts(answer[0], embeds=embeds))
+            first = await message.reply(**parts(answer[0], embeds=embeds, view=votes))
             for reply in answer[1:]:
                 await message.channel.send(**parts(reply, embeds=embeds))
         except discord.Forbidden as error:  # the channel does not let the bot post: an apology would fail too

@@ -18,6 +18,12 @@ from papers_bot.format import DISCORD
 FIND_ABOUT = "Find papers about this"  # (a message's context menu: right-click > Apps)
 
 
+async def bib_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete for `/bib`: the ids typed so far, and the next one from title words."""
+    found = await interaction.client.papers.run(replies.bib_choices, current)  # type: ignore[attr-defined]
+    return [app_commands.Choice(name=name, value=value) for name, value in found]
+
+
 class Research(commands.Cog):
     def __init__(self, bot: PapersBot) -> None:
         self.bot = bot
@@ -44,6 +50,7 @@ class Research(commands.Cog):
         await interaction.followup.send(**parts(pages[0], embeds=interaction.app_permissions.embed_links))
 
     @hybrid_command("bib")
+    @app_commands.autocomplete(paper_ids=bib_choices)
     async def bib(self, ctx: BotContext, *, paper_ids: str) -> None:
         """BibTeX entries for papers, to cite them."""
         await ctx.defer()
