@@ -25,6 +25,7 @@ from discord.ext import commands, tasks
 
 from papers_bot.bot.commands import BY_NAME, command
 from papers_bot.bot.pages import CONNECTION_ERRORS, MoreMenu, PageTurn, PaperButton, VoteButton
+from papers_bot.bot.replies import SOMETHING_WENT_WRONG
 from papers_bot.bot.reports import ErrorReports
 from papers_bot.bot.service import LibraryThreads
 from papers_bot.config import Config, ConfigError
@@ -40,7 +41,6 @@ RETRY_MAX = 60.0  # seconds: the longest wait between attempts to reach Discord
 
 COGS = ("papers_bot.bot.cogs.papers", "papers_bot.bot.cogs.questions", "papers_bot.bot.cogs.admin",
         "papers_bot.bot.cogs.follows", "papers_bot.bot.cogs.research")
-SOMETHING_WENT_WRONG = "Something went wrong on my side; it has been logged. Please try again later."
 # Gateway close codes that say the shard settings are wrong for this bot: what to do, in one line.
 SHARDING_REFUSED = {
     4010: "Discord refused the shard this process identified as: check shard_ids and shard_count (env "

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import socket
 import weakref
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, MutableMapping, Sequence
 from typing import Any, TypeVar
 
 import aiohttp
@@ -17,6 +18,7 @@ from discord.ext import commands
 from papers_bot.bot.replies import (
     MESSAGE,
     PAGE_SOURCES,
+    SOMETHING_WENT_WRONG,
     Card,
     Reply,
     bib_export,
@@ -233,6 +235,30 @@ class Pages(discord.ui.View):
                      e or type(e).__name__)
 
 
+ItemCallback = Callable[[Any, discord.Interaction], Coroutine[Any, Any, None]]
+
+
+def apologising(callback: ItemCallback) -> ItemCallback:
+    """A button's or menu's callback that tells its user when it fails (discord.py only logs a failed persistent
+    item's callback, which the error reports pick up: the user was left at "thinking…")."""
+
+    @functools.wraps(callback)
+    async def run(item: Any, interaction: discord.Interaction) -> None:
+        try:
+            await callback(item, interaction)
+        except Exception:
+            try:
+                if interaction.response.is_done():
+                    await interaction.followup.send(SOMETHING_WENT_WRONG, ephemeral=True)
+                else:
+                    await interaction.response.send_message(SOMETHING_WENT_WRONG, ephemeral=True)
+            except (discord.HTTPException, *CONNECTION_ERRORS):
+                log.warning("could not tell the user about an error in a button or menu")
+            raise
+
+    return run
+
+
 TURN = r"pages:(?P<kind>[a-z]):(?P<step>prev|next):(?P<owner>\d+):(?P<key>.*)"  # (turn_id's form)
 
 
@@ -250,6 +276,7 @@ class PageTurn(discord.ui.DynamicItem[discord.ui.Button], template=TURN):
                              /) -> PageTurn:
         return cls(match["kind"], match["step"], int(match["owner"]), match["key"])
 
+    @apologising
     async def callback(self, interaction: discord.Interaction) -> None:
         live = live_pages(interaction.client).get(interaction.message.id) if interaction.message else None
         if live is not None and not live.is_finished():
@@ -335,6 +362,7 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=VOTE):
                              /) -> VoteButton:
         return cls(match["way"], int(match["card"]))
 
+    @apologising
     async def callback(self, interaction: discord.Interaction) -> None:
         # (a vote may wait for a load to end: the interaction is answered "thinking…" at once, privately)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -361,6 +389,7 @@ class MoreMenu(discord.ui.DynamicItem[discord.ui.Select], template=MORE):
                              /) -> MoreMenu:
         return cls(int(match["first"]))
 
+    @apologising
     async def callback(self, interaction: discord.Interaction) -> None:
         values: Any = dict(interaction.data or {}).get("values") or [""]
         what, _, number = str(values[0]).partition(":")
@@ -413,6 +442,7 @@ class PaperButton(discord.ui.DynamicItem[discord.ui.Button], template=PAPER):
                              /) -> PaperButton:
         return cls(match["what"], match["paper"])
 
+    @apologising
     async def callback(self, interaction: discord.Interaction) -> None:
         await answer_privately(interaction, paper_more, self.what, self.paper_id)
 

@@ -49,6 +49,7 @@ from papers_bot.why import LOOK_AT, rarity
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 MESSAGE = 2000
+SOMETHING_WENT_WRONG = "Something went wrong on my side; it has been logged. Please try again later."
 EMBED_TITLE = 256
 EMBED_DESCRIPTION = 4096
 FIELD_NAME = 256

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from papers_bot.bot.client import PapersBot
+from papers_bot.bot.replies import SOMETHING_WENT_WRONG
 from papers_bot.bot.reports import MESSAGE, REPORT_EVERY, Report, kind_of
 from papers_bot.config import Config
 from papers_bot.testing.fakediscord import FakeDiscord, run_client, serving
@@ -143,8 +144,10 @@ async def test_a_failing_button_is_reported_as_one(library, monkeypatch, caplog)
         [post] = await say(fake, "!papers diffusion")
         monkeypatch.setattr(library, "vote", broken(fake.token))
         await fake.click(post["id"], buttons(post)["👍 1"]["custom_id"], user="other")
-        await fake.wait_for_posts(len(fake.posted) + 1)
+        await fake.wait_for_posts(len(fake.posted) + 2)
     [(owner, report)] = direct_messages(fake)
+    [told] = [p for p in fake.posted if p.get("kind") == "followup"]  # (not left at "thinking…")
+    assert told["ephemeral"] and told["content"] == SOMETHING_WENT_WRONG
     [report_id] = report_ids(caplog)
     assert owner == "owner" and f"`{report_id}`" in report["content"]  # (no team: the application's owner)
     assert "In: a button or menu" in report["content"] and "RuntimeError at papers_bot/" in report["content"]

@@ -14,7 +14,6 @@ from discord.ext import commands
 
 from papers_bot.bot import permissions, replies
 from papers_bot.bot.client import (
-    SOMETHING_WENT_WRONG,
     BotContext,
     PapersBot,
     channel_keys,
@@ -24,7 +23,7 @@ from papers_bot.bot.client import (
 )
 from papers_bot.bot.cogs.papers import user_cooldown
 from papers_bot.bot.pages import answer_view, may_embed, paper_view, parts
-from papers_bot.bot.replies import MESSAGE
+from papers_bot.bot.replies import MESSAGE, SOMETHING_WENT_WRONG
 from papers_bot.retrieval.answer import Context
 
 log = logging.getLogger("papers_bot.questions")
