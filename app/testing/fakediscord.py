@@ -252,10 +252,12 @@ Handler = Callable[[Call], Awaitable[Any]]
 
 
 class FakeDiscord:
-    """One guild ("Paper Club"), two text channels, four human users (and any `users` named) and the bot."""
+    """One guild ("Paper Club"), two text channels, four human users (and any `users` named) and the bot; and
+    any more `servers` named, each with its own @everyone and bot role and channels `<server>/general` and
+    `<server>/papers`, where every user is a plain member and the owner owns it."""
 
     def __init__(self, *, message_content: bool = True, enforce_privileged_intents: bool = False,
-                 users: Sequence[str] = ()) -> None:
+                 users: Sequence[str] = (), servers: Sequence[str] = ()) -> None:
         self.message_content = message_content
         # Discord closes the gateway with 4014 when a privileged intent is requested but not enabled. Off by
         # default, so a bot requesting message_content can still connect to a message_content=False fake.
@@ -288,15 +290,22 @@ class FakeDiscord:
         self._member_roles: dict[int, list[int]] = {self.application_id: [bot_role],
                                                     int(self.users["admin"]["id"]): [self.admin_role_id],
                                                     int(self.users["other"]["id"]): [self.helper_role_id]}
+        self.guild_names = {self.guild_id: "Paper Club"}  # every guild the bot is in, by id
+        self._bot_roles = {self.guild_id: bot_role}  # each guild's managed role of the bot
+        self._guild_roles = {self.guild_id: set(self.roles)}
 
         self.channels: dict[str, int] = {}
         self._channels: dict[int, Json] = {}  # every channel by id: text channels, threads and DMs
-        for position, name in enumerate(("general", "papers")):
-            cid = self.channels[name] = self._ids()
-            self._channels[cid] = {"id": str(cid), "type": 0, "guild_id": str(self.guild_id), "name": name,
-                                   "position": position, "parent_id": None, "topic": None, "nsfw": False,
-                                   "last_message_id": None, "rate_limit_per_user": 0, "permission_overwrites": [],
-                                   "flags": 0}
+        self._add_channels(self.guild_id, "")
+        for server in servers:
+            gid, role = self._ids(), self._ids()
+            self.guild_names[gid] = server
+            self._bot_roles[gid] = role
+            self._guild_roles[gid] = {gid, role}
+            self.roles[gid] = {**self.roles[self.guild_id], "id": str(gid)}  # (its @everyone: the guild's id)
+            self.roles[role] = {**self.roles[bot_role], "id": str(role)}  # (the bot's managed role, with its tags)
+            self._member_roles[self.application_id].append(role)
+            self._add_channels(gid, f"{server}/")
         self.threads: dict[int, Json] = {}
         self._thread_active: dict[int, float] = {}  # thread id -> time.monotonic() of its last message
 
@@ -359,6 +368,15 @@ class FakeDiscord:
             ("GET|PUT", r"/applications/(\d+)(?:/guilds/(\d+))?/commands", self._commands, True),
         ]
         self._routes = [(m.split("|"), re.compile(p), h, auth) for m, p, h, auth in routes]
+
+    def _add_channels(self, guild_id: int, key: str) -> None:
+        """A guild's text channels `general` and `papers`, known to tests as `<key>general` and `<key>papers`."""
+        for position, name in enumerate(("general", "papers")):
+            cid = self.channels[f"{key}{name}"] = self._ids()
+            self._channels[cid] = {"id": str(cid), "type": 0, "guild_id": str(guild_id), "name": name,
+                                   "position": position, "parent_id": None, "topic": None, "nsfw": False,
+                                   "last_message_id": None, "rate_limit_per_user": 0, "permission_overwrites": [],
+                                   "flags": 0}
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
 
@@ -447,13 +465,14 @@ class FakeDiscord:
         await self._dispatch("READY", {
             "v": 10, "user": {**self.bot_user, "verified": True, "mfa_enabled": False},
             # Guilds arrive unavailable in READY and are filled in by GUILD_CREATE, as on Discord.
-            "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "guilds": [{"id": str(gid), "unavailable": True} for gid in self.guild_names],
             "session_id": self._session_id, "resume_gateway_url": self.gateway_url, "shard": [0, 1],
             "application": {"id": str(self.application_id), "flags": self._application_flags()},
             "private_channels": [], "relationships": [], "presences": [], "guild_join_requests": [],
             "geo_ordered_rtc_regions": [], "user_settings": {}, "_trace": ["fake-discord"],
         })
-        await self._dispatch("GUILD_CREATE", self._guild_payload(full=True))
+        for gid in self.guild_names:
+            await self._dispatch("GUILD_CREATE", self._guild_payload(full=True, guild_id=gid))
         self.identified.set()
 
     async def _resume(self, ws: web.WebSocketResponse, data: Json) -> None:
@@ -551,24 +570,30 @@ class FakeDiscord:
     def _application_flags(self) -> int:
         return GATEWAY_MESSAGE_CONTENT if self.message_content else 0
 
-    def _permissions(self, user_id: int) -> int:
+    def _roles_in(self, user_id: int, guild_id: int | None = None) -> list[int]:
+        """A member's roles in one guild (the first, without one)."""
+        guild = self._guild_roles[guild_id or self.guild_id]
+        return [r for r in self._member_roles.get(user_id, []) if r in guild]
+
+    def _permissions(self, user_id: int, guild_id: int | None = None) -> int:
         if user_id == int(self.users["owner"]["id"]):
             return ALL_PERMISSIONS
         perms = EVERYONE_PERMISSIONS
-        for role_id in self._member_roles.get(user_id, []):
+        for role_id in self._roles_in(user_id, guild_id):
             perms |= int(self.roles[role_id]["permissions"])
         return ALL_PERMISSIONS if perms & ADMINISTRATOR else perms
 
     def _channel_permissions(self, user_id: int, channel: Json) -> int:
         """A member's permissions in a channel: the server's, then the channel's overwrites (a thread has its
         parent's) for @everyone, the member's roles, and the member, as Discord computes them."""
-        perms = self._permissions(user_id)
+        guild_id = int(channel["guild_id"])
+        perms = self._permissions(user_id, guild_id)
         if perms & ADMINISTRATOR or perms == ALL_PERMISSIONS:
             return perms
         parent = self._channels.get(int(channel["parent_id"])) if channel.get("parent_id") else None
         overwrites = {int(o["id"]): o for o in (parent or channel).get("permission_overwrites", [])}
-        roles = self._member_roles.get(user_id, [])
-        for ids in ([self.guild_id], roles, [user_id]):
+        roles = self._roles_in(user_id, guild_id)
+        for ids in ([guild_id], roles, [user_id]):
             allow = deny = 0
             for oid in ids:
                 if oid in overwrites:
@@ -583,20 +608,24 @@ class FakeDiscord:
             self.forbidden.append((int(channel["id"]), needed))
             raise DiscordError(403, 50013, "Missing Permissions")
 
-    def _member(self, user_id: int, *, with_user: bool = True, permissions: bool = False) -> Json:
-        member: Json = {"roles": [str(r) for r in self._member_roles.get(user_id, [])], "nick": None, "avatar": None,
+    def _member(self, user_id: int, *, with_user: bool = True, permissions: bool = False,
+                guild_id: int | None = None) -> Json:
+        member: Json = {"roles": [str(r) for r in self._roles_in(user_id, guild_id)], "nick": None, "avatar": None,
                         "joined_at": "2024-01-01T00:00:00+00:00", "premium_since": None, "deaf": False,
                         "mute": False, "pending": False, "flags": 0, "communication_disabled_until": None}
         if with_user:
             member["user"] = self._users_by_id[user_id]
         if permissions:
-            member["permissions"] = str(self._permissions(user_id))
+            member["permissions"] = str(self._permissions(user_id, guild_id))
         return member
 
-    def _guild_payload(self, *, full: bool) -> Json:
+    def _guild_payload(self, *, full: bool, guild_id: int | None = None) -> Json:
+        gid = guild_id or self.guild_id
         guild: Json = {
-            "id": str(self.guild_id), "name": "Paper Club", "icon": None, "splash": None, "discovery_splash": None,
-            "owner_id": self.users["owner"]["id"], "roles": list(self.roles.values()), "emojis": [], "stickers": [],
+            "id": str(gid), "name": self.guild_names[gid], "icon": None, "splash": None, "discovery_splash": None,
+            "owner_id": self.users["owner"]["id"], "roles": [r for r in self.roles.values()
+                                                             if int(r["id"]) in self._guild_roles[gid]],
+            "emojis": [], "stickers": [],
             "features": [], "verification_level": 0, "default_message_notifications": 0,
             "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0, "premium_tier": 0, "afk_timeout": 300,
             "afk_channel_id": None, "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None,
@@ -604,10 +633,11 @@ class FakeDiscord:
         }
         if not full:
             return {**guild, "approximate_member_count": len(self._users_by_id), "approximate_presence_count": 0}
-        members = [self._member(uid) for uid in self._users_by_id]
+        members = [self._member(uid, guild_id=gid) for uid in self._users_by_id]
         return {**guild, "unavailable": False, "large": False, "joined_at": "2024-01-01T00:00:00+00:00",
-                "channels": [c for c in self._channels.values() if c["type"] == 0],
-                "threads": [t for t in self.threads.values() if not t["thread_metadata"]["archived"]],
+                "channels": [c for c in self._channels.values() if c["type"] == 0 and c["guild_id"] == str(gid)],
+                "threads": [t for t in self.threads.values()
+                            if not t["thread_metadata"]["archived"] and t["guild_id"] == str(gid)],
                 "members": members,
                 # member_count must equal the members sent, or discord.py decides the guild needs chunking.
                 "member_count": len(members), "presences": [], "voice_states": [], "stage_instances": [],
@@ -648,7 +678,7 @@ class FakeDiscord:
         }
         if "guild_id" in channel:
             msg["guild_id"] = channel["guild_id"]
-            msg["member"] = self._member(author_id, with_user=False)
+            msg["member"] = self._member(author_id, with_user=False, guild_id=int(channel["guild_id"]))
         self.messages[int(msg["id"])] = msg
         channel["last_message_id"] = msg["id"]
         return msg
@@ -656,7 +686,8 @@ class FakeDiscord:
     def _mentions(self, content: str, channel: Json) -> list[Json]:
         ids = dict.fromkeys(int(x) for x in re.findall(r"<@!?(\d+)>", content or ""))
         in_guild = "guild_id" in channel
-        return [{**self._users_by_id[uid], **({"member": self._member(uid, with_user=False)} if in_guild else {})}
+        return [{**self._users_by_id[uid], **({"member": self._member(uid, with_user=False, guild_id=int(
+            channel["guild_id"]))} if in_guild else {})}
                 for uid in ids if uid in self._users_by_id]
 
     def _visible(self, msg: Json) -> Json:
@@ -887,14 +918,14 @@ class FakeDiscord:
                 "summary": "", "rpc_origins": [], "redirect_uris": [], "interactions_endpoint_url": None}
 
     async def _get_guild(self, call: Call) -> Json:
-        if call.id(1) != self.guild_id:
+        if call.id(1) not in self.guild_names:
             raise DiscordError(404, 10004, "Unknown Guild")
-        return self._guild_payload(full=False)
+        return self._guild_payload(full=False, guild_id=call.id(1))
 
     async def _get_member(self, call: Call) -> Json:
-        if call.id(1) != self.guild_id or call.id(2) not in self._users_by_id:
+        if call.id(1) not in self.guild_names or call.id(2) not in self._users_by_id:
             raise DiscordError(404, 10007, "Unknown Member")
-        return self._member(call.id(2))
+        return self._member(call.id(2), guild_id=call.id(1))
 
     async def _get_channel(self, call: Call) -> Json:
         return self._channel(call.id(1))
@@ -963,7 +994,7 @@ class FakeDiscord:
         tid = int(source["id"]) if source else self._ids()  # a thread started from a message shares its id
         stamp = now_iso()
         thread: Json = {
-            "id": str(tid), "type": 11 if source else call.body.get("type", 12), "guild_id": str(self.guild_id),
+            "id": str(tid), "type": 11 if source else call.body.get("type", 12), "guild_id": parent["guild_id"],
             "parent_id": parent["id"], "owner_id": self.bot_user["id"], "name": name, "last_message_id": None,
             "message_count": 0, "member_count": 1, "total_message_sent": 0, "flags": 0,
             "rate_limit_per_user": call.body.get("rate_limit_per_user") or 0,
@@ -1048,7 +1079,7 @@ class FakeDiscord:
         if self.commands_fault is not None:
             raise DiscordError(self.commands_fault, 0, f"{self.commands_fault}: fake-discord was told to fail")
         guild_id = call.id(2) if call.match[2] else None
-        if call.id(1) != self.application_id or guild_id not in (None, self.guild_id):
+        if call.id(1) != self.application_id or (guild_id is not None and guild_id not in self.guild_names):
             raise DiscordError(403, 50001, "Missing Access")
         if call.request.method == "PUT":
             previous = {c["name"]: c["id"] for c in self.commands.get(guild_id, [])}
@@ -1074,7 +1105,8 @@ class FakeDiscord:
         """Take `permissions` from the bot in one channel (an overwrite for its role), as a server admin would;
         the bot hears of it by CHANNEL_UPDATE."""
         ch = self._channel(channel)
-        overwrite = {"id": str(self.bot_role_id), "type": 0, "allow": "0", "deny": str(permissions)}
+        overwrite = {"id": str(self._bot_roles[int(ch["guild_id"])]), "type": 0, "allow": "0",
+                     "deny": str(permissions)}
         ch["permission_overwrites"] = [o for o in ch["permission_overwrites"] if o["id"] != overwrite["id"]]
         ch["permission_overwrites"].append(overwrite)
         await self._dispatch("CHANNEL_UPDATE", ch, required=False)  # (a client that connects later reads it whole)
@@ -1093,6 +1125,13 @@ class FakeDiscord:
         msg["attachments"] = [self._attachment(int(ch["id"]), name, data) for name, data in attachments]
         await self._dispatch("MESSAGE_CREATE", self._visible(msg))
         return msg
+
+    async def remove_bot(self, server: str) -> None:
+        """A server's admin removes the bot from `server` (a name in `servers`): GUILD_DELETE, as Discord sends it;
+        it is no longer among the bot's guilds when it connects again."""
+        gid = next(g for g, name in self.guild_names.items() if name == server)
+        del self.guild_names[gid]
+        await self._dispatch("GUILD_DELETE", {"id": str(gid)})
 
     async def edit_message(self, message_id: int | str, content: str) -> Json:
         """The author of a message edits it: MESSAGE_UPDATE with the whole message, as Discord sends it."""
@@ -1137,20 +1176,30 @@ class FakeDiscord:
         if not isinstance(options, list):
             options = [{"name": k, "type": option_type(v), "value": v} for k, v in (options or {}).items()]
         data: Json = {"name": name, "type": 1, "options": options}
-        guild_cmd = next((c for c in self.commands.get(self.guild_id, []) if c["name"] == name), None)
+        # (a channel option (type 7) comes with the channel resolved, as Discord sends it; in a subcommand too)
+        chosen = [o["value"] for o in [*options, *(o for sub in options for o in sub.get("options", []))]
+                  if o.get("type") == 7]
+        if chosen:
+            data["resolved"] = {"channels": {str(c): {**self._channel(int(c)), "permissions": str(
+                self._channel_permissions(int(self.users[user]["id"]), self._channel(int(c))))} for c in chosen}}
+        where = self._channel(channel)
+        guild_id = int(where.get("guild_id") or self.guild_id)
+        guild_cmd = next((c for c in self.commands.get(guild_id, []) if c["name"] == name), None)
         global_cmd = next((c for c in self.commands.get(None, []) if c["name"] == name), None)
         if guild_cmd is not None:  # discord.py looks guild commands up by data.guild_id
-            data["guild_id"] = str(self.guild_id)
+            data["guild_id"] = str(guild_id)
         data["id"] = (guild_cmd or global_cmd or {}).get("id") or str(self._ids())
         return await self._interact(2, data, user, self._channel(channel))
 
     async def autocomplete(self, name: str, options: dict[str, Any], *, focused: str, user: str = "member",
-                           channel: str | int = "general", timeout: float = 10) -> list[Json]:
-        """`user` types in option `focused` of /name (the other options as given): an APPLICATION_COMMAND_AUTOCOMPLETE
-        interaction; the choices the bot answers with (type 8)."""
-        data: Json = {"name": name, "type": 1, "options": [
-            {"name": k, "type": 3, "value": v, **({"focused": True} if k == focused else {})}
-            for k, v in options.items()]}
+                           channel: str | int = "general", timeout: float = 10,
+                           subcommand: str | None = None) -> list[Json]:
+        """`user` types in option `focused` of /name (or of its `subcommand`; the other options as given): an
+        APPLICATION_COMMAND_AUTOCOMPLETE interaction; the choices the bot answers with (type 8)."""
+        typed = [{"name": k, "type": 3, "value": v, **({"focused": True} if k == focused else {})}
+                 for k, v in options.items()]
+        data: Json = {"name": name, "type": 1, "options": [{"name": subcommand, "type": 1, "options": typed}]
+                      if subcommand else typed}
         cmd = next((c for c in self.commands.get(None, []) if c["name"] == name), {})
         data["id"] = cmd.get("id") or str(self._ids())
         payload = await self._interact(4, data, user, self._channel(channel))
@@ -1187,18 +1236,19 @@ class FakeDiscord:
     async def _interact(self, itype: int, data: Json, user: str, channel: Json, message: Json | None = None) -> Json:
         user_id = int(self.users[user]["id"])
         token = f"aW50ZXJhY3Rpb24.{secrets.token_urlsafe(32)}"
+        guild_id = int(channel.get("guild_id") or self.guild_id)
         payload: Json = {
             "id": str(self._ids()), "application_id": str(self.application_id), "type": itype, "data": data,
             "token": token, "version": 1, "channel_id": channel["id"], "channel": channel, "locale": "en-US",
             "entitlements": [], "entitlement_sku_ids": [], "context": 0 if "guild_id" in channel else 1,
-            "authorizing_integration_owners": {"0": str(self.guild_id)},
+            "authorizing_integration_owners": {"0": str(guild_id)},
             "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
-            "app_permissions": str(self._permissions(self.application_id)),
+            "app_permissions": str(self._permissions(self.application_id, guild_id)),
         }
         if "guild_id" in channel:
-            payload.update(guild_id=str(self.guild_id), guild_locale="en-US",
-                           guild={"id": str(self.guild_id), "locale": "en-US", "features": []},
-                           member=self._member(user_id, permissions=True))
+            payload.update(guild_id=str(guild_id), guild_locale="en-US",
+                           guild={"id": str(guild_id), "locale": "en-US", "features": []},
+                           member=self._member(user_id, permissions=True, guild_id=guild_id))
         else:
             payload["user"] = self._users_by_id[user_id]
         if message is not None:
