@@ -21,7 +21,7 @@ from papers_bot.bot.client import (
     slow_down,
     user_message,
 )
-from papers_bot.bot.cogs.papers import user_cooldown
+from papers_bot.bot.cogs.papers import rate, user_at_rate, user_cooldown
 from papers_bot.bot.pages import may_embed, parts
 from papers_bot.bot.replies import MESSAGE
 from papers_bot.retrieval.answer import Context
@@ -39,10 +39,10 @@ THREAD_ARCHIVE_MINUTES: Final = 60
 class Questions(commands.Cog):
     def __init__(self, bot: PapersBot) -> None:
         self.bot = bot
-        config = bot.config
-        self.cooldowns = commands.CooldownMapping.from_cooldown(
-            config.cooldown_uses, config.cooldown_seconds, commands.BucketType.user
-        )
+        # (per user, and per rate: a server's new cooldown counts at once)
+        self.cooldowns: commands.DynamicCooldownMapping[discord.Message] = commands.DynamicCooldownMapping(
+            lambda message: commands.Cooldown(*rate(bot, message.guild)),
+            lambda message: (message.author.id, *rate(bot, message.guild)))
         self.threads: OrderedDict[int, Context] = OrderedDict()  # thread id -> what it is about so far
         self.answered: OrderedDict[int, int] = OrderedDict()  # question id -> its answer's id (the last ones)
         self.deleted: OrderedDict[int, None] = OrderedDict()  # ids of messages deleted lately
@@ -52,7 +52,10 @@ class Questions(commands.Cog):
         the bot's servers has a channel by."""
         if not isinstance(channel, discord.TextChannel):
             return False
-        named = channel_keys(channel) & self.bot.config.answer_channels
+        settings = self.bot.settings_for(channel.guild)
+        named = channel_keys(channel) & settings.answer_channels
+        if "answer_channels" in settings.own:  # (the server's own: a plain name is its channel)
+            return bool(named)
         return bool(named - {channel.name}) or (bool(named) and channel.name not in self.bot.ambiguous)
 
     def _answer_thread(self, channel: discord.abc.Messageable) -> bool:
@@ -83,7 +86,7 @@ class Questions(commands.Cog):
         if mentioned or message.guild is None or self._answer_thread(message.channel):
             return text, True
         if self._in_answer_channel(message.channel):
-            return text, self.bot.config.answer_every_message
+            return text, self.bot.settings_for(message.guild).every_message(message.channel.id)
         return None
 
     @commands.Cog.listener()
@@ -103,13 +106,13 @@ class Questions(commands.Cog):
             self.deleted.popitem(last=False)
 
     @hybrid_command("ask")
-    @commands.dynamic_cooldown(user_cooldown, commands.BucketType.user)
+    @commands.dynamic_cooldown(user_cooldown, user_at_rate)
     async def ask(self, ctx: BotContext, *, question: str) -> None:
         """Ask a question: the same answer, and the same thread for follow-ups, as a question in a channel."""
         await ctx.defer()
         context = self.threads.get(ctx.channel.id, Context())
         answer, after = await self.bot.papers.run(replies.answer_replies, question, context=context,
-                                                  prefix=self.bot.config.prefix)
+                                                  prefix=self.bot.settings_for(ctx.guild).prefix)
         embeds = may_embed(ctx)
         first = await ctx.reply(**parts(answer[0], embeds=embeds))
         for reply in answer[1:]:
@@ -121,12 +124,13 @@ class Questions(commands.Cog):
         if found is None or not self.bot.may_post(message.channel.id):
             return
         question, sure = found
+        prefix = self.bot.settings_for(message.guild).prefix
         if (await self.bot.get_context(message)).valid:
             return  # a command (e.g. "@bot papers x"): the command handles it
         link = ARXIV_LINK.search(question)
         if link and not edited and "?" not in ARXIV_LINK.sub(" ", question):
             with contextlib.suppress(discord.Forbidden):
-                reply = await self.bot.papers.run(replies.link_reply, link.group(), prefix=self.bot.config.prefix)
+                reply = await self.bot.papers.run(replies.link_reply, link.group(), prefix=prefix)
                 await message.reply(**parts(reply, embeds=may_embed(message)))
             return
         if not sure and not await self.bot.papers.run(replies.reads_as_request, question):
@@ -140,7 +144,7 @@ class Questions(commands.Cog):
         previous = self.answered.get(message.id) if edited else None
         try:
             answer, after = await self.bot.papers.run(replies.answer_replies, question, context=context,
-                                                     prefix=self.bot.config.prefix)
+                                                     prefix=prefix)
             if message.id in self.deleted:
                 return
             embeds = may_embed(message)
@@ -157,7 +161,7 @@ class Questions(commands.Cog):
             if message.id in self.deleted:  # (deleted as the answer went out: Discord refuses a reply to it)
                 log.info("a question was deleted before its answer was posted; not answered")
                 return
-            text = user_message(error, self.bot.config.prefix)
+            text = user_message(error, prefix)
             if text is None:
                 log.exception("answering %r failed", question)
                 text = SOMETHING_WENT_WRONG
@@ -177,6 +181,8 @@ class Questions(commands.Cog):
             self.threads.move_to_end(key)
             return
         if guild is None or not isinstance(channel, discord.TextChannel):
+            return
+        if not self.bot.settings_for(guild).answer_threads:  # (the server opens none: follow-ups name the topic)
             return
         allowed = channel.permissions_for(guild.me)
         if missing := permissions.missing(allowed, ("create_public_threads", "send_messages_in_threads")):
