@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from papers_bot.bot.client import BotContext, CommandCallback, PapersBot
+from papers_bot.bot.client import BotContext, CommandCallback, PapersBot, prefix_of
 from papers_bot.bot.commands import command
 from papers_bot.bot.pages import send_texts
 from papers_bot.bot.replies import pagify
@@ -107,8 +107,8 @@ class Settings(commands.Cog):
     async def settings(self, ctx: BotContext) -> None:
         """This server's settings, and whether each is its own or the configuration file's."""
         lines = show_lines(self.bot.settings_for(ctx.guild))
-        await send_texts(ctx, pagify("**This server's settings** (change one: `settings set <name> <value>`)\n"
-                                     + "\n".join(lines)))
+        head = f"**This server's settings** (change one: `{prefix_of(ctx)}settings set <name> <value>`)"
+        await send_texts(ctx, pagify("\n".join([head, *lines])))
 
     @subcommand(settings, "set", "change one of this server's settings")
     @app_commands.describe(**dict(command("settings").options))
@@ -196,7 +196,7 @@ class Settings(commands.Cog):
             self.bot.server_settings.load(rows)
 
     @read_again.before_loop
-    async def _first_read_done(self) -> None:
+    async def _ready(self) -> None:
         await self.bot.wait_until_ready()
 
     @tasks.loop(hours=24)
@@ -219,7 +219,10 @@ class Settings(commands.Cog):
     def _ours(self, guild_id: str) -> bool:
         """Whether a server is this process's to see: of its shards (Discord's guild-to-shard rule)."""
         count = self.bot.shard_count or 1
-        shards = getattr(self.bot, "shard_ids", None) or [self.bot.shard_id or 0]
+        if isinstance(self.bot, discord.AutoShardedClient):
+            shards = set(self.bot.shards)
+        else:
+            shards = {self.bot.shard_id or 0}
         return (int(guild_id) >> 22) % count in shards
 
     @commands.Cog.listener()
