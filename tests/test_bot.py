@@ -711,7 +711,7 @@ async def test_doctor_says_what_the_bot_cannot_do_and_how_to_fix_it(fake_discord
     assert f"ok   library {db}: 62 papers" in report and "ok   its index is in step" in report
     assert "ok   the Message Content intent is on" in report
     assert ("FIX  slash commands not registered: /about, /ask, /author, /bib, /follow, /following, /forget, /help, "
-            "/paper, /papers, /ping, /reload, /stats, /trend, /unfollow, /why") in report
+            "/paper, /papers, /ping, /reload, /settings, /stats, /trend, /unfollow, /why") in report
     assert "!sync" in report
     assert "ok   server Paper Club: every permission the bot needs" in report
     assert "FIX    #papers: missing Create Public Threads, Embed Links" in report
