@@ -12,7 +12,7 @@ import dataclasses
 import difflib
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,20 +103,18 @@ def checked(name: str, text: str) -> str:
     return value
 
 
-def effective(config: Config, rows: Iterable[GuildSetting]) -> ServerSettings:
-    """A server's settings: the file's, with its rows over them (a row the parser no longer reads is passed
-    over, and logged)."""
+def effective(config: Config, rows: Iterable[GuildSetting], *,
+              unused: Callable[[GuildSetting, str], None] = lambda _row, _why: None) -> ServerSettings:
+    """A server's settings: the file's, with its rows over them (a row the parser no longer reads, after an
+    upgrade, is passed over and told to `unused`)."""
     values: dict[str, Any] = {}
     channels: dict[str, bool] = {}
     own = set()
     for row in rows:
-        try:
-            parsed = parse_setting(row.setting, row.value) if row.setting in OVERRIDABLE else None
-        except ConfigError as e:
-            parsed = None
-            log.warning("server %s: its setting %s is not used: %s", row.guild_id, row.setting, e)
-        if parsed is None:
+        if (why := unusable(row)) is not None:
+            unused(row, why)
             continue
+        parsed = parse_setting(row.setting, row.value)
         own.add(row.setting)
         if row.channel_id:
             channels[row.channel_id] = bool(parsed)
@@ -136,19 +134,25 @@ class ServerSettingsCache:
         self.config = config
         self.default = of_config(config)
         self._servers: dict[str, ServerSettings] = {}
+        self._said: set[GuildSetting] = set()  # unusable rows logged already (they are read every minute)
+
+    def _unused(self, row: GuildSetting, why: str) -> None:
+        if row not in self._said:
+            self._said.add(row)
+            log.warning("server %s: its setting %s is not used (the default is): %s", row.guild_id, row.setting, why)
 
     def load(self, rows: Iterable[GuildSetting]) -> None:
         """Every server's rows (the database's whole table): what was cached before goes."""
         by_guild: dict[str, list[GuildSetting]] = {}
         for row in rows:
             by_guild.setdefault(row.guild_id, []).append(row)
-        self._servers = {g: effective(self.config, mine) for g, mine in by_guild.items()}
+        self._servers = {g: effective(self.config, mine, unused=self._unused) for g, mine in by_guild.items()}
 
     def changed(self, guild_id: int | str, rows: Iterable[GuildSetting]) -> None:
         """A server's settings changed: its rows as they are now."""
         mine = list(rows)
         if mine:
-            self._servers[str(guild_id)] = effective(self.config, mine)
+            self._servers[str(guild_id)] = effective(self.config, mine, unused=self._unused)
         else:
             self._servers.pop(str(guild_id), None)
 
