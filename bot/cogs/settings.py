@@ -194,6 +194,7 @@ class Settings(commands.Cog):
             return
         if changes == self._changes:  # (else one changed here meanwhile, and this reading may predate it)
             self.bot.server_settings.load(rows)
+            self.bot._find_ambiguous()  # (a server's own answer channels may have come or gone)
 
     @read_again.before_loop
     async def _ready(self) -> None:
