@@ -20,6 +20,7 @@ from papers_bot import format as fmt
 from papers_bot.config import Config, ConfigError
 from papers_bot.errors import PapersBotError
 from papers_bot.library import Library
+from papers_bot.settings import override_line, stored_overrides
 from papers_bot.store import db as store
 from papers_bot.store.paper import AuthorLookup, StoredPaper
 
@@ -547,6 +548,15 @@ def config_check(file: Path | None) -> None:
     click.echo(f"{config.file or 'no configuration file'}, then the environment:")
     for line in config.describe():
         click.echo(f"  {line}")
+    try:
+        overrides = stored_overrides(config.db)
+    except PapersBotError as e:
+        overrides = []
+        click.echo(f"warning: the servers' own settings could not be read: {e}", err=True)
+    if overrides:
+        click.echo(f"Servers' own settings over these (/settings), in {config.db}:")
+    for row in overrides:
+        click.echo(f"  server {row.guild_id}: {override_line(row)}")
     for warning in config.warnings():
         click.echo(f"warning: {warning}", err=True)
     click.echo("The configuration is valid.")

@@ -43,6 +43,7 @@ SETTINGS = (
     ("data_dir", "PAPERS_BOT_DATA"),
     ("answer_channels", "PAPERS_BOT_ANSWER_CHANNELS"),
     ("answer_every_message", "PAPERS_BOT_ANSWER_EVERY_MESSAGE"),
+    ("answer_threads", "PAPERS_BOT_ANSWER_THREADS"),
     ("admin_role", "PAPERS_BOT_ADMIN_ROLE"),
     ("owner_ids", "PAPERS_BOT_OWNER_IDS"),
     ("cooldown", "PAPERS_BOT_COOLDOWN"),
@@ -94,6 +95,7 @@ class Config:
     data_dir: Path | None = None  # None: `!reload` re-reads the files the library was loaded from
     answer_channels: frozenset[str] = frozenset()  # channel ids, `server/channel` names, or plain names
     answer_every_message: bool = False  # in answer channels: every message, not only what reads as a question
+    answer_threads: bool = True  # a thread is opened on each answer in a channel, for follow-ups
     admin_role: str | None = None  # a role (id or name) allowed to reload, besides Manage Server
     owner_ids: frozenset[int] = frozenset()  # bot owners; empty: the application's owner
     cooldown_uses: int = 5  # searches and questions per user ...
@@ -286,6 +288,15 @@ class _Invalid(Exception):
 def _at(where: Mapping[str, str], key: str) -> str:
     """Where `key`'s value came from, as a problem with it starts: `file:line: `, `environment variable X: `."""
     return f"{where[key]}: " if key in where else ""
+
+
+def parse_setting(key: str, value: object) -> Any:
+    """One setting's value as its Config field (`cooldown`: (uses, seconds)), read by the parser the file's is;
+    ConfigError saying what is wrong, as for the file but without a where (a server's `/settings set`)."""
+    out, problems = _parse({key: value}, {})
+    if problems:
+        raise ConfigError(problems)
+    return out[key]
 
 
 def _parse(values: Mapping[str, Any], where: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
@@ -547,6 +558,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "data_dir": _folder,
     "answer_channels": _channels,
     "answer_every_message": _flag,
+    "answer_threads": _flag,
     "admin_role": _name,
     "owner_ids": _ids,
     "cooldown": _cooldown,

@@ -706,6 +706,32 @@ class Library:
     def release(self, name: str, holder: str) -> None:
         self.write(lambda db: state.release(db, name, holder))
 
+    def guild_settings(self, guild_id: str | None = None) -> list[state.GuildSetting]:
+        """A server's own settings (every server's, without one): `/settings`, and the bot's look-up."""
+        return self._read(lambda db, _: state.guild_settings(db, guild_id))
+
+    def set_guild_setting(self, guild_id: str, setting: str, value: str, *, by: str | None,
+                          channel_id: str = "") -> str | None:
+        """A server's value of a setting (checked by the caller), logged with who set it; the value it replaces."""
+        return self.write(lambda db: state.set_guild_setting(db, guild_id, setting, value, by=by,
+                                                             channel_id=channel_id))
+
+    def reset_guild_settings(self, guild_id: str, setting: str | None = None, *,
+                             by: str | None) -> list[state.GuildSetting]:
+        """A server's setting (or all of them) back to the configuration file's; those removed."""
+        return self.write(lambda db: state.reset_guild_settings(db, guild_id, setting, by=by))
+
+    def setting_changes(self, guild_id: str, *, limit: int = 10) -> list[state.SettingChange]:
+        return self._read(lambda db, _: state.setting_changes(db, guild_id, limit=limit))
+
+    def guild_left(self, guild_id: str, when: float) -> None:
+        self.write(lambda db: state.guild_left(db, guild_id, when))
+
+    def guilds_present(self, present: Sequence[str], when: float, *,
+                       ours: Callable[[str], bool] = lambda _: True) -> list[str]:
+        """Note the servers the bot is in; delete the settings of those it left 30 days ago (state.guilds_present)."""
+        return self.write(lambda db: state.guilds_present(db, present, when, ours=ours))
+
     def ping(self) -> None:
         """Read the store and the index, as a search would (raising what it would meet): for a health check."""
         self._read(lambda db, snapshot: (db.execute("SELECT 1 FROM meta LIMIT 1").fetchone(), snapshot.stored_docs))

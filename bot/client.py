@@ -32,6 +32,7 @@ from papers_bot.config import Config, ConfigError
 from papers_bot.errors import PapersBotError
 from papers_bot.format import DISCORD
 from papers_bot.library import Library
+from papers_bot.settings import ServerSettings, ServerSettingsCache
 from papers_bot.text import clip
 
 log = logging.getLogger("papers_bot.bot")
@@ -40,7 +41,8 @@ REFUSED_PAUSE = 600  # seconds the bot leaves a channel alone after Discord refu
 RETRY_MAX = 60.0  # seconds: the longest wait between attempts to reach Discord
 
 COGS = ("papers_bot.bot.cogs.papers", "papers_bot.bot.cogs.questions", "papers_bot.bot.cogs.admin",
-        "papers_bot.bot.cogs.follows", "papers_bot.bot.cogs.research")
+        "papers_bot.bot.cogs.follows", "papers_bot.bot.cogs.research",
+        "papers_bot.bot.cogs.settings")
 # Gateway close codes that say the shard settings are wrong for this bot: what to do, in one line.
 SHARDING_REFUSED = {
     4010: "Discord refused the shard this process identified as: check shard_ids and shard_count (env "
@@ -124,6 +126,7 @@ class PapersBot(commands.Bot):
         self.library = library  # (not the bot's to close: whoever created it does, `run`)
         self.papers = LibraryThreads(library)  # what the cogs call, never on the event loop
         self.config = config
+        self.server_settings = ServerSettingsCache(config)  # each server's own settings over the file's
         self._refused: dict[int, float] = {}  # channel id -> when the bot may try posting there again
         self.clock = clock  # the health file's times
         self.last_event: float | None = None  # clock() of the last gateway event
@@ -142,6 +145,10 @@ class PapersBot(commands.Bot):
         self.reports = ErrorReports(self, clock=clock)
         self.add_check(self._may_answer_in)
         self.tree.error(self._on_app_command_error)
+
+    def settings_for(self, guild: discord.abc.Snowflake | int | None) -> ServerSettings:
+        """What the bot goes by in a server (its own settings over the file's); the file's in DMs."""
+        return self.server_settings.get(guild if isinstance(guild, int) or guild is None else guild.id)
 
     def may_post(self, channel_id: int) -> bool:
         """False for a while after Discord refused the bot a post in the channel (it lacks a permission there)."""
@@ -189,7 +196,9 @@ class PapersBot(commands.Bot):
             self.heartbeat.start()
 
     def _find_ambiguous(self) -> set[str]:
-        self.ambiguous = ambiguous_names(self.guilds, self.config.plain_channels)
+        # (a server with answer channels of its own means its own channels by their names)
+        guilds = [g for g in self.guilds if "answer_channels" not in self.settings_for(g).own]
+        self.ambiguous = ambiguous_names(guilds, self.config.plain_channels)
         return self.ambiguous
 
     # Servers and channels come and go and are renamed: the ambiguous names are found again then, not per message.
@@ -411,15 +420,15 @@ def ambiguous_names(guilds: Sequence[discord.Guild], plain: frozenset[str]) -> s
 
 
 def _prefixes(bot: PapersBot, message: discord.Message) -> list[str]:
-    """What a command starts with: the configured prefix, a mention of the bot, or of its own (managed) role."""
-    prefixes = commands.when_mentioned_or(bot.config.prefix)(bot, message)
+    """What a command starts with: the server's prefix, a mention of the bot, or of its own (managed) role."""
+    prefixes = commands.when_mentioned_or(bot.settings_for(message.guild).prefix)(bot, message)
     role = message.guild.self_role if message.guild else None
     return prefixes + ([f"{role.mention} "] if role else [])
 
 
 def prefix_of(ctx: commands.Context) -> str:
-    """How the person who ran a command writes commands: `/` for a slash command, else the configured prefix."""
-    return "/" if ctx.interaction is not None else ctx.bot.config.prefix
+    """How the person who ran a command writes commands: `/` for a slash command, else the server's prefix."""
+    return "/" if ctx.interaction is not None else ctx.bot.settings_for(ctx.guild).prefix
 
 
 # What a command's argument must be, for the sentence a wrong one gets (`!unfollow abc`).

@@ -63,6 +63,10 @@ COMMANDS = (
             options=(("command", "a command to explain, with its options and examples"),)),
     Command("reload", "re-read the data folder and any attached listing files", admin=True,
             options=(("file", "a listing file to load too (text or arXiv JSON lines)"),)),
+    Command("settings", "see or change server settings", admin=True, guild_only=True,
+            options=(("name", "the setting: prefix, answer_channels, cooldown, ..."),
+                     ("value", "its value, as the configuration file writes it: ?, #papers, 5/30, true"),
+                     ("channel", "for answer_every_message: the one channel it is for (else the whole server)"))),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 
@@ -105,6 +109,8 @@ EXAMPLES = {
     "stats": ("stats",),
     "help": ("help", "help papers"),
     "reload": ("reload", "reload (with a listing file attached)"),
+    "settings": ("settings", "settings set prefix ?", "settings set answer_every_message true #papers",
+                 "settings reset prefix", "settings log"),
 }
 
 

@@ -42,6 +42,8 @@ class Console:
             "ping": lambda _arg: [replies.ping_text(self.library)],
             "reload": lambda _arg: replies.reload_messages(self.library, config.data_dir),
             **dict.fromkeys(("follow", "unfollow", "following"), lambda _arg: [replies.FOLLOWS_ARE_FOR_CHANNELS]),
+            "settings": lambda _arg: ["Settings belong to a Discord server: change them there with /settings (the "
+                                      "chat goes by the configuration file)."],
         }
         # Every command of the table, by its name and its aliases (`!search` is `!papers`).
         self.commands = {f"{p}{name}": (c, run[c.name]) for c in COMMANDS for name in (c.name, *c.aliases)}

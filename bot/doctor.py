@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import discord
@@ -13,7 +14,9 @@ from papers_bot.bot.client import ambiguous_names, channel_keys, point_at, usabl
 from papers_bot.bot.commands import COMMANDS
 from papers_bot.config import Config
 from papers_bot.library import Library
+from papers_bot.settings import ServerSettingsCache, override_line, unusable
 from papers_bot.store import db as store
+from papers_bot.store.state import GuildSetting
 
 READY_TIMEOUT = 30.0  # seconds to wait for Discord's READY and the servers
 
@@ -28,15 +31,17 @@ class Finding:
         return f"{'ok  ' if self.ok else 'FIX '} {self.what}" + (f"\n       -> {self.fix}" if self.fix else "")
 
 
-def library_findings(config: Config) -> list[Finding]:
-    """The database and index: there, readable, in step; the data folder readable."""
-    found = []
+def library_findings(config: Config) -> tuple[list[Finding], list[GuildSetting]]:
+    """The database and index: there, readable, in step; the data folder readable. And the servers' own settings
+    kept in the database."""
+    found: list[Finding] = []
     if not os.path.exists(config.db):
         found.append(Finding(False, f"no database at {os.path.abspath(config.db)}",
                              "the bot would start a new one with the sample papers: set db to your library's path"))
-        return found
+        return found, []
     library = Library(config.db, sample_if_new=False)
     try:
+        overrides = library.guild_settings()
         papers = library.stats()["papers"]
         in_step = store.in_step(library.db, library.index.store_version)
         found.append(Finding(True, f"library {os.path.abspath(config.db)}: {papers:,} papers"))
@@ -51,7 +56,7 @@ def library_findings(config: Config) -> list[Finding]:
         readable = os.access(config.data_dir, os.R_OK | os.X_OK)
         found.append(Finding(readable, f"data folder {config.data_dir} is {'readable' if readable else 'unreadable'}",
                              "" if readable else "let the bot's user read it (and its files)"))
-    return found
+    return found, overrides
 
 
 async def registered_commands(client: discord.Client) -> Finding:
@@ -72,8 +77,11 @@ async def registered_commands(client: discord.Client) -> Finding:
                    "!sync here (this server, at once)")
 
 
-def server_findings(client: discord.Client, config: Config, commands: Finding) -> list[Finding]:
+def server_findings(client: discord.Client, config: Config, commands: Finding,
+                    overrides: Sequence[GuildSetting] = ()) -> list[Finding]:
     found = []
+    servers = ServerSettingsCache(config)
+    servers.load(overrides)
     flags = client.application_flags
     intent = flags.gateway_message_content or flags.gateway_message_content_limited
     found.append(Finding(bool(intent), "the Message Content intent is " + ("on" if intent else "off"),
@@ -82,7 +90,8 @@ def server_findings(client: discord.Client, config: Config, commands: Finding) -
     found.append(commands)
     if not client.guilds:
         found.append(Finding(False, "the bot is in no server", "add it with the link `papers-bot invite` prints"))
-    for name in sorted(ambiguous_names(client.guilds, config.plain_channels)):
+    plain = [g for g in client.guilds if "answer_channels" not in servers.get(g.id).own]
+    for name in sorted(ambiguous_names(plain, config.plain_channels)):
         found.append(Finding(False, f"answer channel {name!r} is in several servers, so it is not used",
                              f"write it as server/{name} or the channel's id"))
     matched: set[str] = set()
@@ -93,9 +102,14 @@ def server_findings(client: discord.Client, config: Config, commands: Finding) -
                              else "missing " + ", ".join(missing)),
                              "" if not missing else f"Server Settings > Roles > {me.top_role.name}: allow them, or "
                              "invite it again with the link `papers-bot invite` prints"))
+        for row in (o for o in overrides if o.guild_id == str(guild.id)):
+            ok = unusable(row) is None
+            found.append(Finding(ok, f"  its own setting {override_line(row)}",
+                                 "" if ok else "set it again with /settings set, or /settings reset it"))
+        answer_channels = servers.get(guild.id).answer_channels
         for channel in guild.text_channels:
             names = channel_keys(channel)
-            if not names & config.answer_channels:
+            if not names & answer_channels:
                 continue
             matched |= names & config.answer_channels
             missing = permissions.missing(channel.permissions_for(me))
@@ -111,7 +125,7 @@ def server_findings(client: discord.Client, config: Config, commands: Finding) -
 
 async def check(config: Config) -> list[Finding]:
     """Every finding: the library's, then (with a token) Discord's."""
-    found = await asyncio.to_thread(library_findings, config)
+    found, overrides = await asyncio.to_thread(library_findings, config)
     token = usable_token(config, "doctor connects as the bot to see what it can do")
     point_at(config)
     # (Without the Message Content intent: if the portal has it off, asking for it would refuse the connection,
@@ -125,7 +139,7 @@ async def check(config: Config) -> list[Finding]:
         connection = asyncio.create_task(client.connect(reconnect=False))
         try:
             await asyncio.wait_for(client.wait_until_ready(), READY_TIMEOUT)
-            found += server_findings(client, config, await registered_commands(client))
+            found += server_findings(client, config, await registered_commands(client), overrides)
         finally:
             await client.close()
             connection.cancel()

@@ -269,6 +269,19 @@ _ADDED = {
     # Authors by family name (a name's last word), for autocomplete: `Ma` finds `Jinwen Ma` (store.author_names).
     "idx_paper_authors_family": "CREATE INDEX IF NOT EXISTS idx_paper_authors_family ON paper_authors("
                                 f"{FAMILY} COLLATE NOCASE, name COLLATE NOCASE)",
+    # A server's own settings over the configuration file's (`/settings`): the value as its admin wrote it, read
+    # by the file's parser; `channel_id` '' for the whole server, else the one channel it is for. Their log keeps
+    # who (the member's Discord id: the server's own admin action) changed what, and when.
+    "guild_settings": "CREATE TABLE IF NOT EXISTS guild_settings (guild_id TEXT NOT NULL, setting TEXT NOT NULL, "
+                      "channel_id TEXT NOT NULL DEFAULT '', value TEXT NOT NULL, changed_by TEXT, changed_at TEXT NOT "
+                      "NULL, PRIMARY KEY (guild_id, setting, channel_id))",
+    "guild_settings_log": "CREATE TABLE IF NOT EXISTS guild_settings_log (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                          "guild_id TEXT NOT NULL, setting TEXT NOT NULL, channel_id TEXT NOT NULL DEFAULT '', old "
+                          "TEXT, new TEXT, changed_by TEXT, changed_at TEXT NOT NULL)",
+    "idx_guild_settings_log": "CREATE INDEX IF NOT EXISTS idx_guild_settings_log ON guild_settings_log(guild_id)",
+    # Since when (Unix time) the bot has not been in a server that has settings: they go 30 days after.
+    "guild_departures": "CREATE TABLE IF NOT EXISTS guild_departures (guild_id TEXT PRIMARY KEY, left_at REAL NOT "
+                        "NULL)",
 }
 
 

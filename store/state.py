@@ -529,3 +529,118 @@ def vote_card(db: sqlite_utils.Database, card_id: int) -> VoteCard:
     if row is None:
         raise PapersBotError("That result is no longer known to the library: search again.")
     return VoteCard(*row)
+
+
+# -- per-server settings ---------------------------------------------------------------------------------
+
+KEEP_AFTER_LEAVING = 30 * 86400.0  # seconds a server's settings outlive the bot's leaving it (it may come back)
+LOG_KEPT = 200  # changes of a server's settings kept in its log (the oldest go)
+
+
+@dataclass(frozen=True)
+class GuildSetting:
+    """One server's value of one setting, as its admin wrote it (for one channel, or the whole server: '')."""
+
+    guild_id: str
+    setting: str
+    channel_id: str
+    value: str
+    changed_by: str | None
+    changed_at: str
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    """One change of a server's settings: `old` None when it was the default, `new` None for a reset."""
+
+    id: int
+    guild_id: str
+    setting: str
+    channel_id: str
+    old: str | None
+    new: str | None
+    changed_by: str | None
+    changed_at: str
+
+
+def guild_settings(db: sqlite_utils.Database, guild_id: str | None = None) -> list[GuildSetting]:
+    """A server's settings (every server's, without one), by server, setting and channel."""
+    if not store.has_table(db, "guild_settings"):
+        return []
+    where, args = ("WHERE guild_id = ?", [guild_id]) if guild_id is not None else ("", [])
+    return [GuildSetting(**row) for row in db.query(
+        f"SELECT * FROM guild_settings {where} ORDER BY guild_id, setting, channel_id", args)]
+
+
+def _log_change(db: sqlite_utils.Database, guild_id: str, setting: str, channel_id: str, old: str | None,
+                new: str | None, by: str | None) -> None:
+    db.conn.execute("INSERT INTO guild_settings_log (guild_id, setting, channel_id, old, new, changed_by, changed_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)", [guild_id, setting, channel_id, old, new, by, now()])
+    db.conn.execute("DELETE FROM guild_settings_log WHERE guild_id = ? AND id NOT IN (SELECT id FROM "
+                    "guild_settings_log WHERE guild_id = ? ORDER BY id DESC LIMIT ?)", [guild_id, guild_id, LOG_KEPT])
+
+
+def set_guild_setting(db: sqlite_utils.Database, guild_id: str, setting: str, value: str, *, by: str | None,
+                      channel_id: str = "") -> str | None:
+    """A server's value of a setting (already checked), logged; the value it replaces (None: the default)."""
+    with store.writing(db):
+        store.ensure_added(db)
+        row = db.conn.execute("SELECT value FROM guild_settings WHERE guild_id = ? AND setting = ? AND channel_id = ?",
+                              [guild_id, setting, channel_id]).fetchone()
+        old = row[0] if row else None
+        db.conn.execute("INSERT OR REPLACE INTO guild_settings (guild_id, setting, channel_id, value, changed_by, "
+                        "changed_at) VALUES (?, ?, ?, ?, ?, ?)", [guild_id, setting, channel_id, value, by, now()])
+        if old != value:
+            _log_change(db, guild_id, setting, channel_id, old, value, by)
+    return old
+
+
+def reset_guild_settings(db: sqlite_utils.Database, guild_id: str, setting: str | None = None, *,
+                         by: str | None) -> list[GuildSetting]:
+    """Back to the configuration file's: one setting of a server (every channel's), or all; those removed."""
+    if not store.has_table(db, "guild_settings"):
+        return []
+    with store.writing(db):
+        gone = [s for s in guild_settings(db, guild_id) if setting is None or s.setting == setting]
+        for s in gone:
+            db.conn.execute("DELETE FROM guild_settings WHERE guild_id = ? AND setting = ? AND channel_id = ?",
+                            [guild_id, s.setting, s.channel_id])
+            _log_change(db, guild_id, s.setting, s.channel_id, s.value, None, by)
+    return gone
+
+
+def setting_changes(db: sqlite_utils.Database, guild_id: str, *, limit: int = 10) -> list[SettingChange]:
+    """A server's latest changes of its settings, newest first."""
+    if not store.has_table(db, "guild_settings_log"):
+        return []
+    return [SettingChange(**row) for row in db.query(
+        "SELECT * FROM guild_settings_log WHERE guild_id = ? ORDER BY id DESC LIMIT ?", [guild_id, limit])]
+
+
+def guild_left(db: sqlite_utils.Database, guild_id: str, when: float) -> None:
+    """The bot left a server (or was removed) at `when` (Unix time): its settings go KEEP_AFTER_LEAVING after."""
+    with store.writing(db):
+        store.ensure_added(db)
+        db.conn.execute("INSERT OR IGNORE INTO guild_departures (guild_id, left_at) VALUES (?, ?)", [guild_id, when])
+
+
+def guilds_present(db: sqlite_utils.Database, present: Iterable[str], when: float, *,
+                   ours: Callable[[str], bool] = lambda _: True) -> list[str]:
+    """The bot is in the servers `present` at `when`: a server of `ours` (this process's shards) with settings
+    and not among them is noted as left; the settings and log of one left KEEP_AFTER_LEAVING ago are deleted.
+    The servers deleted."""
+    if not store.has_table(db, "guild_settings"):
+        return []
+    here = set(present)
+    with store.writing(db):
+        store.ensure_added(db)
+        kept = {g for (g,) in db.conn.execute("SELECT guild_id FROM guild_settings UNION SELECT guild_id FROM "
+                                              "guild_settings_log")}
+        db.conn.executemany("DELETE FROM guild_departures WHERE guild_id = ?", [(g,) for g in here])
+        db.conn.executemany("INSERT OR IGNORE INTO guild_departures (guild_id, left_at) VALUES (?, ?)",
+                            [(g, when) for g in sorted(kept - here) if ours(g)])
+        gone = [g for (g,) in db.conn.execute("SELECT guild_id FROM guild_departures WHERE left_at <= ?",
+                                              [when - KEEP_AFTER_LEAVING])]
+        for table in ("guild_settings", "guild_settings_log", "guild_departures"):
+            db.conn.executemany(f"DELETE FROM {table} WHERE guild_id = ?", [(g,) for g in gone])
+    return gone

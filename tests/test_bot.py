@@ -355,11 +355,11 @@ async def test_sync_is_for_the_owner(fake_discord, library):
         [refused] = await say(fake_discord, "!sync", user="admin")
         [synced] = await say(fake_discord, "!sync", user="owner")
     assert refused["content"] == "You do not own this bot."
-    assert synced["content"] == "Registered 17 slash commands and 1 message menu (globally)."
+    assert synced["content"] == "Registered 18 slash commands and 1 message menu (globally)."
     assert {c["name"] for c in fake_discord.commands[None]} == {"ask", "papers", "paper", "author", "stats", "help",
                                                                  "reload", "follow", "unfollow", "following", "bib",
                                                                  "trend", "forget", "about", "ping", "why",
-                                                                 "related", "Find papers about this"}
+                                                                 "related", "settings", "Find papers about this"}
 
 
 async def test_slash_commands_describe_their_options_and_hide_admin_commands(fake_discord, library):
@@ -371,12 +371,15 @@ async def test_slash_commands_describe_their_options_and_hide_admin_commands(fak
                             ("author", "name"),
                             ("reload", "file"), ("follow", "query"), ("unfollow", "number"), ("bib", "paper_ids"),
                             ("trend", "query"), ("help", "command"), ("why", "paper_id"), ("why", "query"),
-                            ("papers", "author"), ("papers", "year"), ("papers", "category"), ("papers", "code")}
+                            ("papers", "author"), ("papers", "year"), ("papers", "category"), ("papers", "code"),
+                            ("settings", "show"), ("settings", "set"), ("settings", "reset"), ("settings", "log")}
     assert all(d.strip() and d != "…" and len(d) <= 100 for d in options.values()), options  # (Discord's limit)
-    # /reload is offered only to members who may use it (Manage Server), and only in servers.
-    assert str(synced["reload"]["default_member_permissions"]) == str(discord.Permissions(manage_guild=True).value)
-    assert synced["reload"].get("contexts") == [0] or synced["reload"].get("dm_permission") is False
-    assert all(synced[name]["default_member_permissions"] is None for name in synced if name != "reload")
+    # /reload and /settings are offered only to members who may use them (Manage Server), and only in servers.
+    for name in ("reload", "settings"):
+        assert str(synced[name]["default_member_permissions"]) == str(discord.Permissions(manage_guild=True).value)
+        assert synced[name].get("contexts") == [0] or synced[name].get("dm_permission") is False
+    assert all(synced[name]["default_member_permissions"] is None for name in synced
+               if name not in ("reload", "settings"))
     # (what a channel follows is a server's: never offered in DMs; who may change it is checked on every call)
     assert all(synced[name].get("contexts") == [0] or synced[name].get("dm_permission") is False
                for name in ("follow", "unfollow", "following"))
@@ -580,7 +583,8 @@ async def test_help_and_slash_descriptions_come_from_the_one_command_table(fake_
         before = len(fake_discord.posted)
         await fake_discord.slash("help", {})
         slash_help = (await fake_discord.wait_for_posts(before + 1))[-1]
-        slash = {c.name: c.description for c in client.tree.get_commands() if isinstance(c, app_commands.Command)}
+        slash = {c.name: c.description for c in client.tree.get_commands()
+                 if isinstance(c, app_commands.Command | app_commands.Group)}
     assert prefix_help["content"] == help_text("!")
     assert slash_help["kind"] != prefix_help["kind"] or slash_help["id"] != prefix_help["id"]
     assert slash_help["content"] == help_text("/")  # (slash users are shown slash commands)
@@ -719,7 +723,7 @@ async def test_doctor_says_what_the_bot_cannot_do_and_how_to_fix_it(fake_discord
     assert f"ok   library {db}: 62 papers" in report and "ok   its index is in step" in report
     assert "ok   the Message Content intent is on" in report
     assert ("FIX  slash commands not registered: /about, /ask, /author, /bib, /follow, /following, /forget, /help, "
-            "/paper, /papers, /ping, /related, /reload, /stats, /trend, /unfollow, /why") in report
+            "/paper, /papers, /ping, /related, /reload, /settings, /stats, /trend, /unfollow, /why") in report
     assert "!sync" in report
     assert "ok   server Paper Club: every permission the bot needs" in report
     assert "FIX    #papers: missing Create Public Threads, Embed Links" in report

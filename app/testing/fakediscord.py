@@ -273,14 +273,15 @@ Handler = Callable[[Call], Awaitable[Any]]
 
 class FakeDiscord:
     """One guild ("Paper Club"; `add_guild` adds others), two text channels, four human users (and any `users`
-    named) and the bot. Each shard the bot identifies as (`shard` in IDENTIFY) gets its own session, with only
+    named) and the bot; and any more `servers` named, each with its own @everyone and bot role and channels
+    `<server>/general` and `<server>/papers`, where every user is a plain member and the owner owns it. Each shard the bot identifies as (`shard` in IDENTIFY) gets its own session, with only
     the guilds Discord routes to it; `shards` is the count GET /gateway/bot recommends, and with
     `sharding_required` a client that identifies with fewer is closed with 4011, as Discord closes a session that
     would hold too many guilds."""
 
     def __init__(self, *, message_content: bool = True, enforce_privileged_intents: bool = False,
                  users: Sequence[str] = (), team: Sequence[str] = (), shards: int = 1,
-                 sharding_required: bool = False) -> None:
+                 sharding_required: bool = False, servers: Sequence[str] = ()) -> None:
         self.message_content = message_content
         # Discord closes the gateway with 4014 when a privileged intent is requested but not enabled. Off by
         # default, so a bot requesting message_content can still connect to a message_content=False fake.
@@ -315,20 +316,18 @@ class FakeDiscord:
                                "icon": None, "unicode_emoji": None, "flags": 0}
         self.roles[bot_role]["tags"] = {"bot_id": self.bot_user["id"]}
         self.bot_role_id = bot_role  # the bot's managed role: `<@&id>` mentions it
-        self.guild_names: dict[int, str] = {self.guild_id: "Paper Club"}
-        self._guild_roles: dict[int, list[int]] = {self.guild_id: list(self.roles)}
         self._member_roles: dict[int, list[int]] = {self.application_id: [bot_role],
                                                     int(self.users["admin"]["id"]): [self.admin_role_id],
                                                     int(self.users["other"]["id"]): [self.helper_role_id]}
+        self.guild_names: dict[int, str] = {self.guild_id: "Paper Club"}  # every guild the bot is in, by id
+        self._bot_roles = {self.guild_id: bot_role}  # each guild's managed role of the bot
+        self._guild_roles: dict[int, set[int]] = {self.guild_id: set(self.roles)}
 
         self.channels: dict[str, int] = {}
         self._channels: dict[int, Json] = {}  # every channel by id: text channels, threads and DMs
-        for position, name in enumerate(("general", "papers")):
-            cid = self.channels[name] = self._ids()
-            self._channels[cid] = {"id": str(cid), "type": 0, "guild_id": str(self.guild_id), "name": name,
-                                   "position": position, "parent_id": None, "topic": None, "nsfw": False,
-                                   "last_message_id": None, "rate_limit_per_user": 0, "permission_overwrites": [],
-                                   "flags": 0}
+        self._add_channels(self.guild_id, ("general", "papers"))
+        for server in servers:
+            self.add_guild(server, ("general", "papers"), key=f"{server}/")
         self.threads: dict[int, Json] = {}
         self._thread_active: dict[int, float] = {}  # thread id -> time.monotonic() of its last message
 
@@ -394,6 +393,17 @@ class FakeDiscord:
             ("GET|PUT", r"/applications/(\d+)(?:/guilds/(\d+))?/commands", self._commands, True),
         ]
         self._routes = [(m.split("|"), re.compile(p), h, auth) for m, p, h, auth in routes]
+
+    def _add_channels(self, guild_id: int, names: Sequence[str], key: str = "") -> None:
+        """A guild's text channels of these names, known to tests as `<key><name>`."""
+        if taken := [f"{key}{name}" for name in names if f"{key}{name}" in self.channels]:
+            raise ValueError(f"channel names already taken: {taken}")
+        for position, name in enumerate(names):
+            cid = self.channels[f"{key}{name}"] = self._ids()
+            self._channels[cid] = {"id": str(cid), "type": 0, "guild_id": str(guild_id), "name": name,
+                                   "position": position, "parent_id": None, "topic": None, "nsfw": False,
+                                   "last_message_id": None, "rate_limit_per_user": 0, "permission_overwrites": [],
+                                   "flags": 0}
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
 
@@ -626,24 +636,30 @@ class FakeDiscord:
     def _application_flags(self) -> int:
         return GATEWAY_MESSAGE_CONTENT if self.message_content else 0
 
-    def _permissions(self, user_id: int) -> int:
+    def _roles_in(self, user_id: int, guild_id: int | None = None) -> list[int]:
+        """A member's roles in one guild (the first, without one)."""
+        guild = self._guild_roles[guild_id or self.guild_id]
+        return [r for r in self._member_roles.get(user_id, []) if r in guild]
+
+    def _permissions(self, user_id: int, guild_id: int | None = None) -> int:
         if user_id == int(self.users["owner"]["id"]):
             return ALL_PERMISSIONS
         perms = EVERYONE_PERMISSIONS
-        for role_id in self._member_roles.get(user_id, []):
+        for role_id in self._roles_in(user_id, guild_id):
             perms |= int(self.roles[role_id]["permissions"])
         return ALL_PERMISSIONS if perms & ADMINISTRATOR else perms
 
     def _channel_permissions(self, user_id: int, channel: Json) -> int:
         """A member's permissions in a channel: the server's, then the channel's overwrites (a thread has its
         parent's) for @everyone, the member's roles, and the member, as Discord computes them."""
-        perms = self._permissions(user_id)
+        guild_id = int(channel["guild_id"])
+        perms = self._permissions(user_id, guild_id)
         if perms & ADMINISTRATOR or perms == ALL_PERMISSIONS:
             return perms
         parent = self._channels.get(int(channel["parent_id"])) if channel.get("parent_id") else None
         overwrites = {int(o["id"]): o for o in (parent or channel).get("permission_overwrites", [])}
-        roles = self._member_roles.get(user_id, [])
-        for ids in ([int((parent or channel)["guild_id"])], roles, [user_id]):
+        roles = self._roles_in(user_id, guild_id)
+        for ids in ([guild_id], roles, [user_id]):
             allow = deny = 0
             for oid in ids:
                 if oid in overwrites:
@@ -658,21 +674,23 @@ class FakeDiscord:
             self.forbidden.append((int(channel["id"]), needed))
             raise DiscordError(403, 50013, "Missing Permissions")
 
-    def _member(self, user_id: int, *, with_user: bool = True, permissions: bool = False) -> Json:
-        member: Json = {"roles": [str(r) for r in self._member_roles.get(user_id, [])], "nick": None, "avatar": None,
+    def _member(self, user_id: int, *, with_user: bool = True, permissions: bool = False,
+                guild_id: int | None = None) -> Json:
+        member: Json = {"roles": [str(r) for r in self._roles_in(user_id, guild_id)], "nick": None, "avatar": None,
                         "joined_at": "2024-01-01T00:00:00+00:00", "premium_since": None, "deaf": False,
                         "mute": False, "pending": False, "flags": 0, "communication_disabled_until": None}
         if with_user:
             member["user"] = self._users_by_id[user_id]
         if permissions:
-            member["permissions"] = str(self._permissions(user_id))
+            member["permissions"] = str(self._permissions(user_id, guild_id))
         return member
 
     def _guild_payload(self, guild_id: int, *, full: bool) -> Json:
         guild: Json = {
             "id": str(guild_id), "name": self.guild_names[guild_id], "icon": None, "splash": None,
             "discovery_splash": None, "owner_id": self.users["owner"]["id"],
-            "roles": [self.roles[r] for r in self._guild_roles[guild_id]], "emojis": [], "stickers": [],
+            "roles": [r for r in self.roles.values() if int(r["id"]) in self._guild_roles[guild_id]],
+            "emojis": [], "stickers": [],
             "features": [], "verification_level": 0, "default_message_notifications": 0,
             "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0, "premium_tier": 0, "afk_timeout": 300,
             "afk_channel_id": None, "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None,
@@ -680,7 +698,7 @@ class FakeDiscord:
         }
         if not full:
             return {**guild, "approximate_member_count": len(self._users_by_id), "approximate_presence_count": 0}
-        members = [self._member(uid) for uid in self._users_by_id]
+        members = [self._member(uid, guild_id=guild_id) for uid in self._users_by_id]
         return {**guild, "unavailable": False, "large": False, "joined_at": "2024-01-01T00:00:00+00:00",
                 "channels": [c for c in self._channels.values() if c["type"] == 0 and c["guild_id"] == str(guild_id)],
                 "threads": [t for t in self.threads.values()
@@ -725,7 +743,7 @@ class FakeDiscord:
         }
         if "guild_id" in channel:
             msg["guild_id"] = channel["guild_id"]
-            msg["member"] = self._member(author_id, with_user=False)
+            msg["member"] = self._member(author_id, with_user=False, guild_id=int(channel["guild_id"]))
         self.messages[int(msg["id"])] = msg
         channel["last_message_id"] = msg["id"]
         return msg
@@ -733,7 +751,8 @@ class FakeDiscord:
     def _mentions(self, content: str, channel: Json) -> list[Json]:
         ids = dict.fromkeys(int(x) for x in re.findall(r"<@!?(\d+)>", content or ""))
         in_guild = "guild_id" in channel
-        return [{**self._users_by_id[uid], **({"member": self._member(uid, with_user=False)} if in_guild else {})}
+        return [{**self._users_by_id[uid], **({"member": self._member(uid, with_user=False, guild_id=int(
+            channel["guild_id"]))} if in_guild else {})}
                 for uid in ids if uid in self._users_by_id]
 
     def _visible(self, msg: Json) -> Json:
@@ -979,7 +998,7 @@ class FakeDiscord:
     async def _get_member(self, call: Call) -> Json:
         if call.id(1) not in self.guild_names or call.id(2) not in self._users_by_id:
             raise DiscordError(404, 10007, "Unknown Member")
-        return self._member(call.id(2))
+        return self._member(call.id(2), guild_id=call.id(1))
 
     async def _get_channel(self, call: Call) -> Json:
         """A channel; PATCH renames a thread (its owner may, or whoever has Manage Threads): THREAD_UPDATE."""
@@ -1160,7 +1179,7 @@ class FakeDiscord:
         if self.commands_fault is not None:
             raise DiscordError(self.commands_fault, 0, f"{self.commands_fault}: fake-discord was told to fail")
         guild_id = call.id(2) if call.match[2] else None
-        if call.id(1) != self.application_id or guild_id not in (None, self.guild_id):
+        if call.id(1) != self.application_id or (guild_id is not None and guild_id not in self.guild_names):
             raise DiscordError(403, 50001, "Missing Access")
         if call.request.method == "PUT":
             previous = {c["name"]: c["id"] for c in self.commands.get(guild_id, [])}
@@ -1182,29 +1201,29 @@ class FakeDiscord:
 
     # ---- test-facing API ---------------------------------------------------------------------------------
 
-    def add_guild(self, name: str, channels: Sequence[str], *, shard: tuple[int, int] | None = None) -> int:
-        """Another server the bot is in (every user a member), with text channels of these names (named so in
-        `channels`, so each unique); its id routes it to `shard` (id, count) when given. Before the bot connects."""
-        if taken := [c for c in channels if c in self.channels]:
-            raise ValueError(f"channel names already taken: {taken}")
-        guild = self._ids()
+    def add_guild(self, name: str, channels: Sequence[str], *, shard: tuple[int, int] | None = None,
+                  key: str = "") -> int:
+        """Another server the bot is in (every user a plain member, the owner owning it), with its own @everyone
+        and bot role and text channels of these names (known to tests as `<key><name>`, so each unique); its id
+        routes it to `shard` (id, count) when given. Before the bot connects."""
+        guild, role = self._ids(), self._ids()
         while shard is not None and shard_of(guild, shard[1]) != shard[0]:
             guild = self._ids()  # (the next millisecond's ids: a shard is picked by an id's time)
         self.guild_names[guild] = name
-        self.roles[guild] = {**self.roles[self.guild_id], "id": str(guild)}  # its @everyone
-        self._guild_roles[guild] = [guild]
-        for position, channel in enumerate(channels):
-            cid = self.channels[channel] = self._ids()
-            self._channels[cid] = {**self._channels[self.channels["general"]], "id": str(cid), "guild_id": str(guild),
-                                   "name": channel, "position": position, "permission_overwrites": [],
-                                   "last_message_id": None}
+        self._bot_roles[guild] = role
+        self._guild_roles[guild] = {guild, role}
+        self.roles[guild] = {**self.roles[self.guild_id], "id": str(guild)}  # (its @everyone: the guild's id)
+        self.roles[role] = {**self.roles[self.bot_role_id], "id": str(role)}  # (the bot's managed role, its tags)
+        self._member_roles[self.application_id].append(role)
+        self._add_channels(guild, channels, key)
         return guild
 
     async def deny_bot(self, channel: str | int, permissions: int) -> None:
         """Take `permissions` from the bot in one channel (an overwrite for its role), as a server admin would;
         the bot hears of it by CHANNEL_UPDATE."""
         ch = self._channel(channel)
-        overwrite = {"id": str(self.bot_role_id), "type": 0, "allow": "0", "deny": str(permissions)}
+        overwrite = {"id": str(self._bot_roles[int(ch["guild_id"])]), "type": 0, "allow": "0",
+                     "deny": str(permissions)}
         ch["permission_overwrites"] = [o for o in ch["permission_overwrites"] if o["id"] != overwrite["id"]]
         ch["permission_overwrites"].append(overwrite)
         await self._dispatch("CHANNEL_UPDATE", ch, required=False)  # (a client that connects later reads it whole)
@@ -1230,6 +1249,13 @@ class FakeDiscord:
         msg["attachments"] = [self._attachment(int(ch["id"]), name, data) for name, data in attachments]
         await self._dispatch("MESSAGE_CREATE", self._visible(msg))
         return msg
+
+    async def remove_bot(self, server: str) -> None:
+        """A server's admin removes the bot from `server` (a name in `servers`): GUILD_DELETE, as Discord sends it;
+        it is no longer among the bot's guilds when it connects again."""
+        gid = next(g for g, name in self.guild_names.items() if name == server)
+        del self.guild_names[gid]
+        await self._dispatch("GUILD_DELETE", {"id": str(gid)})
 
     async def edit_message(self, message_id: int | str, content: str) -> Json:
         """The author of a message edits it: MESSAGE_UPDATE with the whole message, as Discord sends it."""
@@ -1274,20 +1300,30 @@ class FakeDiscord:
         if not isinstance(options, list):
             options = [{"name": k, "type": option_type(v), "value": v} for k, v in (options or {}).items()]
         data: Json = {"name": name, "type": 1, "options": options}
-        guild_cmd = next((c for c in self.commands.get(self.guild_id, []) if c["name"] == name), None)
+        # (a channel option (type 7) comes with the channel resolved, as Discord sends it; in a subcommand too)
+        chosen = [o["value"] for o in [*options, *(o for sub in options for o in sub.get("options", []))]
+                  if o.get("type") == 7]
+        if chosen:
+            data["resolved"] = {"channels": {str(c): {**self._channel(int(c)), "permissions": str(
+                self._channel_permissions(int(self.users[user]["id"]), self._channel(int(c))))} for c in chosen}}
+        where = self._channel(channel)
+        guild_id = int(where.get("guild_id") or self.guild_id)
+        guild_cmd = next((c for c in self.commands.get(guild_id, []) if c["name"] == name), None)
         global_cmd = next((c for c in self.commands.get(None, []) if c["name"] == name), None)
         if guild_cmd is not None:  # discord.py looks guild commands up by data.guild_id
-            data["guild_id"] = str(self.guild_id)
+            data["guild_id"] = str(guild_id)
         data["id"] = (guild_cmd or global_cmd or {}).get("id") or str(self._ids())
         return await self._interact(2, data, user, self._channel(channel))
 
     async def autocomplete(self, name: str, options: dict[str, Any], *, focused: str, user: str = "member",
-                           channel: str | int = "general", timeout: float = 10) -> list[Json]:
-        """`user` types in option `focused` of /name (the other options as given): an APPLICATION_COMMAND_AUTOCOMPLETE
-        interaction; the choices the bot answers with (type 8)."""
-        data: Json = {"name": name, "type": 1, "options": [
-            {"name": k, "type": 3, "value": v, **({"focused": True} if k == focused else {})}
-            for k, v in options.items()]}
+                           channel: str | int = "general", timeout: float = 10,
+                           subcommand: str | None = None) -> list[Json]:
+        """`user` types in option `focused` of /name (or of its `subcommand`; the other options as given): an
+        APPLICATION_COMMAND_AUTOCOMPLETE interaction; the choices the bot answers with (type 8)."""
+        typed = [{"name": k, "type": 3, "value": v, **({"focused": True} if k == focused else {})}
+                 for k, v in options.items()]
+        data: Json = {"name": name, "type": 1, "options": [{"name": subcommand, "type": 1, "options": typed}]
+                      if subcommand else typed}
         cmd = next((c for c in self.commands.get(None, []) if c["name"] == name), {})
         data["id"] = cmd.get("id") or str(self._ids())
         payload = await self._interact(4, data, user, self._channel(channel))
@@ -1324,18 +1360,19 @@ class FakeDiscord:
     async def _interact(self, itype: int, data: Json, user: str, channel: Json, message: Json | None = None) -> Json:
         user_id = int(self.users[user]["id"])
         token = f"aW50ZXJhY3Rpb24.{secrets.token_urlsafe(32)}"
+        guild_id = int(channel.get("guild_id") or self.guild_id)
         payload: Json = {
             "id": str(self._ids()), "application_id": str(self.application_id), "type": itype, "data": data,
             "token": token, "version": 1, "channel_id": channel["id"], "channel": channel, "locale": "en-US",
             "entitlements": [], "entitlement_sku_ids": [], "context": 0 if "guild_id" in channel else 1,
-            "authorizing_integration_owners": {"0": channel.get("guild_id", str(self.guild_id))},
+            "authorizing_integration_owners": {"0": str(guild_id)},
             "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
-            "app_permissions": str(self._permissions(self.application_id)),
+            "app_permissions": str(self._permissions(self.application_id, guild_id)),
         }
         if "guild_id" in channel:
-            payload.update(guild_id=channel["guild_id"], guild_locale="en-US",
-                           guild={"id": channel["guild_id"], "locale": "en-US", "features": []},
-                           member=self._member(user_id, permissions=True))
+            payload.update(guild_id=str(guild_id), guild_locale="en-US",
+                           guild={"id": str(guild_id), "locale": "en-US", "features": []},
+                           member=self._member(user_id, permissions=True, guild_id=guild_id))
         else:
             payload["user"] = self._users_by_id[user_id]
         if message is not None:

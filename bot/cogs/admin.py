@@ -1,4 +1,4 @@
-"""Admin commands: !reload (Manage Server, the configured admin role, or the bot owner) and !sync (owner)."""
+"""Admin commands: !reload (Manage Server, the server's admin role, or the bot owner) and !sync (owner)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ async def is_admin(ctx: BotContext) -> bool:
         return False
     if ctx.author.guild_permissions.manage_guild:
         return True
-    role = ctx.bot.config.admin_role
+    role = ctx.bot.settings_for(ctx.guild).admin_role
     return role is not None and any(role in (str(r.id), r.name) for r in ctx.author.roles)
 
 

@@ -60,7 +60,7 @@ async def may_follow(ctx: BotContext) -> bool:
         return True
     if ctx.guild is None or not isinstance(ctx.author, discord.Member):
         return False
-    role = ctx.bot.config.follow_role
+    role = ctx.bot.settings_for(ctx.guild).follow_role
     if role is not None and role.casefold() == "everyone":
         return True
     if ctx.channel.permissions_for(ctx.author).manage_channels:
@@ -274,7 +274,8 @@ class Follows(commands.Cog):
             return await self._drop(digest, "it takes no messages")
         if not self.bot.may_post(int(digest.channel_id)):
             return await self._refused(digest, "it refused the bot a post a short while ago")
-        for text, papers in replies.digest_messages(digest, self.bot.config.prefix):
+        for text, papers in replies.digest_messages(digest, self.bot.settings_for(
+                int(digest.guild_id) if digest.guild_id else None).prefix):
             if not await self._lease():
                 log.warning("the lease on the digests lapsed mid-round; the rest is left to its new holder")
                 return

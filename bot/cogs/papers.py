@@ -16,10 +16,19 @@ from papers_bot.store.paper import id_in
 AUTOCOMPLETE = 25  # choices at most (Discord's limit)
 
 
+def rate(bot: PapersBot, guild: discord.Guild | None) -> tuple[int, float]:
+    """Searches and questions a member may ask, per seconds, in a server (its own cooldown, else the file's)."""
+    settings = bot.settings_for(guild)
+    return settings.cooldown_uses, settings.cooldown_seconds
+
+
 def user_cooldown(ctx: BotContext) -> commands.Cooldown:
-    """Per-user rate, from the bot's configuration."""
-    config = ctx.bot.config
-    return commands.Cooldown(config.cooldown_uses, config.cooldown_seconds)
+    return commands.Cooldown(*rate(ctx.bot, ctx.guild))
+
+
+def user_at_rate(ctx: BotContext) -> tuple[int, int, float]:
+    """A cooldown's bucket: per user, and per rate, so that a server's new cooldown counts at once."""
+    return (ctx.author.id, *rate(ctx.bot, ctx.guild))
 
 
 def with_filters(query: str, *, author: str | None = None, year: str | None = None, category: str | None = None,
@@ -60,7 +69,7 @@ class Papers(commands.Cog):
 
     @hybrid_command("papers")
     @app_commands.autocomplete(author=author_choices)
-    @commands.dynamic_cooldown(user_cooldown, commands.BucketType.user)
+    @commands.dynamic_cooldown(user_cooldown, user_at_rate)
     async def papers(self, ctx: BotContext, *, query: str, author: str | None = None, year: str | None = None,
                      category: str | None = None, code: bool = False) -> None:
         """Find the papers that best match some words."""
@@ -76,7 +85,7 @@ class Papers(commands.Cog):
         """Show one paper in full, by the id shown with search results or its arXiv id."""
         await ctx.defer()
         if id_in(paper_id):  # (an arXiv id or link: its card, or that the library does not hold it)
-            reply = await self.threads.run(replies.link_reply, paper_id, prefix=self.bot.config.prefix)
+            reply = await self.threads.run(replies.link_reply, paper_id, prefix=self.bot.settings_for(ctx.guild).prefix)
         else:
             reply = await self.threads.run(replies.paper_reply, paper_id)
         await ctx.reply(**parts(reply, embeds=may_embed(ctx), view=paper_view(reply)))

@@ -21,7 +21,7 @@ from papers_bot.bot.client import (
     hybrid_command,
     user_message,
 )
-from papers_bot.bot.cogs.papers import user_cooldown
+from papers_bot.bot.cogs.papers import rate, user_at_rate, user_cooldown
 from papers_bot.bot.pages import answer_view, may_embed, paper_view, parts
 from papers_bot.bot.replies import MESSAGE, SOMETHING_WENT_WRONG
 from papers_bot.retrieval.answer import Context
@@ -72,7 +72,10 @@ class Questions(commands.Cog):
         the bot's servers has a channel by."""
         if not isinstance(channel, discord.TextChannel):
             return False
-        named = channel_keys(channel) & self.bot.config.answer_channels
+        settings = self.bot.settings_for(channel.guild)
+        named = channel_keys(channel) & settings.answer_channels
+        if "answer_channels" in settings.own:  # (the server's own: a plain name is its channel)
+            return bool(named)
         return bool(named - {channel.name}) or (bool(named) and channel.name not in self.bot.ambiguous)
 
     def _answer_thread(self, channel: discord.abc.Messageable) -> bool:
@@ -103,7 +106,7 @@ class Questions(commands.Cog):
         if mentioned or message.guild is None or self._answer_thread(message.channel):
             return text, True
         if self._in_answer_channel(message.channel):
-            return text, self.bot.config.answer_every_message
+            return text, self.bot.settings_for(message.guild).every_message(message.channel.id)
         return None
 
     @commands.Cog.listener()
@@ -123,13 +126,13 @@ class Questions(commands.Cog):
             self.deleted.popitem(last=False)
 
     @hybrid_command("ask")
-    @commands.dynamic_cooldown(user_cooldown, commands.BucketType.user)
+    @commands.dynamic_cooldown(user_cooldown, user_at_rate)
     async def ask(self, ctx: BotContext, *, question: str) -> None:
         """Ask a question: the same answer, and the same thread for follow-ups, as a question in a channel."""
         await ctx.defer()
         context = self.threads.get(ctx.channel.id, Context())
         answer, after = await self.bot.papers.run(replies.answer_replies, question, context=context,
-                                                  prefix=self.bot.config.prefix)
+                                                  prefix=self.bot.settings_for(ctx.guild).prefix)
         embeds = may_embed(ctx)
         votes = await answer_view(self.bot, question, answer[0])
         first = await ctx.reply(**parts(answer[0], embeds=embeds, view=votes))
@@ -143,27 +146,27 @@ class Questions(commands.Cog):
         if found is None or not self.bot.may_post(message.channel.id):
             return
         question, sure = found
+        prefix = self.bot.settings_for(message.guild).prefix
         if (await self.bot.get_context(message)).valid:
             return  # a command (e.g. "@bot papers x"): the command handles it
         link = ARXIV_LINK.search(question)
         if link and not edited and "?" not in ARXIV_LINK.sub(" ", question):
             with contextlib.suppress(discord.Forbidden):
-                reply = await self.bot.papers.run(replies.link_reply, link.group(), prefix=self.bot.config.prefix)
+                reply = await self.bot.papers.run(replies.link_reply, link.group(), prefix=prefix)
                 await message.reply(**parts(reply, embeds=may_embed(message), view=paper_view(reply)))
             return
         if not sure and not await self.bot.papers.run(replies.reads_as_request, question):
             return  # (chat in an answer channel)
-        config = self.bot.config
+        uses, seconds = rate(self.bot, message.guild)  # (the server's own cooldown, else the file's)
         follow_up = self.askers.get(message.channel.id) == message.author.id
-        if question_wait(self.buckets, message.author.id, uses=config.cooldown_uses, seconds=config.cooldown_seconds,
-                         follow_up=follow_up):
+        if question_wait(self.buckets, message.author.id, uses=uses, seconds=seconds, follow_up=follow_up):
             await hold_back(message)
             return
         context = self.threads.get(message.channel.id, Context())
         previous = self.answered.get(message.id) if edited else None
         try:
             answer, after = await self.bot.papers.run(replies.answer_replies, question, context=context,
-                                                     prefix=self.bot.config.prefix)
+                                                     prefix=prefix)
             if message.id in self.deleted:
                 return
             embeds = may_embed(message)
@@ -185,7 +188,7 @@ class Questions(commands.Cog):
             if message.id in self.deleted:  # (deleted as the answer went out: Discord refuses a reply to it)
                 log.info("a question was deleted before its answer was posted; not answered")
                 return
-            text = user_message(error, self.bot.config.prefix)
+            text = user_message(error, prefix)
             if text is None:
                 log.exception("answering %r failed", question)
                 text = SOMETHING_WENT_WRONG
@@ -226,6 +229,8 @@ class Questions(commands.Cog):
             self.threads.move_to_end(key)
             return
         if guild is None or not isinstance(channel, discord.TextChannel) or not follow_ups:
+            return
+        if not self.bot.settings_for(guild).answer_threads:  # (the server opens none: follow-ups name the topic)
             return
         allowed = channel.permissions_for(guild.me)
         if missing := permissions.missing(allowed, ("create_public_threads", "send_messages_in_threads")):

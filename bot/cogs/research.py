@@ -102,7 +102,7 @@ class Research(commands.Cog):
         bare = {f"<@{me.id}>", f"<@!{me.id}>", *([role.mention] if role else [])}
         if message.content.strip() in bare and self.bot.may_post(message.channel.id):
             try:
-                await message.reply(replies.hello(self.bot.config.prefix))
+                await message.reply(replies.hello(self.bot.settings_for(message.guild).prefix))
             except discord.Forbidden as error:
                 self.bot.refused(message.channel, error)
 
