@@ -18,10 +18,10 @@ class Command:
     options: tuple[tuple[str, str], ...] = ()  # (option, description) of each slash option, as Discord shows it
     optional: bool = False  # the argument may be left out (`!help`, `!help papers`)
 
-    def line(self, prefix: str) -> str:
-        """The command's line in `!help`."""
+    def line(self, prefix: str, *, twin: bool = True) -> str:
+        """The command's line in `!help` (`twin`: naming its slash twin, as `!help <command>` does)."""
         said = f"`{prefix}{self.name}{' ' + self.usage if self.usage else ''}`"
-        also = [f"or `/{self.name}`"] if prefix != "/" else []  # (a slash user is shown the slash form alone)
+        also = [f"or `/{self.name}`"] if prefix != "/" and twin else []  # (a slash user sees the slash form alone)
         also += ["admins"] if self.admin else []
         return said + (f" ({', '.join(also)})" if also else "") + f": {self.help}"
 
@@ -78,8 +78,9 @@ def command(name: str) -> Command:
 def help_text(prefix: str) -> str:
     """The bot's one help text (`!help`, `/help`, and the answer to "what can you do?")."""
     return "\n".join([
-        "**papers-bot** answers questions about the papers in its library.",
-        *(c.line(prefix) for c in COMMANDS if c.name != "help"),
+        "**papers-bot** answers questions about the papers in its library."
+        + (" Each command is also a slash command: `/papers`, `/ask`, ..." if prefix != "/" else ""),
+        *(c.line(prefix, twin=False) for c in COMMANDS if c.name != "help"),
         "Ask a question in an answer channel, or mention me anywhere, and I answer: facts from the library "
         "(how many, who wrote, when, where published) or passages; ask follow-ups in the thread I start.",
         'Searches and questions read `"a phrase"`, `-word`, `author:"Name"`, `year:2019-2021`, `cat:CV`, '

@@ -211,11 +211,11 @@ def test_help_fits_one_message_with_every_command():
 
 
 async def test_help_with_a_long_prefix_comes_in_two_messages(fake_discord, library):
-    async with running(fake_discord, library, prefix="papers!") as client:
-        assert client.config.prefix == "papers!"
-        first, second = await say(fake_discord, "papers!help", n=2)
+    async with running(fake_discord, library, prefix="papers-bot!") as client:
+        assert client.config.prefix == "papers-bot!"
+        first, second = await say(fake_discord, "papers-bot!help", n=2)
     assert len(first["content"]) <= 2000 and len(second["content"]) <= 2000
-    assert (first["content"] + "\n" + second["content"]).count("papers!") > 10
+    assert (first["content"] + "\n" + second["content"]).count("papers-bot!") > 10
 
 
 async def test_a_paper_card_has_bibtex_and_related_buttons_that_work_after_a_restart(fake_discord, library):

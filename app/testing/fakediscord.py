@@ -272,12 +272,12 @@ Handler = Callable[[Call], Awaitable[Any]]
 
 
 class FakeDiscord:
-    """One guild ("Paper Club"; `add_guild` adds others), two text channels, four human users (and any `users`
-    named) and the bot; and any more `servers` named, each with its own @everyone and bot role and channels
-    `<server>/general` and `<server>/papers`, where every user is a plain member and the owner owns it. Each shard the bot identifies as (`shard` in IDENTIFY) gets its own session, with only
-    the guilds Discord routes to it; `shards` is the count GET /gateway/bot recommends, and with
-    `sharding_required` a client that identifies with fewer is closed with 4011, as Discord closes a session that
-    would hold too many guilds."""
+    """One guild ("Paper Club"), two text channels, four human users (and any `users` named) and the bot; any more
+    `servers` named (or added by `add_guild`), each with its own @everyone and bot role and channels, where every
+    user is a plain member and the owner owns it. Each shard the bot identifies as (`shard` in IDENTIFY) gets its
+    own session, with only the guilds Discord routes to it; `shards` is the count GET /gateway/bot recommends,
+    and with `sharding_required` a client that identifies with fewer is closed with 4011, as Discord closes a
+    session that would hold too many guilds."""
 
     def __init__(self, *, message_content: bool = True, enforce_privileged_intents: bool = False,
                  users: Sequence[str] = (), team: Sequence[str] = (), shards: int = 1,
