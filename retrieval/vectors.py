@@ -7,6 +7,12 @@ named and whole: the library answers from it (papers without a vector rank by wo
 step at its next load or start. Vectors are int8 on disk (each row scaled to its largest component, the scale
 kept beside it) and memory-mapped: 260 bytes a paper.
 
+A library of ANN_MIN_PAPERS papers or more also gets an approximate nearest-neighbour index (usearch's HNSW graph
+over the same int8 rows, `ann-<tag>.usearch`, memory-mapped), written as part of the set before it is named; a
+smaller one is scanned exactly (`Vectors.similarities`), which is exact and, there, as fast. A set written
+before the index existed, or whose index is missing or unreadable, answers by the exact scan and is brought in
+step (its vectors kept, the index added) at the next load or start.
+
 The model is wordllama's bundled `l2_supercat` 256-d token embeddings (README "How it is built"): a token
 look-up and a mean, so a fresh install embeds offline, and thousands of papers a second.
 """
@@ -22,8 +28,12 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from usearch.index import Index
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +44,13 @@ BATCH = 2048  # papers per tokenizer call: the Rust tokenizer spreads a batch ov
 POOL_TEXTS = 16
 CURRENT = "current.json"
 SCAN_BLOCK = 1024  # papers a block in an exact scan (`Vectors.similarities`)
+# The approximate index (README "Scale", figures from bench/ann.py): from this many papers on, the nearest are
+# found in it and re-scored exactly; below, the exact scan (at 50k papers 2.5 ms) is as fast and exact.
+ANN_MIN_PAPERS = 50_000
+ANN_CONNECTIVITY = 16  # usearch's default: graph edges a node
+ANN_EXPANSION_ADD = 64  # candidates kept while adding: half usearch's default, half its build time
+ANN_EXPANSION_SEARCH = 256  # candidates kept while searching: recall@100 against exact (bench/ann.py)
+ANN_ADD_BLOCK = 65_536  # rows added to the index at once (each block is read from the memory-mapped matrix)
 
 
 @functools.lru_cache(maxsize=1)
@@ -96,6 +113,7 @@ class Vectors:
     hashes: np.ndarray  # uint64: each row's text hash (what a rebuild reuses)
     store_version: str | None
     tag: str
+    ann: Index | None = None  # the approximate index over the rows (None: scanned exactly)
     rows: dict[str, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -123,27 +141,31 @@ class Vectors:
         out *= self.scales
         return out
 
-    def nearest(self, query: np.ndarray, k: int, *, without: Iterable[str] = ()) -> list[tuple[float, str]]:
+    def nearest(self, query: np.ndarray, k: int) -> list[tuple[float, str]]:
         """The k papers most like `query`, best first, as (similarity, id)."""
         if not self.ids or k <= 0:
             return []
-        sims = self.similarities(query)
-        for pid in without:
-            if (row := self.rows.get(pid)) is not None:
-                sims[row] = -np.inf
-        k = min(k, len(sims))
-        best = np.argpartition(-sims, k - 1)[:k]
-        best = best[np.lexsort((best, -sims[best]))]  # (ties by row: the same order in every process)
-        return [(float(sims[i]), self.ids[i]) for i in best if np.isfinite(sims[i])]
+        if self.ann is not None:
+            # The graph's candidates, re-scored from the rows: the similarity the exact scan gives (to rounding).
+            found = self.ann.search(quantise(np.asarray(query, dtype=np.float32)[None])[0][0], k, threads=1)
+            rows = np.unique(found.keys.astype(np.int64))
+            sims = self._rows_similarity(query, rows)
+        else:
+            sims = self.similarities(query)
+            rows = np.argpartition(-sims, min(k, len(sims)) - 1)[:k]
+            sims = sims[rows]
+        order = np.lexsort((rows, -sims))[:k]  # (ties by row: the same order in every process)
+        return [(float(sims[i]), self.ids[rows[i]]) for i in order]
+
+    def _rows_similarity(self, query: np.ndarray, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        return (np.asarray(self.matrix[rows], dtype=np.float32) @ query) * self.scales[rows]
 
     def similarity(self, query: np.ndarray, ids: Iterable[str]) -> dict[str, float]:
         """The similarity to `query` of those of `ids` that have a vector."""
         rows = {pid: row for pid in ids if (row := self.rows.get(pid)) is not None}
         if not rows:
             return {}
-        picked = list(rows.values())
-        sims = (np.asarray(self.matrix[picked], dtype=np.float32) @ query) * self.scales[picked]
-        return dict(zip(rows, map(float, sims)))
+        return dict(zip(rows, map(float, self._rows_similarity(query, list(rows.values())))))
 
 
 class VectorStore:
@@ -163,6 +185,7 @@ class VectorStore:
             matrix = np.load(self.path / f"vectors-{tag}.npy", mmap_mode="r")
             hashes = np.load(self.path / f"hashes-{tag}.npy")
             scales = np.load(self.path / f"scales-{tag}.npy")
+            ann = self._ann(tag, len(ids)) if meta.get("ann") else None
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as e:
@@ -171,7 +194,25 @@ class VectorStore:
         if matrix.shape != (len(ids), DIM) or len(hashes) != len(ids) or len(scales) != len(ids):
             log.warning("the vectors at %s do not agree with their ids; they are rebuilt from the store", self.path)
             return None
-        return Vectors(ids, matrix, scales, hashes, meta.get("store"), tag)
+        return Vectors(ids, matrix, scales, hashes, meta.get("store"), tag, ann)
+
+    def _ann(self, tag: str, count: int) -> Index | None:
+        """The set's approximate index, memory-mapped (None when it is missing or unreadable: the set is then
+        scanned exactly until it is rebuilt)."""
+        from usearch.index import Index  # (here: importing it costs 0.2 s, and most libraries never need it)
+
+        path = self.path / f"ann-{tag}.usearch"
+        try:
+            ann = Index.restore(str(path), view=True, expansion_search=ANN_EXPANSION_SEARCH)
+        except (OSError, RuntimeError, ValueError) as e:
+            ann, problem = None, str(e)
+        else:
+            problem = "not a usearch index" if ann is None else f"{len(ann)} rows, not {count}"
+        if ann is None or len(ann) != count:
+            log.warning("the vector index %s cannot be read (%s); the vectors are scanned exactly until it is "
+                        "rebuilt", path, problem)
+            return None
+        return ann
 
     def build(self, papers: Iterable[tuple[str, str, str]], count: int, store_version: str,
               previous: Vectors | None = None) -> tuple[Vectors, int]:
@@ -216,6 +257,10 @@ class VectorStore:
         matrix.flush()
         _fsync(tmp)
         os.replace(tmp, self.path / f"vectors-{tag}.npy")
+        with_ann = count >= ANN_MIN_PAPERS
+        if with_ann:
+            write_ann(matrix, self.path / f".writing-{tag}.usearch")
+            os.replace(self.path / f".writing-{tag}.usearch", self.path / f"ann-{tag}.usearch")
         for name, array in (("hashes", hashes), ("scales", scales)):
             with open(self.path / f".writing-{tag}.{name}", "wb") as f:
                 np.save(f, array)
@@ -225,7 +270,7 @@ class VectorStore:
         _write(self.path / f"ids-{tag}.json", json.dumps(ids).encode())
         # Naming the new set is the one step that makes it current: before it the old set is, after it the new.
         _write(self.path / CURRENT, json.dumps({"model": MODEL, "store": store_version, "tag": tag,
-                                                "count": count}).encode())
+                                                "count": count, "ann": with_ann}).encode())
         self._remove_all_but(tag)
         built = self.current()
         if built is None:
@@ -237,6 +282,18 @@ class VectorStore:
         for file in self.path.iterdir():
             if file.name != CURRENT and tag not in file.name:
                 file.unlink(missing_ok=True)
+
+
+def write_ann(matrix: np.ndarray, path: Path) -> None:
+    """Write the approximate index of `matrix`'s int8 rows (keys: row numbers) to `path`, synced."""
+    from usearch.index import Index
+
+    ann = Index(ndim=DIM, metric="cos", dtype="i8", connectivity=ANN_CONNECTIVITY, expansion_add=ANN_EXPANSION_ADD)
+    for start in range(0, len(matrix), ANN_ADD_BLOCK):
+        block = np.ascontiguousarray(matrix[start : start + ANN_ADD_BLOCK])
+        ann.add(np.arange(start, start + len(block), dtype=np.uint64), block)
+    ann.save(str(path))
+    _fsync(path)
 
 
 def _fsync(path: Path) -> None:
