@@ -91,6 +91,10 @@ def test_scale_benchmark_smoke(tmp_path):
     assert result["db_mb"] > 0 and result["index_mb"] > 0 and result["search_process_rss_mb"] > 10
     assert result["rank_bm25"]["p50_ms"] > 0
     assert "0 added, 3 updated, 0 removed, 297 unchanged" in result["reload_1pct_changed_said"]
+    assert result["meaning_by"] == "exact scan" and 0 < result["hybrid_search_p50_ms"] <= result["hybrid_search_p99_ms"]
+    assert min(result["knn_p50_ms"], result["words_alone_search_p50_ms"]) > 0
+    assert result["vector_stage_papers_per_s"] > 0 and result["vector_stage_peak_rss_mb"] > 10
+    assert result["vectors_mb"] > 300 * 256 / 2**20 and result["vector_index_mb"] == 0
 
 
 def test_load_stages_benchmark_smoke(tmp_path):

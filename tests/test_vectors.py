@@ -111,13 +111,15 @@ def test_a_kill_while_the_vectors_are_written_leaves_the_library_answering(tmp_p
     assert before.read_text() == named  # (the previous set still named: it answers meanwhile)
     lib = Library(db, sample_if_new=False, vectors="later")
     try:
-        assert lib.vectors.current().ann is not None
+        kept = lib.vectors.current()
+        assert kept is not None and kept.ann is not None
         assert any(h.semantic is not None for h in lib.search("diffusion models", k=5).hits)
     finally:
         lib.close()
     lib = Library(db, sample_if_new=False)  # (the load had committed: the vectors are brought in step on open)
     try:
-        assert in_step(lib) and lib.vectors.current().ann is not None
+        current = lib.vectors.current()
+        assert in_step(lib) and current is not None and current.ann is not None
         assert not [f for f in vectors_path(db).iterdir() if f.name.startswith(".writing-")]
         hits = lib.search("unlearning concepts diffusion", k=3).hits
         assert hits[0].paper.id == "2401.99999" and hits[0].semantic is not None
