@@ -40,8 +40,9 @@ import numpy as np
 from papers_bot.retrieval.vectors import write_ann
 from pathlib import Path
 matrix = np.load(sys.argv[1], mmap_mode="r")
+rows = np.arange(len(matrix))
 started = time.perf_counter()
-write_ann(matrix, Path(sys.argv[2]))
+write_ann(matrix, rows.astype(np.uint64), rows, Path(sys.argv[2]))
 print(json.dumps({"seconds": time.perf_counter() - started,
                   "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -76,7 +77,8 @@ def built(folder: Path, matrix_file: Path, scales: np.ndarray, ids: list[str]) -
 
     matrix = np.load(matrix_file, mmap_mode="r")
     ann = Index.restore(str(ann_file), view=True, expansion_search=ANN_EXPANSION_SEARCH)
-    return Vectors(ids, matrix, scales, np.zeros(len(ids), dtype=np.uint64), None, "bench", ann), figures
+    lookup = np.stack([np.arange(len(ids), dtype=np.uint64)] * 2)  # (keyed by row)
+    return Vectors(ids, matrix, scales, np.zeros(len(ids), dtype=np.uint64), None, "bench", ann, lookup), figures
 
 
 def percentile(times: list[float], p: float) -> float:
@@ -102,7 +104,8 @@ def collection(folder: Path, tmp: Path) -> None:
         vectors_module.ANN_MIN_PAPERS = saved
     assert vectors.ann is not None
     started = time.perf_counter()
-    vectors_module.write_ann(vectors.matrix, tmp / f"{c.name}.usearch")
+    rows = np.arange(len(vectors))
+    vectors_module.write_ann(vectors.matrix, rows.astype(np.uint64), rows, tmp / f"{c.name}.usearch")
     seconds = time.perf_counter() - started
     queries = embed(list(c.queries.values()))
     rec, approximate, exact = recall(vectors, queries)

@@ -9,9 +9,12 @@ kept beside it) and memory-mapped: 260 bytes a paper.
 
 A library of ANN_MIN_PAPERS papers or more also gets an approximate nearest-neighbour index (usearch's HNSW graph
 over the same int8 rows, `ann-<tag>.usearch`, memory-mapped), written as part of the set before it is named; a
-smaller one is scanned exactly (`Vectors.similarities`), which is exact and, there, as fast. A set written
-before the index existed, or whose index is missing or unreadable, answers by the exact scan and is brought in
-step (its vectors kept, the index added) at the next load or start.
+smaller one is scanned exactly (`Vectors.similarities`), which is exact and, there, as fast. The index keys each
+paper by a hash of its id (`lookup-<tag>.npy` turns keys into rows), so that a load's few changes are made to a
+copy of the previous set's index rather than building it anew (a full build at 1M papers takes minutes); after
+changes to ANN_REFRESH_SHARE of the papers it is built anew. A set written before the index existed, or whose
+index is missing or unreadable, answers by the exact scan and is brought in step (its vectors kept, the index
+added) at the next load or start.
 
 The model is wordllama's bundled `l2_supercat` 256-d token embeddings (README "How it is built"): a token
 look-up and a mean, so a fresh install embeds offline, and thousands of papers a second.
@@ -51,6 +54,9 @@ ANN_CONNECTIVITY = 16  # usearch's default: graph edges a node
 ANN_EXPANSION_ADD = 64  # candidates kept while adding: half usearch's default, half its build time
 ANN_EXPANSION_SEARCH = 256  # candidates kept while searching: recall@100 against exact (bench/ann.py)
 ANN_ADD_BLOCK = 65_536  # rows added to the index at once (each block is read from the memory-mapped matrix)
+# Papers added, changed or removed since the index was last built anew, as a share of the papers, past which it
+# is built anew (a graph's removed nodes stay as tombstones, and many make it slower and less exact).
+ANN_REFRESH_SHARE = 0.2
 
 
 @functools.lru_cache(maxsize=1)
@@ -114,6 +120,8 @@ class Vectors:
     store_version: str | None
     tag: str
     ann: Index | None = None  # the approximate index over the rows (None: scanned exactly)
+    lookup: np.ndarray | None = None  # uint64 2 x len(ids): the index's keys, sorted, and the row of each
+    changes: int = 0  # papers added, changed or removed since the index was built anew (ANN_REFRESH_SHARE)
     rows: dict[str, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -148,7 +156,9 @@ class Vectors:
         if self.ann is not None:
             # The graph's candidates, re-scored from the rows: the similarity the exact scan gives (to rounding).
             found = self.ann.search(quantise(np.asarray(query, dtype=np.float32)[None])[0][0], k, threads=1)
-            rows = np.unique(found.keys.astype(np.int64))
+            assert self.lookup is not None  # (the two come together: `VectorStore.current`)
+            at = np.minimum(np.searchsorted(self.lookup[0], found.keys), len(self.ids) - 1)
+            rows = np.unique(self.lookup[1][at[self.lookup[0][at] == found.keys]].astype(np.int64))
             sims = self._rows_similarity(query, rows)
         else:
             sims = self.similarities(query)
@@ -185,7 +195,7 @@ class VectorStore:
             matrix = np.load(self.path / f"vectors-{tag}.npy", mmap_mode="r")
             hashes = np.load(self.path / f"hashes-{tag}.npy")
             scales = np.load(self.path / f"scales-{tag}.npy")
-            ann = self._ann(tag, len(ids)) if meta.get("ann") else None
+            ann, lookup = self._ann(tag, len(ids)) if meta.get("ann") else (None, None)
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as e:
@@ -194,25 +204,27 @@ class VectorStore:
         if matrix.shape != (len(ids), DIM) or len(hashes) != len(ids) or len(scales) != len(ids):
             log.warning("the vectors at %s do not agree with their ids; they are rebuilt from the store", self.path)
             return None
-        return Vectors(ids, matrix, scales, hashes, meta.get("store"), tag, ann)
+        return Vectors(ids, matrix, scales, hashes, meta.get("store"), tag, ann, lookup, meta.get("changes", 0))
 
-    def _ann(self, tag: str, count: int) -> Index | None:
-        """The set's approximate index, memory-mapped (None when it is missing or unreadable: the set is then
-        scanned exactly until it is rebuilt)."""
+    def _ann(self, tag: str, count: int) -> tuple[Index | None, np.ndarray | None]:
+        """The set's approximate index, memory-mapped, and its key look-up (None when either is missing or
+        unreadable: the set is then scanned exactly until it is rebuilt)."""
         from usearch.index import Index  # (here: importing it costs 0.2 s, and most libraries never need it)
 
         path = self.path / f"ann-{tag}.usearch"
+        lookup = None
         try:
             ann = Index.restore(str(path), view=True, expansion_search=ANN_EXPANSION_SEARCH)
+            lookup = np.load(self.path / f"lookup-{tag}.npy")
         except (OSError, RuntimeError, ValueError) as e:
             ann, problem = None, str(e)
         else:
             problem = "not a usearch index" if ann is None else f"{len(ann)} rows, not {count}"
-        if ann is None or len(ann) != count:
+        if ann is None or lookup is None or len(ann) != count or lookup.shape != (2, count):
             log.warning("the vector index %s cannot be read (%s); the vectors are scanned exactly until it is "
                         "rebuilt", path, problem)
-            return None
-        return ann
+            return None, None
+        return ann, lookup
 
     def build(self, papers: Iterable[tuple[str, str, str]], count: int, store_version: str,
               previous: Vectors | None = None) -> tuple[Vectors, int]:
@@ -225,6 +237,8 @@ class VectorStore:
         scales = np.zeros(count, dtype=np.float32)
         ids: list[str] = []
         hashes = np.zeros(count, dtype=np.uint64)
+        keys = np.zeros(count, dtype=np.uint64)  # (each paper's in the approximate index: a hash of its id)
+        fresh: list[int] = []  # the rows embedded (new papers, or new text)
         embedded = 0
         rows: list[int] = []
         texts: list[str] = []
@@ -240,6 +254,7 @@ class VectorStore:
                 raise ValueError(f"more papers than the {count} counted")
             text = paper_text(title, abstract)
             ids.append(pid)
+            keys[row] = text_hash(pid)
             hashes[row] = h = text_hash(text)
             old = previous.rows.get(pid) if previous is not None else None
             if old is not None and int(previous.hashes[old]) == h:  # type: ignore[union-attr]
@@ -247,6 +262,7 @@ class VectorStore:
                 scales[row] = previous.scales[old]  # type: ignore[union-attr]
                 continue
             rows.append(row)
+            fresh.append(row)
             texts.append(text)
             embedded += 1
             if len(rows) >= BATCH * 4:
@@ -257,10 +273,9 @@ class VectorStore:
         matrix.flush()
         _fsync(tmp)
         os.replace(tmp, self.path / f"vectors-{tag}.npy")
-        with_ann = count >= ANN_MIN_PAPERS
+        with_ann, changes = count >= ANN_MIN_PAPERS, 0
         if with_ann:
-            write_ann(matrix, self.path / f".writing-{tag}.usearch")
-            os.replace(self.path / f".writing-{tag}.usearch", self.path / f"ann-{tag}.usearch")
+            changes = self._write_ann(tag, matrix, keys, np.array(fresh, dtype=np.int64), previous)
         for name, array in (("hashes", hashes), ("scales", scales)):
             with open(self.path / f".writing-{tag}.{name}", "wb") as f:
                 np.save(f, array)
@@ -270,12 +285,37 @@ class VectorStore:
         _write(self.path / f"ids-{tag}.json", json.dumps(ids).encode())
         # Naming the new set is the one step that makes it current: before it the old set is, after it the new.
         _write(self.path / CURRENT, json.dumps({"model": MODEL, "store": store_version, "tag": tag,
-                                                "count": count, "ann": with_ann}).encode())
+                                                "count": count, "ann": with_ann, "changes": changes}).encode())
         self._remove_all_but(tag)
         built = self.current()
         if built is None:
             raise OSError(f"the vectors just written to {self.path} cannot be read back")
         return built, embedded
+
+    def _write_ann(self, tag: str, matrix: np.ndarray, keys: np.ndarray, fresh: np.ndarray,
+                   previous: Vectors | None) -> int:
+        """Write the set's approximate index and key look-up: `previous`'s index less the papers gone or changed
+        and plus the `fresh` rows, or, past ANN_REFRESH_SHARE (or without one), built anew; the changes made
+        since it was last built anew."""
+        order = np.argsort(keys, kind="stable")
+        lookup = np.stack([keys[order], order.astype(np.uint64)])
+        base, changes = None, 0
+        if previous is not None and previous.ann is not None and previous.lookup is not None:
+            gone = np.setdiff1d(previous.lookup[0], keys, assume_unique=True)
+            changed = np.intersect1d(keys[fresh], previous.lookup[0], assume_unique=True)
+            changes = previous.changes + len(gone) + len(fresh)
+            if changes <= ANN_REFRESH_SHARE * len(keys):
+                base = (self.path / f"ann-{previous.tag}.usearch", np.concatenate([gone, changed]))
+        if base is None:
+            changes, fresh = 0, np.arange(len(keys))
+        write_ann(matrix, keys, fresh, self.path / f".writing-{tag}.usearch", base)
+        os.replace(self.path / f".writing-{tag}.usearch", self.path / f"ann-{tag}.usearch")
+        with open(self.path / f".writing-{tag}.lookup", "wb") as f:
+            np.save(f, lookup)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(self.path / f".writing-{tag}.lookup", self.path / f"lookup-{tag}.npy")
+        return changes
 
     def _remove_all_but(self, tag: str) -> None:
         """Delete earlier sets (a reader holding one keeps its open files: the system frees them after it)."""
@@ -284,14 +324,25 @@ class VectorStore:
                 file.unlink(missing_ok=True)
 
 
-def write_ann(matrix: np.ndarray, path: Path) -> None:
-    """Write the approximate index of `matrix`'s int8 rows (keys: row numbers) to `path`, synced."""
+def write_ann(matrix: np.ndarray, keys: np.ndarray, rows: np.ndarray, path: Path,
+              base: tuple[Path, np.ndarray] | None = None) -> None:
+    """Write to `path`, synced, an approximate index of `matrix`'s int8 `rows`, each keyed by `keys[row]`; with a
+    `base` (an earlier index's file, and keys to drop from it), that index less those keys, plus the rows."""
     from usearch.index import Index
 
-    ann = Index(ndim=DIM, metric="cos", dtype="i8", connectivity=ANN_CONNECTIVITY, expansion_add=ANN_EXPANSION_ADD)
-    for start in range(0, len(matrix), ANN_ADD_BLOCK):
-        block = np.ascontiguousarray(matrix[start : start + ANN_ADD_BLOCK])
-        ann.add(np.arange(start, start + len(block), dtype=np.uint64), block)
+    if base is None:
+        ann = Index(ndim=DIM, metric="cos", dtype="i8", connectivity=ANN_CONNECTIVITY,
+                    expansion_add=ANN_EXPANSION_ADD)
+    else:
+        loaded = Index.restore(str(base[0]), expansion_add=ANN_EXPANSION_ADD)
+        if loaded is None:
+            raise OSError(f"the vector index {base[0]} cannot be read")
+        ann = loaded
+        if len(base[1]):
+            ann.remove(base[1])
+    for start in range(0, len(rows), ANN_ADD_BLOCK):
+        block = rows[start : start + ANN_ADD_BLOCK]
+        ann.add(keys[block], np.ascontiguousarray(matrix[block]))
     ann.save(str(path))
     _fsync(path)
 

@@ -83,7 +83,7 @@ KILLER = textwrap.dedent("""
     if where == "embedding":
         vectors.embed = lambda texts: os._exit(9)
     elif where == "writing the approximate index":
-        vectors.write_ann = lambda matrix, path: (path.write_bytes(b"half an index"), os._exit(9))
+        vectors.write_ann = lambda matrix, keys, rows, path, base=None: (path.write_bytes(b"half"), os._exit(9))
     else:
         real = vectors._write
         def write(path, data):
@@ -267,6 +267,12 @@ def test_a_set_from_before_the_index_gets_one_in_place_and_answers_the_same(libr
     assert library.update_vectors() is None  # (in step now)
 
 
+def assert_same(near: list[tuple[float, str]], exact: list[tuple[float, str]]) -> None:
+    """The same papers in the same order, with the same similarities (to float rounding)."""
+    assert [pid for _, pid in near] == [pid for _, pid in exact]
+    assert [sim for sim, _ in near] == pytest.approx([sim for sim, _ in exact], abs=1e-6)
+
+
 def test_the_index_finds_what_the_exact_scan_finds_with_the_same_similarities(library, monkeypatch):
     monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
     library.update_vectors()
@@ -277,10 +283,8 @@ def test_the_index_finds_what_the_exact_scan_finds_with_the_same_similarities(li
         query = embed([text])[0]
         near = vectors.nearest(query, 30)
         vectors.ann = None
-        exact = vectors.nearest(query, 30)
+        assert_same(near, vectors.nearest(query, 30))
         vectors.ann = ann
-        assert [pid for _, pid in near] == [pid for _, pid in exact]
-        assert [sim for sim, _ in near] == pytest.approx([sim for sim, _ in exact], abs=1e-6)
 
 
 @pytest.mark.parametrize("how", ["deleted", "damaged"])
@@ -358,3 +362,39 @@ def test_cli_load_embeds_as_its_last_stage_and_doctor_counts_the_pending(tmp_pat
         assert "every paper has its vector" in " ".join(found)
     finally:
         lib.close()
+
+
+def test_a_load_changes_a_copy_of_the_index_and_past_a_share_builds_it_anew(library, tmp_path, monkeypatch):
+    monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
+    library.update_vectors()
+    built = library.vectors.current()
+    assert built is not None and built.ann is not None and built.changes == 0
+    papers = len(built)
+    record = arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion models")
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    library.load([path])  # (one paper added)
+    after = library.vectors.current()
+    assert after is not None and after.ann is not None and after.changes == 1 and len(after.ann) == papers + 1
+    record["abstract"] += " Revised."
+    path.write_text(json.dumps(record) + "\n")
+    library.load([path])  # (its text changed: its old node goes, its new one comes)
+    again = library.vectors.current()
+    assert again is not None and again.ann is not None and again.changes == 2 and len(again.ann) == papers + 1
+    for text in ["unlearning concepts in diffusion models revised", "graph neural networks", "x"]:
+        query = embed([text])[0]
+        near = again.nearest(query, 20)
+        ann, again.ann = again.ann, None
+        assert_same(near, again.nearest(query, 20))  # (a graph this small is searched exhaustively)
+        again.ann = ann
+    monkeypatch.setattr(vectors_module, "ANN_REFRESH_SHARE", 1000.0)
+    library.load([path], replace=True)  # (every other paper gone: their nodes removed from the copy)
+    copied = library.vectors.current()
+    assert copied is not None and copied.ann is not None and copied.changes == papers + 2 and len(copied.ann) == 1
+    assert [pid for _, pid in copied.nearest(embed(["diffusion"])[0], 5)] == ["2401.99999"]
+    monkeypatch.setattr(vectors_module, "ANN_REFRESH_SHARE", 0.2)
+    record["abstract"] += " Twice."
+    path.write_text(json.dumps(record) + "\n")
+    library.load([path])  # (past the share: built anew)
+    anew = library.vectors.current()
+    assert anew is not None and anew.ann is not None and anew.changes == 0 and len(anew.ann) == 1
