@@ -104,8 +104,8 @@ def collection(folder: Path, tmp: Path) -> None:
         vectors_module.ANN_MIN_PAPERS = saved
     assert vectors.ann is not None
     started = time.perf_counter()
-    rows = np.arange(len(vectors))
-    vectors_module.write_ann(vectors.matrix, rows.astype(np.uint64), rows, tmp / f"{c.name}.usearch")
+    every = np.arange(len(vectors))
+    vectors_module.write_ann(vectors.matrix, every.astype(np.uint64), every, tmp / f"{c.name}.usearch")
     seconds = time.perf_counter() - started
     queries = embed(list(c.queries.values()))
     rec, approximate, exact = recall(vectors, queries)
