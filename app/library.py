@@ -40,9 +40,6 @@ T = TypeVar("T")
 CLOSE_WAIT = 30.0  # seconds `Library.close` waits for running requests (they take milliseconds)
 BRIEF_WAIT_MS = 500  # how long a vote (or a search's vote buttons) waits for the write lock before StoreBusy
 REPAIR_EVERY = 10.0  # seconds between attempts to repair an index found out of step while answering
-# The ranking by meaning scans every paper's vector: about 5 ms at 100k papers on two cores, over a search's
-# budget beyond (and a first start embeds every paper, about 2,500 a second). Larger libraries rank by words.
-SEMANTIC_MAX_PAPERS = 100_000
 # When a start or a load brings the vectors in step: before it returns ("now": the command line, tests), in a
 # worker thread ("background": the bot, whose first answer and event loop never wait for it), or when the caller
 # calls `update_vectors` ("later": `load`'s last stage at the command line; `doctor` never writes them).
@@ -306,11 +303,6 @@ class Library:
             count = reader.conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
             if (previous is not None and previous.store_version == version
                     and (previous.ann is not None or count < vectors_module.ANN_MIN_PAPERS)):
-                return None
-            if count > SEMANTIC_MAX_PAPERS:  # (no set is named: every reader ranks by words alone)
-                (self.vectors.path / "current.json").unlink(missing_ok=True)
-                log.info("%d papers, over %d: they rank by words alone (an approximate vector index for large "
-                         "libraries is not built yet)", count, SEMANTIC_MAX_PAPERS)
                 return None
             if on_start is not None:
                 have = previous.rows if previous is not None else {}

@@ -238,20 +238,6 @@ def test_a_load_committing_while_the_vectors_are_built_is_embedded_too(library, 
     assert len(calls) == 2 and in_step(library) and library.vectors.current().vector("2401.99999") is not None
 
 
-def test_a_library_over_the_semantic_cap_ranks_by_words_alone_and_says_so(library, tmp_path, monkeypatch, caplog):
-    import papers_bot.library as library_module
-
-    assert library.vectors.current() is not None  # (the sample: under the cap)
-    monkeypatch.setattr(library_module, "SEMANTIC_MAX_PAPERS", 10)
-    caplog.set_level("INFO", logger="papers_bot")
-    path = tmp_path / "one.jsonl"
-    path.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion models")) + "\n")
-    library.load([path])
-    assert library.vectors.current() is None
-    assert all(h.semantic is None for h in library.search("diffusion models", k=5).hits)
-    assert any("rank by words alone" in r.getMessage() for r in caplog.records)
-
-
 def test_a_set_from_before_the_index_gets_one_in_place_and_answers_the_same(library, monkeypatch):
     query = "diffusion models for time series forecasting"
     before = library.vectors.current()
