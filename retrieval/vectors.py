@@ -306,10 +306,17 @@ class VectorStore:
             changes = previous.changes + len(gone) + len(fresh)
             if changes <= ANN_REFRESH_SHARE * len(keys):
                 base = (self.path / f"ann-{previous.tag}.usearch", np.concatenate([gone, changed]))
+        writing = self.path / f".writing-{tag}.usearch"
+        if base is not None:
+            try:
+                write_ann(matrix, keys, fresh, writing, base)
+            except (OSError, RuntimeError, ValueError) as e:
+                log.warning("cannot change a copy of the vector index %s (%s); building it anew", base[0], e)
+                base = None
         if base is None:
-            changes, fresh = 0, np.arange(len(keys))
-        write_ann(matrix, keys, fresh, self.path / f".writing-{tag}.usearch", base)
-        os.replace(self.path / f".writing-{tag}.usearch", self.path / f"ann-{tag}.usearch")
+            changes = 0
+            write_ann(matrix, keys, np.arange(len(keys)), writing)
+        os.replace(writing, self.path / f"ann-{tag}.usearch")
         with open(self.path / f".writing-{tag}.lookup", "wb") as f:
             np.save(f, lookup)
             f.flush()

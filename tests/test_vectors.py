@@ -384,3 +384,23 @@ def test_a_load_changes_a_copy_of_the_index_and_past_a_share_builds_it_anew(libr
     library.load([path])  # (past the share: built anew)
     anew = library.vectors.current()
     assert anew is not None and anew.ann is not None and anew.changes == 0 and len(anew.ann) == 1
+
+
+def test_an_index_that_cannot_be_copied_is_built_anew(library, tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
+    library.update_vectors()
+    real = vectors_module.write_ann
+
+    def write_ann(matrix, keys, rows, path, base=None):
+        if base is not None:  # (the previous set's file went, or was damaged, since it was read)
+            raise ValueError("Not a dense USearch index!")
+        real(matrix, keys, rows, path)
+
+    monkeypatch.setattr(vectors_module, "write_ann", write_ann)
+    caplog.set_level("WARNING", logger="papers_bot")
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion")) + "\n")
+    library.load([path])
+    built = library.vectors.current()
+    assert built is not None and built.ann is not None and built.changes == 0 and len(built.ann) == len(built)
+    assert in_step(library) and any("building it anew" in r.getMessage() for r in caplog.records)
