@@ -51,7 +51,7 @@ SCAN_BLOCK = 1024  # papers a block in an exact scan (`Vectors.similarities`)
 # found in it and re-scored exactly; below, the exact scan (at 50k papers 2.5 ms) is as fast and exact.
 ANN_MIN_PAPERS = 50_000
 ANN_CONNECTIVITY = 16  # usearch's default: graph edges a node
-ANN_EXPANSION_ADD = 64  # candidates kept while adding: half usearch's default, half its build time
+ANN_EXPANSION_ADD = 64  # candidates kept while adding: half usearch's default (README "Scale": 128 may be better)
 ANN_EXPANSION_SEARCH = 256  # candidates kept while searching: recall@100 against exact (bench/ann.py)
 ANN_ADD_BLOCK = 65_536  # rows added to the index at once (each block is read from the memory-mapped matrix)
 # Papers added, changed or removed since the index was last built anew, as a share of the papers, past which it
