@@ -19,10 +19,11 @@ import click
 from papers_bot import format as fmt
 from papers_bot.config import Config, ConfigError
 from papers_bot.errors import PapersBotError
-from papers_bot.library import Library
+from papers_bot.library import Library, VectorsWhen
 from papers_bot.settings import override_line, stored_overrides
 from papers_bot.store import db as store
 from papers_bot.store.paper import AuthorLookup, StoredPaper
+from papers_bot.text import plural
 
 log = logging.getLogger("papers_bot")
 
@@ -51,6 +52,7 @@ class LibraryContext:
     def __init__(self, db_path: str | None) -> None:
         self.db_path = db_path  # --db or PAPERS_BOT_DB; None: the configuration file's `db`, else papers.db
         self.sample_if_new = True  # `load` starts a new database empty: only the user's papers go in
+        self.vectors: VectorsWhen = "now"  # `load` brings the vectors in step itself, as its last stage
         self._library: Library | None = None
 
     def config(self) -> Config:
@@ -61,7 +63,7 @@ class LibraryContext:
     def library(self) -> Library:
         if self._library is None:
             db = self.db_path or Config.load().db  # (the configuration file is read only when it names the db)
-            self._library = Library(db, sample_if_new=self.sample_if_new)
+            self._library = Library(db, sample_if_new=self.sample_if_new, vectors=self.vectors)
         return self._library
 
 
@@ -163,6 +165,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the re
 def load(obj: LibraryContext, paths: tuple[Path, ...], replace: bool) -> None:
     """Load listing files or folders (feed, arXiv abstracts, author profile, arXiv metadata JSON lines)."""
     obj.sample_if_new = False
+    obj.vectors = "later"
     try:
         library = obj.library
         before = store.version(library.db)
@@ -182,6 +185,8 @@ def load(obj: LibraryContext, paths: tuple[Path, ...], replace: bool) -> None:
         else:
             summary = library.load(list(paths), replace=replace)
         click.echo(fmt.format_load(summary))
+        # Last: the papers are searchable by words already, and by meaning once embedded (a kill here loses none).
+        library.update_vectors(on_start=lambda n: click.echo(f"embedding {plural(n, 'paper')}...") if n else None)
     except PapersBotError as e:
         _fail(e)
     except (KeyboardInterrupt, SystemExit):

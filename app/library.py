@@ -13,12 +13,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import sqlite_utils
 
 from papers_bot.errors import PaperNotFound, PapersBotError, StoreBusy
 from papers_bot.feedback import export_collection
+from papers_bot.retrieval import vectors as vectors_module
 from papers_bot.retrieval.analysis import clean
 from papers_bot.retrieval.answer import Answer, Context, ask, best_passages, reads_as_request
 from papers_bot.retrieval.facts import find_person
@@ -39,9 +40,10 @@ T = TypeVar("T")
 CLOSE_WAIT = 30.0  # seconds `Library.close` waits for running requests (they take milliseconds)
 BRIEF_WAIT_MS = 500  # how long a vote (or a search's vote buttons) waits for the write lock before StoreBusy
 REPAIR_EVERY = 10.0  # seconds between attempts to repair an index found out of step while answering
-# The ranking by meaning scans every paper's vector: about 5 ms at 100k papers on two cores, over a search's
-# budget beyond (and a first start embeds every paper, about 2,500 a second). Larger libraries rank by words.
-SEMANTIC_MAX_PAPERS = 100_000
+# When a start or a load brings the vectors in step: before it returns ("now": the command line, tests), in a
+# worker thread ("background": the bot, whose first answer and event loop never wait for it), or when the caller
+# calls `update_vectors` ("later": `load`'s last stage at the command line; `doctor` never writes them).
+VectorsWhen = Literal["now", "background", "later"]
 VECTOR_PASSES = 3  # builds of the vectors in one go at most, while loads elsewhere keep moving the store
 
 
@@ -80,8 +82,9 @@ def vectors_path(db_path: str | Path) -> Path:
 class Library:
     """Papers in a SQLite store with a tantivy index derived from it."""
 
-    def __init__(self, db_path: str | Path, *, sample_if_new: bool = True) -> None:
+    def __init__(self, db_path: str | Path, *, sample_if_new: bool = True, vectors: VectorsWhen = "now") -> None:
         self.db_path = Path(db_path)
+        self.vectors_when = vectors
         self._local = threading.local()
         self._connections: list[sqlite_utils.Database] = []
         # Guards the connections: how many requests are reading through them (close waits for none).
@@ -100,6 +103,8 @@ class Library:
         self.vectors = VectorStore(vectors_path(self.db_path))
         self._vectors: tuple[int, Vectors | None] = (-1, None)  # (current.json's mtime, the set it names)
         self._vectors_lock = threading.Lock()
+        self._vector_worker: threading.Thread | None = None  # (vectors="background": the thread updating them)
+        self._vectors_wanted = False  # (and whether it should look again once done)
         self._load_lock = threading.Lock()
         self._snapshots: dict[str, Snapshot] = {}  # store version -> index snapshot of it (the last two)
         self._snapshots_lock = threading.Lock()
@@ -119,7 +124,7 @@ class Library:
             else:
                 self._reset_index(self._index_resets)
         if not self.read_only:
-            self.update_vectors()
+            self._vectors_after_commit()
         # (never loaded: new, whoever created the file)
         if sample_if_new and store.generation(self.db) == 0 and not self.read_only:
             log.info("new database %s: loading the bundled sample papers", self.db_path)
@@ -228,13 +233,44 @@ class Library:
                 finally:
                     self._load_lock.release()  # (whatever failed above: the next load must be possible)
         # The load has committed: its papers are searchable by words now, and by meaning once this is done.
-        self.update_vectors()
+        self._vectors_after_commit()
         return summary
 
-    def update_vectors(self) -> int | None:
+    def _vectors_after_commit(self) -> None:
+        """After a start or a load: the vectors brought in step as `vectors_when` says."""
+        if self.vectors_when == "now":
+            self.update_vectors()
+        elif self.vectors_when == "background":
+            with self._vectors_lock:
+                self._vectors_wanted = True
+                if self._vector_worker is None:
+                    self._vector_worker = threading.Thread(target=self._vector_work, name="vectors", daemon=True)
+                    self._vector_worker.start()
+
+    def _vector_work(self) -> None:
+        """The background worker: update the vectors until no load asked again meanwhile. (A daemon: a process
+        that stops mid-write leaves the previous set answering, as a kill does.)"""
+        while True:
+            with self._vectors_lock:
+                if not self._vectors_wanted:
+                    self._vector_worker = None
+                    return
+                self._vectors_wanted = False
+            self.update_vectors()
+
+    def vectors_settled(self, timeout: float | None = None) -> bool:
+        """Wait for the background worker to finish (at most `timeout` seconds); whether it has."""
+        with self._vectors_lock:
+            worker = self._vector_worker
+        if worker is not None:
+            worker.join(timeout)
+        return worker is None or not worker.is_alive()
+
+    def update_vectors(self, on_start: Callable[[int], None] | None = None) -> int | None:
         """Bring the papers' vectors in step with the store (those whose text is unchanged are kept); how many
-        papers were embedded (None: in step already, or another process is writing them). A failure is logged,
-        not raised: the papers stay searchable by words, and the next load or start tries again."""
+        papers were embedded (None: in step already, or another process is writing them). `on_start` is told,
+        before the embedding starts, how many papers have no vector yet. A failure is logged, not raised: the
+        papers stay searchable by words, and the next load or start tries again."""
         folder = self.vectors.path
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -247,7 +283,7 @@ class Library:
                 # Again while the store moved on meanwhile: a load that committed during this build found the lock
                 # taken and left its papers to this writer.
                 for _ in range(VECTOR_PASSES):
-                    done = self._vectors_pass()
+                    done = self._vectors_pass(on_start)
                     if done is None:
                         break
                     embedded = (embedded or 0) + done
@@ -256,21 +292,21 @@ class Library:
             log.warning("cannot write the vectors at %s (%s); papers rank by words alone until they are", folder, e)
             return None
 
-    def _vectors_pass(self) -> int | None:
-        """Build the vectors of the store as it is now, if they are not of it; how many papers were embedded."""
+    def _vectors_pass(self, on_start: Callable[[int], None] | None) -> int | None:
+        """Build the vectors of the store as it is now, if they are not of it (or lack the approximate index
+        they should have); how many papers were embedded."""
         previous = self.vectors.current()
         reader = store.open_db(self.db_path, read_only=True)
         try:
             reader.conn.execute("BEGIN")  # (the papers, their count and version from one committed state)
             version = store.version(reader)
-            if previous is not None and previous.store_version == version:
-                return None
             count = reader.conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
-            if count > SEMANTIC_MAX_PAPERS:  # (no set is named: every reader ranks by words alone)
-                (self.vectors.path / "current.json").unlink(missing_ok=True)
-                log.info("%d papers, over %d: they rank by words alone (an approximate vector index for large "
-                         "libraries is not built yet)", count, SEMANTIC_MAX_PAPERS)
+            if (previous is not None and previous.store_version == version
+                    and (previous.ann is not None or count < vectors_module.ANN_MIN_PAPERS)):
                 return None
+            if on_start is not None:
+                have = previous.rows if previous is not None else {}
+                on_start(sum(pid not in have for (pid,) in reader.conn.execute("SELECT id FROM papers")))
             rows = reader.conn.execute("SELECT id, title, abstract FROM papers ORDER BY id")
             started = time.perf_counter()
             built, embedded = self.vectors.build(rows, count, version, previous)

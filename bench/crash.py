@@ -19,7 +19,10 @@ library as a front end does (which rebuilds an index that does not match the sto
 - the index's ids equal the store's, without duplicates; it records the store's version; its marker word
   counts match the store's corpus; searches name only stored papers;
 - the papers' vectors (the load's last stage, `retrieval.vectors`) are in step: one per stored paper, each of
-  its stored text, recording the store's version;
+  its stored text, recording the store's version, with their approximate nearest-neighbour index (every
+  process here builds one whatever the library's size, so that kills land in its write too: the loads run
+  `papers-bot` with `ANN_MIN_PAPERS` 0); the kills that landed after the index committed, in the vector
+  stage, are counted;
 - the next uninterrupted `load --replace` succeeds and leaves the other corpus in place.
 
 Rounds alternate direction (old -> new, then new -> old). Then, `--rebuild-kills` times, the store alone moves
@@ -55,6 +58,7 @@ import tantivy
 from common import machine
 
 from papers_bot.library import Library, index_path, source_name
+from papers_bot.retrieval import vectors as vectors_module
 from papers_bot.retrieval.analysis import analyze
 from papers_bot.retrieval.index import META_ID, PaperIndex, match_count, paper_id
 from papers_bot.retrieval.vectors import paper_text, text_hash
@@ -107,6 +111,15 @@ def make_corpus(out: Path, name: str, n: int, *, seed: int, skip: int) -> Corpus
             f.write(json.dumps(record) + "\n")
     raw.unlink()
     return corpus
+
+
+def indexed_cli(out: Path) -> str:
+    """A `papers-bot` whose sets of vectors all get their approximate index, however few the papers."""
+    path = out / "papers-bot-indexed"
+    path.write_text(f"#!{sys.executable}\nfrom papers_bot.retrieval import vectors\nvectors.ANN_MIN_PAPERS = 0\n"
+                    "from papers_bot.cli import main\nmain()\n")
+    path.chmod(0o755)
+    return str(path)
 
 
 def load_command(exe: str, db_path: Path, corpus: Corpus) -> list[str]:
@@ -224,6 +237,8 @@ def check(db_path: Path, corpora: list[Corpus]) -> tuple[Corpus, bool]:
             stale = sum(int(vectors.hashes[row]) != texts[pid] for pid, row in vectors.rows.items())
             if stale:
                 problems.append(f"{stale} papers' vectors are of another text than the stored one")
+            if vectors.ann is None and len(stored) >= vectors_module.ANN_MIN_PAPERS:
+                problems.append("the vectors have no approximate index")
         for c in corpora:
             want = len(stored) if c is held else 0
             if marker_count(library.index, c.marker) != want:
@@ -294,10 +309,19 @@ def rebuild_raced_by_a_load(exe: str, db_path: Path, target: Corpus, rng: random
     return load.returncode == 0
 
 
-def run(n: int, *, kills: int, rebuild_kills: int, out: Path, seed: int = SEED, log=print, windows: int = 0,
-        races: int = 0) -> dict:
+def run(n: int, **options: Any) -> dict:
     """The whole experiment; a dict of counts, timings and failures."""
-    exe = str(Path(sys.executable).with_name("papers-bot"))  # this environment's, not another one on PATH
+    saved = vectors_module.ANN_MIN_PAPERS
+    vectors_module.ANN_MIN_PAPERS = 0  # (here too, as in the loads: the checks open the library in this process)
+    try:
+        return _run(n, **options)
+    finally:
+        vectors_module.ANN_MIN_PAPERS = saved
+
+
+def _run(n: int, *, kills: int, rebuild_kills: int, out: Path, seed: int = SEED, log=print, windows: int = 0,
+         races: int = 0) -> dict:
+    exe = indexed_cli(out)  # this environment's papers-bot, not another one on PATH
     rng = random.Random(seed)
     started = time.perf_counter()
     old = make_corpus(out, "old", n, seed=SEED, skip=0)
@@ -312,6 +336,7 @@ def run(n: int, *, kills: int, rebuild_kills: int, out: Path, seed: int = SEED, 
         "machine": machine(),
         "seed": seed,
         "kills": 0,
+        "kills_in_vectors": 0,  # of which after the index committed: while the vectors (and their index) were written
         "finished_before_kill": 0,
         "landed": {"before": 0, "after": 0},  # a killed load left the data it started from, or the data it loaded
         "index_rebuilds": 0,
@@ -356,6 +381,7 @@ def run(n: int, *, kills: int, rebuild_kills: int, out: Path, seed: int = SEED, 
             current = target
             continue
         result["kills"] += 1
+        result["kills_in_vectors"] += delay > max(timing.store_commit, timing.index_commit)
         found = checked(what)
         if found is not None:
             held, behind = found
@@ -461,7 +487,8 @@ def main() -> None:
         for direction, p in result["load_s"].items():
             print(f"  load {direction}: store commit at {p['store_commit']:.2f} s, index commit at "
                   f"{p['index_commit']:.2f} s, exit at {p['exit']:.2f} s")
-        print(f"  kills: {result['kills']} (+{result['finished_before_kill']} loads finished before the kill)")
+        print(f"  kills: {result['kills']} (+{result['finished_before_kill']} loads finished before the kill), "
+              f"{result['kills_in_vectors']} of them while the vectors and their index were written")
         print(f"  landed: {result['landed']['before']} with the data before the load, {result['landed']['after']} with "
               f"the load's data; "
               f"index rebuilt on open: {result['index_rebuilds']}")

@@ -12,9 +12,13 @@ with a filter: year, category, code or author), the same queries as questions (r
 word misspelt: p50 and p99 with and without the step, in one process; `--spelling` measures only that; with
 `--research`, only `!trend`, `!why` and the author and paper id autocompletes, through the bot's functions), cold
 start (a new process answering one query), peak memory of the load and of the search process, and the
-database and index size on disk. The rank-bm25 baseline runs on the same documents and
-queries in the same run up to 100,000 papers (above that it is skipped: it rebuilds in memory and answers
-in seconds).
+database and index size on disk. Meaning beside words (`meaning`): the searches above are hybrid where the
+library has its vectors (the load's last stage embeds them); the same queries are then timed in one process by
+words and meaning and by words alone, with the k-NN step alone, and the vector stage is run again alone from
+no vectors (its time, rate and peak memory: the load's rate to searchable by words is its time less that
+stage's); the vectors' and their index's size on disk. The rank-bm25
+baseline runs on the same documents and queries in the same run up to 100,000 papers (above that it is skipped:
+it rebuilds in memory and answers in seconds).
 """
 
 from __future__ import annotations
@@ -347,6 +351,7 @@ def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_on
     for stale in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
         stale.unlink(missing_ok=True)
     shutil.rmtree(f"{db}.index", ignore_errors=True)
+    shutil.rmtree(f"{db}.vectors", ignore_errors=True)
     env = {**os.environ, "PAPERS_BOT_DB": str(db)}
     start_empty(exe, env, out)
     load_s, load_rss, _ = run([exe, "load", str(data)], env=env)
@@ -395,6 +400,7 @@ def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_on
         "index_mb": size_on_disk(Path(f"{db}.index")) / 2**20,
         "input_mb": data.stat().st_size / 2**20,
     }
+    result |= meaning(db, batch, env, load_s)
     if n <= BASELINE_MAX:
         result["rank_bm25"] = baseline(data, qs[: min(len(qs), 200)])
         result["speedup_p50_vs_rank_bm25"] = result["rank_bm25"]["p50_ms"] / result["search_p50_ms"]
@@ -402,6 +408,64 @@ def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_on
         result["rank_bm25"] = f"skipped above {BASELINE_MAX:,} papers"
     data.unlink()
     return result
+
+
+# Each query by words and meaning, then by words alone (the same library with its vectors left out), then the
+# k-NN step alone (the FUSION_POOL nearest): three times (ms) a line.
+_MEANING = (
+    "import sys, time\n"
+    "from papers_bot.library import Library\n"
+    "from papers_bot.retrieval.search import FUSION_POOL\n"
+    "from papers_bot.retrieval.vectors import embed\n"
+    "library = Library(sys.argv[1], sample_if_new=False, vectors='later')\n"
+    "both = library._current_vectors\n"
+    "vectors = both()\n"
+    "for line in sys.stdin:\n"
+    "    times = []\n"
+    "    for vectors_of in (both, lambda: None):\n"
+    "        library._current_vectors = vectors_of\n"
+    "        started = time.perf_counter()\n"
+    "        library.search(line.strip(), k=10)\n"
+    "        times.append((time.perf_counter() - started) * 1000)\n"
+    "    query = embed([line.strip()])[0]\n"
+    "    started = time.perf_counter()\n"
+    "    vectors.nearest(query, FUSION_POOL)\n"
+    "    print(*times, (time.perf_counter() - started) * 1000, flush=True)\n"
+)
+# The vector stage alone, from no vectors: its seconds.
+_VECTOR_STAGE = (
+    "import sys, time\n"
+    "from papers_bot.library import Library\n"
+    "library = Library(sys.argv[1], sample_if_new=False, vectors='later')\n"
+    "started = time.perf_counter()\n"
+    "library.update_vectors()\n"
+    "print(time.perf_counter() - started)\n"
+)
+
+
+def meaning(db: Path, batch: bytes, env: dict, load_s: float) -> dict:
+    """Meaning beside words: hybrid against words-alone search, the k-NN step, the vector stage, the sizes; and
+    the load's rate to searchable by words (`load_s`, which ends with the vector stage, less that stage)."""
+    from papers_bot.retrieval.vectors import VectorStore
+
+    folder = Path(f"{db}.vectors")
+    vectors = VectorStore(folder).current()
+    if vectors is None:
+        return {"meaning": "none: the library ranks by words alone"}
+    found: dict[str, Any] = {"meaning_by": "approximate index" if vectors.ann is not None else "exact scan"}
+    _, _, lines = run([sys.executable, "-c", _MEANING, str(db)], stdin=batch, env=env)
+    hybrid, words, knn = zip(*([float(x) for x in line.split()] for line in lines.splitlines()[WARM_UP:]))
+    for name, times in (("hybrid_search", hybrid), ("words_alone_search", words), ("knn", knn)):
+        found[f"{name}_p50_ms"], found[f"{name}_p99_ms"] = percentile(list(times), 50), percentile(list(times), 99)
+    found["vectors_mb"] = size_on_disk(folder) / 2**20
+    found["vector_index_mb"] = sum(f.stat().st_size for f in folder.glob("ann-*")) / 2**20
+    shutil.rmtree(folder)
+    _, peak, said = run([sys.executable, "-c", _VECTOR_STAGE, str(db)], env=env)
+    found["vector_stage_s"] = float(said)
+    found["vector_stage_papers_per_s"] = len(vectors) / float(said)
+    found["vector_stage_peak_rss_mb"] = peak / 1024
+    found["load_searchable_papers_per_s"] = len(vectors) / max(load_s - float(said), 1e-9)
+    return found
 
 
 def revise(data: Path, out: Path, *, every: int) -> Path:

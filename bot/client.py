@@ -607,7 +607,7 @@ def _open_library(config: Config) -> Library:
     for warning in config.warnings():
         log.warning("%s", warning)
     log.info("library: %s", os.path.abspath(config.db))
-    return Library(config.db)
+    return Library(config.db, vectors="background")  # (the first answer never waits for the papers' vectors)
 
 
 async def _after_ready(bot: PapersBot, then: Callable[[PapersBot], Awaitable[None]]) -> None:

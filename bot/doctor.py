@@ -17,6 +17,7 @@ from papers_bot.library import Library
 from papers_bot.settings import ServerSettingsCache, override_line, unusable
 from papers_bot.store import db as store
 from papers_bot.store.state import GuildSetting
+from papers_bot.text import plural
 
 READY_TIMEOUT = 30.0  # seconds to wait for Discord's READY and the servers
 
@@ -39,14 +40,19 @@ def library_findings(config: Config) -> tuple[list[Finding], list[GuildSetting]]
         found.append(Finding(False, f"no database at {os.path.abspath(config.db)}",
                              "the bot would start a new one with the sample papers: set db to your library's path"))
         return found, []
-    library = Library(config.db, sample_if_new=False)
+    library = Library(config.db, sample_if_new=False, vectors="later")  # (a look: it writes no vectors)
     try:
         overrides = library.guild_settings()
-        papers = library.stats()["papers"]
+        stats = library.stats()
+        papers = stats["papers"]
         in_step = store.in_step(library.db, library.index.store_version)
         found.append(Finding(True, f"library {os.path.abspath(config.db)}: {papers:,} papers"))
         found.append(Finding(in_step, "its index is in step with it" if in_step else "its index is behind it",
                              "" if in_step else "it is rebuilt when the bot starts; if that fails, see the log"))
+        pending = stats["vectors"]["pending"]
+        found.append(Finding(True, "every paper has its vector (ranking by meaning)" if not pending else
+                             f"{plural(pending, 'paper')} without a vector yet: they rank by words alone until the "
+                             "bot (or `papers-bot load`) embeds them"))
         if library.read_only:
             found.append(Finding(False, f"it is read-only: {library.read_only}",
                                  "searches work; !reload needs write access for the bot's user"))

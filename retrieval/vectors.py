@@ -7,6 +7,15 @@ named and whole: the library answers from it (papers without a vector rank by wo
 step at its next load or start. Vectors are int8 on disk (each row scaled to its largest component, the scale
 kept beside it) and memory-mapped: 260 bytes a paper.
 
+A library of ANN_MIN_PAPERS papers or more also gets an approximate nearest-neighbour index (usearch's HNSW graph
+over the same int8 rows, `ann-<tag>.usearch`, memory-mapped), written as part of the set before it is named; a
+smaller one is scanned exactly (`Vectors.similarities`), which is exact and, there, as fast. The index keys each
+paper by a hash of its id (`lookup-<tag>.npy` turns keys into rows), so that a load's few changes are made to a
+copy of the previous set's index rather than building it anew (a full build at 1M papers takes minutes); after
+changes to ANN_REFRESH_SHARE of the papers it is built anew. A set written before the index existed, or whose
+index is missing or unreadable, answers by the exact scan and is brought in step (its vectors kept, the index
+added) at the next load or start.
+
 The model is wordllama's bundled `l2_supercat` 256-d token embeddings (README "How it is built"): a token
 look-up and a mean, so a fresh install embeds offline, and thousands of papers a second.
 """
@@ -22,8 +31,12 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from usearch.index import Index
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +47,16 @@ BATCH = 2048  # papers per tokenizer call: the Rust tokenizer spreads a batch ov
 POOL_TEXTS = 16
 CURRENT = "current.json"
 SCAN_BLOCK = 1024  # papers a block in an exact scan (`Vectors.similarities`)
+# The approximate index (README "Scale", figures from bench/ann.py): from this many papers on, the nearest are
+# found in it and re-scored exactly; below, the exact scan (at 50k papers 2.5 ms) is as fast and exact.
+ANN_MIN_PAPERS = 50_000
+ANN_CONNECTIVITY = 16  # usearch's default: graph edges a node
+ANN_EXPANSION_ADD = 64  # candidates kept while adding: half usearch's default (README "Scale": 128 may be better)
+ANN_EXPANSION_SEARCH = 256  # candidates kept while searching: recall@100 against exact (bench/ann.py)
+ANN_ADD_BLOCK = 65_536  # rows added to the index at once (each block is read from the memory-mapped matrix)
+# Papers added, changed or removed since the index was last built anew, as a share of the papers, past which it
+# is built anew (a graph's removed nodes stay as tombstones, and many make it slower and less exact).
+ANN_REFRESH_SHARE = 0.2
 
 
 @functools.lru_cache(maxsize=1)
@@ -96,6 +119,9 @@ class Vectors:
     hashes: np.ndarray  # uint64: each row's text hash (what a rebuild reuses)
     store_version: str | None
     tag: str
+    ann: Index | None = None  # the approximate index over the rows (None: scanned exactly)
+    lookup: np.ndarray | None = None  # uint64 2 x len(ids): the index's keys, sorted, and the row of each
+    changes: int = 0  # papers added, changed or removed since the index was built anew (ANN_REFRESH_SHARE)
     rows: dict[str, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -123,27 +149,33 @@ class Vectors:
         out *= self.scales
         return out
 
-    def nearest(self, query: np.ndarray, k: int, *, without: Iterable[str] = ()) -> list[tuple[float, str]]:
+    def nearest(self, query: np.ndarray, k: int) -> list[tuple[float, str]]:
         """The k papers most like `query`, best first, as (similarity, id)."""
         if not self.ids or k <= 0:
             return []
-        sims = self.similarities(query)
-        for pid in without:
-            if (row := self.rows.get(pid)) is not None:
-                sims[row] = -np.inf
-        k = min(k, len(sims))
-        best = np.argpartition(-sims, k - 1)[:k]
-        best = best[np.lexsort((best, -sims[best]))]  # (ties by row: the same order in every process)
-        return [(float(sims[i]), self.ids[i]) for i in best if np.isfinite(sims[i])]
+        if self.ann is not None:
+            # The graph's candidates, re-scored from the rows: the similarity the exact scan gives (to rounding).
+            found = self.ann.search(quantise(np.asarray(query, dtype=np.float32)[None])[0][0], k, threads=1)
+            assert self.lookup is not None  # (the two come together: `VectorStore.current`)
+            at = np.minimum(np.searchsorted(self.lookup[0], found.keys), len(self.ids) - 1)
+            rows = np.unique(self.lookup[1][at[self.lookup[0][at] == found.keys]].astype(np.int64))
+            sims = self._rows_similarity(query, rows)
+        else:
+            sims = self.similarities(query)
+            rows = np.argpartition(-sims, min(k, len(sims)) - 1)[:k]
+            sims = sims[rows]
+        order = np.lexsort((rows, -sims))[:k]  # (ties by row: the same order in every process)
+        return [(float(sims[i]), self.ids[rows[i]]) for i in order]
+
+    def _rows_similarity(self, query: np.ndarray, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        return (np.asarray(self.matrix[rows], dtype=np.float32) @ query) * self.scales[rows]
 
     def similarity(self, query: np.ndarray, ids: Iterable[str]) -> dict[str, float]:
         """The similarity to `query` of those of `ids` that have a vector."""
         rows = {pid: row for pid in ids if (row := self.rows.get(pid)) is not None}
         if not rows:
             return {}
-        picked = list(rows.values())
-        sims = (np.asarray(self.matrix[picked], dtype=np.float32) @ query) * self.scales[picked]
-        return dict(zip(rows, map(float, sims)))
+        return dict(zip(rows, map(float, self._rows_similarity(query, list(rows.values())))))
 
 
 class VectorStore:
@@ -163,6 +195,7 @@ class VectorStore:
             matrix = np.load(self.path / f"vectors-{tag}.npy", mmap_mode="r")
             hashes = np.load(self.path / f"hashes-{tag}.npy")
             scales = np.load(self.path / f"scales-{tag}.npy")
+            ann, lookup = self._ann(tag, len(ids)) if meta.get("ann") else (None, None)
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as e:
@@ -171,7 +204,27 @@ class VectorStore:
         if matrix.shape != (len(ids), DIM) or len(hashes) != len(ids) or len(scales) != len(ids):
             log.warning("the vectors at %s do not agree with their ids; they are rebuilt from the store", self.path)
             return None
-        return Vectors(ids, matrix, scales, hashes, meta.get("store"), tag)
+        return Vectors(ids, matrix, scales, hashes, meta.get("store"), tag, ann, lookup, meta.get("changes", 0))
+
+    def _ann(self, tag: str, count: int) -> tuple[Index | None, np.ndarray | None]:
+        """The set's approximate index, memory-mapped, and its key look-up (None when either is missing or
+        unreadable: the set is then scanned exactly until it is rebuilt)."""
+        from usearch.index import Index  # (here: importing it costs 0.2 s, and most libraries never need it)
+
+        path = self.path / f"ann-{tag}.usearch"
+        lookup = None
+        try:
+            ann = Index.restore(str(path), view=True, expansion_search=ANN_EXPANSION_SEARCH)
+            lookup = np.load(self.path / f"lookup-{tag}.npy")
+        except (OSError, RuntimeError, ValueError) as e:
+            ann, problem = None, str(e)
+        else:
+            problem = "not a usearch index" if ann is None else f"{len(ann)} rows, not {count}"
+        if ann is None or lookup is None or len(ann) != count or lookup.shape != (2, count):
+            log.warning("the vector index %s cannot be read (%s); the vectors are scanned exactly until it is "
+                        "rebuilt", path, problem)
+            return None, None
+        return ann, lookup
 
     def build(self, papers: Iterable[tuple[str, str, str]], count: int, store_version: str,
               previous: Vectors | None = None) -> tuple[Vectors, int]:
@@ -184,6 +237,8 @@ class VectorStore:
         scales = np.zeros(count, dtype=np.float32)
         ids: list[str] = []
         hashes = np.zeros(count, dtype=np.uint64)
+        keys = np.zeros(count, dtype=np.uint64)  # (each paper's in the approximate index: a hash of its id)
+        fresh: list[int] = []  # the rows embedded (new papers, or new text)
         embedded = 0
         rows: list[int] = []
         texts: list[str] = []
@@ -199,6 +254,7 @@ class VectorStore:
                 raise ValueError(f"more papers than the {count} counted")
             text = paper_text(title, abstract)
             ids.append(pid)
+            keys[row] = text_hash(pid)
             hashes[row] = h = text_hash(text)
             old = previous.rows.get(pid) if previous is not None else None
             if old is not None and int(previous.hashes[old]) == h:  # type: ignore[union-attr]
@@ -206,6 +262,7 @@ class VectorStore:
                 scales[row] = previous.scales[old]  # type: ignore[union-attr]
                 continue
             rows.append(row)
+            fresh.append(row)
             texts.append(text)
             embedded += 1
             if len(rows) >= BATCH * 4:
@@ -216,6 +273,9 @@ class VectorStore:
         matrix.flush()
         _fsync(tmp)
         os.replace(tmp, self.path / f"vectors-{tag}.npy")
+        with_ann, changes = count >= ANN_MIN_PAPERS, 0
+        if with_ann:
+            changes = self._write_ann(tag, matrix, keys, np.array(fresh, dtype=np.int64), previous)
         for name, array in (("hashes", hashes), ("scales", scales)):
             with open(self.path / f".writing-{tag}.{name}", "wb") as f:
                 np.save(f, array)
@@ -225,18 +285,73 @@ class VectorStore:
         _write(self.path / f"ids-{tag}.json", json.dumps(ids).encode())
         # Naming the new set is the one step that makes it current: before it the old set is, after it the new.
         _write(self.path / CURRENT, json.dumps({"model": MODEL, "store": store_version, "tag": tag,
-                                                "count": count}).encode())
+                                                "count": count, "ann": with_ann, "changes": changes}).encode())
         self._remove_all_but(tag)
         built = self.current()
         if built is None:
             raise OSError(f"the vectors just written to {self.path} cannot be read back")
         return built, embedded
 
+    def _write_ann(self, tag: str, matrix: np.ndarray, keys: np.ndarray, fresh: np.ndarray,
+                   previous: Vectors | None) -> int:
+        """Write the set's approximate index and key look-up: `previous`'s index less the papers gone or changed
+        and plus the `fresh` rows, or, past ANN_REFRESH_SHARE (or without one), built anew; the changes made
+        since it was last built anew."""
+        order = np.argsort(keys, kind="stable")
+        lookup = np.stack([keys[order], order.astype(np.uint64)])
+        base, changes = None, 0
+        if previous is not None and previous.ann is not None and previous.lookup is not None:
+            gone = np.setdiff1d(previous.lookup[0], keys, assume_unique=True)
+            changed = np.intersect1d(keys[fresh], previous.lookup[0], assume_unique=True)
+            changes = previous.changes + len(gone) + len(fresh)
+            if changes <= ANN_REFRESH_SHARE * len(keys):
+                base = (self.path / f"ann-{previous.tag}.usearch", np.concatenate([gone, changed]))
+        writing = self.path / f".writing-{tag}.usearch"
+        if base is not None:
+            try:
+                write_ann(matrix, keys, fresh, writing, base)
+            except (OSError, RuntimeError, ValueError) as e:
+                log.warning("cannot change a copy of the vector index %s (%s); building it anew", base[0], e)
+                base = None
+        if base is None:
+            changes = 0
+            write_ann(matrix, keys, np.arange(len(keys)), writing)
+        os.replace(writing, self.path / f"ann-{tag}.usearch")
+        with open(self.path / f".writing-{tag}.lookup", "wb") as f:
+            np.save(f, lookup)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(self.path / f".writing-{tag}.lookup", self.path / f"lookup-{tag}.npy")
+        return changes
+
     def _remove_all_but(self, tag: str) -> None:
         """Delete earlier sets (a reader holding one keeps its open files: the system frees them after it)."""
         for file in self.path.iterdir():
             if file.name != CURRENT and tag not in file.name:
                 file.unlink(missing_ok=True)
+
+
+def write_ann(matrix: np.ndarray, keys: np.ndarray, rows: np.ndarray, path: Path,
+              base: tuple[Path, np.ndarray] | None = None) -> None:
+    """Write to `path`, synced, an approximate index of `matrix`'s int8 `rows`, each keyed by `keys[row]`; with a
+    `base` (an earlier index's file, and keys to drop from it), that index less those keys, plus the rows."""
+    from usearch.index import Index
+
+    if base is None:
+        ann = Index(ndim=DIM, metric="cos", dtype="i8", connectivity=ANN_CONNECTIVITY,
+                    expansion_add=ANN_EXPANSION_ADD)
+    else:
+        loaded = Index.restore(str(base[0]), expansion_add=ANN_EXPANSION_ADD)
+        if loaded is None:
+            raise OSError(f"the vector index {base[0]} cannot be read")
+        ann = loaded
+        if len(base[1]):
+            ann.remove(base[1])
+    for start in range(0, len(rows), ANN_ADD_BLOCK):
+        block = rows[start : start + ANN_ADD_BLOCK]
+        ann.add(keys[block], np.ascontiguousarray(matrix[block]))
+    ann.save(str(path))
+    _fsync(path)
 
 
 def _fsync(path: Path) -> None:

@@ -91,6 +91,10 @@ def test_scale_benchmark_smoke(tmp_path):
     assert result["db_mb"] > 0 and result["index_mb"] > 0 and result["search_process_rss_mb"] > 10
     assert result["rank_bm25"]["p50_ms"] > 0
     assert "0 added, 3 updated, 0 removed, 297 unchanged" in result["reload_1pct_changed_said"]
+    assert result["meaning_by"] == "exact scan" and 0 < result["hybrid_search_p50_ms"] <= result["hybrid_search_p99_ms"]
+    assert min(result["knn_p50_ms"], result["words_alone_search_p50_ms"]) > 0
+    assert result["vector_stage_papers_per_s"] > 0 and result["vector_stage_peak_rss_mb"] > 10
+    assert result["vectors_mb"] > 300 * 256 / 2**20 and result["vector_index_mb"] == 0
 
 
 def test_scale_research_tools_smoke(tmp_path):
@@ -175,7 +179,7 @@ def test_crash_benchmark_smoke(tmp_path):
 
     result = crash.run(200, kills=3, rebuild_kills=1, out=tmp_path, log=lambda *_: None, windows=1, races=1)
     assert result["failures"] == []
-    assert result["kills"] == 3 == sum(result["landed"].values())
+    assert result["kills"] == 3 == sum(result["landed"].values()) and 0 <= result["kills_in_vectors"] <= 3
     assert result["rebuild_kills"] == 1
     assert sum(result["windows"].values()) == 1 and sum(result["races"].values()) == 1
     assert result["load_s"]["old->new"]["store_commit"] <= result["load_s"]["old->new"]["exit"]

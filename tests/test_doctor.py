@@ -22,8 +22,9 @@ async def test_doctor_reports_what_it_could_check_when_discord_refuses_the_comma
     config = Config.from_values({"db": str(tmp_path / "papers.db"), "token": fake_discord.token,
                                  "answer_channels": ["Paper Club/papers"]})
     lines = [finding.line() for finding in await check(config)]
-    assert f"FIX  could not read the registered slash commands: Discord answered {said}" in lines[3]
-    assert lines[2] == "ok   the Message Content intent is on" and lines[0].startswith("ok   library ")
+    assert f"FIX  could not read the registered slash commands: Discord answered {said}" in lines[4]
+    assert lines[3] == "ok   the Message Content intent is on" and lines[0].startswith("ok   library ")
+    assert lines[2] == "ok   every paper has its vector (ranking by meaning)"
     assert "ok   server Paper Club: every permission the bot needs" in lines
     assert "ok     #papers: answers questions here" in lines
 

@@ -13,6 +13,7 @@ import pytest
 
 from papers_bot.library import Library, vectors_path
 from papers_bot.retrieval import search as search_module
+from papers_bot.retrieval import vectors as vectors_module
 from papers_bot.retrieval.vectors import DIM, embed
 from tests.conftest import arxiv_record
 
@@ -78,8 +79,11 @@ KILLER = textwrap.dedent("""
     import os, sys
     from papers_bot.retrieval import vectors
     where = sys.argv[2]
+    vectors.ANN_MIN_PAPERS = 0  # (every set gets its approximate index: a kill while it is written too)
     if where == "embedding":
         vectors.embed = lambda texts: os._exit(9)
+    elif where == "writing the approximate index":
+        vectors.write_ann = lambda matrix, keys, rows, path, base=None: (path.write_bytes(b"half"), os._exit(9))
     else:
         real = vectors._write
         def write(path, data):
@@ -92,17 +96,30 @@ KILLER = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("where", ["embedding", "before naming the new set"])
-def test_a_kill_while_the_vectors_are_written_leaves_the_library_answering(tmp_path, where):
+@pytest.mark.parametrize("where", ["embedding", "writing the approximate index", "before naming the new set"])
+def test_a_kill_while_the_vectors_are_written_leaves_the_library_answering(tmp_path, monkeypatch, where):
+    monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
     db = tmp_path / "papers.db"
     Library(db).close()
+    before = vectors_path(db) / "current.json"
+    assert json.loads(before.read_text())["ann"]
     listing = tmp_path / "new.jsonl"
     listing.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion")) + "\n")
+    named = before.read_text()
     done = subprocess.run([sys.executable, "-c", KILLER, str(db), where, str(listing)], capture_output=True)
     assert done.returncode == 9, done.stderr.decode()
+    assert before.read_text() == named  # (the previous set still named: it answers meanwhile)
+    lib = Library(db, sample_if_new=False, vectors="later")
+    try:
+        kept = lib.vectors.current()
+        assert kept is not None and kept.ann is not None
+        assert any(h.semantic is not None for h in lib.search("diffusion models", k=5).hits)
+    finally:
+        lib.close()
     lib = Library(db, sample_if_new=False)  # (the load had committed: the vectors are brought in step on open)
     try:
-        assert in_step(lib)
+        current = lib.vectors.current()
+        assert in_step(lib) and current is not None and current.ann is not None
         assert not [f for f in vectors_path(db).iterdir() if f.name.startswith(".writing-")]
         hits = lib.search("unlearning concepts diffusion", k=3).hits
         assert hits[0].paper.id == "2401.99999" and hits[0].semantic is not None
@@ -158,7 +175,12 @@ def test_related_is_by_meaning_and_words_never_the_paper_itself(library):
     assert all(h.semantic is not None for h in hits)
 
 
-def test_results_are_the_same_in_another_process(library):
+@pytest.mark.parametrize("ann", [False, True])
+def test_results_are_the_same_in_another_process(library, monkeypatch, ann):
+    if ann:
+        monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
+        library.update_vectors()
+        assert library.vectors.current().ann is not None  # (the other process reads the same index file)
     query = "diffusion models for time series forecasting"
     here = [(h.paper.id, round(h.score, 6)) for h in library.search(query, k=10).hits]
     code = ("import json, sys; from papers_bot.library import Library; lib = Library(sys.argv[1]); "
@@ -216,15 +238,169 @@ def test_a_load_committing_while_the_vectors_are_built_is_embedded_too(library, 
     assert len(calls) == 2 and in_step(library) and library.vectors.current().vector("2401.99999") is not None
 
 
-def test_a_library_over_the_semantic_cap_ranks_by_words_alone_and_says_so(library, tmp_path, monkeypatch, caplog):
-    import papers_bot.library as library_module
+def test_a_set_from_before_the_index_gets_one_in_place_and_answers_the_same(library, monkeypatch):
+    query = "diffusion models for time series forecasting"
+    before = library.vectors.current()
+    assert before is not None and before.ann is None  # (the sample is under ANN_MIN_PAPERS: scanned exactly)
+    exact = [(h.paper.id, round(h.score, 5)) for h in library.search(query, k=20).hits]
+    monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
+    assert library.update_vectors() == 0  # (the index added; no paper embedded again)
+    after = library.vectors.current()
+    assert after is not None and after.ann is not None and after.ids == before.ids
+    assert (np.asarray(after.matrix) == np.asarray(before.matrix)).all()
+    assert json.loads((library.vectors.path / "current.json").read_text())["ann"]
+    assert [(h.paper.id, round(h.score, 5)) for h in library.search(query, k=20).hits] == exact
+    assert library.update_vectors() is None  # (in step now)
 
-    assert library.vectors.current() is not None  # (the sample: under the cap)
-    monkeypatch.setattr(library_module, "SEMANTIC_MAX_PAPERS", 10)
-    caplog.set_level("INFO", logger="papers_bot")
+
+def assert_same(near: list[tuple[float, str]], exact: list[tuple[float, str]]) -> None:
+    """The same papers in the same order, with the same similarities (to float rounding)."""
+    assert [pid for _, pid in near] == [pid for _, pid in exact]
+    assert [sim for sim, _ in near] == pytest.approx([sim for sim, _ in exact], abs=1e-6)
+
+
+def test_the_index_finds_what_the_exact_scan_finds_with_the_same_similarities(library, monkeypatch):
+    monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
+    library.update_vectors()
+    vectors = library.vectors.current()
+    assert vectors is not None and vectors.ann is not None
+    ann = vectors.ann
+    for text in ["diffusion models for time series", "graph neural networks", "x"]:
+        query = embed([text])[0]
+        near = vectors.nearest(query, 30)
+        vectors.ann = None
+        assert_same(near, vectors.nearest(query, 30))
+        vectors.ann = ann
+
+
+@pytest.mark.parametrize("how", ["deleted", "damaged"])
+def test_a_missing_or_damaged_index_is_scanned_exactly_then_rebuilt_without_embedding(library, monkeypatch, caplog,
+                                                                                       how):
+    monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
+    library.update_vectors()
+    tag = json.loads((library.vectors.path / "current.json").read_text())["tag"]
+    ann = library.vectors.path / f"ann-{tag}.usearch"
+    if how == "deleted":
+        ann.unlink()
+    else:
+        ann.write_bytes(ann.read_bytes()[:1000])
+    caplog.set_level("WARNING", logger="papers_bot")
+    found = library.vectors.current()
+    assert found is not None and found.ann is None and any("scanned exactly" in r.getMessage() for r in caplog.records)
+    assert any(h.semantic is not None for h in library.search("diffusion models", k=5).hits)
+    assert library.update_vectors() == 0
+    assert library.vectors.current().ann is not None
+
+
+def test_in_the_background_the_first_answer_does_not_wait_for_the_vectors(tmp_path, monkeypatch):
+    import threading
+
+    from papers_bot.retrieval.vectors import VectorStore
+
+    db = tmp_path / "papers.db"
+    Library(db, vectors="later").close()  # (the sample loaded, no vectors yet)
+    release, real = threading.Event(), VectorStore.build
+
+    def build(self, *args, **kwargs):
+        assert release.wait(30)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(VectorStore, "build", build)
+    lib = Library(db, vectors="background")
+    try:
+        hits = lib.search("diffusion models", k=5).hits  # (answered while the worker waits to build)
+        assert hits and all(h.semantic is None for h in hits)
+        assert lib.stats()["vectors"]["pending"] == lib.stats()["papers"]
+        release.set()
+        assert lib.vectors_settled(30)
+        assert in_step(lib) and any(h.semantic is not None for h in lib.search("diffusion models", k=5).hits)
+        path = tmp_path / "one.jsonl"
+        path.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion")) + "\n")
+        lib.load([path])
+        assert lib.vectors_settled(30) and in_step(lib)
+    finally:
+        lib.close()
+
+
+def test_cli_load_embeds_as_its_last_stage_and_doctor_counts_the_pending(tmp_path):
+    from click.testing import CliRunner
+
+    from papers_bot.bot.doctor import library_findings
+    from papers_bot.cli import cli
+    from papers_bot.config import Config
+
+    db = tmp_path / "papers.db"
+    listing = tmp_path / "one.jsonl"
+    listing.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion")) + "\n")
+    Library(db, sample_if_new=False, vectors="later").load([listing])
+    found = [f.what for f in library_findings(Config(db=str(db)))]
+    assert "1 paper without a vector yet" in " ".join(found)
+    assert not vectors_path(db).joinpath("current.json").exists()  # (doctor only looks)
+    other = tmp_path / "two.jsonl"
+    other.write_text(json.dumps(arxiv_record(id="2401.99998", title="Concept erasure")) + "\n")
+    result = CliRunner().invoke(cli, ["--db", str(db), "load", str(other)], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.output.rstrip().endswith("embedding 2 papers...")
+    lib = Library(db, vectors="later")
+    try:
+        assert in_step(lib)
+        found = [f.what for f in library_findings(Config(db=str(db)))]
+        assert "every paper has its vector" in " ".join(found)
+    finally:
+        lib.close()
+
+
+def test_a_load_changes_a_copy_of_the_index_and_past_a_share_builds_it_anew(library, tmp_path, monkeypatch):
+    monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
+    library.update_vectors()
+    built = library.vectors.current()
+    assert built is not None and built.ann is not None and built.changes == 0
+    papers = len(built)
+    record = arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion models")
     path = tmp_path / "one.jsonl"
-    path.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion models")) + "\n")
+    path.write_text(json.dumps(record) + "\n")
+    library.load([path])  # (one paper added)
+    after = library.vectors.current()
+    assert after is not None and after.ann is not None and after.changes == 1 and len(after.ann) == papers + 1
+    record["abstract"] += " Revised."
+    path.write_text(json.dumps(record) + "\n")
+    library.load([path])  # (its text changed: its old node goes, its new one comes)
+    again = library.vectors.current()
+    assert again is not None and again.ann is not None and again.changes == 2 and len(again.ann) == papers + 1
+    for text in ["unlearning concepts in diffusion models revised", "graph neural networks", "x"]:
+        query = embed([text])[0]
+        near = again.nearest(query, 20)
+        ann, again.ann = again.ann, None
+        assert_same(near, again.nearest(query, 20))  # (a graph this small is searched exhaustively)
+        again.ann = ann
+    monkeypatch.setattr(vectors_module, "ANN_REFRESH_SHARE", 1000.0)
+    library.load([path], replace=True)  # (every other paper gone: their nodes removed from the copy)
+    copied = library.vectors.current()
+    assert copied is not None and copied.ann is not None and copied.changes == papers + 2 and len(copied.ann) == 1
+    assert [pid for _, pid in copied.nearest(embed(["diffusion"])[0], 5)] == ["2401.99999"]
+    monkeypatch.setattr(vectors_module, "ANN_REFRESH_SHARE", 0.2)
+    record["abstract"] += " Twice."
+    path.write_text(json.dumps(record) + "\n")
+    library.load([path])  # (past the share: built anew)
+    anew = library.vectors.current()
+    assert anew is not None and anew.ann is not None and anew.changes == 0 and len(anew.ann) == 1
+
+
+def test_an_index_that_cannot_be_copied_is_built_anew(library, tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
+    library.update_vectors()
+    real = vectors_module.write_ann
+
+    def write_ann(matrix, keys, rows, path, base=None):
+        if base is not None:  # (the previous set's file went, or was damaged, since it was read)
+            raise ValueError("Not a dense USearch index!")
+        real(matrix, keys, rows, path)
+
+    monkeypatch.setattr(vectors_module, "write_ann", write_ann)
+    caplog.set_level("WARNING", logger="papers_bot")
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion")) + "\n")
     library.load([path])
-    assert library.vectors.current() is None
-    assert all(h.semantic is None for h in library.search("diffusion models", k=5).hits)
-    assert any("rank by words alone" in r.getMessage() for r in caplog.records)
+    built = library.vectors.current()
+    assert built is not None and built.ann is not None and built.changes == 0 and len(built.ann) == len(built)
+    assert in_step(library) and any("building it anew" in r.getMessage() for r in caplog.records)
