@@ -333,7 +333,7 @@ def test_cli_load_embeds_as_its_last_stage_and_doctor_counts_the_pending(tmp_pat
     listing = tmp_path / "one.jsonl"
     listing.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion")) + "\n")
     Library(db, sample_if_new=False, vectors="later").load([listing])
-    found = [f.what for f in library_findings(Config(db=str(db)))]
+    found = [f.what for f in library_findings(Config(db=str(db)))[0]]
     assert "1 paper without a vector yet" in " ".join(found)
     assert not vectors_path(db).joinpath("current.json").exists()  # (doctor only looks)
     other = tmp_path / "two.jsonl"
@@ -344,7 +344,7 @@ def test_cli_load_embeds_as_its_last_stage_and_doctor_counts_the_pending(tmp_pat
     lib = Library(db, vectors="later")
     try:
         assert in_step(lib)
-        found = [f.what for f in library_findings(Config(db=str(db)))]
+        found = [f.what for f in library_findings(Config(db=str(db)))[0]]
         assert "every paper has its vector" in " ".join(found)
     finally:
         lib.close()
