@@ -416,12 +416,18 @@ PAPER = r"paper:(?P<what>bib|related):(?P<paper>.+)"  # (a paper card's button: 
 PAPER_BUTTONS = (("bib", "BibTeX"), ("related", "Related"))
 
 
-def paper_view(reply: Reply) -> discord.ui.View | None:
+async def paper_view(bot: discord.Client, reply: Reply) -> discord.ui.View | None:
     """BibTeX and Related buttons under a reply that shows one paper's card (`!paper`, an arXiv link), as a view
-    that is sent but not kept (PaperButton answers them, after a restart too); none for an id too long for a
-    button's custom id."""
-    if len(reply.cards) != 1 or not (paper_id := reply.cards[0].paper_id) or len(f"paper:related:{paper_id}") > 100:
+    that is sent but not kept (PaperButton answers them, after a restart too). An id too long for a button's
+    custom id is kept in a card row of the database, whose number the buttons carry (`paper:bib:#12`); where the
+    library cannot keep one, no buttons."""
+    if len(reply.cards) != 1 or not (paper_id := reply.cards[0].paper_id):
         return None
+    if len(f"paper:related:{paper_id}") > 100 or paper_id.startswith("#"):
+        card = (await vote_cards(bot, "", [paper_id])).get(paper_id)
+        if card is None:
+            return None
+        paper_id = f"#{card}"
     view = discord.ui.View(timeout=None)
     for what, label in PAPER_BUTTONS:
         view.add_item(discord.ui.Button(label=label, custom_id=f"paper:{what}:{paper_id}"))
@@ -444,7 +450,11 @@ class PaperButton(discord.ui.DynamicItem[discord.ui.Button], template=PAPER):
 
     @apologising
     async def callback(self, interaction: discord.Interaction) -> None:
-        await answer_privately(interaction, paper_more, self.what, self.paper_id)
+        card = self.paper_id.removeprefix("#")
+        if card != self.paper_id and card.isdigit():  # (a paper whose id is kept in a card row: see paper_view)
+            await answer_privately(interaction, more_reply, self.what, int(card))
+        else:
+            await answer_privately(interaction, paper_more, self.what, self.paper_id)
 
 
 async def answer_privately(interaction: discord.Interaction, call: Callable[..., Reply], *args: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import threading
 
 import bibtexparser
@@ -11,6 +12,7 @@ from PIL import Image
 from papers_bot.bot import replies
 from papers_bot.testing.fakediscord import ATTACH_FILES
 from papers_bot.trends import render_png
+from tests.conftest import arxiv_record
 from tests.test_bot import buttons, running, say
 
 
@@ -231,6 +233,21 @@ async def test_a_paper_card_has_bibtex_and_related_buttons_that_work_after_a_res
     assert bib["ephemeral"] and entries(bib["content"].strip("`").removeprefix("bibtex")) == ["chen2024seismic"]
     assert related["ephemeral"] and related["content"].startswith("Papers for **related seismic-fault-sam-b554c8**")
     assert related["embeds"] and all("Seismic Fault SAM" not in e["title"] for e in related["embeds"])
+
+
+async def test_a_paper_whose_id_is_too_long_for_a_button_keeps_it_in_the_database(fake_discord, library):
+    long_id = "listing-" + "x" * 150  # (a listing's own id: up to 1,000 bytes; a custom id holds 100 characters)
+    record = arxiv_record(id=long_id, title="Seismic horizon picking with long identifiers")
+    library.load([], attached=[("long.jsonl", json.dumps(record).encode())])
+    async with running(fake_discord, library):
+        [post] = await say(fake_discord, f"!paper {long_id}")
+    assert list(buttons(post)) == ["BibTeX", "Related"]
+    assert all(len(b["custom_id"]) <= 100 and long_id not in b["custom_id"] for b in buttons(post).values())
+    async with running(fake_discord, library):  # a new process: the card row still says which paper
+        await fake_discord.click(post["id"], buttons(post)["Related"]["custom_id"], user="other")
+        related = (await fake_discord.wait_for_posts(len(fake_discord.posted) + 1))[-1]
+    assert related["ephemeral"] and related["content"].startswith(f"Papers for **related {long_id[:20]}")
+    assert related["embeds"] and all("long identifiers" not in e["title"] for e in related["embeds"])
 
 
 async def test_related_is_a_command_never_listing_its_paper(fake_discord, library):

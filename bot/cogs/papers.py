@@ -88,7 +88,7 @@ class Papers(commands.Cog):
             reply = await self.threads.run(replies.link_reply, paper_id, prefix=self.bot.settings_for(ctx.guild).prefix)
         else:
             reply = await self.threads.run(replies.paper_reply, paper_id)
-        await ctx.reply(**parts(reply, embeds=may_embed(ctx), view=paper_view(reply)))
+        await ctx.reply(**parts(reply, embeds=may_embed(ctx), view=await paper_view(self.bot, reply)))
 
     @hybrid_command("related")
     @app_commands.autocomplete(paper_id=paper_choices)

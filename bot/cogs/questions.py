@@ -153,7 +153,8 @@ class Questions(commands.Cog):
         if link and not edited and "?" not in ARXIV_LINK.sub(" ", question):
             with contextlib.suppress(discord.Forbidden):
                 reply = await self.bot.papers.run(replies.link_reply, link.group(), prefix=prefix)
-                await message.reply(**parts(reply, embeds=may_embed(message), view=paper_view(reply)))
+                view = await paper_view(self.bot, reply)
+                await message.reply(**parts(reply, embeds=may_embed(message), view=view))
             return
         if not sure and not await self.bot.papers.run(replies.reads_as_request, question):
             return  # (chat in an answer channel)
