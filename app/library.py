@@ -272,25 +272,37 @@ class Library:
         before the embedding starts, how many papers have no vector yet. A failure is logged, not raised: the
         papers stay searchable by words, and the next load or start tries again."""
         folder = self.vectors.path
+        embedded = None
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            with open(folder / ".lock", "a") as lock:
-                try:
-                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # (one writer; it goes with its process)
-                except BlockingIOError:
-                    return None
-                embedded = None
-                # Again while the store moved on meanwhile: a load that committed during this build found the lock
-                # taken and left its papers to this writer.
-                for _ in range(VECTOR_PASSES):
-                    done = self._vectors_pass(on_start)
-                    if done is None:
-                        break
-                    embedded = (embedded or 0) + done
-                return embedded
+            for _ in range(2):  # (and once more after the lock is let go: see below)
+                with open(folder / vectors_module.LOCK, "a") as lock:
+                    try:
+                        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # (one writer; it goes with its process)
+                    except BlockingIOError:
+                        return embedded
+                    # Again while the store moved on meanwhile: a load that committed during this build found the
+                    # lock taken and left its papers to this writer.
+                    for _ in range(VECTOR_PASSES):
+                        done = self._vectors_pass(on_start)
+                        if done is None:
+                            break
+                        embedded = (embedded or 0) + done
+                if not self._vectors_behind():  # (a load that committed after the last pass left them to it too)
+                    break
+            return embedded
         except (OSError, ValueError, sqlite3.Error) as e:
             log.warning("cannot write the vectors at %s (%s); papers rank by words alone until they are", folder, e)
             return None
+
+    def _vectors_behind(self) -> bool:
+        """Whether the vectors on disk are not of the store as it is now."""
+        found = self.vectors.current()
+        reader = store.open_db(self.db_path, read_only=True)
+        try:
+            return found is None or not store.in_step(reader, found.store_version)
+        finally:
+            reader.close()
 
     def _vectors_pass(self, on_start: Callable[[int], None] | None) -> int | None:
         """Build the vectors of the store as it is now, if they are not of it (or lack the approximate index
@@ -790,7 +802,8 @@ class Library:
             found = store.stats(db)
             vectors = snapshot.vectors
             have = vectors.rows if vectors is not None else {}
-            stale = vectors is not None and not store.in_step(db, vectors.store_version)
+            # (no set at all, while there are papers: not in step either)
+            stale = not store.in_step(db, vectors.store_version) if vectors is not None else found["papers"] > 0
             missing = sum(pid not in have for (pid,) in db.conn.execute("SELECT id FROM papers"))
             found["vectors"] = {"papers": found["papers"] - missing, "pending": missing, "in_step": not stale}
             return found

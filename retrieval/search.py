@@ -397,7 +397,8 @@ def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: Parse
     scored = None
     ranked_by = plan.full  # (what the scores by words are scores of)
     fed: list[str] = []  # the papers feedback words came from
-    # A phrase, newest-first and filters alone stay lexical; so does a search no words found (relaxation).
+    # A phrase, newest-first and filters alone stay lexical; so does a search no words found and nothing narrows
+    # (its words are not in the library: relaxation and the answer's "no paper is about" say so).
     fusing = index.vectors is not None and plan.terms and not parsed.phrases and not parsed.sort_by_date
     pool = max(k, FUSION_POOL) if fusing else k
     if not plan.terms:  # filters alone: the newest papers that pass them (all score alike)
@@ -421,7 +422,7 @@ def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: Parse
     if scored is None:
         scored = plan.top(searcher, max(k, NEWEST_POOL) if parsed.sort_by_date else pool)
     parts: dict[str, tuple[float, float | None]] = {}
-    if fusing and scored:
+    if fusing and (scored or plan.narrow):  # (none by words within the filters: the papers by meaning within them)
         # (the text as typed, function words and all: the model was trained on sentences, and on CISI's long
         # questions their vectors without the function words lost a third of the gain)
         scored, parts = fuse(index, scored, _query_vector(index, parsed.text, fed), ranked_by, plan.narrow)

@@ -46,6 +46,7 @@ BATCH = 2048  # papers per tokenizer call: the Rust tokenizer spreads a batch ov
 # Papers pooled at once: their tokens' embeddings stay in the cache (16: 5.5k papers/s, 256: 3k, on Cranfield).
 POOL_TEXTS = 16
 CURRENT = "current.json"
+LOCK = ".lock"  # (held by the one process writing a set: app.library.update_vectors)
 SCAN_BLOCK = 1024  # papers a block in an exact scan (`Vectors.similarities`)
 # The approximate index (README "Scale", figures from bench/ann.py): from this many papers on, the nearest are
 # found in it and re-scored exactly; below, the exact scan (at 50k papers 2.5 ms) is as fast and exact.
@@ -325,9 +326,10 @@ class VectorStore:
         return changes
 
     def _remove_all_but(self, tag: str) -> None:
-        """Delete earlier sets (a reader holding one keeps its open files: the system frees them after it)."""
+        """Delete earlier sets (a reader holding one keeps its open files: the system frees them after it); never
+        the writers' lock (deleted, the next writer would lock a new file while this one still writes)."""
         for file in self.path.iterdir():
-            if file.name != CURRENT and tag not in file.name:
+            if file.name not in (CURRENT, LOCK) and tag not in file.name:
                 file.unlink(missing_ok=True)
 
 

@@ -155,6 +155,36 @@ def test_papers_found_by_meaning_pass_every_filter_and_exclusion(library, monkey
         assert hits and all(holds(h.paper) for h in hits), query
 
 
+def test_within_filters_no_paper_by_words_still_finds_the_papers_by_meaning(library):
+    cars = [arxiv_record(id=f"2001.0000{n}", title=title, abstract=abstract, authors=who,
+                         authors_parsed=[[who.split()[1], who.split()[0], ""]],
+                         versions=[{"version": "v1", "created": f"Tue, 7 Jan {year} 10:00:00 GMT"}])
+            for n, (title, abstract, who, year) in enumerate([
+                ("Car detection on highways from dashcam video", "We detect cars and trucks on highways in dashcam "
+                 "video with a convolutional network, and track vehicles across lanes.", "Ann Driver", 2019),
+                ("Vehicle tracking for autonomous driving on roads", "Tracking vehicles, cars and trucks on roads and "
+                 "highways for autonomous driving.", "Bo Wheeler", 2020)])]
+    library.load([], attached=[("cars.jsonl", "\n".join(json.dumps(c) for c in cars).encode())])
+    library.update_vectors()
+    for query in ["automobiles on motorways year:2020", 'automobiles on motorways author:"Bo Wheeler"']:
+        result = library.search(query, k=5)  # (no paper has its words: the filters hold, by meaning)
+        assert [h.paper.id for h in result.hits] == ["2001.00001"] and not result.relaxed, query
+        assert result.hits[0].lexical == 0.0 and result.hits[0].semantic is not None
+    assert not library.search("automobiles on motorways", k=5).hits  # (nothing narrows: its words are unknown)
+
+
+def test_a_build_leaves_the_writers_lock_and_no_set_is_not_in_step(tmp_path):
+    library = Library(tmp_path / "papers.db", vectors="later")
+    try:
+        assert library.stats()["vectors"] == {"papers": 0, "pending": 62, "in_step": False}
+        library.update_vectors()
+        # (deleted with the earlier sets, the next writer would lock a new file while this one still wrote)
+        assert (vectors_path(tmp_path / "papers.db") / vectors_module.LOCK).exists()
+        assert library.stats()["vectors"] == {"papers": 62, "pending": 0, "in_step": True}
+    finally:
+        library.close()
+
+
 def test_a_name_or_unknown_word_is_not_padded_with_papers_near_nothing(library):
     assert len(library.search("Elgammal", k=10).hits) == 3
 
