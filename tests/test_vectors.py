@@ -185,6 +185,25 @@ def test_a_build_leaves_the_writers_lock_and_no_set_is_not_in_step(tmp_path):
         library.close()
 
 
+def test_a_load_that_commits_as_the_builder_lets_go_of_the_lock_is_embedded(library, monkeypatch):
+    real, loaded = library._vectors_pass, []
+
+    def last_pass_then_a_load(on_start):  # (another writer's load commits after the last pass, lock still held)
+        done = real(on_start)
+        if done is None and not loaded:
+            other = Library(library.db_path)
+            try:
+                other.load([], attached=[("late.jsonl", json.dumps(arxiv_record(id="2402.00001")).encode())])
+            finally:
+                other.close()
+            loaded.append(True)
+        return done
+
+    monkeypatch.setattr(library, "_vectors_pass", last_pass_then_a_load)
+    library.update_vectors()
+    assert loaded and library.stats()["vectors"] == {"papers": 63, "pending": 0, "in_step": True}
+
+
 def test_a_name_or_unknown_word_is_not_padded_with_papers_near_nothing(library):
     assert len(library.search("Elgammal", k=10).hits) == 3
 
