@@ -74,6 +74,7 @@ URL_SETTINGS = ("oai_url", "rss_url", "api_base", "gateway_url")  # shown throug
 ASKED_OF = {"harvest_sets": "oai_url", "harvest_feeds": "rss_url"}  # where each harvest setting is looked for
 MAX_FILE_BYTES = 1_000_000  # a configuration file is a few kB: more is not one (or is /dev/zero)
 MAX_COOLDOWN_USES = 1000
+MAX_PREFIX = 20  # characters
 MAX_COOLDOWN_SECONDS = 86400.0
 MAX_ATTACHMENT_BYTES = 1 << 30  # attachments are held in memory while they load
 MAX_HARVEST_DELAY = 3600.0
@@ -366,6 +367,8 @@ def _prefix(value: object) -> str:
     text = _text(value)  # (as given: a prefix may end in a space)
     if not text.strip():
         raise _Invalid("cannot be empty")
+    if len(text) > MAX_PREFIX:  # (every reply that names a command repeats it: within Discord's 2,000)
+        raise _Invalid(f"is at most {MAX_PREFIX} characters, not {len(text):,}")
     return text
 
 

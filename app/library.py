@@ -603,7 +603,8 @@ class Library:
         """`call(db)` through this thread's connection: the small writes besides loads (a follow, a harvest's
         progress), each its own transaction (store.state). Refused, saying why, when the library is read-only."""
         if self.read_only:
-            raise PapersBotError(f"{self.db_path} is read-only ({self.read_only}): nothing can be changed in it")
+            # (no path: this is said in Discord too, and the host's folders are not its servers' business)
+            raise PapersBotError(f"The library is read-only ({self.read_only}): nothing can be changed in it")
         with self._request():
             try:
                 return call(self.db)

@@ -77,8 +77,10 @@ def of_config(config: Config) -> ServerSettings:
 
 
 def normalized(text: str) -> str:
-    """A value as typed in Discord, as the file would hold it: a #channel or @role mention becomes its id."""
-    return MENTION.sub(r"\1", text).strip()
+    """A value as typed in Discord, as the file would hold it: a #channel or @role mention becomes its id, and a
+    value in double quotes is taken as it is inside them (spaces kept)."""
+    text = MENTION.sub(r"\1", text).strip()
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text  # ("pb ": a prefix ending in a space)
 
 
 def setting_named(name: str) -> str:

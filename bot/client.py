@@ -476,6 +476,8 @@ def user_message(error: Exception, prefix: str) -> str | None:
         return slow_down(error.retry_after)
     if isinstance(error, (commands.CheckFailure, discord.app_commands.CheckFailure)):
         return DISCORD.text(str(error)) or "You can't use that command here."
+    if isinstance(error, discord.app_commands.TransformerError):  # (a slash option's value this server cannot take)
+        return "That is not a value the command can use here: choose one that Discord offers for this server."
     if isinstance(error, commands.UserInputError):  # bad or unparsable arguments (an unclosed quote)
         return f"{DISCORD.text(str(error))} Try `{prefix}help`."
     if isinstance(error, PapersBotError):

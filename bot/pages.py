@@ -21,8 +21,7 @@ from papers_bot.bot.replies import (
     SOMETHING_WENT_WRONG,
     Card,
     Reply,
-    bib_export,
-    bib_messages,
+    bib_reply,
     related_pages,
     why_reply,
 )
@@ -405,8 +404,7 @@ def more_reply(library: Library, what: str, card_id: int) -> Reply:
 def paper_more(library: Library, what: str, paper_id: str, query: str = "") -> Reply:
     """A paper's BibTeX, the first page of papers related to it, or why it is a result for `query`."""
     if what == "bib":
-        [text], _ = bib_messages(bib_export(library, paper_id), may_attach=False)
-        return Reply(text)
+        return bib_reply(library, paper_id)
     if what == "related":
         return related_pages(library, paper_id)[0]
     return why_reply(library, f"{paper_id} {query}")

@@ -10,6 +10,7 @@ import contextlib
 import math
 import re
 import time
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -374,7 +375,8 @@ def thread_name(question: str) -> str:
     """The name of the thread on an answer: the question as plain words, without mentions (shown raw in a
     name), markdown marks, control or invisible characters, within Discord's 100 characters; never empty."""
     text = _MENTION.sub(lambda m: m.group(1) or " ", question)
-    text = _NOT_SHOWN.sub(" ", text).translate(str.maketrans("", "", "*_~`|>#"))
+    text = "".join(" " if _NOT_SHOWN.match(c) or unicodedata.category(c) in ("Cf", "Zl", "Zp") else c for c in text)
+    text = text.translate(str.maketrans("", "", "*_~`|>#"))
     return clip(" ".join(text.split()), THREAD_NAME) or "Question"
 
 
@@ -417,6 +419,17 @@ MAX_BIB_MESSAGES = 5  # messages of BibTeX as text, where files cannot be attach
 
 def _code_block(text: str) -> str:
     return "```bibtex\n" + text.replace("```", "``\u200b`") + "```"
+
+
+def bib_reply(library: Library, paper_id: str) -> Reply:
+    """One paper's BibTeX as one message (a button's answer): an entry too long for one (dozens of authors) is
+    cut to fit, and says that `/bib` attaches it whole."""
+    bib = bib_export(library, paper_id)
+    [*texts], _ = bib_messages(bib, may_attach=False)
+    if len(texts) == 1:
+        return Reply(texts[0])
+    note = "Cut to fit one message: `/bib` with this paper's id attaches the whole entry."
+    return Reply(f"{note}\n{_code_block(clip(bib.text, MESSAGE - len(note) - len(_code_block('')) - 1))}")
 
 
 def bib_messages(bib: Bib, *, may_attach: bool) -> tuple[list[str], bytes | None]:

@@ -153,7 +153,7 @@ class ErrorReports(logging.Handler):
         now = self.clock()
         with self._state_lock:
             last = self._last.get(kind)
-            if last is not None and now - last < self.every:
+            if last is not None and 0 <= now - last < self.every:  # (a clock set back: the window is over)
                 self._missed[kind] = self._missed.get(kind, 0) + 1
                 return None
             self._last[kind] = now

@@ -28,6 +28,7 @@ from papers_bot.testing.fakediscord import (
     FakeDiscord,
     point_discord_py_at,
     run_client,
+    serving,
 )
 from tests.conftest import arxiv_record, write_jsonl
 
@@ -242,6 +243,16 @@ async def test_reload_by_admin_with_an_attached_listing(fake_discord, library):
         [found] = await say(fake_discord, "!papers quasar lensing")
     assert "4 files: 1 added, 0 updated, 0 removed, 62 unchanged" in summary["content"]
     assert found["embeds"][0]["title"] == "1. Quasar lensing surveys"
+
+
+async def test_in_a_bot_of_several_servers_only_the_owner_attaches_listings(library):
+    listing = json.dumps(arxiv_record(title="Quasar lensing surveys")).encode() + b"\n"
+    async with serving(servers=("Other Club",)) as fake, running(fake, library):
+        [refused] = await say(fake, "!reload", user="admin", attachments=[("new.jsonl", listing)])
+        [plain] = await say(fake, "!reload", user="admin")  # (the host's own files: any server's admins)
+        [by_owner] = await say(fake, "!reload", user="owner", attachments=[("new.jsonl", listing)])
+    assert refused["content"].startswith("Attached listings add papers that every server of this bot searches")
+    assert plain["content"].startswith("Loaded 3 files") and "1 added" in by_owner["content"]
 
 
 async def test_reload_by_configured_admin_role_and_by_owner(fake_discord, library):

@@ -152,6 +152,7 @@ def test_every_problem_is_reported_at_once_with_its_file_line_or_variable(tmp_pa
         ("harvest_contact", "me@example.org\r\nX-Evil: 1", "control character"),
         ("prefix", "\t", "control character"),
         ("prefix", "  ", "cannot be empty"),
+        ("prefix", "!" * 21, "is at most 20 characters, not 21"),
         ("admin_role", ["a"], "must be text"),
         ("answer_channels", ["papers\n"], "control character"),
         ("harvest_times", "25:00", "UTC times of day"),

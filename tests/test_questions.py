@@ -78,7 +78,7 @@ async def test_follow_ups_in_ones_own_thread_have_their_own_larger_bucket_and_a_
 
 
 def test_question_wait_counts_new_questions_and_own_follow_ups_apart():
-    buckets: dict[tuple[int, bool], commands.Cooldown] = {}
+    buckets: dict[tuple[int, bool, int, float], commands.Cooldown] = {}
 
     def wait(follow_up: bool, now: float, asker: int = 1, uses: int = 2) -> float | None:
         return question_wait(buckets, asker, uses=uses, seconds=30, follow_up=follow_up, now=now)
@@ -88,3 +88,6 @@ def test_question_wait_counts_new_questions_and_own_follow_ups_apart():
     assert wait(False, 102, asker=2) is None  # (another asker)
     assert wait(False, 131) is None  # (the window passed)
     assert wait(False, 131.5, uses=5) is None  # (the numbers changed, a server's own setting: a new bucket)
+    # A question in a laxer server never resets a stricter one's count (keyed by rate: one bucket a setting).
+    assert [wait(False, 200, asker=3, uses=1), wait(False, 201, asker=3, uses=5)] == [None, None]
+    assert wait(False, 202, asker=3, uses=1) == 28

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from typing import Any
 
@@ -151,6 +152,27 @@ async def test_a_failing_button_is_reported_as_one(library, monkeypatch, caplog)
     [report_id] = report_ids(caplog)
     assert owner == "owner" and f"`{report_id}`" in report["content"]  # (no team: the application's owner)
     assert "In: a button or menu" in report["content"] and "RuntimeError at papers_bot/" in report["content"]
+
+
+def test_a_clock_set_back_does_not_silence_reports():
+    from types import SimpleNamespace
+
+    from papers_bot.bot.reports import ErrorReports
+
+    clock = Clock()
+    reports = ErrorReports(SimpleNamespace(config=Config()), clock=clock)  # type: ignore[arg-type]
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError as e:
+        error = e
+
+    def note():
+        record = logging.LogRecord("papers_bot", logging.ERROR, __file__, 1, "failed", None, None)
+        return reports._note(record, error)
+
+    assert note() is not None and note() is None  # (the same kind within 10 minutes: counted, not sent)
+    clock.now -= 3600  # (the wall clock set back an hour: the next is sent, not held back for 70 minutes)
+    assert note() is not None
 
 
 def test_a_report_fits_one_message_keeping_the_innermost_frames():

@@ -250,6 +250,17 @@ async def test_a_paper_whose_id_is_too_long_for_a_button_keeps_it_in_the_databas
     assert related["embeds"] and all("long identifiers" not in e["title"] for e in related["embeds"])
 
 
+def test_a_bibtex_button_on_a_paper_of_many_authors_answers_in_one_message(library):
+    names = [f"Given{i} Family{i}" for i in range(150)]
+    record = arxiv_record(id="2403.00001", authors=", ".join(names),
+                          authors_parsed=[[n.split()[1], n.split()[0], ""] for n in names])
+    library.load([], attached=[("many.jsonl", json.dumps(record).encode())])
+    reply = replies.bib_reply(library, "2403.00001")  # (what the BibTeX button and the results' menu answer)
+    assert len(reply.content) <= 2000 and reply.content.startswith("Cut to fit one message: `/bib`")
+    assert reply.content.endswith("```") and reply.content.count("```") == 2 and "Family0" in reply.content
+    assert replies.bib_reply(library, "2310.05873").content.startswith("```bibtex\n@")
+
+
 async def test_related_is_a_command_never_listing_its_paper(fake_discord, library):
     async with running(fake_discord, library):
         [post] = await say(fake_discord, "!related seismic-fault-sam-b554c8")

@@ -252,3 +252,11 @@ async def test_a_read_only_library_goes_by_its_settings_and_refuses_a_change(fak
     assert "is read-only (this process cannot write it or its folder): nothing can be changed in it" in said, (
         out.decode()[-2000:])
     assert proc.returncode == 0
+
+
+def test_a_quoted_value_keeps_its_spaces_as_the_file_does():
+    from papers_bot.settings import checked, normalized
+
+    assert normalized('"pb "') == "pb " and normalized("  pb ") == "pb" and normalized("<#123>") == "123"
+    assert checked("prefix", '"pb "') == "pb "
+

@@ -186,7 +186,7 @@ def test_a_build_leaves_the_writers_lock_and_no_set_is_not_in_step(tmp_path):
 
 
 def test_a_load_that_commits_as_the_builder_lets_go_of_the_lock_is_embedded(library, monkeypatch):
-    real, loaded = library._vectors_pass, []
+    real, loaded = library._vectors_pass, list[bool]()
 
     def last_pass_then_a_load(on_start):  # (another writer's load commits after the last pass, lock still held)
         done = real(on_start)

@@ -43,6 +43,12 @@ class Admin(commands.Cog):
         if not await is_admin(ctx):
             raise NotAdmin()
         attachments = list(ctx.message.attachments) if ctx.interaction is None else [file] if file else []
+        if attachments and len(self.bot.guilds) > 1 and not await self.bot.is_owner(ctx.author):
+            # (a server's admins, or whoever its own admin_role names, may re-read the host's files; papers of
+            # their own would be searched in every server of the bot)
+            raise commands.CheckFailure("Attached listings add papers that every server of this bot searches: here "
+                                        "only the bot's owner may attach them. `!reload` alone re-reads the "
+                                        "host's files.")
         limit, size = self.bot.config.max_attachment_bytes, sum(a.size for a in attachments)
         if size > limit:  # they are held in memory while they load
             raise commands.BadArgument(

@@ -39,7 +39,7 @@ THREAD_ARCHIVE_MINUTES: Final = 60
 # uses: a conversation about an answer ("who wrote it?", "more") neither spends nor is held back by the
 # allowance for new questions, and a thread cannot be used to ask without limit either.
 FOLLOW_UP_USES = 2
-Buckets = dict[tuple[int, bool], commands.Cooldown]
+Buckets = dict[tuple[int, bool, int, float], commands.Cooldown]
 
 
 def question_wait(buckets: Buckets, asker: int, *, uses: int, seconds: float, follow_up: bool,
@@ -49,19 +49,21 @@ def question_wait(buckets: Buckets, asker: int, *, uses: int, seconds: float, fo
     bucket of FOLLOW_UP_USES times as many."""
     now = time.time() if now is None else now
     rate = uses * FOLLOW_UP_USES if follow_up else uses
-    bucket = buckets.get((asker, follow_up))
-    if bucket is None or (bucket.rate, bucket.per) != (rate, seconds):  # (new, or the numbers changed)
-        bucket = buckets[(asker, follow_up)] = commands.Cooldown(rate, seconds)
+    # (one per rate too: a server's own cooldown counts at once, and asking in a laxer server never resets it)
+    key = (asker, follow_up, rate, seconds)
+    bucket = buckets.get(key)
+    if bucket is None:
+        bucket = buckets[key] = commands.Cooldown(rate, seconds)
     if len(buckets) > MAX_BUCKETS:  # (the buckets of askers whose window has passed hold nothing)
-        for key in [k for k, b in buckets.items() if b.get_tokens(now) == b.rate and k != (asker, follow_up)]:
-            del buckets[key]
+        for old in [k for k, b in buckets.items() if b.get_tokens(now) == b.rate and k != key]:
+            del buckets[old]
     return bucket.update_rate_limit(now)
 
 
 class Questions(commands.Cog):
     def __init__(self, bot: PapersBot) -> None:
         self.bot = bot
-        self.buckets: Buckets = {}  # (asker, a follow-up in their own thread) -> their cooldown
+        self.buckets: Buckets = {}  # (asker, a follow-up in their own thread, uses, seconds) -> their cooldown
         self.threads: OrderedDict[int, Context] = OrderedDict()  # thread id -> what it is about so far
         self.askers: dict[int, int] = {}  # thread id -> who asked the question it was opened on (the threads')
         self.answered: OrderedDict[int, int] = OrderedDict()  # question id -> its answer's id (the last ones)
@@ -216,7 +218,7 @@ class Questions(commands.Cog):
         if thread.name != name:
             try:
                 await thread.edit(name=name)
-            except discord.HTTPException as e:
+            except (discord.HTTPException, discord.RateLimited) as e:  # (Discord allows 2 renames in 10 minutes)
                 log.info("the thread of an edited question keeps its name (%s)", e)
         return True
 
