@@ -34,7 +34,7 @@ from papers_bot.store.paper import (
     merge,
     normalise_arxiv_id,
 )
-from papers_bot.store.parse import Listing
+from papers_bot.store.parse import Listing, file_hash, line_hash
 from papers_bot.text import redact_urls
 
 log = logging.getLogger(__name__)
@@ -261,6 +261,13 @@ _ADDED = {
     "votes": "CREATE TABLE IF NOT EXISTS votes (card_id INTEGER NOT NULL, voter TEXT NOT NULL, guild_id TEXT, "
              "vote INTEGER NOT NULL, voted_at TEXT NOT NULL, PRIMARY KEY (card_id, voter))",
     "idx_votes_voter": "CREATE INDEX IF NOT EXISTS idx_votes_voter ON votes(voter)",
+    # What a reload need not read again (`_Reread`): each arXiv JSON lines file as last loaded (its size, mtime
+    # and content hash with the parser's version; no hash while it had lines to warn about), and each of its
+    # lines that made a paper: the raw line's hash and the paper's id.
+    "loaded_files": "CREATE TABLE IF NOT EXISTS loaded_files (id INTEGER PRIMARY KEY, file TEXT NOT NULL UNIQUE, "
+                    "size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, hash TEXT)",
+    "loaded_lines": "CREATE TABLE IF NOT EXISTS loaded_lines (file_id INTEGER NOT NULL, line INTEGER NOT NULL, "
+                    "hash INTEGER NOT NULL, paper_id TEXT NOT NULL, PRIMARY KEY (file_id, line)) WITHOUT ROWID",
 }
 
 
@@ -465,8 +472,11 @@ class _Loader:
         self.before: dict[str, str | None] = {}  # id -> content hash before this load (None: not stored)
         self.after: dict[str, str] = {}  # id -> content hash now
         self.merged_into: dict[str, list[str]] = {}  # id -> ids this load folded into it (now gone)
+        self.reread: _Reread | None = None
 
-    def load_batch(self, batch: list[Paper]) -> None:
+    def load_batch(self, batch: list[Paper]) -> list[str]:
+        """Store a batch of papers; the id each one was stored under, in order."""
+        ids = []
         known = self._existing(batch)
         pending: dict[str, tuple[Paper, dict]] = {}
         moved: dict[str, Paper] = {}  # unchanged papers listed in other places, by id
@@ -475,12 +485,15 @@ class _Loader:
             base = None
             for paper, old_id, old_hash in matches:
                 self.before.setdefault(old_id, old_hash)
-                # With --replace the old data does not count: a paper's first listing starts it afresh.
-                if not (self.replace and old_id not in self.after):
+                # With --replace the old data does not count: a paper's first listing starts it afresh. (One
+                # listed already on an unchanged line that was not read is as stored.)
+                listed = old_id in self.after or (self.reread is not None and self.reread.listed(old_id))
+                if not (self.replace and not listed):
                     base = merge(paper, base) if base else paper
             merged = merge(base, p) if base else p
             row = paper_row(merged)
             new_id = row["id"]
+            ids.append(new_id)
             hashes = {old_id: old_hash for _, old_id, old_hash in matches}
             # Every id of the batch was looked up in _existing: one not among the matches is not stored.
             current = hashes.get(new_id) if new_id in hashes or new_id == p.id else self._hash_in_db(new_id)
@@ -517,6 +530,7 @@ class _Loader:
                 self.sink.upsert(StoredPaper.from_row(row, listed_by=listed_by), replaces=replaces)
         self._write(pending.values())
         self._write_sources([paper for pid, paper in moved.items() if pid not in pending])  # (pending: written)
+        return ids
 
     def listed_by(self, sources: Iterable[Source]) -> list[str]:
         """The authors whose profile pages list a paper found in `sources`."""
@@ -576,7 +590,7 @@ class _Loader:
         folder, and the harvest that brought them has moved on: no later one would bring them back)."""
         harvested = {pid for (pid,) in self.db.conn.execute(
             f"SELECT DISTINCT paper_id FROM sources WHERE file LIKE '{HARVESTED}%'")}
-        stale = [pid for (pid,) in self.db.conn.execute("SELECT id FROM papers")
+        stale = [pid for (pid,) in self.db.conn.execute("SELECT id FROM papers WHERE id NOT IN temp.skipped")
                  if pid not in self.after and pid not in harvested]
         self._delete(stale)
         if self.sink is not None:
@@ -591,6 +605,7 @@ class _Loader:
 
     def tally(self, summary: LoadSummary) -> None:
         """Added, updated, unchanged, and removed for papers folded into another one that were stored before."""
+        summary.unchanged += self.db.conn.execute("SELECT COUNT(*) FROM temp.skipped").fetchone()[0]
         for pid, now in self.after.items():
             stored = [old for old in self.merged_into.get(pid, []) if self.before.get(old) is not None]
             was = self.before.get(pid)
@@ -603,6 +618,129 @@ class _Loader:
                 summary.unchanged += 1
             else:
                 summary.updated += 1
+
+
+# Each stored line of a file, with whether it may be passed over unread: the paper it made is stored with that line
+# as its one source (so it is what the line made; a paper listed in two places, or changed since by another load,
+# is read again).
+_STORED_LINES = (
+    "SELECT line, hash, paper_id, (SELECT COUNT(*) FROM sources s WHERE s.paper_id = l.paper_id) = 1 AND EXISTS "
+    "(SELECT 1 FROM sources s WHERE s.paper_id = l.paper_id AND s.file = :file AND s.line = l.line) AS ok "
+    "FROM loaded_lines l WHERE file_id = :file_id ORDER BY line"
+)
+
+
+class _Reread:
+    """What a load need not read again: arXiv JSON lines files unchanged since they were loaded (by size, mtime
+    and content hash) and, in a file that changed, each line unchanged (by its raw bytes' hash), both hashed with
+    the parser's version. The papers they made count as listed by this load as they are stored (`temp.skipped`):
+    unchanged, and kept by `--replace`. Everything is written in the load's transaction: a load that fails leaves
+    the records as they were."""
+
+    def __init__(self, db: sqlite_utils.Database, loader: _Loader) -> None:
+        self.db, self.loader = db, loader
+        for table in ("skipped (id TEXT PRIMARY KEY) WITHOUT ROWID",
+                      "read_lines (line INTEGER PRIMARY KEY, hash INTEGER NOT NULL, paper_id TEXT NOT NULL)",
+                      "stale_lines (line INTEGER PRIMARY KEY)"):
+            db.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table}")
+            db.conn.execute(f"DELETE FROM temp.{table.split()[0]}")
+        self.file_id: int | None = None  # the file being read
+        self.digest: str | None = None  # its content hash, when known before reading it
+        self.hashes: dict[int, int] = {}  # line -> hash, of lines read whose papers are not yet recorded
+        self.stored: Iterator[tuple[int, int, str, int]] = iter(())  # its stored lines, in order
+        self.next: tuple[int, int, str, int] | None = None
+        self.skipped: list[tuple[str]] = []
+        self.stale: list[tuple[int]] = []
+        self.count = 0  # lines passed over in the file being read
+
+    def listed(self, paper_id: str) -> bool:
+        """Whether this load passed over an unchanged line of this paper (it is listed, as stored); from here on
+        it counts as read (the paper is stored again with this load's other listing of it)."""
+        self._flush()
+        cursor = self.db.conn.execute("DELETE FROM temp.skipped WHERE id = ?", [paper_id])
+        return cursor.rowcount > 0
+
+    def unchanged(self, listing: Listing) -> int | None:
+        """How many papers `listing` holds when it is a file unchanged since it was loaded: then it is not read.
+        Otherwise None, and its unchanged lines will be passed over as it is read."""
+        self.file_id, self.digest, self.count, self.hashes = None, None, 0, {}
+        if listing.format != "arxiv-jsonl" or listing.path is None:
+            return None
+        conn = self.db.conn
+        size, mtime_ns, _ = listing.stamp
+        row = conn.execute("SELECT id, size, mtime_ns, hash FROM loaded_files WHERE file = ?", [listing.file]
+                           ).fetchone()
+        if row is None:
+            self.file_id = conn.execute("INSERT INTO loaded_files (file, size, mtime_ns) VALUES (?, ?, ?)",
+                                        [listing.file, size, mtime_ns]).lastrowid
+        else:
+            self.file_id = row[0]
+            if (row[1], row[2]) == (size, mtime_ns) and row[3] is not None:
+                self.digest = file_hash(listing.path)  # (the same size and time: changed in place, or not?)
+                if self.digest == row[3]:
+                    lines, ok = conn.execute(f"SELECT COUNT(*), SUM(ok) FROM ({_STORED_LINES})",
+                                             {"file": listing.file, "file_id": self.file_id}).fetchone()
+                    if lines == (ok or 0):
+                        conn.execute("INSERT OR IGNORE INTO temp.skipped SELECT paper_id FROM loaded_lines "
+                                     "WHERE file_id = ?", [self.file_id])
+                        return int(lines)
+        self.stored = conn.execute(_STORED_LINES, {"file": listing.file, "file_id": self.file_id})
+        self.next = next(self.stored, None)
+        listing.skip = self._skip
+        return None
+
+    def _skip(self, number: int, raw: bytes) -> bool:
+        """Whether line `number` is as stored (and its paper not read already in this load): passed over."""
+        stored = self.next
+        while stored is not None and stored[0] < number:  # (lines now blank or too long)
+            self.stale.append((stored[0],))
+            stored = self.next = next(self.stored, None)
+        digest = line_hash(raw)
+        if stored is not None and stored[0] == number:
+            self.next = next(self.stored, None)
+            if stored[3] and stored[1] == digest and stored[2] not in self.loader.after:
+                self.skipped.append((stored[2],))
+                self.count += 1
+                if len(self.skipped) >= BATCH:
+                    self._flush()
+                return True
+            self.stale.append((number,))
+        self.hashes[number] = digest
+        return False
+
+    def _flush(self) -> None:
+        self.db.conn.executemany("INSERT OR IGNORE INTO temp.skipped VALUES (?)", self.skipped)
+        self.db.conn.executemany("INSERT OR IGNORE INTO temp.stale_lines VALUES (?)", self.stale)
+        self.skipped, self.stale = [], []
+
+    def read(self, batch: list[Paper], ids: list[str]) -> None:
+        """Papers read from the file: their lines' hashes and ids, to be recorded when it ends."""
+        if self.file_id is None:
+            return
+        rows = [(p.sources[0].line, self.hashes.pop(p.sources[0].line), pid)
+                for p, pid in zip(batch, ids, strict=True) if p.sources[0].line in self.hashes]
+        self.db.conn.executemany("INSERT OR REPLACE INTO temp.read_lines VALUES (?, ?, ?)", rows)
+
+    def finish(self, listing: Listing) -> int:
+        """Record the file as read (its hash only if no line of it needed a warning: those are shown again);
+        how many of its lines were passed over."""
+        if self.file_id is None:
+            return 0
+        self.stale.extend((line,) for line, *_ in ([self.next] if self.next else []) + list(self.stored))
+        self._flush()
+        conn = self.db.conn
+        conn.execute("DELETE FROM loaded_lines WHERE file_id = ? AND line IN temp.stale_lines", [self.file_id])
+        conn.execute("INSERT OR REPLACE INTO loaded_lines SELECT ?, line, hash, paper_id FROM temp.read_lines",
+                     [self.file_id])
+        conn.execute("DELETE FROM temp.read_lines")
+        conn.execute("DELETE FROM temp.stale_lines")
+        assert listing.path is not None
+        digest = None if listing.warnings or listing.unlisted_warnings else self.digest or file_hash(listing.path)
+        size, mtime_ns, _ = listing.stamp
+        conn.execute("UPDATE loaded_files SET size = ?, mtime_ns = ?, hash = ? WHERE id = ?",
+                     [size, mtime_ns, digest, self.file_id])
+        self.file_id, self.next, self.stored = None, None, iter(())
+        return self.count
 
 
 def load_listings(
@@ -634,14 +772,21 @@ def load_listings(
     db.conn.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
     with writing(db):
         caught_up = catch_up is not None and catch_up(db)
+        ensure_added(db)
+        reread = loader.reread = _Reread(db, loader)
         listed_profiles: list[dict] = []
         for listing in listings:
+            unchanged = reread.unchanged(listing)
+            if unchanged is not None:
+                summary.files.append((listing.file, listing.format, unchanged))
+                continue
             count = 0
             for batch in _batches(listing.papers, BATCH):
-                loader.load_batch(batch)
+                reread.read(batch, loader.load_batch(batch))
                 count += len(batch)
                 if on_batch is not None:
                     on_batch(listing, len(batch))
+            count += reread.finish(listing)
             summary.files.append((listing.file, listing.format, count))
             summary.warnings.extend(listing.warnings)
             if listing.unlisted_warnings:
@@ -659,7 +804,6 @@ def load_listings(
             summary.removed += loader.remove_unlisted()
         loader.tally(summary)
         if also is not None:
-            ensure_added(db)
             also(db)
         # A first load counts even when it stores nothing: the database is then the user's, never the sample's.
         new_generation = summary.changed or profiles_changed or generation(db) == 0
@@ -668,7 +812,6 @@ def load_listings(
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('load_id', ?)", [uuid.uuid4().hex])
         summary.generation = generation(db)
         if new_generation and _following(db):
-            ensure_added(db)
             db.conn.executemany("INSERT OR REPLACE INTO paper_changes (generation, paper_id, change) VALUES (?, ?, ?)",
                                 [(summary.generation, pid, change) for pid, change in loader.changes()])
         summary.version = version(db)
