@@ -461,7 +461,8 @@ class _Known:
 
 
 class _Loader:
-    """One load's state: the content hash of every id it touched, before and after, and its merges."""
+    """One load's state: the content hash of every id it touched, before and after (in `temp.touched`, a batch's
+    at a time in memory: a load's memory does not grow with its papers), and its merges."""
 
     def __init__(self, db: sqlite_utils.Database, *, replace: bool, sink: ChangeSink | None,
                  profiles: dict[str, str] | None = None) -> None:
@@ -469,15 +470,34 @@ class _Loader:
         self.profiles = profiles or {}  # file -> the author whose profile page it is
         self.replace = replace
         self.sink = sink
+        # The batch's ids, as in temp.touched (id, before, after):
         self.before: dict[str, str | None] = {}  # id -> content hash before this load (None: not stored)
-        self.after: dict[str, str] = {}  # id -> content hash now
+        self.after: dict[str, str] = {}  # id -> content hash now (absent: not listed, or folded into another)
         self.merged_into: dict[str, list[str]] = {}  # id -> ids this load folded into it (now gone)
         self.reread: _Reread | None = None
+        db.conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id TEXT PRIMARY KEY, before TEXT, after TEXT) "
+                        "WITHOUT ROWID")
+        db.conn.execute("DELETE FROM temp.touched")
+
+    def _recall(self, ids: Iterable[str]) -> None:
+        """Bring these ids' hashes from temp.touched into `before` and `after`."""
+        for sql, chunk in in_chunks("SELECT id, before, after FROM temp.touched WHERE id IN ({marks})", ids):
+            for pid, before, after in self.db.conn.execute(sql, chunk):
+                self.before[pid] = before
+                if after is not None:
+                    self.after[pid] = after
+
+    def _remember(self) -> None:
+        """Write the batch's hashes back to temp.touched, and forget them."""
+        self.db.conn.executemany("INSERT OR REPLACE INTO temp.touched VALUES (?, ?, ?)",
+                                 [(pid, was, self.after.get(pid)) for pid, was in self.before.items()])
+        self.before, self.after = {}, {}
 
     def load_batch(self, batch: list[Paper]) -> list[str]:
         """Store a batch of papers; the id each one was stored under, in order."""
         ids = []
         known = self._existing(batch)
+        self._recall({p.id for p in batch} | set(known.by_id))
         pending: dict[str, tuple[Paper, dict]] = {}
         moved: dict[str, Paper] = {}  # unchanged papers listed in other places, by id
         for p in batch:
@@ -494,6 +514,8 @@ class _Loader:
             row = paper_row(merged)
             new_id = row["id"]
             ids.append(new_id)
+            if new_id not in self.before:
+                self._recall([new_id])
             hashes = {old_id: old_hash for _, old_id, old_hash in matches}
             # Every id of the batch was looked up in _existing: one not among the matches is not stored.
             current = hashes.get(new_id) if new_id in hashes or new_id == p.id else self._hash_in_db(new_id)
@@ -530,6 +552,7 @@ class _Loader:
                 self.sink.upsert(StoredPaper.from_row(row, listed_by=listed_by), replaces=replaces)
         self._write(pending.values())
         self._write_sources([paper for pid, paper in moved.items() if pid not in pending])  # (pending: written)
+        self._remember()
         return ids
 
     def listed_by(self, sources: Iterable[Source]) -> list[str]:
@@ -588,36 +611,47 @@ class _Loader:
     def remove_unlisted(self) -> int:
         """With --replace: drop every paper this load did not list, but those a harvest brought (they are in no
         folder, and the harvest that brought them has moved on: no later one would bring them back)."""
-        harvested = {pid for (pid,) in self.db.conn.execute(
-            f"SELECT DISTINCT paper_id FROM sources WHERE file LIKE '{HARVESTED}%'")}
-        stale = [pid for (pid,) in self.db.conn.execute("SELECT id FROM papers WHERE id NOT IN temp.skipped")
-                 if pid not in self.after and pid not in harvested]
+        stale = [pid for (pid,) in self.db.conn.execute(
+            "SELECT id FROM papers WHERE id NOT IN temp.skipped AND id NOT IN (SELECT id FROM temp.touched WHERE "
+            f"after IS NOT NULL) AND id NOT IN (SELECT paper_id FROM sources WHERE file LIKE '{HARVESTED}%')")]
         self._delete(stale)
         if self.sink is not None:
             for pid in stale:
                 self.sink.delete(pid)
         return len(stale)
 
-    def changes(self) -> list[tuple[str, str]]:
-        """(id, `added` or `updated`) of every paper this load added or changed."""
-        return [(pid, "added" if self.before.get(pid) is None else "updated")
-                for pid, now in self.after.items() if self.before.get(pid) != now]
+    def log_changes(self, generation: int) -> None:
+        """Log (in paper_changes, as of `generation`) every paper this load added (`added`) or changed
+        (`updated`)."""
+        self.db.conn.execute(
+            "INSERT OR REPLACE INTO paper_changes (generation, paper_id, change) SELECT ?, id, CASE WHEN before IS "
+            "NULL THEN 'added' ELSE 'updated' END FROM temp.touched WHERE after IS NOT NULL AND before IS NOT after",
+            [generation])
 
     def tally(self, summary: LoadSummary) -> None:
         """Added, updated, unchanged, and removed for papers folded into another one that were stored before."""
-        summary.unchanged += self.db.conn.execute("SELECT COUNT(*) FROM temp.skipped").fetchone()[0]
-        for pid, now in self.after.items():
-            stored = [old for old in self.merged_into.get(pid, []) if self.before.get(old) is not None]
+        conn = self.db.conn
+        summary.unchanged += conn.execute("SELECT COUNT(*) FROM temp.skipped").fetchone()[0]
+        added, unchanged, updated = conn.execute(
+            "SELECT COUNT(*) FILTER (WHERE before IS NULL), COUNT(*) FILTER (WHERE before = after), "
+            "COUNT(*) FILTER (WHERE before != after) FROM temp.touched WHERE after IS NOT NULL").fetchone()
+        summary.added += added
+        summary.unchanged += unchanged
+        summary.updated += updated
+        # A paper another was folded into (rare) lives on under its new id: counted again, from the stored ones.
+        for pid, olds in self.merged_into.items():
+            self._recall([pid, *olds])
+            if pid not in self.after:
+                continue
+            stored = [old for old in olds if self.before.get(old) is not None]
             was = self.before.get(pid)
             if was is None and stored:
-                was, stored = self.before[stored[0]], stored[1:]  # the paper lives on under a new id
+                summary.added -= 1
+                was, stored = self.before[stored[0]], stored[1:]
+                summary.unchanged += was == self.after[pid]
+                summary.updated += was != self.after[pid]
             summary.removed += len(stored)
-            if was is None:
-                summary.added += 1
-            elif was == now:
-                summary.unchanged += 1
-            else:
-                summary.updated += 1
+        self.before, self.after = {}, {}
 
 
 # Each stored line of a file, with whether it may be passed over unread: the paper it made is stored with that line
@@ -637,8 +671,8 @@ class _Reread:
     unchanged, and kept by `--replace`. Everything is written in the load's transaction: a load that fails leaves
     the records as they were."""
 
-    def __init__(self, db: sqlite_utils.Database, loader: _Loader) -> None:
-        self.db, self.loader = db, loader
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
         for table in ("skipped (id TEXT PRIMARY KEY) WITHOUT ROWID",
                       "read_lines (line INTEGER PRIMARY KEY, hash INTEGER NOT NULL, paper_id TEXT NOT NULL)",
                       "stale_lines (line INTEGER PRIMARY KEY)"):
@@ -690,7 +724,8 @@ class _Reread:
         return None
 
     def _skip(self, number: int, raw: bytes) -> bool:
-        """Whether line `number` is as stored (and its paper not read already in this load): passed over."""
+        """Whether line `number` is as stored: passed over. (A paper read already in this load from another
+        listing has that one among its sources now: its line here is not passed over.)"""
         stored = self.next
         while stored is not None and stored[0] < number:  # (lines now blank or too long)
             self.stale.append((stored[0],))
@@ -698,7 +733,7 @@ class _Reread:
         digest = line_hash(raw)
         if stored is not None and stored[0] == number:
             self.next = next(self.stored, None)
-            if stored[3] and stored[1] == digest and stored[2] not in self.loader.after:
+            if stored[3] and stored[1] == digest:
                 self.skipped.append((stored[2],))
                 self.count += 1
                 if len(self.skipped) >= BATCH:
@@ -766,14 +801,14 @@ def load_listings(
     listings = list(listings)
     profiles = {} if replace else dict(db.conn.execute("SELECT source, name FROM authors"))
     profiles.update((x.file, x.profile["name"]) for x in listings if x.profile and x.profile.get("name"))
-    loader = _Loader(db, replace=replace, sink=sink, profiles=profiles)
     # A big load inserts into four B-tree indexes in key order that is not insertion order: with SQLite's
     # default 2 MB page cache it re-reads their pages over and over (about 17% of its time at 50k papers).
     db.conn.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
     with writing(db):
         caught_up = catch_up is not None and catch_up(db)
         ensure_added(db)
-        reread = loader.reread = _Reread(db, loader)
+        loader = _Loader(db, replace=replace, sink=sink, profiles=profiles)
+        reread = loader.reread = _Reread(db)
         listed_profiles: list[dict] = []
         for listing in listings:
             unchanged = reread.unchanged(listing)
@@ -812,8 +847,7 @@ def load_listings(
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('load_id', ?)", [uuid.uuid4().hex])
         summary.generation = generation(db)
         if new_generation and _following(db):
-            db.conn.executemany("INSERT OR REPLACE INTO paper_changes (generation, paper_id, change) VALUES (?, ?, ?)",
-                                [(summary.generation, pid, change) for pid, change in loader.changes()])
+            loader.log_changes(summary.generation)
         summary.version = version(db)
         if sink is not None and (new_generation or caught_up):
             # The index first: a crash between the two commits leaves it ahead of the store (a version the
