@@ -293,6 +293,28 @@ def baseline(data: Path, qs: list[str]) -> dict:
     return {"build_s": build, "p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99)}
 
 
+def tantivy_alone(data: Path, folder: Path) -> dict:
+    """tantivy indexing the same papers' documents alone (the fields the project indexes, its writer heap and
+    threads), the documents built before the clock starts (all of them in memory: about 3 KB a paper): the rate
+    a load could reach if storing and parsing cost nothing."""
+    from papers_bot.retrieval.index import PaperIndex, paper_document
+    from papers_bot.store.db import paper_row
+    from papers_bot.store.paper import StoredPaper
+    from papers_bot.store.parse import read_listing
+
+    documents = [paper_document(StoredPaper.from_row(paper_row(p))) for p in read_listing(data).papers]
+    index = PaperIndex(folder / "tantivy-alone.index")
+    started = time.perf_counter()
+    update = index.update()
+    for document in documents:
+        update.writer.add_document(document)
+    update.commit("alone")
+    update.close()  # (waits for its merges, as a load's does)
+    seconds = time.perf_counter() - started
+    shutil.rmtree(folder / "tantivy-alone.index", ignore_errors=True)
+    return {"seconds": seconds, "papers_per_s": len(documents) / seconds}
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q)) if values else float("nan")
 
@@ -353,6 +375,9 @@ def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_on
         "index_mb": size_on_disk(Path(f"{db}.index")) / 2**20,
         "input_mb": data.stat().st_size / 2**20,
     }
+    alone = tantivy_alone(data, out)
+    result["tantivy_alone_papers_per_s"] = alone["papers_per_s"]
+    result["load_vs_tantivy_alone"] = result["load_papers_per_s"] / alone["papers_per_s"]
     if n <= BASELINE_MAX:
         result["rank_bm25"] = baseline(data, qs[: min(len(qs), 200)])
         result["speedup_p50_vs_rank_bm25"] = result["rank_bm25"]["p50_ms"] / result["search_p50_ms"]
