@@ -7,7 +7,9 @@ by Heaps' law as real abstracts' does: 150,000 words at 100,000 papers, 500,000 
 `--vocabulary 50000`, the fixed one of earlier runs), titles, 1-6 authors with Zipf-distributed given and
 family names) as arXiv metadata JSON lines, then measures with fresh `papers-bot` processes: load throughput
 (parse + store + index, end to end), a re-load of the same file and one with 1% of the papers changed in it
-(the snapshot refreshed in place: only those are decoded, re-written and re-indexed), search
+(the snapshot refreshed in place: only those are decoded, re-written and re-indexed), tantivy indexing the
+same documents alone (the project's fields, writer heap and threads; documents built before the clock starts)
+and the load's rate as a share of it, search
 latency p50/p99 over 3-8-word queries through the stdin batch mode, after 100 untimed others (every fourth
 with a filter: year, category, code or author), the same queries as questions (ranked with feedback, as
 `ask` does), the spelling step's cost on the question path (the queries as typed, every other one with a

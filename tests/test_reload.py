@@ -185,3 +185,24 @@ def test_a_paper_removed_by_another_load_is_read_again(db, tmp_path, decoded):
     decoded.clear()
     assert counts(load(db, a)) == (2, 0, 0, 0) and sorted(decoded) == ["2401.00000", "2401.00001"]
     assert json.loads(store.get_paper(db, "2401.00000").raw or "{}") == {}
+
+
+def test_a_loads_bookkeeping_stays_in_sqlite_not_in_memory(db, tmp_path, monkeypatch):
+    """What a load knows of each paper it touched (hashes before and after) is kept a batch at a time in memory:
+    its memory does not grow with the papers. The tally is the same."""
+    monkeypatch.setattr(store, "BATCH", 10)
+    held: list[int] = []
+    real = store._Loader.load_batch
+
+    def load_batch(self, batch):
+        ids = real(self, batch)
+        held.append(len(self.before) + len(self.after))
+        return ids
+
+    monkeypatch.setattr(store._Loader, "load_batch", load_batch)
+    path = write_jsonl(tmp_path / "a.jsonl", records(60))
+    assert counts(load(db, path)) == (60, 0, 0, 0)
+    other = write_jsonl(tmp_path / "b.jsonl", [arxiv_record(id="2409.00001", title="Another")])
+    monkeypatch.setattr(parse, "_PARSER_HASH", hashlib.sha1(b"another parser"))  # (every line read again)
+    assert counts(load(db, other, path, replace=True)) == (1, 0, 0, 60)
+    assert len(held) == 6 + 7 and max(held) == 0
