@@ -745,9 +745,10 @@ class _Reread:
         return False
 
     def _flush(self) -> None:
-        self.db.conn.executemany("INSERT OR IGNORE INTO temp.skipped VALUES (?)", self.skipped)
-        self.db.conn.executemany("INSERT OR IGNORE INTO temp.stale_lines VALUES (?)", self.stale)
-        self.skipped, self.stale = [], []
+        if self.skipped or self.stale:
+            self.db.conn.executemany("INSERT OR IGNORE INTO temp.skipped VALUES (?)", self.skipped)
+            self.db.conn.executemany("INSERT OR IGNORE INTO temp.stale_lines VALUES (?)", self.stale)
+            self.skipped, self.stale = [], []
 
     def read(self, batch: list[Paper], ids: list[str]) -> None:
         """Papers read from the file: their lines' hashes and ids, to be recorded when it ends."""
