@@ -763,10 +763,13 @@ class _Reread:
         how many of its lines were passed over."""
         if self.file_id is None:
             return 0
-        self.stale.extend((line,) for line, *_ in ([self.next] if self.next else []) + list(self.stored))
         self._flush()
         conn = self.db.conn
-        conn.execute("DELETE FROM loaded_lines WHERE file_id = ? AND line IN temp.stale_lines", [self.file_id])
+        # (and the lines past the last one read: the file is shorter now)
+        end = self.next[0] if self.next is not None else None
+        self.stored, self.next = iter(()), None  # (its statement ends before its table is written)
+        conn.execute("DELETE FROM loaded_lines WHERE file_id = ? AND (line IN temp.stale_lines OR line >= ?)",
+                     [self.file_id, end])
         conn.execute("INSERT OR REPLACE INTO loaded_lines SELECT ?, line, hash, paper_id FROM temp.read_lines",
                      [self.file_id])
         conn.execute("DELETE FROM temp.read_lines")
@@ -776,7 +779,7 @@ class _Reread:
         size, mtime_ns, _ = listing.stamp
         conn.execute("UPDATE loaded_files SET size = ?, mtime_ns = ?, hash = ? WHERE id = ?",
                      [size, mtime_ns, digest, self.file_id])
-        self.file_id, self.next, self.stored = None, None, iter(())
+        self.file_id = None
         return self.count
 
 

@@ -206,3 +206,15 @@ def test_a_loads_bookkeeping_stays_in_sqlite_not_in_memory(db, tmp_path, monkeyp
     monkeypatch.setattr(parse, "_PARSER_HASH", hashlib.sha1(b"another parser"))  # (every line read again)
     assert counts(load(db, other, path, replace=True)) == (1, 0, 0, 60)
     assert len(held) == 6 + 7 and max(held) == 0
+
+
+def test_lines_past_the_end_of_a_shortened_file_are_forgotten(db, tmp_path, decoded):
+    listed = records(5)
+    path = write_jsonl(tmp_path / "a.jsonl", listed)
+    load(db, path)
+    write_jsonl(path, listed[:3])
+    assert counts(load(db, path, replace=True)) == (0, 0, 2, 3)
+    assert db.conn.execute("SELECT COUNT(*) FROM loaded_lines").fetchone()[0] == 3
+    write_jsonl(path, listed)
+    decoded.clear()
+    assert counts(load(db, path, replace=True)) == (2, 0, 0, 3) and decoded == ["2401.00003", "2401.00004"]
