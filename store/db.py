@@ -498,7 +498,8 @@ class _Loader:
         """Store a batch of papers; the id each one was stored under, in order."""
         ids = []
         known = self._existing(batch)
-        self._recall({p.id for p in batch} | set(known.by_id))
+        recalled = {p.id for p in batch} | set(known.by_id)
+        self._recall(recalled)
         pending: dict[str, tuple[Paper, dict]] = {}
         moved: dict[str, Paper] = {}  # unchanged papers listed in other places, by id
         for p in batch:
@@ -515,8 +516,9 @@ class _Loader:
             row = paper_row(merged)
             new_id = row["id"]
             ids.append(new_id)
-            if new_id not in self.before:
+            if new_id not in recalled:  # (an id of a merge: rare)
                 self._recall([new_id])
+                recalled.add(new_id)
             hashes = {old_id: old_hash for _, old_id, old_hash in matches}
             # Every id of the batch was looked up in _existing: one not among the matches is not stored.
             current = hashes.get(new_id) if new_id in hashes or new_id == p.id else self._hash_in_db(new_id)
