@@ -2,10 +2,14 @@
 
     python bench/scale.py N [--queries 1000] [--out DIR] [--json] [--spelling | --research]
 
-Generates N seeded synthetic abstracts (Zipf-distributed vocabulary of 50,000 words, 80-250 words each,
-titles, 1-6 authors with Zipf-distributed given and family names) as arXiv metadata JSON lines, then
-measures with fresh `papers-bot` processes: load throughput (parse + store + index, end to end), a re-load
-of the same file and one with 1% of the papers changed (only those are re-written and re-indexed), search
+Generates N seeded synthetic abstracts (Zipf-distributed words, 80-250 each, from a vocabulary that grows with N
+by Heaps' law as real abstracts' does: 150,000 words at 100,000 papers, 500,000 at 1M, 890,000 at 3M; or with
+`--vocabulary 50000`, the fixed one of earlier runs), titles, 1-6 authors with Zipf-distributed given and
+family names) as arXiv metadata JSON lines, then measures with fresh `papers-bot` processes: load throughput
+(parse + store + index, end to end), a re-load of the same file and one with 1% of the papers changed in it
+(the snapshot refreshed in place: only those are decoded, re-written and re-indexed), tantivy indexing the
+same documents alone (the project's fields, writer heap and threads; documents built before the clock starts)
+and the load's rate as a share of it, search
 latency p50/p99 over 3-8-word queries through the stdin batch mode, after 100 untimed others (every fourth
 with a filter: year, category, code or author), the same queries as questions (ranked with feedback, as
 `ask` does), the spelling step's cost on the question path (the queries as typed, every other one with a
@@ -40,7 +44,11 @@ from typing import Any
 import numpy as np
 from common import machine
 
-VOCABULARY = 50_000
+FIXED_VOCABULARY = 50_000  # every run before 2026-12-07 (`--vocabulary 50000`)
+# Heaps' law, V = K * N^beta, through 150,000 distinct words at 100,000 abstracts and 500,000 at 1M (as arXiv's
+# abstracts have): beta = log10(500/150), and 3M papers get about 890,000. With Zipf's 1.05 over that many words,
+# nearly every word of the vocabulary occurs in the N abstracts (the rarest about 6 times at 100k).
+HEAPS_BETA = 0.5229
 SEED = 20261123
 GIVEN_NAMES = 3_000
 FAMILY_NAMES = 50_000
@@ -87,12 +95,19 @@ def _tex(record: dict, number: int) -> None:
         record["abstract"] += f" with $x_{{{number % 97}}}^{{{number % 7}}}$ terms"
 
 
-def generate(path: Path, n: int, *, seed: int = SEED, tex: bool = False) -> list[str]:
-    """Write n synthetic records (with TeX where `tex`, see `_tex`); return the vocabulary (rank order) for
-    making queries."""
+def vocabulary_size(n: int) -> int:
+    """How many distinct words n abstracts use (Heaps' law, see HEAPS_BETA)."""
+    return round(150_000 * (n / 100_000) ** HEAPS_BETA)
+
+
+def generate(path: Path, n: int, *, seed: int = SEED, tex: bool = False, vocabulary: int | None = None) -> list[str]:
+    """Write n synthetic records (with TeX where `tex`, see `_tex`) with words from a vocabulary of that many
+    (None: as many as n real abstracts use, `vocabulary_size`); return the vocabulary (rank order) for making
+    queries."""
+    size = vocabulary or vocabulary_size(n)
     rng = np.random.default_rng(seed)
-    vocab = np.array(words(VOCABULARY))
-    p = 1.0 / np.arange(1, VOCABULARY + 1) ** 1.05
+    vocab = np.array(words(size))
+    p = 1.0 / np.arange(1, size + 1) ** 1.05
     p /= p.sum()
     given, family, p_given, p_family = names()
     cats = ["cs.CV", "cs.LG", "cs.CL", "cs.AI", "stat.ML", "cs.IR", "eess.IV", "math.OC"]
@@ -100,8 +115,8 @@ def generate(path: Path, n: int, *, seed: int = SEED, tex: bool = False) -> list
         for start in range(0, n, 10_000):
             count = min(10_000, n - start)
             lengths = rng.integers(80, 251, size=count)
-            tokens = vocab[rng.choice(VOCABULARY, size=int(lengths.sum()), p=p)]
-            title_tokens = vocab[rng.choice(VOCABULARY, size=count * 10, p=p)]
+            tokens = vocab[rng.choice(size, size=int(lengths.sum()), p=p)]
+            title_tokens = vocab[rng.choice(size, size=count * 10, p=p)]
             slots = sum(1 + (start + i) % 6 for i in range(count))
             given_names = given[rng.choice(len(given), size=slots, p=p_given)]
             family_names = family[rng.choice(len(family), size=slots, p=p_family)]
@@ -336,16 +351,38 @@ def baseline(data: Path, qs: list[str]) -> dict:
     return {"build_s": build, "p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99)}
 
 
+def tantivy_alone(data: Path, folder: Path) -> dict:
+    """tantivy indexing the same papers' documents alone (the fields the project indexes, its writer heap and
+    threads), the documents built before the clock starts (all of them in memory: about 3 KB a paper): the rate
+    a load could reach if storing and parsing cost nothing."""
+    from papers_bot.retrieval.index import PaperIndex, paper_document
+    from papers_bot.store.db import paper_row
+    from papers_bot.store.paper import StoredPaper
+    from papers_bot.store.parse import read_listing
+
+    documents = [paper_document(StoredPaper.from_row(paper_row(p))) for p in read_listing(data).papers]
+    index = PaperIndex(folder / "tantivy-alone.index")
+    started = time.perf_counter()
+    update = index.update()
+    for document in documents:
+        update.writer.add_document(document)
+    update.commit("alone")
+    update.close()  # (waits for its merges, as a load's does)
+    seconds = time.perf_counter() - started
+    shutil.rmtree(folder / "tantivy-alone.index", ignore_errors=True)
+    return {"seconds": seconds, "papers_per_s": len(documents) / seconds}
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q)) if values else float("nan")
 
 
 def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_only: bool = False,
-            research_only: bool = False) -> dict:
+            research_only: bool = False, vocabulary: int | None = None) -> dict:
     exe = papers_bot()
     data = out / f"arxiv-{n}.jsonl"
     started = time.perf_counter()
-    vocab = generate(data, n, tex=tex)
+    vocab = generate(data, n, tex=tex, vocabulary=vocabulary)
     generated = time.perf_counter() - started
     db = out / f"scale-{n}.db"
     for stale in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
@@ -362,9 +399,8 @@ def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_on
         data.unlink()
         return {"n": n, "machine": machine(), "load_s": load_s, **research(db, vocab, n_queries, env)}
     reload_s, _, _ = run([exe, "load", str(data)], env=env)
-    changed = revise(data, out / f"arxiv-{n}-revised.jsonl", every=100)
-    change_s, _, said = run([exe, "load", str(changed)], env=env)
-    changed.unlink()
+    revise(data, out / f"arxiv-{n}-revised.jsonl", every=100).replace(data)  # (refreshed in place, as a snapshot is)
+    change_s, _, said = run([exe, "load", str(data)], env=env)
     qs = with_filters(queries(vocab, n_queries))
     # A fresh process first answers WARM_UP other queries (not timed: a running bot has long since paged its
     # index in; the first query's cost is the cold start, measured below).
@@ -379,6 +415,7 @@ def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_on
     result: dict[str, Any] = {
         "n": n,
         "machine": machine(),
+        "vocabulary": f"{len(vocab):,} words" + (" (fixed)" if vocabulary else " (Heaps' law)"),
         "generate_s": generated,
         "load_s": load_s,
         "load_papers_per_s": n / load_s,
@@ -401,6 +438,9 @@ def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_on
         "input_mb": data.stat().st_size / 2**20,
     }
     result |= meaning(db, batch, env, load_s)
+    alone = tantivy_alone(data, out)
+    result["tantivy_alone_papers_per_s"] = alone["papers_per_s"]
+    result["load_vs_tantivy_alone"] = result["load_papers_per_s"] / alone["papers_per_s"]
     if n <= BASELINE_MAX:
         result["rank_bm25"] = baseline(data, qs[: min(len(qs), 200)])
         result["speedup_p50_vs_rank_bm25"] = result["rank_bm25"]["p50_ms"] / result["search_p50_ms"]
@@ -511,6 +551,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="where to keep the database (default: a temp dir)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--tex", action="store_true", help="write names, titles and abstracts with TeX as arXiv does")
+    parser.add_argument("--vocabulary", type=int, default=None, metavar="WORDS",
+                        help="a fixed vocabulary of this many words (50000: as runs before 2026-12-07); default: "
+                             "growing with N by Heaps' law")
     parser.add_argument("--spelling", action="store_true",
                         help="load, then measure only the spelling step on the question path")
     parser.add_argument("--research", action="store_true",
@@ -518,7 +561,7 @@ def main() -> None:
     args = parser.parse_args()
     with workdir(args.out) as out:
         result = measure(args.n, args.queries, out, tex=args.tex, spelling_only=args.spelling,
-                         research_only=args.research)
+                         research_only=args.research, vocabulary=args.vocabulary)
     if args.json:
         print(json.dumps(result, indent=2))
         return

@@ -31,6 +31,13 @@ from papers_bot.store.paper import StoredPaper
 log = logging.getLogger(__name__)
 
 INDEX_VERSION = 8
+# The writer's heap is split between its threads, and each thread's share sets how many documents go into one
+# segment; every search walks every segment (at 1M papers, 128 MB a thread left 9 segments and 256 MB 4: search p50
+# 2.0-2.2 -> 1.7 ms, README "Scale"). One thread with 256 MB makes the segments that two with 512 MB made, in half
+# the memory, and keeps up: it indexes a paper in about 56 µs of CPU, where the load spends about 100 in Python.
+# It is taken as documents arrive, so small loads stay small.
+WRITER_HEAP = 256_000_000
+WRITER_THREADS = 1
 META_ID = "\x00meta"
 UNKNOWN_CATEGORY = "unknown"  # the category term of a paper filed under none (`cat:unknown`)
 
@@ -214,10 +221,7 @@ class PaperIndex:
     def update(self) -> IndexUpdate:
         """Start a change to the index (one writer at a time, across processes)."""
         try:
-            # The heap sets how many documents go into one segment, and every search walks every segment: at 1M
-            # papers 128 MB left 9 segments and 512 MB 4: search p50 2.0-2.2 -> 1.7 ms (README "Scale").
-            # It is taken as documents arrive, so small loads stay small.
-            writer = self._index.writer(heap_size=512_000_000)
+            writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
         except ValueError as e:
             if "LockBusy" not in str(e):
                 raise

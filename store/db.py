@@ -35,7 +35,7 @@ from papers_bot.store.paper import (
     merge,
     normalise_arxiv_id,
 )
-from papers_bot.store.parse import Listing
+from papers_bot.store.parse import Listing, file_hash, line_hash
 from papers_bot.text import redact_urls
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 2  # 2: papers.raw
 HARVESTED = "harvest/"  # how the sources of harvested papers start: `harvest/oai/cs:cs:CV`, `harvest/rss/cs.CV`
 BATCH = 1000
-LOAD_CACHE_KIB = 256 * 1024
+LOAD_CACHE_KIB = 64 * 1024  # SQLite's page cache during a load
+TEMP_CACHE_KIB = 16 * 1024  # and for its temporary tables
 
 PAPER_COLUMNS = {
     "id": str,
@@ -282,6 +283,13 @@ _ADDED = {
     # Since when (Unix time) the bot has not been in a server that has settings: they go 30 days after.
     "guild_departures": "CREATE TABLE IF NOT EXISTS guild_departures (guild_id TEXT PRIMARY KEY, left_at REAL NOT "
                         "NULL)",
+    # What a reload need not read again (`_Reread`): each arXiv JSON lines file as last loaded (its size, mtime
+    # and content hash with the parser's version; no hash while it had lines to warn about), and each of its
+    # lines that made a paper: the raw line's hash and the paper's id.
+    "loaded_files": "CREATE TABLE IF NOT EXISTS loaded_files (id INTEGER PRIMARY KEY, file TEXT NOT NULL UNIQUE, "
+                    "size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, hash TEXT)",
+    "loaded_lines": "CREATE TABLE IF NOT EXISTS loaded_lines (file_id INTEGER NOT NULL, line INTEGER NOT NULL, "
+                    "hash INTEGER NOT NULL, paper_id TEXT NOT NULL, PRIMARY KEY (file_id, line)) WITHOUT ROWID",
 }
 
 
@@ -475,7 +483,8 @@ class _Known:
 
 
 class _Loader:
-    """One load's state: the content hash of every id it touched, before and after, and its merges."""
+    """One load's state: the content hash of every id it touched, before and after (in `temp.touched`, a batch's
+    at a time in memory: a load's memory does not grow with its papers), and its merges."""
 
     def __init__(self, db: sqlite_utils.Database, *, replace: bool, sink: ChangeSink | None,
                  profiles: dict[str, str] | None = None) -> None:
@@ -483,12 +492,35 @@ class _Loader:
         self.profiles = profiles or {}  # file -> the author whose profile page it is
         self.replace = replace
         self.sink = sink
+        # The batch's ids, as in temp.touched (id, before, after):
         self.before: dict[str, str | None] = {}  # id -> content hash before this load (None: not stored)
-        self.after: dict[str, str] = {}  # id -> content hash now
+        self.after: dict[str, str] = {}  # id -> content hash now (absent: not listed, or folded into another)
         self.merged_into: dict[str, list[str]] = {}  # id -> ids this load folded into it (now gone)
+        self.reread: _Reread | None = None
+        db.conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id TEXT PRIMARY KEY, before TEXT, after TEXT) "
+                        "WITHOUT ROWID")
+        db.conn.execute("DELETE FROM temp.touched")
 
-    def load_batch(self, batch: list[Paper]) -> None:
+    def _recall(self, ids: Iterable[str]) -> None:
+        """Bring these ids' hashes from temp.touched into `before` and `after`."""
+        for sql, chunk in in_chunks("SELECT id, before, after FROM temp.touched WHERE id IN ({marks})", ids):
+            for pid, before, after in self.db.conn.execute(sql, chunk):
+                self.before[pid] = before
+                if after is not None:
+                    self.after[pid] = after
+
+    def _remember(self) -> None:
+        """Write the batch's hashes back to temp.touched, and forget them."""
+        self.db.conn.executemany("INSERT OR REPLACE INTO temp.touched VALUES (?, ?, ?)",
+                                 [(pid, was, self.after.get(pid)) for pid, was in self.before.items()])
+        self.before, self.after = {}, {}
+
+    def load_batch(self, batch: list[Paper]) -> list[str]:
+        """Store a batch of papers; the id each one was stored under, in order."""
+        ids = []
         known = self._existing(batch)
+        recalled = {p.id for p in batch} | set(known.by_id)
+        self._recall(recalled)
         pending: dict[str, tuple[Paper, dict]] = {}
         moved: dict[str, Paper] = {}  # unchanged papers listed in other places, by id
         for p in batch:
@@ -496,12 +528,18 @@ class _Loader:
             base = None
             for paper, old_id, old_hash in matches:
                 self.before.setdefault(old_id, old_hash)
-                # With --replace the old data does not count: a paper's first listing starts it afresh.
-                if not (self.replace and old_id not in self.after):
+                # With --replace the old data does not count: a paper's first listing starts it afresh. (One
+                # listed already on an unchanged line that was not read is as stored.)
+                listed = old_id in self.after or (self.reread is not None and self.reread.listed(old_id))
+                if not (self.replace and not listed):
                     base = merge(paper, base) if base else paper
             merged = merge(base, p) if base else p
             row = paper_row(merged)
             new_id = row["id"]
+            ids.append(new_id)
+            if new_id not in recalled:  # (an id of a merge: rare)
+                self._recall([new_id])
+                recalled.add(new_id)
             hashes = {old_id: old_hash for _, old_id, old_hash in matches}
             # Every id of the batch was looked up in _existing: one not among the matches is not stored.
             current = hashes.get(new_id) if new_id in hashes or new_id == p.id else self._hash_in_db(new_id)
@@ -538,6 +576,8 @@ class _Loader:
                 self.sink.upsert(StoredPaper.from_row(row, listed_by=listed_by), replaces=replaces)
         self._write(pending.values())
         self._write_sources([paper for pid, paper in moved.items() if pid not in pending])  # (pending: written)
+        self._remember()
+        return ids
 
     def listed_by(self, sources: Iterable[Source]) -> list[str]:
         """The authors whose profile pages list a paper found in `sources`."""
@@ -595,35 +635,175 @@ class _Loader:
     def remove_unlisted(self) -> int:
         """With --replace: drop every paper this load did not list, but those a harvest brought (they are in no
         folder, and the harvest that brought them has moved on: no later one would bring them back)."""
-        harvested = {pid for (pid,) in self.db.conn.execute(
-            f"SELECT DISTINCT paper_id FROM sources WHERE file LIKE '{HARVESTED}%'")}
-        stale = [pid for (pid,) in self.db.conn.execute("SELECT id FROM papers")
-                 if pid not in self.after and pid not in harvested]
+        stale = [pid for (pid,) in self.db.conn.execute(
+            "SELECT id FROM papers WHERE id NOT IN temp.skipped AND id NOT IN (SELECT id FROM temp.touched WHERE "
+            f"after IS NOT NULL) AND id NOT IN (SELECT paper_id FROM sources WHERE file LIKE '{HARVESTED}%')")]
         self._delete(stale)
         if self.sink is not None:
             for pid in stale:
                 self.sink.delete(pid)
         return len(stale)
 
-    def changes(self) -> list[tuple[str, str]]:
-        """(id, `added` or `updated`) of every paper this load added or changed."""
-        return [(pid, "added" if self.before.get(pid) is None else "updated")
-                for pid, now in self.after.items() if self.before.get(pid) != now]
+    def log_changes(self, generation: int) -> None:
+        """Log (in paper_changes, as of `generation`) every paper this load added (`added`) or changed
+        (`updated`)."""
+        self.db.conn.execute(
+            "INSERT OR REPLACE INTO paper_changes (generation, paper_id, change) SELECT ?, id, CASE WHEN before IS "
+            "NULL THEN 'added' ELSE 'updated' END FROM temp.touched WHERE after IS NOT NULL AND before IS NOT after",
+            [generation])
 
     def tally(self, summary: LoadSummary) -> None:
         """Added, updated, unchanged, and removed for papers folded into another one that were stored before."""
-        for pid, now in self.after.items():
-            stored = [old for old in self.merged_into.get(pid, []) if self.before.get(old) is not None]
+        conn = self.db.conn
+        summary.unchanged += conn.execute("SELECT COUNT(*) FROM temp.skipped").fetchone()[0]
+        added, unchanged, updated = conn.execute(
+            "SELECT COUNT(*) FILTER (WHERE before IS NULL), COUNT(*) FILTER (WHERE before = after), "
+            "COUNT(*) FILTER (WHERE before != after) FROM temp.touched WHERE after IS NOT NULL").fetchone()
+        summary.added += added
+        summary.unchanged += unchanged
+        summary.updated += updated
+        # A paper another was folded into (rare) lives on under its new id: counted again, from the stored ones.
+        for pid, olds in self.merged_into.items():
+            self._recall([pid, *olds])
+            if pid not in self.after:
+                continue
+            stored = [old for old in olds if self.before.get(old) is not None]
             was = self.before.get(pid)
             if was is None and stored:
-                was, stored = self.before[stored[0]], stored[1:]  # the paper lives on under a new id
+                summary.added -= 1
+                was, stored = self.before[stored[0]], stored[1:]
+                summary.unchanged += was == self.after[pid]
+                summary.updated += was != self.after[pid]
             summary.removed += len(stored)
-            if was is None:
-                summary.added += 1
-            elif was == now:
-                summary.unchanged += 1
-            else:
-                summary.updated += 1
+        self.before, self.after = {}, {}
+
+
+# Each stored line of a file, with whether it may be passed over unread: the paper it made is stored with that line
+# as its one source (so it is what the line made; a paper listed in two places, or changed since by another load,
+# is read again).
+_STORED_LINES = (
+    "SELECT line, hash, paper_id, (SELECT COUNT(*) FROM sources s WHERE s.paper_id = l.paper_id) = 1 AND EXISTS "
+    "(SELECT 1 FROM sources s WHERE s.paper_id = l.paper_id AND s.file = :file AND s.line = l.line) AS ok "
+    "FROM loaded_lines l WHERE file_id = :file_id ORDER BY line"
+)
+
+
+class _Reread:
+    """What a load need not read again: arXiv JSON lines files unchanged since they were loaded (by size, mtime
+    and content hash) and, in a file that changed, each line unchanged (by its raw bytes' hash), both hashed with
+    the parser's version. The papers they made count as listed by this load as they are stored (`temp.skipped`):
+    unchanged, and kept by `--replace`. Everything is written in the load's transaction: a load that fails leaves
+    the records as they were."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        for table in ("skipped (id TEXT PRIMARY KEY) WITHOUT ROWID",
+                      "read_lines (line INTEGER PRIMARY KEY, hash INTEGER NOT NULL, paper_id TEXT NOT NULL)",
+                      "stale_lines (line INTEGER PRIMARY KEY)"):
+            db.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table}")
+            db.conn.execute(f"DELETE FROM temp.{table.split()[0]}")
+        self.file_id: int | None = None  # the file being read
+        self.digest: str | None = None  # its content hash, when known before reading it
+        self.hashes: dict[int, int] = {}  # line -> hash, of lines read whose papers are not yet recorded
+        self.stored: Iterator[tuple[int, int, str, int]] = iter(())  # its stored lines, in order
+        self.next: tuple[int, int, str, int] | None = None
+        self.skipped: list[tuple[str]] = []
+        self.stale: list[tuple[int]] = []
+        self.count = 0  # lines passed over in the file being read
+
+    def listed(self, paper_id: str) -> bool:
+        """Whether this load passed over an unchanged line of this paper (it is listed, as stored); from here on
+        it counts as read (the paper is stored again with this load's other listing of it)."""
+        self._flush()
+        cursor = self.db.conn.execute("DELETE FROM temp.skipped WHERE id = ?", [paper_id])
+        return cursor.rowcount > 0
+
+    def unchanged(self, listing: Listing) -> int | None:
+        """How many papers `listing` holds when it is a file unchanged since it was loaded: then it is not read.
+        Otherwise None, and its unchanged lines will be passed over as it is read."""
+        self.file_id, self.digest, self.count, self.hashes = None, None, 0, {}
+        if listing.format != "arxiv-jsonl" or listing.path is None:
+            return None
+        conn = self.db.conn
+        size, mtime_ns, _ = listing.stamp
+        row = conn.execute("SELECT id, size, mtime_ns, hash FROM loaded_files WHERE file = ?", [listing.file]
+                           ).fetchone()
+        if row is None:
+            self.file_id = conn.execute("INSERT INTO loaded_files (file, size, mtime_ns) VALUES (?, ?, ?)",
+                                        [listing.file, size, mtime_ns]).lastrowid
+        else:
+            self.file_id = row[0]
+            if (row[1], row[2]) == (size, mtime_ns) and row[3] is not None:
+                self.digest = file_hash(listing.path)  # (the same size and time: changed in place, or not?)
+                if self.digest == row[3]:
+                    lines, ok = conn.execute(f"SELECT COUNT(*), SUM(ok) FROM ({_STORED_LINES})",
+                                             {"file": listing.file, "file_id": self.file_id}).fetchone()
+                    if lines == (ok or 0):
+                        conn.execute("INSERT OR IGNORE INTO temp.skipped SELECT paper_id FROM loaded_lines "
+                                     "WHERE file_id = ?", [self.file_id])
+                        return int(lines)
+        self.stored = conn.execute(_STORED_LINES, {"file": listing.file, "file_id": self.file_id})
+        self.next = next(self.stored, None)
+        listing.skip = self._skip
+        return None
+
+    def _skip(self, number: int, raw: bytes) -> bool:
+        """Whether line `number` is as stored: passed over. (A paper read already in this load from another
+        listing has that one among its sources now: its line here is not passed over.)"""
+        stored = self.next
+        while stored is not None and stored[0] < number:  # (lines now blank or too long)
+            self.stale.append((stored[0],))
+            stored = self.next = next(self.stored, None)
+        digest = line_hash(raw)
+        if stored is not None and stored[0] == number:
+            self.next = next(self.stored, None)
+            if stored[3] and stored[1] == digest:
+                self.skipped.append((stored[2],))
+                self.count += 1
+                if len(self.skipped) >= BATCH:
+                    self._flush()
+                return True
+            self.stale.append((number,))
+        self.hashes[number] = digest
+        return False
+
+    def _flush(self) -> None:
+        if self.skipped or self.stale:
+            self.db.conn.executemany("INSERT OR IGNORE INTO temp.skipped VALUES (?)", self.skipped)
+            self.db.conn.executemany("INSERT OR IGNORE INTO temp.stale_lines VALUES (?)", self.stale)
+            self.skipped, self.stale = [], []
+
+    def read(self, batch: list[Paper], ids: list[str]) -> None:
+        """Papers read from the file: their lines' hashes and ids, to be recorded when it ends."""
+        if self.file_id is None:
+            return
+        rows = [(p.sources[0].line, self.hashes.pop(p.sources[0].line), pid)
+                for p, pid in zip(batch, ids, strict=True) if p.sources[0].line in self.hashes]
+        self.db.conn.executemany("INSERT OR REPLACE INTO temp.read_lines VALUES (?, ?, ?)", rows)
+
+    def finish(self, listing: Listing) -> int:
+        """Record the file as read (its hash only if no line of it needed a warning: those are shown again);
+        how many of its lines were passed over."""
+        if self.file_id is None:
+            return 0
+        self._flush()
+        conn = self.db.conn
+        # (and the lines past the last one read: the file is shorter now)
+        end = self.next[0] if self.next is not None else None
+        self.stored, self.next = iter(()), None  # (its statement ends before its table is written)
+        conn.execute("DELETE FROM loaded_lines WHERE file_id = ? AND (line IN temp.stale_lines OR line >= ?)",
+                     [self.file_id, end])
+        conn.execute("INSERT OR REPLACE INTO loaded_lines SELECT ?, line, hash, paper_id FROM temp.read_lines",
+                     [self.file_id])
+        conn.execute("DELETE FROM temp.read_lines")
+        conn.execute("DELETE FROM temp.stale_lines")
+        assert listing.path is not None
+        digest = None if listing.warnings or listing.unlisted_warnings else self.digest or file_hash(listing.path)
+        size, mtime_ns, _ = listing.stamp
+        conn.execute("UPDATE loaded_files SET size = ?, mtime_ns = ?, hash = ? WHERE id = ?",
+                     [size, mtime_ns, digest, self.file_id])
+        self.file_id = None
+        return self.count
 
 
 def load_listings(
@@ -649,20 +829,30 @@ def load_listings(
     listings = list(listings)
     profiles = {} if replace else dict(db.conn.execute("SELECT source, name FROM authors"))
     profiles.update((x.file, x.profile["name"]) for x in listings if x.profile and x.profile.get("name"))
-    loader = _Loader(db, replace=replace, sink=sink, profiles=profiles)
     # A big load inserts into four B-tree indexes in key order that is not insertion order: with SQLite's
-    # default 2 MB page cache it re-reads their pages over and over (about 17% of its time at 50k papers).
+    # default 2 MB page cache it re-reads their pages over and over (about 17% of its time at 50k papers). 64 MB
+    # (256 before) keeps a load's memory flat in its papers (README "Scale"); the temporary tables a load keeps
+    # its bookkeeping in get a cache of their own.
     db.conn.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
+    db.conn.execute(f"PRAGMA temp.cache_size = -{TEMP_CACHE_KIB}")
     with writing(db):
         caught_up = catch_up is not None and catch_up(db)
+        ensure_added(db)
+        loader = _Loader(db, replace=replace, sink=sink, profiles=profiles)
+        reread = loader.reread = _Reread(db)
         listed_profiles: list[dict] = []
         for listing in listings:
+            unchanged = reread.unchanged(listing)
+            if unchanged is not None:
+                summary.files.append((listing.file, listing.format, unchanged))
+                continue
             count = 0
             for batch in _batches(listing.papers, BATCH):
-                loader.load_batch(batch)
+                reread.read(batch, loader.load_batch(batch))
                 count += len(batch)
                 if on_batch is not None:
                     on_batch(listing, len(batch))
+            count += reread.finish(listing)
             summary.files.append((listing.file, listing.format, count))
             summary.warnings.extend(listing.warnings)
             if listing.unlisted_warnings:
@@ -680,7 +870,6 @@ def load_listings(
             summary.removed += loader.remove_unlisted()
         loader.tally(summary)
         if also is not None:
-            ensure_added(db)
             also(db)
         # A first load counts even when it stores nothing: the database is then the user's, never the sample's.
         new_generation = summary.changed or profiles_changed or generation(db) == 0
@@ -689,9 +878,7 @@ def load_listings(
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('load_id', ?)", [uuid.uuid4().hex])
         summary.generation = generation(db)
         if new_generation and _following(db):
-            ensure_added(db)
-            db.conn.executemany("INSERT OR REPLACE INTO paper_changes (generation, paper_id, change) VALUES (?, ?, ?)",
-                                [(summary.generation, pid, change) for pid, change in loader.changes()])
+            loader.log_changes(summary.generation)
         summary.version = version(db)
         if sink is not None and (new_generation or caught_up):
             # The index first: a crash between the two commits leaves it ahead of the store (a version the
