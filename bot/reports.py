@@ -186,7 +186,8 @@ class ErrorReports(logging.Handler):
             else:
                 for owner in await self.owners():
                     await self._direct(owner, text)
-        except (discord.HTTPException, *CONNECTION_ERRORS) as e:
+        # (RuntimeError: the bot's HTTP session closed under a report sent as it stops, seen once in review)
+        except (discord.HTTPException, RuntimeError, *CONNECTION_ERRORS) as e:
             log.warning("could not send error report %s (%s); it is in the log only",
                         report.id, scrub(str(e) or type(e).__name__, [config.token or "", config.error_webhook or ""]))
 
