@@ -285,11 +285,13 @@ _ADDED = {
                         "NULL)",
     # What a reload need not read again (`_Reread`): each arXiv JSON lines file as last loaded (its size, mtime
     # and content hash with the parser's version; no hash while it had lines to warn about), and each of its
-    # lines that made a paper: the raw line's hash and the paper's id.
+    # lines that made a paper: the raw line's hash, the paper's id, and the content hash of the paper that line
+    # alone makes (a line is passed over only while its paper is stored exactly so: not merged with older values).
     "loaded_files": "CREATE TABLE IF NOT EXISTS loaded_files (id INTEGER PRIMARY KEY, file TEXT NOT NULL UNIQUE, "
                     "size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, hash TEXT)",
     "loaded_lines": "CREATE TABLE IF NOT EXISTS loaded_lines (file_id INTEGER NOT NULL, line INTEGER NOT NULL, "
-                    "hash INTEGER NOT NULL, paper_id TEXT NOT NULL, PRIMARY KEY (file_id, line)) WITHOUT ROWID",
+                    "hash INTEGER NOT NULL, paper_id TEXT NOT NULL, made TEXT, PRIMARY KEY (file_id, line)) "
+                    "WITHOUT ROWID",
 }
 
 
@@ -497,6 +499,7 @@ class _Loader:
         self.after: dict[str, str] = {}  # id -> content hash now (absent: not listed, or folded into another)
         self.merged_into: dict[str, list[str]] = {}  # id -> ids this load folded into it (now gone)
         self.reread: _Reread | None = None
+        self.made: list[str | None] = []  # (load_batch: what each paper of the last batch alone made)
         db.conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id TEXT PRIMARY KEY, before TEXT, after TEXT) "
                         "WITHOUT ROWID")
         db.conn.execute("DELETE FROM temp.touched")
@@ -523,6 +526,9 @@ class _Loader:
         self._recall(recalled)
         pending: dict[str, tuple[Paper, dict]] = {}
         moved: dict[str, Paper] = {}  # unchanged papers listed in other places, by id
+        # What each paper's listing alone makes (its content hash): a reload may pass over its line while the
+        # paper is stored so (`_Reread`); merged with stored or other listings' values, it is computed apart.
+        self.made = []  # (a paper's own content hash, or None where no reload will pass over its line)
         for p in batch:
             matches = known.matches(p)
             base = None
@@ -537,6 +543,8 @@ class _Loader:
             row = paper_row(merged)
             new_id = row["id"]
             ids.append(new_id)
+            self.made.append(row["content_hash"] if merged is p else paper_row(p)["content_hash"]
+                             if self.reread is not None and self.reread.file_id is not None else None)
             if new_id not in recalled:  # (an id of a merge: rare)
                 self._recall([new_id])
                 recalled.add(new_id)
@@ -560,7 +568,10 @@ class _Loader:
                 # The same paper, perhaps read from another file or line: only its sources may need writing.
                 stored = known.by_id[new_id][0].sources if new_id in known.by_id else None
                 if stored is None or set(stored) != set(merged.sources):
-                    moved[new_id] = merged
+                    if new_id in pending:  # (listed earlier in this batch, not yet written: written with both)
+                        pending[new_id] = (merged, row)
+                    else:
+                        moved[new_id] = merged
                     if self.sink is not None and self.listed_by(stored or []) != listed_by:
                         # (now on another author's profile page)
                         self.sink.upsert(StoredPaper.from_row(row, listed_by=listed_by), replaces=[new_id])
@@ -681,11 +692,14 @@ class _Loader:
 # Each stored line of a file, with whether it may be passed over unread: the paper it made is stored with that line
 # as its one source (so it is what the line made; a paper listed in two places, or changed since by another load,
 # is read again).
-_STORED_LINES = (
-    "SELECT line, hash, paper_id, (SELECT COUNT(*) FROM sources s WHERE s.paper_id = l.paper_id) = 1 AND EXISTS "
-    "(SELECT 1 FROM sources s WHERE s.paper_id = l.paper_id AND s.file = :file AND s.line = l.line) AS ok "
-    "FROM loaded_lines l WHERE file_id = :file_id ORDER BY line"
+# Whether a stored line's paper is as that line alone makes it, listed by it alone: then it may be passed over.
+_LINE_OK = (
+    "(SELECT COUNT(*) FROM sources s WHERE s.paper_id = l.paper_id) = 1 AND EXISTS "
+    "(SELECT 1 FROM sources s WHERE s.paper_id = l.paper_id AND s.file = :file AND s.line = l.line) AND "
+    "(SELECT content_hash FROM papers p WHERE p.id = l.paper_id) IS l.made"
 )
+_STORED_LINES = (f"SELECT line, hash, paper_id, {_LINE_OK} AS ok FROM loaded_lines l WHERE file_id = :file_id "
+                 "ORDER BY line")
 
 
 class _Reread:
@@ -698,11 +712,12 @@ class _Reread:
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
         for table in ("skipped (id TEXT PRIMARY KEY) WITHOUT ROWID",
-                      "read_lines (line INTEGER PRIMARY KEY, hash INTEGER NOT NULL, paper_id TEXT NOT NULL)",
+                      "read_lines (line INTEGER PRIMARY KEY, hash INTEGER NOT NULL, paper_id TEXT NOT NULL, made TEXT)",
                       "stale_lines (line INTEGER PRIMARY KEY)"):
             db.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table}")
             db.conn.execute(f"DELETE FROM temp.{table.split()[0]}")
         self.file_id: int | None = None  # the file being read
+        self.file = ""  # its name, as its papers' sources give it
         self.digest: str | None = None  # its content hash, when known before reading it
         self.hashes: dict[int, int] = {}  # line -> hash, of lines read whose papers are not yet recorded
         self.stored: Iterator[tuple[int, int, str, int]] = iter(())  # its stored lines, in order
@@ -721,7 +736,7 @@ class _Reread:
     def unchanged(self, listing: Listing) -> int | None:
         """How many papers `listing` holds when it is a file unchanged since it was loaded: then it is not read.
         Otherwise None, and its unchanged lines will be passed over as it is read."""
-        self.file_id, self.digest, self.count, self.hashes = None, None, 0, {}
+        self.file_id, self.digest, self.count, self.hashes, self.file = None, None, 0, {}, listing.file
         if listing.format != "arxiv-jsonl" or listing.path is None:
             return None
         conn = self.db.conn
@@ -773,13 +788,19 @@ class _Reread:
             self.db.conn.executemany("INSERT OR IGNORE INTO temp.stale_lines VALUES (?)", self.stale)
             self.skipped, self.stale = [], []
 
-    def read(self, batch: list[Paper], ids: list[str]) -> None:
-        """Papers read from the file: their lines' hashes and ids, to be recorded when it ends."""
+    def read(self, batch: list[Paper], ids: list[str], made: list[str | None]) -> None:
+        """Papers read from the file, just stored: their lines' hashes, ids and what each line alone made, to be
+        recorded when it ends."""
         if self.file_id is None:
             return
-        rows = [(p.sources[0].line, self.hashes.pop(p.sources[0].line), pid)
-                for p, pid in zip(batch, ids, strict=True) if p.sources[0].line in self.hashes]
-        self.db.conn.executemany("INSERT OR REPLACE INTO temp.read_lines VALUES (?, ?, ?)", rows)
+        rows = [(p.sources[0].line, self.hashes.pop(p.sources[0].line), pid, alone)
+                for p, pid, alone in zip(batch, ids, made, strict=True) if p.sources[0].line in self.hashes]
+        self.db.conn.executemany("INSERT OR REPLACE INTO temp.read_lines VALUES (?, ?, ?, ?)", rows)
+        if self.next is not None:  # (fetched before this batch was written, which may have changed its paper)
+            line, digest, pid, _ = self.next
+            ok = self.db.conn.execute(f"SELECT {_LINE_OK} FROM loaded_lines l WHERE file_id = :file_id AND line = "
+                                      ":line", {"file": self.file, "file_id": self.file_id, "line": line}).fetchone()
+            self.next = (line, digest, pid, ok[0] if ok else 0)
 
     def finish(self, listing: Listing) -> int:
         """Record the file as read (its hash only if no line of it needed a warning: those are shown again);
@@ -793,7 +814,7 @@ class _Reread:
         self.stored, self.next = iter(()), None  # (its statement ends before its table is written)
         conn.execute("DELETE FROM loaded_lines WHERE file_id = ? AND (line IN temp.stale_lines OR line >= ?)",
                      [self.file_id, end])
-        conn.execute("INSERT OR REPLACE INTO loaded_lines SELECT ?, line, hash, paper_id FROM temp.read_lines",
+        conn.execute("INSERT OR REPLACE INTO loaded_lines SELECT ?, line, hash, paper_id, made FROM temp.read_lines",
                      [self.file_id])
         conn.execute("DELETE FROM temp.read_lines")
         conn.execute("DELETE FROM temp.stale_lines")
@@ -848,7 +869,7 @@ def load_listings(
                 continue
             count = 0
             for batch in _batches(listing.papers, BATCH):
-                reread.read(batch, loader.load_batch(batch))
+                reread.read(batch, loader.load_batch(batch), loader.made)
                 count += len(batch)
                 if on_batch is not None:
                     on_batch(listing, len(batch))
@@ -868,6 +889,13 @@ def load_listings(
         profiles_changed = _write_profiles(db, listed_profiles, replace=replace)
         if replace:
             summary.removed += loader.remove_unlisted()
+            # (the records of files this load does not list: their lines are no longer the library's)
+            db.conn.execute("CREATE TEMP TABLE IF NOT EXISTS listed_files (file TEXT PRIMARY KEY) WITHOUT ROWID")
+            db.conn.execute("DELETE FROM temp.listed_files")
+            db.conn.executemany("INSERT OR IGNORE INTO temp.listed_files VALUES (?)", [(x.file,) for x in listings])
+            db.conn.execute("DELETE FROM loaded_lines WHERE file_id IN (SELECT id FROM loaded_files WHERE file NOT IN "
+                            "temp.listed_files)")
+            db.conn.execute("DELETE FROM loaded_files WHERE file NOT IN temp.listed_files")
         loader.tally(summary)
         if also is not None:
             also(db)

@@ -218,3 +218,57 @@ def test_lines_past_the_end_of_a_shortened_file_are_forgotten(db, tmp_path, deco
     write_jsonl(path, listed)
     decoded.clear()
     assert counts(load(db, path, replace=True)) == (2, 0, 0, 3) and decoded == ["2401.00003", "2401.00004"]
+
+
+def fresh(tmp_path, *paths) -> list[dict]:
+    """The papers and sources a new library makes of `paths` (every line read), as `rows` gives them."""
+    other = store.open_db(tmp_path / f"fresh-{len(list(tmp_path.iterdir()))}.db")
+    try:
+        load(other, *paths)
+        return rows(other)
+    finally:
+        other.close()
+
+
+def rows(db) -> list[dict]:
+    return [*db.query("SELECT id, doi, journal_ref, content_hash FROM papers ORDER BY id"),
+            *db.query("SELECT paper_id, line FROM sources ORDER BY 1, 2")]
+
+
+def test_a_line_merged_by_a_plain_load_is_read_again_by_replace(db, tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [arxiv_record(doi="10.1000/wrong", **{"journal-ref": "Retracted J."})])
+    load(db, path)
+    write_jsonl(path, [arxiv_record()])  # (the DOI and journal reference taken out of the listing)
+    load(db, path)  # (a plain reload, as `!reload` without a data folder: it keeps the stored values)
+    load(db, path, replace=True)  # (now exactly this file: as a full read makes it, however often)
+    assert rows(db) == fresh(tmp_path, path)
+    load(db, path, replace=True)
+    assert rows(db) == fresh(tmp_path, path)
+
+
+def test_an_unchanged_line_after_a_batch_that_changed_its_paper_is_read(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "BATCH", 2)
+    path = write_jsonl(tmp_path / "a.jsonl", [*records(2), arxiv_record(id="2401.00009", title="X, line 3")])
+    load(db, path)
+    # (lines 1 and 2 change, line 2 now listing X too: that batch is written before line 3, unchanged, is reached)
+    write_jsonl(path, [arxiv_record(id="2401.00000", title="Paper 0, again"),
+                       arxiv_record(id="2401.00009", title="X, line 2"),
+                       arxiv_record(id="2401.00009", title="X, line 3")])
+    load(db, path, replace=True)
+    assert rows(db) == fresh(tmp_path, path)
+
+
+def test_the_same_record_twice_in_a_file_keeps_both_lines(db, tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [arxiv_record(), arxiv_record()])
+    load(db, path)
+    assert [(s["line"]) for s in db.query("SELECT line FROM sources ORDER BY line")] == [1, 2]
+    load(db, path)
+    assert rows(db) == fresh(tmp_path, path)
+
+
+def test_replace_forgets_the_records_of_files_it_does_not_list(db, tmp_path):
+    old, new = write_jsonl(tmp_path / "old.jsonl", records(3)), write_jsonl(tmp_path / "new.jsonl", records(2))
+    load(db, old)
+    load(db, new, replace=True)
+    assert [r["file"] for r in db.query("SELECT file FROM loaded_files")] == [str(new)]
+    assert db.conn.execute("SELECT COUNT(*) FROM loaded_lines").fetchone()[0] == 2
