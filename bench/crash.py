@@ -492,7 +492,8 @@ def main() -> None:
         print(f"  landed: {result['landed']['before']} with the data before the load, {result['landed']['after']} with "
               f"the load's data; "
               f"index rebuilt on open: {result['index_rebuilds']}")
-        print(f"  rebuild kills: {result['rebuild_kills']} (rebuild {result['rebuild_s']:.2f} s), "
+        rebuild = "not timed" if result["rebuild_s"] is None else f"{result['rebuild_s']:.2f} s"  # (--rebuild-kills 0)
+        print(f"  rebuild kills: {result['rebuild_kills']} (rebuild {rebuild}), "
               f"killed before the rebuild committed: {result['rebuild_killed_before_commit']}")
         print(f"  loads stopped between their commits: {result['windows']['caught']} (missed the window: "
               f"{result['windows']['missed']}); killed rebuilds raced by a load: {result['races']['load_completed']} "
