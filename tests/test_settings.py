@@ -176,6 +176,9 @@ async def test_a_servers_settings_go_30_days_after_the_bot_leaves_it(fake_discor
         paper_club, other = (str(g) for g in fake_discord.guild_names)
         await fake_discord.remove_bot(OTHER)
         await until(lambda: "Reading Group" not in {g.name for g in bot.guilds}, "the bot hears it was removed")
+        # (and notes when: its listener writes in a worker thread, before the clock moves on)
+        await until(lambda: library._read(lambda db, _: db.conn.execute(
+            "SELECT guild_id FROM guild_departures").fetchall()) == [(other,)], "the removal is noted")
         now[0] += 29 * DAY
         cog: Any = bot.get_cog("Settings")  # (a class of its own: load_extension imports the module afresh)
         await cog.note_servers()  # (the daily look)
