@@ -10,7 +10,6 @@ import contextlib
 import math
 import re
 import time
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -368,15 +367,13 @@ def digest_messages(digest: Digest, prefix: str,
 
 THREAD_NAME = 100  # characters in a thread's name (Discord's limit)
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(everyone|here)\b")
-_NOT_SHOWN = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 
 
 def thread_name(question: str) -> str:
     """The name of the thread on an answer: the question as plain words, without mentions (shown raw in a
     name), markdown marks, control or invisible characters, within Discord's 100 characters; never empty."""
-    text = _MENTION.sub(lambda m: m.group(1) or " ", question)
-    text = "".join(" " if _NOT_SHOWN.match(c) or unicodedata.category(c) in ("Cf", "Zl", "Zp") else c for c in text)
-    text = text.translate(str.maketrans("", "", "*_~`|>#"))
+    # (plain first: an invisible character inside `@everyone` would otherwise hide it from the mention rule)
+    text = _MENTION.sub(lambda m: m.group(1) or " ", plain(question)).translate(str.maketrans("", "", "*_~`|>#"))
     return clip(" ".join(text.split()), THREAD_NAME) or "Question"
 
 

@@ -91,6 +91,7 @@ def test_the_command_line_and_discord_show_the_same_papers_and_passages(library,
     ("<@123456789012345678> papers by <@!42> on `GANs`\n\n# headline", "papers by on GANs headline"),
     ("hey @everyone, <@&5> and <#77>: \u202etxet\x07 \u200bsam?", "hey everyone, and : txet sam?"),
     ("*** <@1>", "Question"),
+    ("@\u2060everyone look\u00ad here\u2028now", "everyone look here now"),
 ])
 def test_thread_names_are_plain_words(question, name):
     assert replies.thread_name(question) == name
