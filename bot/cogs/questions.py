@@ -48,12 +48,12 @@ def question_wait(buckets: Buckets, asker: int, *, uses: int, seconds: float, fo
     questions per `seconds` (the cooldown setting); follow-ups in the asker's own answer thread have their own
     bucket of FOLLOW_UP_USES times as many."""
     now = time.time() if now is None else now
-    rate = uses * FOLLOW_UP_USES if follow_up else uses
+    allowed = uses * FOLLOW_UP_USES if follow_up else uses  # (not `rate`: the function this module imports)
     # (one per rate too: a server's own cooldown counts at once, and asking in a laxer server never resets it)
-    key = (asker, follow_up, rate, seconds)
+    key = (asker, follow_up, allowed, seconds)
     bucket = buckets.get(key)
     if bucket is None:
-        bucket = buckets[key] = commands.Cooldown(rate, seconds)
+        bucket = buckets[key] = commands.Cooldown(allowed, seconds)
     if len(buckets) > MAX_BUCKETS:  # (the buckets of askers whose window has passed hold nothing)
         for old in [k for k, b in buckets.items() if b.get_tokens(now) == b.rate and k != key]:
             del buckets[old]
