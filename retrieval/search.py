@@ -24,7 +24,7 @@ from papers_bot.retrieval.analysis import (
     name_analyzer,
     question_terms,
 )
-from papers_bot.retrieval.index import Snapshot, match_count, paper_id
+from papers_bot.retrieval.index import Snapshot, match_count, paper_id, paper_keys
 from papers_bot.retrieval.query import CONSTRAINTS, ParsedQuery, parse_query
 from papers_bot.retrieval.spelling import read_as
 from papers_bot.retrieval.vectors import embed
@@ -77,6 +77,9 @@ BM25_K1 = 1.2  # tantivy's
 COMMON_SHARE = 0.05
 _SYNTAX = re.compile(r"[^\w\s.,?!]")
 _NOT_NAMES = frozenset(QUESTION_WORDS) | {"and", "or", "the", "of", "in", "on", "for", "to", "with", "by", "a", "an"}
+
+
+Hits = list[tuple[float, tantivy.DocAddress]]  # (score, where the index holds the paper), best first
 
 
 @dataclass
@@ -159,13 +162,17 @@ class Plan:
     narrow: list[tuple[tantivy.Occur, tantivy.Query]] = field(default_factory=list)  # filters and exclusions
 
     def top(self, searcher: tantivy.Searcher, k: int, *, by_date: bool = False) -> list[tuple[float, str]]:
+        """The k best papers, as (score, id)."""
+        return _named(searcher, self.hits(searcher, k, by_date=by_date))
+
+    def hits(self, searcher: tantivy.Searcher, k: int, *, by_date: bool = False) -> Hits:
         """The k best papers: from `pruned` when its k-th score beats `bound` (then no other paper can be in
         the top k), else from `full`."""
         if self.pruned is not None and not by_date:
-            found = _top(searcher, self.pruned, k)
+            found = _hits(searcher, self.pruned, k)
             if len(found) == k and found[-1][0] > self.bound:
                 return found
-        return _top(searcher, self.full, k, by_date=by_date)
+        return _hits(searcher, self.full, k, by_date=by_date)
 
 
 @dataclass
@@ -394,7 +401,7 @@ def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: Parse
     result.idf = {t: _most_idf(index, "text", t) for t in plan.terms}
     searcher = index.searcher()
     papers: dict[str, StoredPaper] = {}
-    scored = None
+    found: Hits | None = None
     ranked_by = plan.full  # (what the scores by words are scores of)
     fed: list[str] = []  # the papers feedback words came from
     # A phrase, newest-first and filters alone stay lexical; so does a search no words found and nothing narrows
@@ -402,7 +409,7 @@ def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: Parse
     fusing = index.vectors is not None and plan.terms and not parsed.phrases and not parsed.sort_by_date
     pool = max(k, FUSION_POOL) if fusing else k
     if not plan.terms:  # filters alone: the newest papers that pass them (all score alike)
-        scored = [(0.0, pid) for _, pid in plan.top(searcher, k, by_date=True)]
+        found = [(0.0, address) for _, address in plan.hits(searcher, k, by_date=True)]
     elif question and FEEDBACK_TERMS and not parsed.sort_by_date:
         # The feedback words come from the best papers on the topic, whatever the preferences read from plain
         # words ("any from 2023?" in a thread on SAM for seismic data: the words of the seismic papers, not of
@@ -413,20 +420,21 @@ def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: Parse
         first = (plan if head is parsed else build_query(index, head) or plan).top(searcher, FEEDBACK_DOCS)
         if _confident(first):
             papers.update((p.id, p) for p in get_papers(db, [pid for _, pid in first]))
-            found = [(papers[pid], score) for score, pid in first if pid in papers]
-            extra = feedback_terms([p for p, _ in found], [s for _, s in found], index, set(plan.terms))
+            best = [(papers[pid], score) for score, pid in first if pid in papers]
+            extra = feedback_terms([p for p, _ in best], [s for _, s in best], index, set(plan.terms))
             if extra:
                 ranked_by = expand(index, plan.full, extra)
                 fed = [pid for _, pid in first]
-                scored = _top(searcher, ranked_by, pool)
-    if scored is None:
-        scored = plan.top(searcher, max(k, NEWEST_POOL) if parsed.sort_by_date else pool)
+                found = _hits(searcher, ranked_by, pool)
+    if found is None:
+        found = plan.hits(searcher, max(k, NEWEST_POOL) if parsed.sort_by_date else pool)
     parts: dict[str, tuple[float, float | None]] = {}
-    if fusing and (scored or plan.narrow):  # (none by words within the filters: the papers by meaning within them)
+    if fusing and (found or plan.narrow):  # (none by words within the filters: the papers by meaning within them)
         # (the text as typed, function words and all: the model was trained on sentences, and on CISI's long
         # questions their vectors without the function words lost a third of the gain)
-        scored, parts = fuse(index, scored, _query_vector(index, parsed.text, fed), ranked_by, plan.narrow)
-        scored = scored[:k]
+        scored, parts = fuse(index, found, _query_vector(index, parsed.text, fed), ranked_by, plan.narrow, k)
+    else:
+        scored = _named(searcher, found)
     papers.update((p.id, p) for p in get_papers(db, [pid for _, pid in scored if pid not in papers]))
     hits = [Hit(papers[pid], score, *parts.get(pid, (None, None))) for score, pid in scored if pid in papers]
     if parsed.sort_by_date and plan.terms and hits:
@@ -464,55 +472,62 @@ def related(db: sqlite_utils.Database, index: Snapshot, paper_id: str, *, k: int
     scoring = tantivy.Query.boolean_query([(tantivy.Occur.Must, _should([
         tantivy.Query.boost_query(tantivy.Query.term_query(index.schema, "text", w), weight) for w, weight in words
     ])), *itself]) if words else None
-    scored = _top(index.searcher(), scoring, max(k, FUSION_POOL) if vector is not None else k) if scoring else []
+    searcher = index.searcher()
+    found = _hits(searcher, scoring, max(k, FUSION_POOL) if vector is not None else k) if scoring else []
     parts: dict[str, tuple[float, float | None]] = {}
     if vector is not None and vector.any():
-        scored, parts = fuse(index, scored, vector, scoring, itself)
+        scored, parts = fuse(index, found, vector, scoring, itself, k)
+    else:
+        scored = _named(searcher, found[:k])
     papers = {p.id: p for p in get_papers(db, [pid for _, pid in scored[:k]])}
     result.hits = [Hit(papers[pid], score, *parts.get(pid, (None, None))) for score, pid in scored[:k]
                    if pid in papers]
     return result
 
 
-def fuse(index: Snapshot, lexical: list[tuple[float, str]], query: np.ndarray, ranked_by: tantivy.Query | None,
-         narrow: list[tuple[tantivy.Occur, tantivy.Query]]) -> tuple[list[tuple[float, str]],
-                                                                     dict[str, tuple[float, float | None]]]:
-    """`lexical` (the best papers by words, `ranked_by`'s scores, best first) fused with the FUSION_POOL papers
-    nearest `query` (a unit vector) that pass `narrow` (every filter and exclusion), best first; and each
-    paper's (lexical, semantic) parts. A paper with no vector yet ranks by its words alone."""
+def fuse(index: Snapshot, lexical: Hits, query: np.ndarray, ranked_by: tantivy.Query | None,
+         narrow: list[tuple[tantivy.Occur, tantivy.Query]], k: int) -> tuple[list[tuple[float, str]],
+                                                                             dict[str, tuple[float, float | None]]]:
+    """The k best of `lexical` (the best papers by words, `ranked_by`'s scores, best first) fused with the
+    FUSION_POOL papers nearest `query` (a unit vector) that pass `narrow` (every filter and exclusion), as
+    (score, id) best first; and each one's (lexical, semantic) parts. A paper with no vector yet ranks by its
+    words alone. (Papers are told apart by their keys, read from a column: only the k kept are read as documents.)"""
     vectors = index.vectors
+    searcher = index.searcher()
     if vectors is None or not query.any():
-        return lexical, {}
-    near = vectors.nearest(query, FUSION_POOL)
-    found = {pid: score for score, pid in lexical}
-    new = [pid for sim, pid in near if pid not in found and sim >= MIN_SIMILARITY]
-    admitted: dict[str, float] = {}
+        return _named(searcher, lexical[:k]), {}
+    near = vectors.nearest_keys(query, FUSION_POOL)
+    found = dict(zip(paper_keys(searcher, [address for _, address in lexical]), lexical))
+    new = [key for sim, key in near if key not in found and sim >= MIN_SIMILARITY]
+    admitted: dict[int, tuple[float, tantivy.DocAddress]] = {}
     if new:
         # One look-up both checks the filters and gives each newcomer its (often nil) score by the words, from
         # the very query that ranked the others (a question's feedback words included: else not comparable).
-        # (The ids select; scored, each would add its own idf.)
-        named = tantivy.Query.const_score_query(
-            _should([tantivy.Query.term_query(index.schema, "id", pid) for pid in new]), 0.0)
+        # (The keys select; scored, each would add its own idf.)
+        named = tantivy.Query.const_score_query(tantivy.Query.term_set_query(index.schema, "key", new), 0.0)
         clauses = [(tantivy.Occur.Must, named), *narrow]
         if ranked_by is not None:
             clauses.append((tantivy.Occur.Should, ranked_by))
-        admitted = {pid: score for score, pid in _top(index.searcher(), tantivy.Query.boolean_query(clauses),
-                                                      len(new))}
-    similarity = {pid: sim for sim, pid in near}
-    similarity.update(vectors.similarity(query, [pid for pid in found if pid not in similarity]))
+        hits = _hits(searcher, tantivy.Query.boolean_query(clauses), len(new))
+        admitted = dict(zip(paper_keys(searcher, [address for _, address in hits]), hits))
+    similarity = {key: sim for sim, key in near}
+    similarity.update(vectors.similarity_by_key(query, [key for key in found if key not in similarity]))
     lex = _normaliser([score for score, _ in lexical])
     sem = _normaliser([sim for sim, _ in near])
-    fused: list[tuple[float, str]] = []
+    fused: list[tuple[float, int]] = []
+    for key in [*found, *(key for key in new if key in admitted)]:
+        sim = similarity.get(key)
+        by_words = lex(found.get(key, admitted.get(key, (0.0, None)))[0])
+        fused.append((by_words if sim is None else LEXICAL_WEIGHT * by_words + (1 - LEXICAL_WEIGHT) * sem(sim), key))
+    fused.sort(key=lambda sk: -sk[0])  # (stable: ties keep the words' order, then the vectors')
+    kept: list[tuple[float, str]] = []
     parts: dict[str, tuple[float, float | None]] = {}
-    for pid in [*found, *(pid for pid in new if pid in admitted)]:
-        words_score = found.get(pid, admitted.get(pid, 0.0))
-        sim = similarity.get(pid)
-        by_words = lex(words_score)
-        score = by_words if sim is None else LEXICAL_WEIGHT * by_words + (1 - LEXICAL_WEIGHT) * sem(sim)
-        fused.append((score, pid))
-        parts[pid] = (words_score, sim)
-    fused.sort(key=lambda sp: -sp[0])  # (stable: ties keep the words' order, then the vectors')
-    return fused, parts
+    for score, key in fused[:k]:
+        words_score, address = found.get(key) or admitted[key]
+        pid = paper_id(searcher, address)
+        kept.append((score, pid))
+        parts[pid] = (words_score, similarity.get(key))
+    return kept, parts
 
 
 def _normaliser(scores: list[float]) -> Callable[[float], float]:
@@ -536,9 +551,17 @@ def describing_terms(paper: StoredPaper, index: Snapshot) -> list[tuple[str, flo
     return sorted(weights, key=lambda tw: -tw[1])[:RELATED_TERMS]
 
 
-def _top(searcher: tantivy.Searcher, query: tantivy.Query, k: int, *, by_date: bool = False) -> list[tuple[float, str]]:
+def _hits(searcher: tantivy.Searcher, query: tantivy.Query, k: int, *, by_date: bool = False) -> Hits:
     hits = searcher.search(query, k, count=False, order_by_field="date" if by_date else None).hits
-    return [(float(score or 0), paper_id(searcher, address)) for score, address in hits]
+    return [(float(score or 0), address) for score, address in hits]
+
+
+def _named(searcher: tantivy.Searcher, hits: Hits) -> list[tuple[float, str]]:
+    return [(score, paper_id(searcher, address)) for score, address in hits]
+
+
+def _top(searcher: tantivy.Searcher, query: tantivy.Query, k: int, *, by_date: bool = False) -> list[tuple[float, str]]:
+    return _named(searcher, _hits(searcher, query, k, by_date=by_date))
 
 
 FOLLOW_CHUNK = 1000  # paper ids per query when follows are matched against a load's papers

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import tantivy
 
 from papers_bot.library import Library, vectors_path
 from papers_bot.retrieval import search as search_module
 from papers_bot.retrieval import vectors as vectors_module
-from papers_bot.retrieval.vectors import DIM, embed
+from papers_bot.retrieval.index import paper_id, paper_keys
+from papers_bot.retrieval.vectors import DIM, embed, paper_key
 from tests.conftest import arxiv_record
 
 
@@ -321,6 +323,25 @@ def test_the_index_finds_what_the_exact_scan_finds_with_the_same_similarities(li
         vectors.ann = None
         assert_same(near, vectors.nearest(query, 30))
         vectors.ann = ann
+
+
+@pytest.mark.parametrize("ann", [False, True])
+def test_papers_are_told_apart_by_the_keys_the_index_holds_in_a_column(library, monkeypatch, ann):
+    if ann:
+        monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
+        library.update_vectors()
+    vectors = library.vectors.current()
+    assert vectors is not None and (vectors.ann is not None) == ann
+    query = embed(["diffusion models for time series"])[0]
+    near = vectors.nearest(query, 30)
+    assert vectors.nearest_keys(query, 30) == [(sim, paper_key(pid)) for sim, pid in near]
+    by_key = vectors.similarity_by_key(query, [paper_key(pid) for _, pid in near] + [paper_key("not.a.paper")])
+    assert by_key == pytest.approx({paper_key(pid): sim for sim, pid in near}, abs=1e-6)
+    with library.reading() as (_, index):
+        searcher = index.searcher()
+        hits = searcher.search(tantivy.Query.term_query(index.schema, "kind", "paper"), 1000).hits
+        assert len(hits) == len(vectors)
+        assert paper_keys(searcher, [a for _, a in hits]) == [paper_key(paper_id(searcher, a)) for _, a in hits]
 
 
 @pytest.mark.parametrize("how", ["deleted", "damaged"])
