@@ -31,6 +31,7 @@ from papers_bot.store import state
 from papers_bot.store.paper import AuthorLookup, StoredPaper
 from papers_bot.store.parse import Listing, listing_files, read_listing, read_listing_bytes, sample_folder
 from papers_bot.store.tex import tex_to_text
+from papers_bot.text import plural
 from papers_bot.trends import Topic, count_topics
 from papers_bot.why import Why, why
 
@@ -44,6 +45,10 @@ REPAIR_EVERY = 10.0  # seconds between attempts to repair an index found out of 
 # worker thread ("background": the bot, whose first answer and event loop never wait for it), or when the caller
 # calls `update_vectors` ("later": `load`'s last stage at the command line; `doctor` never writes them).
 VectorsWhen = Literal["now", "background", "later"]
+# Opened with vectors="now" (the CLI's search, ask, stats...), a library whose vectors are behind by more than this
+# many papers, or that needs its approximate index built from nothing, answers by words and leaves them to the next
+# load or the bot: after a load killed before its last stage, 1M papers take minutes to embed (README "Scale").
+OPEN_EMBED_MAX = 20_000
 VECTOR_PASSES = 3  # builds of the vectors in one go at most, while loads elsewhere keep moving the store
 
 
@@ -124,7 +129,7 @@ class Library:
             else:
                 self._reset_index(self._index_resets)
         if not self.read_only:
-            self._vectors_after_commit()
+            self._vectors_after_commit(opening=True)
         # (never loaded: new, whoever created the file)
         if sample_if_new and store.generation(self.db) == 0 and not self.read_only:
             log.info("new database %s: loading the bundled sample papers", self.db_path)
@@ -236,9 +241,13 @@ class Library:
         self._vectors_after_commit()
         return summary
 
-    def _vectors_after_commit(self) -> None:
+    def _vectors_after_commit(self, *, opening: bool = False) -> None:
         """After a start or a load: the vectors brought in step as `vectors_when` says."""
         if self.vectors_when == "now":
+            if opening and (behind := self._vectors_behind_by()) is not None:
+                log.warning("%s, until `papers-bot load` (of any file) or the bot brings them in step, which takes "
+                            "minutes", behind)
+                return
             self.update_vectors()
         elif self.vectors_when == "background":
             with self._vectors_lock:
@@ -294,6 +303,23 @@ class Library:
         except (OSError, ValueError, sqlite3.Error) as e:
             log.warning("cannot write the vectors at %s (%s); papers rank by words alone until they are", folder, e)
             return None
+
+    def _vectors_behind_by(self) -> str | None:
+        """When bringing the vectors in step is more than a few seconds' work, what is behind (None: in step, or
+        little to do)."""
+        found = self.vectors.current()
+        db = self.db
+        count = db.conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+        from_nothing = count >= vectors_module.ANN_MIN_PAPERS and (found is None or found.ann is None)
+        missing = 0
+        if found is None or not store.in_step(db, found.store_version):
+            have = found.rows if found is not None else {}
+            missing = sum(pid not in have for (pid,) in db.conn.execute("SELECT id FROM papers"))
+        if missing > OPEN_EMBED_MAX:
+            return f"{plural(missing, 'paper')} of {count:,} have no vector yet: they rank by words alone"
+        if from_nothing:
+            return "the vectors have no approximate index yet: searches scan every vector, more slowly"
+        return None
 
     def _vectors_behind(self) -> bool:
         """Whether the vectors on disk are not of the store as it is now."""

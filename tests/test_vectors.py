@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import tantivy
 
+from papers_bot import library as library_module
 from papers_bot.library import Library, vectors_path
 from papers_bot.retrieval import search as search_module
 from papers_bot.retrieval import vectors as vectors_module
@@ -73,6 +74,30 @@ def test_missing_or_damaged_vectors_are_rebuilt_on_open_and_nothing_is_lost(tmp_
         assert in_step(lib) and lib.stats()["papers"] == papers
         assert lib.stats()["vectors"] == {"papers": papers, "pending": 0, "in_step": True}
         assert any(h.semantic is not None for h in lib.search("diffusion models", k=5).hits)
+    finally:
+        lib.close()
+
+
+def test_opening_a_library_far_behind_its_vectors_answers_by_words_at_once(tmp_path, monkeypatch, caplog):
+    # (after a load killed before its last stage at 1M papers, `papers-bot search` would embed for minutes first)
+    Library(tmp_path / "papers.db").close()
+    shutil.rmtree(vectors_path(tmp_path / "papers.db"))
+    monkeypatch.setattr(library_module, "OPEN_EMBED_MAX", 2)
+    lib = Library(tmp_path / "papers.db")
+    try:
+        papers = lib.stats()["papers"]
+        assert lib.stats()["vectors"] == {"papers": 0, "pending": papers, "in_step": False}
+        assert f"{papers} papers of {papers} have no vector yet" in caplog.text
+        assert lib.search("diffusion models", k=5).hits  # (by words)
+        lib.load([])  # (a load, even of nothing, brings them in step)
+        assert lib.stats()["vectors"] == {"papers": papers, "pending": 0, "in_step": True}
+    finally:
+        lib.close()
+    monkeypatch.setattr(library_module, "OPEN_EMBED_MAX", papers)
+    shutil.rmtree(vectors_path(tmp_path / "papers.db"))
+    lib = Library(tmp_path / "papers.db")  # (a few seconds' work: done before the first answer)
+    try:
+        assert lib.stats()["vectors"] == {"papers": papers, "pending": 0, "in_step": True}
     finally:
         lib.close()
 
