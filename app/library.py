@@ -45,9 +45,10 @@ REPAIR_EVERY = 10.0  # seconds between attempts to repair an index found out of 
 # worker thread ("background": the bot, whose first answer and event loop never wait for it), or when the caller
 # calls `update_vectors` ("later": `load`'s last stage at the command line; `doctor` never writes them).
 VectorsWhen = Literal["now", "background", "later"]
-# Opened with vectors="now" (the CLI's search, ask, stats...), a library whose vectors are behind by more than this
-# many papers, or that needs its approximate index built from nothing, answers by words and leaves them to the next
-# load or the bot: after a load killed before its last stage, 1M papers take minutes to embed (README "Scale").
+# Opened with vectors="now" (the CLI's search, ask, stats...), a library of more than this many papers whose
+# vectors are behind, or that needs its approximate index built from nothing, answers by words and leaves them to
+# the next load or the bot: after a load killed before its last stage, 1M papers take minutes to embed (README
+# "Scale"). A smaller one is brought in step first (seconds, even embedded whole).
 OPEN_EMBED_MAX = 20_000
 VECTOR_PASSES = 3  # builds of the vectors in one go at most, while loads elsewhere keep moving the store
 
@@ -305,19 +306,18 @@ class Library:
             return None
 
     def _vectors_behind_by(self) -> str | None:
-        """When bringing the vectors in step is more than a few seconds' work, what is behind (None: in step, or
-        little to do)."""
+        """When bringing the vectors in step may be more than a few seconds' work, what is behind (None: in step,
+        or a library of at most OPEN_EMBED_MAX papers, which even embedded whole takes seconds). (Which papers
+        are behind is not counted: that reads every paper, seconds at 1M.)"""
         found = self.vectors.current()
         db = self.db
         count = db.conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
-        from_nothing = count >= vectors_module.ANN_MIN_PAPERS and (found is None or found.ann is None)
-        missing = 0
+        if count <= OPEN_EMBED_MAX:
+            return None
         if found is None or not store.in_step(db, found.store_version):
-            have = found.rows if found is not None else {}
-            missing = sum(pid not in have for (pid,) in db.conn.execute("SELECT id FROM papers"))
-        if missing > OPEN_EMBED_MAX:
-            return f"{plural(missing, 'paper')} of {count:,} have no vector yet: they rank by words alone"
-        if from_nothing:
+            return (f"the vectors are not in step with the {count:,} papers: those added or changed since they "
+                    "were built rank by words alone")
+        if count >= vectors_module.ANN_MIN_PAPERS and found.ann is None:
             return "the vectors have no approximate index yet: searches scan every vector, more slowly"
         return None
 

@@ -6,6 +6,7 @@ import concurrent.futures
 import dataclasses
 import itertools
 import math
+import os
 import re
 import time
 from collections import Counter, defaultdict
@@ -451,15 +452,30 @@ def _ranked(db: sqlite_utils.Database, index: Snapshot, text: str, parsed: Parse
 
 
 # The k-NN step runs on these threads while the words' search runs on the caller's (tantivy lets go of the GIL as it
-# searches): at 1M papers the two took 2.9 ms together against 4.3 one after the other.
-_NEAREST = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="nearest")
+# searches): at 1M papers the two took 2.9 ms together against 4.3 one after the other. (A forked child has none of
+# its parent's threads: it starts its own.)
+_nearest = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="nearest")
+
+
+def _new_nearest() -> None:
+    global _nearest
+    _nearest = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="nearest")
+
+
+os.register_at_fork(after_in_child=_new_nearest)
 
 
 def _nearest_soon(index: Snapshot, vector: np.ndarray) -> concurrent.futures.Future[list[tuple[float, int]]] | None:
     """The FUSION_POOL papers nearest `vector`, being found meanwhile (None: it is near nothing)."""
-    if index.vectors is None or not vector.any():
+    vectors = index.vectors
+    if vectors is None or not vector.any():
         return None
-    return _NEAREST.submit(index.vectors.nearest_keys, vector, FUSION_POOL)
+    try:
+        return _nearest.submit(vectors.nearest_keys, vector, FUSION_POOL)
+    except RuntimeError:  # (the interpreter is exiting, with a thread still searching: here, then)
+        found: concurrent.futures.Future[list[tuple[float, int]]] = concurrent.futures.Future()
+        found.set_result(vectors.nearest_keys(vector, FUSION_POOL))
+        return found
 
 
 def _query_vector(index: Snapshot, text: str, fed: list[str]) -> np.ndarray:
@@ -516,9 +532,14 @@ def fuse(index: Snapshot, lexical: Hits, query: np.ndarray, near: list[tuple[flo
     assert vectors is not None  # (`near` came from them)
     found = dict(zip(paper_keys(searcher, [address for _, address in lexical]), lexical))
     new = [key for sim, key in near if key not in found and sim >= MIN_SIMILARITY]
+    # A paper found by meaning alone is not among the best by words, so its words' score normalises to 0 (it is
+    # at most the lowest of theirs): it is read below, for the few kept; scoring every newcomer cost 0.6 ms a
+    # search at 1M papers. Unless every paper in the pool scores alike: then one may tie with them, and counts.
+    flat = bool(lexical) and lexical[-1][0] >= lexical[0][0] and ranked_by is not None
     admitted: dict[int, tuple[float, tantivy.DocAddress]] = {}
     if new:  # (those of them that pass every filter and exclusion)
-        admitted = dict(zip(*_keyed(searcher, _named_by_keys(index, new, narrow), len(new))))
+        clauses = [*narrow, (tantivy.Occur.Should, ranked_by)] if flat and ranked_by is not None else narrow
+        admitted = dict(zip(*_keyed(searcher, _named_by_keys(index, new, clauses), len(new))))
     similarity = {key: sim for sim, key in near}
     similarity.update(vectors.similarity_by_key(query, [key for key in found if key not in similarity]))
     lex = _normaliser([score for score, _ in lexical])
@@ -526,16 +547,14 @@ def fuse(index: Snapshot, lexical: Hits, query: np.ndarray, near: list[tuple[flo
     fused: list[tuple[float, int]] = []
     for key in [*found, *(key for key in new if key in admitted)]:
         sim = similarity.get(key)
-        # A paper found by meaning alone is not among the best by words, so its words' score normalises to 0
-        # (it is at most the lowest of theirs): what it is, it is told below, for the few kept.
-        by_words = lex(found[key][0]) if key in found else 0.0
+        by_words = lex((found.get(key) or admitted[key])[0])
         fused.append((by_words if sim is None else LEXICAL_WEIGHT * by_words + (1 - LEXICAL_WEIGHT) * sem(sim), key))
     fused.sort(key=lambda sk: -sk[0])  # (stable: ties keep the words' order, then the vectors')
     fused = fused[:k]
     late = [key for _, key in fused if key not in found]
-    if late and ranked_by is not None:
+    if late and ranked_by is not None and not flat:
         # The words' score of each one kept, from the very query that ranked the others (a question's feedback
-        # words included: else not comparable); at 1M papers scoring all the newcomers cost 0.6 ms a search.
+        # words included: else not comparable).
         scored = _named_by_keys(index, late, [(tantivy.Occur.Should, ranked_by)])
         found.update(zip(*_keyed(searcher, scored, len(late))))
     kept: list[tuple[float, str]] = []

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -87,17 +88,30 @@ def test_opening_a_library_far_behind_its_vectors_answers_by_words_at_once(tmp_p
     try:
         papers = lib.stats()["papers"]
         assert lib.stats()["vectors"] == {"papers": 0, "pending": papers, "in_step": False}
-        assert f"{papers} papers of {papers} have no vector yet" in caplog.text
+        assert f"the vectors are not in step with the {papers} papers" in caplog.text
         assert lib.search("diffusion models", k=5).hits  # (by words)
         lib.load([])  # (a load, even of nothing, brings them in step)
         assert lib.stats()["vectors"] == {"papers": papers, "pending": 0, "in_step": True}
     finally:
         lib.close()
-    monkeypatch.setattr(library_module, "OPEN_EMBED_MAX", papers)
+    # A paper's text changed by a load killed before its vectors: every paper has a vector, but one is stale.
+    record = arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion models")
+    for abstract, now in (("We forget.", True), ("We forget concepts in diffusion models.", False)):
+        loader = Library(tmp_path / "papers.db", vectors="now" if now else "later")
+        loader.load([], attached=[("changed.jsonl", json.dumps({**record, "abstract": abstract}).encode())])
+        assert loader.stats()["vectors"]["in_step"] == now
+        loader.close()
+    caplog.clear()
+    lib = Library(tmp_path / "papers.db")
+    try:
+        assert "the vectors are not in step" in caplog.text and not lib.stats()["vectors"]["in_step"]
+    finally:
+        lib.close()
+    monkeypatch.setattr(library_module, "OPEN_EMBED_MAX", papers + 1)  # (one more: the changed paper)
     shutil.rmtree(vectors_path(tmp_path / "papers.db"))
     lib = Library(tmp_path / "papers.db")  # (a few seconds' work: done before the first answer)
     try:
-        assert lib.stats()["vectors"] == {"papers": papers, "pending": 0, "in_step": True}
+        assert lib.stats()["vectors"] == {"papers": papers + 1, "pending": 0, "in_step": True}
     finally:
         lib.close()
 
@@ -505,3 +519,56 @@ def test_an_index_that_cannot_be_copied_is_built_anew(library, tmp_path, monkeyp
     built = library.vectors.current()
     assert built is not None and built.ann is not None and built.changes == 0 and len(built.ann) == len(built)
     assert in_step(library) and any("building it anew" in r.getMessage() for r in caplog.records)
+
+
+def test_when_every_paper_scores_alike_by_words_meaning_orders_them_all(tmp_path):
+    # (the papers found by meaning alone then tie with the best by words: they rank by meaning among them)
+    rng = random.Random(3)
+    near = "larvae heart regeneration fin embryo gene expression retina muscle cardiac spinal cord toxicity".split()
+    far = "galaxy quantum lattice market stock bond policy election turbine engine bridge concrete".split()
+    listing = tmp_path / "ties.jsonl"
+    abstracts = [" ".join(["zebrafish", *rng.sample(near if i % 3 else far, 11)]) for i in range(300)]
+    listing.write_text("".join(json.dumps(arxiv_record(id=f"2101.{i:05d}", title=f"Study {i}", abstract=a)) + "\n"
+                               for i, a in enumerate(abstracts)))
+    lib = Library(tmp_path / "papers.db", sample_if_new=False)
+    try:
+        lib.load([listing])
+        hits = lib.search("zebrafish", k=10).hits
+        assert len({round(h.lexical or 0, 6) for h in hits}) == 1
+        vectors = lib.vectors.current()
+        assert vectors is not None
+        nearest = sorted(vectors.similarity(embed(["zebrafish"])[0], vectors.ids).items(), key=lambda p: -p[1])
+        assert [h.paper.id for h in hits] == [pid for pid, _ in nearest[:10]]
+    finally:
+        lib.close()
+
+
+FORKED = textwrap.dedent("""
+    import multiprocessing, sys
+    from papers_bot.library import Library
+    library = Library(sys.argv[1])
+    library.search("diffusion models", k=3)  # (the parent's k-NN threads started)
+    def child(queue):
+        queue.put([h.paper.id for h in Library(sys.argv[1]).search("diffusion models", k=3).hits])
+    queue = multiprocessing.get_context("fork").Queue()
+    process = multiprocessing.get_context("fork").Process(target=child, args=(queue,))
+    process.start()
+    print(queue.get(timeout=60))
+    process.join(60)
+""")
+LATE = textwrap.dedent("""
+    import sys, threading, time
+    from papers_bot.library import Library
+    library = Library(sys.argv[1])
+    def late():
+        time.sleep(0.5)  # (the main thread has returned: the interpreter is shutting down)
+        print([h.paper.id for h in library.search("diffusion models", k=3).hits], flush=True)
+    threading.Thread(target=late).start()
+""")
+
+
+@pytest.mark.parametrize("script", [FORKED, LATE], ids=["in a forked child", "after the main thread returned"])
+def test_a_search_by_meaning_answers_in_a_forked_child_and_at_exit(library, script):
+    done = subprocess.run([sys.executable, "-c", script, str(library.db_path)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("['"), done.stderr
