@@ -31,7 +31,6 @@ from papers_bot.store import state
 from papers_bot.store.paper import AuthorLookup, StoredPaper
 from papers_bot.store.parse import Listing, listing_files, read_listing, read_listing_bytes, sample_folder
 from papers_bot.store.tex import tex_to_text
-from papers_bot.text import plural
 from papers_bot.trends import Topic, count_topics
 from papers_bot.why import Why, why
 
