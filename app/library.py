@@ -79,6 +79,16 @@ def index_path(db_path: str | Path) -> Path:
     return Path(f"{db_path}.index")
 
 
+def _known(vectors: Vectors) -> dict[str, int] | None:
+    """The rows of the papers `vectors` has (None: its list of ids cannot be read)."""
+    try:
+        return vectors.rows
+    except (OSError, ValueError) as e:
+        log.warning("the vectors' ids at %s cannot be read (%s); they are rebuilt from the store",
+                    vectors.ids_file, e)
+        return None
+
+
 def vectors_path(db_path: str | Path) -> Path:
     """The papers' vectors live beside their database too: `papers.db` -> `papers.db.vectors/`."""
     return Path(f"{db_path}.vectors")
@@ -244,10 +254,13 @@ class Library:
     def _vectors_after_commit(self, *, opening: bool = False) -> None:
         """After a start or a load: the vectors brought in step as `vectors_when` says."""
         if self.vectors_when == "now":
-            if opening and (behind := self._vectors_behind_by()) is not None:
-                log.warning("%s, until `papers-bot load` (of any file) or the bot brings them in step, which takes "
-                            "minutes", behind)
-                return
+            if opening:
+                todo, behind = self._vectors_behind_by()
+                if behind is not None:
+                    log.warning("%s, until `papers-bot load` (of any file) or the bot brings them in step, which "
+                                "takes minutes", behind)
+                if not todo or behind is not None:
+                    return
             self.update_vectors()
         elif self.vectors_when == "background":
             with self._vectors_lock:
@@ -304,21 +317,22 @@ class Library:
             log.warning("cannot write the vectors at %s (%s); papers rank by words alone until they are", folder, e)
             return None
 
-    def _vectors_behind_by(self) -> str | None:
-        """When bringing the vectors in step may be more than a few seconds' work, what is behind (None: in step,
-        or a library of at most OPEN_EMBED_MAX papers, which even embedded whole takes seconds). (Which papers
-        are behind is not counted: that reads every paper, seconds at 1M.)"""
-        found = self.vectors.current()
+    def _vectors_behind_by(self) -> tuple[bool, str | None]:
+        """Whether the vectors are to be brought in step, and, when that may be more than a few seconds' work,
+        what is behind (None: a library of at most OPEN_EMBED_MAX papers, which even embedded whole takes
+        seconds). (Which papers are behind is not counted: that reads every paper, seconds at 1M.)"""
+        found = self._current_vectors()
         db = self.db
         count = db.conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+        needs_ann = count >= vectors_module.ANN_MIN_PAPERS and (found is None or found.ann is None)
+        if found is not None and store.in_step(db, found.store_version) and not needs_ann:
+            return False, None
         if count <= OPEN_EMBED_MAX:
-            return None
+            return True, None
         if found is None or not store.in_step(db, found.store_version):
-            return (f"the vectors are not in step with the {count:,} papers: those added or changed since they "
-                    "were built rank by words alone")
-        if count >= vectors_module.ANN_MIN_PAPERS and found.ann is None:
-            return "the vectors have no approximate index yet: searches scan every vector, more slowly"
-        return None
+            return True, (f"the vectors are not in step with the {count:,} papers: those added or changed since "
+                          "they were built rank by words alone")
+        return True, "the vectors have no approximate index yet: searches scan every vector, more slowly"
 
     def _vectors_behind(self) -> bool:
         """Whether the vectors on disk are not of the store as it is now."""
@@ -332,7 +346,7 @@ class Library:
     def _vectors_pass(self, on_start: Callable[[int], None] | None) -> int | None:
         """Build the vectors of the store as it is now, if they are not of it (or lack the approximate index
         they should have); how many papers were embedded."""
-        previous = self.vectors.current()
+        previous = self.vectors.current()  # (from disk: a file damaged since it was last read is found so)
         reader = store.open_db(self.db_path, read_only=True)
         try:
             reader.conn.execute("BEGIN")  # (the papers, their count and version from one committed state)
@@ -341,8 +355,10 @@ class Library:
             if (previous is not None and previous.store_version == version
                     and (previous.ann is not None or count < vectors_module.ANN_MIN_PAPERS)):
                 return None
+            if previous is not None and _known(previous) is None:
+                previous = None  # (its ids unreadable: every paper is embedded anew)
             if on_start is not None:
-                have = previous.rows if previous is not None else {}
+                have = _known(previous) or {} if previous is not None else {}
                 on_start(sum(pid not in have for (pid,) in reader.conn.execute("SELECT id FROM papers")))
             rows = reader.conn.execute("SELECT id, title, abstract FROM papers ORDER BY id")
             started = time.perf_counter()
@@ -827,7 +843,7 @@ class Library:
         def read(db: sqlite_utils.Database, snapshot: Snapshot) -> dict[str, Any]:
             found = store.stats(db)
             vectors = snapshot.vectors
-            have = vectors.rows if vectors is not None else {}
+            have = (_known(vectors) or {}) if vectors is not None else {}
             # (no set at all, while there are papers: not in step either)
             stale = not store.in_step(db, vectors.store_version) if vectors is not None else found["papers"] > 0
             missing = sum(pid not in have for (pid,) in db.conn.execute("SELECT id FROM papers"))

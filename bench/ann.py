@@ -78,7 +78,8 @@ def built(folder: Path, matrix_file: Path, scales: np.ndarray, ids: list[str]) -
     matrix = np.load(matrix_file, mmap_mode="r")
     ann = Index.restore(str(ann_file), view=True, expansion_search=ANN_EXPANSION_SEARCH)
     lookup = np.stack([np.arange(len(ids), dtype=np.uint64)] * 2)  # (keyed by row)
-    return Vectors(ids, matrix, scales, np.zeros(len(ids), dtype=np.uint64), None, "bench", ann, lookup), figures
+    return Vectors(matrix, scales, np.zeros(len(ids), dtype=np.uint64), None, "bench", ann, lookup,
+                   given_ids=ids), figures
 
 
 def percentile(times: list[float], p: float) -> float:

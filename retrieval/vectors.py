@@ -26,6 +26,7 @@ import functools
 import hashlib
 import json
 import logging
+import mmap
 import os
 import uuid
 from collections.abc import Iterable, Sequence
@@ -113,38 +114,55 @@ def paper_key(paper_id: str) -> int:
 
 @dataclass
 class Vectors:
-    """One written set of vectors: row i is paper ids[i]'s, `matrix[i] * scales[i]` (memory-mapped int8)."""
+    """One written set of vectors: row i is paper ids[i]'s, `matrix[i] * scales[i]` (memory-mapped int8). A search
+    goes by keys (`paper_key`): the ids, a list of strings (about 70 MB at 1M papers, and a second to read), are
+    read only when first asked for (a build, `stats`)."""
 
-    ids: list[str]
     matrix: np.ndarray  # len(ids) x DIM, int8
     scales: np.ndarray  # float32: what each row's int8 values are multiplied by
     hashes: np.ndarray  # uint64: each row's text hash (what a rebuild reuses)
     store_version: str | None
     tag: str
     ann: Index | None = None  # the approximate index over the rows (None: scanned exactly)
-    lookup: np.ndarray | None = None  # uint64 2 x len(ids): the index's keys, sorted, and the row of each
+    lookup: np.ndarray | None = None  # uint64 2 x len(ids): every paper key, sorted, and the row of each
     changes: int = 0  # papers added, changed or removed since the index was built anew (ANN_REFRESH_SHARE)
-    rows: dict[str, int] = field(default_factory=dict, repr=False)
+    ids_file: Path | None = None  # where the ids are (a JSON list), for messages
+    ids_source: mmap.mmap | None = field(default=None, repr=False)  # that file, mapped when the set was opened
+    given_ids: list[str] | None = field(default=None, repr=False)  # or the ids themselves
 
-    def __post_init__(self) -> None:
-        self.rows = {pid: i for i, pid in enumerate(self.ids)}
+    @functools.cached_property
+    def ids(self) -> list[str]:
+        """Each row's paper id. (Read from the file as it was mapped when the set was opened: a later set's
+        writer deletes it, and the mapping keeps it for this reader.)"""
+        if self.given_ids is not None:
+            return self.given_ids
+        assert self.ids_source is not None
+        ids = json.loads(self.ids_source[:])
+        if not isinstance(ids, list) or len(ids) != len(self.matrix):
+            raise ValueError(f"{self.ids_file} does not list the {len(self.matrix)} papers of its vectors")
+        return ids
+
+    @functools.cached_property
+    def rows(self) -> dict[str, int]:
+        """Each paper id's row."""
+        return {pid: i for i, pid in enumerate(self.ids)}
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.matrix)
 
     def vector(self, paper_id: str) -> np.ndarray | None:
-        row = self.rows.get(paper_id)
-        return None if row is None else np.asarray(self.matrix[row], dtype=np.float32) * self.scales[row]
+        rows = self._rows_of(np.array([paper_key(paper_id)], dtype=np.uint64))
+        return np.asarray(self.matrix[rows[0]], dtype=np.float32) * self.scales[rows[0]] if len(rows) else None
 
     def similarities(self, query: np.ndarray) -> np.ndarray:
         """Every paper's cosine similarity to `query` (a unit vector), exact."""
         q = np.asarray(query, dtype=np.float32)
-        out = np.empty(len(self.ids), dtype=np.float32)
+        out = np.empty(len(self), dtype=np.float32)
         # numpy has no int8 or float16 BLAS: each block is widened to float32 in one reused buffer, small enough
         # to stay in cache, and multiplied there. At 100k papers: 4.9 ms from int8, 47 ms from float16 (its
         # widening is slow), 244 ms multiplying float16 directly, 12.8 ms from float32 held in memory.
-        block = np.empty((min(SCAN_BLOCK, len(self.ids)), DIM), dtype=np.float32)
-        for start in range(0, len(self.ids), SCAN_BLOCK):
+        block = np.empty((min(SCAN_BLOCK, len(self)), DIM), dtype=np.float32)
+        for start in range(0, len(self), SCAN_BLOCK):
             part = self.matrix[start : start + SCAN_BLOCK]
             block[: len(part)] = part
             np.matmul(block[: len(part)], q, out=out[start : start + len(part)])
@@ -163,7 +181,7 @@ class Vectors:
         return list(zip(map(float, sims), map(int, self._keys[2][rows])))
 
     def _nearest_rows(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        if not self.ids or k <= 0:
+        if not len(self) or k <= 0:
             return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
         if self.ann is not None:
             # The graph's candidates, re-scored from the rows: the similarity the exact scan gives (to rounding).
@@ -182,7 +200,7 @@ class Vectors:
         """The keys sorted, the row of each, and each row's key."""
         if self.lookup is not None:
             ordered, rows = self.lookup[0], self.lookup[1].astype(np.int64)
-        else:  # (a set scanned exactly has no look-up on disk: at 50k papers this takes about 50 ms, once)
+        else:  # (ids given, not read from a set)
             keys = np.fromiter(map(paper_key, self.ids), dtype=np.uint64, count=len(self.ids))
             rows = np.argsort(keys, kind="stable")
             ordered = keys[rows]
@@ -203,10 +221,8 @@ class Vectors:
 
     def similarity(self, query: np.ndarray, ids: Iterable[str]) -> dict[str, float]:
         """The similarity to `query` of those of `ids` that have a vector."""
-        rows = {pid: row for pid in ids if (row := self.rows.get(pid)) is not None}
-        if not rows:
-            return {}
-        return dict(zip(rows, map(float, self._rows_similarity(query, list(rows.values())))))
+        named = {paper_key(pid): pid for pid in ids}
+        return {named[key]: sim for key, sim in self.similarity_by_key(query, list(named)).items()}
 
     def similarity_by_key(self, query: np.ndarray, keys: Sequence[int]) -> dict[int, float]:
         """The similarity to `query` of those of the papers `keys` that have a vector."""
@@ -229,40 +245,49 @@ class VectorStore:
             if meta.get("model") != MODEL:
                 return None
             tag = meta["tag"]
-            ids = json.loads((self.path / f"ids-{tag}.json").read_text())
+            ids_file = self.path / f"ids-{tag}.json"
+            with open(ids_file, "rb") as f:  # (mapped now, read when first needed)
+                ids_source = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
             matrix = np.load(self.path / f"vectors-{tag}.npy", mmap_mode="r")
+            count = len(matrix)
             hashes = np.load(self.path / f"hashes-{tag}.npy")
             scales = np.load(self.path / f"scales-{tag}.npy")
-            ann, lookup = self._ann(tag, len(ids)) if meta.get("ann") else (None, None)
+            try:
+                lookup = np.load(self.path / f"lookup-{tag}.npy")
+            except FileNotFoundError:  # (a set scanned exactly, from before every set had one: from its ids)
+                keys = np.fromiter(map(paper_key, json.loads(ids_source[:])), dtype=np.uint64, count=count)
+                order = np.argsort(keys, kind="stable")
+                lookup = np.stack([keys[order], order.astype(np.uint64)])
+            ann = self._ann(tag, count) if meta.get("ann") else None
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as e:
             log.warning("the vectors at %s cannot be read (%s); they are rebuilt from the store", self.path, e)
             return None
-        if matrix.shape != (len(ids), DIM) or len(hashes) != len(ids) or len(scales) != len(ids):
+        if (matrix.shape != (meta.get("count", count), DIM) or len(hashes) != count or len(scales) != count
+                or lookup.shape != (2, count)):
             log.warning("the vectors at %s do not agree with their ids; they are rebuilt from the store", self.path)
             return None
-        return Vectors(ids, matrix, scales, hashes, meta.get("store"), tag, ann, lookup, meta.get("changes", 0))
+        return Vectors(matrix, scales, hashes, meta.get("store"), tag, ann, lookup, meta.get("changes", 0), ids_file,
+                       ids_source)
 
-    def _ann(self, tag: str, count: int) -> tuple[Index | None, np.ndarray | None]:
-        """The set's approximate index, memory-mapped, and its key look-up (None when either is missing or
-        unreadable: the set is then scanned exactly until it is rebuilt)."""
+    def _ann(self, tag: str, count: int) -> Index | None:
+        """The set's approximate index, memory-mapped (None when it is missing or unreadable: the set is then
+        scanned exactly until it is rebuilt)."""
         from usearch.index import Index  # (here: importing it costs 0.2 s, and most libraries never need it)
 
         path = self.path / f"ann-{tag}.usearch"
-        lookup = None
         try:
             ann = Index.restore(str(path), view=True, expansion_search=ANN_EXPANSION_SEARCH)
-            lookup = np.load(self.path / f"lookup-{tag}.npy")
         except (OSError, RuntimeError, ValueError) as e:
             ann, problem = None, str(e)
         else:
             problem = "not a usearch index" if ann is None else f"{len(ann)} rows, not {count}"
-        if ann is None or lookup is None or len(ann) != count or lookup.shape != (2, count):
+        if ann is None or len(ann) != count:
             log.warning("the vector index %s cannot be read (%s); the vectors are scanned exactly until it is "
                         "rebuilt", path, problem)
-            return None, None
-        return ann, lookup
+            return None
+        return ann
 
     def build(self, papers: Iterable[tuple[str, str, str]], count: int, store_version: str,
               previous: Vectors | None = None) -> tuple[Vectors, int]:
@@ -314,7 +339,9 @@ class VectorStore:
         with_ann, changes = count >= ANN_MIN_PAPERS, 0
         if with_ann:
             changes = self._write_ann(tag, matrix, keys, np.array(fresh, dtype=np.int64), previous)
-        for name, array in (("hashes", hashes), ("scales", scales)):
+        order = np.argsort(keys, kind="stable")
+        lookup = np.stack([keys[order], order.astype(np.uint64)])  # (every set's: a search goes by keys)
+        for name, array in (("hashes", hashes), ("scales", scales), ("lookup", lookup)):
             with open(self.path / f".writing-{tag}.{name}", "wb") as f:
                 np.save(f, array)
                 f.flush()
@@ -332,11 +359,9 @@ class VectorStore:
 
     def _write_ann(self, tag: str, matrix: np.ndarray, keys: np.ndarray, fresh: np.ndarray,
                    previous: Vectors | None) -> int:
-        """Write the set's approximate index and key look-up: `previous`'s index less the papers gone or changed
-        and plus the `fresh` rows, or, past ANN_REFRESH_SHARE (or without one), built anew; the changes made
-        since it was last built anew."""
-        order = np.argsort(keys, kind="stable")
-        lookup = np.stack([keys[order], order.astype(np.uint64)])
+        """Write the set's approximate index: `previous`'s index less the papers gone or changed and plus the
+        `fresh` rows, or, past ANN_REFRESH_SHARE (or without one), built anew; the changes made since it was last
+        built anew."""
         base, changes = None, 0
         if previous is not None and previous.ann is not None and previous.lookup is not None:
             gone = np.setdiff1d(previous.lookup[0], keys, assume_unique=True)
@@ -355,11 +380,6 @@ class VectorStore:
             changes = 0
             write_ann(matrix, keys, np.arange(len(keys)), writing)
         os.replace(writing, self.path / f"ann-{tag}.usearch")
-        with open(self.path / f".writing-{tag}.lookup", "wb") as f:
-            np.save(f, lookup)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(self.path / f".writing-{tag}.lookup", self.path / f"lookup-{tag}.npy")
         return changes
 
     def _remove_all_but(self, tag: str) -> None:

@@ -79,6 +79,23 @@ def test_missing_or_damaged_vectors_are_rebuilt_on_open_and_nothing_is_lost(tmp_
         lib.close()
 
 
+def test_damaged_ids_are_not_read_by_searches_and_the_next_load_rebuilds_them(library, tmp_path, caplog):
+    # (a search goes by keys; the ids are read when first needed: by `stats`, and a load's build)
+    tag = json.loads((library.vectors.path / "current.json").read_text())["tag"]
+    (library.vectors.path / f"ids-{tag}.json").write_text('["2401.0')
+    again = Library(library.db_path)
+    try:
+        assert any(h.semantic is not None for h in again.search("diffusion models", k=5).hits)
+        papers = again.stats()["papers"]
+        assert again.stats()["vectors"]["pending"] == papers and "cannot be read" in caplog.text
+        path = tmp_path / "one.jsonl"
+        path.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts")) + "\n")
+        again.load([path])
+        assert again.stats()["vectors"] == {"papers": papers + 1, "pending": 0, "in_step": True}
+    finally:
+        again.close()
+
+
 def test_opening_a_library_far_behind_its_vectors_answers_by_words_at_once(tmp_path, monkeypatch, caplog):
     # (after a load killed before its last stage at 1M papers, `papers-bot search` would embed for minutes first)
     Library(tmp_path / "papers.db").close()
