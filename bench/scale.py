@@ -404,17 +404,6 @@ def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_on
     reload_s, _, _ = run([exe, "load", str(data)], env=env)
     revise(data, out / f"arxiv-{n}-revised.jsonl", every=100).replace(data)  # (refreshed in place, as a snapshot is)
     change_s, _, said = run([exe, "load", str(data)], env=env)
-    qs = with_filters(queries(vocab, n_queries))
-    # A fresh process first answers WARM_UP other queries (not timed: a running bot has long since paged its
-    # index in; the first query's cost is the cold start, measured below).
-    batch = "\n".join(queries(vocab, WARM_UP, seed=SEED + 2) + qs).encode() + b"\n"
-    _, search_rss, lines = run([exe, "search", "--json", "-"], stdin=batch, env=env)
-    took = [json.loads(line)["took_ms"] for line in lines.splitlines()][WARM_UP:]
-    filtered = [t for i, t in enumerate(took) if i % 4 == 3]
-    # Questions rank with pseudo-relevance feedback (`ask`): the same queries, timed in a fresh process.
-    _, _, asked = run([sys.executable, "-c", _QUESTIONS, str(db)], stdin=batch, env=env)
-    question_ms = [float(x) for x in asked.split()][WARM_UP:]
-    cold = [run([exe, "search", qs[i], "-k", "10"], env=env)[0] for i in range(3)]
     result: dict[str, Any] = {
         "n": n,
         "machine": machine(),
@@ -427,6 +416,38 @@ def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_on
         "unchanged_reload_s": reload_s,
         "reload_1pct_changed_s": change_s,
         "reload_1pct_changed_said": said.decode().splitlines()[0],
+        **searches(db, vocab, n_queries, env),
+        "input_mb": data.stat().st_size / 2**20,
+    }
+    alone = tantivy_alone(data, out)
+    result["tantivy_alone_papers_per_s"] = alone["papers_per_s"]
+    result["load_vs_tantivy_alone"] = result["load_papers_per_s"] / alone["papers_per_s"]
+    if n <= BASELINE_MAX:
+        qs = with_filters(queries(vocab, n_queries))
+        result["rank_bm25"] = baseline(data, qs[: min(len(qs), 200)])
+        result["speedup_p50_vs_rank_bm25"] = result["rank_bm25"]["p50_ms"] / result["search_p50_ms"]
+    else:
+        result["rank_bm25"] = f"skipped above {BASELINE_MAX:,} papers"
+    data.unlink()
+    return result
+
+
+def searches(db: Path, vocab: list[str], n_queries: int, env: dict) -> dict:
+    """Searches and questions on the library `db` (env PAPERS_BOT_DB), each in fresh processes: latency, the
+    spelling step, the search process's memory, the cold start, the sizes on disk, meaning beside words."""
+    exe = papers_bot()
+    qs = with_filters(queries(vocab, n_queries))
+    # A fresh process first answers WARM_UP other queries (not timed: a running bot has long since paged its
+    # index in; the first query's cost is the cold start, measured below).
+    batch = "\n".join(queries(vocab, WARM_UP, seed=SEED + 2) + qs).encode() + b"\n"
+    _, search_rss, lines = run([exe, "search", "--json", "-"], stdin=batch, env=env)
+    took = [json.loads(line)["took_ms"] for line in lines.splitlines()][WARM_UP:]
+    filtered = [t for i, t in enumerate(took) if i % 4 == 3]
+    # Questions rank with pseudo-relevance feedback (`ask`): the same queries, timed in a fresh process.
+    _, _, asked = run([sys.executable, "-c", _QUESTIONS, str(db)], stdin=batch, env=env)
+    question_ms = [float(x) for x in asked.split()][WARM_UP:]
+    cold = [run([exe, "search", qs[i], "-k", "10"], env=env)[0] for i in range(3)]
+    return {
         "search_p50_ms": percentile(took, 50),
         "search_p99_ms": percentile(took, 99),
         "search_mean_ms": statistics.fmean(took),
@@ -439,19 +460,8 @@ def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_on
         "cold_start_s": statistics.median(cold),
         "db_mb": size_on_disk(db) / 2**20,
         "index_mb": size_on_disk(Path(f"{db}.index")) / 2**20,
-        "input_mb": data.stat().st_size / 2**20,
+        **meaning(db, batch, env),
     }
-    result |= meaning(db, batch, env)
-    alone = tantivy_alone(data, out)
-    result["tantivy_alone_papers_per_s"] = alone["papers_per_s"]
-    result["load_vs_tantivy_alone"] = result["load_papers_per_s"] / alone["papers_per_s"]
-    if n <= BASELINE_MAX:
-        result["rank_bm25"] = baseline(data, qs[: min(len(qs), 200)])
-        result["speedup_p50_vs_rank_bm25"] = result["rank_bm25"]["p50_ms"] / result["search_p50_ms"]
-    else:
-        result["rank_bm25"] = f"skipped above {BASELINE_MAX:,} papers"
-    data.unlink()
-    return result
 
 
 # Each query by words and meaning, then by words alone (the same library with its vectors left out), then the
@@ -572,10 +582,20 @@ def main() -> None:
                         help="load, then measure only the spelling step on the question path")
     parser.add_argument("--research", action="store_true",
                         help="load, then measure only !trend, !why and the autocompletes")
+    parser.add_argument("--searches-only", action="store_true",
+                        help="only the searches, on the library an earlier run kept in --out (after a change to "
+                             "the search code: the same library, back to back)")
     args = parser.parse_args()
-    with workdir(args.out) as out:
-        result = measure(args.n, args.queries, out, tex=args.tex, spelling_only=args.spelling,
-                         research_only=args.research, vocabulary=args.vocabulary)
+    if args.searches_only:
+        if args.out is None or not (db := args.out / f"scale-{args.n}.db").is_file():
+            parser.error(f"--searches-only needs --out with the scale-{args.n}.db of an earlier run")
+        vocab = words(args.vocabulary or vocabulary_size(args.n))
+        result = {"n": args.n, "machine": machine(),
+                  **searches(db, vocab, args.queries, {**os.environ, "PAPERS_BOT_DB": str(db)})}
+    else:
+        with workdir(args.out) as out:
+            result = measure(args.n, args.queries, out, tex=args.tex, spelling_only=args.spelling,
+                             research_only=args.research, vocabulary=args.vocabulary)
     if args.json:
         print(json.dumps(result, indent=2))
         return
