@@ -306,11 +306,18 @@ class VectorStore:
         rows: list[int] = []
         texts: list[str] = []
 
+        kept: list[tuple[int, int]] = []  # (row, its row in `previous`) of the papers whose vector is kept
+
         def flush() -> None:
             if rows:
                 matrix[rows], scales[rows] = quantise(embed(texts))
                 rows.clear()
                 texts.clear()
+            if kept:  # (copied a block at a time: row by row, a 1M set's copy cost seconds in Python)
+                new, old = np.array(kept, dtype=np.int64).T
+                matrix[new] = previous.matrix[old]  # type: ignore[union-attr]
+                scales[new] = previous.scales[old]  # type: ignore[union-attr]
+                kept.clear()
 
         for row, (pid, title, abstract) in enumerate(papers):
             if row >= count:
@@ -321,14 +328,13 @@ class VectorStore:
             hashes[row] = h = text_hash(text)
             old = previous.rows.get(pid) if previous is not None else None
             if old is not None and int(previous.hashes[old]) == h:  # type: ignore[union-attr]
-                matrix[row] = previous.matrix[old]  # type: ignore[union-attr]
-                scales[row] = previous.scales[old]  # type: ignore[union-attr]
-                continue
-            rows.append(row)
-            fresh.append(row)
-            texts.append(text)
-            embedded += 1
-            if len(rows) >= BATCH * 4:
+                kept.append((row, old))
+            else:
+                rows.append(row)
+                fresh.append(row)
+                texts.append(text)
+                embedded += 1
+            if len(rows) >= BATCH * 4 or len(kept) >= ANN_ADD_BLOCK:
                 flush()
         flush()
         if len(ids) != count:
