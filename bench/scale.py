@@ -17,12 +17,12 @@ with a filter: year, category, code or author), the same queries as questions (r
 `ask` does), the spelling step's cost on the question path (the queries as typed, every other one with a
 word misspelt: p50 and p99 with and without the step, in one process; `--spelling` measures only that; with
 `--research`, only `!trend`, `!why` and the author and paper id autocompletes, through the bot's functions), cold
-start (a new process answering one query), peak memory of the load and of the search process, and the
-database and index size on disk. Meaning beside words (`meaning`): the searches above are hybrid where the
-library has its vectors; the same queries are then timed in one process by words and meaning and by words alone,
-with the k-NN step alone; the vectors' and their index's size on disk. The rank-bm25
-baseline runs on the same documents and queries in the same run up to 100,000 papers (above that it is skipped:
-it rebuilds in memory and answers in seconds).
+start (a new process answering one query), peak memory of the load (with its anonymous and file-backed parts)
+and of the search process, and the database and index size on disk. Meaning beside words (`meaning`): the
+searches above are hybrid where the library has its vectors; the same queries are then timed in one process by
+words and meaning and by words alone, with the k-NN step alone; the vectors' and their index's size on disk. The
+rank-bm25 baseline runs on the same documents and queries in the same run up to 100,000 papers (above that it is
+skipped: it rebuilds in memory and answers in seconds).
 """
 
 from __future__ import annotations
@@ -393,7 +393,7 @@ def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_on
     start_empty(exe, env, out)
     # The load to searchable by words (`papers-bot load`'s stages before its last), then its last stage, the
     # vectors, alone: each with its own time and peak memory (the HNSW graph is built in memory).
-    load_s, load_rss, _ = run([sys.executable, "-c", _LOAD, str(db), str(data)], env=env)
+    load_s, load_rss, load_said = run([sys.executable, "-c", _LOAD, str(db), str(data)], env=env)
     stage = vector_stage(db, env)
     if spelling_only:
         data.unlink()
@@ -412,6 +412,7 @@ def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_on
         "load_s": load_s,
         "load_papers_per_s": n / load_s,
         "load_peak_rss_mb": load_rss / 1024,
+        **peaks(load_said, "load"),
         **stage,
         "unchanged_reload_s": reload_s,
         "reload_1pct_changed_s": change_s,
@@ -486,14 +487,29 @@ _MEANING = (
     "    vectors.nearest(query, FUSION_POOL)\n"
     "    print(*times, (time.perf_counter() - started) * 1000, flush=True)\n"
 )
+# Peak memory split as Linux counts it: anonymous (the process's own) and file-backed (mapped files: tantivy's
+# segments, read through mmap by its merges and searches; the system can drop those pages and read them again).
+# Sampled every 0.2 s; printed as the last line, "anon_mb file_mb".
+_PEAKS = (
+    "import atexit, threading, time\n"
+    "peaks = [0, 0]\n"
+    "def sample():\n"
+    "    while True:\n"
+    "        status = open('/proc/self/status').read()\n"
+    "        for i, key in enumerate(('RssAnon:', 'RssFile:')):\n"
+    "            peaks[i] = max(peaks[i], int(status.split(key)[1].split()[0]) // 1024)\n"
+    "        time.sleep(0.2)\n"
+    "threading.Thread(target=sample, daemon=True).start()\n"
+    "atexit.register(lambda: print(*peaks))\n"
+)
 # The load alone, its vectors left for later (as the bot leaves them to its background worker).
-_LOAD = (
+_LOAD = _PEAKS + (
     "import sys\n"
     "from papers_bot.library import Library\n"
     "Library(sys.argv[1], sample_if_new=False, vectors='later').load([sys.argv[2]])\n"
 )
 # The vector stage alone: its seconds.
-_VECTOR_STAGE = (
+_VECTOR_STAGE = _PEAKS + (
     "import sys, time\n"
     "from papers_bot.library import Library\n"
     "library = Library(sys.argv[1], sample_if_new=False, vectors='later')\n"
@@ -503,6 +519,12 @@ _VECTOR_STAGE = (
 )
 
 
+def peaks(said: bytes, name: str) -> dict:
+    """The anonymous and file-backed peaks a `_PEAKS` snippet printed last."""
+    anon, mapped = said.split()[-2:]
+    return {f"{name}_peak_anon_mb": int(anon), f"{name}_peak_file_mb": int(mapped)}
+
+
 def vector_stage(db: Path, env: dict) -> dict:
     """The vector stage run alone after a load (from no vectors): its time, rate and peak memory."""
     _, peak, said = run([sys.executable, "-c", _VECTOR_STAGE, str(db)], env=env)
@@ -510,8 +532,9 @@ def vector_stage(db: Path, env: dict) -> dict:
 
     vectors = VectorStore(Path(f"{db}.vectors")).current()
     count = len(vectors) if vectors is not None else 0
-    return {"vector_stage_s": float(said), "vector_stage_papers_per_s": count / float(said),
-            "vector_stage_peak_rss_mb": peak / 1024}
+    seconds = float(said.split()[0])
+    return {"vector_stage_s": seconds, "vector_stage_papers_per_s": count / seconds,
+            "vector_stage_peak_rss_mb": peak / 1024, **peaks(said, "vector_stage")}
 
 
 def meaning(db: Path, batch: bytes, env: dict) -> dict:
