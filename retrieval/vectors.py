@@ -9,8 +9,9 @@ kept beside it) and memory-mapped: 260 bytes a paper.
 
 A library of ANN_MIN_PAPERS papers or more also gets an approximate nearest-neighbour index (usearch's HNSW graph
 over the same int8 rows, `ann-<tag>.usearch`, memory-mapped), written as part of the set before it is named; a
-smaller one is scanned exactly (`Vectors.similarities`), which is exact and, there, as fast. The index keys each
-paper by a hash of its id (`lookup-<tag>.npy` turns keys into rows), so that a load's few changes are made to a
+smaller one is scanned exactly (`Vectors.similarities`), which is exact and, there, as fast. Papers are keyed by
+a hash of their id (`paper_key`; every set's `lookup-<tag>.npy` turns keys into rows, and the tantivy index holds
+the same key), so that a search never reads the set's ids, and a load's few changes are made to a
 copy of the previous set's index rather than building it anew (a full build at 1M papers takes minutes); after
 changes to ANN_REFRESH_SHARE of the papers it is built anew. A set written before the index existed, or whose
 index is missing or unreadable, answers by the exact scan and is brought in step (its vectors kept, the index
