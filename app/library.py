@@ -83,7 +83,7 @@ def _known(vectors: Vectors) -> dict[str, int] | None:
     """The rows of the papers `vectors` has (None: its list of ids cannot be read)."""
     try:
         return vectors.rows
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, RecursionError) as e:
         log.warning("the vectors' ids at %s cannot be read (%s); they are rebuilt from the store",
                     vectors.ids_file, e)
         return None
@@ -329,7 +329,9 @@ class Library:
             return False, None
         if count <= OPEN_EMBED_MAX:
             return True, None
-        if found is None or not store.in_step(db, found.store_version):
+        if found is None:
+            return True, f"the {count:,} papers have no vectors yet: they rank by words alone"
+        if not store.in_step(db, found.store_version):
             return True, (f"the vectors are not in step with the {count:,} papers: those added or changed since "
                           "they were built rank by words alone")
         return True, "the vectors have no approximate index yet: searches scan every vector, more slowly"

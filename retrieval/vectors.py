@@ -249,20 +249,17 @@ class VectorStore:
             ids_file = self.path / f"ids-{tag}.json"
             with open(ids_file, "rb") as f:  # (mapped now, read when first needed)
                 ids_source = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            if len(ids_source) != meta.get("ids_bytes", len(ids_source)):  # (its length, checked without reading it)
+                raise ValueError(f"{ids_file} is {len(ids_source)} bytes, not the {meta['ids_bytes']} written")
             matrix = np.load(self.path / f"vectors-{tag}.npy", mmap_mode="r")
             count = len(matrix)
             hashes = np.load(self.path / f"hashes-{tag}.npy")
             scales = np.load(self.path / f"scales-{tag}.npy")
-            try:
-                lookup = np.load(self.path / f"lookup-{tag}.npy")
-            except FileNotFoundError:  # (a set scanned exactly, from before every set had one: from its ids)
-                keys = np.fromiter(map(paper_key, json.loads(ids_source[:])), dtype=np.uint64, count=count)
-                order = np.argsort(keys, kind="stable")
-                lookup = np.stack([keys[order], order.astype(np.uint64)])
+            lookup = self._lookup(tag, ids_source, count)
             ann = self._ann(tag, count) if meta.get("ann") else None
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError) as e:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as e:
             log.warning("the vectors at %s cannot be read (%s); they are rebuilt from the store", self.path, e)
             return None
         if (matrix.shape != (meta.get("count", count), DIM) or len(hashes) != count or len(scales) != count
@@ -271,6 +268,25 @@ class VectorStore:
             return None
         return Vectors(matrix, scales, hashes, meta.get("store"), tag, ann, lookup, meta.get("changes", 0), ids_file,
                        ids_source)
+
+    def _lookup(self, tag: str, ids_source: mmap.mmap, count: int) -> np.ndarray:
+        """The set's key look-up; made anew from its ids when it is missing (a set scanned exactly, from before
+        every set had one) or unreadable."""
+        path = self.path / f"lookup-{tag}.npy"
+        try:
+            lookup = np.load(path)
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError) as e:
+            log.warning("the vectors' key look-up %s cannot be read (%s); it is made from their ids", path, e)
+        else:
+            if lookup.shape == (2, count) and lookup.dtype == np.uint64:
+                return lookup
+            log.warning("the vectors' key look-up %s is not of their %d papers; it is made from their ids", path,
+                        count)
+        keys = np.fromiter(map(paper_key, json.loads(ids_source[:])), dtype=np.uint64, count=count)
+        order = np.argsort(keys, kind="stable")
+        return np.stack([keys[order], order.astype(np.uint64)])
 
     def _ann(self, tag: str, count: int) -> Index | None:
         """The set's approximate index, memory-mapped (None when it is missing or unreadable: the set is then
@@ -354,10 +370,12 @@ class VectorStore:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(self.path / f".writing-{tag}.{name}", self.path / f"{name}-{tag}.npy")
-        _write(self.path / f"ids-{tag}.json", json.dumps(ids).encode())
+        listed = json.dumps(ids).encode()
+        _write(self.path / f"ids-{tag}.json", listed)
         # Naming the new set is the one step that makes it current: before it the old set is, after it the new.
-        _write(self.path / CURRENT, json.dumps({"model": MODEL, "store": store_version, "tag": tag,
-                                                "count": count, "ann": with_ann, "changes": changes}).encode())
+        _write(self.path / CURRENT, json.dumps({"model": MODEL, "store": store_version, "tag": tag, "count": count,
+                                                "ann": with_ann, "changes": changes,
+                                                "ids_bytes": len(listed)}).encode())
         self._remove_all_but(tag)
         built = self.current()
         if built is None:
