@@ -323,15 +323,17 @@ class Library:
         seconds). (Which papers are behind is not counted: that reads every paper, seconds at 1M.)"""
         found = self._current_vectors()
         db = self.db
+        in_step = found is not None and store.in_step(db, found.store_version)
+        if in_step and found is not None and found.ann is not None:  # (the usual open: nothing counted)
+            return False, None
         count = db.conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
-        needs_ann = count >= vectors_module.ANN_MIN_PAPERS and (found is None or found.ann is None)
-        if found is not None and store.in_step(db, found.store_version) and not needs_ann:
+        if in_step and count < vectors_module.ANN_MIN_PAPERS:
             return False, None
         if count <= OPEN_EMBED_MAX:
             return True, None
         if found is None:
             return True, f"the {count:,} papers have no vectors yet: they rank by words alone"
-        if not store.in_step(db, found.store_version):
+        if not in_step:
             return True, (f"the vectors are not in step with the {count:,} papers: those added or changed since "
                           "they were built rank by words alone")
         return True, "the vectors have no approximate index yet: searches scan every vector, more slowly"
@@ -360,7 +362,7 @@ class Library:
             if previous is not None and _known(previous) is None:
                 previous = None  # (its ids unreadable: every paper is embedded anew)
             if on_start is not None:
-                have = _known(previous) or {} if previous is not None else {}
+                have = previous.rows if previous is not None else {}  # (readable: checked above)
                 on_start(sum(pid not in have for (pid,) in reader.conn.execute("SELECT id FROM papers")))
             rows = reader.conn.execute("SELECT id, title, abstract FROM papers ORDER BY id")
             started = time.perf_counter()

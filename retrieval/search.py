@@ -530,7 +530,7 @@ def fuse(index: Snapshot, lexical: Hits, query: np.ndarray, near: list[tuple[flo
     vectors = index.vectors
     searcher = index.searcher()
     assert vectors is not None  # (`near` came from them)
-    found = dict(zip(paper_keys(searcher, [address for _, address in lexical]), lexical))
+    found = _by_key(searcher, lexical)
     new = [key for sim, key in near if key not in found and sim >= MIN_SIMILARITY]
     # A paper found by meaning alone is not among the best by words, so its words' score normalises to 0 (it is
     # at most the lowest of theirs): it is read below, for the few kept; scoring every newcomer cost 0.6 ms a
@@ -539,7 +539,7 @@ def fuse(index: Snapshot, lexical: Hits, query: np.ndarray, near: list[tuple[flo
     admitted: dict[int, tuple[float, tantivy.DocAddress]] = {}
     if new:  # (those of them that pass every filter and exclusion)
         clauses = [*narrow, (tantivy.Occur.Should, ranked_by)] if flat and ranked_by is not None else narrow
-        admitted = dict(zip(*_keyed(searcher, _named_by_keys(index, new, clauses), len(new))))
+        admitted = _by_key(searcher, _hits(searcher, _named_by_keys(index, new, clauses), len(new)))
     similarity = {key: sim for sim, key in near}
     similarity.update(vectors.similarity_by_key(query, [key for key in found if key not in similarity]))
     lex = _normaliser([score for score, _ in lexical])
@@ -556,7 +556,7 @@ def fuse(index: Snapshot, lexical: Hits, query: np.ndarray, near: list[tuple[flo
         # The words' score of each one kept, from the very query that ranked the others (a question's feedback
         # words included: else not comparable).
         scored = _named_by_keys(index, late, [(tantivy.Occur.Should, ranked_by)])
-        found.update(zip(*_keyed(searcher, scored, len(late))))
+        found.update(_by_key(searcher, _hits(searcher, scored, len(late))))
     kept: list[tuple[float, str]] = []
     parts: dict[str, tuple[float, float | None]] = {}
     for score, key in fused:
@@ -576,10 +576,9 @@ def _named_by_keys(index: Snapshot, keys: list[int],
     return tantivy.Query.boolean_query([(tantivy.Occur.Must, named), *clauses])
 
 
-def _keyed(searcher: tantivy.Searcher, query: tantivy.Query, k: int) -> tuple[list[int], Hits]:
-    """The hits of `query` and their keys."""
-    hits = _hits(searcher, query, k)
-    return paper_keys(searcher, [address for _, address in hits]), hits
+def _by_key(searcher: tantivy.Searcher, hits: Hits) -> dict[int, tuple[float, tantivy.DocAddress]]:
+    """`hits` by their papers' keys."""
+    return dict(zip(paper_keys(searcher, [address for _, address in hits]), hits))
 
 
 def _normaliser(scores: list[float]) -> Callable[[float], float]:

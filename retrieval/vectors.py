@@ -107,6 +107,12 @@ def text_hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
+def key_lookup(keys: np.ndarray) -> np.ndarray:
+    """uint64 2 x len(keys): the keys sorted, and the row of each (`Vectors.lookup`)."""
+    order = np.argsort(keys, kind="stable")
+    return np.stack([keys[order], order.astype(np.uint64)])
+
+
 def paper_key(paper_id: str) -> int:
     """A paper's key in the approximate index and, as a fast field, in the tantivy index: a hash of its id (two
     of 3M ids share one with odds of about 1 in 4 million)."""
@@ -199,12 +205,9 @@ class Vectors:
     @functools.cached_property
     def _keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The keys sorted, the row of each, and each row's key."""
-        if self.lookup is not None:
-            ordered, rows = self.lookup[0], self.lookup[1].astype(np.int64)
-        else:  # (ids given, not read from a set)
-            keys = np.fromiter(map(paper_key, self.ids), dtype=np.uint64, count=len(self.ids))
-            rows = np.argsort(keys, kind="stable")
-            ordered = keys[rows]
+        lookup = self.lookup if self.lookup is not None else key_lookup(  # (ids given, not read from a set)
+            np.fromiter(map(paper_key, self.ids), dtype=np.uint64, count=len(self.ids)))
+        ordered, rows = lookup[0], lookup[1].astype(np.int64)
         by_row = np.empty(len(rows), dtype=np.uint64)
         by_row[rows] = ordered
         return ordered, rows, by_row
@@ -262,8 +265,7 @@ class VectorStore:
         except (OSError, ValueError, KeyError, TypeError, RecursionError) as e:
             log.warning("the vectors at %s cannot be read (%s); they are rebuilt from the store", self.path, e)
             return None
-        if (matrix.shape != (meta.get("count", count), DIM) or len(hashes) != count or len(scales) != count
-                or lookup.shape != (2, count)):
+        if matrix.shape != (meta.get("count", count), DIM) or len(hashes) != count or len(scales) != count:
             log.warning("the vectors at %s do not agree with their ids; they are rebuilt from the store", self.path)
             return None
         return Vectors(matrix, scales, hashes, meta.get("store"), tag, ann, lookup, meta.get("changes", 0), ids_file,
@@ -284,9 +286,7 @@ class VectorStore:
                 return lookup
             log.warning("the vectors' key look-up %s is not of their %d papers; it is made from their ids", path,
                         count)
-        keys = np.fromiter(map(paper_key, json.loads(ids_source[:])), dtype=np.uint64, count=count)
-        order = np.argsort(keys, kind="stable")
-        return np.stack([keys[order], order.astype(np.uint64)])
+        return key_lookup(np.fromiter(map(paper_key, json.loads(ids_source[:])), dtype=np.uint64, count=count))
 
     def _ann(self, tag: str, count: int) -> Index | None:
         """The set's approximate index, memory-mapped (None when it is missing or unreadable: the set is then
@@ -319,7 +319,6 @@ class VectorStore:
         hashes = np.zeros(count, dtype=np.uint64)
         keys = np.zeros(count, dtype=np.uint64)  # (each paper's in the approximate index: a hash of its id)
         fresh: list[int] = []  # the rows embedded (new papers, or new text)
-        embedded = 0
         rows: list[int] = []
         texts: list[str] = []
 
@@ -350,8 +349,7 @@ class VectorStore:
                 rows.append(row)
                 fresh.append(row)
                 texts.append(text)
-                embedded += 1
-            if len(rows) >= BATCH * 4 or len(kept) >= ANN_ADD_BLOCK:
+            if max(len(rows), len(kept)) >= BATCH * 4:
                 flush()
         flush()
         if len(ids) != count:
@@ -362,8 +360,7 @@ class VectorStore:
         with_ann, changes = count >= ANN_MIN_PAPERS, 0
         if with_ann:
             changes = self._write_ann(tag, matrix, keys, np.array(fresh, dtype=np.int64), previous)
-        order = np.argsort(keys, kind="stable")
-        lookup = np.stack([keys[order], order.astype(np.uint64)])  # (every set's: a search goes by keys)
+        lookup = key_lookup(keys)  # (every set's: a search goes by keys)
         for name, array in (("hashes", hashes), ("scales", scales), ("lookup", lookup)):
             with open(self.path / f".writing-{tag}.{name}", "wb") as f:
                 np.save(f, array)
@@ -380,7 +377,7 @@ class VectorStore:
         built = self.current()
         if built is None:
             raise OSError(f"the vectors just written to {self.path} cannot be read back")
-        return built, embedded
+        return built, len(fresh)
 
     def _write_ann(self, tag: str, matrix: np.ndarray, keys: np.ndarray, fresh: np.ndarray,
                    previous: Vectors | None) -> int:
