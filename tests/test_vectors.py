@@ -39,7 +39,7 @@ def in_step(library: Library) -> bool:
         ids = [pid for (pid,) in db.conn.execute("SELECT id FROM papers ORDER BY id")]
         from papers_bot.store.db import version
 
-        return vectors is not None and vectors.ids == ids and vectors.store_version == version(db)
+        return vectors is not None and sorted(vectors.ids) == ids and vectors.store_version == version(db)
 
 
 def test_a_load_embeds_only_the_papers_it_changed(library, tmp_path):
@@ -57,6 +57,83 @@ def test_a_load_embeds_only_the_papers_it_changed(library, tmp_path):
     assert new is not None
     np.testing.assert_allclose(new, embed(["Unlearning concepts in diffusion models. " +
                                            library.paper("2401.99999").abstract])[0], atol=2e-3)
+
+
+def _vectors_by_id(vectors) -> dict[str, tuple[bytes, float, int]]:
+    return {pid: (bytes(vectors.matrix[row]), float(vectors.scales[row]), int(vectors.hashes[row]))
+            for row, pid in enumerate(vectors.ids)}
+
+
+@pytest.mark.parametrize("ann", [False, True])
+def test_a_load_embeds_the_papers_it_touched_alone_into_the_set_a_full_build_makes(library, tmp_path,
+                                                                                   monkeypatch, ann):
+    # (at 1M papers, reading and hashing every paper's text to find the 1% a reload changed took 18 s)
+    from papers_bot.retrieval.vectors import VectorStore
+    from papers_bot.store.parse import sample_folder
+
+    if ann:
+        monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
+    listing = tmp_path / "mine.jsonl"
+    records = [arxiv_record(id=f"2401.0000{i}", title=f"Diffusion models for {topic}", authors="Ada Lovelace")
+               for i, topic in enumerate(["seismic faults", "protein folding", "weather", "sea ice"], 1)]
+    listing.write_text("".join(json.dumps(r) + "\n" for r in records))
+    library.load([sample_folder(), listing], replace=True)
+    calls: list[str] = []
+    embedded: list[str] = []
+    real_build, real_embed = VectorStore.build, vectors_module.embed
+    monkeypatch.setattr(VectorStore, "build", lambda self, *a, **k: calls.append("build") or real_build(self, *a, **k))
+    monkeypatch.setattr(vectors_module, "embed", lambda texts: embedded.extend(texts) or real_embed(texts))
+    records[0]["abstract"] = "Faults in seismic images, found by a diffusion model."  # changed
+    del records[1]  # removed (the load replaces)
+    records[1]["authors"] = "Ada Lovelace and Alan Turing"  # its text as it was: its vector kept
+    records.append(arxiv_record(id="2401.00009", title="Unlearning concepts in diffusion models"))  # added
+    listing.write_text("".join(json.dumps(r) + "\n" for r in records))
+    library.load([sample_folder(), listing], replace=True)
+    touched = library.vectors.current()
+    assert touched is not None and in_step(library) and (touched.ann is not None) == ann
+    assert not calls and sorted(embedded) == sorted(
+        vectors_module.paper_text(library.paper(pid).title, library.paper(pid).abstract)
+        for pid in ("2401.00001", "2401.00009"))
+    assert "2401.00002" not in touched.ids and library.search("diffusion protein folding", k=50).hits
+    query = "diffusion models for seismic faults"
+    # (to rounding: a row's place in the exact scan's blocks moves its float sums in the last bit)
+    found = [(h.paper.id, round(h.score, 5), round(h.semantic or 0, 5)) for h in library.search(query, k=20).hits]
+    shutil.rmtree(library.vectors.path)  # (the same papers' set, built from every paper)
+    library.update_vectors()
+    built = library.vectors.current()
+    assert calls and built is not None and built.ids != touched.ids  # (rows in another order)
+    assert _vectors_by_id(built) == _vectors_by_id(touched)
+    assert [(h.paper.id, round(h.score, 5), round(h.semantic or 0, 5))
+            for h in library.search(query, k=20).hits] == found
+
+
+def test_the_vectors_read_every_paper_when_the_loads_touched_are_not_all_known(library, tmp_path, monkeypatch,
+                                                                                caplog):
+    from papers_bot.retrieval.vectors import VectorStore
+
+    calls: list[str] = []
+    real_build = VectorStore.build
+    monkeypatch.setattr(VectorStore, "build", lambda self, *a, **k: calls.append("build") or real_build(self, *a, **k))
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion")) + "\n")
+    # Another process's load: this one does not know which papers it touched.
+    code = "import sys; from papers_bot.library import Library; Library(sys.argv[1], vectors='later').load([sys.argv[2]])"
+    subprocess.run([sys.executable, "-c", code, str(library.db_path), str(path)], check=True)
+    path.write_text(json.dumps(arxiv_record(id="2401.99998", title="Forgetting in language models")) + "\n")
+    library.load([path])
+    assert calls == ["build"] and in_step(library)
+    # A load whose sink was not told of a paper (it would be a bug): the count of papers gives it away.
+    monkeypatch.setattr(library_module._Touched, "_note", lambda self, *ids: None)
+    path.write_text(json.dumps(arxiv_record(id="2401.99997", title="Remembering in language models")) + "\n")
+    library.load([path])
+    assert calls == ["build", "build"] and in_step(library) and "do not account for" in caplog.text
+    # Too many papers touched to say which: every paper is read.
+    monkeypatch.undo()
+    monkeypatch.setattr(VectorStore, "build", lambda self, *a, **k: calls.append("build") or real_build(self, *a, **k))
+    monkeypatch.setattr(library_module, "TOUCHED_MAX", 1)
+    path.write_text("".join(json.dumps(arxiv_record(id=f"2402.0000{i}", title=f"Paper {i}")) + "\n" for i in (1, 2)))
+    library.load([path])
+    assert calls == ["build", "build", "build"] and in_step(library)
 
 
 @pytest.mark.parametrize("how", ["deleted", "from before vectors", "damaged"])
@@ -150,13 +227,16 @@ KILLER = textwrap.dedent("""
                 os._exit(9)  # (every file of the new set written, not yet named)
             real(path, data)
         vectors._write = write
-    from papers_bot.library import Library
-    Library(sys.argv[1]).load([sys.argv[3]])
+    from papers_bot import library
+    if sys.argv[4] == "every paper read":
+        library.TOUCHED_MAX = -1  # (the load cannot say which papers it touched)
+    library.Library(sys.argv[1]).load([sys.argv[3]])
 """)
 
 
+@pytest.mark.parametrize("how", ["the papers touched", "every paper read"])
 @pytest.mark.parametrize("where", ["embedding", "writing the approximate index", "before naming the new set"])
-def test_a_kill_while_the_vectors_are_written_leaves_the_library_answering(tmp_path, monkeypatch, where):
+def test_a_kill_while_the_vectors_are_written_leaves_the_library_answering(tmp_path, monkeypatch, where, how):
     monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
     db = tmp_path / "papers.db"
     Library(db).close()
@@ -165,7 +245,7 @@ def test_a_kill_while_the_vectors_are_written_leaves_the_library_answering(tmp_p
     listing = tmp_path / "new.jsonl"
     listing.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion")) + "\n")
     named = before.read_text()
-    done = subprocess.run([sys.executable, "-c", KILLER, str(db), where, str(listing)], capture_output=True)
+    done = subprocess.run([sys.executable, "-c", KILLER, str(db), where, str(listing), how], capture_output=True)
     assert done.returncode == 9, done.stderr.decode()
     assert before.read_text() == named  # (the previous set still named: it answers meanwhile)
     lib = Library(db, sample_if_new=False, vectors="later")
