@@ -405,9 +405,9 @@ def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_on
     if research_only:
         data.unlink()
         return {"n": n, "machine": machine(), "load_s": load_s, **research(db, vocab, n_queries, env)}
-    reload_s, _, _ = run([exe, "load", str(data)], env=env)
+    reload_s, reload_rss, reload_said = run([sys.executable, "-c", _CLI, "load", str(data)], env=env)
     revise(data, out / f"arxiv-{n}-revised.jsonl", every=100).replace(data)  # (refreshed in place, as a snapshot is)
-    change_s, _, said = run([exe, "load", str(data)], env=env)
+    change_s, change_rss, said = run([sys.executable, "-c", _CLI, "load", str(data)], env=env)
     result: dict[str, Any] = {
         "n": n,
         "machine": machine(),
@@ -419,7 +419,11 @@ def measure(n: int, n_queries: int, out: Path, *, tex: bool = False, spelling_on
         **peaks(load_said, "load"),
         **stage,
         "unchanged_reload_s": reload_s,
+        "unchanged_reload_peak_rss_mb": reload_rss / 1024,
+        **peaks(reload_said, "unchanged_reload"),
         "reload_1pct_changed_s": change_s,
+        "reload_1pct_changed_peak_rss_mb": change_rss / 1024,
+        **peaks(said, "reload_1pct_changed"),
         "reload_1pct_changed_said": said.decode().splitlines()[0],
         **searches(db, vocab, n_queries, env),
         "input_mb": data.stat().st_size / 2**20,
@@ -512,6 +516,13 @@ _LOAD = _PEAKS + (
     "import sys\n"
     "from papers_bot.library import Library\n"
     "Library(sys.argv[1], sample_if_new=False, vectors='later').load([sys.argv[2]])\n"
+)
+# `papers-bot` itself (a reload: the load and its vectors), with its peaks.
+_CLI = _PEAKS + (
+    "import sys\n"
+    "from papers_bot.cli import main\n"
+    "sys.argv[0] = 'papers-bot'\n"
+    "main()\n"
 )
 # The vector stage alone: its seconds.
 _VECTOR_STAGE = _PEAKS + (
