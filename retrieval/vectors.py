@@ -4,17 +4,19 @@ Derived from the store like the index, and rebuilt from it: `VectorStore.build` 
 abstract changed since the vectors on disk were built (a hash of each paper's text says which) and writes a new
 set of files, then names it in `current.json` by an atomic rename. After a load that can say which papers it
 touched, `VectorStore.update` writes the new set from the previous one and those papers alone, without reading
-every paper's text (at 1M papers, 7 s against 18 s after a reload that changed 1%). A kill at any point leaves the previous set
-named and whole: the library answers from it (papers without a vector rank by words alone) and brings it in
-step at its next load or start. Vectors are int8 on disk (each row scaled to its largest component, the scale
-kept beside it) and memory-mapped: 260 bytes a paper.
+every paper's text (README "Scale"). A kill at any point leaves the previous set named and whole: the library
+answers from it (papers without a vector rank by words alone) and brings it in step at its next load or start.
+Vectors are int8 on disk (each row scaled to its largest component, the scale kept beside it) and
+memory-mapped: 260 bytes a paper.
 
 A library of ANN_MIN_PAPERS papers or more also gets an approximate nearest-neighbour index (usearch's HNSW graph
-over the same int8 rows, `ann-<tag>.usearch`, memory-mapped), written as part of the set before it is named; a
-smaller one is scanned exactly (`Vectors.similarities`), which is exact and, there, as fast. Papers are keyed by
-a hash of their id (`paper_key`; every set's `lookup-<tag>.npy` turns keys into rows, and the tantivy index holds
-the same key), so that a search never reads the set's ids, and a load's few changes are made to a
-copy of the previous set's index rather than building it anew (a full build at 1M papers takes minutes); after
+over the same int8 rows, `ann-<tag>.usearch`, memory-mapped), written before the set that first uses it is
+named; a smaller one is scanned exactly (`Vectors.similarities`), which is exact and, there, as fast. Papers are
+keyed by a hash of their id (`paper_key`; every set's `lookup-<tag>.npy` turns keys into rows, and the tantivy
+index holds the same key), so that a search never reads the set's ids. A set `update` wrote keeps the index of
+the set before it (`ann_tag` in `current.json`): the rows it does not hold come last (the tail, scanned exactly)
+and its nodes of papers gone or changed since are passed over (`stale-<tag>.npy`). Past TAIL_MAX of either, or
+after a `build`, the changes are made to a copy of the index (a full build at 1M papers takes minutes); after
 changes to ANN_REFRESH_SHARE of the papers it is built anew. A set written before the index existed, or whose
 index is missing or unreadable, answers by the exact scan and is brought in step (its vectors kept, the index
 added) at the next load or start.
@@ -27,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import itertools
 import json
 import logging
 import mmap
@@ -61,6 +62,11 @@ ANN_ADD_BLOCK = 65_536  # rows added to the index at once (each block is read fr
 # Papers added, changed or removed since the index was last built anew, as a share of the papers, past which it
 # is built anew (a graph's removed nodes stay as tombstones, and many make it slower and less exact).
 ANN_REFRESH_SHARE = 0.2
+# A set written from the one before it and a load's few papers (`VectorStore.update`) leaves the approximate index
+# as it was: the papers' rows embedded since it was written come last in the set and are scanned exactly (each
+# search, ~0.05 ms a thousand), and its nodes of papers since gone or changed are passed over. Past this many of
+# either, the index is changed in a copy (which holds the whole graph in memory: about 450 MB at 1M papers).
+TAIL_MAX = 16_384
 
 
 @functools.lru_cache(maxsize=1)
@@ -139,6 +145,9 @@ class Vectors:
     ids_file: Path | None = None  # where the ids are (a JSON list), for messages
     ids_source: mmap.mmap | None = field(default=None, repr=False)  # that file, mapped when the set was opened
     given_ids: list[str] | None = field(default=None, repr=False)  # or the ids themselves
+    ann_tag: str = ""  # the set whose `ann-<tag>.usearch` this one searches ("": its own)
+    tail: int = -1  # the first of the rows the index does not hold (the tail, scanned exactly; -1: none)
+    stale: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))  # index keys to pass over
 
     @functools.cached_property
     def ids(self) -> list[str]:
@@ -164,19 +173,19 @@ class Vectors:
         rows = self._rows_of(np.array([paper_key(paper_id)], dtype=np.uint64))
         return np.asarray(self.matrix[rows[0]], dtype=np.float32) * self.scales[rows[0]] if len(rows) else None
 
-    def similarities(self, query: np.ndarray) -> np.ndarray:
-        """Every paper's cosine similarity to `query` (a unit vector), exact."""
+    def similarities(self, query: np.ndarray, *, start: int = 0) -> np.ndarray:
+        """The cosine similarity to `query` (a unit vector) of every paper from row `start` on, exact."""
         q = np.asarray(query, dtype=np.float32)
-        out = np.empty(len(self), dtype=np.float32)
+        out = np.empty(len(self) - start, dtype=np.float32)
         # numpy has no int8 or float16 BLAS: each block is widened to float32 in one reused buffer, small enough
         # to stay in cache, and multiplied there. At 100k papers: 4.9 ms from int8, 47 ms from float16 (its
         # widening is slow), 244 ms multiplying float16 directly, 12.8 ms from float32 held in memory.
-        block = np.empty((min(SCAN_BLOCK, len(self)), DIM), dtype=np.float32)
-        for start in range(0, len(self), SCAN_BLOCK):
-            part = self.matrix[start : start + SCAN_BLOCK]
+        block = np.empty((min(SCAN_BLOCK, len(out)), DIM), dtype=np.float32)
+        for at in range(0, len(out), SCAN_BLOCK):
+            part = self.matrix[start + at : start + at + SCAN_BLOCK]
             block[: len(part)] = part
-            np.matmul(block[: len(part)], q, out=out[start : start + len(part)])
-        out *= self.scales
+            np.matmul(block[: len(part)], q, out=out[at : at + len(part)])
+        out *= self.scales[start:]
         return out
 
     def nearest(self, query: np.ndarray, k: int) -> list[tuple[float, str]]:
@@ -194,10 +203,17 @@ class Vectors:
         if not len(self) or k <= 0:
             return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
         if self.ann is not None:
-            # The graph's candidates, re-scored from the rows: the similarity the exact scan gives (to rounding).
-            found = self.ann.search(quantise(np.asarray(query, dtype=np.float32)[None])[0][0], k, threads=1)
-            rows = np.unique(self._rows_of(found.keys))
+            # The graph's candidates, re-scored from the rows: the similarity the exact scan gives (to rounding);
+            # and the tail's rows, scanned.
+            wanted = k + min(len(self.stale), k)  # (room for nodes passed over)
+            found = self.ann.search(quantise(np.asarray(query, dtype=np.float32)[None])[0][0], wanted, threads=1)
+            keys = found.keys if not len(self.stale) else found.keys[~_member(found.keys, self.stale)]
+            rows = np.unique(self._rows_of(keys))
             sims = self._rows_similarity(query, rows)
+            if 0 <= self.tail < len(self):
+                tail_sims = self.similarities(query, start=self.tail)
+                rows = np.concatenate([rows, np.arange(self.tail, len(self))])
+                sims = np.concatenate([sims, tail_sims])
         else:
             sims = self.similarities(query)
             rows = np.argpartition(-sims, min(k, len(sims)) - 1)[:k]
@@ -262,17 +278,21 @@ class VectorStore:
             hashes = np.load(self.path / f"hashes-{tag}.npy")
             scales = np.load(self.path / f"scales-{tag}.npy")
             lookup = self._lookup(tag, ids_source, count)
-            ann = self._ann(tag, count) if meta.get("ann") else None
+            ann_tag = meta.get("ann_tag") or tag
+            tail = int(meta.get("tail", -1))
+            stale = np.load(self.path / f"stale-{tag}.npy") if ann_tag != tag else np.empty(0, dtype=np.uint64)
+            ann = self._ann(ann_tag, (tail if tail >= 0 else count) + len(stale)) if meta.get("ann") else None
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError, RecursionError) as e:
             log.warning("the vectors at %s cannot be read (%s); they are rebuilt from the store", self.path, e)
             return None
-        if matrix.shape != (meta.get("count", count), DIM) or len(hashes) != count or len(scales) != count:
+        if (matrix.shape != (meta.get("count", count), DIM) or len(hashes) != count or len(scales) != count
+                or stale.dtype != np.uint64 or stale.ndim != 1 or tail > count):
             log.warning("the vectors at %s do not agree with their ids; they are rebuilt from the store", self.path)
             return None
         return Vectors(matrix, scales, hashes, meta.get("store"), tag, ann, lookup, meta.get("changes", 0), ids_file,
-                       ids_source)
+                       ids_source, ann_tag=ann_tag, tail=tail if ann is not None else -1, stale=stale)
 
     def _lookup(self, tag: str, ids_source: mmap.mmap, count: int) -> np.ndarray:
         """The set's key look-up; made anew from its ids when it is missing (a set scanned exactly, from before
@@ -312,7 +332,8 @@ class VectorStore:
     def build(self, papers: Iterable[tuple[str, str, str]], count: int, store_version: str,
               previous: Vectors | None = None) -> tuple[Vectors, int]:
         """Write the vectors of the `count` `papers` ((id, title, abstract)) and name them current; a paper whose
-        text `previous` holds keeps its vector. The new set and how many papers were embedded."""
+        text `previous` holds keeps its vector. The new set and how many papers were embedded. (Its approximate
+        index holds every row: no tail.)"""
         self.path.mkdir(parents=True, exist_ok=True)
         tag = uuid.uuid4().hex
         tmp = self.path / f".writing-{tag}.npy"
@@ -321,7 +342,8 @@ class VectorStore:
         ids: list[str] = []
         hashes = np.zeros(count, dtype=np.uint64)
         keys = np.zeros(count, dtype=np.uint64)  # (each paper's in the approximate index: a hash of its id)
-        fresh: list[int] = []  # the rows embedded (new papers, or new text)
+        unindexed: list[int] = []  # the rows whose vector `previous`'s index does not hold (embedded, or its tail's)
+        embedded = 0
         rows: list[int] = []
         texts: list[str] = []
 
@@ -348,26 +370,29 @@ class VectorStore:
             old = previous.rows.get(pid) if previous is not None else None
             if old is not None and int(previous.hashes[old]) == h:  # type: ignore[union-attr]
                 kept.append((row, old))
+                if 0 <= previous.tail <= old:  # type: ignore[union-attr]
+                    unindexed.append(row)
             else:
                 rows.append(row)
-                fresh.append(row)
+                unindexed.append(row)
                 texts.append(text)
+                embedded += 1
             if max(len(rows), len(kept)) >= BATCH * 4:
                 flush()
         flush()
         if len(ids) != count:
             raise ValueError(f"{len(ids)} papers, not the {count} counted")
-        built = self._name(tag, tmp, matrix, scales, hashes, keys, ids, np.array(fresh, dtype=np.int64), previous,
-                           store_version)
-        return built, len(fresh)
+        tail = self._index(tag, matrix, keys, np.array(unindexed, dtype=np.int64), previous, fold=True)
+        return self._name(tag, tmp, matrix, scales, hashes, keys, ids, store_version, tail), embedded
 
     def update(self, previous: Vectors, papers: Iterable[tuple[str, str, str]], touched: Iterable[str], count: int,
                store_version: str) -> tuple[Vectors, int] | None:
         """Write `previous` brought in step with a store where only the papers `touched` were added, changed or
         removed since it was built, and name it current: `papers` ((id, title, abstract)) are those of them still
-        stored, in id order. Their rows follow the others', which are copied as they are (a search's ties go by
-        key, not row). The new set and how many papers were embedded; None, and nothing written, when the
-        papers would not be the `count` stored (`touched` missed some: the caller builds the set anew)."""
+        stored, in id order. The other rows are copied as they are, those of `previous`'s tail last, then these
+        papers' (a search's ties go by key, not row): the approximate index is kept, and the new tail is scanned,
+        up to TAIL_MAX. The new set and how many papers were embedded; None, and nothing written, when the papers
+        would not be the `count` stored (`touched` missed some: the caller builds the set anew)."""
         listed = list(papers)
         gone = np.fromiter({paper_key(pid) for pid in touched} | {paper_key(pid) for pid, _, _ in listed},
                            dtype=np.uint64)
@@ -376,8 +401,9 @@ class VectorStore:
         at = np.minimum(np.searchsorted(ordered, gone), max(len(ordered) - 1, 0))
         if len(ordered):
             keep[old_rows[at[ordered[at] == gone]]] = False
-        kept = np.flatnonzero(keep)
-        if len(kept) + len(listed) != count:
+        indexed = len(previous) if previous.ann is None or previous.tail < 0 else previous.tail
+        base, tail = np.flatnonzero(keep[:indexed]), indexed + np.flatnonzero(keep[indexed:])
+        if len(base) + len(tail) + len(listed) != count:
             return None
         self.path.mkdir(parents=True, exist_ok=True)
         tag = uuid.uuid4().hex
@@ -386,12 +412,15 @@ class VectorStore:
         scales = np.zeros(count, dtype=np.float32)
         hashes = np.zeros(count, dtype=np.uint64)
         keys = np.zeros(count, dtype=np.uint64)
+        kept = np.concatenate([base, tail])
         for start in range(0, len(kept), ANN_ADD_BLOCK):  # (a block at a time: the matrix may be 1 GB at 3M papers)
             block = kept[start : start + ANN_ADD_BLOCK]
             matrix[start : start + len(block)] = previous.matrix[block]
         n = len(kept)
         scales[:n], hashes[:n], keys[:n] = previous.scales[kept], previous.hashes[kept], by_row[kept]
-        ids = list(itertools.compress(previous.ids, keep))
+        old_ids = previous.ids
+        ids = [old_ids[row] for row in base.tolist()] if len(base) < len(old_ids) else list(old_ids)
+        ids += [old_ids[row] for row in tail.tolist()]
         fresh: list[int] = []
         texts: list[str] = []
         for row, (pid, title, abstract) in enumerate(listed, n):
@@ -407,24 +436,64 @@ class VectorStore:
                 texts.append(text)
         if fresh:
             matrix[fresh], scales[fresh] = quantise(embed(texts))
-        built = self._name(tag, tmp, matrix, scales, hashes, keys, ids, np.array(fresh, dtype=np.int64), previous,
-                           store_version)
-        return built, len(fresh)
+        # (rows from len(base) on: the index's copy of their vector, if any, is not theirs now)
+        new_tail = self._index(tag, matrix, keys, np.arange(len(base), count), previous, fold=False)
+        return self._name(tag, tmp, matrix, scales, hashes, keys, ids, store_version, new_tail), len(fresh)
+
+    def _index(self, tag: str, matrix: np.ndarray, keys: np.ndarray, unindexed: np.ndarray,
+               previous: Vectors | None, *, fold: bool) -> _Tail:
+        """The new set's approximate index, from `previous`'s: its keys, and the `unindexed` rows (those whose
+        vector its index does not hold). Unless `fold` (or past TAIL_MAX), when the unindexed rows are the set's
+        last (its tail), the index is kept as it is; else it is written anew for this set: a copy of the previous
+        one less its papers gone or changed and plus the unindexed rows, or, past ANN_REFRESH_SHARE (or without
+        one), built anew."""
+        count = len(keys)
+        if count < ANN_MIN_PAPERS:
+            return _Tail(ann=False)
+        if previous is None or previous.ann is None or previous.lookup is None:
+            write_ann(matrix, keys, np.arange(count), self.path / f".writing-{tag}.usearch")
+            os.replace(self.path / f".writing-{tag}.usearch", self.path / f"ann-{tag}.usearch")
+            return _Tail()
+        # The index's keys: the previous set's rows before its tail, and its stale keys.
+        indexed = previous.tail if previous.tail >= 0 else len(previous)
+        in_index = np.union1d(previous._keys[2][:indexed], previous.stale)
+        still = np.ones(count, dtype=bool)
+        still[unindexed] = False
+        stale = np.setdiff1d(in_index, keys[still], assume_unique=True)  # (gone, or its vector changed)
+        is_tail = not len(unindexed) or int(unindexed[0]) == count - len(unindexed)
+        if not fold and is_tail and len(unindexed) <= TAIL_MAX and len(stale) <= TAIL_MAX:
+            return _Tail(previous.ann_tag or previous.tag, count - len(unindexed), stale, previous.changes)
+        # (papers added or changed, and those gone)
+        changes = previous.changes + len(unindexed) + len(np.setdiff1d(stale, keys[unindexed]))
+        writing = self.path / f".writing-{tag}.usearch"
+        built = False
+        if changes <= ANN_REFRESH_SHARE * count:
+            try:
+                write_ann(matrix, keys, unindexed, writing,
+                          (self.path / f"ann-{previous.ann_tag or previous.tag}.usearch", stale))
+                built = True
+            except (OSError, RuntimeError, ValueError) as e:
+                log.warning("cannot change a copy of the vector index %s (%s); building it anew",
+                            previous.ann_tag or previous.tag, e)
+        if not built:
+            changes = 0
+            write_ann(matrix, keys, np.arange(count), writing)
+        os.replace(writing, self.path / f"ann-{tag}.usearch")
+        return _Tail(changes=changes)
 
     def _name(self, tag: str, tmp: Path, matrix: np.memmap, scales: np.ndarray, hashes: np.ndarray,
-              keys: np.ndarray, ids: list[str], fresh: np.ndarray, previous: Vectors | None,
-              store_version: str) -> Vectors:
-        """Write the rest of the set `tag` whose matrix is being written at `tmp` (`fresh`: its rows embedded
-        anew), name it current, and delete the sets before it."""
+              keys: np.ndarray, ids: list[str], store_version: str, tail: _Tail) -> Vectors:
+        """Write the rest of the set `tag` whose matrix is being written at `tmp`, name it current, and delete
+        the sets before it (but the one whose approximate index it searches)."""
         count = len(ids)
         matrix.flush()
         _fsync(tmp)
         os.replace(tmp, self.path / f"vectors-{tag}.npy")
-        with_ann, changes = count >= ANN_MIN_PAPERS, 0
-        if with_ann:
-            changes = self._write_ann(tag, matrix, keys, fresh, previous)
         lookup = key_lookup(keys)  # (every set's: a search goes by keys)
-        for name, array in (("hashes", hashes), ("scales", scales), ("lookup", lookup)):
+        arrays = [("hashes", hashes), ("scales", scales), ("lookup", lookup)]
+        if tail.ann_tag:
+            arrays.append(("stale", tail.stale))
+        for name, array in arrays:
             with open(self.path / f".writing-{tag}.{name}", "wb") as f:
                 np.save(f, array)
                 f.flush()
@@ -433,46 +502,42 @@ class VectorStore:
         listed = json.dumps(ids).encode()
         _write(self.path / f"ids-{tag}.json", listed)
         # Naming the new set is the one step that makes it current: before it the old set is, after it the new.
-        _write(self.path / CURRENT, json.dumps({"model": MODEL, "store": store_version, "tag": tag, "count": count,
-                                                "ann": with_ann, "changes": changes,
-                                                "ids_bytes": len(listed)}).encode())
-        self._remove_all_but(tag)
+        meta = {"model": MODEL, "store": store_version, "tag": tag, "count": count, "ann": tail.ann,
+                "changes": tail.changes, "ids_bytes": len(listed)}
+        if tail.ann_tag:
+            meta |= {"ann_tag": tail.ann_tag, "tail": tail.start}
+        _write(self.path / CURRENT, json.dumps(meta).encode())
+        self._remove_all_but(tag, tail.ann_tag)
         built = self.current()
         if built is None:
             raise OSError(f"the vectors just written to {self.path} cannot be read back")
         return built
 
-    def _write_ann(self, tag: str, matrix: np.ndarray, keys: np.ndarray, fresh: np.ndarray,
-                   previous: Vectors | None) -> int:
-        """Write the set's approximate index: `previous`'s index less the papers gone or changed and plus the
-        `fresh` rows, or, past ANN_REFRESH_SHARE (or without one), built anew; the changes made since it was last
-        built anew."""
-        base, changes = None, 0
-        if previous is not None and previous.ann is not None and previous.lookup is not None:
-            gone = np.setdiff1d(previous.lookup[0], keys, assume_unique=True)
-            changed = np.intersect1d(keys[fresh], previous.lookup[0], assume_unique=True)
-            changes = previous.changes + len(gone) + len(fresh)
-            if changes <= ANN_REFRESH_SHARE * len(keys):
-                base = (self.path / f"ann-{previous.tag}.usearch", np.concatenate([gone, changed]))
-        writing = self.path / f".writing-{tag}.usearch"
-        if base is not None:
-            try:
-                write_ann(matrix, keys, fresh, writing, base)
-            except (OSError, RuntimeError, ValueError) as e:
-                log.warning("cannot change a copy of the vector index %s (%s); building it anew", base[0], e)
-                base = None
-        if base is None:
-            changes = 0
-            write_ann(matrix, keys, np.arange(len(keys)), writing)
-        os.replace(writing, self.path / f"ann-{tag}.usearch")
-        return changes
-
-    def _remove_all_but(self, tag: str) -> None:
-        """Delete earlier sets (a reader holding one keeps its open files: the system frees them after it); never
-        the writers' lock (deleted, the next writer would lock a new file while this one still writes)."""
+    def _remove_all_but(self, tag: str, ann_tag: str = "") -> None:
+        """Delete earlier sets (a reader holding one keeps its open files: the system frees them after it), but
+        the index `ann_tag` names; never the writers' lock (deleted, the next writer would lock a new file while
+        this one still writes)."""
         for file in self.path.iterdir():
-            if file.name not in (CURRENT, LOCK) and tag not in file.name:
+            if file.name not in (CURRENT, LOCK, f"ann-{ann_tag}.usearch") and tag not in file.name:
                 file.unlink(missing_ok=True)
+
+
+@dataclass
+class _Tail:
+    """How a new set searches its approximate index: with one (`ann`); whose it is ("": its own, holding every
+    row); from which row on the index does not hold its rows, and the index's keys it is to pass over."""
+
+    ann_tag: str = ""
+    start: int = -1
+    stale: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+    changes: int = 0
+    ann: bool = True
+
+
+def _member(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """Whether each of `values` is in the sorted array `ordered`."""
+    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    return ordered[at] == values
 
 
 def write_ann(matrix: np.ndarray, keys: np.ndarray, rows: np.ndarray, path: Path,

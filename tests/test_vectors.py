@@ -219,6 +219,7 @@ KILLER = textwrap.dedent("""
     if where == "embedding":
         vectors.embed = lambda texts: os._exit(9)
     elif where == "writing the approximate index":
+        vectors.TAIL_MAX = 0  # (a load's papers go into a copy of the index, not a tail)
         vectors.write_ann = lambda matrix, keys, rows, path, base=None: (path.write_bytes(b"half"), os._exit(9))
     else:
         real = vectors._write
@@ -363,12 +364,17 @@ def test_related_is_by_meaning_and_words_never_the_paper_itself(library):
     assert all(h.semantic is not None for h in hits)
 
 
-@pytest.mark.parametrize("ann", [False, True])
-def test_results_are_the_same_in_another_process(library, monkeypatch, ann):
+@pytest.mark.parametrize("ann", [False, True, "with a tail"])
+def test_results_are_the_same_in_another_process(library, monkeypatch, tmp_path, ann):
     if ann:
         monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
         library.update_vectors()
         assert library.vectors.current().ann is not None  # (the other process reads the same index file)
+    if ann == "with a tail":
+        record = arxiv_record(id="2401.99999", title="Diffusion models forecast time series")
+        (tmp_path / "one.jsonl").write_text(json.dumps(record) + "\n")
+        library.load([tmp_path / "one.jsonl"])
+        assert library.vectors.current().tail == len(library.vectors.current()) - 1
     query = "diffusion models for time series forecasting"
     here = [(h.paper.id, round(h.score, 6)) for h in library.search(query, k=10).hits]
     code = ("import json, sys; from papers_bot.library import Library; lib = Library(sys.argv[1]); "
@@ -558,6 +564,7 @@ def test_cli_load_embeds_as_its_last_stage_and_doctor_counts_the_pending(tmp_pat
 
 def test_a_load_changes_a_copy_of_the_index_and_past_a_share_builds_it_anew(library, tmp_path, monkeypatch):
     monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
+    monkeypatch.setattr(vectors_module, "TAIL_MAX", 0)  # (a load's papers go into a copy of the index)
     library.update_vectors()
     built = library.vectors.current()
     assert built is not None and built.ann is not None and built.changes == 0
@@ -597,8 +604,86 @@ def test_a_load_changes_a_copy_of_the_index_and_past_a_share_builds_it_anew(libr
     assert anew is not None and anew.ann is not None and anew.changes == 0 and len(anew.ann) == 1
 
 
+def _exact_nearest(vectors, query, k):
+    """The exact scan's k nearest, to rounding (the scan and a re-score sum in another order)."""
+    ann, vectors.ann = vectors.ann, None
+    try:
+        return _rounded(vectors.nearest(query, k))
+    finally:
+        vectors.ann = ann
+
+
+def _rounded(near):
+    return [(round(sim, 5), pid) for sim, pid in near]
+
+
+def test_a_loads_few_papers_are_a_tail_beside_the_index_it_keeps_then_folded_into_a_copy(library, tmp_path,
+                                                                                         monkeypatch):
+    # (changing a copy of the index holds the whole graph in memory: about 450 MB at 1M papers, for 10 papers)
+    monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
+    monkeypatch.setattr(vectors_module, "TAIL_MAX", 3)
+    library.update_vectors()
+    built = library.vectors.current()
+    assert built is not None and built.ann is not None and built.tail == -1
+    graph = library.vectors.path / f"ann-{built.tag}.usearch"
+    papers, changed = len(built), library.paper(built.ids[5])
+    record = arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion models")
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    library.load([path])  # (one paper added: it is the tail)
+    added = library.vectors.current()
+    assert added is not None and added.ann_tag == built.tag and added.tail == papers and not len(added.stale)
+    assert len(added.ann) == papers and graph.is_file() and in_step(library)
+    query = embed(["unlearning concepts in diffusion models"])[0]
+    assert added.nearest(query, 10)[0][1] == "2401.99999" and _rounded(added.nearest(query, 10)) == _exact_nearest(added, query, 10)
+    # A paper of the index's with new text: its node is passed over, its new row scanned.
+    path.write_text(json.dumps(arxiv_record(id=changed.id, title="Sea ice thickness from satellite altimetry",
+                                            abstract="We measure sea ice from orbit.")) + "\n")
+    library.load([path])
+    again = library.vectors.current()
+    assert again is not None and again.ann_tag == built.tag and list(again.stale) == [paper_key(changed.id)]
+    assert again.tail == papers - 1 and again.ids[-2:] == ["2401.99999", changed.id] and in_step(library)
+    for text in ["sea ice thickness from satellite altimetry", "diffusion models", "graph networks"]:
+        query = embed([text])[0]
+        near = again.nearest(query, 10)
+        assert len({pid for _, pid in near}) == len(near) == 10  # (no paper twice: its old node is passed over)
+        assert _rounded(near) == _exact_nearest(again, query, 10)
+    assert again.nearest(embed(["sea ice thickness from satellite altimetry"])[0], 1)[0][1] == changed.id
+    hits = library.search("sea ice altimetry", k=5).hits
+    assert hits[0].paper.id == changed.id and hits[0].semantic is not None
+    # Past TAIL_MAX: the tail and the stale nodes go into a copy of the index, which the new set owns.
+    path.write_text("".join(json.dumps(arxiv_record(id=f"2402.0000{i}", title=f"Glacier flow {i}")) + "\n"
+                            for i in (1, 2)))
+    library.load([path])
+    folded = library.vectors.current()
+    assert folded is not None and folded.ann_tag == folded.tag and folded.tail == -1 and not len(folded.stale)
+    assert len(folded.ann) == len(folded) == papers + 3 and not graph.exists() and in_step(library)
+    assert folded.changes == 4  # (two added, one added before, one changed: since the index was built anew)
+    query = embed(["sea ice thickness from satellite altimetry"])[0]
+    assert folded.nearest(query, 1)[0][1] == changed.id
+
+
+def test_a_damaged_list_of_stale_nodes_is_found_and_the_set_rebuilt(library, tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
+    library.update_vectors()
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion")) + "\n")
+    library.load([path])
+    tag = json.loads((library.vectors.path / "current.json").read_text())["tag"]
+    (library.vectors.path / f"stale-{tag}.npy").write_bytes(b"\x93NUMPY garbage")
+    again = Library(library.db_path)
+    try:
+        assert "cannot be read" in caplog.text and in_step(again)
+        rebuilt = again.vectors.current()
+        assert rebuilt is not None and rebuilt.ann is not None and rebuilt.tag != tag
+        assert again.search("unlearning concepts diffusion", k=3).hits[0].semantic is not None
+    finally:
+        again.close()
+
+
 def test_an_index_that_cannot_be_copied_is_built_anew(library, tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
+    monkeypatch.setattr(vectors_module, "TAIL_MAX", 0)  # (a load's papers go into a copy of the index)
     library.update_vectors()
     real = vectors_module.write_ann
 
