@@ -150,7 +150,8 @@ class Library:
         self._vectors_lock = threading.Lock()
         self._vector_worker: threading.Thread | None = None  # (vectors="background": the thread updating them)
         self._vectors_wanted = False  # (and whether it should look again once done)
-        # The last loads this process made: (store version before, after, the ids touched, None: too many to say).
+        # The loads this process made since the vectors' version: (store version before, after, the ids touched;
+        # None: too many to say), the last 16 at most.
         self._touched: list[tuple[str, str, frozenset[str] | None]] = []
         self._load_lock = threading.Lock()
         self._snapshots: dict[str, Snapshot] = {}  # store version -> index snapshot of it (the last two)
@@ -408,6 +409,9 @@ class Library:
                 rows = reader.conn.execute("SELECT id, title, abstract FROM papers ORDER BY id")
                 done = self.vectors.build(rows, count, version, previous)
             built, embedded = done
+            with self._vectors_lock:  # (what the loads before this version touched is of no more use)
+                self._touched = next((self._touched[i:] for i, (before, _, _) in enumerate(self._touched)
+                                      if before == version), [])
             log.info("vectors in step: %d papers embedded, %d kept, in %.1f s", embedded, len(built) - embedded,
                      time.perf_counter() - started)
             return embedded
