@@ -450,8 +450,8 @@ def searches(db: Path, vocab: list[str], n_queries: int, env: dict) -> dict:
     # A fresh process first answers WARM_UP other queries (not timed: a running bot has long since paged its
     # index in; the first query's cost is the cold start, measured below).
     batch = "\n".join(queries(vocab, WARM_UP, seed=SEED + 2) + qs).encode() + b"\n"
-    _, search_rss, lines = run([exe, "search", "--json", "-"], stdin=batch, env=env)
-    took = [json.loads(line)["took_ms"] for line in lines.splitlines()][WARM_UP:]
+    _, search_rss, lines = run([sys.executable, "-c", _CLI, "search", "--json", "-"], stdin=batch, env=env)
+    took = [json.loads(line)["took_ms"] for line in lines.splitlines() if line.startswith(b"{")][WARM_UP:]
     filtered = [t for i, t in enumerate(took) if i % 4 == 3]
     # Questions rank with pseudo-relevance feedback (`ask`): the same queries, timed in a fresh process.
     _, _, asked = run([sys.executable, "-c", _QUESTIONS, str(db)], stdin=batch, env=env)
@@ -467,6 +467,7 @@ def searches(db: Path, vocab: list[str], n_queries: int, env: dict) -> dict:
         "question_p99_ms": percentile(question_ms, 99),
         **spelling(db, vocab, n_queries, env),
         "search_process_rss_mb": search_rss / 1024,
+        **peaks(lines, "search_process"),
         "cold_start_s": statistics.median(cold),
         "db_mb": size_on_disk(db) / 2**20,
         "index_mb": size_on_disk(Path(f"{db}.index")) / 2**20,
