@@ -205,9 +205,16 @@ class Vectors:
         if self.ann is not None:
             # The graph's candidates, re-scored from the rows: the similarity the exact scan gives (to rounding);
             # and the tail's rows, scanned.
-            wanted = k + min(len(self.stale), k)  # (room for nodes passed over)
-            found = self.ann.search(quantise(np.asarray(query, dtype=np.float32)[None])[0][0], wanted, threads=1)
-            keys = found.keys if not len(self.stale) else found.keys[~_member(found.keys, self.stale)]
+            # Asked again for more while the nodes passed over leave fewer than k (papers removed together, a
+            # field's, lie near each other).
+            q8 = quantise(np.asarray(query, dtype=np.float32)[None])[0][0]
+            wanted = k + min(len(self.stale), k)
+            while True:
+                found = self.ann.search(q8, wanted, threads=1).keys
+                keys = found if not len(self.stale) else found[~_member(found, self.stale)]
+                if len(keys) >= k or len(found) < wanted:
+                    break
+                wanted *= 4
             rows = np.unique(self._rows_of(keys))
             sims = self._rows_similarity(query, rows)
             if 0 <= self.tail < len(self):
@@ -216,7 +223,9 @@ class Vectors:
                 sims = np.concatenate([sims, tail_sims])
         else:
             sims = self.similarities(query)
-            rows = np.argpartition(-sims, min(k, len(sims)) - 1)[:k]
+            # (every paper tied with the k-th: which of them make the k goes by key below, not by row)
+            rows = np.flatnonzero(sims >= np.partition(sims, len(sims) - k)[len(sims) - k]) if k < len(sims) \
+                else np.arange(len(sims))
             sims = sims[rows]
         order = np.lexsort((self._keys[2][rows], -sims))[:k]  # (ties by key: the same order in every process)
         return sims[order], rows[order]
@@ -280,15 +289,18 @@ class VectorStore:
             lookup = self._lookup(tag, ids_source, count)
             ann_tag = meta.get("ann_tag") or tag
             tail = int(meta.get("tail", -1))
-            stale = np.load(self.path / f"stale-{tag}.npy") if ann_tag != tag else np.empty(0, dtype=np.uint64)
-            ann = self._ann(ann_tag, (tail if tail >= 0 else count) + len(stale)) if meta.get("ann") else None
+            ann, stale = None, self._stale(tag) if ann_tag != tag else np.empty(0, dtype=np.uint64)
+            if stale is None:
+                stale = np.empty(0, dtype=np.uint64)
+            elif meta.get("ann"):
+                ann = self._ann(ann_tag, (tail if tail >= 0 else count) + len(stale))
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError, RecursionError) as e:
             log.warning("the vectors at %s cannot be read (%s); they are rebuilt from the store", self.path, e)
             return None
-        if (matrix.shape != (meta.get("count", count), DIM) or len(hashes) != count or len(scales) != count
-                or stale.dtype != np.uint64 or stale.ndim != 1 or tail > count):
+        if matrix.shape != (meta.get("count", count), DIM) or len(hashes) != count or len(scales) != count \
+                or tail > count:
             log.warning("the vectors at %s do not agree with their ids; they are rebuilt from the store", self.path)
             return None
         return Vectors(matrix, scales, hashes, meta.get("store"), tag, ann, lookup, meta.get("changes", 0), ids_file,
@@ -310,6 +322,20 @@ class VectorStore:
             log.warning("the vectors' key look-up %s is not of their %d papers; it is made from their ids", path,
                         count)
         return key_lookup(np.fromiter(map(paper_key, json.loads(ids_source[:])), dtype=np.uint64, count=count))
+
+    def _stale(self, tag: str) -> np.ndarray | None:
+        """The set's list of its approximate index's nodes to pass over (None when it is missing or unreadable:
+        the set is then scanned exactly, its vectors kept, until the index is rebuilt)."""
+        path = self.path / f"stale-{tag}.npy"
+        try:
+            stale = np.load(path)
+            if stale.dtype != np.uint64 or stale.ndim != 1:
+                raise ValueError(f"{stale.dtype} x {stale.shape}, not a list of keys")
+        except (OSError, ValueError) as e:
+            log.warning("the vectors' list of stale index nodes %s cannot be read (%s); the vectors are scanned "
+                        "exactly until the index is rebuilt", path, e)
+            return None
+        return stale
 
     def _ann(self, tag: str, count: int) -> Index | None:
         """The set's approximate index, memory-mapped (None when it is missing or unreadable: the set is then
@@ -461,7 +487,9 @@ class VectorStore:
         still[unindexed] = False
         stale = np.setdiff1d(in_index, keys[still], assume_unique=True)  # (gone, or its vector changed)
         is_tail = not len(unindexed) or int(unindexed[0]) == count - len(unindexed)
-        if not fold and is_tail and len(unindexed) <= TAIL_MAX and len(stale) <= TAIL_MAX:
+        # (and the nodes passed over at most a fifth of the index: more, and a search asks it for many more)
+        if not fold and is_tail and len(unindexed) <= TAIL_MAX and \
+                len(stale) <= min(TAIL_MAX, ANN_REFRESH_SHARE * len(in_index)):
             return _Tail(previous.ann_tag or previous.tag, count - len(unindexed), stale, previous.changes)
         # (papers added or changed, and those gone)
         changes = previous.changes + len(unindexed) + len(np.setdiff1d(stale, keys[unindexed]))

@@ -59,6 +59,34 @@ def test_a_load_embeds_only_the_papers_it_changed(library, tmp_path):
                                            library.paper("2401.99999").abstract])[0], atol=2e-3)
 
 
+def _count_builds(monkeypatch) -> list[str]:
+    """Each full build of the vectors (every paper read and hashed) from here on, noted."""
+    from papers_bot.retrieval.vectors import VectorStore
+
+    calls: list[str] = []
+    real = VectorStore.build
+
+    def build(self, *args, **kwargs):
+        calls.append("build")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(VectorStore, "build", build)
+    return calls
+
+
+def _note_embedded(monkeypatch) -> list[str]:
+    """Every text embedded from here on."""
+    texts: list[str] = []
+    real = vectors_module.embed
+
+    def embed(batch):
+        texts.extend(batch)
+        return real(batch)
+
+    monkeypatch.setattr(vectors_module, "embed", embed)
+    return texts
+
+
 def _vectors_by_id(vectors) -> dict[str, tuple[bytes, float, int]]:
     return {pid: (bytes(vectors.matrix[row]), float(vectors.scales[row]), int(vectors.hashes[row]))
             for row, pid in enumerate(vectors.ids)}
@@ -68,7 +96,6 @@ def _vectors_by_id(vectors) -> dict[str, tuple[bytes, float, int]]:
 def test_a_load_embeds_the_papers_it_touched_alone_into_the_set_a_full_build_makes(library, tmp_path,
                                                                                    monkeypatch, ann):
     # (at 1M papers, reading and hashing every paper's text to find the 1% a reload changed took 18 s)
-    from papers_bot.retrieval.vectors import VectorStore
     from papers_bot.store.parse import sample_folder
 
     if ann:
@@ -78,11 +105,7 @@ def test_a_load_embeds_the_papers_it_touched_alone_into_the_set_a_full_build_mak
                for i, topic in enumerate(["seismic faults", "protein folding", "weather", "sea ice"], 1)]
     listing.write_text("".join(json.dumps(r) + "\n" for r in records))
     library.load([sample_folder(), listing], replace=True)
-    calls: list[str] = []
-    embedded: list[str] = []
-    real_build, real_embed = VectorStore.build, vectors_module.embed
-    monkeypatch.setattr(VectorStore, "build", lambda self, *a, **k: calls.append("build") or real_build(self, *a, **k))
-    monkeypatch.setattr(vectors_module, "embed", lambda texts: embedded.extend(texts) or real_embed(texts))
+    calls, embedded = _count_builds(monkeypatch), _note_embedded(monkeypatch)
     records[0]["abstract"] = "Faults in seismic images, found by a diffusion model."  # changed
     del records[1]  # removed (the load replaces)
     records[1]["authors"] = "Ada Lovelace and Alan Turing"  # its text as it was: its vector kept
@@ -110,15 +133,12 @@ def test_a_load_embeds_the_papers_it_touched_alone_into_the_set_a_full_build_mak
 
 def test_the_vectors_read_every_paper_when_the_loads_touched_are_not_all_known(library, tmp_path, monkeypatch,
                                                                                 caplog):
-    from papers_bot.retrieval.vectors import VectorStore
-
-    calls: list[str] = []
-    real_build = VectorStore.build
-    monkeypatch.setattr(VectorStore, "build", lambda self, *a, **k: calls.append("build") or real_build(self, *a, **k))
+    calls = _count_builds(monkeypatch)
     path = tmp_path / "one.jsonl"
     path.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion")) + "\n")
     # Another process's load: this one does not know which papers it touched.
-    code = "import sys; from papers_bot.library import Library; Library(sys.argv[1], vectors='later').load([sys.argv[2]])"
+    code = ("import sys; from papers_bot.library import Library; "
+            "Library(sys.argv[1], vectors='later').load([sys.argv[2]])")
     subprocess.run([sys.executable, "-c", code, str(library.db_path), str(path)], check=True)
     path.write_text(json.dumps(arxiv_record(id="2401.99998", title="Forgetting in language models")) + "\n")
     library.load([path])
@@ -130,11 +150,11 @@ def test_the_vectors_read_every_paper_when_the_loads_touched_are_not_all_known(l
     assert calls == ["build", "build"] and in_step(library) and "do not account for" in caplog.text
     # Too many papers touched to say which: every paper is read.
     monkeypatch.undo()
-    monkeypatch.setattr(VectorStore, "build", lambda self, *a, **k: calls.append("build") or real_build(self, *a, **k))
+    calls = _count_builds(monkeypatch)
     monkeypatch.setattr(library_module, "TOUCHED_MAX", 1)
     path.write_text("".join(json.dumps(arxiv_record(id=f"2402.0000{i}", title=f"Paper {i}")) + "\n" for i in (1, 2)))
     library.load([path])
-    assert calls == ["build", "build", "build"] and in_step(library)
+    assert calls == ["build"] and in_step(library)
 
 
 @pytest.mark.parametrize("how", ["deleted", "from before vectors", "damaged"])
@@ -636,7 +656,8 @@ def test_a_loads_few_papers_are_a_tail_beside_the_index_it_keeps_then_folded_int
     assert added is not None and added.ann_tag == built.tag and added.tail == papers and not len(added.stale)
     assert len(added.ann) == papers and graph.is_file() and in_step(library)
     query = embed(["unlearning concepts in diffusion models"])[0]
-    assert added.nearest(query, 10)[0][1] == "2401.99999" and _rounded(added.nearest(query, 10)) == _exact_nearest(added, query, 10)
+    assert added.nearest(query, 10)[0][1] == "2401.99999"
+    assert _rounded(added.nearest(query, 10)) == _exact_nearest(added, query, 10)
     # A paper of the index's with new text: its node is passed over, its new row scanned.
     path.write_text(json.dumps(arxiv_record(id=changed.id, title="Sea ice thickness from satellite altimetry",
                                             abstract="We measure sea ice from orbit.")) + "\n")
@@ -664,19 +685,78 @@ def test_a_loads_few_papers_are_a_tail_beside_the_index_it_keeps_then_folded_int
     assert folded.nearest(query, 1)[0][1] == changed.id
 
 
-def test_a_damaged_list_of_stale_nodes_is_found_and_the_set_rebuilt(library, tmp_path, monkeypatch, caplog):
+def test_papers_removed_together_near_a_query_do_not_crowd_out_the_live_ones(tmp_path, monkeypatch):
+    # (a field's papers removed at once lie near each other: the index's nearest to a question of that field are
+    # then all passed over, and it is asked again for more)
+    monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
+    lib = Library(tmp_path / "papers.db", sample_if_new=False)
+    try:
+        rng = random.Random(7)
+        words = ["graph", "protein", "galaxy", "market", "robot", "language", "vision", "quantum", "soil", "music"]
+        others = [arxiv_record(id=f"2401.{i:05d}", title=" ".join(rng.choices(words, k=4)),
+                               abstract=" ".join(rng.choices(words, k=30))) for i in range(400)]
+        ice = [arxiv_record(id=f"2402.{i:05d}", title=f"Sea ice thickness from satellite altimetry {i}",
+                            abstract="We measure sea ice from orbit.") for i in range(60)]
+        path = tmp_path / "all.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in others + ice))
+        monkeypatch.setattr(vectors_module, "TAIL_MAX", 0)  # (every paper in the index)
+        lib.load([path], replace=True)
+        monkeypatch.setattr(vectors_module, "TAIL_MAX", 16_384)
+        path.write_text("".join(json.dumps(r) + "\n" for r in others))
+        lib.load([path], replace=True)  # (the sea ice papers gone: 60 of the index's 460 nodes passed over)
+        vectors = lib.vectors.current()
+        assert vectors is not None and vectors.ann is not None and len(vectors.stale) == 60
+        query = embed(["sea ice thickness from satellite altimetry"])[0]
+        for k in (10, 100):
+            assert _rounded(vectors.nearest(query, k)) == _exact_nearest(vectors, query, k)
+    finally:
+        lib.close()
+
+
+def test_papers_of_the_same_text_tie_by_key_whatever_their_rows(tmp_path):
+    lib = Library(tmp_path / "papers.db", sample_if_new=False)  # (scanned exactly: under ANN_MIN_PAPERS)
+    try:
+        same = arxiv_record(title="Sea ice thickness from satellite altimetry", abstract="We measure sea ice.")
+        path = tmp_path / "a.jsonl"
+        path.write_text("".join(json.dumps({**same, "id": f"2401.000{50 + i}"}) + "\n" for i in range(6)) +
+                        "".join(json.dumps(arxiv_record(id=f"2402.{i:05d}", title=f"Glacier {i}")) + "\n"
+                                for i in range(20)))
+        lib.load([path])
+        path.write_text("".join(json.dumps({**same, "id": f"2401.0000{i}"}) + "\n" for i in range(1, 7)))
+        lib.load([path])  # (these come last in the set, where a full build puts them first)
+        query = embed(["Sea ice thickness from satellite altimetry. We measure sea ice."])[0]
+        vectors = lib.vectors.current()
+        assert vectors is not None
+        updated = [pid for _, pid in vectors.nearest(query, 5)]
+        shutil.rmtree(lib.vectors.path)
+        lib.update_vectors()
+        built = lib.vectors.current()
+        assert built is not None and [pid for _, pid in built.nearest(query, 5)] == updated
+        assert updated == sorted(updated, key=paper_key)  # (the 12 tie: the 5 of the smallest keys)
+    finally:
+        lib.close()
+
+
+@pytest.mark.parametrize("how", ["missing", "damaged"])
+def test_a_lost_list_of_stale_nodes_is_scanned_exactly_then_the_index_rebuilt_without_embedding(
+        library, tmp_path, monkeypatch, caplog, how):
     monkeypatch.setattr(vectors_module, "ANN_MIN_PAPERS", 0)
     library.update_vectors()
     path = tmp_path / "one.jsonl"
     path.write_text(json.dumps(arxiv_record(id="2401.99999", title="Unlearning concepts in diffusion")) + "\n")
     library.load([path])
     tag = json.loads((library.vectors.path / "current.json").read_text())["tag"]
-    (library.vectors.path / f"stale-{tag}.npy").write_bytes(b"\x93NUMPY garbage")
+    stale = library.vectors.path / f"stale-{tag}.npy"
+    stale.unlink() if how == "missing" else stale.write_bytes(b"\x93NUMPY garbage")
+    found = library.vectors.current()  # (its vectors kept, the index left out)
+    assert "cannot be read" in caplog.text and found is not None and found.ann is None and found.tail == -1
+    assert len(found) == library.stats()["papers"]
+    embedded = _note_embedded(monkeypatch)
     again = Library(library.db_path)
     try:
-        assert "cannot be read" in caplog.text and in_step(again)
         rebuilt = again.vectors.current()
-        assert rebuilt is not None and rebuilt.ann is not None and rebuilt.tag != tag
+        assert rebuilt is not None and rebuilt.ann is not None and rebuilt.tag != tag and in_step(again)
+        assert not embedded and _vectors_by_id(rebuilt) == _vectors_by_id(found)
         assert again.search("unlearning concepts diffusion", k=3).hits[0].semantic is not None
     finally:
         again.close()
