@@ -83,14 +83,15 @@ def index_path(db_path: str | Path) -> Path:
     return Path(f"{db_path}.index")
 
 
-def _known(vectors: Vectors) -> list[str] | None:
-    """The ids of the papers `vectors` has (None: its list of ids cannot be read)."""
+def _readable(vectors: Vectors) -> bool:
+    """Whether the list of ids of `vectors` can be read (it is, once, and kept)."""
     try:
-        return vectors.ids
+        _ = vectors.ids
     except (OSError, ValueError, RecursionError) as e:
         log.warning("the vectors' ids at %s cannot be read (%s); they are rebuilt from the store",
                     vectors.ids_file, e)
-        return None
+        return False
+    return True
 
 
 def vectors_path(db_path: str | Path) -> Path:
@@ -398,7 +399,7 @@ class Library:
             if (previous is not None and previous.store_version == version
                     and (previous.ann is not None or count < vectors_module.ANN_MIN_PAPERS)):
                 return None
-            if previous is not None and _known(previous) is None:
+            if previous is not None and not _readable(previous):
                 previous = None  # (its ids unreadable: every paper is embedded anew)
             started = time.perf_counter()
             done = self._vectors_by_touched(reader, previous, count, version, on_start)
@@ -427,12 +428,11 @@ class Library:
             chain = list(self._touched)
         ids: set[str] = set()
         for before, after, touched in chain:
-            if version == now:
-                break
-            if before != version or touched is None:
-                continue
-            ids |= touched
-            version = after
+            if version != now and before == version:
+                if touched is None:
+                    return None
+                ids |= touched
+                version = after
         return ids if version == now else None
 
     def _vectors_by_touched(self, reader: sqlite_utils.Database, previous: Vectors | None, count: int,
@@ -926,7 +926,7 @@ class Library:
         def read(db: sqlite_utils.Database, snapshot: Snapshot) -> dict[str, Any]:
             found = store.stats(db)
             vectors = snapshot.vectors
-            have = set(_known(vectors) or ()) if vectors is not None else set()
+            have = vectors.rows if vectors is not None and _readable(vectors) else {}
             # (no set at all, while there are papers: not in step either)
             stale = not store.in_step(db, vectors.store_version) if vectors is not None else found["papers"] > 0
             missing = sum(pid not in have for (pid,) in db.conn.execute("SELECT id FROM papers"))

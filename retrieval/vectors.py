@@ -203,10 +203,9 @@ class Vectors:
         if not len(self) or k <= 0:
             return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
         if self.ann is not None:
-            # The graph's candidates, re-scored from the rows: the similarity the exact scan gives (to rounding);
-            # and the tail's rows, scanned.
-            # Asked again for more while the nodes passed over leave fewer than k (papers removed together, a
-            # field's, lie near each other).
+            # The graph's candidates, re-scored from the rows: the similarity the exact scan gives (to rounding),
+            # asked again for more while the nodes passed over leave fewer than k (papers removed together, a
+            # field's, lie near each other); and the tail's rows, scanned.
             q8 = quantise(np.asarray(query, dtype=np.float32)[None])[0][0]
             wanted = k + min(len(self.stale), k)
             while True:
@@ -245,8 +244,7 @@ class Vectors:
         ordered, rows, _ = self._keys
         if not len(ordered):
             return np.empty(0, dtype=np.int64)
-        at = np.minimum(np.searchsorted(ordered, keys), len(ordered) - 1)
-        return rows[at[ordered[at] == keys]]
+        return rows[np.searchsorted(ordered, keys[_member(keys, ordered)])]
 
     def _rows_similarity(self, query: np.ndarray, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         return (np.asarray(self.matrix[rows], dtype=np.float32) @ query) * self.scales[rows]
@@ -422,11 +420,8 @@ class VectorStore:
         listed = list(papers)
         gone = np.fromiter({paper_key(pid) for pid in touched} | {paper_key(pid) for pid, _, _ in listed},
                            dtype=np.uint64)
-        ordered, old_rows, by_row = previous._keys
         keep = np.ones(len(previous), dtype=bool)
-        at = np.minimum(np.searchsorted(ordered, gone), max(len(ordered) - 1, 0))
-        if len(ordered):
-            keep[old_rows[at[ordered[at] == gone]]] = False
+        keep[previous._rows_of(gone)] = False
         indexed = len(previous) if previous.ann is None or previous.tail < 0 else previous.tail
         base, tail = np.flatnonzero(keep[:indexed]), indexed + np.flatnonzero(keep[indexed:])
         if len(base) + len(tail) + len(listed) != count:
@@ -443,10 +438,9 @@ class VectorStore:
             block = kept[start : start + ANN_ADD_BLOCK]
             matrix[start : start + len(block)] = previous.matrix[block]
         n = len(kept)
-        scales[:n], hashes[:n], keys[:n] = previous.scales[kept], previous.hashes[kept], by_row[kept]
+        scales[:n], hashes[:n], keys[:n] = previous.scales[kept], previous.hashes[kept], previous._keys[2][kept]
         old_ids = previous.ids
-        ids = [old_ids[row] for row in base.tolist()] if len(base) < len(old_ids) else list(old_ids)
-        ids += [old_ids[row] for row in tail.tolist()]
+        ids = [old_ids[row] for row in kept.tolist()]
         fresh: list[int] = []
         texts: list[str] = []
         for row, (pid, title, abstract) in enumerate(listed, n):
